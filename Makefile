@@ -1,0 +1,36 @@
+# tinhso — two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: install demo serve test lint bench clean
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	touch $@
+
+install: $(BIN)/.installed
+
+# Demo: SQLite database, demo province, web + worker on http://127.0.0.1:$(PORT)
+demo: install
+	$(BIN)/tinhso migrate --noinput
+	$(BIN)/tinhso demo
+	$(BIN)/tinhso collectstatic --noinput -v 0
+	SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 $(BIN)/tinhso serve --port $(PORT)
+
+test: install
+	./scripts/ensure-chromium
+	./scripts/test-legs
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+bench: install
+	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf var/test*.log var/test.sqlite3*

@@ -1,0 +1,53 @@
+"""Putting messages in the outbox. Delivery is `tinhso.notify.tasks`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.template import Context, Template
+from django.template.loader import get_template
+
+from tinhso.notify.models import Message
+
+
+def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """Render `notify/<template>.txt`: first line 'Subject: ...', the rest is the body."""
+    try:
+        text = get_template(f"notify/{template}.txt").render(context)
+    except Exception:  # template missing: a plain fallback keeps the outbox usable
+        text = Template("{{ text }}").render(Context({"text": context.get("text", template)}))
+    lines = text.strip().splitlines()
+    subject = ""
+    if lines and lines[0].lower().startswith("subject:"):
+        subject = lines[0].split(":", 1)[1].strip()
+        lines = lines[1:]
+    return subject, "\n".join(lines).strip()
+
+
+def enqueue(
+    *, channel: str, address: str, template: str, context: dict[str, Any],
+    recipient: Any = None, related_object: str = "",
+) -> Message:
+    """Write the message in the caller's transaction; deliver after commit."""
+    subject, body = render(template, context)
+    message = Message.objects.create(
+        recipient=recipient, channel=channel, address=address, template=template,
+        subject=subject, body=body, related_object=related_object,
+    )
+    from tinhso.notify.tasks import schedule_delivery
+
+    transaction.on_commit(lambda: schedule_delivery(message.pk))
+    return message
+
+
+def notify_user(*, user: Any, template: str, context: dict[str, Any], related_object: str = "") -> list[Message]:
+    """Send over every channel the user has an address for (e-mail, SMS)."""
+    messages = []
+    if getattr(user, "email", ""):
+        messages.append(enqueue(channel=Message.Channel.EMAIL, address=user.email, template=template,
+                                context=context, recipient=user, related_object=related_object))
+    if getattr(user, "phone", ""):
+        messages.append(enqueue(channel=Message.Channel.SMS, address=user.phone, template=template,
+                                context=context, recipient=user, related_object=related_object))
+    return messages

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OnestopConfig(AppConfig):
+    name = "tinhso.onestop"
+    label = "onestop"
