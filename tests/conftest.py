@@ -24,7 +24,9 @@ def pytest_collection_modifyitems(config, items):
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        skip = pytest.mark.skip(reason="PostgreSQL leg only (runs when DATABASE_URL points at PostgreSQL)")
+        skip = pytest.mark.skip(
+            reason="PostgreSQL leg only (runs when DATABASE_URL points at PostgreSQL)"
+        )
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)

@@ -169,9 +169,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Background work: the Django Tasks API (django-tasks backport) with its DB backend.
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "TASKS_BACKEND", "django_tasks_db.DatabaseBackend"
-        ),
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
 

@@ -17,7 +17,9 @@ TAX_CODE_RE = re.compile(r"^\d{10}(-\d{3})?$")
 
 def validate_citizen_id(value: str) -> None:
     if not CITIZEN_ID_RE.match(value or ""):
-        raise ValidationError(_("Số định danh cá nhân phải gồm đúng 12 chữ số."), code="invalid_citizen_id")
+        raise ValidationError(
+            _("Số định danh cá nhân phải gồm đúng 12 chữ số."), code="invalid_citizen_id"
+        )
 
 
 def validate_tax_code(value: str) -> None:
@@ -34,14 +36,25 @@ class User(PublicIdentified, AbstractUser):
         CITIZEN = "citizen", _("Công dân")
         BUSINESS = "business", _("Doanh nghiệp, tổ chức")
 
-    kind = models.CharField(_("loại tài khoản"), max_length=10, choices=Kind.choices, default=Kind.CITIZEN)
+    kind = models.CharField(
+        _("loại tài khoản"), max_length=10, choices=Kind.choices, default=Kind.CITIZEN
+    )
     full_name = models.CharField(_("họ và tên"), max_length=150, blank=True)
     citizen_id = models.CharField(
-        _("số định danh cá nhân"), max_length=12, blank=True, null=True, unique=True,
+        _("số định danh cá nhân"),
+        max_length=12,
+        blank=True,
+        null=True,
+        unique=True,
         validators=[validate_citizen_id],
     )
     tax_code = models.CharField(
-        _("mã số thuế"), max_length=14, blank=True, null=True, unique=True, validators=[validate_tax_code]
+        _("mã số thuế"),
+        max_length=14,
+        blank=True,
+        null=True,
+        unique=True,
+        validators=[validate_tax_code],
     )
     phone = models.CharField(_("số điện thoại"), max_length=20, blank=True)
     # Second factor (TOTP): required for officials; secret stored encrypted.
@@ -82,9 +95,15 @@ class RoleGrant(models.Model):
     """A role held by a user in one agency (optionally narrowed to an org unit)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
-    agency = models.ForeignKey("directory.Agency", on_delete=models.PROTECT, related_name="role_grants")
+    agency = models.ForeignKey(
+        "directory.Agency", on_delete=models.PROTECT, related_name="role_grants"
+    )
     org_unit = models.ForeignKey(
-        "directory.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="role_grants"
+        "directory.OrgUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="role_grants",
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     granted_at = models.DateTimeField(auto_now_add=True)

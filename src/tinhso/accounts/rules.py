@@ -47,7 +47,9 @@ def _grants(user) -> dict[str, list[tuple[int, str]]]:
     cache = getattr(user, "_tinhso_grants", None)
     if cache is None:
         cache = {}
-        rows = RoleGrant.objects.filter(user_id=user.pk).values_list("role", "agency_id", "agency__path")
+        rows = RoleGrant.objects.filter(user_id=user.pk).values_list(
+            "role", "agency_id", "agency__path"
+        )
         for role, agency_id, path in rows:
             cache.setdefault(role, []).append((agency_id, path))
         user._tinhso_grants = cache

@@ -22,8 +22,12 @@ class AuditEntry(models.Model):
     seq = models.BigIntegerField(unique=True)
     created_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
-        db_constraint=False, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_name = models.CharField(_("người thực hiện"), max_length=150, blank=True)
     action = models.CharField(_("hành động"), max_length=80, db_index=True)
@@ -31,8 +35,12 @@ class AuditEntry(models.Model):
     object_id = models.CharField(_("mã đối tượng"), max_length=80, blank=True, db_index=True)
     object_repr = models.CharField(max_length=255, blank=True)
     agency = models.ForeignKey(
-        "directory.Agency", null=True, blank=True, on_delete=models.DO_NOTHING,
-        db_constraint=False, related_name="+",
+        "directory.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     summary = models.JSONField(_("nội dung thay đổi"), default=dict, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)

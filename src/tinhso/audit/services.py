@@ -15,15 +15,38 @@ from tinhso.core.middleware import client_ip, current_request
 
 
 def entry_hash(
-    *, prev_hash: str, seq: int, created_at: datetime, actor_id: int | None, actor_name: str,
-    action: str, object_type: str, object_id: str, agency_id: int | None, summary: Any,
+    *,
+    prev_hash: str,
+    seq: int,
+    created_at: datetime,
+    actor_id: int | None,
+    actor_name: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    agency_id: int | None,
+    summary: Any,
     ip: str | None,
 ) -> str:
     """SHA-256 over a canonical JSON of the entry and the previous hash."""
     payload = json.dumps(
-        [prev_hash, seq, created_at.isoformat(timespec="microseconds"), actor_id, actor_name,
-         action, object_type, object_id, agency_id, summary, ip],
-        ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str,
+        [
+            prev_hash,
+            seq,
+            created_at.isoformat(timespec="microseconds"),
+            actor_id,
+            actor_name,
+            action,
+            object_type,
+            object_id,
+            agency_id,
+            summary,
+            ip,
+        ],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -46,7 +69,9 @@ def record(
     """
     if obj is not None:
         object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
-        object_id = object_id or str(getattr(obj, "code", None) or getattr(obj, "uid", None) or obj.pk)
+        object_id = object_id or str(
+            getattr(obj, "code", None) or getattr(obj, "uid", None) or obj.pk
+        )
     actor_id = getattr(actor, "pk", None) if actor is not None else None
     actor_name = (getattr(actor, "username", "") or str(actor)) if actor is not None else "system"
     if ip is None:
@@ -57,13 +82,22 @@ def record(
         seq = head.last_seq + 1
         created_at = timezone.now()
         fields = dict(
-            seq=seq, created_at=created_at, actor_id=actor_id, actor_name=actor_name[:150],
-            action=action, object_type=object_type or "", object_id=(object_id or "")[:80],
-            agency_id=getattr(agency, "pk", agency), summary=clean_summary, ip=ip,
+            seq=seq,
+            created_at=created_at,
+            actor_id=actor_id,
+            actor_name=actor_name[:150],
+            action=action,
+            object_type=object_type or "",
+            object_id=(object_id or "")[:80],
+            agency_id=getattr(agency, "pk", agency),
+            summary=clean_summary,
+            ip=ip,
         )
         digest = entry_hash(prev_hash=head.last_hash, **fields)
         entry = AuditEntry.objects.create(
-            prev_hash=head.last_hash, hash=digest, object_repr=str(obj)[:255] if obj is not None else "",
+            prev_hash=head.last_hash,
+            hash=digest,
+            object_repr=str(obj)[:255] if obj is not None else "",
             **fields,
         )
         ChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=digest)

@@ -15,7 +15,10 @@ from tinhso.core.errors import DomainError
 _DRF_CODES = {
     exceptions.NotAuthenticated: ("not_authenticated", "Bạn cần đăng nhập."),
     exceptions.AuthenticationFailed: ("authentication_failed", "Xác thực không thành công."),
-    exceptions.PermissionDenied: ("permission_denied", "Bạn không có quyền thực hiện thao tác này."),
+    exceptions.PermissionDenied: (
+        "permission_denied",
+        "Bạn không có quyền thực hiện thao tác này.",
+    ),
     exceptions.NotFound: ("not_found", "Không tìm thấy đối tượng yêu cầu."),
     exceptions.MethodNotAllowed: ("method_not_allowed", "Phương thức không được hỗ trợ."),
     exceptions.Throttled: ("throttled", "Quá nhiều yêu cầu, vui lòng thử lại sau."),

@@ -26,14 +26,24 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
 
 
 def enqueue(
-    *, channel: str, address: str, template: str, context: dict[str, Any],
-    recipient: Any = None, related_object: str = "",
+    *,
+    channel: str,
+    address: str,
+    template: str,
+    context: dict[str, Any],
+    recipient: Any = None,
+    related_object: str = "",
 ) -> Message:
     """Write the message in the caller's transaction; deliver after commit."""
     subject, body = render(template, context)
     message = Message.objects.create(
-        recipient=recipient, channel=channel, address=address, template=template,
-        subject=subject, body=body, related_object=related_object,
+        recipient=recipient,
+        channel=channel,
+        address=address,
+        template=template,
+        subject=subject,
+        body=body,
+        related_object=related_object,
     )
     from tinhso.notify.tasks import schedule_delivery
 
@@ -41,13 +51,31 @@ def enqueue(
     return message
 
 
-def notify_user(*, user: Any, template: str, context: dict[str, Any], related_object: str = "") -> list[Message]:
+def notify_user(
+    *, user: Any, template: str, context: dict[str, Any], related_object: str = ""
+) -> list[Message]:
     """Send over every channel the user has an address for (e-mail, SMS)."""
     messages = []
     if getattr(user, "email", ""):
-        messages.append(enqueue(channel=Message.Channel.EMAIL, address=user.email, template=template,
-                                context=context, recipient=user, related_object=related_object))
+        messages.append(
+            enqueue(
+                channel=Message.Channel.EMAIL,
+                address=user.email,
+                template=template,
+                context=context,
+                recipient=user,
+                related_object=related_object,
+            )
+        )
     if getattr(user, "phone", ""):
-        messages.append(enqueue(channel=Message.Channel.SMS, address=user.phone, template=template,
-                                context=context, recipient=user, related_object=related_object))
+        messages.append(
+            enqueue(
+                channel=Message.Channel.SMS,
+                address=user.phone,
+                template=template,
+                context=context,
+                recipient=user,
+                related_object=related_object,
+            )
+        )
     return messages

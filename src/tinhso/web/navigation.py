@@ -35,7 +35,9 @@ SECTIONS = [
 
 
 def sections_for(user) -> list[dict]:
-    is_official = bool(getattr(user, "is_authenticated", False) and getattr(user, "is_official", False))
+    is_official = bool(
+        getattr(user, "is_authenticated", False) and getattr(user, "is_official", False)
+    )
     items = []
     for section in SECTIONS:
         if section.officials_only and not (is_official or getattr(user, "is_superuser", False)):

@@ -73,7 +73,9 @@ class Calendar:
             if self.is_working_day(day):
                 return day
             day += timedelta(days=1)
-        raise ValidationFailed("Lịch không có ngày làm việc trong 60 ngày tới.", code="calendar_no_working_day")
+        raise ValidationFailed(
+            "Lịch không có ngày làm việc trong 60 ngày tới.", code="calendar_no_working_day"
+        )
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in (start, end] — the count used for on-time statistics."""
@@ -105,7 +107,9 @@ class Calendar:
         except Exception as exc:  # noqa: BLE001
             raise ValidationFailed("Số ngày làm việc không hợp lệ.", code="invalid_days") from exc
         if amount <= 0 or amount > 3650 or amount != amount:
-            raise ValidationFailed("Số ngày làm việc phải lớn hơn 0 và không quá 3650.", code="invalid_days")
+            raise ValidationFailed(
+                "Số ngày làm việc phải lớn hơn 0 và không quá 3650.", code="invalid_days"
+            )
         if received.tzinfo is None:
             received = received.replace(tzinfo=VN)
         half_days = amount * 2

@@ -6,36 +6,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('directory', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("directory", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='rolegrant',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='role_grants', to='directory.agency'),
+            model_name="rolegrant",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="role_grants",
+                to="directory.agency",
+            ),
         ),
         migrations.AddField(
-            model_name='rolegrant',
-            name='org_unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='role_grants', to='directory.orgunit'),
+            model_name="rolegrant",
+            name="org_unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="role_grants",
+                to="directory.orgunit",
+            ),
         ),
         migrations.AddField(
-            model_name='rolegrant',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_grants', to=settings.AUTH_USER_MODEL),
+            model_name="rolegrant",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="role_grants",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='rolegrant',
-            index=models.Index(fields=['agency', 'role'], name='accounts_ro_agency__ead25e_idx'),
+            model_name="rolegrant",
+            index=models.Index(fields=["agency", "role"], name="accounts_ro_agency__ead25e_idx"),
         ),
         migrations.AddConstraint(
-            model_name='rolegrant',
-            constraint=models.UniqueConstraint(fields=('user', 'agency', 'role'), name='rolegrant_unique'),
+            model_name="rolegrant",
+            constraint=models.UniqueConstraint(
+                fields=("user", "agency", "role"), name="rolegrant_unique"
+            ),
         ),
     ]

@@ -6,46 +6,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
+        ("directory", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChainHead',
+            name="ChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('last_seq', models.BigIntegerField(default=0)),
-                ('last_hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("last_seq", models.BigIntegerField(default=0)),
+                (
+                    "last_hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(unique=True)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('actor_name', models.CharField(blank=True, max_length=150, verbose_name='người thực hiện')),
-                ('action', models.CharField(db_index=True, max_length=80, verbose_name='hành động')),
-                ('object_type', models.CharField(blank=True, max_length=80, verbose_name='loại đối tượng')),
-                ('object_id', models.CharField(blank=True, db_index=True, max_length=80, verbose_name='mã đối tượng')),
-                ('object_repr', models.CharField(blank=True, max_length=255)),
-                ('summary', models.JSONField(blank=True, default=dict, verbose_name='nội dung thay đổi')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
-                ('actor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('agency', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='directory.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(unique=True)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                (
+                    "actor_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="người thực hiện"),
+                ),
+                (
+                    "action",
+                    models.CharField(db_index=True, max_length=80, verbose_name="hành động"),
+                ),
+                (
+                    "object_type",
+                    models.CharField(blank=True, max_length=80, verbose_name="loại đối tượng"),
+                ),
+                (
+                    "object_id",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=80, verbose_name="mã đối tượng"
+                    ),
+                ),
+                ("object_repr", models.CharField(blank=True, max_length=255)),
+                (
+                    "summary",
+                    models.JSONField(blank=True, default=dict, verbose_name="nội dung thay đổi"),
+                ),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="directory.agency",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'nhật ký',
-                'verbose_name_plural': 'nhật ký hệ thống',
-                'ordering': ['-seq'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_audit_object__3eefc4_idx')],
+                "verbose_name": "nhật ký",
+                "verbose_name_plural": "nhật ký hệ thống",
+                "ordering": ["-seq"],
+                "indexes": [
+                    models.Index(
+                        fields=["object_type", "object_id"], name="audit_audit_object__3eefc4_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,125 +15,358 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Position',
+            name="Position",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='chức vụ')),
-                ('rank', models.PositiveSmallIntegerField(default=100, help_text='nhỏ hơn là cao hơn')),
-                ('is_leader', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="chức vụ")),
+                (
+                    "rank",
+                    models.PositiveSmallIntegerField(default=100, help_text="nhỏ hơn là cao hơn"),
+                ),
+                ("is_leader", models.BooleanField(default=False)),
             ],
             options={
-                'ordering': ['rank', 'name'],
+                "ordering": ["rank", "name"],
             },
         ),
         migrations.CreateModel(
-            name='AdministrativeUnit',
+            name="AdministrativeUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.CharField(max_length=10, unique=True, verbose_name='mã đơn vị hành chính')),
-                ('name', models.CharField(max_length=200, verbose_name='tên')),
-                ('level', models.CharField(choices=[('province', 'Tỉnh/Thành phố'), ('district', 'Quận/Huyện'), ('commune', 'Xã/Phường/Thị trấn')], max_length=10, verbose_name='cấp')),
-                ('is_active', models.BooleanField(default=True)),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='directory.administrativeunit')),
-                ('successor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='predecessors', to='directory.administrativeunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=10, unique=True, verbose_name="mã đơn vị hành chính"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="tên")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "Tỉnh/Thành phố"),
+                            ("district", "Quận/Huyện"),
+                            ("commune", "Xã/Phường/Thị trấn"),
+                        ],
+                        max_length=10,
+                        verbose_name="cấp",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="directory.administrativeunit",
+                    ),
+                ),
+                (
+                    "successor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="predecessors",
+                        to="directory.administrativeunit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'đơn vị hành chính',
-                'verbose_name_plural': 'đơn vị hành chính',
-                'ordering': ['code'],
+                "verbose_name": "đơn vị hành chính",
+                "verbose_name_plural": "đơn vị hành chính",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('code', models.CharField(max_length=35, unique=True, verbose_name='mã định danh (QĐ 20/2020)')),
-                ('legacy_code', models.CharField(blank=True, max_length=13, null=True, unique=True, verbose_name='mã định danh (QCVN 102:2016)')),
-                ('name', models.CharField(max_length=255, verbose_name='tên cơ quan')),
-                ('short_name', models.CharField(blank=True, help_text='dùng trong ký hiệu văn bản', max_length=30, verbose_name='tên viết tắt')),
-                ('kind', models.CharField(choices=[('peoples_committee', 'Ủy ban nhân dân'), ('peoples_council', 'Hội đồng nhân dân'), ('department', 'Sở, ban, ngành'), ('service_centre', 'Trung tâm phục vụ hành chính công'), ('public_unit', 'Đơn vị sự nghiệp'), ('ministry', 'Bộ, cơ quan ngang bộ'), ('other', 'Khác')], default='other', max_length=30, verbose_name='loại')),
-                ('path', models.CharField(db_index=True, default='', editable=False, max_length=255)),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False)),
-                ('status', models.CharField(choices=[('active', 'Đang hoạt động'), ('closed', 'Đã giải thể'), ('merged', 'Đã sáp nhập')], default='active', max_length=10)),
-                ('closed_on', models.DateField(blank=True, null=True)),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='địa chỉ')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='điện thoại')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='thư điện tử')),
-                ('website', models.URLField(blank=True)),
-                ('name_folded', models.CharField(db_index=True, default='', editable=False, max_length=255)),
-                ('admin_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='agencies', to='directory.administrativeunit')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='directory.agency')),
-                ('successor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='predecessors', to='directory.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=35, unique=True, verbose_name="mã định danh (QĐ 20/2020)"
+                    ),
+                ),
+                (
+                    "legacy_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=13,
+                        null=True,
+                        unique=True,
+                        verbose_name="mã định danh (QCVN 102:2016)",
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="tên cơ quan")),
+                (
+                    "short_name",
+                    models.CharField(
+                        blank=True,
+                        help_text="dùng trong ký hiệu văn bản",
+                        max_length=30,
+                        verbose_name="tên viết tắt",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("peoples_committee", "Ủy ban nhân dân"),
+                            ("peoples_council", "Hội đồng nhân dân"),
+                            ("department", "Sở, ban, ngành"),
+                            ("service_centre", "Trung tâm phục vụ hành chính công"),
+                            ("public_unit", "Đơn vị sự nghiệp"),
+                            ("ministry", "Bộ, cơ quan ngang bộ"),
+                            ("other", "Khác"),
+                        ],
+                        default="other",
+                        max_length=30,
+                        verbose_name="loại",
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(db_index=True, default="", editable=False, max_length=255),
+                ),
+                ("depth", models.PositiveSmallIntegerField(default=0, editable=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Đang hoạt động"),
+                            ("closed", "Đã giải thể"),
+                            ("merged", "Đã sáp nhập"),
+                        ],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("closed_on", models.DateField(blank=True, null=True)),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="địa chỉ")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="điện thoại")),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="thư điện tử"),
+                ),
+                ("website", models.URLField(blank=True)),
+                (
+                    "name_folded",
+                    models.CharField(db_index=True, default="", editable=False, max_length=255),
+                ),
+                (
+                    "admin_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agencies",
+                        to="directory.administrativeunit",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="directory.agency",
+                    ),
+                ),
+                (
+                    "successor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="predecessors",
+                        to="directory.agency",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cơ quan',
-                'verbose_name_plural': 'cơ quan',
-                'ordering': ['path'],
+                "verbose_name": "cơ quan",
+                "verbose_name_plural": "cơ quan",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='AgencyEvent',
+            name="AgencyEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Thành lập'), ('renamed', 'Đổi tên'), ('moved', 'Chuyển cơ quan chủ quản'), ('merged', 'Sáp nhập'), ('closed', 'Giải thể'), ('updated', 'Cập nhật')], max_length=10)),
-                ('effective_on', models.DateField()),
-                ('before', models.JSONField(blank=True, default=dict)),
-                ('after', models.JSONField(blank=True, default=dict)),
-                ('note', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='directory.agency')),
-                ('successor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Thành lập"),
+                            ("renamed", "Đổi tên"),
+                            ("moved", "Chuyển cơ quan chủ quản"),
+                            ("merged", "Sáp nhập"),
+                            ("closed", "Giải thể"),
+                            ("updated", "Cập nhật"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("effective_on", models.DateField()),
+                ("before", models.JSONField(blank=True, default=dict)),
+                ("after", models.JSONField(blank=True, default=dict)),
+                ("note", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="directory.agency",
+                    ),
+                ),
+                (
+                    "successor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="directory.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['agency', 'effective_on', 'id'],
+                "ordering": ["agency", "effective_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='OrgUnit',
+            name="OrgUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=255, verbose_name='tên đơn vị')),
-                ('short_name', models.CharField(blank=True, max_length=30, verbose_name='viết tắt')),
-                ('is_active', models.BooleanField(default=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='org_units', to='directory.agency')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='directory.orgunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=255, verbose_name="tên đơn vị")),
+                (
+                    "short_name",
+                    models.CharField(blank=True, max_length=30, verbose_name="viết tắt"),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="org_units",
+                        to="directory.agency",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="directory.orgunit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['agency', 'name'],
+                "ordering": ["agency", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('is_primary', models.BooleanField(default=True)),
-                ('started_on', models.DateField(blank=True, null=True)),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='directory.agency')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('org_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='directory.orgunit')),
-                ('position', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='directory.position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("is_primary", models.BooleanField(default=True)),
+                ("started_on", models.DateField(blank=True, null=True)),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="directory.agency",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="directory.orgunit",
+                    ),
+                ),
+                (
+                    "position",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="directory.position",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['agency', 'position__rank'],
+                "ordering": ["agency", "position__rank"],
             },
         ),
         migrations.AddConstraint(
-            model_name='orgunit',
-            constraint=models.UniqueConstraint(fields=('agency', 'name'), name='orgunit_unique_name'),
+            model_name="orgunit",
+            constraint=models.UniqueConstraint(
+                fields=("agency", "name"), name="orgunit_unique_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['user', 'agency'], name='directory_m_user_id_91bdf1_idx'),
+            model_name="membership",
+            index=models.Index(fields=["user", "agency"], name="directory_m_user_id_91bdf1_idx"),
         ),
     ]

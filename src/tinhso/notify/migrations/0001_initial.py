@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,43 +15,94 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('channel', models.CharField(choices=[('email', 'Thư điện tử'), ('sms', 'Tin nhắn SMS'), ('chat', 'Tin nhắn OTT (Zalo...)')], max_length=10)),
-                ('address', models.CharField(max_length=255, verbose_name='địa chỉ nhận')),
-                ('template', models.CharField(max_length=100)),
-                ('subject', models.CharField(blank=True, max_length=255)),
-                ('body', models.TextField()),
-                ('status', models.CharField(choices=[('pending', 'Chờ gửi'), ('sending', 'Đang gửi'), ('sent', 'Đã gửi'), ('failed', 'Gửi lỗi')], db_index=True, default='pending', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('related_object', models.CharField(blank=True, db_index=True, max_length=120)),
-                ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Thư điện tử"),
+                            ("sms", "Tin nhắn SMS"),
+                            ("chat", "Tin nhắn OTT (Zalo...)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("address", models.CharField(max_length=255, verbose_name="địa chỉ nhận")),
+                ("template", models.CharField(max_length=100)),
+                ("subject", models.CharField(blank=True, max_length=255)),
+                ("body", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Chờ gửi"),
+                            ("sending", "Đang gửi"),
+                            ("sent", "Đã gửi"),
+                            ("failed", "Gửi lỗi"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("related_object", models.CharField(blank=True, db_index=True, max_length=120)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='SentMessage',
+            name="SentMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(max_length=10)),
-                ('address', models.CharField(max_length=255)),
-                ('subject', models.CharField(blank=True, max_length=255)),
-                ('body', models.TextField()),
-                ('sender', models.CharField(max_length=50)),
-                ('delivered_at', models.DateTimeField(auto_now_add=True)),
-                ('message', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='delivery', to='notify.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("channel", models.CharField(max_length=10)),
+                ("address", models.CharField(max_length=255)),
+                ("subject", models.CharField(blank=True, max_length=255)),
+                ("body", models.TextField()),
+                ("sender", models.CharField(max_length=50)),
+                ("delivered_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "message",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="delivery",
+                        to="notify.message",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='notify_mess_status_3caf8b_idx'),
+            model_name="message",
+            index=models.Index(
+                fields=["status", "next_attempt_at"], name="notify_mess_status_3caf8b_idx"
+            ),
         ),
     ]

@@ -4,26 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CalendarException',
+            name="CalendarException",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='ngày')),
-                ('kind', models.CharField(choices=[('day_off', 'Ngày nghỉ bổ sung'), ('working_day', 'Ngày làm việc bù')], max_length=12, verbose_name='loại')),
-                ('reason', models.CharField(max_length=200, verbose_name='lý do')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True, verbose_name="ngày")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("day_off", "Ngày nghỉ bổ sung"),
+                            ("working_day", "Ngày làm việc bù"),
+                        ],
+                        max_length=12,
+                        verbose_name="loại",
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200, verbose_name="lý do")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'ngày ngoại lệ',
-                'verbose_name_plural': 'ngày ngoại lệ trong năm',
-                'ordering': ['date'],
+                "verbose_name": "ngày ngoại lệ",
+                "verbose_name_plural": "ngày ngoại lệ trong năm",
+                "ordering": ["date"],
             },
         ),
     ]

@@ -19,10 +19,16 @@ class Command(BaseCommand):
         report = verify_chain()
         elapsed = time.perf_counter() - started
         if report.ok:
-            self.stdout.write(self.style.SUCCESS(
-                f"Chuỗi nhật ký toàn vẹn: {report.checked} bản ghi ({elapsed:.1f} s)."))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Chuỗi nhật ký toàn vẹn: {report.checked} bản ghi ({elapsed:.1f} s)."
+                )
+            )
             return
-        self.stderr.write(self.style.ERROR(
-            f"Chuỗi nhật ký bị phá vỡ tại bản ghi #{report.broken_seq}: {report.reason} "
-            f"(đã kiểm tra {report.checked} bản ghi hợp lệ trước đó)."))
+        self.stderr.write(
+            self.style.ERROR(
+                f"Chuỗi nhật ký bị phá vỡ tại bản ghi #{report.broken_seq}: {report.reason} "
+                f"(đã kiểm tra {report.checked} bản ghi hợp lệ trước đó)."
+            )
+        )
         sys.exit(1)

@@ -18,17 +18,30 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
+        )
 
     def handle(self, *args, port, host, workers, **options):
         bin_dir = os.path.dirname(sys.executable)
-        web = subprocess.Popen([
-            os.path.join(bin_dir, "gunicorn"), "tinhso.wsgi:application",
-            "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4",
-            "--access-logfile", "-",
-        ])
+        web = subprocess.Popen(
+            [
+                os.path.join(bin_dir, "gunicorn"),
+                "tinhso.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+            ]
+        )
         worker = subprocess.Popen([sys.executable, "-m", "tinhso", "worker"])
-        self.stdout.write(self.style.SUCCESS(f"tinhso đang chạy tại http://{host}:{port}  (Ctrl+C để dừng)"))
+        self.stdout.write(
+            self.style.SUCCESS(f"tinhso đang chạy tại http://{host}:{port}  (Ctrl+C để dừng)")
+        )
         children = [web, worker]
 
         def stop(*_):
