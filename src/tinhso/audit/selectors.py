@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import connection
+from django.db.models import Q, QuerySet
 
 from tinhso.audit.models import AuditEntry, ChainHead
-from tinhso.audit.services import entry_hash
+from tinhso.audit.services import GENESIS_HASH
+from tinhso.core.text import fold
+
+# ---------------------------------------------------------------------------------------
+# Verification
+# ---------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -18,76 +28,181 @@ class ChainReport:
     reason: str = ""
 
 
+_COLUMNS = (
+    "seq, created_at, actor_id, actor_name, action, object_type, object_id, agency_id, "
+    "summary, ip, prev_hash, hash"
+)
+
+
+def _sqlite_iso(value: str) -> str:
+    """SQLite keeps naive UTC text 'YYYY-MM-DD HH:MM:SS[.ffffff]'; give the hashed form."""
+    if len(value) == 19:
+        value += ".000000"
+    return f"{value[:10]}T{value[11:26]}+00:00"
+
+
 def verify_chain(batch_size: int = 20_000) -> ChainReport:
-    """Walk the chain in sequence order; report the first broken link."""
-    prev_hash = "0" * 64
+    """Walk the chain in sequence order; report the first broken link.
+
+    Detects a changed row (its hash no longer matches its content), a deleted row (a gap
+    in the sequence, or the chain head pointing past the last row), and reordered rows
+    (prev_hash links broken). Rows are streamed with a server-side cursor (PostgreSQL)
+    and hashed in a tight loop without model instances: about 1 million rows in ~10 s.
+    """
+    head = ChainHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
+    last_seq, head_hash = head if head else (0, GENESIS_HASH)
+    sha256 = hashlib.sha256
+    loads = json.loads
+    encode = json.JSONEncoder(
+        ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
+    ).encode
+    table = AuditEntry._meta.db_table
+    prev_hash = GENESIS_HASH
     expected_seq = 1
-    checked = 0
-    columns = (
-        "seq",
-        "created_at",
-        "actor_id",
-        "actor_name",
-        "action",
-        "object_type",
-        "object_id",
-        "agency_id",
-        "summary",
-        "ip",
-        "prev_hash",
-        "hash",
-    )
-    qs = AuditEntry.objects.order_by("seq").values_list(*columns)
-    iterator = (
-        qs.iterator(chunk_size=batch_size)
-        if connection.vendor == "postgresql"
-        else qs.iterator(chunk_size=batch_size)
-    )
-    for row in iterator:
-        (
-            seq,
-            created_at,
-            actor_id,
-            actor_name,
-            action,
-            object_type,
-            object_id,
-            agency_id,
-            summary,
-            ip,
-            stored_prev,
-            stored_hash,
-        ) = row
-        if seq != expected_seq:
-            return ChainReport(
-                False,
-                checked,
-                expected_seq,
-                f"thiếu hoặc sai thứ tự bản ghi (gặp #{seq}, cần #{expected_seq})",
-            )
-        if stored_prev != prev_hash:
-            return ChainReport(False, checked, seq, "liên kết với bản ghi trước bị sai")
-        digest = entry_hash(
-            prev_hash=prev_hash,
-            seq=seq,
-            created_at=created_at,
-            actor_id=actor_id,
-            actor_name=actor_name,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            agency_id=agency_id,
-            summary=summary,
-            ip=ip,
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_COLUMNS} FROM {table} WHERE seq <= %s ORDER BY seq",  # noqa: S608
+            [last_seq],
         )
-        if digest != stored_hash:
-            return ChainReport(False, checked, seq, "nội dung bản ghi đã bị thay đổi")
-        prev_hash = stored_hash
-        expected_seq += 1
-        checked += 1
-    head = ChainHead.objects.filter(pk=1).first()
-    if head and head.last_seq != checked:
+        while True:
+            rows = cursor.fetchmany(batch_size)
+            if not rows:
+                break
+            for row in rows:
+                (
+                    seq,
+                    created_at,
+                    actor_id,
+                    actor_name,
+                    action,
+                    object_type,
+                    object_id,
+                    agency_id,
+                    summary,
+                    ip,
+                    stored_prev,
+                    stored_hash,
+                ) = row
+                if seq != expected_seq:
+                    return ChainReport(
+                        False,
+                        expected_seq - 1,
+                        expected_seq,
+                        f"thiếu hoặc sai thứ tự bản ghi (gặp #{seq}, cần #{expected_seq})",
+                    )
+                if stored_prev != prev_hash:
+                    return ChainReport(
+                        False, seq - 1, seq, "liên kết với bản ghi trước bị sai (bị sắp xếp lại)"
+                    )
+                if isinstance(created_at, str):
+                    iso = _sqlite_iso(created_at)
+                elif created_at.tzinfo is None:  # SQLite: naive UTC
+                    iso = created_at.isoformat(timespec="microseconds") + "+00:00"
+                else:
+                    iso = created_at.isoformat(timespec="microseconds")
+                payload = encode(
+                    [
+                        prev_hash,
+                        seq,
+                        iso,
+                        actor_id,
+                        actor_name,
+                        action,
+                        object_type,
+                        object_id,
+                        agency_id,
+                        loads(summary) if isinstance(summary, str) else summary,
+                        ip,
+                    ]
+                )
+                if sha256(payload.encode()).hexdigest() != stored_hash:
+                    return ChainReport(False, seq - 1, seq, "nội dung bản ghi đã bị thay đổi")
+                prev_hash = stored_hash
+                expected_seq += 1
+    checked = expected_seq - 1
+    if checked != last_seq:
         return ChainReport(
-            False, checked, checked + 1, f"bản ghi cuối bị xóa (đầu chuỗi ghi #{head.last_seq})"
+            False,
+            checked,
+            checked + 1,
+            f"thiếu bản ghi cuối (đầu chuỗi ghi #{last_seq}, chỉ có {checked} bản ghi)",
+        )
+    if checked and prev_hash != head_hash:
+        return ChainReport(
+            False, checked - 1, checked, "bản ghi cuối không khớp với đầu chuỗi (đã bị thay)"
         )
     return ChainReport(True, checked)
+
+
+# ---------------------------------------------------------------------------------------
+# Browsing the trail
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class TrailFilter:
+    actor: str = ""
+    action: str = ""
+    object: str = ""
+    agency: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def visible_entries(user) -> QuerySet[AuditEntry]:
+    """Entries the user may read: platform admins all; agency admins their agencies'."""
+    from tinhso.accounts.models import Role
+    from tinhso.accounts.rules import can, is_platform_admin, visible_agency_filter
+    from tinhso.directory.models import Agency
+
+    if not can(user, "audit.view_trail"):
+        return AuditEntry.objects.none()
+    if is_platform_admin(user):
+        return AuditEntry.objects.all()
+    agencies = Agency.objects.filter(visible_agency_filter(user, {Role.AGENCY_ADMIN}))
+    return AuditEntry.objects.filter(agency_id__in=agencies.values("pk"))
+
+
+def _day_start(day: date) -> datetime:
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def filter_trail(qs: QuerySet[AuditEntry], f: TrailFilter) -> QuerySet[AuditEntry]:
+    if f.actor:
+        term = f.actor.strip()
+        qs = qs.filter(Q(actor_name__icontains=term) | Q(actor_id__in=_users_matching(term)))
+    if f.action:
+        qs = qs.filter(action__startswith=f.action.strip())
+    if f.object:
+        term = f.object.strip()
+        if ":" in term:
+            object_type, object_id = term.split(":", 1)
+            qs = qs.filter(object_type=object_type.strip(), object_id=object_id.strip())
+        else:
+            qs = qs.filter(Q(object_id=term) | Q(object_type=term) | Q(object_repr__icontains=term))
+    if f.agency:
+        from tinhso.directory.models import Agency
+
+        term = f.agency.strip()
+        agencies = Agency.objects.filter(Q(code=term) | Q(name_folded__contains=fold(term)))
+        qs = qs.filter(agency_id__in=agencies.values("pk"))
+    if f.date_from:
+        qs = qs.filter(created_at__gte=_day_start(f.date_from))
+    if f.date_to:
+        qs = qs.filter(created_at__lt=_day_start(f.date_to + timedelta(days=1)))
+    return qs.order_by("-seq")
+
+
+def _users_matching(term: str) -> Any:
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    return User.objects.filter(Q(username__icontains=term) | Q(full_name__icontains=term)).values(
+        "pk"
+    )
+
+
+def trail_for(user, f: TrailFilter | None = None) -> QuerySet[AuditEntry]:
+    return filter_trail(visible_entries(user), f or TrailFilter())
