@@ -1,6 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OnestopConfig(AppConfig):
     name = "tinhso.onestop"
     label = "onestop"
+    verbose_name = _("Dịch vụ công và một cửa điện tử")
+
+    def ready(self) -> None:
+        from tinhso.onestop import rules  # noqa: F401  (registers the permission rules)

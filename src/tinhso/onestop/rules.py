@@ -1,0 +1,1 @@
+"""Permission rules of the one-stop app (registered with tinhso.accounts.rules)."""
