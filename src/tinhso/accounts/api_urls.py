@@ -1,5 +1,7 @@
 """REST endpoints of this app, mounted under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from tinhso.accounts import api
+
+urlpatterns = [path("me", api.MeView.as_view(), name="api-me")]

@@ -1,5 +1,110 @@
-"""Demo data of this app, loaded by `tinhso demo` (idempotent)."""
+"""Demo logins, loaded by `tinhso demo` after the directory demo (idempotent).
+
+Every demo official (and citizen) created without a password gets the demo password
+below, and every demo official gets a confirmed second factor whose secret is derived
+from the username — public on purpose, so that `tinhso otp-code <username>` (or any
+authenticator app given `demo_secret(username)`) produces their one-time codes.
+Never run the demo on a production database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from django.contrib.auth.hashers import make_password
+from django.db.models import Q
+
+from tinhso.accounts.models import Role, RoleGrant, User
+
+DEMO_PASSWORD = "TinhSo@2026"
+_DEMO_KEY = b"tinhso-demo-totp-v1"
+
+
+def demo_secret(username: str) -> str:
+    """The (publicly known) TOTP secret of a demo user: base32, 160 bits."""
+    digest = hmac.new(_DEMO_KEY, username.encode(), hashlib.sha1).digest()
+    return base64.b32encode(digest).decode().rstrip("=")
+
+
+def is_demo_user(user) -> bool:
+    from tinhso.accounts import otp
+
+    try:
+        return otp.user_secret(user) == demo_secret(user.username)
+    except ValueError:
+        return False
 
 
 def load(out) -> None:
-    """Create this app's demo data; running it twice changes nothing."""
+    from tinhso.accounts import services
+
+    # One hash for everyone: hashing ~300 passwords one by one would take minutes.
+    password_hash = make_password(DEMO_PASSWORD)
+    updated = User.objects.filter(
+        Q(password="") | Q(password__startswith="!"), is_active=True
+    ).update(password=password_hash)
+    officials = User.objects.filter(
+        Q(kind=User.Kind.OFFICIAL) | Q(is_superuser=True), totp_confirmed_at__isnull=True
+    )
+    enrolled = services.set_totp_secrets(
+        secrets={user: demo_secret(user.username) for user in officials},
+        reason="demo",
+    )
+    if updated or enrolled:
+        out.write(f"  tài khoản mẫu: {updated} mật khẩu, {enrolled} xác thực hai lớp")
+
+
+ROLE_ORDER = [
+    Role.PLATFORM_ADMIN,
+    Role.AGENCY_ADMIN,
+    Role.LEADER,
+    Role.CLERK,
+    Role.ONESTOP_OFFICER,
+    Role.SPECIALIST,
+]
+
+
+def demo_logins() -> list[tuple[str, str, str, str]]:
+    """[(role label, username, full name, agency)] — one demo login per role, and a citizen."""
+    rows = []
+    seen: set[int] = set()
+    for role in ROLE_ORDER:
+        grants = (
+            RoleGrant.objects.filter(role=role, user__is_active=True)
+            .exclude(user_id__in=seen)
+            .select_related("user", "agency")
+            .order_by("agency__depth", "agency__path", "user__username")
+        )
+        grant = grants.first()
+        if grant is None:
+            continue
+        seen.add(grant.user_id)
+        rows.append((str(role.label), grant.user.username, str(grant.user), grant.agency.name))
+    citizen = (
+        User.objects.filter(kind__in=[User.Kind.CITIZEN, User.Kind.BUSINESS], is_active=True)
+        .exclude(password__startswith="!")
+        .order_by("username")
+        .first()
+    )
+    if citizen is not None:
+        rows.append((str(citizen.get_kind_display()), citizen.username, str(citizen), ""))
+    return rows
+
+
+def print_logins(out) -> None:
+    rows = demo_logins()
+    if not rows:
+        return
+    out.write("")
+    out.write(f"Tài khoản mẫu (mật khẩu chung: {DEMO_PASSWORD})")
+    width = max(len(r[1]) for r in rows)
+    role_width = max(len(r[0]) for r in rows)
+    for role, username, name, agency in rows:
+        where = f" — {agency}" if agency else ""
+        out.write(f"  {role:<{role_width}}  {username:<{width}}  {name}{where}")
+    out.write(
+        "Cán bộ cần thêm mã xác thực một lần: chạy `.venv/bin/tinhso otp-code <tên đăng nhập>` "
+        "(hoặc thêm khóa bí mật mẫu vào ứng dụng xác thực)."
+    )

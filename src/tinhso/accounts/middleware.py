@@ -8,7 +8,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 SESSION_KEY = "tinhso_2fa_ok"
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/api/", "/i18n/", "/media/")
+# Pages reachable with the password alone (to finish logging in or to leave). The API is
+# exempt here because its session authentication checks the flag itself
+# (tinhso.accounts.authentication.SecondFactorSessionAuthentication).
+EXEMPT_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/otp/",
+    "/accounts/password/reset/",
+    "/accounts/reset/",
+    "/static/",
+    "/api/",
+    "/i18n/",
+    "/media/",
+)
 
 
 class SecondFactorMiddleware:
@@ -24,7 +37,11 @@ class SecondFactorMiddleware:
             and not request.session.get(SESSION_KEY)
             and not request.path.startswith(EXEMPT_PREFIXES)
         ):
-            if user.totp_confirmed_at:
-                return redirect("accounts:otp_verify")
-            return redirect("accounts:otp_enrol")
+            from urllib.parse import urlencode
+
+            from django.urls import reverse
+
+            target = "accounts:otp_verify" if user.totp_confirmed_at else "accounts:otp_enrol"
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse(target)}?{query}")
         return self.get_response(request)

@@ -130,3 +130,22 @@ def _manage_agency(user, agency) -> bool:
 @rule("audit.view_trail")
 def _view_trail(user, obj) -> bool:
     return is_platform_admin(user) or bool(_grants(user).get(Role.AGENCY_ADMIN))
+
+
+@rule("accounts.reset_second_factor")
+def _reset_second_factor(user, target) -> bool:
+    """Platform admins, or an agency admin of an agency where the target holds a role."""
+    if is_platform_admin(user):
+        return True
+    admin_paths = [path for _, path in _grants(user).get(Role.AGENCY_ADMIN, [])]
+    if target is None or not admin_paths:
+        return False
+    target_paths = RoleGrant.objects.filter(user_id=target.pk).values_list(
+        "agency__path", flat=True
+    )
+    return any(tp.startswith(ap) for tp in target_paths for ap in admin_paths)
+
+
+@rule("accounts.issue_token")
+def _issue_token(user, target) -> bool:
+    return is_platform_admin(user)

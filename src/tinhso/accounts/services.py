@@ -102,3 +102,200 @@ def revoke_role(*, user: User, agency: Any, role: str, actor: Any = None) -> Non
             summary={"role": role, "agency": agency.code},
         )
     forget_grants(user)
+
+
+# ---------------------------------------------------------------------------------------
+# Second factor (TOTP)
+
+
+def _otp_failure(user: User) -> None:
+    """A wrong one-time code counts like a wrong password (same lockout policy)."""
+    from datetime import timedelta
+
+    from django.db.models import F
+    from django.utils import timezone
+
+    from tinhso.accounts.backends import LOCKOUT, MAX_FAILURES
+
+    User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
+    user.refresh_from_db(fields=["failed_login_count", "locked_until"])
+    if user.failed_login_count >= MAX_FAILURES:
+        user.locked_until = timezone.now() + timedelta(seconds=LOCKOUT.total_seconds())
+        user.failed_login_count = 0
+        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=user.locked_until)
+
+
+def _accept_step(user: User, step: int) -> bool:
+    """Record `step` as used; False when it (or a later one) was already used (replay)."""
+    updated = User.objects.filter(pk=user.pk, totp_last_step__lt=step).update(
+        totp_last_step=step, failed_login_count=0
+    )
+    if updated:
+        user.totp_last_step = step
+        user.failed_login_count = 0
+    return bool(updated)
+
+
+def _wrong_code() -> Exception:
+    from tinhso.core.errors import ValidationFailed
+
+    return ValidationFailed(
+        "Mã xác thực không đúng hoặc đã được dùng. Vui lòng nhập mã mới trên ứng dụng.",
+        code="otp_invalid",
+    )
+
+
+def _check_not_locked(user: User) -> None:
+    from django.utils import timezone
+
+    if user.locked_until and user.locked_until > timezone.now():
+        from tinhso.core.errors import PermissionDenied
+
+        raise PermissionDenied(locked_message(user.locked_until), code="account_locked")
+
+
+def locked_message(until) -> str:
+    from django.utils import timezone
+
+    local = timezone.localtime(until)
+    return (
+        "Tài khoản tạm khóa do nhập sai nhiều lần. "
+        f"Vui lòng thử lại sau {local:%H:%M} ngày {local:%d/%m/%Y}."
+    )
+
+
+def confirm_totp_enrolment(*, user: User, secret: str, code: str) -> User:
+    """Store `secret` (encrypted) once the user proves they hold it with a valid code."""
+    from django.utils import timezone
+
+    from tinhso.accounts import crypto, otp
+
+    secret = otp.normalise_secret(secret)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        _check_not_locked(locked)
+        step = otp.matching_step(secret, code)
+        if step is not None:
+            User.objects.filter(pk=user.pk).update(
+                totp_secret_encrypted=crypto.encrypt(secret),
+                totp_confirmed_at=timezone.now(),
+                totp_last_step=step,
+                failed_login_count=0,
+            )
+            user.refresh_from_db()
+            record(actor=user, action="accounts.enrol_totp", obj=user, summary={})
+            return user
+    with transaction.atomic():
+        _otp_failure(locked)
+    raise _wrong_code()
+
+
+def verify_totp(*, user: User, code: str) -> User:
+    """Check the second factor; raises ValidationFailed for a wrong or replayed code."""
+    from tinhso.accounts import otp
+
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        _check_not_locked(locked)
+        secret = otp.user_secret(locked)
+        if secret is None or locked.totp_confirmed_at is None:
+            from tinhso.core.errors import InvalidTransition
+
+            raise InvalidTransition(
+                "Tài khoản chưa đăng ký xác thực hai lớp.", code="otp_not_enrolled"
+            )
+        step = otp.matching_step(secret, code)
+        ok = step is not None and _accept_step(locked, step)
+        if ok:
+            user.totp_last_step = locked.totp_last_step
+            user.failed_login_count = 0
+            return user
+    # Outside the rolled-back block: the failure must be counted even though we raise.
+    with transaction.atomic():
+        _otp_failure(locked)
+    raise _wrong_code()
+
+
+@transaction.atomic
+def set_totp_secret(*, user: User, secret: str, actor: Any = None) -> User:
+    """Give `user` a confirmed TOTP secret (demo data, or an administrator's reset flow)."""
+    from django.utils import timezone
+
+    from tinhso.accounts import crypto, otp
+
+    secret = otp.normalise_secret(secret)
+    User.objects.filter(pk=user.pk).update(
+        totp_secret_encrypted=crypto.encrypt(secret),
+        totp_confirmed_at=timezone.now(),
+        totp_last_step=0,
+    )
+    user.refresh_from_db(fields=["totp_secret_encrypted", "totp_confirmed_at", "totp_last_step"])
+    record(actor=actor, action="accounts.set_totp", obj=user, summary={})
+    return user
+
+
+@transaction.atomic
+def reset_totp(*, user: User, actor: Any) -> User:
+    """Remove the second factor so the user enrols again (platform administrators)."""
+    from tinhso.accounts.rules import require
+
+    require(actor, "accounts.reset_second_factor", user)
+    User.objects.filter(pk=user.pk).update(
+        totp_secret_encrypted="", totp_confirmed_at=None, totp_last_step=0
+    )
+    user.refresh_from_db(fields=["totp_secret_encrypted", "totp_confirmed_at", "totp_last_step"])
+    record(actor=actor, action="accounts.reset_totp", obj=user, summary={})
+    return user
+
+
+# ---------------------------------------------------------------------------------------
+# API tokens for other systems
+
+
+@transaction.atomic
+def issue_token(*, user: User, actor: Any = None) -> str:
+    """A new API token for `user` (replacing any previous one); returns the key."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+    token = Token.objects.create(user=user)
+    record(actor=actor, action="accounts.issue_token", obj=user, summary={})
+    return token.key
+
+
+@transaction.atomic
+def record_login(*, user: User, second_factor: bool = False) -> None:
+    record(
+        actor=user,
+        action="accounts.login_2fa" if second_factor else "accounts.login",
+        obj=user,
+        summary={},
+    )
+
+
+@transaction.atomic
+def set_totp_secrets(*, secrets: dict[User, str], actor: Any = None, reason: str = "") -> int:
+    """Bulk `set_totp_secret` (demo data): one audit entry for the whole batch."""
+    from django.utils import timezone
+
+    from tinhso.accounts import crypto, otp
+
+    now = timezone.now()
+    users = []
+    for user, secret in secrets.items():
+        user.totp_secret_encrypted = crypto.encrypt(otp.normalise_secret(secret))
+        user.totp_confirmed_at = now
+        user.totp_last_step = 0
+        users.append(user)
+    User.objects.bulk_update(
+        users, ["totp_secret_encrypted", "totp_confirmed_at", "totp_last_step"], batch_size=500
+    )
+    if users:
+        record(
+            actor=actor,
+            action="accounts.set_totp_bulk",
+            object_type="accounts.user",
+            object_id="*",
+            summary={"count": len(users), "reason": reason},
+        )
+    return len(users)

@@ -1,16 +1,162 @@
-"""Login pages (the full flow with TOTP enrolment lands with issue 2's accounts work)."""
+"""Login with lockout, the second factor (TOTP enrolment and verification), passwords."""
 
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+
+from tinhso.accounts import crypto, otp, services
+from tinhso.accounts.forms import LoginForm, OtpForm, PasswordResetForm
+from tinhso.accounts.middleware import SESSION_KEY
+from tinhso.core.errors import DomainError
+
+PENDING_SECRET_KEY = "tinhso_totp_pending"
+
+
+def _safe_next(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _with_next(url: str, next_url: str) -> str:
+    from urllib.parse import urlencode
+
+    return f"{url}?{urlencode({'next': next_url})}"
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        self.request.session.pop(SESSION_KEY, None)
+        if user.needs_second_factor:
+            target = "accounts:otp_verify" if user.totp_confirmed_at else "accounts:otp_enrol"
+            return redirect(_with_next(reverse(target), self.get_success_url()))
+        services.record_login(user=user)
+        return response
 
 
-def otp_verify(request):
-    return HttpResponse("OTP", status=501)
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, _("Bạn đã đăng xuất."))
+        return response
 
 
-def otp_enrol(request):
-    return HttpResponse("OTP enrol", status=501)
+def _finish_second_factor(request: HttpRequest) -> HttpResponse:
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = True
+    request.session.pop(PENDING_SECRET_KEY, None)
+    services.record_login(user=request.user, second_factor=True)
+    return redirect(_safe_next(request))
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@login_required
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.needs_second_factor or request.session.get(SESSION_KEY):
+        return redirect(_safe_next(request))
+    if not user.totp_confirmed_at:
+        return redirect(_with_next(reverse("accounts:otp_enrol"), _safe_next(request)))
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.verify_totp(user=user, code=form.cleaned_data["code"])
+        except DomainError as err:
+            form.add_error("code", err.message)
+        else:
+            return _finish_second_factor(request)
+    return render(
+        request,
+        "accounts/otp_verify.html",
+        {"form": form, "next": _safe_next(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@login_required
+def otp_enrol(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.totp_confirmed_at:
+        return redirect(_with_next(reverse("accounts:otp_verify"), _safe_next(request)))
+    pending = request.session.get(PENDING_SECRET_KEY)
+    try:
+        secret = crypto.decrypt(pending) if pending else None
+    except ValueError:
+        secret = None
+    if secret is None:
+        secret = otp.new_secret()
+        request.session[PENDING_SECRET_KEY] = crypto.encrypt(secret)
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.confirm_totp_enrolment(
+                user=user, secret=secret, code=form.cleaned_data["code"]
+            )
+        except DomainError as err:
+            form.add_error("code", err.message)
+        else:
+            messages.success(request, _("Đã bật xác thực hai lớp cho tài khoản của bạn."))
+            return _finish_second_factor(request)
+    uri = otp.provisioning_uri(user.username, secret)
+    return render(
+        request,
+        "accounts/otp_enrol.html",
+        {
+            "form": form,
+            "next": _safe_next(request),
+            "qr_data_uri": otp.qr_data_uri(uri),
+            "secret_grouped": otp.grouped(secret),
+            "issuer": otp.issuer(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    form_class = PasswordResetForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change_form.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "accounts/password_change_done.html"

@@ -34,7 +34,23 @@ SECTIONS = [
 ]
 
 
-def sections_for(user) -> list[dict]:
+def url_or_none(url_name: str, *args, **kwargs) -> str | None:
+    """The URL of `url_name`, or None while the app that owns it has not defined it."""
+    try:
+        return reverse(url_name, args=args or None, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return None
+
+
+def first_url(*url_names: str) -> str | None:
+    for name in url_names:
+        url = url_or_none(name)
+        if url:
+            return url
+    return None
+
+
+def sections_for(user, path: str = "") -> list[dict]:
     is_official = bool(
         getattr(user, "is_authenticated", False) and getattr(user, "is_official", False)
     )
@@ -46,5 +62,6 @@ def sections_for(user) -> list[dict]:
             url = reverse(section.url_name)
         except NoReverseMatch:
             url = None
-        items.append({"key": section.key, "title": section.title, "url": url})
+        current = bool(url and url != "/" and path.startswith(url))
+        items.append({"key": section.key, "title": section.title, "url": url, "current": current})
     return items

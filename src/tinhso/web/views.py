@@ -1,6 +1,138 @@
+"""Home pages: one per kind of visitor (public, citizen, official, administrator)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.accounts import selectors as account_selectors
+from tinhso.accounts.models import Role
+from tinhso.accounts.rules import can, is_platform_admin
+from tinhso.web.navigation import first_url, url_or_none
 
 
-def home(request):
-    """The home page; officials get their role's dashboard (see web/home.html)."""
-    return render(request, "web/home.html", {})
+@dataclass
+class Link:
+    title: str
+    url: str | None
+    description: str = ""
+
+
+def _citizen_links() -> list[Link]:
+    return [
+        Link(
+            _("Dịch vụ công trực tuyến"),
+            first_url("onestop:catalog", "onestop:procedures", "onestop:home"),
+            _("Tìm thủ tục hành chính và nộp hồ sơ trực tuyến."),
+        ),
+        Link(
+            _("Tra cứu hồ sơ"),
+            first_url("onestop:lookup", "onestop:track"),
+            _("Xem tình trạng hồ sơ theo mã hồ sơ."),
+        ),
+        Link(
+            _("Danh bạ cơ quan"),
+            url_or_none("directory:tree"),
+            _("Địa chỉ, điện thoại các cơ quan của tỉnh."),
+        ),
+    ]
+
+
+# What each role works on, as (title, url names tried in order, description).
+ROLE_LINKS: dict[str, list[tuple]] = {
+    Role.ONESTOP_OFFICER: [
+        (
+            _("Tiếp nhận hồ sơ"),
+            ("onestop:queue", "onestop:home"),
+            _("Hồ sơ chờ tiếp nhận, trả kết quả."),
+        ),
+    ],
+    Role.SPECIALIST: [
+        (_("Hồ sơ được giao"), ("onestop:queue", "onestop:home"), _("Hồ sơ cần xử lý.")),
+        (_("Văn bản được giao"), ("documents:inbox", "documents:home"), _("Văn bản cần xử lý.")),
+    ],
+    Role.LEADER: [
+        (
+            _("Văn bản chờ ý kiến"),
+            ("documents:inbox", "documents:home"),
+            _("Phân công, duyệt, ký số văn bản."),
+        ),
+        (_("Hồ sơ chờ duyệt"), ("onestop:queue", "onestop:home"), _("Hồ sơ chờ phê duyệt.")),
+    ],
+    Role.CLERK: [
+        (
+            _("Văn bản đến, văn bản đi"),
+            ("documents:registers", "documents:home"),
+            _("Vào sổ văn bản đến, cấp số và phát hành văn bản đi."),
+        ),
+    ],
+    Role.AGENCY_ADMIN: [
+        (
+            _("Cơ cấu tổ chức"),
+            ("directory:tree",),
+            _("Đơn vị, cán bộ và vai trò trong cơ quan."),
+        ),
+    ],
+}
+
+
+def _official_links(role_codes: set[str]) -> list[Link]:
+    links: list[Link] = []
+    seen: set[str] = set()
+    for role in Role.values:
+        if role not in role_codes:
+            continue
+        for title, names, description in ROLE_LINKS.get(role, []):
+            if str(title) in seen:
+                continue
+            seen.add(str(title))
+            links.append(Link(title, first_url(*names), description))
+    return links
+
+
+def _admin_links(user) -> list[Link]:
+    links = [
+        Link(
+            _("Nhật ký hệ thống"),
+            url_or_none("audit:trail"),
+            _("Ai đã làm gì, khi nào (chuỗi băm không sửa được)."),
+        ),
+        Link(
+            _("Quản trị danh bạ"),
+            first_url("directory:admin", "directory:tree"),
+            _("Cơ quan, đơn vị, sáp nhập, đổi tên, nhập/xuất CSV."),
+        ),
+    ]
+    if is_platform_admin(user) and user.is_staff:
+        links.append(
+            Link(_("Trang quản trị Django"), url_or_none("admin:index"), _("Dữ liệu nền tảng."))
+        )
+    return links
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Public visitors and citizens see services; officials their agencies, roles and work."""
+    user = request.user
+    context: dict = {"citizen_links": _citizen_links()}
+    if user.is_authenticated and (user.is_official or user.is_superuser):
+        grants = account_selectors.grants_by_agency(user)
+        role_codes = {code for entry in grants for code, _label in entry["roles"]}
+        for entry in grants:
+            entry["url"] = url_or_none("directory:agency", code=entry["agency"].code)
+        context.update(
+            {
+                "view": "official",
+                "grants": grants,
+                "work_links": _official_links(role_codes),
+                "admin_links": _admin_links(user) if can(user, "audit.view_trail") else [],
+                "password_change_url": url_or_none("accounts:password_change"),
+            }
+        )
+    elif user.is_authenticated:
+        context["view"] = "citizen"
+    else:
+        context["view"] = "public"
+    return render(request, "web/home.html", context)
