@@ -32,14 +32,46 @@ def validate_code(value: str) -> str:
 
 
 def validate_legacy_code(value: str) -> str:
-    """Validate a QCVN 102:2016 code (`000.00.00.H30`) and return it normalised."""
+    """Validate a QCVN 102:2016 code (`000.00.00.H30`) and return it normalised.
+
+    Levels fill from the right: a lower level cannot be set while a higher one is zero
+    (`000.01.00.H30` is rejected).
+    """
     code = (value or "").strip().upper()
-    if not LEGACY_RE.match(code):
+    match = LEGACY_RE.match(code)
+    if not match:
         raise InvalidAgencyCode(
             f"Mã định danh '{value}' không đúng dạng QCVN 102:2016 "
             "(V1V2V3.Z1Z2.Y1Y2.MX1X2, ví dụ 000.00.00.H30)."
         )
+    v, z, y, _m = match.groups()
+    if (y == "00" and (z != "00" or v != "000")) or (z == "00" and v != "000"):
+        raise InvalidAgencyCode(
+            f"Mã định danh '{value}' không hợp lệ theo QCVN 102:2016: cấp dưới chỉ được "
+            "khác 0 khi cấp trên đã có mã (ví dụ 000.01.01.H08)."
+        )
     return code
+
+
+def is_legacy_form(value: str) -> bool:
+    """True when `value` looks like the QCVN 102 form (starts with a digit)."""
+    value = (value or "").strip()
+    return bool(value) and value[0].isdigit()
+
+
+def normalize_any(value: str) -> tuple[str, str]:
+    """Validate a code in either form: returns (form, normalised code).
+
+    form is "decision20" or "legacy". Raises InvalidAgencyCode (code `invalid_agency_code`).
+    """
+    if is_legacy_form(value):
+        return "legacy", validate_legacy_code(value)
+    return "decision20", validate_code(value)
+
+
+def decision20_level(code: str) -> int:
+    """Level of a Decision 20 code: the number of dot-separated groups."""
+    return code.count(".") + 1
 
 
 def legacy_level(code: str) -> int:

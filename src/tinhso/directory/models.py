@@ -95,7 +95,8 @@ class Agency(PublicIdentified, TimeStamped):
     successor = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="predecessors"
     )
-    closed_on = models.DateField(null=True, blank=True)
+    established_on = models.DateField(_("ngày thành lập"), null=True, blank=True)
+    closed_on = models.DateField(_("ngày giải thể/sáp nhập"), null=True, blank=True)
     address = models.CharField(_("địa chỉ"), max_length=255, blank=True)
     phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
     email = models.EmailField(_("thư điện tử"), blank=True)
@@ -147,10 +148,14 @@ class AgencyEvent(models.Model):
         Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     note = models.TextField(blank=True)
+    actor_name = models.CharField(max_length=150, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["agency", "effective_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.agency.code} {self.get_kind_display()} {self.effective_on}"
 
 
 class OrgUnit(TimeStamped):
@@ -202,10 +207,16 @@ class Membership(TimeStamped):
     is_primary = models.BooleanField(default=True)
     started_on = models.DateField(null=True, blank=True)
     ended_on = models.DateField(null=True, blank=True)
+    # The holder's full name folded (tinhso.core.text.fold) for people search.
+    person_name_folded = models.CharField(max_length=150, db_index=True, default="")
 
     class Meta:
         ordering = ["agency", "position__rank"]
         indexes = [models.Index(fields=["user", "agency"])]
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None
 
     def __str__(self) -> str:
         return f"{self.user} — {self.position or ''} {self.agency}"
