@@ -1,0 +1,12 @@
+"""Write use-cases of signing (see sign.py, pki.py, remote.py)."""
+
+from tinhso.signing.services.pki import (  # noqa: F401
+    ensure_demo_ca,
+    import_ca_certificates,
+    import_crl,
+    issue_certificate,
+    publish_crl,
+    register_certificate,
+    revoke_certificate,
+)
+from tinhso.signing.services.sign import open_pdf, sign_pdf  # noqa: F401
