@@ -198,9 +198,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tinhso@localhost")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # The browser session counts only after the second factor for officials.
-        "tinhso.accounts.authentication.SecondFactorSessionAuthentication",
+        # Tokens for other systems first, so that unauthenticated calls get a 401 with
+        # `WWW-Authenticate: Token`; the browser session counts only after the second
+        # factor for officials.
         "rest_framework.authentication.TokenAuthentication",
+        "tinhso.accounts.authentication.SecondFactorSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "tinhso.core.api.exception_handler",

@@ -1,0 +1,80 @@
+"""The one permission check: `can`, `require` and `Agency.objects.visible_to`."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.accounts.factories import citizen, official, province_tree
+from tinhso.accounts.models import Role
+from tinhso.accounts.rules import can, has_role, require, roles_in
+from tinhso.core.errors import PermissionDenied
+from tinhso.directory.models import Agency
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tree():
+    return province_tree()
+
+
+def _visible(user) -> set[str]:
+    return set(Agency.objects.visible_to(user).values_list("code", flat=True))
+
+
+def test_official_sees_only_their_agencies(tree):
+    user = official(roles=[(tree["stc"], Role.SPECIALIST)])
+    assert _visible(user) == {"H99.01"}
+
+
+def test_leader_of_a_parent_agency_sees_the_subtree(tree):
+    leader = official(roles=[(tree["huyen"], Role.LEADER)])
+    assert _visible(leader) == {"H99.02", "H99.02.01"}
+    assert has_role(leader, tree["xa"], Role.LEADER)
+    assert not has_role(leader, tree["stc"], Role.LEADER)
+
+
+def test_specialist_of_a_parent_agency_does_not_see_below(tree):
+    user = official(roles=[(tree["huyen"], Role.SPECIALIST)])
+    assert _visible(user) == {"H99.02"}
+    assert roles_in(user, tree["xa"]) == set()
+
+
+def test_roles_in_several_agencies_add_up(tree):
+    user = official(roles=[(tree["stc"], Role.CLERK), (tree["xa"], Role.ONESTOP_OFFICER)])
+    assert _visible(user) == {"H99.01", "H99.02.01"}
+    assert roles_in(user, tree["xa"]) == {Role.ONESTOP_OFFICER}
+
+
+def test_platform_admin_sees_everything(tree):
+    admin = official(roles=[(tree["ubnd"], Role.PLATFORM_ADMIN)])
+    assert _visible(admin) == {"H99", "H99.01", "H99.02", "H99.02.01"}
+
+
+def test_anonymous_and_citizens_see_no_agency_through_roles(tree):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert _visible(AnonymousUser()) == set()
+    assert _visible(citizen()) == set()
+
+
+def test_can_and_require_use_registered_rules(tree):
+    admin_of_district = official(roles=[(tree["huyen"], Role.AGENCY_ADMIN)])
+    assert can(admin_of_district, "directory.manage_agency", tree["xa"])
+    assert not can(admin_of_district, "directory.manage_agency", tree["stc"])
+    with pytest.raises(PermissionDenied) as err:
+        require(admin_of_district, "directory.manage_agency", tree["stc"])
+    assert err.value.status == 403 and err.value.code == "permission_denied"
+    with pytest.raises(KeyError):
+        can(admin_of_district, "khong.ton_tai", None)
+
+
+def test_inactive_user_can_do_nothing(tree):
+    user = official(roles=[(tree["ubnd"], Role.PLATFORM_ADMIN)])
+    user.is_active = False
+    assert not can(user, "directory.view_agency", tree["ubnd"])
+
+
+def test_audit_trail_is_for_administrators(tree):
+    assert can(official(roles=[(tree["stc"], Role.AGENCY_ADMIN)]), "audit.view_trail")
+    assert not can(official(roles=[(tree["stc"], Role.LEADER)]), "audit.view_trail")
