@@ -1,0 +1,504 @@
+"""Reads: lookups, the user's workspace, search, registers and statistics."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from tinhso.accounts.models import Role
+from tinhso.accounts.rules import visible_agency_filter
+from tinhso.core.errors import NotFound, ValidationFailed
+from tinhso.core.text import fold
+from tinhso.documents.models import (
+    Assignment,
+    IncomingDocument,
+    OutgoingDocument,
+    Recipient,
+    Register,
+    ReviewStep,
+    WorkRecord,
+)
+from tinhso.documents.rules import OFFICE_ROLES
+
+# ---------------------------------------------------------------------------------------
+# Lookups
+
+
+def get_incoming(uid: Any) -> IncomingDocument:
+    try:
+        return IncomingDocument.objects.select_related("agency", "register", "sender_agency").get(
+            uid=uid
+        )
+    except (IncomingDocument.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NotFound("Không tìm thấy văn bản đến.") from None
+
+
+def get_outgoing(uid: Any) -> OutgoingDocument:
+    try:
+        return OutgoingDocument.objects.select_related(
+            "agency", "register", "drafter", "signer", "drafting_unit"
+        ).get(uid=uid)
+    except (OutgoingDocument.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NotFound("Không tìm thấy văn bản đi.") from None
+
+
+def get_assignment(pk: Any) -> Assignment:
+    try:
+        return Assignment.objects.select_related("document", "document__agency").get(pk=int(pk))
+    except (Assignment.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Không tìm thấy phần việc được giao.") from None
+
+
+def get_work_record(uid: Any) -> WorkRecord:
+    try:
+        return WorkRecord.objects.select_related("agency", "owner").get(uid=uid)
+    except (WorkRecord.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NotFound("Không tìm thấy hồ sơ công việc.") from None
+
+
+def office_agencies(user, roles=None):
+    """Agencies where the user works with documents (direct roles and subtree leaders)."""
+    from tinhso.directory.models import Agency
+
+    return Agency.objects.filter(visible_agency_filter(user, roles or OFFICE_ROLES))
+
+
+def _user_units(user) -> list[int]:
+    from tinhso.directory.models import Membership
+
+    return list(
+        Membership.objects.filter(
+            user_id=user.pk, ended_on__isnull=True, org_unit__isnull=False
+        ).values_list("org_unit_id", flat=True)
+    )
+
+
+def my_assignments(user, *, open_only: bool = True) -> QuerySet[Assignment]:
+    qs = Assignment.objects.filter(Q(assignee_id=user.pk) | Q(unit_id__in=_user_units(user)))
+    if open_only:
+        qs = qs.filter(status__in=[Assignment.Status.PENDING, Assignment.Status.IN_PROGRESS])
+    return qs.select_related("document", "document__agency", "unit", "assignee").order_by(
+        "deadline", "-id"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Workspace
+
+
+@dataclass
+class Workspace:
+    to_register: list = field(default_factory=list)
+    to_assign: list = field(default_factory=list)
+    to_handle: list = field(default_factory=list)
+    drafts: list = field(default_factory=list)
+    to_review: list = field(default_factory=list)
+    to_sign: list = field(default_factory=list)
+    to_number: list = field(default_factory=list)
+    overdue: list = field(default_factory=list)
+
+    def as_counts(self) -> dict[str, int]:
+        return {key: len(value) for key, value in self.__dict__.items()}
+
+
+def workspace(user, *, limit: int = 50) -> Workspace:
+    today = timezone.localdate()
+    clerk_agencies = office_agencies(user, {Role.CLERK})
+    leader_agencies = office_agencies(user, {Role.LEADER})
+    ws = Workspace()
+    ws.to_register = list(
+        IncomingDocument.objects.filter(
+            agency__in=clerk_agencies, status=IncomingDocument.Status.PENDING
+        ).select_related("agency")[:limit]
+    )
+    ws.to_assign = list(
+        IncomingDocument.objects.filter(
+            agency__in=leader_agencies, status=IncomingDocument.Status.REGISTERED
+        ).select_related("agency")[:limit]
+    )
+    ws.to_handle = list(my_assignments(user).exclude(kind=Assignment.Kind.INFO)[:limit])
+    ws.drafts = list(
+        OutgoingDocument.objects.filter(
+            drafter_id=user.pk,
+            status__in=[OutgoingDocument.Status.DRAFT, OutgoingDocument.Status.IN_REVIEW],
+        ).select_related("agency")[:limit]
+    )
+    ws.to_review = list(
+        ReviewStep.objects.filter(reviewer_id=user.pk, status=ReviewStep.Status.PENDING)
+        .select_related("document", "document__agency")
+        .order_by("id")[:limit]
+    )
+    ws.to_sign = list(
+        OutgoingDocument.objects.filter(
+            signer_id=user.pk,
+            status__in=[OutgoingDocument.Status.REVIEWED, OutgoingDocument.Status.APPROVED],
+        ).select_related("agency")[:limit]
+    )
+    ws.to_number = list(
+        OutgoingDocument.objects.filter(
+            agency__in=clerk_agencies,
+            status__in=[
+                OutgoingDocument.Status.SIGNED,
+                OutgoingDocument.Status.NUMBERED,
+                OutgoingDocument.Status.ISSUED,
+            ],
+        ).select_related("agency")[:limit]
+    )
+    ws.overdue = list(
+        IncomingDocument.objects.filter(
+            Q(agency__in=leader_agencies)
+            | Q(assignments__assignee_id=user.pk)
+            | Q(assignments__unit_id__in=_user_units(user)),
+            status__in=[IncomingDocument.Status.REGISTERED, IncomingDocument.Status.IN_PROGRESS],
+            deadline__lt=today,
+        )
+        .distinct()
+        .select_related("agency")
+        .order_by("deadline")[:limit]
+    )
+    return ws
+
+
+def follow_up(document: IncomingDocument) -> list[dict[str, Any]]:
+    """For the leader: each assignment with its state, notes and whether it is overdue."""
+    today = timezone.localdate()
+    rows = []
+    for a in document.assignments.select_related(
+        "assignee", "unit", "assigned_by"
+    ).prefetch_related("notes__author"):
+        open_ = a.status in (Assignment.Status.PENDING, Assignment.Status.IN_PROGRESS)
+        rows.append(
+            {
+                "assignment": a,
+                "overdue": bool(open_ and a.deadline and a.deadline < today),
+                "late": bool(
+                    a.finished_at and a.deadline and timezone.localdate(a.finished_at) > a.deadline
+                ),
+                "notes": list(a.notes.all()),
+            }
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------
+# Search
+
+SEARCH_CANDIDATES = 1000
+_PHRASE = re.compile(r'"([^"]+)"')
+
+
+@dataclass
+class SearchPage:
+    kind: str
+    items: list
+    has_more: bool
+    offset: int
+    limit: int
+    took_ms: float
+
+
+def _day_bounds(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, dtime.min))
+
+
+def search_documents(
+    *,
+    user,
+    q: str = "",
+    kind: str = "incoming",
+    doc_type: str | None = None,
+    agency: Any = None,
+    register: Any = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> SearchPage:
+    """Full-text, diacritics-insensitive search over subject and the PDF text.
+
+    Words are ANDed; "quoted words" must appear together. Results are the documents of the
+    agencies the user works in. On PostgreSQL the generated `search_tsv` (GIN) is used and
+    the most recent SEARCH_CANDIDATES matches are ranked with ts_rank; on SQLite the folded
+    columns are matched with LIKE and ordered by date. The API is the same on both.
+    """
+    started = time.perf_counter()
+    if kind not in ("incoming", "outgoing"):
+        raise ValidationFailed(
+            "Loại tìm kiếm phải là văn bản đến hoặc văn bản đi.", code="invalid_kind"
+        )
+    limit = max(1, min(int(limit), 200))
+    offset = max(0, int(offset))
+    if date_from and date_to and date_from > date_to:
+        raise ValidationFailed(
+            "Khoảng ngày không hợp lệ (từ ngày sau đến ngày).", code="invalid_range"
+        )
+    model = IncomingDocument if kind == "incoming" else OutgoingDocument
+    date_field = "arrived_at" if kind == "incoming" else "created_at"
+    qs = model.objects.filter(agency__in=office_agencies(user))
+    if kind == "incoming":
+        qs = qs.exclude(status=IncomingDocument.Status.PENDING)
+    if doc_type:
+        qs = qs.filter(doc_type=doc_type)
+    if agency is not None:
+        qs = qs.filter(agency=agency)
+    if register is not None:
+        qs = qs.filter(register=register)
+    if status:
+        qs = qs.filter(status=status)
+    if date_from:
+        qs = qs.filter(**{f"{date_field}__gte": _day_bounds(date_from)})
+    if date_to:
+        qs = qs.filter(**{f"{date_field}__lt": _day_bounds(date_to + timedelta(days=1))})
+    order = [f"-{date_field}", "-id"]
+    folded = fold(q)
+    if folded:
+        if connection.vendor == "postgresql":
+            match = "search_tsv @@ websearch_to_tsquery('simple', %s)"
+            matching = qs.extra(where=[match], params=[folded])  # noqa: S610
+            candidates = matching.order_by(*order).values("pk")[:SEARCH_CANDIDATES]
+            rank = "ts_rank(search_tsv, websearch_to_tsquery('simple', %s))"
+            qs = (
+                model.objects.filter(pk__in=candidates)
+                .extra(select={"rank": rank}, select_params=[folded])  # noqa: S610
+                .order_by("-rank", *order)
+            )
+        else:
+            phrases = _PHRASE.findall(folded)
+            words = _PHRASE.sub(" ", folded).replace('"', " ").split()
+            for term in [*phrases, *words]:
+                qs = qs.filter(Q(subject_folded__contains=term) | Q(text_folded__contains=term))
+            qs = qs.order_by(*order)
+    else:
+        qs = qs.order_by(*order)
+    qs = qs.select_related("agency").defer("text_folded")
+    rows = list(qs[offset : offset + limit + 1])
+    return SearchPage(
+        kind=kind,
+        items=rows[:limit],
+        has_more=len(rows) > limit,
+        offset=offset,
+        limit=limit,
+        took_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Registers
+
+
+def registers_for(user, year: int | None = None) -> QuerySet[Register]:
+    qs = Register.objects.filter(
+        agency__in=office_agencies(user),
+        direction__in=[Register.Direction.INCOMING, Register.Direction.OUTGOING],
+    ).select_related("agency")
+    if year:
+        qs = qs.filter(year=year)
+    return qs.order_by("agency__name", "-year", "direction", "series")
+
+
+def get_register(pk: Any) -> Register:
+    try:
+        return Register.objects.select_related("agency").get(pk=int(pk))
+    except (Register.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Không tìm thấy sổ văn bản.") from None
+
+
+def register_rows(register: Register) -> list[dict[str, Any]]:
+    """Rows in the columns of the decree's annex IV templates."""
+    rows: list[dict[str, Any]] = []
+    if register.direction == Register.Direction.INCOMING:
+        docs = (
+            IncomingDocument.objects.filter(register=register)
+            .order_by("arrival_number")
+            .prefetch_related("assignments__assignee", "assignments__unit")
+        )
+        for d in docs:
+            leads = [a.assignee_label for a in d.assignments.all() if a.kind == "lead"]
+            rows.append(
+                {
+                    "arrived_on": timezone.localdate(d.arrived_at),
+                    "arrival_number": d.arrival_number,
+                    "sender": d.sender_name,
+                    "number_notation": d.number_notation,
+                    "issued_on": d.issued_on,
+                    "type_and_subject": f"{d.get_doc_type_display()}: {d.subject}",
+                    "handler": ", ".join(leads),
+                    "receipt": "",
+                    "note": d.get_status_display(),
+                }
+            )
+    else:
+        docs = (
+            OutgoingDocument.objects.filter(register=register)
+            .order_by("number")
+            .select_related("signer", "drafting_unit")
+            .prefetch_related("recipients")
+        )
+        for d in docs:
+            rows.append(
+                {
+                    "number_notation": d.number_notation,
+                    "issued_on": d.issued_on,
+                    "type_and_subject": f"{d.get_doc_type_display()}: {d.subject}",
+                    "signer": str(d.signer or ""),
+                    "recipients": "; ".join(r.name for r in d.recipients.all()),
+                    "archive_unit": str(d.drafting_unit or ""),
+                    "copies": d.recipients.count() or "",
+                    "sent_on": timezone.localdate(d.dispatched_at) if d.dispatched_at else "",
+                    "receipt": "",
+                    "note": ("Ký số" if d.digitally_signed else ""),
+                }
+            )
+    return rows
+
+
+INCOMING_COLUMNS = [
+    ("arrived_on", "Ngày đến"),
+    ("arrival_number", "Số đến"),
+    ("sender", "Tác giả"),
+    ("number_notation", "Số, ký hiệu"),
+    ("issued_on", "Ngày tháng"),
+    ("type_and_subject", "Tên loại và trích yếu nội dung"),
+    ("handler", "Đơn vị hoặc người nhận"),
+    ("receipt", "Ký nhận"),
+    ("note", "Ghi chú"),
+]
+OUTGOING_COLUMNS = [
+    ("number_notation", "Số, ký hiệu văn bản"),
+    ("issued_on", "Ngày tháng văn bản"),
+    ("type_and_subject", "Tên loại và trích yếu nội dung văn bản"),
+    ("signer", "Người ký"),
+    ("recipients", "Nơi nhận văn bản"),
+    ("archive_unit", "Đơn vị, người nhận bản lưu"),
+    ("copies", "Số lượng bản"),
+    ("sent_on", "Ngày chuyển"),
+    ("receipt", "Ký nhận"),
+    ("note", "Ghi chú"),
+]
+
+
+def register_columns(register: Register) -> list[tuple[str, str]]:
+    return (
+        INCOMING_COLUMNS if register.direction == Register.Direction.INCOMING else OUTGOING_COLUMNS
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Statistics
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def statistics(*, agencies, date_from: date, date_to: date) -> list[dict[str, Any]]:
+    """Per agency: counts, share digitally signed, share exchanged electronically, on time."""
+    if date_from > date_to:
+        raise ValidationFailed("Khoảng ngày không hợp lệ.", code="invalid_range")
+    start, end = _day_bounds(date_from), _day_bounds(date_to + timedelta(days=1))
+    today = timezone.localdate()
+    agency_list = list(agencies)
+    ids = [a.pk for a in agency_list]
+    incoming = (
+        IncomingDocument.objects.filter(
+            agency_id__in=ids,
+            arrival_number__isnull=False,
+            arrived_at__gte=start,
+            arrived_at__lt=end,
+        )
+        .values("agency_id")
+        .annotate(
+            total=Count("id"),
+            electronic=Count("id", filter=Q(source__in=["internal", "exchange"])),
+            done=Count("id", filter=Q(status="done")),
+            with_deadline_done=Count("id", filter=Q(status="done", deadline__isnull=False)),
+            overdue=Count(
+                "id", filter=Q(deadline__lt=today, status__in=["registered", "in_progress"])
+            ),
+        )
+    )
+    by_agency: dict[int, dict[str, Any]] = {}
+    for row in incoming:
+        by_agency.setdefault(row["agency_id"], {})["incoming"] = row
+    # On time: finished on or before the deadline (compared as local dates; Python side).
+    on_time: dict[int, int] = {}
+    for agency_id, finished_at, deadline in IncomingDocument.objects.filter(
+        agency_id__in=ids,
+        arrival_number__isnull=False,
+        arrived_at__gte=start,
+        arrived_at__lt=end,
+        status="done",
+        deadline__isnull=False,
+    ).values_list("agency_id", "finished_at", "deadline"):
+        if finished_at and timezone.localdate(finished_at) <= deadline:
+            on_time[agency_id] = on_time.get(agency_id, 0) + 1
+    electronic_recipients = Recipient.objects.filter(
+        document=OuterRef("pk"),
+        status__in=[
+            Recipient.Status.DELIVERED,
+            Recipient.Status.EXCHANGE_PENDING,
+            Recipient.Status.EXCHANGE_SENT,
+        ],
+    )
+    outgoing = (
+        OutgoingDocument.objects.filter(
+            agency_id__in=ids,
+            number__isnull=False,
+            issued_on__gte=date_from,
+            issued_on__lte=date_to,
+        )
+        .annotate(electronic=Exists(electronic_recipients))
+        .values("agency_id")
+        .annotate(
+            total=Count("id"),
+            signed=Count("id", filter=Q(digitally_signed=True)),
+            exchanged=Count("id", filter=Q(electronic=True)),
+        )
+    )
+    for row in outgoing:
+        by_agency.setdefault(row["agency_id"], {})["outgoing"] = row
+    result = []
+    for agency in agency_list:
+        data = by_agency.get(agency.pk, {})
+        inc = data.get("incoming", {})
+        out = data.get("outgoing", {})
+        inc_total = inc.get("total", 0)
+        out_total = out.get("total", 0)
+        done_deadline = inc.get("with_deadline_done", 0)
+        result.append(
+            {
+                "agency": agency,
+                "incoming": inc_total,
+                "incoming_electronic": inc.get("electronic", 0),
+                "incoming_electronic_pct": _pct(inc.get("electronic", 0), inc_total),
+                "incoming_done": inc.get("done", 0),
+                "incoming_overdue": inc.get("overdue", 0),
+                "on_time": on_time.get(agency.pk, 0),
+                "on_time_pct": _pct(on_time.get(agency.pk, 0), done_deadline),
+                "outgoing": out_total,
+                "outgoing_signed": out.get("signed", 0),
+                "outgoing_signed_pct": _pct(out.get("signed", 0), out_total),
+                "outgoing_exchanged": out.get("exchanged", 0),
+                "outgoing_exchanged_pct": _pct(out.get("exchanged", 0), out_total),
+            }
+        )
+    return result
+
+
+def work_records_for(user) -> QuerySet[WorkRecord]:
+    return (
+        WorkRecord.objects.filter(agency__in=office_agencies(user))
+        .select_related("agency", "owner")
+        .annotate(item_count=Count("items"))
+        .order_by("-year", "-created_at")
+    )
