@@ -100,22 +100,22 @@ def verify_chain(batch_size: int = 20_000) -> ChainReport:
                     iso = created_at.isoformat(timespec="microseconds") + "+00:00"
                 else:
                     iso = created_at.isoformat(timespec="microseconds")
-                payload = encode(
-                    [
-                        prev_hash,
-                        seq,
-                        iso,
-                        actor_id,
-                        actor_name,
-                        action,
-                        object_type,
-                        object_id,
-                        agency_id,
-                        loads(summary) if isinstance(summary, str) else summary,
-                        ip,
-                    ]
-                )
-                if sha256(payload.encode()).hexdigest() != stored_hash:
+                content = sha256(
+                    encode(
+                        [
+                            iso,
+                            actor_id,
+                            actor_name,
+                            action,
+                            object_type,
+                            object_id,
+                            agency_id,
+                            loads(summary) if isinstance(summary, str) else summary,
+                            ip,
+                        ]
+                    ).encode()
+                ).hexdigest()
+                if sha256(f"{prev_hash}:{seq}:{content}".encode()).hexdigest() != stored_hash:
                     return ChainReport(False, seq - 1, seq, "nội dung bản ghi đã bị thay đổi")
                 prev_hash = stored_hash
                 expected_seq += 1

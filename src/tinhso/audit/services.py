@@ -1,10 +1,16 @@
 """Recording to the audit trail. Call `record(...)` inside the use-case's transaction.
 
 The chain: entry N stores `prev_hash` (entry N-1's hash, or 64 zeros for the first) and
-`hash = sha256(canonical JSON of [prev_hash, seq, created_at, actor_id, actor_name,
-action, object_type, object_id, agency_id, summary, ip])`. Appends are serialised by a
-lock on the single `ChainHead` row, held until the caller's transaction commits, so
-sequence numbers are gapless and the chain is strictly linear in commit order.
+
+    content = sha256(canonical JSON of [created_at, actor_id, actor_name, action,
+                                        object_type, object_id, agency_id, summary, ip])
+    hash    = sha256("<prev_hash>:<seq>:<content>")
+
+Appends are serialised by a lock on the single `ChainHead` row, held until the caller's
+transaction commits, so sequence numbers are gapless and the chain is strictly linear in
+commit order. The content digest is computed before the lock is taken; on PostgreSQL the
+locked part (read head, link, insert, move head) is one SQL statement computing the link
+hash with the server's sha256(), so the lock is held for one round trip plus the commit.
 """
 
 from __future__ import annotations
@@ -28,10 +34,8 @@ _encode = json.JSONEncoder(
 ).encode
 
 
-def entry_hash(
+def content_digest(
     *,
-    prev_hash: str,
-    seq: int,
     created_at: datetime,
     actor_id: int | None,
     actor_name: str,
@@ -42,11 +46,9 @@ def entry_hash(
     summary: Any,
     ip: str | None,
 ) -> str:
-    """SHA-256 over a canonical JSON of the entry and the previous hash."""
+    """SHA-256 over a canonical JSON of the entry's content (without its place in the chain)."""
     payload = _encode(
         [
-            prev_hash,
-            seq,
             created_at.isoformat(timespec="microseconds"),
             actor_id,
             actor_name,
@@ -61,6 +63,15 @@ def entry_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def link_hash(prev_hash: str, seq: int, content: str) -> str:
+    return hashlib.sha256(f"{prev_hash}:{seq}:{content}".encode()).hexdigest()
+
+
+def entry_hash(*, prev_hash: str, seq: int, **content: Any) -> str:
+    """The stored hash of an entry at `seq` following `prev_hash`."""
+    return link_hash(prev_hash, seq, content_digest(**content))
+
+
 def normalize_ip(value: Any) -> str | None:
     """The address as the database gives it back (compressed form), or None if invalid."""
     if not value:
@@ -71,19 +82,71 @@ def normalize_ip(value: Any) -> str | None:
         return None
 
 
-def _lock_head() -> tuple[int, str]:
-    """Lock the chain head row (create it on first use) and return (last_seq, last_hash)."""
-    row = (
-        ChainHead.objects.select_for_update()
-        .filter(pk=1)
-        .values_list("last_seq", "last_hash")
-        .first()
-    )
+_INSERT_COLUMNS = (
+    "seq, created_at, actor_id, actor_name, action, object_type, object_id, object_repr, "
+    "agency_id, summary, ip, prev_hash, hash"
+)
+
+# PostgreSQL: lock the head, link, insert and move the head in one statement.
+_PG_APPEND = f"""
+WITH head AS (
+    SELECT last_seq, last_hash FROM audit_chainhead WHERE id = 1 FOR UPDATE
+), link AS (
+    SELECT last_seq + 1 AS seq, last_hash AS prev_hash,
+           encode(sha256(convert_to(last_hash || ':' || (last_seq + 1)::text || ':' || %s,
+                                    'UTF8')), 'hex') AS hash
+    FROM head
+), ins AS (
+    INSERT INTO audit_auditentry ({_INSERT_COLUMNS})
+    SELECT link.seq, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::inet,
+           link.prev_hash, link.hash
+    FROM link
+    RETURNING id, seq, prev_hash, hash
+), moved AS (
+    UPDATE audit_chainhead SET last_seq = ins.seq, last_hash = ins.hash
+    FROM ins WHERE audit_chainhead.id = 1
+)
+SELECT id, seq, prev_hash, hash FROM ins
+"""  # noqa: S608 (constant columns)
+
+
+def _ensure_head() -> None:
+    """Create the head row on first use (or after a test flush), tolerating a race."""
+    ChainHead.objects.bulk_create([ChainHead(pk=1)], ignore_conflicts=True)
+
+
+def _append_postgresql(cursor, content: str, values: list[Any]) -> tuple[int, int, str, str]:
+    cursor.execute(_PG_APPEND, [content, *values])
+    row = cursor.fetchone()
     if row is None:
-        # First entry ever (or after a test flush): create the row, tolerating a race.
-        ChainHead.objects.bulk_create([ChainHead(pk=1)], ignore_conflicts=True)
-        row = ChainHead.objects.select_for_update().values_list("last_seq", "last_hash").get(pk=1)
+        _ensure_head()
+        cursor.execute(_PG_APPEND, [content, *values])
+        row = cursor.fetchone()
     return row
+
+
+def _append_generic(cursor, content: str, values: list[Any]) -> tuple[int, int, str, str]:
+    """SQLite (transactions begin IMMEDIATE, so they are serialised already)."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    select = f"SELECT last_seq, last_hash FROM audit_chainhead WHERE id = 1{lock}"  # noqa: S608
+    cursor.execute(select)
+    row = cursor.fetchone()
+    if row is None:
+        _ensure_head()
+        cursor.execute(select)
+        row = cursor.fetchone()
+    seq, prev_hash = row[0] + 1, row[1]
+    digest = link_hash(prev_hash, seq, content)
+    cursor.execute(
+        f"INSERT INTO audit_auditentry ({_INSERT_COLUMNS}) VALUES "  # noqa: S608
+        "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        [seq, *values, prev_hash, digest],
+    )
+    entry_id = cursor.lastrowid
+    cursor.execute(
+        "UPDATE audit_chainhead SET last_seq = %s, last_hash = %s WHERE id = 1", [seq, digest]
+    )
+    return entry_id, seq, prev_hash, digest
 
 
 def record(
@@ -123,21 +186,34 @@ def record(
         ip=normalize_ip(ip),
     )
     object_repr = str(obj)[:255] if obj is not None else ""
-    with transaction.atomic(savepoint=False):
-        last_seq, last_hash = _lock_head()
-        seq = last_seq + 1
-        created_at = timezone.now()
-        digest = entry_hash(prev_hash=last_hash, seq=seq, created_at=created_at, **fields)
-        entry = AuditEntry(
-            seq=seq,
-            created_at=created_at,
-            prev_hash=last_hash,
-            hash=digest,
-            object_repr=object_repr,
-            **fields,
-        )
-        entry.save(force_insert=True)
-        ChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=digest)
+    created_at = timezone.now()
+    content = content_digest(created_at=created_at, **fields)
+    values = [
+        connection.ops.adapt_datetimefield_value(created_at),
+        fields["actor_id"],
+        fields["actor_name"],
+        fields["action"],
+        fields["object_type"],
+        fields["object_id"],
+        object_repr,
+        fields["agency_id"],
+        json.dumps(fields["summary"], ensure_ascii=False),
+        fields["ip"],
+    ]
+    append = _append_postgresql if connection.vendor == "postgresql" else _append_generic
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        entry_id, seq, prev_hash, digest = append(cursor, content, values)
+    entry = AuditEntry(
+        id=entry_id,
+        seq=seq,
+        created_at=created_at,
+        prev_hash=prev_hash,
+        hash=digest,
+        object_repr=object_repr,
+        **fields,
+    )
+    entry._state.adding = False
+    entry._state.db = connection.alias
     return entry
 
 
