@@ -63,9 +63,7 @@ def test_load_gives_demo_password_and_second_factor_and_is_idempotent(demo_peopl
     assert _snapshot() == before
 
     leader = User.objects.get(username="lanhdao.demo")
-    client.post(
-        "/accounts/login/", {"username": "lanhdao.demo", "password": demo.DEMO_PASSWORD}
-    )
+    client.post("/accounts/login/", {"username": "lanhdao.demo", "password": demo.DEMO_PASSWORD})
     code = otp.current_code(demo.demo_secret("lanhdao.demo"))
     assert client.post("/accounts/otp/", {"code": code}).status_code == 302
     assert client.get("/").status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import Role, RoleGrant, User
 from tinhso.accounts.rules import forget_grants
@@ -92,7 +93,7 @@ def grant_role(
 
 @transaction.atomic
 def revoke_role(*, user: User, agency: Any, role: str, actor: Any = None) -> None:
-    deleted, _ = RoleGrant.objects.filter(user=user, agency=agency, role=role).delete()
+    deleted, _count = RoleGrant.objects.filter(user=user, agency=agency, role=role).delete()
     if deleted:
         record(
             actor=actor,
@@ -140,7 +141,7 @@ def _wrong_code() -> Exception:
     from tinhso.core.errors import ValidationFailed
 
     return ValidationFailed(
-        "Mã xác thực không đúng hoặc đã được dùng. Vui lòng nhập mã mới trên ứng dụng.",
+        _("Mã xác thực không đúng hoặc đã được dùng. Vui lòng nhập mã mới trên ứng dụng."),
         code="otp_invalid",
     )
 
@@ -158,10 +159,9 @@ def locked_message(until) -> str:
     from django.utils import timezone
 
     local = timezone.localtime(until)
-    return (
-        "Tài khoản tạm khóa do nhập sai nhiều lần. "
-        f"Vui lòng thử lại sau {local:%H:%M} ngày {local:%d/%m/%Y}."
-    )
+    return _(
+        "Tài khoản tạm khóa do nhập sai nhiều lần. Vui lòng thử lại sau %(time)s ngày %(date)s."
+    ) % {"time": f"{local:%H:%M}", "date": f"{local:%d/%m/%Y}"}
 
 
 def confirm_totp_enrolment(*, user: User, secret: str, code: str) -> User:
@@ -202,7 +202,7 @@ def verify_totp(*, user: User, code: str) -> User:
             from tinhso.core.errors import InvalidTransition
 
             raise InvalidTransition(
-                "Tài khoản chưa đăng ký xác thực hai lớp.", code="otp_not_enrolled"
+                _("Tài khoản chưa đăng ký xác thực hai lớp."), code="otp_not_enrolled"
             )
         step = otp.matching_step(secret, code)
         ok = step is not None and _accept_step(locked, step)
