@@ -137,11 +137,13 @@ def tree(
     for pk in beyond:
         if pk in nodes:
             nodes[pk].has_more = True
+    for node in nodes.values():
+        node.children.sort(key=lambda n: n.agency.code)
     if root is not None:
         top = [n for n in top if n.agency.pk == root.pk]
     else:
         top = [n for n in top if n.agency.parent_id is None]
-    return top
+    return sorted(top, key=lambda n: n.agency.code)
 
 
 def search_agencies(q: str, *, include_closed: bool = True, limit: int = 50) -> QuerySet[Agency]:

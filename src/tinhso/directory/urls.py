@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tinhso.directory import views
 
 app_name = "directory"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.tree, name="tree"),
+    path("tree/<str:code>/children/", views.tree_children, name="tree_children"),
+    path("search/", views.search, name="search"),
+    path("agencies/<str:code>/", views.agency, name="agency"),
+    path("agencies/<str:code>/edit/", views.agency_edit, name="agency_edit"),
+    path("people/", views.people, name="people"),
+    path("people/<uuid:uid>/", views.person, name="person"),
+    path("import/", views.import_view, name="import"),
+    path("export.csv", views.export_view, name="export"),
+]

@@ -1,0 +1,210 @@
+"""Directory pages: tree, search, agency, people, CSV import/export (thin views)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from tinhso.accounts.models import User
+from tinhso.accounts.rules import can
+from tinhso.core.errors import DomainError, NotFound, PermissionDenied
+from tinhso.directory import selectors, services
+from tinhso.directory.csvio import CsvImportFailed, export_agencies, import_agencies
+from tinhso.directory.forms import AgencyEditForm, ImportForm, SearchForm
+
+
+def _error(request: HttpRequest, err: DomainError) -> HttpResponse:
+    return render(request, "directory/error.html", {"error": err}, status=err.status)
+
+
+@require_GET
+def tree(request: HttpRequest) -> HttpResponse:
+    include_closed = request.GET.get("closed") == "1"
+    root = None
+    if request.GET.get("root"):
+        try:
+            root = selectors.get_agency(request.GET["root"])
+        except DomainError as err:
+            return _error(request, err)
+    nodes = selectors.tree(root, depth=2, include_closed=include_closed)
+    return render(
+        request,
+        "directory/tree.html",
+        {
+            "nodes": nodes,
+            "root": root,
+            "ancestors": selectors.ancestors(root) if root else [],
+            "include_closed": include_closed,
+            "can_import": request.user.is_authenticated
+            and can(request.user, "directory.import_agencies"),
+        },
+    )
+
+
+@require_GET
+def tree_children(request: HttpRequest, code: str) -> HttpResponse:
+    """HTMX fragment: the next two levels under one agency."""
+    include_closed = request.GET.get("closed") == "1"
+    try:
+        agency = selectors.get_agency(code)
+    except DomainError as err:
+        return HttpResponse(err.message, status=err.status)
+    nodes = selectors.tree(agency, depth=2, include_closed=include_closed)
+    children = nodes[0].children if nodes else []
+    return render(
+        request,
+        "directory/_tree_nodes.html",
+        {"nodes": children, "include_closed": include_closed},
+    )
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    q = ""
+    agencies: list = []
+    people: list = []
+    if form.is_valid():
+        q = form.cleaned_data["q"].strip()
+    if q:
+        agencies = list(selectors.search_agencies(q, limit=50))
+        if request.user.is_authenticated:
+            people = selectors.search_people(q, limit=30)
+    return render(
+        request,
+        "directory/search.html",
+        {"form": form, "q": q, "agencies": agencies, "people": people},
+    )
+
+
+@require_GET
+def agency(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        obj = selectors.get_agency(code)
+    except DomainError as err:
+        return _error(request, err)
+    show_people = request.user.is_authenticated
+    return render(
+        request,
+        "directory/agency.html",
+        {
+            "agency": obj,
+            "ancestors": selectors.ancestors(obj),
+            "children": selectors.children(obj, include_closed=True).order_by("status", "code"),
+            "org_units": selectors.agency_org_units(obj) if show_people else [],
+            "people": selectors.agency_people(obj) if show_people else [],
+            "show_people": show_people,
+            "show_contact": can(request.user, "directory.view_personal_contact")
+            if request.user.is_authenticated
+            else False,
+            "events": selectors.history(obj),
+            "predecessors": selectors.predecessors(obj),
+            "can_manage": request.user.is_authenticated
+            and can(request.user, "directory.manage_agency", obj),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agency_edit(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        obj = selectors.get_agency(code)
+    except DomainError as err:
+        return _error(request, err)
+    if not can(request.user, "directory.manage_agency", obj):
+        return _error(
+            request,
+            PermissionDenied(f"Bạn không có quyền quản lý cơ quan '{obj.name}'."),
+        )
+    fields = ["name", "short_name", "kind", "address", "phone", "email", "website"]
+    form = AgencyEditForm(request.POST or None, initial={f: getattr(obj, f) for f in fields})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.rename_agency(
+                actor=request.user, agency=obj, name=data["name"], short_name=data["short_name"]
+            )
+            services.update_agency(
+                actor=request.user,
+                agency=obj,
+                kind=data["kind"],
+                address=data["address"],
+                phone=data["phone"],
+                email=data["email"],
+                website=data["website"],
+            )
+        except DomainError as err:
+            form.add_error(None, err.message)
+        else:
+            messages.success(request, _("Đã lưu thông tin cơ quan."))
+            return redirect("directory:agency", code=obj.code)
+    return render(request, "directory/agency_edit.html", {"agency": obj, "form": form})
+
+
+@login_required
+@require_GET
+def people(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    q = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    results = selectors.search_people(q, limit=100) if q else []
+    return render(request, "directory/people.html", {"form": form, "q": q, "results": results})
+
+
+@login_required
+@require_GET
+def person(request: HttpRequest, uid) -> HttpResponse:
+    user = User.objects.filter(uid=uid, kind=User.Kind.OFFICIAL).first()
+    if user is None:
+        raise Http404
+    posts = selectors.person_posts(user)
+    if not posts:
+        return _error(request, NotFound(_("Không tìm thấy cán bộ này trong danh bạ.")))
+    return render(
+        request,
+        "directory/person.html",
+        {
+            "person": user,
+            "posts": posts,
+            "show_contact": can(request.user, "directory.view_personal_contact"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_view(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, "directory.import_agencies"):
+        return _error(request, PermissionDenied(_("Chỉ quản trị nền tảng được nhập bảng cơ quan.")))
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors: list = []
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = import_agencies(actor=request.user, data=form.cleaned_data["file"].read())
+        except CsvImportFailed as err:
+            errors = err.errors
+        except DomainError as err:
+            form.add_error(None, err.message)
+    return render(
+        request,
+        "directory/import.html",
+        {"form": form, "errors": errors, "report": report},
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def export_view(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, "directory.import_agencies"):
+        return _error(request, PermissionDenied(_("Chỉ quản trị nền tảng được xuất bảng cơ quan.")))
+    response = HttpResponse(
+        b"\xef\xbb\xbf" + export_agencies().encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="co-quan.csv"'
+    return response
