@@ -100,8 +100,12 @@ _MODIFICATION = {
 }
 
 
-def verify_pdf(pdf: bytes) -> list[SignatureReport]:
-    """One report per signature of the PDF (empty for an unsigned PDF)."""
+def verify_pdf(pdf: bytes, *, at: dt.datetime | None = None) -> list[SignatureReport]:
+    """One report per signature of the PDF (empty for an unsigned PDF).
+
+    `at`: evaluate the certificates as of that time instead of now (e.g. an archive
+    check years later: expired certificates are reported, with whether the chain was
+    trusted when the document was signed)."""
     reader = _reader(pdf)
     try:
         signatures = list(reader.embedded_regular_signatures)
@@ -110,12 +114,14 @@ def verify_pdf(pdf: bytes) -> list[SignatureReport]:
     if not signatures:
         return []
     crl_revoked = trust.revoked_serials()
-    vc_now = trust.validation_context()
+    vc_now = trust.validation_context(moment=at)
     total = reader.total_revisions
-    return [_report(sig, vc_now, crl_revoked, len(pdf), total) for sig in signatures]
+    return [_report(sig, vc_now, crl_revoked, len(pdf), total, at) for sig in signatures]
 
 
-def _report(sig, vc_now, crl_revoked, file_bytes: int, total_revisions: int) -> SignatureReport:
+def _report(
+    sig, vc_now, crl_revoked, file_bytes: int, total_revisions: int, at: dt.datetime | None
+) -> SignatureReport:
     problems: list[str] = []
     byte_range = [int(v) for v in sig.sig_object.get("/ByteRange", [])]
     signed_bytes = (byte_range[1] + byte_range[3]) if len(byte_range) == 4 else 0
@@ -133,7 +139,7 @@ def _report(sig, vc_now, crl_revoked, file_bytes: int, total_revisions: int) -> 
         log.info("signature %s could not be validated: %s", sig.field_name, exc)
         status = None
         problems.append("Không đọc được nội dung chữ ký (CMS hỏng).")
-    now = timezone.now()
+    now = at or timezone.now()
     intact = bool(status and status.intact)
     valid = bool(status and status.valid)
     chain_ok = bool(

@@ -9,4 +9,8 @@ from tinhso.signing.services.pki import (  # noqa: F401
     register_certificate,
     revoke_certificate,
 )
+from tinhso.signing.services.remote import (  # noqa: F401, E402
+    complete_remote_signing,
+    prepare_remote_signing,
+)
 from tinhso.signing.services.sign import open_pdf, sign_pdf  # noqa: F401

@@ -1,0 +1,265 @@
+"""Signing with the official's own USB token on their computer (interrupted signing).
+
+1. `prepare_remote_signing`: the server reserves the signature field (with the visible
+   appearance), computes the document digest over the /ByteRange and the CMS signed
+   attributes (PAdES), keeps that state in a `RemoteSigningSession`, and returns the
+   digest of the signed attributes for the client to sign.
+2. The client signs the digest with the token's key (ECDSA or RSA PKCS#1 v1.5, SHA-256)
+   and posts back the raw signature and its certificate.
+3. `complete_remote_signing`: the server checks the certificate is the one prepared for
+   and trusted, verifies the signature against the signed attributes, builds the CMS
+   and embeds it: the signed PDF.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import io
+
+from asn1crypto import cms
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+from django.db import transaction
+from django.utils import timezone
+from pyhanko.sign import signers
+from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
+from pyhanko_certvalidator import CertificateValidator
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from tinhso.accounts.rules import require
+from tinhso.audit.services import record
+from tinhso.signing import ca as x
+from tinhso.signing import trust
+from tinhso.signing.errors import (
+    CertificateExpired,
+    CertificateRevoked,
+    CertificateUntrusted,
+    InvalidCertificate,
+    NoCertificate,
+    SessionNotFound,
+    SignatureMismatch,
+    SigningFailed,
+)
+from tinhso.signing.models import Certificate, RemoteSigningSession
+from tinhso.signing.services.sign import (
+    _personal_placement,
+    field_spec,
+    open_pdf,
+    run,
+    stamp_style,
+    timestamper,
+)
+
+SESSION_TTL = dt.timedelta(minutes=15)
+MD = "sha256"
+
+
+def _parse_cert(data: bytes | str) -> x509.Certificate:
+    try:
+        return x.load_certificate(data)
+    except ValueError as exc:
+        raise InvalidCertificate() from exc
+
+
+def _algorithm(cert: x509.Certificate) -> str:
+    key = cert.public_key()
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return "ECDSA_SHA256"
+    if isinstance(key, rsa.RSAPublicKey):
+        return "RSA_PKCS1V15_SHA256"
+    raise InvalidCertificate("Loại khóa của chứng thư không được hỗ trợ.", code="unsupported_key")
+
+
+def _placeholder_size(cert: x509.Certificate) -> int:
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return key.key_size // 8
+    return 2 * ((key.curve.key_size + 7) // 8) + 9  # DER ECDSA signature upper bound
+
+
+def _check_certificate(user, cert: x509.Certificate) -> Certificate:
+    """The certificate must be registered to the user, valid now and trusted."""
+    row = Certificate.objects.filter(
+        fingerprint_sha256=x.fingerprint(cert), owner_user=user
+    ).first()
+    if row is None:
+        raise NoCertificate(
+            "Chứng thư số của token chưa được đăng ký cho tài khoản của bạn.",
+            code="certificate_not_registered",
+        )
+    if row.status == Certificate.Status.REVOKED:
+        raise CertificateRevoked()
+    now = timezone.now()
+    if not (cert.not_valid_before_utc <= now < cert.not_valid_after_utc):
+        raise CertificateExpired()
+    if (cert.issuer.rfc4514_string(), cert.serial_number) in trust.revoked_serials():
+        raise CertificateRevoked()
+    validator = CertificateValidator(
+        trust.to_asn1(cert),
+        intermediate_certs=trust.intermediates(),
+        validation_context=trust.validation_context(),
+    )
+    try:
+        run(validator.async_validate_usage({"digital_signature"}))
+    except Exception as exc:
+        raise CertificateUntrusted() from exc
+    return row
+
+
+def _registry(row: Certificate) -> SimpleCertificateStore:
+    from tinhso.signing.services.sign import chain_for
+
+    return SimpleCertificateStore.from_certs(chain_for(row))
+
+
+@transaction.atomic
+def prepare_remote_signing(
+    *,
+    pdf: bytes,
+    user,
+    certificate: bytes | str,
+    reason: str = "",
+    location: str = "",
+    agency=None,
+    title: str | None = None,
+) -> dict:
+    """Reserve the signature and return what the token must sign."""
+    require(user, "signing.remote_sign", agency)
+    writer = open_pdf(pdf)
+    cert = _parse_cert(certificate)
+    row = _check_certificate(user, cert)
+    placement = _personal_placement(writer.prev, user, agency, None, None, title)
+    ext_signer = signers.ExternalSigner(
+        signing_cert=trust.to_asn1(cert),
+        cert_registry=_registry(row),
+        signature_value=_placeholder_size(cert),
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=placement.field_name,
+        reason=reason or None,
+        location=location or None,
+        name=row.common_name,
+        md_algorithm=MD,
+        subfilter=signers.fields.SigSeedSubFilter.PADES,
+    )
+    pdf_signer = signers.PdfSigner(
+        meta,
+        ext_signer,
+        timestamper=timestamper(),
+        stamp_style=stamp_style(placement.app),
+        new_field_spec=field_spec(placement),
+    )
+    try:
+        prep_digest, _tbs, output = run(pdf_signer.async_digest_doc_for_signing(writer))
+        signed_attrs = run(ext_signer.signed_attrs(prep_digest.document_digest, MD, use_pades=True))
+    except Exception as exc:
+        raise SigningFailed(f"Không chuẩn bị được tài liệu để ký: {exc}") from exc
+    attrs_der = signed_attrs.dump()
+    session = RemoteSigningSession.objects.create(
+        user=user,
+        certificate_pem=x.to_pem(cert),
+        field_name=placement.field_name,
+        md_algorithm=MD,
+        prepared_pdf=output.getvalue(),
+        reserved_start=prep_digest.reserved_region_start,
+        reserved_end=prep_digest.reserved_region_end,
+        document_digest=prep_digest.document_digest,
+        signed_attrs=attrs_der,
+        expires_at=timezone.now() + SESSION_TTL,
+    )
+    record(
+        actor=user,
+        action="signing.remote_prepare",
+        obj=session,
+        agency=agency,
+        summary={"certificate": row.serial_hex, "field": placement.field_name},
+    )
+    return {
+        "session_id": str(session.uid),
+        "digest_b64": base64.b64encode(hashlib.sha256(attrs_der).digest()).decode(),
+        "data_to_sign_b64": base64.b64encode(attrs_der).decode(),
+        "algorithm": _algorithm(cert),
+        "certificate_required": True,
+        "expires_at": session.expires_at.isoformat(),
+    }
+
+
+def _verify_raw(cert: x509.Certificate, signature: bytes, data: bytes) -> None:
+    digest = hashlib.sha256(data).digest()
+    key = cert.public_key()
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, digest, ec.ECDSA(Prehashed(hashes.SHA256())))
+        elif isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+        else:
+            raise SignatureMismatch()
+    except InvalidSignature as exc:
+        raise SignatureMismatch() from exc
+
+
+@transaction.atomic
+def complete_remote_signing(
+    *, session_id: str, user, signature: bytes, certificate: bytes | str
+) -> bytes:
+    """Embed the token's signature; returns the signed PDF. A wrong signature or
+    certificate changes nothing (the session stays pending until it expires)."""
+    try:
+        session = RemoteSigningSession.objects.select_for_update().get(uid=session_id, user=user)
+    except (RemoteSigningSession.DoesNotExist, ValueError, Exception) as exc:
+        raise SessionNotFound() from exc
+    if session.status == RemoteSigningSession.Status.COMPLETED:
+        return bytes(session.signed_pdf)
+    if session.expires_at <= timezone.now():
+        raise SessionNotFound()
+    cert = _parse_cert(certificate)
+    if x.fingerprint(cert) != x.fingerprint(x.load_certificate(session.certificate_pem)):
+        raise SignatureMismatch(
+            "Chứng thư gửi lên khác chứng thư đã dùng khi chuẩn bị ký.",
+            code="certificate_mismatch",
+        )
+    row = _check_certificate(user, cert)
+    attrs_der = bytes(session.signed_attrs)
+    _verify_raw(cert, signature, attrs_der)
+    ext_signer = signers.ExternalSigner(
+        signing_cert=trust.to_asn1(cert), cert_registry=_registry(row), signature_value=signature
+    )
+    try:
+        sig_cms = run(
+            ext_signer.async_sign_prescribed_attributes(
+                session.md_algorithm,
+                signed_attrs=cms.CMSAttributes.load(attrs_der),
+                timestamper=timestamper(),
+            )
+        )
+        output = io.BytesIO(bytes(session.prepared_pdf))
+        PdfTBSDocument.finish_signing(
+            output,
+            PreparedByteRangeDigest(
+                document_digest=bytes(session.document_digest),
+                reserved_region_start=session.reserved_start,
+                reserved_region_end=session.reserved_end,
+            ),
+            sig_cms,
+        )
+    except Exception as exc:
+        raise SigningFailed(f"Không nhúng được chữ ký vào tài liệu: {exc}") from exc
+    signed = output.getvalue()
+    session.status = RemoteSigningSession.Status.COMPLETED
+    session.signed_pdf = signed
+    session.signed_pdf_sha256 = hashlib.sha256(signed).hexdigest()
+    session.completed_at = timezone.now()
+    session.save(update_fields=["status", "signed_pdf", "signed_pdf_sha256", "completed_at"])
+    record(
+        actor=user,
+        action="signing.remote_complete",
+        obj=session,
+        summary={"certificate": row.serial_hex, "output_sha256": session.signed_pdf_sha256},
+    )
+    return signed
