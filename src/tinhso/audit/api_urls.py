@@ -1,5 +1,7 @@
 """REST endpoints of this app, mounted under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from tinhso.audit import api
+
+urlpatterns = [path("audit/entries", api.AuditEntryList.as_view(), name="audit-entries")]

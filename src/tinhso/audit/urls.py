@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tinhso.audit import views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.trail, name="trail"),
+    path("<int:seq>/", views.entry, name="entry"),
+]

@@ -1,0 +1,71 @@
+"""REST: the audit trail, with the same filters as the page (platform/agency admins)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+
+from tinhso.accounts.rules import require
+from tinhso.audit.forms import TrailFilterForm
+from tinhso.audit.models import AuditEntry
+from tinhso.audit.selectors import trail_for
+from tinhso.core.errors import ValidationFailed
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    agency_code = serializers.CharField(source="agency.code", default=None, read_only=True)
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "seq",
+            "created_at",
+            "actor_id",
+            "actor_name",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "agency_id",
+            "agency_code",
+            "summary",
+            "ip",
+            "prev_hash",
+            "hash",
+        ]
+        read_only_fields = fields
+
+
+class TrailQuerySerializer(serializers.Serializer):
+    actor = serializers.CharField(required=False, help_text="tên đăng nhập hoặc họ tên (một phần)")
+    action = serializers.CharField(required=False, help_text="tiền tố: 'accounts.' hoặc đầy đủ")
+    object = serializers.CharField(required=False, help_text="mã đối tượng, hoặc loại:mã")
+    agency = serializers.CharField(required=False, help_text="mã định danh hoặc tên cơ quan")
+    date_from = serializers.DateField(required=False, help_text="YYYY-MM-DD (giờ Việt Nam)")
+    date_to = serializers.DateField(required=False, help_text="YYYY-MM-DD (giờ Việt Nam)")
+
+
+@extend_schema(
+    summary="Nhật ký hệ thống",
+    description=(
+        "Các bản ghi nhật ký mà người gọi được xem (quản trị nền tảng: tất cả; quản trị "
+        "cơ quan: các cơ quan mình quản trị), mới nhất trước."
+    ),
+    parameters=[TrailQuerySerializer],
+)
+class AuditEntryList(generics.ListAPIView):
+    serializer_class = AuditEntrySerializer
+
+    def get_queryset(self):
+        require(self.request.user, "audit.view_trail")
+        form = TrailFilterForm(self.request.query_params)
+        if not form.is_valid():
+            code = (
+                "invalid_date" if {"date_from", "date_to"} & set(form.errors) else "invalid_filter"
+            )
+            raise ValidationFailed(
+                "Điều kiện lọc không hợp lệ (ngày theo dạng YYYY-MM-DD).",
+                code=code,
+                details=form.errors.get_json_data(),
+            )
+        return trail_for(self.request.user, form.to_filter()).select_related("agency")
