@@ -218,6 +218,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `kind`: name their enums instead of hashing them.
+    "ENUM_NAME_OVERRIDES": {
+        "UserKindEnum": "tinhso.accounts.models.User.Kind",
+        "AgencyKindEnum": "tinhso.directory.models.Agency.Kind",
+    },
 }
 
 # Security. Production (DEBUG off) gets secure cookies and HSTS unless told otherwise.

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tinhso.accounts import selectors
+from tinhso.accounts.models import User
 from tinhso.accounts.rules import is_platform_admin
 
 
@@ -29,7 +30,7 @@ class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     full_name = serializers.CharField()
     email = serializers.EmailField(allow_blank=True)
-    kind = serializers.ChoiceField(choices=["official", "citizen", "business"])
+    kind = serializers.ChoiceField(choices=User.Kind.choices)
     is_platform_admin = serializers.BooleanField()
     second_factor_enrolled = serializers.BooleanField()
     agencies = AgencyRolesSerializer(many=True, help_text="vai trò của người dùng theo cơ quan")

@@ -8,4 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Tài khoản và vai trò")
 
     def ready(self) -> None:
-        from tinhso.accounts import rules  # noqa: F401  (registers the permission rules)
+        from tinhso.accounts import (  # noqa: F401  (register rules and the schema extension)
+            authentication,
+            rules,
+        )

@@ -23,3 +23,18 @@ class SecondFactorSessionAuthentication(SessionAuthentication):
         ):
             return None  # treated as anonymous: 401/403 "not authenticated"
         return user, auth
+
+
+try:
+    from drf_spectacular.authentication import SessionScheme
+except ImportError:  # pragma: no cover - the schema is optional at runtime
+    SessionScheme = None
+
+if SessionScheme is not None:
+
+    class SecondFactorSessionScheme(SessionScheme):
+        """Documents the session as `cookieAuth` in the OpenAPI schema."""
+
+        target_class = "tinhso.accounts.authentication.SecondFactorSessionAuthentication"
+        name = "cookieAuth"
+        priority = 1
