@@ -1,0 +1,34 @@
+"""Write use-cases of the one-stop app (see services/dossiers.py for the rules)."""
+
+from tinhso.onestop.services.catalog import (  # noqa: F401
+    save_process,
+    upsert_field,
+    upsert_procedure,
+    validate_budgets,
+)
+from tinhso.onestop.services.dossiers import (  # noqa: F401
+    Attachment,
+    accept_dossier,
+    answer_supplement,
+    approve,
+    assign,
+    attach_result,
+    forward_to_next_step,
+    get_dossier,
+    notify_applicant,
+    pause,
+    propose_extension,
+    rate,
+    receive_counter_dossier,
+    refuse_reception,
+    reject,
+    request_financial_obligation,
+    request_supplement,
+    resume,
+    return_result,
+    send_back,
+    start_processing,
+    submit_dossier,
+    withdraw,
+)
+from tinhso.onestop.services.wallet import add_to_wallet, remove_from_wallet  # noqa: F401
