@@ -47,7 +47,16 @@ def register_pdf(register: Register) -> bytes:
     if len(data) == 1:
         data.append([Paragraph("", cell) for _ in columns])
     width = landscape(A4)[0] - 24 * mm
-    weights = {"type_and_subject": 4.0, "recipients": 2.5, "sender": 2.2, "handler": 2.0}
+    weights = {
+        "type_and_subject": 4.0,
+        "recipients": 2.5,
+        "sender": 2.2,
+        "handler": 2.0,
+        "number_notation": 1.6,
+        "issued_on": 1.2,
+        "arrived_on": 1.2,
+        "sent_on": 1.2,
+    }
     total = sum(weights.get(key, 1.0) for key, _ in columns)
     col_widths = [width * weights.get(key, 1.0) / total for key, _ in columns]
     table = Table(data, colWidths=col_widths, repeatRows=1)

@@ -528,7 +528,11 @@ def _assignment_people(assignment: Assignment) -> list[Any]:
 
 
 def _lock_assignment(assignment: Assignment) -> Assignment:
-    return Assignment.objects.select_for_update().select_related("document").get(pk=assignment.pk)
+    return (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("document")
+        .get(pk=assignment.pk)
+    )
 
 
 def _check_open(assignment: Assignment) -> None:
@@ -683,7 +687,7 @@ def _next_version(document: OutgoingDocument) -> int:
 
 def _lock_outgoing(document: OutgoingDocument) -> OutgoingDocument:
     return (
-        OutgoingDocument.objects.select_for_update()
+        OutgoingDocument.objects.select_for_update(of=("self",))
         .select_related("agency", "drafting_unit")
         .get(pk=document.pk)
     )
