@@ -1,0 +1,693 @@
+"""PDF forms of the one-stop mechanism (Circular 01/2018/TT-VPCP, art. 9) and e-receipts.
+
+01 receipt and appointment slip (with a QR code carrying the dossier code) · 02 request
+to supplement · 03 refusal to accept · 04 apology and new appointment date · 05
+process-control slip — all A5 (05 in landscape for its table) — and the e-receipt of a
+payment. Each function takes the object (duck-typed: a Dossier / Payment or anything with
+the same attributes) and returns the PDF bytes. Fonts: vendored DejaVu (full Vietnamese).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A5, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    Image,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from tinhso.core.pdf import register_reportlab_fonts
+
+NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    register_reportlab_fonts()
+    base = ParagraphStyle("base", fontName="Serif", fontSize=9.5, leading=12.5)
+    return {
+        "base": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
+        "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
+        "center_bold": ParagraphStyle(
+            "center_bold", parent=base, alignment=TA_CENTER, fontName="Serif-Bold"
+        ),
+        "title": ParagraphStyle(
+            "title",
+            parent=base,
+            alignment=TA_CENTER,
+            fontName="Serif-Bold",
+            fontSize=12,
+            leading=15,
+            spaceBefore=6,
+            spaceAfter=2,
+        ),
+        "subtitle": ParagraphStyle(
+            "subtitle", parent=base, alignment=TA_CENTER, fontName="Serif-Italic"
+        ),
+        "right_italic": ParagraphStyle(
+            "right_italic", parent=base, alignment=TA_RIGHT, fontName="Serif-Italic"
+        ),
+        "cell": ParagraphStyle("cell", parent=base, fontName="Sans", fontSize=7.5, leading=9),
+        "cell_bold": ParagraphStyle(
+            "cell_bold", parent=base, fontName="Sans-Bold", fontSize=7.5, leading=9
+        ),
+    }
+
+
+def _t(value: Any) -> str:
+    return escape("" if value is None else str(value))
+
+
+def _local(moment: datetime | None, fmt: str = "%H giờ %M phút, ngày %d/%m/%Y") -> str:
+    if moment is None:
+        return "…"
+    return timezone.localtime(moment).strftime(fmt)
+
+
+def _short(moment: datetime | None) -> str:
+    return _local(moment, "%H:%M %d/%m/%Y") if moment else ""
+
+
+def _name(obj: Any) -> str:
+    if obj is None:
+        return ""
+    return getattr(obj, "full_name", "") or getattr(obj, "name", "") or str(obj)
+
+
+def _money(amount: int | None) -> str:
+    return f"{int(amount or 0):,}".replace(",", ".") + " đồng"
+
+
+def days_text(days: Any) -> str:
+    """1 → "1", Decimal("0.5") → "0,5", 10.0 → "10"."""
+    from decimal import Decimal
+
+    value = Decimal(str(days))
+    text = format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def qr_png(text: str, *, scale: int = 4) -> bytes:
+    """PNG of a QR code carrying `text` (segno, error correction M)."""
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(buffer, kind="png", scale=scale, border=2)
+    return buffer.getvalue()
+
+
+def _doc(buffer: io.BytesIO, title: str, *, pagesize=A5) -> SimpleDocTemplate:
+    return SimpleDocTemplate(
+        buffer,
+        pagesize=pagesize,
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=10 * mm,
+        bottomMargin=10 * mm,
+        title=title,
+        author="tinhso",
+        subject=title,
+    )
+
+
+def _header(s, agency_name: str, parent_name: str = "", *, width: float) -> Table:
+    left = []
+    if parent_name:
+        left.append(Paragraph(_t(parent_name.upper()), s["center"]))
+    left.append(Paragraph(f"<b>{_t(agency_name.upper())}</b>", s["center"]))
+    right = [
+        Paragraph(f"<b>{NATION}</b>", s["center"]),
+        Paragraph(f"<b><u>{MOTTO}</u></b>", s["center"]),
+    ]
+    table = Table([[left, right]], colWidths=[width * 0.42, width * 0.58])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    table.hAlign = "CENTER"
+    return table
+
+
+def _agency_names(dossier: Any, which: str = "receiving_agency") -> tuple[str, str]:
+    agency = getattr(dossier, which, None) or getattr(dossier, "agency", None)
+    if agency is None:
+        return "Bộ phận tiếp nhận và trả kết quả", ""
+    parent = getattr(agency, "parent", None)
+    return _name(agency), _name(parent) if parent is not None else ""
+
+
+def _signature_block(
+    s, left_title: str, right_title: str, left_name: str, right_name: str, *, width: float
+):
+    table = Table(
+        [
+            [
+                Paragraph(f"<b>{_t(left_title)}</b>", s["center"]),
+                Paragraph(f"<b>{_t(right_title)}</b>", s["center"]),
+            ],
+            [
+                Paragraph("<i>(Ký, ghi rõ họ tên)</i>", s["center"]),
+                Paragraph("<i>(Ký, ghi rõ họ tên)</i>", s["center"]),
+            ],
+            ["", ""],
+            [
+                Paragraph(_t(left_name), s["center_bold"]),
+                Paragraph(_t(right_name), s["center_bold"]),
+            ],
+        ],
+        colWidths=[width / 2, width / 2],
+        rowHeights=[None, None, 14 * mm, None],
+    )
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return KeepTogether([Spacer(1, 4 * mm), table])
+
+
+def _place_date(s, moment: datetime | None = None) -> Paragraph:
+    local = timezone.localtime(moment or timezone.now())
+    return Paragraph(
+        f"…, ngày {local.day:02d} tháng {local.month:02d} năm {local.year}", s["right_italic"]
+    )
+
+
+def _files(dossier: Any, kind: str = "paper") -> list[Any]:
+    files = getattr(dossier, "files", None)
+    if files is None:
+        return []
+    items = files.all() if hasattr(files, "all") else files
+    return [f for f in items if getattr(f, "kind", kind) == kind]
+
+
+def _procedure(dossier: Any) -> Any:
+    return getattr(dossier, "procedure", None)
+
+
+def _build(story: list, title: str, *, pagesize=A5) -> bytes:
+    buffer = io.BytesIO()
+    doc = _doc(buffer, title, pagesize=pagesize)
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _width(pagesize=A5) -> float:
+    return pagesize[0] - 24 * mm
+
+
+def _applicant_lines(s, dossier: Any) -> list[Paragraph]:
+    lines = [
+        Paragraph(f"Ông/bà/tổ chức: <b>{_t(getattr(dossier, 'applicant_name', ''))}</b>", s["base"])
+    ]
+    if getattr(dossier, "applicant_id_number", ""):
+        lines.append(
+            Paragraph(f"Số định danh/CCCD/MST: {_t(dossier.applicant_id_number)}", s["base"])
+        )
+    if getattr(dossier, "applicant_address", ""):
+        lines.append(Paragraph(f"Địa chỉ: {_t(dossier.applicant_address)}", s["base"]))
+    if getattr(dossier, "applicant_phone", "") or getattr(dossier, "applicant_email", ""):
+        contact = " · ".join(
+            x
+            for x in (
+                f"Điện thoại: {_t(dossier.applicant_phone)}" if dossier.applicant_phone else "",
+                f"Thư điện tử: {_t(dossier.applicant_email)}"
+                if getattr(dossier, "applicant_email", "")
+                else "",
+            )
+            if x
+        )
+        lines.append(Paragraph(contact, s["base"]))
+    return lines
+
+
+def _procedure_line(s, dossier: Any) -> Paragraph:
+    proc = _procedure(dossier)
+    name = _name(proc) if proc is not None else ""
+    code = getattr(proc, "code", "")
+    return Paragraph(f"Nộp hồ sơ để giải quyết thủ tục: <b>{_t(name)}</b> ({_t(code)})", s["base"])
+
+
+def _numbered(s, items: Iterable[str]) -> list[Paragraph]:
+    return [
+        Paragraph(f"{i}. {_t(item)}", s["base"], bulletText=None)
+        for i, item in enumerate(items, start=1)
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# Form 01: receipt and appointment slip
+
+
+def receipt_pdf(dossier: Any) -> bytes:
+    """Mẫu số 01: giấy tiếp nhận hồ sơ và hẹn trả kết quả, with the code as a QR code."""
+    s = _styles()
+    width = _width()
+    agency_name, parent_name = _agency_names(dossier)
+    code = getattr(dossier, "code", "") or ""
+    qr = Image(io.BytesIO(qr_png(code or "-")), width=24 * mm, height=24 * mm)
+    title_block = [
+        Paragraph("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", s["title"]),
+        Paragraph(f"Mã hồ sơ: <b>{_t(code)}</b>", s["center"]),
+        Paragraph("(Mẫu số 01 — Thông tư 01/2018/TT-VPCP)", s["subtitle"]),
+    ]
+    head = Table([[title_block, qr]], colWidths=[width - 27 * mm, 27 * mm])
+    head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    story: list = [_header(s, agency_name, parent_name, width=width), Spacer(1, 3 * mm), head]
+    story.append(Paragraph(f"{_t(agency_name)} tiếp nhận hồ sơ của:", s["base"]))
+    story += _applicant_lines(s, dossier)
+    story.append(_procedure_line(s, dossier))
+    papers = _files(dossier, "paper")
+    story.append(Paragraph("1. Thành phần hồ sơ nộp gồm:", s["base"]))
+    if papers:
+        for i, paper in enumerate(papers, start=1):
+            story.append(
+                Paragraph(f"&nbsp;&nbsp;{i}) {_t(getattr(paper, 'name', paper))}", s["base"])
+            )
+    else:
+        story.append(Paragraph("&nbsp;&nbsp;(tờ khai điện tử)", s["base"]))
+    story.append(Paragraph("2. Số lượng hồ sơ: 01 (bộ)", s["base"]))
+    proc = _procedure(dossier)
+    days = getattr(proc, "processing_days", None)
+    if days is not None:
+        story.append(
+            Paragraph(
+                f"3. Thời gian giải quyết hồ sơ theo quy định: {days_text(days)} ngày làm việc",
+                s["base"],
+            )
+        )
+    story.append(
+        Paragraph(
+            f"4. Thời gian nhận hồ sơ: {_local(getattr(dossier, 'received_at', None))}", s["base"]
+        )
+    )
+    story.append(
+        Paragraph(
+            f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{_local(getattr(dossier, 'due_at', None))}</b>",
+            s["base"],
+        )
+    )
+    method = getattr(dossier, "get_return_method_display", None)
+    story.append(
+        Paragraph(
+            f"6. Hình thức nhận kết quả: {_t(method() if callable(method) else getattr(dossier, 'return_method', ''))}",
+            s["base"],
+        )
+    )
+    fee = getattr(dossier, "fee_vnd", 0) or 0
+    if fee:
+        paid = "đã nộp" if getattr(dossier, "fee_paid", False) else "chưa nộp"
+        story.append(Paragraph(f"7. Phí, lệ phí: {_money(fee)} ({paid})", s["base"]))
+    story.append(
+        Paragraph(
+            "Tra cứu tình trạng hồ sơ bằng mã hồ sơ và 4 số cuối điện thoại/CCCD trên Cổng dịch vụ công "
+            "hoặc quét mã QR.",
+            s["small"],
+        )
+    )
+    story.append(
+        _signature_block(
+            s,
+            "NGƯỜI NỘP HỒ SƠ",
+            "NGƯỜI TIẾP NHẬN HỒ SƠ",
+            getattr(dossier, "applicant_name", ""),
+            _name(getattr(dossier, "received_by", None)),
+            width=width,
+        )
+    )
+    return _build(story, f"Giấy tiếp nhận hồ sơ và hẹn trả kết quả {code}")
+
+
+# ---------------------------------------------------------------------------------------
+# Form 02: request to supplement
+
+
+def _latest(manager: Any) -> Any:
+    if manager is None:
+        return None
+    items = list(manager.all()) if hasattr(manager, "all") else list(manager)
+    return items[-1] if items else None
+
+
+def supplement_pdf(dossier: Any, supplement: Any = None) -> bytes:
+    """Mẫu số 02: phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (one complete list)."""
+    s = _styles()
+    width = _width()
+    supplement = supplement or _latest(getattr(dossier, "supplements", None))
+    agency_name, parent_name = _agency_names(dossier)
+    code = getattr(dossier, "code", "") or ""
+    story: list = [
+        _header(s, agency_name, parent_name, width=width),
+        Paragraph("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", s["title"]),
+        Paragraph("(Mẫu số 02 — Thông tư 01/2018/TT-VPCP)", s["subtitle"]),
+        Spacer(1, 2 * mm),
+    ]
+    if code:
+        story.append(Paragraph(f"Hồ sơ: <b>{_t(code)}</b>", s["base"]))
+    story += _applicant_lines(s, dossier)
+    story.append(_procedure_line(s, dossier))
+    requested_at = getattr(supplement, "requested_at", None)
+    story.append(
+        Paragraph(
+            f"Sau khi xem xét hồ sơ{(' ngày ' + _local(requested_at, '%d/%m/%Y')) if requested_at else ''}, "
+            "đề nghị ông/bà bổ sung, hoàn thiện hồ sơ gồm những nội dung sau:",
+            s["base"],
+        )
+    )
+    items = list(getattr(supplement, "items", None) or [])
+    story += _numbered(s, items or ["(không có nội dung)"])
+    note = getattr(supplement, "note", "")
+    if note:
+        story.append(Paragraph(f"Lý do/ghi chú: {_t(note)}", s["base"]))
+    story.append(
+        Paragraph(
+            "Thời hạn giải quyết được tính lại từ đầu kể từ ngày nhận đủ hồ sơ bổ sung. "
+            "Trong quá trình hoàn thiện hồ sơ, nếu có vướng mắc, ông/bà liên hệ cán bộ tiếp nhận.",
+            s["small"],
+        )
+    )
+    story.append(_place_date(s, requested_at))
+    story.append(
+        _signature_block(
+            s,
+            "NGƯỜI NỘP HỒ SƠ",
+            "NGƯỜI TIẾP NHẬN/XỬ LÝ HỒ SƠ",
+            getattr(dossier, "applicant_name", ""),
+            _name(getattr(supplement, "requested_by", None)),
+            width=width,
+        )
+    )
+    return _build(story, f"Phiếu yêu cầu bổ sung hồ sơ {code}")
+
+
+# ---------------------------------------------------------------------------------------
+# Form 03: refusal to accept
+
+
+def refusal_pdf(dossier: Any, reasons: str | Sequence[str] | None = None) -> bytes:
+    """Mẫu số 03: phiếu từ chối tiếp nhận giải quyết hồ sơ, with the reasons."""
+    s = _styles()
+    width = _width()
+    agency_name, parent_name = _agency_names(dossier)
+    if reasons is None:
+        reasons = getattr(dossier, "refusal_reasons", "") or ""
+    if isinstance(reasons, str):
+        reasons = [line.strip() for line in reasons.splitlines() if line.strip()]
+    story: list = [
+        _header(s, agency_name, parent_name, width=width),
+        Paragraph("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", s["title"]),
+        Paragraph("(Mẫu số 03 — Thông tư 01/2018/TT-VPCP)", s["subtitle"]),
+        Spacer(1, 2 * mm),
+    ]
+    story.append(Paragraph(f"{_t(agency_name)} tiếp nhận hồ sơ của:", s["base"]))
+    story += _applicant_lines(s, dossier)
+    story.append(_procedure_line(s, dossier))
+    story.append(
+        Paragraph(
+            "Qua xem xét, cơ quan tiếp nhận thông báo không tiếp nhận, giải quyết hồ sơ này với lý do cụ thể như sau:",
+            s["base"],
+        )
+    )
+    story += _numbered(s, reasons or ["(không ghi lý do)"])
+    story.append(Paragraph("Xin thông báo để ông/bà được biết và thực hiện.", s["base"]))
+    story.append(_place_date(s, getattr(dossier, "finished_at", None)))
+    story.append(
+        _signature_block(
+            s,
+            "NGƯỜI NỘP HỒ SƠ",
+            "NGƯỜI TIẾP NHẬN HỒ SƠ",
+            getattr(dossier, "applicant_name", ""),
+            _name(getattr(dossier, "received_by", None)),
+            width=width,
+        )
+    )
+    return _build(story, "Phiếu từ chối tiếp nhận hồ sơ")
+
+
+# ---------------------------------------------------------------------------------------
+# Form 04: apology and new appointment date
+
+
+def apology_pdf(dossier: Any, extension: Any = None) -> bytes:
+    """Mẫu số 04: phiếu xin lỗi và hẹn lại ngày trả kết quả."""
+    s = _styles()
+    width = _width()
+    extension = extension or getattr(dossier, "extension", None)
+    agency_name, parent_name = _agency_names(dossier, "agency")
+    code = getattr(dossier, "code", "") or ""
+    story: list = [
+        _header(s, agency_name, parent_name, width=width),
+        Paragraph("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", s["title"]),
+        Paragraph("(Mẫu số 04 — Thông tư 01/2018/TT-VPCP)", s["subtitle"]),
+        Spacer(1, 2 * mm),
+        Paragraph(f"Kính gửi: <b>{_t(getattr(dossier, 'applicant_name', ''))}</b>", s["base"]),
+        Paragraph(
+            f"Ngày {_local(getattr(dossier, 'received_at', None), '%d/%m/%Y')}, {_t(agency_name)} "
+            f"tiếp nhận hồ sơ mã <b>{_t(code)}</b> đề nghị giải quyết: "
+            f"{_t(_name(_procedure(dossier)))}.",
+            s["base"],
+        ),
+        Paragraph(
+            "Thời hạn giải quyết hồ sơ theo quy định là "
+            f"{_local(getattr(extension, 'old_due_at', None))}.",
+            s["base"],
+        ),
+        Paragraph(
+            f"Tuy nhiên, đến nay cơ quan chưa giải quyết xong hồ sơ. Lý do: {_t(getattr(extension, 'reason', ''))}",
+            s["base"],
+        ),
+    ]
+    apology = getattr(extension, "apology", "") or ""
+    story.append(
+        Paragraph(
+            _t(apology)
+            or "Sự chậm trễ này đã gây phiền hà cho ông/bà. Cơ quan xin lỗi ông/bà và sẽ trả kết quả giải quyết hồ sơ vào:",
+            s["base"],
+        )
+    )
+    story.append(
+        Paragraph(
+            f"Ngày hẹn trả kết quả mới: <b>{_local(getattr(extension, 'new_due_at', None))}</b>",
+            s["base"],
+        )
+    )
+    story.append(Paragraph("Rất mong nhận được sự thông cảm của ông/bà.", s["base"]))
+    story.append(_place_date(s, getattr(extension, "created_at", None)))
+    table = Table(
+        [
+            ["", Paragraph("<b>THỦ TRƯỞNG CƠ QUAN</b>", s["center"])],
+            ["", Paragraph("<i>(Ký, ghi rõ họ tên, đóng dấu)</i>", s["center"])],
+        ],
+        colWidths=[width / 2, width / 2],
+    )
+    story += [Spacer(1, 2 * mm), table]
+    return _build(story, f"Phiếu xin lỗi và hẹn lại ngày trả kết quả {code}")
+
+
+# ---------------------------------------------------------------------------------------
+# Form 05: process-control slip
+
+
+ACTION_LABELS = {
+    "submit": "Nộp hồ sơ",
+    "submitted": "Nộp hồ sơ",
+    "receive_counter": "Tiếp nhận tại quầy",
+    "accept": "Tiếp nhận hồ sơ",
+    "accepted": "Tiếp nhận hồ sơ",
+    "request_supplement": "Yêu cầu bổ sung",
+    "answer_supplement": "Công dân bổ sung hồ sơ",
+    "refuse": "Từ chối tiếp nhận",
+    "assign": "Phân công xử lý",
+    "start": "Bắt đầu xử lý",
+    "start_processing": "Bắt đầu xử lý",
+    "forward": "Chuyển bước tiếp theo",
+    "send_back": "Trả lại bước trước",
+    "financial": "Yêu cầu nghĩa vụ tài chính",
+    "obligation_fulfilled": "Đã thực hiện nghĩa vụ tài chính",
+    "pause": "Tạm dừng",
+    "resume": "Tiếp tục xử lý",
+    "extend": "Gia hạn, xin lỗi",
+    "approve": "Phê duyệt",
+    "reject": "Từ chối giải quyết",
+    "attach_result": "Đính kèm kết quả",
+    "return_result": "Trả kết quả",
+    "withdraw": "Công dân rút hồ sơ",
+    "rate": "Đánh giá",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action.replace("_", " "))
+
+
+def _events(dossier: Any) -> list[Any]:
+    events = getattr(dossier, "events", None)
+    if events is None:
+        return []
+    return list(events.all()) if hasattr(events, "all") else list(events)
+
+
+def control_slip_pdf(dossier: Any) -> bytes:
+    """Mẫu số 05: phiếu kiểm soát quá trình giải quyết hồ sơ — every hand-over."""
+    s = _styles()
+    pagesize = landscape(A5)
+    width = _width(pagesize)
+    agency_name, parent_name = _agency_names(dossier)
+    code = getattr(dossier, "code", "") or ""
+    story: list = [
+        _header(s, agency_name, parent_name, width=width),
+        Paragraph("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", s["title"]),
+        Paragraph("(Mẫu số 05 — Thông tư 01/2018/TT-VPCP)", s["subtitle"]),
+        Paragraph(
+            f"Mã hồ sơ: <b>{_t(code)}</b> · Người nộp: {_t(getattr(dossier, 'applicant_name', ''))} · "
+            f"Thủ tục: {_t(_name(_procedure(dossier)))}",
+            s["base"],
+        ),
+        Paragraph(
+            f"Ngày nhận: {_short(getattr(dossier, 'received_at', None))} · "
+            f"Ngày hẹn trả: {_short(getattr(dossier, 'due_at', None))}",
+            s["base"],
+        ),
+        Spacer(1, 2 * mm),
+    ]
+    head = [
+        "TT",
+        "Thời gian giao, nhận",
+        "Bước / nội dung",
+        "Bên giao",
+        "Bên nhận",
+        "Hạn của bước",
+        "Kết quả",
+        "Ghi chú",
+    ]
+    rows: list[list[Any]] = [[Paragraph(h, s["cell_bold"]) for h in head]]
+    for i, event in enumerate(_events(dossier), start=1):
+        on_time = getattr(event, "on_time", None)
+        verdict = "" if on_time is None else ("Đúng hạn" if on_time else "Quá hạn")
+        step = getattr(event, "step_name", "") or ""
+        label = action_label(getattr(event, "action", ""))
+        who_from = getattr(event, "from_name", "") or _name(getattr(event, "from_user", None))
+        who_to = getattr(event, "to_name", "") or _name(getattr(event, "to_user", None))
+        from_agency = _name(getattr(event, "from_agency", None))
+        to_agency = _name(getattr(event, "to_agency", None))
+        rows.append(
+            [
+                Paragraph(str(i), s["cell"]),
+                Paragraph(_t(_short(getattr(event, "at", None))), s["cell"]),
+                Paragraph(_t(label + (f" — {step}" if step else "")), s["cell"]),
+                Paragraph(
+                    _t(
+                        who_from
+                        + (f" ({from_agency})" if from_agency and from_agency != to_agency else "")
+                    ),
+                    s["cell"],
+                ),
+                Paragraph(
+                    _t(
+                        who_to
+                        + (f" ({to_agency})" if to_agency and to_agency != from_agency else "")
+                    ),
+                    s["cell"],
+                ),
+                Paragraph(_t(_short(getattr(event, "step_due_at", None))), s["cell"]),
+                Paragraph(_t(verdict), s["cell_bold"] if on_time is False else s["cell"]),
+                Paragraph(_t(getattr(event, "note", "") or ""), s["cell"]),
+            ]
+        )
+    if len(rows) == 1:
+        rows.append([Paragraph("Chưa có bước giao, nhận nào.", s["cell"])] + [""] * 7)
+    fractions = [0.04, 0.13, 0.19, 0.14, 0.14, 0.11, 0.08, 0.17]
+    table = Table(rows, colWidths=[width * f for f in fractions], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    story.append(table)
+    timeliness = getattr(dossier, "get_timeliness_display", None)
+    if callable(timeliness) and getattr(dossier, "timeliness", ""):
+        story.append(Spacer(1, 2 * mm))
+        story.append(Paragraph(f"Kết quả giải quyết: <b>{_t(timeliness())}</b>", s["base"]))
+    return _build(story, f"Phiếu kiểm soát quá trình giải quyết hồ sơ {code}", pagesize=pagesize)
+
+
+# ---------------------------------------------------------------------------------------
+# E-receipt of a payment
+
+
+def payment_receipt_pdf(payment: Any) -> bytes:
+    """Biên lai thu phí, lệ phí điện tử of a paid Payment."""
+    s = _styles()
+    width = _width()
+    dossier = getattr(payment, "dossier", None)
+    agency_name, parent_name = _agency_names(dossier, "agency") if dossier else ("", "")
+    number = getattr(payment, "receipt_number", "") or ""
+    purpose = getattr(payment, "get_purpose_display", None)
+    rows = [
+        ["Số biên lai", number],
+        ["Mã giao dịch", getattr(payment, "reference", "")],
+        ["Mã hồ sơ", getattr(dossier, "code", "") or "(chưa cấp mã)"],
+        ["Người nộp", getattr(payment, "payer_name", "") or getattr(dossier, "applicant_name", "")],
+        ["Thủ tục", _name(_procedure(dossier)) if dossier else ""],
+        ["Nội dung thu", purpose() if callable(purpose) else getattr(payment, "purpose", "")],
+        ["Số tiền", _money(getattr(payment, "amount_vnd", 0))],
+        [
+            "Hình thức",
+            "Thanh toán trực tuyến" if getattr(payment, "online", True) else "Tiền mặt tại quầy",
+        ],
+        ["Đơn vị thanh toán", getattr(payment, "provider", "")],
+        ["Thời điểm thanh toán", _short(getattr(payment, "paid_at", None))],
+    ]
+    table = Table(
+        [[Paragraph(_t(k), s["cell_bold"]), Paragraph(_t(v), s["cell"])] for k, v in rows],
+        colWidths=[width * 0.35, width * 0.65],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story: list = [
+        _header(s, agency_name or "Cơ quan thu phí, lệ phí", parent_name, width=width),
+        Paragraph("BIÊN LAI THU PHÍ, LỆ PHÍ (ĐIỆN TỬ)", s["title"]),
+        Paragraph(f"Số: {_t(number)}", s["center"]),
+        Spacer(1, 3 * mm),
+        table,
+    ]
+    if getattr(payment, "provider", "") == "sandbox":
+        story.append(Spacer(1, 2 * mm))
+        story.append(
+            Paragraph(
+                "<b>THANH TOÁN THỬ NGHIỆM (SANDBOX)</b> — biên lai chỉ có giá trị minh họa, không phát sinh giao dịch thật.",
+                s["small"],
+            )
+        )
+    return _build(story, f"Biên lai điện tử {number}")
