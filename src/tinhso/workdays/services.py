@@ -1,32 +1,54 @@
 """Working days and deadline arithmetic (domain/workdays.md).
 
-Rules:
-- Monday–Friday are working days, minus public holidays (the `holidays` package, VN)
-  and the admin-edited exceptions (extra days off, make-up working Saturdays).
+Rules we apply (the settings live in `tinhso.workdays.conf`):
+
+- Monday–Friday are working days, minus public holidays (the `holidays` package, VN,
+  which knows the Prime Minister's swapped days off up to 2026 and 24 November from
+  2026) and the admin-edited exceptions (`CalendarException`): extra days off and
+  make-up working days (usually Saturdays). An exception wins over everything else.
 - Counting a period (Civil Code art. 147–148): the day of receipt is not counted; a
-  period of N working days ends at the end (afternoon close) of the N-th working day
-  after it.
-- After the cut-off hour (15:00 by default) the dossier is handed over the next working
-  day; with WORKDAYS_CUTOFF_SHIFTS_START (default on) the count starts from that day.
-- Fractions: a working day is two half-days (morning, afternoon office hours). A period
-  with a fraction is counted in office time from the start of counting, so 0.5 day ends
-  at the close of the next morning and 2.5 days at the next morning close after day 2.
+  period of N working days ends at the close of office hours (afternoon end, 17:00 by
+  default) of the N-th working day after it. Because only working days are counted, a
+  period can never end on a day off: it ends on the next working day.
+- Received on a day off (online submission on a Sunday): the first working day after
+  it is day 1, exactly as if received on that day off.
+- The 15:00 cut-off — the domain leaves open whether the processing time starts at the
+  hand-over. **Our choice:** yes (`WORKDAYS_CUTOFF_SHIFTS_START = True`, default). A
+  dossier received at or after `WORKDAYS_CUTOFF` (15:00) on a working day is handed to
+  the competent agency on the next working day, and that hand-over day is treated as the
+  day of receipt (not counted): day 1 is the working day after the hand-over. With the
+  setting off, the cut-off only governs the hand-over and the count starts from the day
+  of receipt as usual.
+- Fractions (half days, hours): a working day is two half-days — morning
+  (`WORKDAYS_MORNING_*`, 07:30–11:30) and afternoon (`WORKDAYS_AFTERNOON_*`,
+  13:00–17:00). Counting always starts at the beginning of day 1's morning, so 0.5 day
+  ends at the close of day 1's morning (11:30), 2.5 days at the close of day 3's
+  morning, and a fraction smaller than a half-day is spread over that half-day's
+  office hours (0.25 day = 2 office hours: 09:30).
+
+Holidays are cached per year (process-wide); a `Calendar` reads the exceptions table
+once, so build one per request or computation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.db import transaction
 
-from tinhso.core.errors import ValidationFailed
+from tinhso.core.errors import NotFound, ValidationFailed
 from tinhso.workdays import conf
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+# The `holidays` package computes the lunar holidays (Tết, Hùng Kings) for these years.
+MIN_YEAR, MAX_YEAR = 1901, 2099
+MAX_DAYS = Decimal(3650)
 
 
 @dataclass(frozen=True)
@@ -35,7 +57,7 @@ class DayInfo:
     reason: str
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _public_holidays(year: int) -> dict[date, str]:
     return dict(holidays.country_holidays("VN", years=year, language="vi"))
 
@@ -43,7 +65,33 @@ def _public_holidays(year: int) -> dict[date, str]:
 def _exceptions() -> dict[date, tuple[str, str]]:
     from tinhso.workdays.models import CalendarException
 
-    return {e.date: (e.kind, e.reason) for e in CalendarException.objects.all()}
+    return {
+        d: (kind, reason)
+        for d, kind, reason in CalendarException.objects.values_list("date", "kind", "reason")
+    }
+
+
+def check_supported(day: date) -> None:
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValidationFailed(
+            f"Lịch chỉ hỗ trợ các ngày từ năm {MIN_YEAR} đến năm {MAX_YEAR}.",
+            code="invalid_date",
+        )
+
+
+def parse_days(days: Any) -> Decimal:
+    """A positive, finite number of working days (at most 3650), else `invalid_days`."""
+    try:
+        amount = Decimal(str(days).strip())
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise ValidationFailed(
+            "Số ngày làm việc không hợp lệ (ví dụ: 5 hoặc 0.5).", code="invalid_days"
+        ) from exc
+    if not amount.is_finite() or amount <= 0 or amount > MAX_DAYS:
+        raise ValidationFailed(
+            "Số ngày làm việc phải lớn hơn 0 và không quá 3650.", code="invalid_days"
+        )
+    return amount
 
 
 class Calendar:
@@ -53,13 +101,16 @@ class Calendar:
         self.exceptions = _exceptions() if exceptions is None else exceptions
 
     def day_info(self, day: date) -> DayInfo:
+        check_supported(day)
         exception = self.exceptions.get(day)
         if exception:
             kind, reason = exception
-            return DayInfo(kind == "working_day", reason)
+            if kind == "working_day":
+                return DayInfo(True, f"Ngày làm việc bù: {reason}")
+            return DayInfo(False, f"Ngày nghỉ: {reason}")
         holiday = _public_holidays(day.year).get(day)
         if holiday:
-            return DayInfo(False, f"Ngày lễ: {holiday}")
+            return DayInfo(False, f"Ngày lễ, Tết: {holiday}")
         if day.weekday() >= 5:
             return DayInfo(False, "Thứ Bảy" if day.weekday() == 5 else "Chủ nhật")
         return DayInfo(True, "Ngày làm việc")
@@ -86,48 +137,39 @@ class Calendar:
         return count
 
     def counting_base(self, received: datetime) -> date:
-        """The day after which counting starts (the day of receipt, or the hand-over day)."""
+        """The day after which counting starts: the day of receipt, or the hand-over day
+        when received at or after the cut-off on a working day (see module docstring)."""
         local = received.astimezone(VN)
         day = local.date()
-        if not self.is_working_day(day):
-            return self._previous_or_same_base(day)
-        if conf.CUTOFF_SHIFTS_START and local.time() >= conf.CUTOFF:
+        if self.is_working_day(day) and conf.CUTOFF_SHIFTS_START and local.time() >= conf.CUTOFF:
             return self.next_working_day(day)
         return day
 
-    def _previous_or_same_base(self, day: date) -> date:
-        # Received on a day off: counting starts on the next working day as day 1,
-        # which is the same as treating the day off itself as the base.
+    def handover_day(self, received: datetime) -> date:
+        """When the one-stop counter passes the dossier to the competent agency."""
+        local = received.astimezone(VN)
+        day = local.date()
+        if not self.is_working_day(day) or local.time() >= conf.CUTOFF:
+            return self.next_working_day(day)
         return day
 
     def add_working_days(self, received: datetime, days: Decimal | int | float | str) -> datetime:
         """Due moment (aware, Vietnam time) for a period of `days` working days."""
-        try:
-            amount = Decimal(str(days))
-        except Exception as exc:  # noqa: BLE001
-            raise ValidationFailed("Số ngày làm việc không hợp lệ.", code="invalid_days") from exc
-        if amount <= 0 or amount > 3650 or amount != amount:
-            raise ValidationFailed(
-                "Số ngày làm việc phải lớn hơn 0 và không quá 3650.", code="invalid_days"
-            )
+        amount = parse_days(days)
         if received.tzinfo is None:
             received = received.replace(tzinfo=VN)
         half_days = amount * 2
         whole_halves = int(half_days)
         remainder = half_days - whole_halves  # fraction of a half-day
-        day = self.counting_base(received)
+        day = self.next_working_day(self.counting_base(received))  # day 1
         morning = True
-        # walk half-days starting with the next working day's morning
-        day = self.next_working_day(day)
         end: datetime | None = None
-        remaining = whole_halves
-        while remaining > 0:
-            remaining -= 1
-            slot_end = conf.MORNING[1] if morning else conf.AFTERNOON[1]
-            end = datetime.combine(day, slot_end, tzinfo=VN)
+        for _ in range(whole_halves):
             if morning:
+                end = datetime.combine(day, conf.MORNING[1], tzinfo=VN)
                 morning = False
             else:
+                end = datetime.combine(day, conf.AFTERNOON[1], tzinfo=VN)
                 morning = True
                 day = self.next_working_day(day)
         if remainder:
@@ -152,3 +194,55 @@ def to_local(moment: datetime) -> datetime:
 
 def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=VN)
+
+
+# ---------------------------------------------------------------------------------------
+# Editing the yearly exceptions (platform administrators)
+
+
+@transaction.atomic
+def save_exception(*, actor: Any, day: date, kind: str, reason: str) -> Any:
+    """Create or replace the exception for `day` (one per date)."""
+    from tinhso.accounts.rules import require
+    from tinhso.audit.services import record
+    from tinhso.workdays.models import CalendarException
+
+    require(actor, "workdays.manage_calendar")
+    check_supported(day)
+    if kind not in CalendarException.Kind.values:
+        raise ValidationFailed("Loại ngày ngoại lệ không hợp lệ.", code="invalid_kind")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Cần ghi lý do (ví dụ: số quyết định).", code="reason_required")
+    exception, created = CalendarException.objects.update_or_create(
+        date=day, defaults={"kind": kind, "reason": reason[:200]}
+    )
+    record(
+        actor=actor,
+        action="workdays.save_exception",
+        obj=exception,
+        object_id=day.isoformat(),
+        summary={"date": day.isoformat(), "kind": kind, "reason": reason, "created": created},
+    )
+    return exception
+
+
+@transaction.atomic
+def delete_exception(*, actor: Any, day: date) -> None:
+    from tinhso.accounts.rules import require
+    from tinhso.audit.services import record
+    from tinhso.workdays.models import CalendarException
+
+    require(actor, "workdays.manage_calendar")
+    exception = CalendarException.objects.filter(date=day).first()
+    if exception is None:
+        raise NotFound("Không có ngày ngoại lệ này.", code="exception_not_found")
+    summary = {"date": day.isoformat(), "kind": exception.kind, "reason": exception.reason}
+    exception.delete()
+    record(
+        actor=actor,
+        action="workdays.delete_exception",
+        object_type="workdays.calendarexception",
+        object_id=day.isoformat(),
+        summary=summary,
+    )

@@ -1,0 +1,125 @@
+"""Public REST endpoints of the working-day calendar (no login needed)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tinhso.core.errors import ValidationFailed
+from tinhso.workdays.services import VN, Calendar, check_supported, parse_days
+
+
+class DueDateSerializer(serializers.Serializer):
+    due = serializers.DateTimeField(help_text="hạn xử lý (giờ Việt Nam, ISO 8601)")
+
+
+class WorkingDaySerializer(serializers.Serializer):
+    working = serializers.BooleanField()
+    reason = serializers.CharField(help_text="vì sao là ngày làm việc hoặc ngày nghỉ")
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+BAD_REQUEST = OpenApiResponse(
+    ErrorSerializer,
+    description="`invalid_date` (ngày giờ sai dạng hoặc ngoài 1901–2099) hoặc `invalid_days`",
+)
+
+
+def parse_start(value: str | None) -> datetime:
+    """An ISO datetime (naive = Vietnam time) or a date (00:00 Vietnam time)."""
+    text = (value or "").strip()
+    moment = None
+    try:
+        moment = parse_datetime(text) or parse_datetime(text.replace(" ", "+"))
+        if moment is None and (day := parse_date(text)):
+            moment = datetime.combine(day, time.min)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise ValidationFailed(
+            "Thời điểm bắt đầu không hợp lệ: cần dạng ISO 8601, ví dụ 2026-02-12T09:00:00+07:00.",
+            code="invalid_date",
+        )
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=VN)
+    check_supported(moment.astimezone(VN).date())
+    return moment
+
+
+def parse_day(value: str | None) -> date:
+    text = (value or "").strip()
+    try:
+        day = parse_date(text)
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValidationFailed(
+            "Ngày không hợp lệ: cần dạng YYYY-MM-DD, ví dụ 2026-02-16.", code="invalid_date"
+        )
+    check_supported(day)
+    return day
+
+
+class DueDateView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        summary="Tính hạn xử lý theo ngày làm việc",
+        description=(
+            "Ngày tiếp nhận không được tính; sau giờ tiếp nhận cuối ngày (15:00) hồ sơ được "
+            "chuyển và bắt đầu tính từ ngày làm việc tiếp theo; hạn kết thúc vào cuối giờ "
+            "làm việc. Số ngày có thể lẻ (0.5 = nửa ngày)."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "start", str, required=True, description="thời điểm tiếp nhận (ISO 8601)"
+            ),
+            OpenApiParameter(
+                "days", str, required=True, description="số ngày làm việc, ví dụ 5 hoặc 2.5"
+            ),
+        ],
+        responses={200: DueDateSerializer, 400: BAD_REQUEST},
+        examples=[
+            OpenApiExample(
+                "Qua Tết 2026",
+                value={"due": "2026-02-26T17:00:00+07:00"},
+                response_only=True,
+            )
+        ],
+        tags=["workdays"],
+    )
+    def get(self, request: Request) -> Response:
+        start = parse_start(request.query_params.get("start"))
+        days = parse_days(request.query_params.get("days", ""))
+        due = Calendar().add_working_days(start, days)
+        return Response({"due": due.astimezone(VN).isoformat()})
+
+
+class IsWorkingDayView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        summary="Một ngày có phải ngày làm việc không",
+        parameters=[
+            OpenApiParameter("date", str, required=True, description="YYYY-MM-DD"),
+        ],
+        responses={200: WorkingDaySerializer, 400: BAD_REQUEST},
+        tags=["workdays"],
+    )
+    def get(self, request: Request) -> Response:
+        day = parse_day(request.query_params.get("date"))
+        info = Calendar().day_info(day)
+        return Response({"working": info.working, "reason": info.reason})
