@@ -921,7 +921,7 @@ def export_xlsx(procedures=None) -> bytes:
                 p["applicant_description"],
                 p["result_description"],
                 "\n".join(p["legal_basis"]),
-                "x" if p["is_active"] else "",
+                "có" if p["is_active"] else "không",
                 p["process"]["name"],
                 json.dumps(p["form_schema"], ensure_ascii=False) if p["form_schema"] else "",
             ]
@@ -939,7 +939,7 @@ def export_xlsx(procedures=None) -> bytes:
                 r["name"],
                 r["copies_original"],
                 r["copies_copy"],
-                "x" if r["required"] else "",
+                "có" if r["required"] else "không",
                 r["template_name"],
                 r["note"],
             ]
