@@ -218,10 +218,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Several models have a `kind`: name their enums instead of hashing them.
+    # Several models share field names (`kind`, `status`, `source`...): name their enums
+    # instead of letting drf-spectacular hash them (a path that stops importing only
+    # produces a schema warning, which tests/test_api_schema.py reports).
     "ENUM_NAME_OVERRIDES": {
         "UserKindEnum": "tinhso.accounts.models.User.Kind",
         "AgencyKindEnum": "tinhso.directory.models.Agency.Kind",
+        "AgencyStatusEnum": "tinhso.directory.models.Agency.Status",
+        "DossierChannelEnum": "tinhso.onestop.models.Channel",
+        "ReturnMethodEnum": "tinhso.onestop.models.ReturnMethod",
+        "IncomingDocumentSourceEnum": "tinhso.documents.models.IncomingDocument.Source",
+        "IncomingDocumentStatusEnum": "tinhso.documents.models.IncomingDocument.Status",
+        "OutgoingDocumentStatusEnum": "tinhso.documents.models.OutgoingDocument.Status",
     },
 }
 
