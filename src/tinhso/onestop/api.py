@@ -1,0 +1,666 @@
+"""REST API of the one-stop app (/api/v1/onestop/...). Thin: parse, call a service or a
+selector, serialise. Domain errors become {"code", "message"} with a 4xx status."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as drf
+from rest_framework.generics import ListAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from tinhso.accounts.rules import can, require
+from tinhso.core.errors import NotFound, ValidationFailed
+from tinhso.directory.models import Agency
+from tinhso.onestop import selectors, services
+from tinhso.onestop import serializers as s
+from tinhso.onestop import statistics as stats
+from tinhso.onestop.models import Dossier, Payment, ProcessStep, WalletItem
+
+PARSERS = [JSONParser, MultiPartParser, FormParser]
+
+
+def _dossier(user, uid: Any) -> Dossier:
+    dossier = services.get_dossier(uid=uid)
+    if not can(user, "onestop.view_dossier", dossier):
+        raise NotFound("Không tìm thấy hồ sơ.", code="dossier_not_found")
+    return dossier
+
+
+def _agency(code: str | None) -> Agency | None:
+    if not code:
+        return None
+    agency = Agency.objects.filter(code=code.strip().upper()).first()
+    if agency is None:
+        raise NotFound(f"Không tìm thấy cơ quan {code}.", code="agency_not_found")
+    return agency
+
+
+def _user(username: str | None):
+    if not username:
+        return None
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(f"Không tìm thấy người dùng {username}.", code="user_not_found")
+    return user
+
+
+def _attachments(request: Request, data: dict, procedure, owner) -> list[services.Attachment]:
+    """Uploads (`files`, or `file_<paper id>` for a given paper) and wallet picks."""
+    papers = {p.pk: p for p in procedure.papers.all()}
+    result: list[services.Attachment] = []
+    for key in request.FILES:
+        if key.startswith("file_"):
+            try:
+                paper = papers[int(key[5:])]
+            except (ValueError, KeyError) as exc:
+                raise ValidationFailed(
+                    f"Thành phần hồ sơ {key[5:]} không thuộc thủ tục.",
+                    code="paper_not_in_procedure",
+                ) from exc
+            for item in request.FILES.getlist(key):
+                result.append(services.Attachment(file=item, paper=paper))
+    for upload in data.get("files") or []:
+        result.append(services.Attachment(file=upload))
+    for pick in data.get("wallet_items") or []:
+        item = WalletItem.objects.filter(uid=pick["item"]).first()
+        if item is None or owner is None or item.owner_id != owner.pk:
+            raise ValidationFailed(
+                "Giấy tờ trong kho dữ liệu không thuộc về người nộp.", code="wallet_not_owner"
+            )
+        paper = papers.get(pick.get("paper")) if pick.get("paper") else None
+        result.append(services.Attachment(wallet_item=item, paper=paper))
+    return result
+
+
+def _parse(serializer_class, request: Request) -> dict:
+    data = request.data
+    if hasattr(data, "getlist") and "files" in request.FILES:
+        data = data.copy()
+        data.setlist("files", request.FILES.getlist("files"))
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    values = dict(serializer.validated_data)
+    if "form_data" in values and isinstance(values["form_data"], str):
+        import json
+
+        try:
+            values["form_data"] = json.loads(values["form_data"])
+        except ValueError as exc:
+            raise ValidationFailed("form_data không phải JSON hợp lệ.", code="parse_error") from exc
+    return values
+
+
+# ---------------------------------------------------------------------------------------
+# Catalog (public)
+
+
+@extend_schema(
+    tags=["onestop"],
+    parameters=[
+        OpenApiParameter("q", str, description="Tìm theo tên/mã (không phân biệt dấu)"),
+        OpenApiParameter("field", str, description="Mã lĩnh vực"),
+        OpenApiParameter("agency", str, description="Mã cơ quan"),
+        OpenApiParameter("level", str, enum=["central", "province", "district", "commune"]),
+        OpenApiParameter("online_type", str, enum=["full", "partial"]),
+    ],
+)
+class ProcedureList(ListAPIView):
+    """Thủ tục hành chính: tìm kiếm không phân biệt dấu, lọc theo lĩnh vực, cơ quan, cấp."""
+
+    permission_classes = [AllowAny]
+    serializer_class = s.ProcedureListSerializer
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.search_procedures(
+            q=p.get("q", ""),
+            field=p.get("field") or None,
+            agency=_agency(p.get("agency")),
+            level=p.get("level", ""),
+            online_type=p.get("online_type", ""),
+        )
+
+
+class ProcedureDetail(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=["onestop"], responses=s.ProcedureDetailSerializer)
+    def get(self, request: Request, code: str) -> Response:
+        procedure = selectors.get_procedure(code=code)
+        return Response(s.ProcedureDetailSerializer(procedure).data)
+
+
+class FieldList(ListAPIView):
+    """Lĩnh vực thủ tục hành chính."""
+
+    permission_classes = [AllowAny]
+    serializer_class = s.FieldSerializer
+    pagination_class = None
+
+    @extend_schema(tags=["onestop"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        from tinhso.onestop.models import Field
+
+        return Field.objects.order_by("name")
+
+
+# ---------------------------------------------------------------------------------------
+# Dossiers
+
+
+class DossierList(APIView):
+    """Citizens: their own dossiers. Officials: a queue (`queue=`) or their agencies'."""
+
+    parser_classes = PARSERS
+
+    @extend_schema(
+        tags=["onestop"],
+        parameters=[
+            OpenApiParameter(
+                "queue",
+                str,
+                enum=list(selectors.QUEUES),
+                description="Hàng đợi của cán bộ",
+            ),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
+        ],
+        responses=s.DossierListSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        user = request.user
+        queue = request.query_params.get("queue")
+        if queue:
+            qs = selectors.queue(user, queue)
+        elif getattr(user, "is_official", False) or user.is_superuser:
+            qs = selectors.agency_dossiers(user)
+        else:
+            qs = selectors.my_dossiers(user)
+        from rest_framework.pagination import LimitOffsetPagination
+
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(s.DossierListSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=["onestop"],
+        request={
+            "application/json": s.OnestopSubmitSerializer,
+            "multipart/form-data": s.OnestopSubmitSerializer,
+        },
+        responses={201: s.DossierDetailSerializer},
+        summary="Nộp hồ sơ trực tuyến",
+    )
+    def post(self, request: Request) -> Response:
+        values = _parse(s.OnestopSubmitSerializer, request)
+        procedure = selectors.get_procedure(code=values["procedure"])
+        attachments = _attachments(request, values, procedure, request.user)
+        dossier = services.submit_dossier(
+            user=request.user,
+            procedure=procedure,
+            form_data=values.get("form_data") or {},
+            attachments=attachments,
+            agency=_agency(values.get("agency")),
+            applicant_name=values.get("applicant_name", ""),
+            applicant_id_number=values.get("applicant_id_number", ""),
+            applicant_phone=values.get("applicant_phone", ""),
+            applicant_email=values.get("applicant_email", ""),
+            applicant_address=values.get("applicant_address", ""),
+            return_method=values.get("return_method") or "online",
+            postal_address=values.get("postal_address", ""),
+        )
+        return Response(s.DossierDetailSerializer(_dossier(request.user, dossier.uid)).data, 201)
+
+
+class CounterDossierCreate(APIView):
+    parser_classes = PARSERS
+
+    @extend_schema(
+        tags=["onestop"],
+        request={
+            "application/json": s.OnestopCounterSerializer,
+            "multipart/form-data": s.OnestopCounterSerializer,
+        },
+        responses={201: s.DossierDetailSerializer},
+        summary="Tiếp nhận hồ sơ trực tiếp/bưu chính (cán bộ một cửa nhập thay)",
+    )
+    def post(self, request: Request) -> Response:
+        values = _parse(s.OnestopCounterSerializer, request)
+        procedure = selectors.get_procedure(code=values["procedure"])
+        attachments = _attachments(request, values, procedure, None)
+        dossier = services.receive_counter_dossier(
+            officer=request.user,
+            procedure=procedure,
+            applicant_name=values["applicant_name"],
+            form_data=values.get("form_data") or {},
+            attachments=attachments,
+            agency=_agency(values.get("agency")),
+            applicant_id_number=values.get("applicant_id_number", ""),
+            applicant_phone=values.get("applicant_phone", ""),
+            applicant_email=values.get("applicant_email", ""),
+            applicant_address=values.get("applicant_address", ""),
+            channel=values.get("channel", "counter"),
+            return_method=values.get("return_method") or "counter",
+            postal_address=values.get("postal_address", ""),
+            accept=values.get("accept", True),
+            fee_paid_cash=values.get("fee_paid_cash", False),
+        )
+        return Response(s.DossierDetailSerializer(_dossier(request.user, dossier.uid)).data, 201)
+
+
+class DossierDetail(APIView):
+    @extend_schema(tags=["onestop"], responses=s.DossierDetailSerializer)
+    def get(self, request: Request, uid: str) -> Response:
+        return Response(s.DossierDetailSerializer(_dossier(request.user, uid)).data)
+
+
+def _step(dossier: Dossier, order: int | None) -> ProcessStep | None:
+    if order is None:
+        return None
+    step = ProcessStep.objects.filter(template_id=dossier.process_template_id, order=order).first()
+    if step is None:
+        raise ValidationFailed("Bước không tồn tại trong quy trình.", code="invalid_step")
+    return step
+
+
+def _answer(request: Request, d: Dossier, v: dict) -> Any:
+    owner = d.applicant if d.applicant_id else None
+    return services.answer_supplement(
+        user=request.user,
+        dossier=d,
+        attachments=_attachments(request, v, d.procedure, owner),
+        note=v.get("note", ""),
+        form_data=v.get("form_data"),
+        version=v.get("version"),
+    )
+
+
+# action name -> (input serializer, summary, handler(request, dossier, values))
+ACTIONS: dict[str, tuple[type[drf.Serializer], str, Callable[[Request, Dossier, dict], Any]]] = {
+    "accept": (
+        s.NoteInput,
+        "Tiếp nhận hồ sơ (cấp mã, phiếu tiếp nhận Mẫu 01)",
+        lambda r, d, v: services.accept_dossier(
+            officer=r.user, dossier=d, note=v["note"], version=v.get("version")
+        ),
+    ),
+    "request-supplement": (
+        s.SupplementInput,
+        "Yêu cầu bổ sung hồ sơ (Mẫu 02, một lần đầy đủ)",
+        lambda r, d, v: services.request_supplement(
+            official=r.user, dossier=d, items=v["items"], note=v["note"], version=v.get("version")
+        ),
+    ),
+    "answer-supplement": (s.AnswerSupplementInput, "Công dân bổ sung hồ sơ", _answer),
+    "refuse": (
+        s.ReasonsInput,
+        "Từ chối tiếp nhận (Mẫu 03)",
+        lambda r, d, v: services.refuse_reception(
+            officer=r.user, dossier=d, reasons=v["reasons"], version=v.get("version")
+        ),
+    ),
+    "assign": (
+        s.AssignInput,
+        "Phân công xử lý",
+        lambda r, d, v: services.assign(
+            official=r.user,
+            dossier=d,
+            assignee=_user(v["assignee"]),
+            note=v["note"],
+            version=v.get("version"),
+        ),
+    ),
+    "start": (
+        s.VersionedInput,
+        "Bắt đầu xử lý",
+        lambda r, d, v: services.start_processing(
+            official=r.user, dossier=d, version=v.get("version")
+        ),
+    ),
+    "forward": (
+        s.ForwardInput,
+        "Chuyển bước tiếp theo (hoặc cơ quan liên thông)",
+        lambda r, d, v: services.forward_to_next_step(
+            official=r.user,
+            dossier=d,
+            to_user=_user(v.get("to_user")),
+            note=v["note"],
+            version=v.get("version"),
+        ),
+    ),
+    "send-back": (
+        s.SendBackInput,
+        "Chuyển trả bước trước",
+        lambda r, d, v: services.send_back(
+            official=r.user,
+            dossier=d,
+            note=v["note"],
+            to_step=_step(d, v.get("to_step")),
+            version=v.get("version"),
+        ),
+    ),
+    "request-obligation": (
+        s.ObligationInput,
+        "Yêu cầu thực hiện nghĩa vụ tài chính",
+        lambda r, d, v: services.request_financial_obligation(
+            official=r.user,
+            dossier=d,
+            amount_vnd=v["amount_vnd"],
+            note=v["note"],
+            version=v.get("version"),
+        ),
+    ),
+    "pause": (
+        s.PauseInput,
+        "Tạm dừng xử lý",
+        lambda r, d, v: services.pause(
+            official=r.user, dossier=d, reason=v["reason"], version=v.get("version")
+        ),
+    ),
+    "resume": (
+        s.NoteInput,
+        "Tiếp tục xử lý",
+        lambda r, d, v: services.resume(
+            official=r.user, dossier=d, note=v["note"], version=v.get("version")
+        ),
+    ),
+    "extend": (
+        s.ExtendInput,
+        "Gia hạn, thư xin lỗi (Mẫu 04, một lần)",
+        lambda r, d, v: services.propose_extension(
+            official=r.user,
+            dossier=d,
+            new_due_date=v["new_due_date"],
+            reason=v["reason"],
+            apology=v["apology"],
+            version=v.get("version"),
+        ),
+    ),
+    "approve": (
+        s.ApproveInput,
+        "Phê duyệt kết quả",
+        lambda r, d, v: services.approve(
+            official=r.user,
+            dossier=d,
+            result_summary=v["result_summary"],
+            note=v["note"],
+            version=v.get("version"),
+        ),
+    ),
+    "reject": (
+        s.ReasonsInput,
+        "Dừng xử lý (nêu lý do)",
+        lambda r, d, v: services.reject(
+            official=r.user, dossier=d, reasons=v["reasons"], version=v.get("version")
+        ),
+    ),
+    "attach-result": (
+        s.ResultInput,
+        "Đính kèm kết quả (PDF)",
+        lambda r, d, v: services.attach_result(
+            official=r.user, dossier=d, file=v["file"], name=v["name"]
+        ),
+    ),
+    "return": (
+        s.ReturnInput,
+        "Trả kết quả",
+        lambda r, d, v: services.return_result(
+            officer=r.user,
+            dossier=d,
+            method=v.get("method"),
+            note=v["note"],
+            version=v.get("version"),
+        ),
+    ),
+    "withdraw": (
+        s.WithdrawInput,
+        "Công dân rút hồ sơ",
+        lambda r, d, v: services.withdraw(
+            user=r.user, dossier=d, reason=v["reason"], version=v.get("version")
+        ),
+    ),
+    "rate": (
+        s.RateInput,
+        "Đánh giá mức độ hài lòng",
+        lambda r, d, v: services.rate(
+            user=r.user, dossier=d, score=v["score"], comment=v["comment"]
+        ),
+    ),
+}
+
+
+def _action_view(name: str) -> type[APIView]:
+    input_serializer, summary, handler = ACTIONS[name]
+
+    class ActionView(APIView):
+        parser_classes = PARSERS
+
+        @extend_schema(
+            tags=["onestop"],
+            operation_id=f"onestop_dossier_{name.replace('-', '_')}",
+            summary=summary,
+            request={
+                "application/json": input_serializer,
+                "multipart/form-data": input_serializer,
+            },
+            responses={200: s.DossierDetailSerializer},
+        )
+        def post(self, request: Request, uid: str) -> Response:
+            dossier = _dossier(request.user, uid)
+            values = _parse(input_serializer, request)
+            handler(request, dossier, values)
+            return Response(s.DossierDetailSerializer(_dossier(request.user, uid)).data)
+
+    ActionView.__name__ = ActionView.__qualname__ = (
+        "Dossier" + "".join(p.title() for p in name.split("-")) + "View"
+    )
+    return ActionView
+
+
+ACTION_VIEWS = {name: _action_view(name) for name in ACTIONS}
+
+
+# ---------------------------------------------------------------------------------------
+# Payments
+
+
+class DossierPay(APIView):
+    @extend_schema(
+        tags=["onestop"],
+        request=s.PayInput,
+        responses=s.PayOutput,
+        summary="Lấy địa chỉ thanh toán trực tuyến",
+    )
+    def post(self, request: Request, uid: str) -> Response:
+        from tinhso.onestop.payments.services import payment_url
+
+        dossier = _dossier(request.user, uid)
+        values = _parse(s.PayInput, request)
+        pending = dossier.payments.filter(status=Payment.Status.PENDING, online=True)
+        if values.get("payment"):
+            pending = pending.filter(uid=values["payment"])
+        payment = pending.order_by("-created_at").first()
+        if payment is None:
+            raise NotFound("Không có khoản nào chờ thanh toán.", code="no_pending_payment")
+        url = payment_url(user=request.user, payment=payment, return_url=values["return_url"])
+        return Response({"payment": payment.uid, "url": url, "provider": payment.provider})
+
+
+class PaymentCallbackView(APIView):
+    """IPN: the provider's signed server-to-server callback. Verified (signature, amount,
+    dossier) and idempotent; forged or replayed callbacks change nothing."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    parser_classes = PARSERS
+
+    RESPONSES = {
+        "applied": ("00", "Confirm Success"),
+        "failed": ("00", "Confirm Success"),
+        "duplicate": ("02", "Order already confirmed"),
+        "unknown_payment": ("01", "Order not found"),
+        "amount_mismatch": ("04", "Invalid amount"),
+        "dossier_mismatch": ("01", "Order not found"),
+        "bad_signature": ("97", "Invalid signature"),
+    }
+
+    def _handle(self, request: Request, provider: str) -> Response:
+        from tinhso.onestop.payments.services import handle_callback
+
+        params = {k: v for k, v in request.query_params.items()}
+        if hasattr(request.data, "items"):
+            params.update({k: v for k, v in request.data.items()})
+        outcome, _payment = handle_callback(provider=provider, params=params)
+        code, message = self.RESPONSES[outcome]
+        return Response({"RspCode": code, "Message": message})
+
+    @extend_schema(tags=["onestop"], responses=s.CallbackOutput, summary="IPN (GET)")
+    def get(self, request: Request, provider: str) -> Response:
+        return self._handle(request, provider)
+
+    @extend_schema(
+        tags=["onestop"],
+        request=OpenApiTypes.OBJECT,
+        responses=s.CallbackOutput,
+        summary="IPN (POST)",
+    )
+    def post(self, request: Request, provider: str) -> Response:
+        return self._handle(request, provider)
+
+
+# ---------------------------------------------------------------------------------------
+# Wallet
+
+
+class WalletList(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(tags=["onestop"], responses=s.WalletItemSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(s.WalletItemSerializer(selectors.wallet(request.user), many=True).data)
+
+    @extend_schema(
+        tags=["onestop"],
+        request={"multipart/form-data": s.WalletUploadInput},
+        responses={201: s.WalletItemSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        values = _parse(s.WalletUploadInput, request)
+        item = services.add_to_wallet(user=request.user, file=values["file"], name=values["name"])
+        return Response(s.WalletItemSerializer(item).data, status=201)
+
+
+class WalletItemDetail(APIView):
+    @extend_schema(tags=["onestop"], responses={204: None})
+    def delete(self, request: Request, uid: str) -> Response:
+        item = WalletItem.objects.filter(uid=uid, owner=request.user).first()
+        if item is None:
+            raise NotFound("Không tìm thấy giấy tờ.", code="wallet_item_not_found")
+        services.remove_from_wallet(user=request.user, item=item)
+        return Response(status=204)
+
+
+# ---------------------------------------------------------------------------------------
+# Public lookup
+
+
+class LookupThrottle(AnonRateThrottle):
+    scope = "onestop_lookup"
+    rate = os.environ.get("ONESTOP_LOOKUP_RATE", "30/min")
+
+    def allow_request(self, request, view) -> bool:  # throttle signed-in users too
+        self.key = self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        self.history = self.cache.get(self.key, [])
+        self.now = self.timer()
+        while self.history and self.history[-1] <= self.now - self.duration:
+            self.history.pop()
+        if len(self.history) >= self.num_requests:
+            return self.throttle_failure()
+        return self.throttle_success()
+
+
+class Lookup(APIView):
+    """Tra cứu hồ sơ: mã hồ sơ + 4 số cuối điện thoại hoặc số định danh của người nộp →
+    trạng thái, bước xử lý, ngày hẹn trả (không có thông tin cá nhân)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [LookupThrottle]
+
+    @extend_schema(
+        tags=["onestop"],
+        parameters=[
+            OpenApiParameter("code", str, required=True, description="Mã hồ sơ"),
+            OpenApiParameter("secret", str, required=True, description="4 số cuối"),
+        ],
+        responses=s.LookupSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        result = selectors.lookup(
+            code=request.query_params.get("code", ""),
+            secret=request.query_params.get("secret", ""),
+        )
+        return Response(s.LookupSerializer(result.__dict__).data)
+
+
+# ---------------------------------------------------------------------------------------
+# Statistics
+
+
+class Statistics(APIView):
+    @extend_schema(
+        tags=["onestop"],
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("end", OpenApiTypes.DATE, required=True),
+            OpenApiParameter(
+                "group_by", str, enum=["agency", "field", "procedure", "receiving_agency"]
+            ),
+            OpenApiParameter("agency", str, description="Mã cơ quan (kể cả cơ quan cấp dưới)"),
+        ],
+        responses=inline_serializer(
+            "OnestopStatistics",
+            {
+                "rules": drf.CharField(),
+                "rows": s.StatisticsRowSerializer(many=True),
+            },
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        p = request.query_params
+        agency = _agency(p.get("agency"))
+        require(request.user, "onestop.view_statistics", agency)
+        try:
+            period = stats.Period(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
+        except (KeyError, ValueError) as exc:
+            raise ValidationFailed(
+                "Vui lòng nhập kỳ thống kê (start, end dạng YYYY-MM-DD).", code="invalid_period"
+            ) from exc
+        rows = stats.summary(period=period, group_by=p.get("group_by") or None, agency=agency)
+        return Response({"rules": stats.RULES.strip(), "rows": rows})
+
+
+class Queues(APIView):
+    @extend_schema(
+        tags=["onestop"],
+        responses=inline_serializer(
+            "OnestopQueueCounts", {name: drf.IntegerField() for name in selectors.QUEUES}
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        return Response(selectors.queue_counts(request.user))

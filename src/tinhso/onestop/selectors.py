@@ -1,0 +1,292 @@
+"""Reads of the one-stop app: catalog search, queues, the citizen's dossiers, lookup.
+
+Queues are scoped by the official's roles and agencies (tinhso.accounts.rules):
+- to_receive: online dossiers waiting for reception (status 1) in agencies where the user
+  is a one-stop officer;
+- to_process (mine): dossiers assigned to the user, plus unassigned ones whose current
+  step needs a role the user holds in the handling agency;
+- due_soon / overdue: open dossiers (accepted, processing, paused) of the agencies the
+  user works in, due within `days` working days / past their appointment;
+- waiting_for_citizen: supplement requested or financial obligation pending;
+- to_return: approved dossiers whose result the user's one-stop desk hands back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from tinhso.accounts.models import Role
+from tinhso.accounts.rules import _grants, is_platform_admin, visible_agency_filter
+from tinhso.core.errors import NotFound
+from tinhso.core.text import fold
+from tinhso.directory.models import Agency
+from tinhso.onestop.models import (
+    PORTAL_STATUS_LABELS,
+    Dossier,
+    DossierEvent,
+    DossierState,
+    Field,
+    Procedure,
+    WalletItem,
+)
+from tinhso.onestop.services.clock import now as clock_now
+
+S = DossierState
+OPEN = (S.ACCEPTED, S.PROCESSING, S.PAUSED)
+OFFICIAL_ROLES = (Role.ONESTOP_OFFICER, Role.SPECIALIST, Role.LEADER, Role.AGENCY_ADMIN)
+
+
+def _base() -> QuerySet[Dossier]:
+    return Dossier.objects.select_related(
+        "procedure", "receiving_agency", "agency", "handling_agency", "current_step", "assignee"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Catalog
+
+
+def search_procedures(
+    *,
+    q: str = "",
+    field: Field | str | None = None,
+    agency: Agency | None = None,
+    level: str = "",
+    online_type: str = "",
+    active_only: bool = True,
+) -> QuerySet[Procedure]:
+    """Diacritics-insensitive search over code and name ("ho tich" finds "Hộ tịch")."""
+    qs = Procedure.objects.select_related("field", "agency")
+    if active_only:
+        qs = qs.filter(is_active=True)
+    for word in fold(q).split():
+        qs = qs.filter(name_folded__contains=word)
+    if field:
+        qs = qs.filter(field__code=field) if isinstance(field, str) else qs.filter(field=field)
+    if agency is not None:
+        qs = qs.filter(Q(agency=agency) | Q(receiving_agency=agency))
+    if level:
+        qs = qs.filter(levels__contains=level)
+    if online_type:
+        qs = qs.filter(online_type=online_type)
+    return qs.order_by("code")
+
+
+def get_procedure(*, code: str | None = None, uid: Any = None) -> Procedure:
+    qs = Procedure.objects.select_related("field", "agency", "receiving_agency")
+    try:
+        return qs.get(code=code) if code else qs.get(uid=uid)
+    except (Procedure.DoesNotExist, ValueError) as exc:
+        raise NotFound("Không tìm thấy thủ tục hành chính.", code="procedure_not_found") from exc
+    except Exception as exc:  # invalid UUID
+        raise NotFound("Không tìm thấy thủ tục hành chính.", code="procedure_not_found") from exc
+
+
+def fields_with_counts() -> QuerySet[Field]:
+    from django.db.models import Count
+
+    return Field.objects.annotate(
+        procedure_count=Count("procedures", filter=Q(procedures__is_active=True))
+    ).order_by("name")
+
+
+# ---------------------------------------------------------------------------------------
+# Queues
+
+
+def _agencies(user, roles) -> QuerySet[Agency]:
+    return Agency.objects.filter(visible_agency_filter(user, roles))
+
+
+def to_receive(user) -> QuerySet[Dossier]:
+    return (
+        _base()
+        .filter(
+            state=S.SUBMITTED,
+            receiving_agency__in=_agencies(user, [Role.ONESTOP_OFFICER]),
+        )
+        .order_by("submitted_at")
+    )
+
+
+def to_process(user) -> QuerySet[Dossier]:
+    """Mine: assigned to me, or unassigned at a step whose role I hold there."""
+    cond = Q(assignee=user)
+    if is_platform_admin(user):
+        cond |= Q(assignee__isnull=True)
+    else:
+        for role in _grants(user):
+            if role not in OFFICIAL_ROLES:
+                continue
+            cond |= Q(
+                assignee__isnull=True,
+                current_step__role=role,
+                handling_agency__in=_agencies(user, [role]),
+            )
+    return _base().filter(cond, state__in=OPEN).order_by("due_at")
+
+
+def _working_in(user) -> QuerySet[Agency]:
+    return _agencies(user, OFFICIAL_ROLES)
+
+
+def due_soon(user, *, days: int = 2, now: datetime | None = None) -> QuerySet[Dossier]:
+    from tinhso.workdays.services import Calendar
+
+    moment = now or clock_now()
+    limit = Calendar().add_working_days(moment, days)
+    return (
+        _base()
+        .filter(
+            state__in=OPEN,
+            handling_agency__in=_working_in(user),
+            due_at__gte=moment,
+            due_at__lte=limit,
+        )
+        .order_by("due_at")
+    )
+
+
+def overdue(user, *, now: datetime | None = None) -> QuerySet[Dossier]:
+    moment = now or clock_now()
+    return (
+        _base()
+        .filter(state__in=OPEN, handling_agency__in=_working_in(user), due_at__lt=moment)
+        .order_by("due_at")
+    )
+
+
+def waiting_for_citizen(user) -> QuerySet[Dossier]:
+    agencies = _working_in(user)
+    return (
+        _base()
+        .filter(
+            Q(handling_agency__in=agencies) | Q(receiving_agency__in=agencies),
+            state__in=(S.RECEPTION_SUPPLEMENT, S.SUPPLEMENT, S.FINANCIAL),
+        )
+        .order_by("updated_at")
+    )
+
+
+def to_return(user) -> QuerySet[Dossier]:
+    return (
+        _base()
+        .filter(state=S.APPROVED, receiving_agency__in=_agencies(user, [Role.ONESTOP_OFFICER]))
+        .order_by("result_at")
+    )
+
+
+QUEUES = {
+    "to_receive": to_receive,
+    "to_process": to_process,
+    "due_soon": due_soon,
+    "overdue": overdue,
+    "waiting": waiting_for_citizen,
+    "to_return": to_return,
+}
+
+
+def queue(user, name: str) -> QuerySet[Dossier]:
+    try:
+        return QUEUES[name](user)
+    except KeyError as exc:
+        raise NotFound("Không có hàng đợi này.", code="queue_not_found") from exc
+
+
+def queue_counts(user) -> dict[str, int]:
+    return {name: fn(user).count() for name, fn in QUEUES.items()}
+
+
+def agency_dossiers(user) -> QuerySet[Dossier]:
+    """Every dossier the official may see (receiving, competent or handling agency)."""
+    if is_platform_admin(user):
+        return _base()
+    agencies = _working_in(user)
+    return _base().filter(
+        Q(receiving_agency__in=agencies) | Q(agency__in=agencies) | Q(handling_agency__in=agencies)
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Citizens
+
+
+def my_dossiers(user) -> QuerySet[Dossier]:
+    return _base().filter(applicant=user).order_by("-submitted_at", "-pk")
+
+
+def wallet(user) -> QuerySet[WalletItem]:
+    return WalletItem.objects.filter(owner=user).order_by("-created_at")
+
+
+def process_slip(dossier: Dossier) -> QuerySet[DossierEvent]:
+    """The form-05 lines: every action and hand-over in order."""
+    return dossier.events.select_related(
+        "from_user", "to_user", "from_agency", "to_agency", "step"
+    ).order_by("at", "pk")
+
+
+# ---------------------------------------------------------------------------------------
+# Public lookup
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    code: str
+    procedure: str
+    status: int
+    status_label: str
+    step: str
+    due_at: datetime | None
+    received_at: datetime | None
+
+
+def lookup(*, code: str, secret: str) -> LookupResult:
+    """Anyone: the code plus the last 4 digits of the applicant's phone or ID number →
+    status, step and due date only. Wrong code or digits look the same (not found)."""
+    code = (code or "").strip().upper()
+    secret = (secret or "").strip()
+    not_found = NotFound(
+        "Không tìm thấy hồ sơ với mã và 4 số cuối đã nhập.", code="lookup_not_found"
+    )
+    if not code or len(secret) != 4 or not secret.isdigit():
+        raise not_found
+    row = (
+        Dossier.objects.filter(code=code)
+        .values(
+            "code",
+            "procedure__name",
+            "state",
+            "current_step__name",
+            "due_at",
+            "received_at",
+            "applicant_phone",
+            "applicant_id_number",
+        )
+        .first()
+    )
+    if row is None:
+        raise not_found
+    phone = "".join(ch for ch in row["applicant_phone"] or "" if ch.isdigit())
+    id_number = "".join(ch for ch in row["applicant_id_number"] or "" if ch.isdigit())
+    if not (
+        (len(phone) >= 4 and phone[-4:] == secret)
+        or (len(id_number) >= 4 and id_number[-4:] == secret)
+    ):
+        raise not_found
+    from tinhso.onestop.models import PORTAL_STATUS
+
+    status = PORTAL_STATUS[row["state"]]
+    return LookupResult(
+        code=row["code"],
+        procedure=row["procedure__name"],
+        status=status,
+        status_label=PORTAL_STATUS_LABELS[status],
+        step=row["current_step__name"] or "",
+        due_at=row["due_at"],
+        received_at=row["received_at"],
+    )

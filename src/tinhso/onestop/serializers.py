@@ -1,0 +1,431 @@
+"""DRF serializers of the one-stop API (read shapes and action inputs)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from tinhso.onestop.models import (
+    PORTAL_STATUS,
+    PORTAL_STATUS_LABELS,
+    Dossier,
+    DossierEvent,
+    DossierFile,
+    Field,
+    Payment,
+    Procedure,
+    ProcessStep,
+    RequiredPaper,
+    ReturnMethod,
+    WalletItem,
+)
+
+
+class FieldSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Field
+        fields = ["code", "name"]
+
+
+class OnestopAgencyRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class RequiredPaperSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RequiredPaper
+        fields = [
+            "id",
+            "order",
+            "name",
+            "copies_original",
+            "copies_copy",
+            "is_required",
+            "note",
+            "template_name",
+        ]
+
+
+class ProcessStepSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True)
+    role = serializers.CharField(read_only=True)
+    agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ProcessStep
+        fields = ["order", "name", "kind", "role", "agency", "org_unit_name", "budget_days"]
+
+
+class ProcedureListSerializer(serializers.ModelSerializer):
+    online_type = serializers.CharField(read_only=True)
+    field = FieldSerializer(read_only=True)
+    agency = OnestopAgencyRefSerializer(read_only=True, allow_null=True)
+    levels = serializers.ListField(child=serializers.CharField(), source="level_list")
+
+    class Meta:
+        model = Procedure
+        fields = [
+            "uid",
+            "code",
+            "name",
+            "field",
+            "levels",
+            "agency",
+            "processing_days",
+            "fee_vnd",
+            "online_type",
+        ]
+
+
+class ProcedureDetailSerializer(ProcedureListSerializer):
+    papers = RequiredPaperSerializer(many=True, read_only=True)
+    steps = serializers.SerializerMethodField()
+    receiving_agency = OnestopAgencyRefSerializer(read_only=True, allow_null=True)
+
+    class Meta(ProcedureListSerializer.Meta):
+        fields = [
+            *ProcedureListSerializer.Meta.fields,
+            "receiving_agency",
+            "processing_time_note",
+            "fee_note",
+            "sequence_description",
+            "conditions",
+            "applicant_description",
+            "legal_basis",
+            "result_description",
+            "form_schema",
+            "papers",
+            "steps",
+        ]
+
+    def get_steps(self, obj: Procedure) -> list[dict]:
+        template = obj.active_process()
+        if template is None:
+            return []
+        return ProcessStepSerializer(template.steps.all(), many=True).data
+
+
+class DossierFileSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = DossierFile
+        fields = ["uid", "kind", "name", "original_name", "sha256", "size", "content_type"]
+
+
+class DossierEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DossierEvent
+        fields = [
+            "action",
+            "at",
+            "step_name",
+            "from_name",
+            "to_name",
+            "state_after",
+            "step_due_at",
+            "on_time",
+            "note",
+        ]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    purpose = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "uid",
+            "purpose",
+            "amount_vnd",
+            "provider",
+            "status",
+            "reference",
+            "paid_at",
+            "online",
+            "receipt_number",
+        ]
+
+
+class DossierListSerializer(serializers.ModelSerializer):
+    state = serializers.CharField(read_only=True)
+    channel = serializers.CharField(read_only=True)
+    procedure_code = serializers.CharField(source="procedure.code")
+    procedure_name = serializers.CharField(source="procedure.name")
+    status = serializers.SerializerMethodField()
+    status_label = serializers.SerializerMethodField()
+    current_step = serializers.CharField(source="current_step.name", default="", read_only=True)
+    receiving_agency = serializers.CharField(source="receiving_agency.code")
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "uid",
+            "code",
+            "procedure_code",
+            "procedure_name",
+            "state",
+            "status",
+            "status_label",
+            "current_step",
+            "channel",
+            "applicant_name",
+            "receiving_agency",
+            "submitted_at",
+            "received_at",
+            "due_at",
+            "version",
+        ]
+
+    def get_status(self, obj: Dossier) -> int:
+        """National portal status code 1–10."""
+        return PORTAL_STATUS[obj.state]
+
+    def get_status_label(self, obj: Dossier) -> str:
+        return PORTAL_STATUS_LABELS[PORTAL_STATUS[obj.state]]
+
+
+class DossierDetailSerializer(DossierListSerializer):
+    timeliness = serializers.CharField(read_only=True)
+    return_method = serializers.CharField(read_only=True)
+    files = DossierFileSerializer(many=True, read_only=True)
+    events = DossierEventSerializer(many=True, read_only=True)
+    payments = PaymentSerializer(many=True, read_only=True)
+    agency = serializers.CharField(source="agency.code")
+    handling_agency = serializers.CharField(
+        source="handling_agency.code", default=None, read_only=True
+    )
+    assignee = serializers.CharField(source="assignee.username", default=None, read_only=True)
+    supplements = serializers.SerializerMethodField()
+
+    class Meta(DossierListSerializer.Meta):
+        fields = [
+            *DossierListSerializer.Meta.fields,
+            "agency",
+            "handling_agency",
+            "assignee",
+            "applicant_id_number",
+            "applicant_phone",
+            "applicant_email",
+            "applicant_address",
+            "form_data",
+            "original_due_at",
+            "extended_once",
+            "clock_restarted",
+            "result_at",
+            "returned_at",
+            "timeliness",
+            "fee_vnd",
+            "fee_paid",
+            "return_method",
+            "refusal_reasons",
+            "stop_reasons",
+            "files",
+            "events",
+            "payments",
+            "supplements",
+        ]
+
+    def get_supplements(self, obj: Dossier) -> list[dict]:
+        return [
+            {
+                "stage": s.stage,
+                "items": s.items,
+                "note": s.note,
+                "requested_at": s.requested_at,
+                "answered_at": s.answered_at,
+            }
+            for s in obj.supplements.all()
+        ]
+
+
+class WalletItemSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = WalletItem
+        fields = ["uid", "name", "source", "original_name", "sha256", "size", "content_type"]
+
+
+class LookupSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    procedure = serializers.CharField()
+    status = serializers.IntegerField(help_text="Mã trạng thái Cổng DVC quốc gia (1–10)")
+    status_label = serializers.CharField()
+    step = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField(allow_null=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Inputs
+
+
+class VersionedInput(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, help_text="Phiên bản hồ sơ đã đọc (khóa lạc quan); 409 nếu đã đổi."
+    )
+
+
+class WalletPickSerializer(serializers.Serializer):
+    paper = serializers.IntegerField(required=False, allow_null=True)
+    item = serializers.UUIDField()
+
+
+class OnestopSubmitSerializer(serializers.Serializer):
+    procedure = serializers.CharField(help_text="Mã thủ tục, ví dụ 1.001193")
+    agency = serializers.CharField(required=False, allow_blank=True, help_text="Mã cơ quan")
+    form_data = serializers.JSONField(required=False)
+    applicant_name = serializers.CharField(required=False, allow_blank=True)
+    applicant_id_number = serializers.CharField(required=False, allow_blank=True)
+    applicant_phone = serializers.CharField(required=False, allow_blank=True)
+    applicant_email = serializers.CharField(required=False, allow_blank=True)
+    applicant_address = serializers.CharField(required=False, allow_blank=True)
+    return_method = serializers.CharField(
+        required=False, default=ReturnMethod.ONLINE, help_text="online | counter | post"
+    )
+    postal_address = serializers.CharField(required=False, allow_blank=True)
+    wallet_items = WalletPickSerializer(many=True, required=False)
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        help_text="Tệp giấy tờ; hoặc trường file_<id thành phần hồ sơ>",
+    )
+
+
+class OnestopCounterSerializer(OnestopSubmitSerializer):
+    applicant_name = serializers.CharField()
+    channel = serializers.CharField(default="counter", help_text="counter | post")
+    accept = serializers.BooleanField(default=True)
+    fee_paid_cash = serializers.BooleanField(default=False)
+    return_method = serializers.CharField(
+        required=False, default=ReturnMethod.COUNTER, help_text="online | counter | post"
+    )
+
+
+class NoteInput(VersionedInput):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReasonsInput(VersionedInput):
+    reasons = serializers.CharField()
+
+
+class SupplementInput(VersionedInput):
+    items = serializers.ListField(child=serializers.CharField(), min_length=1)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AnswerSupplementInput(VersionedInput):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    form_data = serializers.JSONField(required=False)
+    files = serializers.ListField(child=serializers.FileField(), required=False)
+    wallet_items = WalletPickSerializer(many=True, required=False)
+
+
+class AssignInput(VersionedInput):
+    assignee = serializers.CharField(help_text="Tên đăng nhập của người được giao")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ForwardInput(VersionedInput):
+    to_user = serializers.CharField(required=False, allow_blank=True, help_text="Tên đăng nhập")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SendBackInput(VersionedInput):
+    note = serializers.CharField()
+    to_step = serializers.IntegerField(required=False, help_text="Thứ tự bước")
+
+
+class ObligationInput(VersionedInput):
+    amount_vnd = serializers.IntegerField(min_value=1)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PauseInput(VersionedInput):
+    reason = serializers.CharField()
+
+
+class ExtendInput(VersionedInput):
+    new_due_date = serializers.DateField()
+    reason = serializers.CharField()
+    apology = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ApproveInput(VersionedInput):
+    result_summary = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ResultInput(serializers.Serializer):
+    file = serializers.FileField()
+    name = serializers.CharField(required=False, default="Kết quả giải quyết")
+
+
+class ReturnInput(VersionedInput):
+    method = serializers.CharField(required=False, help_text="online | counter | post")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WithdrawInput(VersionedInput):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RateInput(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PayInput(serializers.Serializer):
+    payment = serializers.UUIDField(required=False, help_text="Khoản cần thanh toán")
+    return_url = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PayOutput(serializers.Serializer):
+    payment = serializers.UUIDField()
+    url = serializers.CharField()
+    provider = serializers.CharField()
+
+
+class CallbackOutput(serializers.Serializer):
+    RspCode = serializers.CharField()
+    Message = serializers.CharField()
+
+
+class WalletUploadInput(serializers.Serializer):
+    file = serializers.FileField()
+    name = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StatisticsRowSerializer(serializers.Serializer):
+    key = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField(allow_null=True)
+    code = serializers.CharField(allow_null=True)
+    received = serializers.IntegerField()
+    received_online = serializers.IntegerField()
+    received_counter = serializers.IntegerField()
+    received_post = serializers.IntegerField()
+    online_full = serializers.IntegerField()
+    online_partial = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+    resolved_early = serializers.IntegerField()
+    resolved_on_time = serializers.IntegerField()
+    resolved_late = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    in_progress_on_time = serializers.IntegerField()
+    in_progress_overdue = serializers.IntegerField()
+    withdrawn = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    stopped = serializers.IntegerField()
+    with_fee = serializers.IntegerField()
+    paid_online = serializers.IntegerField()
+    ratings = serializers.IntegerField()
+    not_satisfied = serializers.IntegerField()
+    online_share = serializers.FloatField(allow_null=True)
+    online_full_share = serializers.FloatField(allow_null=True)
+    online_partial_share = serializers.FloatField(allow_null=True)
+    on_time_rate = serializers.FloatField(allow_null=True)
+    online_payment_share = serializers.FloatField(allow_null=True)
+    satisfaction_rate = serializers.FloatField(allow_null=True)

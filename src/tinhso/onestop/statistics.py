@@ -1,0 +1,299 @@
+"""Statistics of dossier handling and the form-06 tracking register.
+
+How a dossier is counted (show this on the statistics page — `RULES`):
+
+- **Received** in a period: accepted (code issued, status 2) in the period; split by how it
+  was submitted (online / counter / post) and, for online ones, by the procedure's online
+  service type (full / partial, Decree 42/2022).
+- **Resolved** in a period: its result was approved (status 9, later 10) in the period.
+  Early / on time / late compares the local *date* of the result with the appointment date
+  in force at that moment — the date from acceptance, or the one new date set by the single
+  allowed extension (form 04), or the date recomputed when the citizen completed a
+  supplement asked for during processing (the clock restarts from zero): before that date →
+  early, on that date → on time, after → late. Working days during which the dossier
+  waited for the citizen (supplement, financial obligation) or was paused push the
+  appointment later, so that time does not count against the agency.
+- **In progress** at the end of the period (or now, for a period not over yet): accepted
+  before then and without result, stop, or withdrawal by then; overdue when its appointment
+  had passed.
+- **Withdrawn**, **refused** (form 03) and **stopped** (status 8) are counted on the day it
+  happened.
+- **Online payment share**: of the dossiers received with a fee, those paid online.
+- **Satisfaction**: ratings 3–5 out of 5 count as satisfied, 1–2 as not satisfied;
+  satisfaction rate = (ratings − not satisfied) / ratings (Decision 766/QĐ-TTg).
+- **On-time rate** = (early + on time) / resolved.
+
+All figures come from one aggregate query per grouping (indexes on
+(agency, received_at), (field, received_at), (procedure, received_at),
+(agency, result_at)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+
+from tinhso.onestop.models import Channel, Dossier, DossierState, OnlineType, Timeliness
+from tinhso.onestop.services.clock import now as clock_now
+from tinhso.workdays.services import VN
+
+S = DossierState
+RULES = __doc__.split("How a dossier is counted", 1)[1].split("All figures come", 1)[0]
+
+GROUPS = {
+    "agency": ("agency_id", "agency__name", "agency__code"),
+    "field": ("field_id", "field__name", "field__code"),
+    "procedure": ("procedure_id", "procedure__name", "procedure__code"),
+    "receiving_agency": (
+        "receiving_agency_id",
+        "receiving_agency__name",
+        "receiving_agency__code",
+    ),
+}
+METRICS = [
+    "received",
+    "received_online",
+    "received_counter",
+    "received_post",
+    "online_full",
+    "online_partial",
+    "resolved",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "in_progress",
+    "in_progress_on_time",
+    "in_progress_overdue",
+    "withdrawn",
+    "refused",
+    "stopped",
+    "with_fee",
+    "paid_online",
+    "ratings",
+    "not_satisfied",
+]
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, time.min, tzinfo=VN)
+
+    @property
+    def end_at(self) -> datetime:
+        """Exclusive end moment."""
+        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=VN)
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        nxt = date(year + (month == 12), month % 12 + 1, 1)
+        return cls(date(year, month, 1), nxt - timedelta(days=1))
+
+
+def _aggregates(period: Period, as_of: datetime) -> dict[str, Any]:
+    start, end = period.start_at, period.end_at
+    received = Q(received_at__gte=start, received_at__lt=end)
+    resolved = Q(state__in=(S.APPROVED, S.RETURNED), result_at__gte=start, result_at__lt=end)
+    finished_in = Q(finished_at__gte=start, finished_at__lt=end)
+    in_progress = (
+        Q(received_at__lt=end)
+        & (Q(result_at__isnull=True) | Q(result_at__gte=end))
+        & (Q(finished_at__isnull=True) | Q(finished_at__gte=end))
+    )
+    return {
+        "received": Count("pk", filter=received),
+        "received_online": Count("pk", filter=received & Q(channel=Channel.ONLINE)),
+        "received_counter": Count("pk", filter=received & Q(channel=Channel.COUNTER)),
+        "received_post": Count("pk", filter=received & Q(channel=Channel.POST)),
+        "online_full": Count(
+            "pk", filter=received & Q(channel=Channel.ONLINE, online_type=OnlineType.FULL)
+        ),
+        "online_partial": Count(
+            "pk", filter=received & Q(channel=Channel.ONLINE, online_type=OnlineType.PARTIAL)
+        ),
+        "resolved": Count("pk", filter=resolved),
+        "resolved_early": Count("pk", filter=resolved & Q(timeliness=Timeliness.EARLY)),
+        "resolved_on_time": Count("pk", filter=resolved & Q(timeliness=Timeliness.ON_TIME)),
+        "resolved_late": Count("pk", filter=resolved & Q(timeliness=Timeliness.LATE)),
+        "in_progress": Count("pk", filter=in_progress),
+        "in_progress_on_time": Count("pk", filter=in_progress & Q(due_at__gte=as_of)),
+        "in_progress_overdue": Count("pk", filter=in_progress & Q(due_at__lt=as_of)),
+        "withdrawn": Count("pk", filter=finished_in & Q(state=S.WITHDRAWN)),
+        "refused": Count("pk", filter=finished_in & Q(state=S.REFUSED)),
+        "stopped": Count("pk", filter=finished_in & Q(state=S.STOPPED)),
+        "with_fee": Count("pk", filter=received & Q(fee_vnd__gt=0)),
+        "paid_online": Count("pk", filter=received & Q(fee_vnd__gt=0, paid_online=True)),
+        "ratings": Count("rating", filter=resolved),
+        "not_satisfied": Count("rating", filter=resolved & Q(rating__score__lte=2)),
+    }
+
+
+def _scope(period: Period, agency=None, field=None, procedure=None) -> QuerySet[Dossier]:
+    """Dossiers that can count in the period (a sargable filter for the indexes)."""
+    qs = Dossier.objects.all()
+    if agency is not None:
+        qs = qs.filter(agency__in=_agency_ids(agency))
+    if field is not None:
+        qs = qs.filter(field=field)
+    if procedure is not None:
+        qs = qs.filter(procedure=procedure)
+    end = period.end_at
+    start = period.start_at
+    return qs.filter(
+        Q(received_at__lt=end) | Q(finished_at__gte=start, finished_at__lt=end)
+    ).exclude(received_at__lt=start, finished_at__lt=start)
+
+
+def _agency_ids(agency) -> Any:
+    from tinhso.directory.models import Agency
+
+    if isinstance(agency, list | tuple | set):
+        return list(agency)
+    return Agency.objects.filter(path__startswith=agency.path).values("pk")
+
+
+def _derive(row: dict[str, Any]) -> dict[str, Any]:
+    def share(part: int, whole: int) -> float | None:
+        return round(100.0 * part / whole, 1) if whole else None
+
+    row["online_share"] = share(row["received_online"], row["received"])
+    row["online_full_share"] = share(row["online_full"], row["received"])
+    row["online_partial_share"] = share(row["online_partial"], row["received"])
+    row["on_time_rate"] = share(row["resolved_early"] + row["resolved_on_time"], row["resolved"])
+    row["online_payment_share"] = share(row["paid_online"], row["with_fee"])
+    row["satisfaction_rate"] = share(row["ratings"] - row["not_satisfied"], row["ratings"])
+    return row
+
+
+def summary(
+    *,
+    period: Period,
+    group_by: str | None = None,
+    agency=None,
+    field=None,
+    procedure=None,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Rows of figures (METRICS + shares) per group (agency / field / procedure /
+    receiving_agency), or one row for everything when `group_by` is None.
+    `agency` limits to that agency and the agencies below it."""
+    as_of = min(now or clock_now(), period.end_at)
+    qs = _scope(period, agency=agency, field=field, procedure=procedure)
+    aggregates = _aggregates(period, as_of)
+    if group_by is None:
+        row = qs.aggregate(**aggregates)
+        row = {k: int(v or 0) for k, v in row.items()}
+        row.update(key=None, name="Tổng cộng", code="")
+        return [_derive(row)]
+    try:
+        key, name, code = GROUPS[group_by]
+    except KeyError as exc:
+        from tinhso.core.errors import ValidationFailed
+
+        raise ValidationFailed("Cách nhóm số liệu không hợp lệ.", code="invalid_group") from exc
+    rows = qs.values(key).annotate(_name=F(name), _code=F(code), **aggregates).order_by(key)
+    result = []
+    for raw in rows:
+        row = {m: int(raw[m] or 0) for m in METRICS}
+        row.update(key=raw[key], name=raw["_name"], code=raw["_code"])
+        result.append(_derive(row))
+    result.sort(key=lambda r: (-r["received"], r["name"] or ""))
+    return result
+
+
+REGISTER_COLUMNS = [
+    ("index", "STT"),
+    ("code", "Mã hồ sơ"),
+    ("procedure", "Tên thủ tục hành chính"),
+    ("applicant", "Tên người nộp hồ sơ"),
+    ("address", "Địa chỉ, số điện thoại"),
+    ("agency", "Cơ quan chủ trì giải quyết"),
+    ("received_at", "Ngày, giờ nhận hồ sơ"),
+    ("due_at", "Ngày, giờ hẹn trả kết quả"),
+    ("transferred_at", "Ngày, giờ chuyển hồ sơ"),
+    ("result_at", "Ngày, giờ có kết quả/yêu cầu bổ sung"),
+    ("returned_at", "Ngày, giờ trả kết quả"),
+    ("status", "Tình trạng"),
+    ("note", "Ghi chú"),
+]
+
+
+def register_rows(
+    *, period: Period, receiving_agency=None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Form 06 (sổ theo dõi hồ sơ): one row per dossier received in the period."""
+    from tinhso.onestop.models import PORTAL_STATUS, PORTAL_STATUS_LABELS, DossierEvent
+
+    qs = Dossier.objects.filter(
+        received_at__gte=period.start_at, received_at__lt=period.end_at
+    ).order_by("received_at", "pk")
+    if receiving_agency is not None:
+        qs = qs.filter(receiving_agency=receiving_agency)
+    values = qs.values(
+        "pk",
+        "code",
+        "procedure__name",
+        "applicant_name",
+        "applicant_address",
+        "applicant_phone",
+        "agency__name",
+        "received_at",
+        "due_at",
+        "result_at",
+        "returned_at",
+        "state",
+        "timeliness",
+        "extended_once",
+    )
+    if limit:
+        values = values[:limit]
+    rows = list(values)
+    first_forward: dict[int, datetime] = {}
+    for start in range(0, len(rows), 2000):
+        chunk = [r["pk"] for r in rows[start : start + 2000]]
+        events = (
+            DossierEvent.objects.filter(dossier_id__in=chunk, action="forward")
+            .order_by("dossier_id", "at")
+            .values_list("dossier_id", "at")
+        )
+        for dossier_id, at in events:
+            first_forward.setdefault(dossier_id, at)
+    result = []
+    for index, r in enumerate(rows, start=1):
+        notes = []
+        if r["timeliness"]:
+            notes.append(Timeliness(r["timeliness"]).label)
+        if r["extended_once"]:
+            notes.append("Đã gia hạn (Mẫu 04)")
+        status = PORTAL_STATUS[r["state"]]
+        result.append(
+            {
+                "index": index,
+                "code": r["code"],
+                "procedure": r["procedure__name"],
+                "applicant": r["applicant_name"],
+                "address": ", ".join(
+                    x for x in (r["applicant_address"], r["applicant_phone"]) if x
+                ),
+                "agency": r["agency__name"],
+                "received_at": r["received_at"],
+                "due_at": r["due_at"],
+                "transferred_at": first_forward.get(r["pk"]),
+                "result_at": r["result_at"],
+                "returned_at": r["returned_at"],
+                "status": PORTAL_STATUS_LABELS[status],
+                "note": "; ".join(notes),
+            }
+        )
+    return result
