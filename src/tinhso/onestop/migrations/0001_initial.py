@@ -10,410 +10,1066 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
+        ("directory", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CodeSequence',
+            name="CodeSequence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=80, unique=True)),
-                ('last', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=80, unique=True)),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Field',
+            name="Field",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.CharField(max_length=30, unique=True, verbose_name='mã lĩnh vực')),
-                ('name', models.CharField(max_length=255, verbose_name='tên lĩnh vực')),
-                ('name_folded', models.CharField(db_index=True, default='', editable=False, max_length=255)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("code", models.CharField(max_length=30, unique=True, verbose_name="mã lĩnh vực")),
+                ("name", models.CharField(max_length=255, verbose_name="tên lĩnh vực")),
+                (
+                    "name_folded",
+                    models.CharField(db_index=True, default="", editable=False, max_length=255),
+                ),
             ],
             options={
-                'verbose_name': 'lĩnh vực',
-                'verbose_name_plural': 'lĩnh vực',
-                'ordering': ['name'],
+                "verbose_name": "lĩnh vực",
+                "verbose_name_plural": "lĩnh vực",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Dossier',
+            name="Dossier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('code', models.CharField(blank=True, max_length=40, null=True, unique=True, verbose_name='mã hồ sơ')),
-                ('channel', models.CharField(choices=[('online', 'Trực tuyến'), ('counter', 'Trực tiếp tại bộ phận một cửa'), ('post', 'Qua dịch vụ bưu chính')], default='online', max_length=10, verbose_name='hình thức nộp')),
-                ('online_type', models.CharField(blank=True, choices=[('full', 'Toàn trình'), ('partial', 'Một phần')], default='', max_length=10)),
-                ('state', models.CharField(choices=[('submitted', 'Mới nộp, chờ tiếp nhận'), ('reception_supplement', 'Yêu cầu bổ sung (khi tiếp nhận)'), ('refused', 'Từ chối tiếp nhận'), ('accepted', 'Đã tiếp nhận'), ('processing', 'Đang xử lý'), ('supplement', 'Yêu cầu bổ sung (trong khi xử lý)'), ('financial', 'Chờ thực hiện nghĩa vụ tài chính'), ('paused', 'Tạm dừng'), ('withdrawn', 'Công dân rút hồ sơ'), ('stopped', 'Dừng xử lý'), ('approved', 'Đã xử lý xong, chờ trả kết quả'), ('returned', 'Đã trả kết quả')], default='submitted', max_length=25)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('applicant_name', models.CharField(max_length=255, verbose_name='người nộp')),
-                ('applicant_id_number', models.CharField(blank=True, max_length=20, verbose_name='số định danh/CCCD/MST')),
-                ('applicant_phone', models.CharField(blank=True, max_length=20, verbose_name='số điện thoại')),
-                ('applicant_email', models.EmailField(blank=True, max_length=254, verbose_name='thư điện tử')),
-                ('applicant_address', models.CharField(blank=True, max_length=500, verbose_name='địa chỉ')),
-                ('form_data', models.JSONField(blank=True, default=dict)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('received_at', models.DateTimeField(blank=True, null=True)),
-                ('clock_started_at', models.DateTimeField(blank=True, null=True)),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='ngày hẹn trả')),
-                ('original_due_at', models.DateTimeField(blank=True, null=True)),
-                ('clock_restarted', models.BooleanField(default=False)),
-                ('extended_once', models.BooleanField(default=False)),
-                ('paused_at', models.DateTimeField(blank=True, null=True)),
-                ('paused_days', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=7)),
-                ('result_at', models.DateTimeField(blank=True, null=True)),
-                ('returned_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('timeliness', models.CharField(blank=True, choices=[('early', 'Trước hạn'), ('on_time', 'Đúng hạn'), ('late', 'Quá hạn')], default='', max_length=10)),
-                ('step_started_at', models.DateTimeField(blank=True, null=True)),
-                ('step_due_at', models.DateTimeField(blank=True, null=True)),
-                ('state_before_pause', models.CharField(blank=True, default='', max_length=25)),
-                ('fee_vnd', models.PositiveBigIntegerField(default=0)),
-                ('fee_paid', models.BooleanField(default=False)),
-                ('paid_online', models.BooleanField(default=False)),
-                ('obligation_vnd', models.PositiveBigIntegerField(default=0)),
-                ('return_method', models.CharField(choices=[('counter', 'Nhận tại bộ phận một cửa'), ('online', 'Nhận trực tuyến'), ('post', 'Nhận qua dịch vụ bưu chính')], default='online', max_length=10)),
-                ('postal_address', models.CharField(blank=True, max_length=500)),
-                ('result_summary', models.TextField(blank=True)),
-                ('refusal_reasons', models.TextField(blank=True)),
-                ('stop_reasons', models.TextField(blank=True)),
-                ('withdraw_reason', models.TextField(blank=True)),
-                ('note', models.TextField(blank=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='competent_dossiers', to='directory.agency', verbose_name='cơ quan giải quyết')),
-                ('applicant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='dossiers', to=settings.AUTH_USER_MODEL)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_dossiers', to=settings.AUTH_USER_MODEL)),
-                ('handling_agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='handled_dossiers', to='directory.agency', verbose_name='cơ quan đang xử lý')),
-                ('received_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('receiving_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='received_dossiers', to='directory.agency', verbose_name='cơ quan tiếp nhận')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('field', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dossiers', to='onestop.field')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "code",
+                    models.CharField(
+                        blank=True, max_length=40, null=True, unique=True, verbose_name="mã hồ sơ"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("online", "Trực tuyến"),
+                            ("counter", "Trực tiếp tại bộ phận một cửa"),
+                            ("post", "Qua dịch vụ bưu chính"),
+                        ],
+                        default="online",
+                        max_length=10,
+                        verbose_name="hình thức nộp",
+                    ),
+                ),
+                (
+                    "online_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[("full", "Toàn trình"), ("partial", "Một phần")],
+                        default="",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Mới nộp, chờ tiếp nhận"),
+                            ("reception_supplement", "Yêu cầu bổ sung (khi tiếp nhận)"),
+                            ("refused", "Từ chối tiếp nhận"),
+                            ("accepted", "Đã tiếp nhận"),
+                            ("processing", "Đang xử lý"),
+                            ("supplement", "Yêu cầu bổ sung (trong khi xử lý)"),
+                            ("financial", "Chờ thực hiện nghĩa vụ tài chính"),
+                            ("paused", "Tạm dừng"),
+                            ("withdrawn", "Công dân rút hồ sơ"),
+                            ("stopped", "Dừng xử lý"),
+                            ("approved", "Đã xử lý xong, chờ trả kết quả"),
+                            ("returned", "Đã trả kết quả"),
+                        ],
+                        default="submitted",
+                        max_length=25,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("applicant_name", models.CharField(max_length=255, verbose_name="người nộp")),
+                (
+                    "applicant_id_number",
+                    models.CharField(
+                        blank=True, max_length=20, verbose_name="số định danh/CCCD/MST"
+                    ),
+                ),
+                (
+                    "applicant_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="số điện thoại"),
+                ),
+                (
+                    "applicant_email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="thư điện tử"),
+                ),
+                (
+                    "applicant_address",
+                    models.CharField(blank=True, max_length=500, verbose_name="địa chỉ"),
+                ),
+                ("form_data", models.JSONField(blank=True, default=dict)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("received_at", models.DateTimeField(blank=True, null=True)),
+                ("clock_started_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "due_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="ngày hẹn trả"),
+                ),
+                ("original_due_at", models.DateTimeField(blank=True, null=True)),
+                ("clock_restarted", models.BooleanField(default=False)),
+                ("extended_once", models.BooleanField(default=False)),
+                ("paused_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "paused_days",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=7),
+                ),
+                ("result_at", models.DateTimeField(blank=True, null=True)),
+                ("returned_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "timeliness",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("early", "Trước hạn"),
+                            ("on_time", "Đúng hạn"),
+                            ("late", "Quá hạn"),
+                        ],
+                        default="",
+                        max_length=10,
+                    ),
+                ),
+                ("step_started_at", models.DateTimeField(blank=True, null=True)),
+                ("step_due_at", models.DateTimeField(blank=True, null=True)),
+                ("state_before_pause", models.CharField(blank=True, default="", max_length=25)),
+                ("fee_vnd", models.PositiveBigIntegerField(default=0)),
+                ("fee_paid", models.BooleanField(default=False)),
+                ("paid_online", models.BooleanField(default=False)),
+                ("obligation_vnd", models.PositiveBigIntegerField(default=0)),
+                (
+                    "return_method",
+                    models.CharField(
+                        choices=[
+                            ("counter", "Nhận tại bộ phận một cửa"),
+                            ("online", "Nhận trực tuyến"),
+                            ("post", "Nhận qua dịch vụ bưu chính"),
+                        ],
+                        default="online",
+                        max_length=10,
+                    ),
+                ),
+                ("postal_address", models.CharField(blank=True, max_length=500)),
+                ("result_summary", models.TextField(blank=True)),
+                ("refusal_reasons", models.TextField(blank=True)),
+                ("stop_reasons", models.TextField(blank=True)),
+                ("withdraw_reason", models.TextField(blank=True)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="competent_dossiers",
+                        to="directory.agency",
+                        verbose_name="cơ quan giải quyết",
+                    ),
+                ),
+                (
+                    "applicant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dossiers",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_dossiers",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "handling_agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="handled_dossiers",
+                        to="directory.agency",
+                        verbose_name="cơ quan đang xử lý",
+                    ),
+                ),
+                (
+                    "received_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "receiving_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="received_dossiers",
+                        to="directory.agency",
+                        verbose_name="cơ quan tiếp nhận",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "field",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dossiers",
+                        to="onestop.field",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hồ sơ',
-                'verbose_name_plural': 'hồ sơ',
-                'ordering': ['-submitted_at', '-pk'],
+                "verbose_name": "hồ sơ",
+                "verbose_name_plural": "hồ sơ",
+                "ordering": ["-submitted_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Extension',
+            name="Extension",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_due_at', models.DateTimeField()),
-                ('new_due_at', models.DateTimeField()),
-                ('reason', models.TextField()),
-                ('apology', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField()),
-                ('dossier', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='extension', to='onestop.dossier')),
-                ('proposed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_due_at", models.DateTimeField()),
+                ("new_due_at", models.DateTimeField()),
+                ("reason", models.TextField()),
+                ("apology", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "dossier",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="extension",
+                        to="onestop.dossier",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('purpose', models.CharField(choices=[('fee', 'Phí, lệ phí'), ('obligation', 'Nghĩa vụ tài chính')], default='fee', max_length=12)),
-                ('amount_vnd', models.PositiveBigIntegerField()),
-                ('provider', models.CharField(default='sandbox', max_length=30)),
-                ('status', models.CharField(choices=[('pending', 'Chờ thanh toán'), ('paid', 'Đã thanh toán'), ('failed', 'Thanh toán không thành công'), ('cancelled', 'Đã hủy')], default='pending', max_length=10)),
-                ('reference', models.CharField(max_length=40, unique=True)),
-                ('provider_ref', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('online', models.BooleanField(default=True)),
-                ('receipt_number', models.CharField(blank=True, max_length=30, null=True, unique=True, verbose_name='số biên lai điện tử')),
-                ('payer_name', models.CharField(blank=True, max_length=255)),
-                ('callback_count', models.PositiveIntegerField(default=0)),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='onestop.dossier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[("fee", "Phí, lệ phí"), ("obligation", "Nghĩa vụ tài chính")],
+                        default="fee",
+                        max_length=12,
+                    ),
+                ),
+                ("amount_vnd", models.PositiveBigIntegerField()),
+                ("provider", models.CharField(default="sandbox", max_length=30)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Chờ thanh toán"),
+                            ("paid", "Đã thanh toán"),
+                            ("failed", "Thanh toán không thành công"),
+                            ("cancelled", "Đã hủy"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("reference", models.CharField(max_length=40, unique=True)),
+                ("provider_ref", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("online", models.BooleanField(default=True)),
+                (
+                    "receipt_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=30,
+                        null=True,
+                        unique=True,
+                        verbose_name="số biên lai điện tử",
+                    ),
+                ),
+                ("payer_name", models.CharField(blank=True, max_length=255)),
+                ("callback_count", models.PositiveIntegerField(default=0)),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="onestop.dossier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='PaymentCallback',
+            name="PaymentCallback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=30)),
-                ('params', models.JSONField(default=dict)),
-                ('outcome', models.CharField(max_length=30)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('payment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='callbacks', to='onestop.payment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider", models.CharField(max_length=30)),
+                ("params", models.JSONField(default=dict)),
+                ("outcome", models.CharField(max_length=30)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="callbacks",
+                        to="onestop.payment",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Procedure',
+            name="Procedure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('code', models.CharField(max_length=30, unique=True, verbose_name='mã thủ tục')),
-                ('name', models.CharField(max_length=500, verbose_name='tên thủ tục')),
-                ('name_folded', models.CharField(db_index=True, default='', editable=False, max_length=600)),
-                ('levels', models.CharField(default='province', max_length=60, verbose_name='cấp thực hiện')),
-                ('processing_days', models.DecimalField(decimal_places=1, max_digits=6, validators=[django.core.validators.MinValueValidator(Decimal('0.5'))], verbose_name='thời hạn giải quyết (ngày làm việc)')),
-                ('processing_time_note', models.CharField(blank=True, max_length=255, verbose_name='ghi chú thời hạn')),
-                ('fee_vnd', models.PositiveBigIntegerField(default=0, verbose_name='phí, lệ phí (đồng)')),
-                ('fee_note', models.TextField(blank=True, verbose_name='ghi chú phí, lệ phí')),
-                ('online_type', models.CharField(choices=[('full', 'Toàn trình'), ('partial', 'Một phần')], default='partial', max_length=10, verbose_name='dịch vụ công trực tuyến')),
-                ('sequence_description', models.TextField(blank=True, verbose_name='trình tự thực hiện')),
-                ('conditions', models.TextField(blank=True, verbose_name='yêu cầu, điều kiện')),
-                ('applicant_description', models.TextField(blank=True, verbose_name='đối tượng thực hiện')),
-                ('legal_basis', models.TextField(blank=True, verbose_name='căn cứ pháp lý')),
-                ('result_description', models.TextField(blank=True, verbose_name='kết quả thực hiện')),
-                ('form_schema', models.JSONField(blank=True, default=dict, verbose_name='biểu mẫu điện tử (JSON Schema)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='đang áp dụng')),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='procedures', to='directory.agency', verbose_name='cơ quan có thẩm quyền')),
-                ('field', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='procedures', to='onestop.field', verbose_name='lĩnh vực')),
-                ('receiving_agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='received_procedures', to='directory.agency', verbose_name='cơ quan tiếp nhận')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("code", models.CharField(max_length=30, unique=True, verbose_name="mã thủ tục")),
+                ("name", models.CharField(max_length=500, verbose_name="tên thủ tục")),
+                (
+                    "name_folded",
+                    models.CharField(db_index=True, default="", editable=False, max_length=600),
+                ),
+                (
+                    "levels",
+                    models.CharField(
+                        default="province", max_length=60, verbose_name="cấp thực hiện"
+                    ),
+                ),
+                (
+                    "processing_days",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=6,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.5"))],
+                        verbose_name="thời hạn giải quyết (ngày làm việc)",
+                    ),
+                ),
+                (
+                    "processing_time_note",
+                    models.CharField(blank=True, max_length=255, verbose_name="ghi chú thời hạn"),
+                ),
+                (
+                    "fee_vnd",
+                    models.PositiveBigIntegerField(default=0, verbose_name="phí, lệ phí (đồng)"),
+                ),
+                ("fee_note", models.TextField(blank=True, verbose_name="ghi chú phí, lệ phí")),
+                (
+                    "online_type",
+                    models.CharField(
+                        choices=[("full", "Toàn trình"), ("partial", "Một phần")],
+                        default="partial",
+                        max_length=10,
+                        verbose_name="dịch vụ công trực tuyến",
+                    ),
+                ),
+                (
+                    "sequence_description",
+                    models.TextField(blank=True, verbose_name="trình tự thực hiện"),
+                ),
+                ("conditions", models.TextField(blank=True, verbose_name="yêu cầu, điều kiện")),
+                (
+                    "applicant_description",
+                    models.TextField(blank=True, verbose_name="đối tượng thực hiện"),
+                ),
+                ("legal_basis", models.TextField(blank=True, verbose_name="căn cứ pháp lý")),
+                (
+                    "result_description",
+                    models.TextField(blank=True, verbose_name="kết quả thực hiện"),
+                ),
+                (
+                    "form_schema",
+                    models.JSONField(
+                        blank=True, default=dict, verbose_name="biểu mẫu điện tử (JSON Schema)"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="đang áp dụng")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="procedures",
+                        to="directory.agency",
+                        verbose_name="cơ quan có thẩm quyền",
+                    ),
+                ),
+                (
+                    "field",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="procedures",
+                        to="onestop.field",
+                        verbose_name="lĩnh vực",
+                    ),
+                ),
+                (
+                    "receiving_agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="received_procedures",
+                        to="directory.agency",
+                        verbose_name="cơ quan tiếp nhận",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'thủ tục hành chính',
-                'verbose_name_plural': 'thủ tục hành chính',
-                'ordering': ['code'],
+                "verbose_name": "thủ tục hành chính",
+                "verbose_name_plural": "thủ tục hành chính",
+                "ordering": ["code"],
             },
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='procedure',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dossiers', to='onestop.procedure'),
+            model_name="dossier",
+            name="procedure",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="dossiers",
+                to="onestop.procedure",
+            ),
         ),
         migrations.CreateModel(
-            name='ProcessStep',
+            name="ProcessStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField()),
-                ('name', models.CharField(max_length=255, verbose_name='tên bước')),
-                ('kind', models.CharField(choices=[('reception', 'Tiếp nhận, chuyển hồ sơ'), ('processing', 'Thẩm định, xử lý'), ('review', 'Xem xét, trình ký'), ('approval', 'Phê duyệt'), ('inter_agency', 'Liên thông cơ quan khác'), ('return', 'Trả kết quả')], default='processing', max_length=15)),
-                ('org_unit_name', models.CharField(blank=True, max_length=255)),
-                ('role', models.CharField(choices=[('onestop_officer', 'Cán bộ một cửa'), ('specialist', 'Chuyên viên'), ('leader', 'Lãnh đạo'), ('clerk', 'Văn thư'), ('agency_admin', 'Quản trị cơ quan'), ('platform_admin', 'Quản trị nền tảng')], max_length=20, verbose_name='vai trò thực hiện')),
-                ('budget_days', models.DecimalField(decimal_places=2, max_digits=6, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='thời gian (ngày làm việc)')),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.agency', verbose_name='cơ quan thực hiện (liên thông)')),
-                ('org_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.orgunit', verbose_name='đơn vị thực hiện')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField()),
+                ("name", models.CharField(max_length=255, verbose_name="tên bước")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("reception", "Tiếp nhận, chuyển hồ sơ"),
+                            ("processing", "Thẩm định, xử lý"),
+                            ("review", "Xem xét, trình ký"),
+                            ("approval", "Phê duyệt"),
+                            ("inter_agency", "Liên thông cơ quan khác"),
+                            ("return", "Trả kết quả"),
+                        ],
+                        default="processing",
+                        max_length=15,
+                    ),
+                ),
+                ("org_unit_name", models.CharField(blank=True, max_length=255)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("onestop_officer", "Cán bộ một cửa"),
+                            ("specialist", "Chuyên viên"),
+                            ("leader", "Lãnh đạo"),
+                            ("clerk", "Văn thư"),
+                            ("agency_admin", "Quản trị cơ quan"),
+                            ("platform_admin", "Quản trị nền tảng"),
+                        ],
+                        max_length=20,
+                        verbose_name="vai trò thực hiện",
+                    ),
+                ),
+                (
+                    "budget_days",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=6,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="thời gian (ngày làm việc)",
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="directory.agency",
+                        verbose_name="cơ quan thực hiện (liên thông)",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="directory.orgunit",
+                        verbose_name="đơn vị thực hiện",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['template', 'order'],
+                "ordering": ["template", "order"],
             },
         ),
         migrations.CreateModel(
-            name='DossierEvent',
+            name="DossierEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=40)),
-                ('at', models.DateTimeField()),
-                ('step_name', models.CharField(blank=True, max_length=255)),
-                ('from_name', models.CharField(blank=True, max_length=150)),
-                ('to_name', models.CharField(blank=True, max_length=150)),
-                ('state_after', models.CharField(blank=True, max_length=25)),
-                ('step_due_at', models.DateTimeField(blank=True, null=True)),
-                ('on_time', models.BooleanField(blank=True, null=True)),
-                ('note', models.TextField(blank=True)),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='onestop.dossier')),
-                ('from_agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='directory.agency')),
-                ('from_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('to_agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='directory.agency')),
-                ('to_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('step', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='onestop.processstep')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=40)),
+                ("at", models.DateTimeField()),
+                ("step_name", models.CharField(blank=True, max_length=255)),
+                ("from_name", models.CharField(blank=True, max_length=150)),
+                ("to_name", models.CharField(blank=True, max_length=150)),
+                ("state_after", models.CharField(blank=True, max_length=25)),
+                ("step_due_at", models.DateTimeField(blank=True, null=True)),
+                ("on_time", models.BooleanField(blank=True, null=True)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="onestop.dossier",
+                    ),
+                ),
+                (
+                    "from_agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="directory.agency",
+                    ),
+                ),
+                (
+                    "from_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "to_agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="directory.agency",
+                    ),
+                ),
+                (
+                    "to_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "step",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="onestop.processstep",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dossier', 'at', 'pk'],
+                "ordering": ["dossier", "at", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='current_step',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='onestop.processstep'),
+            model_name="dossier",
+            name="current_step",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="onestop.processstep",
+            ),
         ),
         migrations.CreateModel(
-            name='ProcessTemplate',
+            name="ProcessTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(blank=True, max_length=255)),
-                ('is_active', models.BooleanField(default=True)),
-                ('procedure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='process_templates', to='onestop.procedure')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(blank=True, max_length=255)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "procedure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="process_templates",
+                        to="onestop.procedure",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'quy trình nội bộ',
-                'verbose_name_plural': 'quy trình nội bộ',
+                "verbose_name": "quy trình nội bộ",
+                "verbose_name_plural": "quy trình nội bộ",
             },
         ),
         migrations.AddField(
-            model_name='processstep',
-            name='template',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='onestop.processtemplate'),
+            model_name="processstep",
+            name="template",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="steps",
+                to="onestop.processtemplate",
+            ),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='process_template',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='onestop.processtemplate'),
+            model_name="dossier",
+            name="process_template",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="onestop.processtemplate",
+            ),
         ),
         migrations.CreateModel(
-            name='Rating',
+            name="Rating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('comment', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('dossier', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='rating', to='onestop.dossier')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "score",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ]
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "dossier",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rating",
+                        to="onestop.dossier",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RequiredPaper',
+            name="RequiredPaper",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('name', models.CharField(max_length=500, verbose_name='tên giấy tờ')),
-                ('copies_original', models.PositiveSmallIntegerField(default=1, verbose_name='số bản chính')),
-                ('copies_copy', models.PositiveSmallIntegerField(default=0, verbose_name='số bản sao')),
-                ('is_required', models.BooleanField(default=True, verbose_name='bắt buộc')),
-                ('note', models.TextField(blank=True)),
-                ('template_file', models.FileField(blank=True, upload_to=tinhso.onestop.models.paper_template_path, verbose_name='mẫu đơn, tờ khai')),
-                ('template_name', models.CharField(blank=True, max_length=255)),
-                ('template_sha256', models.CharField(blank=True, max_length=64)),
-                ('procedure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='papers', to='onestop.procedure')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                ("name", models.CharField(max_length=500, verbose_name="tên giấy tờ")),
+                (
+                    "copies_original",
+                    models.PositiveSmallIntegerField(default=1, verbose_name="số bản chính"),
+                ),
+                (
+                    "copies_copy",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="số bản sao"),
+                ),
+                ("is_required", models.BooleanField(default=True, verbose_name="bắt buộc")),
+                ("note", models.TextField(blank=True)),
+                (
+                    "template_file",
+                    models.FileField(
+                        blank=True,
+                        upload_to=tinhso.onestop.models.paper_template_path,
+                        verbose_name="mẫu đơn, tờ khai",
+                    ),
+                ),
+                ("template_name", models.CharField(blank=True, max_length=255)),
+                ("template_sha256", models.CharField(blank=True, max_length=64)),
+                (
+                    "procedure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="papers",
+                        to="onestop.procedure",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'thành phần hồ sơ',
-                'verbose_name_plural': 'thành phần hồ sơ',
-                'ordering': ['procedure', 'order', 'pk'],
+                "verbose_name": "thành phần hồ sơ",
+                "verbose_name_plural": "thành phần hồ sơ",
+                "ordering": ["procedure", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='SupplementRequest',
+            name="SupplementRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(choices=[('reception', 'Khi tiếp nhận'), ('processing', 'Trong quá trình giải quyết')], max_length=12)),
-                ('items', models.JSONField(default=list)),
-                ('note', models.TextField(blank=True)),
-                ('requested_at', models.DateTimeField()),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('answer_note', models.TextField(blank=True)),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supplements', to='onestop.dossier')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("reception", "Khi tiếp nhận"),
+                            ("processing", "Trong quá trình giải quyết"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("items", models.JSONField(default=list)),
+                ("note", models.TextField(blank=True)),
+                ("requested_at", models.DateTimeField()),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("answer_note", models.TextField(blank=True)),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supplements",
+                        to="onestop.dossier",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dossier', 'requested_at'],
+                "ordering": ["dossier", "requested_at"],
             },
         ),
         migrations.CreateModel(
-            name='WalletItem',
+            name="WalletItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('name', models.CharField(max_length=500, verbose_name='tên giấy tờ')),
-                ('source', models.CharField(choices=[('upload', 'Công dân tải lên'), ('result', 'Kết quả giải quyết TTHC')], default='upload', max_length=10)),
-                ('file', models.FileField(max_length=255, upload_to=tinhso.onestop.models.wallet_path)),
-                ('original_name', models.CharField(blank=True, max_length=255)),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('content_type', models.CharField(blank=True, max_length=100)),
-                ('valid_until', models.DateField(blank=True, null=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='wallet_items', to=settings.AUTH_USER_MODEL)),
-                ('source_dossier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='onestop.dossier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("name", models.CharField(max_length=500, verbose_name="tên giấy tờ")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("upload", "Công dân tải lên"),
+                            ("result", "Kết quả giải quyết TTHC"),
+                        ],
+                        default="upload",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(max_length=255, upload_to=tinhso.onestop.models.wallet_path),
+                ),
+                ("original_name", models.CharField(blank=True, max_length=255)),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("content_type", models.CharField(blank=True, max_length=100)),
+                ("valid_until", models.DateField(blank=True, null=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="wallet_items",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source_dossier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="onestop.dossier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='DossierFile',
+            name="DossierFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('paper', 'Thành phần hồ sơ'), ('supplement', 'Giấy tờ bổ sung'), ('result', 'Kết quả giải quyết'), ('form', 'Phiếu, biểu mẫu'), ('receipt', 'Biên lai')], default='paper', max_length=12)),
-                ('name', models.CharField(max_length=500)),
-                ('file', models.FileField(max_length=255, upload_to=tinhso.onestop.models.dossier_file_path)),
-                ('original_name', models.CharField(blank=True, max_length=255)),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('content_type', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='onestop.dossier')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('required_paper', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='onestop.requiredpaper')),
-                ('wallet_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='uses', to='onestop.walletitem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("paper", "Thành phần hồ sơ"),
+                            ("supplement", "Giấy tờ bổ sung"),
+                            ("result", "Kết quả giải quyết"),
+                            ("form", "Phiếu, biểu mẫu"),
+                            ("receipt", "Biên lai"),
+                        ],
+                        default="paper",
+                        max_length=12,
+                    ),
+                ),
+                ("name", models.CharField(max_length=500)),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=255, upload_to=tinhso.onestop.models.dossier_file_path
+                    ),
+                ),
+                ("original_name", models.CharField(blank=True, max_length=255)),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("content_type", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="files",
+                        to="onestop.dossier",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "required_paper",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="onestop.requiredpaper",
+                    ),
+                ),
+                (
+                    "wallet_item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="uses",
+                        to="onestop.walletitem",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dossier', 'kind', 'pk'],
+                "ordering": ["dossier", "kind", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='payment',
-            index=models.Index(fields=['dossier', 'status'], name='onestop_pay_dossier_ab768d_idx'),
+            model_name="payment",
+            index=models.Index(fields=["dossier", "status"], name="onestop_pay_dossier_ab768d_idx"),
         ),
         migrations.AddIndex(
-            model_name='procedure',
-            index=models.Index(fields=['field', 'is_active'], name='onestop_pro_field_i_a75599_idx'),
+            model_name="procedure",
+            index=models.Index(
+                fields=["field", "is_active"], name="onestop_pro_field_i_a75599_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossierevent',
-            index=models.Index(fields=['dossier', 'at'], name='onestop_dos_dossier_f7a8ec_idx'),
+            model_name="dossierevent",
+            index=models.Index(fields=["dossier", "at"], name="onestop_dos_dossier_f7a8ec_idx"),
         ),
         migrations.AddConstraint(
-            model_name='processstep',
-            constraint=models.UniqueConstraint(fields=('template', 'order'), name='processstep_unique_order'),
+            model_name="processstep",
+            constraint=models.UniqueConstraint(
+                fields=("template", "order"), name="processstep_unique_order"
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(fields=['agency', 'received_at'], name='dossier_agency_recv'),
+            model_name="dossier",
+            index=models.Index(fields=["agency", "received_at"], name="dossier_agency_recv"),
         ),
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(fields=['field', 'received_at'], name='dossier_field_recv'),
+            model_name="dossier",
+            index=models.Index(fields=["field", "received_at"], name="dossier_field_recv"),
         ),
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(fields=['procedure', 'received_at'], name='dossier_proc_recv'),
+            model_name="dossier",
+            index=models.Index(fields=["procedure", "received_at"], name="dossier_proc_recv"),
         ),
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(fields=['received_at'], name='dossier_recv'),
+            model_name="dossier",
+            index=models.Index(fields=["received_at"], name="dossier_recv"),
         ),
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(fields=['agency', 'result_at'], name='dossier_agency_result'),
+            model_name="dossier",
+            index=models.Index(fields=["agency", "result_at"], name="dossier_agency_result"),
         ),
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(fields=['receiving_agency', 'state'], name='dossier_recv_queue'),
+            model_name="dossier",
+            index=models.Index(fields=["receiving_agency", "state"], name="dossier_recv_queue"),
         ),
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(fields=['handling_agency', 'state', 'due_at'], name='dossier_handling'),
+            model_name="dossier",
+            index=models.Index(
+                fields=["handling_agency", "state", "due_at"], name="dossier_handling"
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(fields=['assignee', 'state'], name='dossier_assignee'),
+            model_name="dossier",
+            index=models.Index(fields=["assignee", "state"], name="dossier_assignee"),
         ),
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(fields=['state', 'due_at'], name='dossier_state_due'),
+            model_name="dossier",
+            index=models.Index(fields=["state", "due_at"], name="dossier_state_due"),
         ),
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(fields=['applicant', 'submitted_at'], name='dossier_applicant'),
+            model_name="dossier",
+            index=models.Index(fields=["applicant", "submitted_at"], name="dossier_applicant"),
         ),
         migrations.AddConstraint(
-            model_name='walletitem',
-            constraint=models.UniqueConstraint(fields=('owner', 'sha256'), name='walletitem_once_per_owner'),
+            model_name="walletitem",
+            constraint=models.UniqueConstraint(
+                fields=("owner", "sha256"), name="walletitem_once_per_owner"
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossierfile',
-            index=models.Index(fields=['dossier', 'kind'], name='onestop_dos_dossier_0dceed_idx'),
+            model_name="dossierfile",
+            index=models.Index(fields=["dossier", "kind"], name="onestop_dos_dossier_0dceed_idx"),
         ),
     ]
