@@ -48,6 +48,9 @@ class Message(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.address}: {self.subject or self.template}"
+
 
 class SentMessage(models.Model):
     """What the development sender would have sent (and idempotency record for all senders)."""
@@ -59,3 +62,6 @@ class SentMessage(models.Model):
     body = models.TextField()
     sender = models.CharField(max_length=50)
     delivered_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.address} ({self.sender})"

@@ -1,8 +1,156 @@
-"""Delivery of outbox messages (placeholder until the notify work lands: see issue 2)."""
+"""Delivery of outbox messages by background tasks (django-tasks, database backend).
+
+Life of a message: `pending` → (claimed by one worker) `sending` → `sent`, or back to
+`pending` with a later `next_attempt_at` after a transient failure (exponential
+backoff), or `failed` after NOTIFY_MAX_ATTEMPTS or a permanent failure.
+
+Nothing is lost and nothing is sent twice by tinhso:
+- the claim is a conditional UPDATE (`status = pending and due`), so one worker only
+  sends a message, however many tasks were enqueued for it;
+- while `sending`, `next_attempt_at` is the claim's lease (now + NOTIFY_SENDING_TIMEOUT);
+  a worker killed mid-way leaves the message `sending` and the sweep (`tinhso notify
+  retry`, also run by `tinhso worker`) takes it back after the lease;
+- the SentMessage row (one per message) and the `sent` status are written in one
+  transaction right after the sender returns; a message that has its SentMessage is
+  never sent again. The only window for a repeat is a worker dying between the
+  provider's acceptance and that commit; the senders pass the message UUID as the
+  Idempotency-Key / Message-ID so the provider can drop the repeat.
+- the sweep also re-enqueues due `pending` messages whose task was lost (e.g. the
+  process died between the commit and the enqueue).
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timedelta
 
-def schedule_delivery(message_id: int) -> None:
-    """Enqueue the delivery task for one message."""
-    return None
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_tasks import task
+
+from tinhso.notify import conf
+from tinhso.notify.models import Message, SentMessage
+from tinhso.notify.senders import SendError, sender_for
+
+logger = logging.getLogger(__name__)
+Status = Message.Status
+
+
+def schedule_delivery(message_id: int, run_after: datetime | None = None) -> None:
+    """Enqueue the delivery task for one message (call after the message is committed)."""
+    try:
+        deliver_message.using(run_after=run_after).enqueue(message_id)
+    except Exception:  # the sweep will enqueue it again; never fail the caller
+        logger.exception("could not enqueue delivery of message %s", message_id)
+
+
+@task()
+def deliver_message(message_id: int) -> str:
+    return deliver(message_id)
+
+
+def _claim(message_id: int) -> bool:
+    now = timezone.now()
+    return bool(
+        Message.objects.filter(pk=message_id, status=Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(
+            status=Status.SENDING,
+            attempts=F("attempts") + 1,
+            next_attempt_at=now + timedelta(seconds=conf.sending_timeout()),
+        )
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next attempt after `attempts` failed ones: base × 2^(n-1)."""
+    return timedelta(seconds=conf.backoff_seconds() * 2 ** max(attempts - 1, 0))
+
+
+def deliver(message_id: int) -> str:
+    """Claim, send and record one message. Returns what happened (for logs and tests)."""
+    if not _claim(message_id):
+        return "skipped"
+    message = Message.objects.get(pk=message_id)
+    if SentMessage.objects.filter(message_id=message_id).exists():
+        _mark_sent(message, None)
+        return "already_sent"
+    try:
+        sender = sender_for(message.channel)
+        sender.send(message)
+    except SendError as exc:
+        return _failed(message, str(exc), transient=exc.transient)
+    except Exception as exc:  # noqa: BLE001  (a bug in a sender must not lose the message)
+        logger.exception("sender crashed for message %s", message_id)
+        return _failed(message, f"{type(exc).__name__}: {exc}", transient=True)
+    _mark_sent(message, sender.name)
+    return "sent"
+
+
+@transaction.atomic
+def _mark_sent(message: Message, sender_name: str | None) -> None:
+    now = timezone.now()
+    if sender_name is not None:
+        SentMessage.objects.get_or_create(
+            message=message,
+            defaults={
+                "channel": message.channel,
+                "address": message.address,
+                "subject": message.subject,
+                "body": message.body,
+                "sender": sender_name,
+            },
+        )
+    Message.objects.filter(pk=message.pk).update(
+        status=Status.SENT, sent_at=now, next_attempt_at=None, last_error=""
+    )
+
+
+def _failed(message: Message, error: str, *, transient: bool) -> str:
+    attempts = Message.objects.filter(pk=message.pk).values_list("attempts", flat=True).get()
+    if transient and attempts < conf.max_attempts():
+        retry_at = timezone.now() + backoff(attempts)
+        with transaction.atomic():
+            Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
+                status=Status.PENDING, next_attempt_at=retry_at, last_error=error[:2000]
+            )
+            transaction.on_commit(lambda: schedule_delivery(message.pk, run_after=retry_at))
+        return "retry"
+    Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
+        status=Status.FAILED, next_attempt_at=None, last_error=error[:2000]
+    )
+    return "failed"
+
+
+def sweep(*, grace_seconds: float = 60) -> dict[str, int]:
+    """Take back messages stuck in `sending` past their lease and re-enqueue due pending
+    messages whose task may have been lost. Safe to run any time, from any process."""
+    now = timezone.now()
+    stuck = list(
+        Message.objects.filter(status=Status.SENDING, next_attempt_at__lt=now).values_list(
+            "pk", flat=True
+        )
+    )
+    reclaimed = []
+    for pk in stuck:
+        if SentMessage.objects.filter(message_id=pk).exists():
+            message = Message.objects.get(pk=pk)
+            _mark_sent(message, None)
+            continue
+        if Message.objects.filter(pk=pk, status=Status.SENDING, next_attempt_at__lt=now).update(
+            status=Status.PENDING, next_attempt_at=None
+        ):
+            reclaimed.append(pk)
+    cutoff = now - timedelta(seconds=grace_seconds)
+    lost = list(
+        Message.objects.filter(status=Status.PENDING)
+        .filter(
+            Q(next_attempt_at__isnull=True, created_at__lt=cutoff) | Q(next_attempt_at__lt=cutoff)
+        )
+        .exclude(pk__in=reclaimed)
+        .values_list("pk", flat=True)[:10_000]
+    )
+    for pk in [*reclaimed, *lost]:
+        schedule_delivery(pk)
+    return {"reclaimed": len(reclaimed), "requeued": len(lost)}
