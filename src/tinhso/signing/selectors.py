@@ -11,11 +11,12 @@ from cryptography import x509
 from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from tinhso.signing import ca as x
 from tinhso.signing import trust
+from tinhso.signing.aio import run
 from tinhso.signing.errors import EncryptedPdf, InvalidPdf
 from tinhso.signing.models import Certificate
 
@@ -134,7 +135,7 @@ def _report(
         crypto_cert = None
         info = None
     try:
-        status = validate_pdf_signature(sig, signer_validation_context=vc_now)
+        status = run(async_validate_pdf_signature(sig, signer_validation_context=vc_now))
     except Exception as exc:  # noqa: BLE001
         log.info("signature %s could not be validated: %s", sig.field_name, exc)
         status = None
@@ -161,8 +162,10 @@ def _report(
     if expired and not chain_ok and status is not None and signed_at is not None and intact:
         # Expired now: was the chain trusted when the document was signed?
         try:
-            at_signing = validate_pdf_signature(
-                sig, signer_validation_context=trust.validation_context(moment=signed_at)
+            at_signing = run(
+                async_validate_pdf_signature(
+                    sig, signer_validation_context=trust.validation_context(moment=signed_at)
+                )
             )
             chain_ok = (
                 at_signing.trust_problem_indic is None and at_signing.validation_path is not None

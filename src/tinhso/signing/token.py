@@ -38,6 +38,9 @@ def open_signer(cert, *, signing_cert, chain, pin: str | None):
         signing_cert=signing_cert,
         key_label=cert.pkcs11_key_label,
         ca_chain=chain,
+        # hash here, let the device do the raw ECDSA / RSA PKCS#1 operation: the widest
+        # support across tokens (SoftHSM2 has no CKM_ECDSA_SHA256, many USB tokens neither)
+        use_raw_mechanism=True,
     )
     return signer, session
 

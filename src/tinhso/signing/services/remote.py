@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from django.db import transaction
 from django.utils import timezone
-from pyhanko.sign import signers
+from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko_certvalidator import CertificateValidator
@@ -36,6 +36,7 @@ from tinhso.accounts.rules import require
 from tinhso.audit.services import record
 from tinhso.signing import ca as x
 from tinhso.signing import trust
+from tinhso.signing.aio import run
 from tinhso.signing.errors import (
     CertificateExpired,
     CertificateRevoked,
@@ -51,7 +52,6 @@ from tinhso.signing.services.sign import (
     _personal_placement,
     field_spec,
     open_pdf,
-    run,
     stamp_style,
     timestamper,
 )
@@ -146,7 +146,7 @@ def prepare_remote_signing(
         location=location or None,
         name=row.common_name,
         md_algorithm=MD,
-        subfilter=signers.fields.SigSeedSubFilter.PADES,
+        subfilter=fields.SigSeedSubFilter.PADES,
     )
     pdf_signer = signers.PdfSigner(
         meta,
@@ -239,14 +239,16 @@ def complete_remote_signing(
             )
         )
         output = io.BytesIO(bytes(session.prepared_pdf))
-        PdfTBSDocument.finish_signing(
-            output,
-            PreparedByteRangeDigest(
-                document_digest=bytes(session.document_digest),
-                reserved_region_start=session.reserved_start,
-                reserved_region_end=session.reserved_end,
-            ),
-            sig_cms,
+        run(
+            PdfTBSDocument.async_finish_signing(
+                output,
+                PreparedByteRangeDigest(
+                    document_digest=bytes(session.document_digest),
+                    reserved_region_start=session.reserved_start,
+                    reserved_region_end=session.reserved_end,
+                ),
+                sig_cms,
+            )
         )
     except Exception as exc:
         raise SigningFailed(f"Không nhúng được chữ ký vào tài liệu: {exc}") from exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import io
@@ -26,6 +25,7 @@ from tinhso.accounts.rules import require
 from tinhso.audit.services import record
 from tinhso.core.errors import ValidationFailed
 from tinhso.signing import appearance, trust
+from tinhso.signing.aio import run
 from tinhso.signing.crypto import decrypt_private_key, decrypt_text
 from tinhso.signing.errors import (
     CertificateExpired,
@@ -378,7 +378,7 @@ def sign_with_certificate(
             new_field_spec=field_spec(placement),
         )
         try:
-            out = pdf_signer.sign_pdf(writer)
+            out = run(pdf_signer.async_sign_pdf(writer))
         except Exception as exc:
             raise SigningFailed(f"Không ký được tài liệu: {exc}") from exc
     finally:
@@ -440,11 +440,6 @@ def sign_pdf(
         },
     )
     return signed
-
-
-def run(coro):
-    """Run a pyHanko coroutine from synchronous Django code."""
-    return asyncio.run(coro)
 
 
 def vn_now() -> dt.datetime:

@@ -1,0 +1,83 @@
+"""Signing with a key on a PKCS#11 token (SoftHSM2 standing in for a USB token / HSM)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+
+import pytest
+
+from tinhso.core.errors import DomainError
+from tinhso.signing.models import Certificate
+from tinhso.signing.selectors import verify_pdf
+from tinhso.signing.services import issue_certificate, sign_pdf
+from tinhso.signing.token import generate_key_on_token
+
+SOFTHSM_LIB = os.environ.get("SOFTHSM2_LIB", "/usr/lib/softhsm/libsofthsm2.so")
+TOKEN = "tinhso-test"
+PIN = "123456"
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory):
+    """A fresh SoftHSM2 token in a temporary directory."""
+    util = shutil.which("softhsm2-util")
+    if not os.path.exists(SOFTHSM_LIB) or util is None:
+        pytest.fail(
+            "SoftHSM2 is required for the PKCS#11 tests and is not installed: "
+            "apt-get install softhsm2"
+        )
+    directory = tmp_path_factory.mktemp("softhsm")
+    (directory / "tokens").mkdir()
+    conf = directory / "softhsm2.conf"
+    conf.write_text(
+        f"directories.tokendir = {directory / 'tokens'}\nobjectstore.backend = file\n"
+        "log.level = ERROR\n"
+    )
+    os.environ["SOFTHSM2_CONF"] = str(conf)  # read when the module is first loaded
+    subprocess.run(
+        [util, "--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", "654321"],
+        check=True,
+        capture_output=True,
+    )
+    return SOFTHSM_LIB
+
+
+@pytest.fixture
+def hsm_cert(softhsm, demo_ca, agency):
+    key_label = f"seal-{uuid.uuid4().hex[:8]}"
+    public_key = generate_key_on_token(
+        module=softhsm, token_label=TOKEN, pin=PIN, key_label=key_label
+    )
+    return issue_certificate(
+        ca=demo_ca[1],
+        kind="agency",
+        owner_agency=agency,
+        public_key=public_key,
+        storage=Certificate.Storage.PKCS11,
+        pkcs11_module=softhsm,
+        pkcs11_token_label=TOKEN,
+        pkcs11_key_label=key_label,
+        pkcs11_pin=PIN,
+    )
+
+
+def test_seal_signed_with_a_key_on_a_pkcs11_token_verifies(hsm_cert, clerk, agency, pdf_bytes):
+    assert hsm_cert.private_key_encrypted == ""  # the key stays on the token
+    assert hsm_cert.pkcs11_pin_encrypted and PIN not in hsm_cert.pkcs11_pin_encrypted
+    signed = sign_pdf(pdf=pdf_bytes, signer=clerk, kind="seal", agency=agency)
+    [report] = verify_pdf(signed)
+    assert report.status == "valid"
+    assert report.serial == hsm_cert.serial_hex
+    assert report.signer_name == "Sở Nội vụ tỉnh Đà Nẵng"
+
+
+def test_wrong_token_pin_is_a_clear_error(hsm_cert, clerk, agency, pdf_bytes):
+    from tinhso.signing.crypto import encrypt_text
+
+    Certificate.objects.filter(pk=hsm_cert.pk).update(pkcs11_pin_encrypted=encrypt_text("000000"))
+    with pytest.raises(DomainError) as excinfo:
+        sign_pdf(pdf=pdf_bytes, signer=clerk, kind="seal", agency=agency)
+    assert excinfo.value.code == "pkcs11_error"

@@ -1,0 +1,94 @@
+"""The `tinhso pki` command and the demo: demo CA, certificates, roots, CRLs."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tinhso.signing import ca as x
+from tinhso.signing.models import CACertificate, Certificate, RevocationList, SignatureImage
+from tinhso.signing.selectors import verify_pdf
+from tinhso.signing.services import sign_pdf
+
+
+def _run(*args) -> str:
+    out = io.StringIO()
+    call_command("pki", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_init_demo_is_idempotent_and_covers_leaders_and_agencies(leader, clerk, agency):
+    _run("init-demo")
+    counts = (
+        CACertificate.objects.count(),
+        Certificate.objects.count(),
+        SignatureImage.objects.count(),
+        RevocationList.objects.count(),
+    )
+    assert CACertificate.objects.filter(common_name="tinhso Demo Root CA", is_trust_anchor=True)
+    assert Certificate.objects.filter(owner_user=leader, status="active").exists()
+    assert Certificate.objects.filter(owner_agency=agency, kind="agency").exists()
+    assert Certificate.objects.filter(status="revoked").count() == 1
+    assert SignatureImage.objects.filter(owner_user=leader).exists()
+    assert SignatureImage.objects.filter(owner_agency=agency, kind="seal").exists()
+    _run("init-demo")
+    assert counts == (
+        CACertificate.objects.count(),
+        Certificate.objects.count(),
+        SignatureImage.objects.count(),
+        RevocationList.objects.count(),
+    )
+
+
+def test_demo_signers_can_sign_right_away(leader, clerk, agency, pdf_bytes):
+    _run("init-demo")
+    signed = sign_pdf(pdf=pdf_bytes, signer=leader, kind="personal", agency=agency)
+    sealed = sign_pdf(pdf=signed, signer=clerk, kind="seal", agency=agency)
+    assert [r.status for r in verify_pdf(sealed)] == ["valid", "valid"]
+
+
+def test_import_root_makes_a_foreign_ca_trusted(db, tmp_path):
+    key = x.new_key()
+    root = x.make_ca(subject=x.name("Root CA Chính phủ (thử)"), key=key)
+    path = tmp_path / "root.pem"
+    path.write_text(x.to_pem(root))
+    assert "gốc tin cậy" in _run("import-root", str(path))
+    _run("import-root", str(path))  # twice: no duplicate
+    row = CACertificate.objects.get(common_name="Root CA Chính phủ (thử)")
+    assert row.is_trust_anchor
+
+
+def test_import_root_refuses_garbage_and_leaf_certificates(demo_ca, leader, tmp_path):
+    bad = tmp_path / "bad.pem"
+    bad.write_bytes(b"nonsense")
+    with pytest.raises(CommandError, match="invalid_certificate"):
+        _run("import-root", str(bad))
+    from tinhso.signing.services import issue_certificate
+
+    leaf = issue_certificate(ca=demo_ca[1], kind="personal", owner_user=leader)
+    path = tmp_path / "leaf.pem"
+    path.write_text(leaf.certificate_pem)
+    with pytest.raises(CommandError, match="not_a_ca_certificate"):
+        _run("import-root", str(path))
+
+
+def test_issue_expired_and_revoke_by_serial(leader, agency, pdf_bytes):
+    _run("issue", "--user", leader.username, "--expired")
+    assert Certificate.objects.get(owner_user=leader).is_expired
+    from tinhso.core.errors import DomainError
+
+    with pytest.raises(DomainError) as excinfo:
+        sign_pdf(pdf=pdf_bytes, signer=leader, kind="personal", agency=agency)
+    assert excinfo.value.code == "certificate_expired"
+    _run("issue", "--agency", agency.code)
+    cert = Certificate.objects.get(owner_agency=agency, kind="agency")
+    _run("revoke", cert.serial_hex, "--reason", "mất token")
+    cert.refresh_from_db()
+    assert cert.status == "revoked"
+    crl = RevocationList.objects.filter(issuer_ca=cert.issuer_ca).order_by("-number").first()
+    from cryptography import x509
+
+    parsed = x509.load_der_x509_crl(bytes(crl.crl_der))
+    assert parsed.get_revoked_certificate_by_serial_number(int(cert.serial_hex, 16)) is not None
