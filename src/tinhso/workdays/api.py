@@ -25,13 +25,13 @@ class WorkingDaySerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="vì sao là ngày làm việc hoặc ngày nghỉ")
 
 
-class ErrorSerializer(serializers.Serializer):
+class WorkdaysErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
 
 
 BAD_REQUEST = OpenApiResponse(
-    ErrorSerializer,
+    WorkdaysErrorSerializer,
     description="`invalid_date` (ngày giờ sai dạng hoặc ngoài 1901–2099) hoặc `invalid_days`",
 )
 
