@@ -273,7 +273,7 @@ def register_rows(
     for index, r in enumerate(rows, start=1):
         notes = []
         if r["timeliness"]:
-            notes.append(Timeliness(r["timeliness"]).label)
+            notes.append(str(Timeliness(r["timeliness"]).label))
         if r["extended_once"]:
             notes.append("Đã gia hạn (Mẫu 04)")
         status = PORTAL_STATUS[r["state"]]
