@@ -1,0 +1,293 @@
+"""HTML forms of the document pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.accounts.models import Role, User
+from tinhso.documents.models import DOC_TYPE_CHOICES, Confidentiality, Urgency
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+PDF_INPUT = forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"})
+
+
+class BootstrapMixin:
+    def _style(self) -> None:
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+
+def people_of(agency) -> list[tuple[str, str]]:
+    """(uid, label) of the officials working in the agency (roles or current posts)."""
+    from django.db.models import Q
+
+    users = (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(role_grants__agency=agency)
+            | Q(memberships__agency=agency, memberships__ended_on__isnull=True)
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )
+    return [(str(u.uid), u.full_name or u.username) for u in users]
+
+
+def leaders_of(agency) -> list[tuple[str, str]]:
+    users = User.objects.filter(
+        is_active=True, role_grants__agency=agency, role_grants__role=Role.LEADER
+    ).order_by("full_name")
+    return [(str(u.uid), u.full_name or u.username) for u in users]
+
+
+def targets_of(agency) -> list[tuple[str, str]]:
+    from tinhso.directory.models import OrgUnit
+
+    units = [
+        (f"o:{u.pk}", f"{_('Đơn vị')}: {u.name}")
+        for u in OrgUnit.objects.filter(agency=agency, is_active=True).order_by("name")
+    ]
+    return [(f"u:{uid}", label) for uid, label in people_of(agency)] + units
+
+
+def resolve_target(value: str):
+    from tinhso.directory.models import OrgUnit
+
+    kind, _sep, ref = value.partition(":")
+    if kind == "o":
+        return OrgUnit.objects.get(pk=int(ref))
+    return User.objects.get(uid=ref)
+
+
+class IncomingForm(BootstrapMixin, forms.Form):
+    agency = forms.ModelChoiceField(queryset=None, label=_("Cơ quan nhận (vào sổ của)"))
+    file = forms.FileField(label=_("Tệp PDF văn bản (bản điện tử hoặc bản quét)"), widget=PDF_INPUT)
+    sender_agency = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Cơ quan ban hành (trên nền tảng)")
+    )
+    sender_name = forms.CharField(
+        required=False, max_length=255, label=_("hoặc tên cơ quan ban hành bên ngoài")
+    )
+    number_notation = forms.CharField(max_length=60, label=_("Số, ký hiệu"))
+    issued_on = forms.DateField(label=_("Ngày ban hành"), widget=DATE)
+    doc_type = forms.ChoiceField(choices=DOC_TYPE_CHOICES, label=_("Loại văn bản"), initial="cv")
+    subject = forms.CharField(label=_("Trích yếu"), widget=forms.Textarea(attrs={"rows": 3}))
+    urgency = forms.ChoiceField(choices=Urgency.choices, label=_("Độ khẩn"))
+    confidentiality = forms.ChoiceField(choices=Confidentiality.choices, label=_("Độ mật"))
+    page_count = forms.IntegerField(required=False, min_value=1, label=_("Số trang"))
+    deadline = forms.DateField(required=False, label=_("Hạn xử lý"), widget=DATE)
+    source = forms.ChoiceField(
+        choices=[("upload", _("Tệp điện tử")), ("paper", _("Bản giấy (đã quét)"))],
+        label=_("Hình thức nhận"),
+    )
+    allow_duplicate = forms.BooleanField(
+        required=False, label=_("Tôi đã kiểm tra: vẫn vào sổ dù có thể trùng")
+    )
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        from tinhso.directory.models import Agency
+
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+        self.fields["sender_agency"].queryset = Agency.objects.active().order_by("name")
+        self._style()
+
+
+class AssignForm(BootstrapMixin, forms.Form):
+    lead = forms.ChoiceField(label=_("Chủ trì"))
+    cooperate = forms.MultipleChoiceField(required=False, label=_("Phối hợp"))
+    info = forms.MultipleChoiceField(required=False, label=_("Để biết"))
+    deadline = forms.DateField(required=False, label=_("Hạn xử lý"), widget=DATE)
+    instruction = forms.CharField(
+        required=False, label=_("Ý kiến chỉ đạo"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, agency=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = targets_of(agency)
+        self.fields["lead"].choices = choices
+        self.fields["cooperate"].choices = choices
+        self.fields["info"].choices = choices
+        self._style()
+
+
+class NoteForm(BootstrapMixin, forms.Form):
+    text = forms.CharField(
+        required=False, label=_("Ý kiến xử lý"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    file = forms.FileField(required=False, label=_("Tệp PDF kèm theo"), widget=PDF_INPUT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class ForwardForm(BootstrapMixin, forms.Form):
+    to = forms.ChoiceField(label=_("Chuyển tiếp cho"))
+    instruction = forms.CharField(required=False, label=_("Ghi chú"))
+
+    def __init__(self, *args, agency=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = targets_of(agency)
+        self._style()
+
+
+class FinishForm(BootstrapMixin, forms.Form):
+    result = forms.CharField(
+        required=False, label=_("Kết quả xử lý"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class DraftForm(BootstrapMixin, forms.Form):
+    agency = forms.ModelChoiceField(queryset=None, label=_("Cơ quan ban hành"))
+    doc_type = forms.ChoiceField(choices=DOC_TYPE_CHOICES, label=_("Loại văn bản"), initial="cv")
+    subject = forms.CharField(label=_("Trích yếu"), widget=forms.Textarea(attrs={"rows": 3}))
+    file = forms.FileField(label=_("Tệp PDF dự thảo"), widget=PDF_INPUT)
+    drafting_unit = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Đơn vị soạn thảo")
+    )
+    urgency = forms.ChoiceField(choices=Urgency.choices, label=_("Độ khẩn"))
+    confidentiality = forms.ChoiceField(choices=Confidentiality.choices, label=_("Độ mật"))
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        from tinhso.directory.models import OrgUnit
+
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+        self.fields["drafting_unit"].queryset = OrgUnit.objects.filter(
+            agency__in=agencies, is_active=True
+        ).select_related("agency")
+        self.fields["drafting_unit"].label_from_instance = lambda u: f"{u.name} ({u.agency})"
+        self._style()
+
+
+class VersionForm(BootstrapMixin, forms.Form):
+    file = forms.FileField(label=_("Phiên bản mới (PDF)"), widget=PDF_INPUT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class SubmitForm(BootstrapMixin, forms.Form):
+    reviewers = forms.MultipleChoiceField(
+        required=False,
+        label=_("Người xem xét (theo thứ tự chọn)"),
+        help_text=_("Bỏ trống để trình thẳng lãnh đạo ký."),
+    )
+    signer = forms.ChoiceField(label=_("Lãnh đạo ký"))
+
+    def __init__(self, *args, agency=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewers"].choices = people_of(agency)
+        self.fields["signer"].choices = leaders_of(agency)
+        self._style()
+
+
+class CommentForm(BootstrapMixin, forms.Form):
+    comment = forms.CharField(
+        required=False, label=_("Ý kiến"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class DispatchForm(BootstrapMixin, forms.Form):
+    agencies = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, label=_("Nơi nhận trên nền tảng")
+    )
+    external = forms.CharField(
+        required=False,
+        label=_("Nơi nhận bên ngoài (mỗi dòng: tên; mã định danh)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, exclude=None, **kwargs):
+        from tinhso.directory.models import Agency
+
+        super().__init__(*args, **kwargs)
+        qs = Agency.objects.active().order_by("name")
+        if exclude is not None:
+            qs = qs.exclude(pk=exclude.pk)
+        self.fields["agencies"].queryset = qs
+        self._style()
+
+    def external_list(self) -> list[tuple[str, str]]:
+        rows = []
+        for line in (self.cleaned_data.get("external") or "").splitlines():
+            if not line.strip():
+                continue
+            name, _sep, code = line.partition(";")
+            rows.append((name.strip(), code.strip()))
+        return rows
+
+
+class SearchForm(BootstrapMixin, forms.Form):
+    q = forms.CharField(required=False, label=_("Từ khóa (có dấu hoặc không dấu)"))
+    kind = forms.ChoiceField(
+        choices=[("incoming", _("Văn bản đến")), ("outgoing", _("Văn bản đi"))],
+        required=False,
+        label=_("Loại"),
+    )
+    doc_type = forms.ChoiceField(
+        choices=[("", _("Tất cả"))] + DOC_TYPE_CHOICES, required=False, label=_("Loại văn bản")
+    )
+    status = forms.CharField(required=False, label=_("Trạng thái"))
+    date_from = forms.DateField(required=False, label=_("Từ ngày"), widget=DATE)
+    date_to = forms.DateField(required=False, label=_("Đến ngày"), widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class WorkRecordForm(BootstrapMixin, forms.Form):
+    agency = forms.ModelChoiceField(queryset=None, label=_("Cơ quan"))
+    title = forms.CharField(max_length=500, label=_("Tiêu đề hồ sơ"))
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+        self._style()
+
+
+class FileToRecordForm(BootstrapMixin, forms.Form):
+    record = forms.ModelChoiceField(queryset=None, label=_("Hồ sơ công việc"))
+
+    def __init__(self, *args, agency=None, **kwargs):
+        from tinhso.documents.models import WorkRecord
+
+        super().__init__(*args, **kwargs)
+        self.fields["record"].queryset = WorkRecord.objects.filter(agency=agency, status="open")
+        self._style()
+
+
+class PeriodForm(BootstrapMixin, forms.Form):
+    date_from = forms.DateField(required=False, label=_("Từ ngày"), widget=DATE)
+    date_to = forms.DateField(required=False, label=_("Đến ngày"), widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+    def period(self):
+        today = timezone.localdate()
+        data = self.cleaned_data if self.is_valid() else {}
+        return (
+            data.get("date_from") or today.replace(month=1, day=1),
+            data.get("date_to") or today,
+        )

@@ -1,0 +1,609 @@
+"""Document pages (thin: parse a form, call a service or selector, render)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from tinhso.accounts.models import Role, User
+from tinhso.accounts.rules import can, require
+from tinhso.core.errors import DomainError, NotFound
+from tinhso.documents import exports, forms, selectors, services
+from tinhso.documents.models import Assignment, DocumentFile, ReviewStep
+
+
+def _error_page(request: HttpRequest, err: DomainError) -> HttpResponse:
+    return render(request, "documents/error.html", {"error": err}, status=err.status)
+
+
+def domain_errors(view: Callable) -> Callable:
+    """Show a domain error (not found, permission) as a page instead of a 500."""
+
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as err:
+            return _error_page(request, err)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _run(request: HttpRequest, fn: Callable[[], Any], success: str) -> bool:
+    try:
+        fn()
+    except DomainError as err:
+        messages.error(request, err.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _pdf(upload) -> tuple[bytes, str]:
+    return upload.read(), upload.name
+
+
+# ---------------------------------------------------------------------------------------
+# Workspace
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    ws = selectors.workspace(request.user)
+    user = request.user
+    return render(
+        request,
+        "documents/home.html",
+        {
+            "ws": ws,
+            "can_register": selectors.office_agencies(user, {Role.CLERK, Role.LEADER}).exists(),
+            "can_draft": selectors.office_agencies(user).exists(),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Incoming
+
+
+@login_required
+def incoming_new(request: HttpRequest) -> HttpResponse:
+    agencies = selectors.office_agencies(request.user, {Role.CLERK, Role.LEADER})
+    form = forms.IncomingForm(request.POST or None, request.FILES or None, agencies=agencies)
+    duplicates = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        pdf, name = _pdf(data["file"])
+        try:
+            document = services.register_incoming(
+                actor=request.user,
+                agency=data["agency"],
+                pdf=pdf,
+                filename=name,
+                sender_agency=data["sender_agency"],
+                sender_name=data["sender_name"],
+                number_notation=data["number_notation"],
+                issued_on=data["issued_on"],
+                doc_type=data["doc_type"],
+                subject=data["subject"],
+                urgency=data["urgency"],
+                confidentiality=data["confidentiality"],
+                page_count=data["page_count"],
+                deadline=data["deadline"],
+                source=data["source"],
+                allow_duplicate=data["allow_duplicate"],
+            )
+        except DomainError as err:
+            messages.error(request, err.message)
+            if err.code == "possible_duplicate":
+                duplicates = err.details
+        else:
+            messages.success(
+                request,
+                _("Đã vào sổ văn bản đến, số đến %(n)s.") % {"n": document.arrival_number},
+            )
+            return redirect("documents:incoming", uid=document.uid)
+    return render(request, "documents/incoming_new.html", {"form": form, "duplicates": duplicates})
+
+
+@login_required
+@domain_errors
+def incoming_detail(request: HttpRequest, uid) -> HttpResponse:
+    document = selectors.get_incoming(uid)
+    require(request.user, "documents.view_incoming", document)
+    services.mark_read(user=request.user, incoming=document)
+    user = request.user
+    mine = [
+        a
+        for a in selectors.my_assignments(user).filter(document=document)
+        if a.kind != Assignment.Kind.INFO
+    ]
+    can_assign = can(user, "documents.assign", document) and document.status in (
+        "registered",
+        "in_progress",
+    )
+    return render(
+        request,
+        "documents/incoming_detail.html",
+        {
+            "document": document,
+            "files": document.files.all(),
+            "follow_up": selectors.follow_up(document),
+            "reads": document.reads.select_related("user"),
+            "mine": [
+                {
+                    "assignment": a,
+                    "note_form": forms.NoteForm(prefix=f"n{a.pk}"),
+                    "forward_form": forms.ForwardForm(prefix=f"f{a.pk}", agency=document.agency),
+                    "finish_form": forms.FinishForm(prefix=f"d{a.pk}"),
+                }
+                for a in mine
+            ],
+            "assign_form": forms.AssignForm(agency=document.agency) if can_assign else None,
+            "can_accept": document.status == "pending"
+            and can(user, "documents.register_incoming", document.agency),
+            "file_form": forms.FileToRecordForm(agency=document.agency),
+        },
+    )
+
+
+@login_required
+@require_POST
+@domain_errors
+def incoming_accept(request: HttpRequest, uid) -> HttpResponse:
+    document = selectors.get_incoming(uid)
+    _run(
+        request,
+        lambda: services.accept_incoming(actor=request.user, document=document),
+        _("Đã vào sổ văn bản."),
+    )
+    return redirect("documents:incoming", uid=uid)
+
+
+@login_required
+@require_POST
+@domain_errors
+def incoming_assign(request: HttpRequest, uid) -> HttpResponse:
+    document = selectors.get_incoming(uid)
+    form = forms.AssignForm(request.POST, agency=document.agency)
+    if not form.is_valid():
+        messages.error(request, _("Vui lòng chọn đơn vị/cá nhân chủ trì hợp lệ."))
+        return redirect("documents:incoming", uid=uid)
+    data = form.cleaned_data
+    _run(
+        request,
+        lambda: services.assign_incoming(
+            actor=request.user,
+            document=document,
+            lead=forms.resolve_target(data["lead"]),
+            cooperate=[forms.resolve_target(v) for v in data["cooperate"]],
+            info=[forms.resolve_target(v) for v in data["info"]],
+            deadline=data["deadline"],
+            instruction=data["instruction"],
+        ),
+        _("Đã phân công xử lý."),
+    )
+    return redirect("documents:incoming", uid=uid)
+
+
+@login_required
+@require_POST
+@domain_errors
+def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    assignment = selectors.get_assignment(pk)
+    uid = assignment.document.uid
+    if action == "note":
+        form = forms.NoteForm(request.POST, request.FILES, prefix=f"n{pk}")
+        if form.is_valid():
+            upload = form.cleaned_data.get("file")
+            pdf, name = _pdf(upload) if upload else (None, "")
+            _run(
+                request,
+                lambda: services.add_note(
+                    actor=request.user,
+                    assignment=assignment,
+                    text=form.cleaned_data["text"],
+                    pdf=pdf,
+                    filename=name,
+                ),
+                _("Đã ghi ý kiến xử lý."),
+            )
+    elif action == "forward":
+        form = forms.ForwardForm(request.POST, prefix=f"f{pk}", agency=assignment.document.agency)
+        if form.is_valid():
+            _run(
+                request,
+                lambda: services.forward_assignment(
+                    actor=request.user,
+                    assignment=assignment,
+                    to=forms.resolve_target(form.cleaned_data["to"]),
+                    instruction=form.cleaned_data["instruction"],
+                ),
+                _("Đã chuyển tiếp."),
+            )
+    elif action == "finish":
+        form = forms.FinishForm(request.POST, prefix=f"d{pk}")
+        if form.is_valid():
+            _run(
+                request,
+                lambda: services.finish_assignment(
+                    actor=request.user, assignment=assignment, result=form.cleaned_data["result"]
+                ),
+                _("Đã hoàn thành xử lý."),
+            )
+    else:
+        raise NotFound()
+    return redirect("documents:incoming", uid=uid)
+
+
+# ---------------------------------------------------------------------------------------
+# Outgoing
+
+
+@login_required
+def outgoing_new(request: HttpRequest) -> HttpResponse:
+    agencies = selectors.office_agencies(request.user)
+    form = forms.DraftForm(request.POST or None, request.FILES or None, agencies=agencies)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        pdf, name = _pdf(data["file"])
+        try:
+            document = services.create_draft(
+                actor=request.user,
+                agency=data["agency"],
+                doc_type=data["doc_type"],
+                subject=data["subject"],
+                pdf=pdf,
+                filename=name,
+                drafting_unit=data["drafting_unit"],
+                urgency=data["urgency"],
+                confidentiality=data["confidentiality"],
+            )
+        except DomainError as err:
+            messages.error(request, err.message)
+        else:
+            messages.success(request, _("Đã tạo dự thảo."))
+            return redirect("documents:outgoing", uid=document.uid)
+    return render(request, "documents/outgoing_new.html", {"form": form})
+
+
+@login_required
+@domain_errors
+def outgoing_detail(request: HttpRequest, uid) -> HttpResponse:
+    document = selectors.get_outgoing(uid)
+    require(request.user, "documents.view_outgoing", document)
+    services.mark_read(user=request.user, outgoing=document)
+    user = request.user
+    status = document.status
+    pending_step = document.review_steps.filter(status=ReviewStep.Status.PENDING).first()
+    is_clerk = can(user, "documents.number", document)
+    can_approve = can(user, "documents.approve", document)
+    return render(
+        request,
+        "documents/outgoing_detail.html",
+        {
+            "document": document,
+            "files": document.files.all(),
+            "steps": document.review_steps.select_related("reviewer"),
+            "recipients": document.recipients.all(),
+            "can_edit": status == "draft" and can(user, "documents.edit_draft", document),
+            "version_form": forms.VersionForm(),
+            "submit_form": forms.SubmitForm(agency=document.agency),
+            "can_review": bool(
+                status == "in_review" and pending_step and pending_step.reviewer_id == user.pk
+            ),
+            "comment_form": forms.CommentForm(),
+            "can_approve": can_approve and status == "reviewed",
+            "can_sign": can_approve and status in ("reviewed", "approved"),
+            "can_number": is_clerk and status == "signed",
+            "can_seal": is_clerk and status == "numbered",
+            "can_dispatch": is_clerk and status == "issued",
+            "dispatch_form": forms.DispatchForm(exclude=document.agency),
+            "file_form": forms.FileToRecordForm(agency=document.agency),
+        },
+    )
+
+
+@login_required
+@require_POST
+@domain_errors
+def outgoing_action(request: HttpRequest, uid, action: str) -> HttpResponse:
+    document = selectors.get_outgoing(uid)
+    user = request.user
+    post = request.POST
+    if action == "version":
+        form = forms.VersionForm(post, request.FILES)
+        if form.is_valid():
+            pdf, name = _pdf(form.cleaned_data["file"])
+            _run(
+                request,
+                lambda: services.add_draft_version(
+                    actor=user, document=document, pdf=pdf, filename=name
+                ),
+                _("Đã thêm phiên bản mới."),
+            )
+        else:
+            messages.error(request, _("Vui lòng chọn tệp PDF."))
+    elif action == "submit":
+        form = forms.SubmitForm(post, agency=document.agency)
+        if form.is_valid():
+            # Keep the order in which reviewers were listed in the request.
+            reviewer_uids = [u for u in post.getlist("reviewers") if u]
+            _run(
+                request,
+                lambda: services.submit_for_review(
+                    actor=user,
+                    document=document,
+                    reviewers=[User.objects.get(uid=u) for u in reviewer_uids],
+                    signer=User.objects.get(uid=form.cleaned_data["signer"]),
+                ),
+                _("Đã gửi xem xét."),
+            )
+        else:
+            messages.error(request, _("Vui lòng chọn lãnh đạo ký."))
+    elif action in ("approve_review", "return_review"):
+        _run(
+            request,
+            lambda: services.review_draft(
+                actor=user,
+                document=document,
+                approve=action == "approve_review",
+                comment=post.get("comment", ""),
+            ),
+            _("Đã ghi ý kiến xem xét."),
+        )
+    elif action == "approve":
+        _run(
+            request,
+            lambda: services.approve_outgoing(actor=user, document=document),
+            _("Đã duyệt."),
+        )
+    elif action == "return":
+        _run(
+            request,
+            lambda: services.return_to_drafter(
+                actor=user, document=document, comment=post.get("comment", "")
+            ),
+            _("Đã trả lại dự thảo."),
+        )
+    elif action == "sign":
+        _run(
+            request,
+            lambda: services.sign_outgoing(
+                actor=user, document=document, digital=post.get("digital", "1") == "1"
+            ),
+            _("Đã ký văn bản."),
+        )
+    elif action == "number":
+        _run(
+            request,
+            lambda: services.number_outgoing(actor=user, document=document),
+            _("Đã cấp số văn bản."),
+        )
+    elif action == "seal":
+        _run(
+            request,
+            lambda: services.seal_outgoing(actor=user, document=document),
+            _("Đã ký số cơ quan (đóng dấu)."),
+        )
+    elif action == "dispatch":
+        form = forms.DispatchForm(post, exclude=document.agency)
+        if form.is_valid():
+            _run(
+                request,
+                lambda: services.dispatch_outgoing(
+                    actor=user,
+                    document=document,
+                    agencies=list(form.cleaned_data["agencies"]),
+                    external=form.external_list(),
+                ),
+                _("Đã phát hành văn bản."),
+            )
+        else:
+            messages.error(request, _("Nơi nhận không hợp lệ."))
+    else:
+        raise NotFound()
+    return redirect("documents:outgoing", uid=uid)
+
+
+# ---------------------------------------------------------------------------------------
+# Files, search, registers, statistics, work records
+
+
+@login_required
+@require_GET
+@domain_errors
+def file_download(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        doc_file = DocumentFile.objects.select_related("incoming", "outgoing").get(pk=pk)
+    except DocumentFile.DoesNotExist:
+        raise NotFound(_("Không tìm thấy tệp.")) from None
+    if doc_file.incoming_id:
+        require(request.user, "documents.view_incoming", doc_file.incoming)
+    else:
+        require(request.user, "documents.view_outgoing", doc_file.outgoing)
+    response = HttpResponse(services.read_file_bytes(doc_file), content_type="application/pdf")
+    disposition = "attachment" if request.GET.get("download") else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{doc_file.sha256[:16]}.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    form = forms.SearchForm(request.GET or None)
+    page = None
+    error = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            offset = max(0, int(request.GET.get("offset", "0") or 0))
+        except ValueError:
+            offset = 0
+        try:
+            page = selectors.search_documents(
+                user=request.user,
+                q=data["q"],
+                kind=data["kind"] or "incoming",
+                doc_type=data["doc_type"] or None,
+                status=data["status"] or None,
+                date_from=data["date_from"],
+                date_to=data["date_to"],
+                offset=offset,
+            )
+        except DomainError as err:
+            error = err.message
+    query = request.GET.copy()
+    query.pop("offset", None)
+    return render(
+        request,
+        "documents/search.html",
+        {"form": form, "page": page, "error": error, "query": query.urlencode()},
+    )
+
+
+@login_required
+@require_GET
+def registers(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "documents/registers.html",
+        {"registers": selectors.registers_for(request.user)},
+    )
+
+
+@login_required
+@require_GET
+@domain_errors
+def register_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    register = selectors.get_register(pk)
+    require(request.user, "documents.view_agency", register.agency)
+    return render(
+        request,
+        "documents/register_detail.html",
+        {
+            "register": register,
+            "columns": selectors.register_columns(register),
+            "rows": selectors.register_rows(register),
+        },
+    )
+
+
+@login_required
+@require_GET
+@domain_errors
+def register_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    register = selectors.get_register(pk)
+    require(request.user, "documents.view_agency", register.agency)
+    name = f"so-{register.direction}-{register.year}-{register.agency.code}"
+    if fmt == "pdf":
+        response = HttpResponse(exports.register_pdf(register), content_type="application/pdf")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            exports.register_xlsx(register),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise NotFound()
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@login_required
+@require_GET
+def statistics(request: HttpRequest) -> HttpResponse:
+    form = forms.PeriodForm(request.GET or None)
+    date_from, date_to = form.period()
+    agencies = [
+        a
+        for a in selectors.office_agencies(request.user, {Role.LEADER, Role.CLERK})
+        if can(request.user, "documents.view_statistics", a)
+    ]
+    rows: list = []
+    error = None
+    try:
+        rows = selectors.statistics(agencies=agencies[:200], date_from=date_from, date_to=date_to)
+    except DomainError as err:
+        error = err.message
+    return render(
+        request,
+        "documents/statistics.html",
+        {"form": form, "rows": rows, "error": error, "date_from": date_from, "date_to": date_to},
+    )
+
+
+@login_required
+def work_records(request: HttpRequest) -> HttpResponse:
+    agencies = selectors.office_agencies(request.user)
+    form = forms.WorkRecordForm(request.POST or None, agencies=agencies)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.create_work_record(
+                actor=request.user,
+                agency=form.cleaned_data["agency"],
+                title=form.cleaned_data["title"],
+            )
+        except DomainError as err:
+            messages.error(request, err.message)
+        else:
+            messages.success(request, _("Đã lập hồ sơ %(code)s.") % {"code": record.code})
+            return redirect("documents:work_record", uid=record.uid)
+    return render(
+        request,
+        "documents/work_records.html",
+        {"form": form, "records": selectors.work_records_for(request.user)[:200]},
+    )
+
+
+@login_required
+@domain_errors
+def work_record_detail(request: HttpRequest, uid) -> HttpResponse:
+    record = selectors.get_work_record(uid)
+    require(request.user, "documents.manage_work_record", record.agency)
+    if request.method == "POST" and request.POST.get("action") == "close":
+        _run(
+            request,
+            lambda: services.close_work_record(actor=request.user, work_record=record),
+            _("Đã đóng hồ sơ."),
+        )
+        return redirect("documents:work_record", uid=uid)
+    items = record.items.select_related("incoming", "outgoing")
+    return render(request, "documents/work_record_detail.html", {"record": record, "items": items})
+
+
+@login_required
+@require_POST
+@domain_errors
+def file_into_record(request: HttpRequest, kind: str, uid) -> HttpResponse:
+    if kind not in ("incoming", "outgoing"):
+        raise NotFound()
+    if kind == "incoming":
+        document = selectors.get_incoming(uid)
+        target = reverse("documents:incoming", kwargs={"uid": uid})
+    else:
+        document = selectors.get_outgoing(uid)
+        target = reverse("documents:outgoing", kwargs={"uid": uid})
+    form = forms.FileToRecordForm(request.POST, agency=document.agency)
+    if form.is_valid():
+        _run(
+            request,
+            lambda: services.file_document(
+                actor=request.user,
+                work_record=form.cleaned_data["record"],
+                **{kind: document},
+            ),
+            _("Đã đưa văn bản vào hồ sơ công việc."),
+        )
+    else:
+        messages.error(request, _("Vui lòng chọn hồ sơ công việc đang mở."))
+    return redirect(target)
