@@ -36,7 +36,7 @@ def read_pdf_upload(upload, max_bytes: int) -> bytes:
 
 ERRORS = {
     400: OpenApiResponse(
-        serializers.ErrorSerializer,
+        serializers.SigningErrorSerializer,
         description="`invalid_pdf`, `encrypted_pdf`, `file_too_large`, `file_required`",
     )
 }
@@ -111,11 +111,11 @@ class RemoteCompleteView(APIView):
         responses={
             200: serializers.RemoteCompletedSerializer,
             400: OpenApiResponse(
-                serializers.ErrorSerializer,
+                serializers.SigningErrorSerializer,
                 description="`signature_mismatch`, `certificate_mismatch`, `invalid_certificate`",
             ),
             404: OpenApiResponse(
-                serializers.ErrorSerializer, description="`signing_session_not_found`"
+                serializers.SigningErrorSerializer, description="`signing_session_not_found`"
             ),
         },
         tags=["signing"],

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 
-class ErrorSerializer(serializers.Serializer):
+class SigningErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
 
