@@ -1,0 +1,89 @@
+"""Django admin for users and role grants (platform administrators)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.accounts import services
+from tinhso.accounts.models import RoleGrant, User
+
+
+class RoleGrantInline(admin.TabularInline):
+    model = RoleGrant
+    extra = 0
+    raw_id_fields = ["agency", "org_unit"]
+    readonly_fields = ["granted_at"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "full_name", "kind", "email", "is_active", "second_factor"]
+    list_filter = ["kind", "is_active", "is_staff", "is_superuser"]
+    search_fields = ["username", "full_name", "email", "citizen_id", "tax_code"]
+    ordering = ["username"]
+    inlines = [RoleGrantInline]
+    readonly_fields = [
+        "uid",
+        "last_login",
+        "date_joined",
+        "totp_confirmed_at",
+        "failed_login_count",
+        "locked_until",
+    ]
+    fieldsets = (
+        (None, {"fields": ("uid", "username", "password", "kind")}),
+        (
+            _("Thông tin cá nhân"),
+            {"fields": ("full_name", "email", "phone", "citizen_id", "tax_code")},
+        ),
+        (
+            _("Bảo mật"),
+            {"fields": ("totp_confirmed_at", "failed_login_count", "locked_until")},
+        ),
+        (
+            _("Quyền"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups")},
+        ),
+        (_("Thời điểm"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "kind", "full_name", "email", "password1", "password2"),
+            },
+        ),
+    )
+    actions = ["issue_api_token", "reset_second_factor", "unlock"]
+
+    @admin.display(boolean=True, description=_("xác thực hai lớp"))
+    def second_factor(self, obj: User) -> bool:
+        return obj.totp_confirmed_at is not None
+
+    @admin.action(description=_("Cấp mã truy cập API (token) mới"))
+    def issue_api_token(self, request, queryset):
+        for user in queryset:
+            key = services.issue_token(user=user, actor=request.user)
+            messages.info(request, f"{user.username}: {key}")
+
+    @admin.action(description=_("Đặt lại xác thực hai lớp (người dùng đăng ký lại)"))
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            services.reset_totp(user=user, actor=request.user)
+        messages.success(request, _("Đã đặt lại xác thực hai lớp."))
+
+    @admin.action(description=_("Mở khóa tài khoản"))
+    def unlock(self, request, queryset):
+        queryset.update(failed_login_count=0, locked_until=None)
+        messages.success(request, _("Đã mở khóa."))
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "agency", "org_unit", "granted_at"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__full_name", "agency__code", "agency__name"]
+    raw_id_fields = ["user", "agency", "org_unit"]
