@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -55,3 +55,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 def error_response(err: DomainError) -> Response:
     return Response(err.as_dict(), status=err.status or status.HTTP_400_BAD_REQUEST)
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    """The body of every API error (for `@extend_schema(responses={400: ApiErrorSerializer})`)."""
+
+    code = serializers.CharField(help_text="mã lỗi ổn định, ví dụ `agency_not_found`")
+    message = serializers.CharField(help_text="thông báo tiếng Việt cho người dùng")
+    details = serializers.JSONField(required=False)
