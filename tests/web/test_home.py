@@ -57,7 +57,7 @@ def test_official_home_lists_agencies_roles_and_work(client):
     assert any("Sở Tài chính" in t and "Văn thư" in t for t in items)
     assert any("Ủy ban nhân dân xã Suối Trong" in t and "Cán bộ một cửa" in t for t in items)
     work = doc.xpath("//section[@aria-labelledby='h-work']")[0].text_content()
-    assert "Văn bản đến, văn bản đi" in work and "Tiếp nhận hồ sơ" in work
+    assert "Sổ văn bản" in work and "Tiếp nhận hồ sơ tại quầy" in work
     assert not doc.xpath("//section[@aria-labelledby='h-admin']")
     _assert_no_dead_links(client, doc)
 

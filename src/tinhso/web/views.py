@@ -21,59 +21,91 @@ class Link:
     description: str = ""
 
 
-def _citizen_links() -> list[Link]:
-    return [
+def _citizen_links(user=None) -> list[Link]:
+    links = [
         Link(
             _("Dịch vụ công trực tuyến"),
-            first_url("onestop:catalog", "onestop:procedures", "onestop:home"),
+            first_url("onestop:catalog", "onestop:home"),
             _("Tìm thủ tục hành chính và nộp hồ sơ trực tuyến."),
         ),
         Link(
             _("Tra cứu hồ sơ"),
-            first_url("onestop:lookup", "onestop:track"),
+            url_or_none("onestop:lookup"),
             _("Xem tình trạng hồ sơ theo mã hồ sơ."),
         ),
+    ]
+    if getattr(user, "is_authenticated", False):
+        links += [
+            Link(
+                _("Hồ sơ của tôi"),
+                url_or_none("onestop:my_dossiers"),
+                _("Hồ sơ bạn đã nộp, yêu cầu bổ sung, kết quả."),
+            ),
+            Link(
+                _("Kho giấy tờ"),
+                url_or_none("onestop:wallet"),
+                _("Giấy tờ và kết quả đã lưu để dùng lại."),
+            ),
+        ]
+    links.append(
         Link(
             _("Danh bạ cơ quan"),
             url_or_none("directory:tree"),
             _("Địa chỉ, điện thoại các cơ quan của tỉnh."),
-        ),
-    ]
+        )
+    )
+    return links
 
 
 # What each role works on, as (title, url names tried in order, description).
 ROLE_LINKS: dict[str, list[tuple]] = {
     Role.ONESTOP_OFFICER: [
         (
-            _("Tiếp nhận hồ sơ"),
-            ("onestop:queue", "onestop:home"),
-            _("Hồ sơ chờ tiếp nhận, trả kết quả."),
+            _("Tiếp nhận hồ sơ tại quầy"),
+            ("onestop:counter",),
+            _("Nhận hồ sơ giấy, in phiếu tiếp nhận và hẹn trả kết quả."),
+        ),
+        (
+            _("Hồ sơ cần xử lý"),
+            ("onestop:queue",),
+            _("Hồ sơ trực tuyến chờ tiếp nhận, hồ sơ chờ trả kết quả."),
         ),
     ],
     Role.SPECIALIST: [
-        (_("Hồ sơ được giao"), ("onestop:queue", "onestop:home"), _("Hồ sơ cần xử lý.")),
-        (_("Văn bản được giao"), ("documents:inbox", "documents:home"), _("Văn bản cần xử lý.")),
+        (_("Hồ sơ cần xử lý"), ("onestop:queue",), _("Hồ sơ được giao cho bạn.")),
+        (_("Văn bản điều hành"), ("documents:home",), _("Văn bản được giao xử lý.")),
     ],
     Role.LEADER: [
         (
-            _("Văn bản chờ ý kiến"),
-            ("documents:inbox", "documents:home"),
+            _("Văn bản điều hành"),
+            ("documents:home",),
             _("Phân công, duyệt, ký số văn bản."),
         ),
-        (_("Hồ sơ chờ duyệt"), ("onestop:queue", "onestop:home"), _("Hồ sơ chờ phê duyệt.")),
+        (_("Hồ sơ cần xử lý"), ("onestop:queue",), _("Hồ sơ chờ phê duyệt.")),
+        (
+            _("Thống kê dịch vụ công"),
+            ("onestop:statistics",),
+            _("Tỷ lệ đúng hạn, hồ sơ trễ hạn."),
+        ),
     ],
     Role.CLERK: [
         (
-            _("Văn bản đến, văn bản đi"),
-            ("documents:registers", "documents:home"),
+            _("Sổ văn bản"),
+            ("documents:registers",),
             _("Vào sổ văn bản đến, cấp số và phát hành văn bản đi."),
         ),
+        (_("Vào sổ văn bản đến"), ("documents:incoming_new",), _("Đăng ký văn bản mới đến.")),
     ],
     Role.AGENCY_ADMIN: [
         (
             _("Cơ cấu tổ chức"),
             ("directory:tree",),
             _("Đơn vị, cán bộ và vai trò trong cơ quan."),
+        ),
+        (
+            _("Danh mục thủ tục"),
+            ("onestop:catalog_admin",),
+            _("Thủ tục hành chính, biểu mẫu, quy trình."),
         ),
     ],
 }
@@ -116,7 +148,7 @@ def _admin_links(user) -> list[Link]:
 def home(request: HttpRequest) -> HttpResponse:
     """Public visitors and citizens see services; officials their agencies, roles and work."""
     user = request.user
-    context: dict = {"citizen_links": _citizen_links()}
+    context: dict = {"citizen_links": _citizen_links(user)}
     if user.is_authenticated and (user.is_official or user.is_superuser):
         grants = account_selectors.grants_by_agency(user)
         role_codes = {code for entry in grants for code, _label in entry["roles"]}
