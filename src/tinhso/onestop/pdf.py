@@ -522,6 +522,9 @@ ACTION_LABELS = {
     "forward": "Chuyển bước tiếp theo",
     "send_back": "Trả lại bước trước",
     "financial": "Yêu cầu nghĩa vụ tài chính",
+    "request_obligation": "Yêu cầu nghĩa vụ tài chính",
+    "obligation_paid": "Đã thực hiện nghĩa vụ tài chính",
+    "stop": "Dừng xử lý",
     "obligation_fulfilled": "Đã thực hiện nghĩa vụ tài chính",
     "pause": "Tạm dừng",
     "resume": "Tiếp tục xử lý",
@@ -530,6 +533,8 @@ ACTION_LABELS = {
     "reject": "Từ chối giải quyết",
     "attach_result": "Đính kèm kết quả",
     "return_result": "Trả kết quả",
+    "return": "Trả kết quả",
+    "paid": "Thanh toán phí, lệ phí",
     "withdraw": "Công dân rút hồ sơ",
     "rate": "Đánh giá",
 }
@@ -546,8 +551,10 @@ def _events(dossier: Any) -> list[Any]:
     return list(events.all()) if hasattr(events, "all") else list(events)
 
 
-def control_slip_pdf(dossier: Any) -> bytes:
-    """Mẫu số 05: phiếu kiểm soát quá trình giải quyết hồ sơ — every hand-over."""
+def control_slip_pdf(dossier: Any, events: Sequence[Any] | None = None) -> bytes:
+    """Mẫu số 05: phiếu kiểm soát quá trình giải quyết hồ sơ — every hand-over.
+
+    `events` (the form-05 lines, e.g. selectors.process_slip) default to dossier.events."""
     s = _styles()
     pagesize = landscape(A5)
     width = _width(pagesize)
@@ -580,7 +587,7 @@ def control_slip_pdf(dossier: Any) -> bytes:
         "Ghi chú",
     ]
     rows: list[list[Any]] = [[Paragraph(h, s["cell_bold"]) for h in head]]
-    for i, event in enumerate(_events(dossier), start=1):
+    for i, event in enumerate(events if events is not None else _events(dossier), start=1):
         on_time = getattr(event, "on_time", None)
         verdict = "" if on_time is None else ("Đúng hạn" if on_time else "Quá hạn")
         step = getattr(event, "step_name", "") or ""
@@ -691,3 +698,65 @@ def payment_receipt_pdf(payment: Any) -> bytes:
             )
         )
     return _build(story, f"Biên lai điện tử {number}")
+
+
+# ---------------------------------------------------------------------------------------
+# Blank e-form (the paper template of a procedure)
+
+
+def blank_form_pdf(procedure: Any) -> bytes:
+    """The procedure's e-form as a printable blank form (A4), to fill in by hand."""
+    from reportlab.lib.pagesizes import A4
+
+    from tinhso.onestop.eforms import ordered_properties
+
+    s = _styles()
+    width = _width(A4)
+    schema = getattr(procedure, "form_schema", None) or {}
+    story: list = [
+        Paragraph(f"<b>{NATION}</b>", s["center"]),
+        Paragraph(f"<b><u>{MOTTO}</u></b>", s["center"]),
+        Spacer(1, 4 * mm),
+        Paragraph(_t((schema.get("title") or _name(procedure)).upper()), s["title"]),
+        Paragraph(
+            f"({_t(getattr(procedure, 'code', ''))} — {_t(_name(procedure))})", s["subtitle"]
+        ),
+        Spacer(1, 3 * mm),
+    ]
+
+    def walk(node: dict, depth: int) -> None:
+        for name, prop in ordered_properties(node):
+            title = prop.get("title") or name
+            if prop.get("type") == "object" and "enum" not in prop:
+                story.append(Spacer(1, 2 * mm))
+                story.append(Paragraph(f"<b>{_t(title)}</b>", s["base"]))
+                walk(prop, depth + 1)
+                continue
+            if prop.get("type") == "boolean":
+                story.append(Paragraph(f"☐ {_t(title)}", s["base"]))
+                continue
+            options = prop.get("x-enum-titles") or prop.get("enum")
+            items = prop.get("items") or {}
+            if prop.get("type") == "array" and "enum" in items:
+                options = items.get("x-enum-titles") or items.get("enum")
+            if options:
+                choices = "   ".join(f"☐ {_t(o)}" for o in options)
+                story.append(Paragraph(f"{_t(title)}: {choices}", s["base"]))
+            else:
+                story.append(
+                    Paragraph(f"{_t(title)}: " + "." * max(20, 110 - len(title)), s["base"])
+                )
+
+    walk(schema, 0)
+    story.append(Spacer(1, 6 * mm))
+    story.append(_place_date(s))
+    story.append(
+        Table(
+            [["", Paragraph("<b>NGƯỜI KHAI</b><br/><i>(Ký, ghi rõ họ tên)</i>", s["center"])]],
+            colWidths=[width / 2, width / 2],
+        )
+    )
+    buffer = io.BytesIO()
+    doc = _doc(buffer, f"Tờ khai {getattr(procedure, 'code', '')}", pagesize=A4)
+    doc.build(story)
+    return buffer.getvalue()

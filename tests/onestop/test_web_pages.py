@@ -1,0 +1,285 @@
+"""One-stop pages: public catalog and lookup, citizen submission, officials' work, roles."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from tinhso.accounts.middleware import SESSION_KEY
+from tinhso.onestop import services
+from tinhso.onestop.models import Dossier, DossierState
+
+from .conftest import PDF, accepted, at_last_step, pdf_file, submit
+
+
+def login(client, user) -> None:
+    client.force_login(user)
+    if user.needs_second_factor:
+        session = client.session
+        session[SESSION_KEY] = True
+        session.save()
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+@pytest.mark.django_db
+def test_catalog_search_ignores_diacritics_and_htmx_returns_the_table(client, world):
+    response = client.get(reverse("onestop:catalog"), {"q": "trich luc ho tich"})
+    assert response.status_code == 200
+    assert "Cấp bản sao trích lục hộ tịch" in response.content.decode()
+    partial = client.get(reverse("onestop:catalog"), {"q": "xay dung"}, HTTP_HX_REQUEST="true")
+    body = partial.content.decode()
+    assert "<html" not in body and "Không có thủ tục phù hợp" in body
+
+
+@pytest.mark.django_db
+def test_procedure_page_shows_papers_time_and_process(client, world):
+    body = client.get(reverse("onestop:procedure", args=[world.procedure.code])).content.decode()
+    assert "Tờ khai cấp bản sao trích lục" in body
+    assert "5 ngày làm việc" in body
+    assert "Thẩm định hồ sơ" in body
+    blank = client.get(reverse("onestop:eform_pdf", args=[world.procedure.code]))
+    assert blank["Content-Type"] == "application/pdf"
+    assert "Họ và tên" in PdfReader(io.BytesIO(blank.content)).pages[0].extract_text()
+
+
+@pytest.mark.django_db
+def test_public_lookup_shows_status_only_with_the_right_digits(client, world):
+    dossier = accepted(world)
+    url = reverse("onestop:lookup")
+    ok = client.post(url, {"code": dossier.code.lower(), "secret": "5678"}).content.decode()
+    assert "Được tiếp nhận" in ok and dossier.code in ok
+    assert "Nguyễn Văn A" not in ok and "0912345678" not in ok
+    wrong = client.post(url, {"code": dossier.code, "secret": "0000"}).content.decode()
+    assert "Không tìm thấy hồ sơ" in wrong and "Được tiếp nhận" not in wrong
+
+
+@pytest.mark.django_db
+def test_submit_page_labels_every_input_and_reports_errors_per_field(client, world):
+    login(client, world.citizen)
+    url = reverse("onestop:submit", args=[world.procedure.code])
+    body = client.get(url).content.decode()
+    ids = re.findall(r'<(?:input|select|textarea)[^>]* id="([^"]+)"', body)
+    labels = set(re.findall(r'<label[^>]* for="([^"]+)"', body))
+    assert ids and set(ids) <= labels
+    assert 'value="Nguyễn Văn A"' not in body or "ef-ho_ten" in body
+    response = client.post(url, {"ef-ho_ten": "", "ef-so_ban": "99", "return_method": "online"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Trường này là bắt buộc." in body
+    assert "Phải nhỏ hơn hoặc bằng 10." in body
+    assert Dossier.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_citizen_submits_with_a_paper_and_sees_the_dossier(client, world):
+    login(client, world.citizen)
+    url = reverse("onestop:submit", args=[world.procedure.code])
+    upload = pdf_file("to-khai.pdf")
+    response = client.post(
+        url,
+        {
+            "ef-ho_ten": "Nguyễn Văn A",
+            "ef-so_ban": "2",
+            "return_method": "online",
+            f"paper-{world.paper.pk}": upload,
+        },
+    )
+    dossier = Dossier.objects.get()
+    assert response.status_code == 302 and str(dossier.uid) in response["Location"]
+    assert dossier.form_data == {"ho_ten": "Nguyễn Văn A", "so_ban": 2}
+    assert dossier.files.get().sha256
+    page = client.get(response["Location"]).content.decode()
+    assert "Mới đăng ký" in page and "Nguyễn Văn A" in page
+    mine = client.get(reverse("onestop:my_dossiers")).content.decode()
+    assert "(chờ tiếp nhận)" in mine
+
+
+@pytest.mark.django_db
+def test_a_wrong_file_type_changes_nothing(client, world):
+    login(client, world.citizen)
+    fake = io.BytesIO(b"MZ\x90\x00 not a pdf")
+    fake.name = "virus.exe"
+    response = client.post(
+        reverse("onestop:submit", args=[world.procedure.code]),
+        {"ef-ho_ten": "Nguyễn Văn A", "return_method": "online", f"paper-{world.paper.pk}": fake},
+    )
+    assert response.status_code == 200
+    assert any("không được chấp nhận" in m for m in _messages(response))
+    assert Dossier.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_officer_accepts_from_the_queue_and_prints_form_01(client, world):
+    dossier = submit(world)
+    login(client, world.officer)
+    queue = client.get(reverse("onestop:queue"), {"q": "to_receive"}).content.decode()
+    assert str(dossier.uid) in queue
+    page = client.get(reverse("onestop:dossier", args=[dossier.uid])).content.decode()
+    assert "Tiếp nhận hồ sơ" in page and "Từ chối tiếp nhận" in page
+    response = client.post(
+        reverse("onestop:official_action", args=[dossier.uid, "accept"]),
+        {"version": dossier.version},
+        follow=True,
+    )
+    dossier.refresh_from_db()
+    assert dossier.state == DossierState.ACCEPTED and dossier.code
+    assert "Đã tiếp nhận hồ sơ" in " ".join(_messages(response))
+    slip = client.get(reverse("onestop:dossier_form", args=[dossier.uid, "01"]))
+    text = " ".join(PdfReader(io.BytesIO(slip.content)).pages[0].extract_text().split())
+    assert dossier.code in text and "GIẤY TIẾP NHẬN HỒ SƠ" in text
+
+
+@pytest.mark.django_db
+def test_reception_supplement_lists_everything_and_citizen_answers(client, world):
+    dossier = submit(world)
+    login(client, world.officer)
+    client.post(
+        reverse("onestop:official_action", args=[dossier.uid, "reception_supplement"]),
+        {"version": dossier.version, "items": "Bản sao căn cước\nGiấy ủy quyền"},
+    )
+    dossier.refresh_from_db()
+    assert dossier.state == DossierState.RECEPTION_SUPPLEMENT
+    form02 = client.get(reverse("onestop:dossier_form", args=[dossier.uid, "02"]))
+    text = " ".join(PdfReader(io.BytesIO(form02.content)).pages[0].extract_text().split())
+    assert "1. Bản sao căn cước" in text and "2. Giấy ủy quyền" in text
+    client.logout()
+    login(client, world.citizen)
+    page = client.get(reverse("onestop:dossier", args=[dossier.uid])).content.decode()
+    assert "Cơ quan yêu cầu bổ sung hồ sơ" in page and "Giấy ủy quyền" in page
+    client.post(
+        reverse("onestop:citizen_action", args=[dossier.uid, "answer_supplement"]),
+        {"version": dossier.version, "note": "Đã bổ sung", "files": [pdf_file("cccd.pdf", b"1")]},
+    )
+    dossier.refresh_from_db()
+    assert dossier.state == DossierState.SUBMITTED
+
+
+@pytest.mark.django_db
+def test_official_of_another_agency_gets_the_permission_page(client, world):
+    dossier = accepted(world)
+    login(client, world.outsider)
+    response = client.get(reverse("onestop:dossier", args=[dossier.uid]))
+    assert response.status_code == 403
+    assert "hồ sơ thuộc cơ quan khác" in response.content.decode()
+    action = client.post(
+        reverse("onestop:official_action", args=[dossier.uid, "approve"]),
+        {"version": dossier.version},
+    )
+    assert action.status_code == 403
+    dossier.refresh_from_db()
+    assert dossier.state == DossierState.ACCEPTED
+
+
+@pytest.mark.django_db
+def test_a_stale_page_gets_the_conflict_message_and_changes_nothing(client, world):
+    dossier = accepted(world)
+    stale_version = dossier.version
+    services.forward_to_next_step(official=world.officer, dossier=dossier, to_user=world.specialist)
+    login(client, world.leader)
+    response = client.post(
+        reverse("onestop:official_action", args=[dossier.uid, "forward"]),
+        {"version": stale_version},
+        follow=True,
+    )
+    assert any("vừa được người khác xử lý" in m for m in _messages(response))
+    dossier.refresh_from_db()
+    assert dossier.current_step == world.steps[1]
+
+
+@pytest.mark.django_db
+def test_leader_approves_officer_returns_citizen_downloads_and_rates(client, world):
+    dossier = at_last_step(world)
+    login(client, world.leader)
+    page = client.get(reverse("onestop:dossier", args=[dossier.uid])).content.decode()
+    assert "Phê duyệt kết quả" in page
+    client.post(
+        reverse("onestop:official_action", args=[dossier.uid, "attach_result"]),
+        {"file": pdf_file("ket-qua.pdf", b"kq"), "name": "Bản sao trích lục"},
+    )
+    dossier.refresh_from_db()
+    client.post(
+        reverse("onestop:official_action", args=[dossier.uid, "approve"]),
+        {"version": dossier.version, "result_summary": "Cấp 1 bản sao"},
+    )
+    dossier.refresh_from_db()
+    assert dossier.state == DossierState.APPROVED
+    client.logout()
+    login(client, world.officer)
+    client.post(
+        reverse("onestop:official_action", args=[dossier.uid, "return_result"]),
+        {"version": dossier.version, "method": "online"},
+    )
+    dossier.refresh_from_db()
+    assert dossier.state == DossierState.RETURNED
+    slip = client.get(reverse("onestop:dossier_form", args=[dossier.uid, "05"]))
+    text = " ".join(PdfReader(io.BytesIO(slip.content)).pages[0].extract_text().split())
+    assert "PHIẾU KIỂM SOÁT" in text and "Phê duyệt" in text
+    client.logout()
+    login(client, world.citizen)
+    page = client.get(reverse("onestop:dossier", args=[dossier.uid])).content.decode()
+    result = dossier.files.get(kind="result")
+    url = reverse("onestop:dossier_file", args=[dossier.uid, result.uid])
+    assert url in page
+    assert b"".join(client.get(url).streaming_content).startswith(PDF[:8])
+    client.post(
+        reverse("onestop:citizen_action", args=[dossier.uid, "rate"]),
+        {"score": "5", "comment": "Nhanh"},
+    )
+    assert dossier.rating.score == 5
+
+
+@pytest.mark.django_db
+def test_queues_and_statistics_per_role(client, world):
+    dossier = accepted(world)
+    login(client, world.specialist)
+    assert client.get(reverse("onestop:statistics")).status_code == 403
+    client.logout()
+    login(client, world.leader)
+    body = client.get(reverse("onestop:queue"), {"q": "due_soon"}).content.decode()
+    assert "Sắp đến hạn" in body
+    stats = client.get(reverse("onestop:statistics")).content.decode()
+    assert "Cách tính: trước hạn, đúng hạn, quá hạn" in stats
+    assert "early" in stats or "trước" in stats.lower()
+    xlsx = client.get(reverse("onestop:statistics_xlsx"))
+    wb = load_workbook(io.BytesIO(xlsx.content))
+    assert wb["Thong ke"]["A1"].value.startswith("THỐNG KÊ")
+    reg = client.get(reverse("onestop:register_xlsx"))
+    ws = load_workbook(io.BytesIO(reg.content))["So theo doi"]
+    codes = [row[1] for row in ws.iter_rows(min_row=5, values_only=True)]
+    assert dossier.code in codes
+
+
+@pytest.mark.django_db
+def test_citizen_cannot_open_official_pages_and_withdraws(client, world):
+    dossier = submit(world)
+    login(client, world.citizen)
+    assert client.get(reverse("onestop:queue")).status_code == 403
+    client.post(
+        reverse("onestop:citizen_action", args=[dossier.uid, "withdraw"]),
+        {"version": dossier.version, "reason": "Nộp nhầm"},
+    )
+    dossier.refresh_from_db()
+    assert dossier.state == DossierState.WITHDRAWN
+    other = submit(world, user=world.citizen2)
+    assert client.get(reverse("onestop:dossier", args=[other.uid])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_catalog_admin_import_errors_and_export(client, world):
+    login(client, world.admin)
+    bad = io.BytesIO(b'{"procedures": [{"code": "abc", "name": ""}]}')
+    bad.name = "bad.json"
+    body = client.post(reverse("onestop:catalog_admin"), {"file": bad}).content.decode()
+    assert "Mã thủ tục &#x27;abc&#x27; không đúng dạng" in body or "không đúng dạng" in body
+    exported = client.get(reverse("onestop:catalog_export", args=["json"]))
+    assert b'"1.001193"' in exported.content
+    edit = client.get(reverse("onestop:procedure_edit", args=[world.procedure.code]))
+    assert edit.status_code == 200 and "Xem trước tờ khai" in edit.content.decode()
