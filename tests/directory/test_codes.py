@@ -9,7 +9,9 @@ from tinhso.directory.codes import (
 )
 
 
-@pytest.mark.parametrize("code", ["H57", "K57", "G01", "H55.242", "h99.03", " H99.10.01 ", "A" * 35])
+@pytest.mark.parametrize(
+    "code", ["H57", "K57", "G01", "H55.242", "h99.03", " H99.10.01 ", "A" * 35]
+)
 def test_decision20_codes_accepted_and_normalised(code):
     assert validate_code(code) == code.strip().upper()
 
@@ -36,8 +38,16 @@ def test_legacy_codes_accepted_with_level(code, level):
 
 @pytest.mark.parametrize(
     "code",
-    ["H30", "000.00.00.30", "00.00.00.H30", "000.00.00.HH0", "000.0A.00.H30",
-     "000.01.00.H30", "001.00.01.H30", "000.00.00.H300"],
+    [
+        "H30",
+        "000.00.00.30",
+        "00.00.00.H30",
+        "000.00.00.HH0",
+        "000.0A.00.H30",
+        "000.01.00.H30",
+        "001.00.01.H30",
+        "000.00.00.H300",
+    ],
 )
 def test_legacy_codes_rejected(code):
     with pytest.raises(InvalidAgencyCode) as exc:

@@ -10,12 +10,14 @@ from tinhso.directory.models import Agency, AgencyEvent
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ("code,legacy_code,name,short_name,kind,parent_code,admin_unit_code,address,phone,"
-          "email,website,status,successor_code\n")
+HEADER = (
+    "code,legacy_code,name,short_name,kind,parent_code,admin_unit_code,address,phone,"
+    "email,website,status,successor_code\n"
+)
 # Children listed before their parents on purpose; a successor further down the file.
 GOOD = HEADER + (
     "H60.01.01,000.01.01.H60,Trung tâm Tin học,TTTH,public_unit,H60.01,,,,,,active,\n"
-    "H60.01,000.00.01.H60,Sở Tài chính,STC,department,H60,,\"Số 1, đường A\",0200 1,"
+    'H60.01,000.00.01.H60,Sở Tài chính,STC,department,H60,,"Số 1, đường A",0200 1,'
     "stc@h60.example,https://stc.h60.example,active,\n"
     "H60,000.00.00.H60,Ủy ban nhân dân tỉnh Mẫu,UBND,peoples_committee,,60,,,,,active,\n"
     "H60.02,000.00.02.H60,Sở Kế hoạch và Đầu tư,SKHĐT,department,H60,,,,,,merged,H60.01\n"
@@ -31,9 +33,22 @@ def unit60(db):
 
 def _snapshot():
     return (
-        sorted(Agency.objects.values_list("code", "legacy_code", "name", "short_name", "kind",
-                                          "parent__code", "status", "successor__code",
-                                          "path", "address", "email", "updated_at")),
+        sorted(
+            Agency.objects.values_list(
+                "code",
+                "legacy_code",
+                "name",
+                "short_name",
+                "kind",
+                "parent__code",
+                "status",
+                "successor__code",
+                "path",
+                "address",
+                "email",
+                "updated_at",
+            )
+        ),
         AgencyEvent.objects.count(),
         AuditEntry.objects.count(),
     )
@@ -69,8 +84,9 @@ def test_reimporting_the_same_file_changes_nothing(unit60):
 
 def test_changed_rows_are_updated_with_history(unit60):
     import_agencies(actor=None, data=GOOD.encode())
-    changed = GOOD.replace("Trung tâm Tin học,TTTH,public_unit,H60.01,",
-                           "Trung tâm Tin học,TTTH,public_unit,H60,")
+    changed = GOOD.replace(
+        "Trung tâm Tin học,TTTH,public_unit,H60.01,", "Trung tâm Tin học,TTTH,public_unit,H60,"
+    )
     changed = changed.replace("Sở Tài chính,STC", "Sở Tài chính tỉnh Mẫu,STC")
     report = import_agencies(actor=None, data=changed.encode())
     assert sorted(report.updated) == ["H60.01", "H60.01.01"]
@@ -117,11 +133,11 @@ def test_bad_file_reports_every_error_with_line_numbers_and_imports_nothing(unit
     ("data", "fragment"),
     [
         (b"", "Tệp trống"),
-        ("code,name\n".encode(), "không có dòng dữ liệu"),
+        (b"code,name\n", "không có dòng dữ liệu"),
         ("name,kind\nSở,department\n".encode(), "Thiếu cột bắt buộc: code"),
-        ("code,name,colour\nH60,X,red\n".encode(), "Cột không được hỗ trợ: colour"),
+        (b"code,name,colour\nH60,X,red\n", "Cột không được hỗ trợ: colour"),
         ("code,name\nH60,Ủy ban\n".encode("utf-16"), "UTF-8"),
-        ("code,name\nH60,X,extra\n".encode(), "Có 3 cột"),
+        (b"code,name\nH60,X,extra\n", "Có 3 cột"),
     ],
 )
 def test_malformed_files_are_refused_clearly(db, data, fragment):

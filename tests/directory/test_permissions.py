@@ -25,8 +25,7 @@ def _state():
     [
         lambda p, u: services.rename_agency(actor=u, agency=p.skhdt, name="Tên khác"),
         lambda p, u: services.update_agency(actor=u, agency=p.skhdt, phone="1"),
-        lambda p, u: services.create_agency(actor=u, code="H57.19.02", name="Mới",
-                                            parent=p.skhdt),
+        lambda p, u: services.create_agency(actor=u, code="H57.19.02", name="Mới", parent=p.skhdt),
         lambda p, u: services.create_agency(actor=u, code="H60", name="Tỉnh khác"),
         lambda p, u: services.move_agency(actor=u, agency=p.stc, new_parent=p.skhdt),
         lambda p, u: services.merge_agencies(actor=u, predecessors=[p.skhdt], successor=p.stc),
@@ -45,8 +44,12 @@ def test_agency_admin_cannot_act_outside_their_subtree(province, people, action)
 
 def test_agency_admin_acts_inside_their_subtree(province, people):
     services.rename_agency(actor=people.stc_admin, agency=province.stc, name="Sở Tài chính tỉnh")
-    child = services.create_agency(actor=people.stc_admin, code="H57.03.01",
-                                   name="Chi cục Tài chính doanh nghiệp", parent=province.stc)
+    child = services.create_agency(
+        actor=people.stc_admin,
+        code="H57.03.01",
+        name="Chi cục Tài chính doanh nghiệp",
+        parent=province.stc,
+    )
     services.update_agency(actor=people.stc_admin, agency=child, phone="0200 1")
     entry = AuditEntry.objects.filter(action="directory.create_agency", object_id="H57.03.01").get()
     assert entry.actor_id == people.stc_admin.pk
@@ -59,8 +62,9 @@ def test_leader_and_citizen_cannot_manage(province, people):
 
 
 def test_platform_admin_manages_everywhere(province, people):
-    services.merge_agencies(actor=people.platform, predecessors=[province.skhdt],
-                            successor=province.stc)
+    services.merge_agencies(
+        actor=people.platform, predecessors=[province.skhdt], successor=province.stc
+    )
     assert Agency.objects.get(pk=province.skhdt.pk).status == "merged"
 
 

@@ -17,15 +17,23 @@ REFORM = dt.date(2025, 7, 1)
 def test_district_abolished_communes_move_up_and_successor_recorded(province):
     p = province
     clerk = services.register_official(
-        actor=None, username="vanthu.huyen", full_name="Mai Thị Thu", agency=p.district,
+        actor=None,
+        username="vanthu.huyen",
+        full_name="Mai Thị Thu",
+        agency=p.district,
         roles=[Role.CLERK],
     ).user
     successor = services.create_agency(
-        actor=None, code="H57.51", name="Ủy ban nhân dân xã Bình Yên", parent=p.ubnd,
-        kind="peoples_committee", established_on=REFORM,
+        actor=None,
+        code="H57.51",
+        name="Ủy ban nhân dân xã Bình Yên",
+        parent=p.ubnd,
+        kind="peoples_committee",
+        established_on=REFORM,
     )
-    services.abolish_district(actor=None, district=p.district, successor=successor,
-                              effective_on=REFORM)
+    services.abolish_district(
+        actor=None, district=p.district, successor=successor, effective_on=REFORM
+    )
 
     district = Agency.objects.get(pk=p.district.pk)
     assert district.status == Agency.Status.CLOSED
@@ -53,20 +61,31 @@ def test_district_abolished_communes_move_up_and_successor_recorded(province):
 
 def test_provinces_merged_keep_the_namesake_level1_code(province):
     p = province
-    other_unit = services.create_admin_unit(actor=None, code="58", name="Tỉnh Bên Cạnh",
-                                            level="province")
-    other = services.create_agency(
-        actor=None, code="H58", legacy_code="000.00.00.H58", kind="peoples_committee",
-        name="Ủy ban nhân dân tỉnh Bên Cạnh", admin_unit=other_unit,
+    other_unit = services.create_admin_unit(
+        actor=None, code="58", name="Tỉnh Bên Cạnh", level="province"
     )
-    other_dept = services.create_agency(actor=None, code="H58.03", name="Sở Tài chính",
-                                        kind="department", parent=other)
-    leader = services.register_official(actor=None, username="lanhdao.h58",
-                                        full_name="Phan Văn Tỉnh", agency=other,
-                                        roles=[Role.LEADER]).user
+    other = services.create_agency(
+        actor=None,
+        code="H58",
+        legacy_code="000.00.00.H58",
+        kind="peoples_committee",
+        name="Ủy ban nhân dân tỉnh Bên Cạnh",
+        admin_unit=other_unit,
+    )
+    other_dept = services.create_agency(
+        actor=None, code="H58.03", name="Sở Tài chính", kind="department", parent=other
+    )
+    leader = services.register_official(
+        actor=None,
+        username="lanhdao.h58",
+        full_name="Phan Văn Tỉnh",
+        agency=other,
+        roles=[Role.LEADER],
+    ).user
 
-    kept = services.merge_provinces(actor=None, provinces=[p.ubnd, other],
-                                    new_name="Thử Nghiệm", effective_on=REFORM)
+    kept = services.merge_provinces(
+        actor=None, provinces=[p.ubnd, other], new_name="Thử Nghiệm", effective_on=REFORM
+    )
 
     assert kept == p.ubnd and kept.code == "H57" and kept.is_active
     gone = Agency.objects.get(pk=other.pk)
@@ -81,10 +100,12 @@ def test_provinces_merged_keep_the_namesake_level1_code(province):
 
 
 def test_province_merge_needs_a_namesake(province):
-    other = services.create_agency(actor=None, code="H58", name="Ủy ban nhân dân tỉnh Khác",
-                                   kind="peoples_committee")
+    other = services.create_agency(
+        actor=None, code="H58", name="Ủy ban nhân dân tỉnh Khác", kind="peoples_committee"
+    )
     with pytest.raises(ValidationFailed) as exc:
-        services.merge_provinces(actor=None, provinces=[province.ubnd, other],
-                                 new_name="Hoàn Toàn Mới")
+        services.merge_provinces(
+            actor=None, provinces=[province.ubnd, other], new_name="Hoàn Toàn Mới"
+        )
     assert exc.value.code == "no_namesake_province"
     assert Agency.objects.get(pk=other.pk).is_active

@@ -69,8 +69,9 @@ def test_update_agency_only_writes_when_something_changed(province):
 
 
 def test_rename_keeps_old_name_in_history_and_search(province):
-    services.rename_agency(actor=None, agency=province.skhdt, name="Sở Đầu tư",
-                           effective_on=dt.date(2025, 3, 1))
+    services.rename_agency(
+        actor=None, agency=province.skhdt, name="Sở Đầu tư", effective_on=dt.date(2025, 3, 1)
+    )
     a = Agency.objects.get(code="H57.19")
     assert a.name == "Sở Đầu tư"
     ev = a.events.get(kind="renamed")
@@ -98,8 +99,9 @@ def test_move_into_own_subtree_is_refused(province):
 
 def test_merge_moves_children_members_and_roles_and_keeps_history(province, people):
     p = province
-    services.merge_agencies(actor=None, predecessors=[p.skhdt], successor=p.stc,
-                            effective_on=dt.date(2025, 3, 1))
+    services.merge_agencies(
+        actor=None, predecessors=[p.skhdt], successor=p.stc, effective_on=dt.date(2025, 3, 1)
+    )
     old = Agency.objects.get(pk=p.skhdt.pk)
     assert old.status == Agency.Status.MERGED
     assert old.successor == p.stc and old.closed_on == dt.date(2025, 3, 1)
@@ -115,7 +117,9 @@ def test_merge_moves_children_members_and_roles_and_keeps_history(province, peop
     assert posts[1].org_unit.name == "Phòng Tổng hợp" and posts[1].org_unit.agency == p.stc
     assert not OrgUnit.objects.get(pk=p.plan_unit.pk).is_active
     # roles follow the person
-    assert RoleGrant.objects.filter(user=people.planner, agency=p.stc, role=Role.SPECIALIST).exists()
+    assert RoleGrant.objects.filter(
+        user=people.planner, agency=p.stc, role=Role.SPECIALIST
+    ).exists()
     assert not RoleGrant.objects.filter(agency=p.skhdt).exists()
     # history on both sides, nothing deleted
     assert old.events.filter(kind="merged", successor=p.stc).exists()
@@ -125,8 +129,13 @@ def test_merge_moves_children_members_and_roles_and_keeps_history(province, peop
 
 
 def test_merge_without_moving_members_leaves_them(province, people):
-    services.merge_agencies(actor=None, predecessors=[province.skhdt], successor=province.stc,
-                            move_members=False, move_children=False)
+    services.merge_agencies(
+        actor=None,
+        predecessors=[province.skhdt],
+        successor=province.stc,
+        move_members=False,
+        move_children=False,
+    )
     assert Membership.objects.get(user=people.planner).ended_on is None
     assert Agency.objects.get(pk=province.ttxt.pk).parent == province.skhdt
 
@@ -136,8 +145,7 @@ def test_merge_refuses_closed_or_self_or_descendant(province):
         services.merge_agencies(actor=None, predecessors=[province.stc], successor=province.stc)
     assert exc.value.code == "merge_into_itself"
     with pytest.raises(ValidationFailed) as exc:
-        services.merge_agencies(actor=None, predecessors=[province.skhdt],
-                                successor=province.ttxt)
+        services.merge_agencies(actor=None, predecessors=[province.skhdt], successor=province.ttxt)
     assert exc.value.code == "merge_into_descendant"
     services.close_agency(actor=None, agency=province.hdnd)
     with pytest.raises(InvalidTransition):
@@ -155,8 +163,13 @@ def test_close_requires_children_handled(province):
 
 
 def test_close_ends_memberships_and_revokes_roles(province, people):
-    services.close_agency(actor=None, agency=province.skhdt, successor=province.stc,
-                          move_children=True, effective_on=dt.date(2025, 3, 1))
+    services.close_agency(
+        actor=None,
+        agency=province.skhdt,
+        successor=province.stc,
+        move_children=True,
+        effective_on=dt.date(2025, 3, 1),
+    )
     a = Agency.objects.get(pk=province.skhdt.pk)
     assert a.status == "closed" and a.successor == province.stc
     assert Membership.objects.get(user=people.planner).ended_on == dt.date(2025, 3, 1)
@@ -165,10 +178,12 @@ def test_close_ends_memberships_and_revokes_roles(province, people):
 
 
 def test_memberships_a_person_may_hold_several_posts(province, people):
-    services.add_membership(actor=None, user=people.stc_leader, agency=province.hdnd,
-                            is_primary=False)
-    again = services.add_membership(actor=None, user=people.stc_leader, agency=province.hdnd,
-                                    is_primary=False)
+    services.add_membership(
+        actor=None, user=people.stc_leader, agency=province.hdnd, is_primary=False
+    )
+    again = services.add_membership(
+        actor=None, user=people.stc_leader, agency=province.hdnd, is_primary=False
+    )
     posts = selectors.person_posts(people.stc_leader)
     assert {m.agency.code for m in posts} == {"H57.03", "K57"}
     assert again.pk in {m.pk for m in posts} and len(posts) == 2
@@ -176,8 +191,9 @@ def test_memberships_a_person_may_hold_several_posts(province, people):
         services.add_membership(actor=None, user=people.citizen, agency=province.stc)
     assert exc.value.code == "not_an_official"
     with pytest.raises(ValidationFailed) as exc:
-        services.add_membership(actor=None, user=people.stc_leader, agency=province.stc,
-                                org_unit=province.plan_unit)
+        services.add_membership(
+            actor=None, user=people.stc_leader, agency=province.stc, org_unit=province.plan_unit
+        )
     assert exc.value.code == "org_unit_wrong_agency"
     m = posts[0]
     services.end_membership(actor=None, membership=m, ended_on=dt.date(2026, 1, 1))
@@ -185,13 +201,19 @@ def test_memberships_a_person_may_hold_several_posts(province, people):
 
 
 def test_register_official_creates_account_post_and_roles(province):
-    m = services.register_official(actor=None, username="vanthu.stc", full_name="Hồ Thị Thư",
-                                   agency=province.stc, roles=[Role.CLERK])
+    m = services.register_official(
+        actor=None,
+        username="vanthu.stc",
+        full_name="Hồ Thị Thư",
+        agency=province.stc,
+        roles=[Role.CLERK],
+    )
     assert m.user.is_official and m.person_name_folded == "ho thi thu"
     assert RoleGrant.objects.filter(user=m.user, agency=province.stc, role=Role.CLERK).exists()
     with pytest.raises(Conflict) as exc:
-        services.register_official(actor=None, username="vanthu.stc", full_name="X",
-                                   agency=province.stc)
+        services.register_official(
+            actor=None, username="vanthu.stc", full_name="X", agency=province.stc
+        )
     assert exc.value.code == "username_taken"
 
 

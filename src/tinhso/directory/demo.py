@@ -331,11 +331,13 @@ GIVEN_F = [
 
 
 def person_name(i: int) -> str:
-    """A deterministic, fictional Vietnamese full name for the i-th person."""
+    """A deterministic, fictional Vietnamese full name for the i-th person (all distinct for
+    the first 800)."""
     female = i % 2 == 1
-    surname = SURNAMES[(i * 7) % len(SURNAMES)]
-    middle = (MIDDLE_F if female else MIDDLE_M)[(i // 3) % 8]
-    given = (GIVEN_F if female else GIVEN_M)[(i * 11 // 2) % 20]
+    j = i // 2
+    surname = SURNAMES[j % len(SURNAMES)]
+    middle = (MIDDLE_F if female else MIDDLE_M)[(j // 5) % 8]
+    given = (GIVEN_F if female else GIVEN_M)[(j // 20 + j * 3) % 20]
     return f"{surname} {middle} {given}"
 
 

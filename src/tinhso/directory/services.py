@@ -119,7 +119,9 @@ def _event(
 def _locked(agency: Agency) -> Agency:
     """Re-read the agency under a row lock (PostgreSQL) so concurrent reorganisations queue."""
     return (
-        Agency.objects.select_for_update().select_related("parent", "admin_unit").get(pk=agency.pk)
+        Agency.objects.select_for_update(of=("self",))
+        .select_related("parent", "admin_unit")
+        .get(pk=agency.pk)
     )
 
 
@@ -337,6 +339,16 @@ def rename_agency(
         summary={"before": before, "after": after},
     )
     return agency
+
+
+@transaction.atomic
+def edit_agency(
+    *, actor: Any, agency: Agency, name: str, short_name: str = "", **changes: Any
+) -> Agency:
+    """The edit form: rename (when the name changed) and update the other fields, all or
+    nothing."""
+    agency = rename_agency(actor=actor, agency=agency, name=name, short_name=short_name)
+    return update_agency(actor=actor, agency=agency, **changes)
 
 
 def _move(

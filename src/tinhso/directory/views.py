@@ -124,20 +124,8 @@ def agency_edit(request: HttpRequest, code: str) -> HttpResponse:
     fields = ["name", "short_name", "kind", "address", "phone", "email", "website"]
     form = AgencyEditForm(request.POST or None, initial={f: getattr(obj, f) for f in fields})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.rename_agency(
-                actor=request.user, agency=obj, name=data["name"], short_name=data["short_name"]
-            )
-            services.update_agency(
-                actor=request.user,
-                agency=obj,
-                kind=data["kind"],
-                address=data["address"],
-                phone=data["phone"],
-                email=data["email"],
-                website=data["website"],
-            )
+            services.edit_agency(actor=request.user, agency=obj, **form.cleaned_data)
         except DomainError as err:
             form.add_error(None, err.message)
         else:

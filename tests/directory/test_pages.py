@@ -1,0 +1,168 @@
+"""Directory pages render, search highlights, private data stays private."""
+
+import pytest
+from django.urls import reverse
+
+from tinhso.directory.models import Agency
+
+from .conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+def test_url_names():
+    assert reverse("directory:tree") == "/directory/"
+    assert reverse("directory:search") == "/directory/search/"
+    assert reverse("directory:agency", args=["H57.03"]) == "/directory/agencies/H57.03/"
+
+
+def test_tree_page_uses_details_and_links(client, province):
+    r = client.get(reverse("directory:tree"))
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "<details open>" in html and "<summary>" in html
+    assert 'href="/directory/agencies/H57.19/"' in html
+    assert "Trung tâm Xúc tiến đầu tư" in html  # depth 2 rendered
+
+
+def test_tree_children_fragment_and_root(client, province):
+    r = client.get(reverse("directory:tree_children", args=["H57.40"]))
+    assert r.status_code == 200 and "Ủy ban nhân dân xã Hòa An" in r.content.decode()
+    r = client.get(reverse("directory:tree"), {"root": "H57.40"})
+    assert r.status_code == 200 and 'aria-current="page"' in r.content.decode()
+    r = client.get(reverse("directory:tree"), {"root": "bad code"})
+    assert r.status_code == 400 and "không hợp lệ" in r.content.decode()
+
+
+def test_search_page_is_a_labelled_get_form_with_highlighted_links(client, people, province):
+    login(client, people.planner)
+    r = client.get(reverse("directory:search"))
+    html = r.content.decode()
+    assert (
+        'method="get"' in html
+        and 'name="q"' in html
+        and '<label class="form-label" for="directory-q"' in html
+    )
+    r = client.get(reverse("directory:search"), {"q": "so tai chinh"})
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert (
+        '<a href="/directory/agencies/H57.03/"><mark>Sở</mark> <mark>Tài</mark> <mark>chính</mark></a>'
+        in html
+    )
+
+
+def test_search_finds_people_for_logged_in_users_only(client, people):
+    r = client.get(reverse("directory:search"), {"q": "tran thi lan"})
+    assert "Trần Thị Lan" not in r.content.decode()
+    login(client, people.stc_leader)
+    r = client.get(reverse("directory:search"), {"q": "tran thi lan"})
+    assert "<mark>Trần</mark> <mark>Thị</mark> <mark>Lan</mark>" in r.content.decode()
+
+
+def test_agency_page_shows_codes_chain_units_people_and_history(client, people, province):
+    login(client, people.stc_leader)
+    r = client.get(reverse("directory:agency", args=["000.00.19.H57"]))
+    html = r.content.decode()
+    assert r.status_code == 200
+    for text in [
+        "H57.19",
+        "000.00.19.H57",
+        "Ủy ban nhân dân tỉnh Thử Nghiệm",
+        "Phòng Tổng hợp",
+        "Trần Thị Lan",
+        "Chuyên viên",
+        "Thành lập",
+        "Trung tâm Xúc tiến đầu tư",
+    ]:
+        assert text in html, text
+    assert "0990000003" in html  # officials see colleagues' phones
+
+
+def test_closed_agency_page_shows_badge_and_successor(client, province):
+    from tinhso.directory.services import merge_agencies
+
+    merge_agencies(actor=None, predecessors=[province.skhdt], successor=province.stc)
+    html = client.get(reverse("directory:agency", args=["H57.19"])).content.decode()
+    assert "badge-closed" in html and "Đã sáp nhập" in html
+    assert 'href="/directory/agencies/H57.03/"' in html
+    html = client.get(reverse("directory:agency", args=["H57.03"])).content.decode()
+    assert "Tiếp nhận từ các cơ quan" in html and "Sở Kế hoạch và Đầu tư" in html
+
+
+def test_anonymous_and_citizens_see_no_personal_data(client, people, province):
+    html = client.get(reverse("directory:agency", args=["H57.03"])).content.decode()
+    assert "Nguyễn Văn Hùng" not in html and "0990000002" not in html
+    assert "Sở Tài chính" in html
+    login(client, people.citizen)
+    html = client.get(reverse("directory:agency", args=["H57.03"])).content.decode()
+    assert "Nguyễn Văn Hùng" in html and "0990000002" not in html
+    r = client.get(reverse("directory:person", args=[people.stc_leader.uid]))
+    assert r.status_code == 200 and "0990000002" not in r.content.decode()
+
+
+def test_unknown_agency_page(client, province):
+    r = client.get(reverse("directory:agency", args=["H11"]))
+    assert r.status_code == 404 and "Không tìm thấy cơ quan" in r.content.decode()
+
+
+def test_people_pages(client, people):
+    assert client.get(reverse("directory:people")).status_code == 302  # login required
+    login(client, people.planner)
+    r = client.get(reverse("directory:people"), {"q": "nguyen van hung"})
+    assert f'href="/directory/people/{people.stc_leader.uid}/"' in r.content.decode()
+    r = client.get(reverse("directory:person", args=[people.stc_leader.uid]))
+    html = r.content.decode()
+    assert "Nguyễn Văn Hùng" in html and "Giám đốc" in html and "0990000002" in html
+
+
+def test_import_page_for_platform_admins(client, people, province):
+    login(client, people.stc_admin)
+    r = client.get(reverse("directory:import"))
+    assert r.status_code == 403
+    login(client, people.platform)
+    assert client.get(reverse("directory:import")).status_code == 200
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = SimpleUploadedFile(
+        "a.csv", "code,name\n1x,Sai\nH57.70,Đúng\n".encode(), content_type="text/csv"
+    )
+    r = client.post(reverse("directory:import"), {"file": bad})
+    html = r.content.decode()
+    assert r.status_code == 400 and "Dòng 2:" in html and "không có dòng nào được nhập" in html
+    assert not Agency.objects.filter(code="H57.70").exists()
+    good = SimpleUploadedFile(
+        "a.csv",
+        "\ufeffcode,name,parent_code\nH57.70,Sở Mới,H57\n".encode(),
+        content_type="text/csv",
+    )
+    r = client.post(reverse("directory:import"), {"file": good})
+    assert r.status_code == 200 and "1 cơ quan mới" in r.content.decode()
+    assert Agency.objects.get(code="H57.70").parent == province.ubnd
+    r = client.get(reverse("directory:export"))
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    assert "H57.70" in r.content.decode("utf-8-sig")
+
+
+def test_agency_admin_edits_own_agency_not_others(client, people, province):
+    login(client, people.stc_admin)
+    url = reverse("directory:agency_edit", args=["H57.03"])
+    r = client.post(
+        url,
+        {
+            "name": "Sở Tài chính tỉnh",
+            "short_name": "STC",
+            "kind": "department",
+            "phone": "0200 123",
+            "email": "",
+            "website": "",
+            "address": "",
+        },
+    )
+    assert r.status_code == 302
+    assert Agency.objects.get(code="H57.03").name == "Sở Tài chính tỉnh"
+    r = client.post(url, {"name": "X", "kind": "department", "email": "bad"})
+    assert r.status_code == 200 and "không hợp lệ" in r.content.decode()
+    assert Agency.objects.get(code="H57.03").name == "Sở Tài chính tỉnh"  # nothing changed
+    r = client.get(reverse("directory:agency_edit", args=["H57.19"]))
+    assert r.status_code == 403
