@@ -7,12 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from tests.onestop.conftest import PDF, world  # noqa: F401 (the fixture)
 
 from tinhso.accounts import otp
 from tinhso.accounts.services import set_totp_secret
 from tinhso.onestop.models import Dossier, DossierState
-
-from tests.onestop.conftest import PDF, world  # noqa: F401 (the fixture)
 
 PASSWORD = "Mat-khau-2026"
 
@@ -54,12 +53,13 @@ def _new_page(page):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_dossier_full_path_in_the_browser(page, world, tmp_path):
+def test_dossier_full_path_in_the_browser(page, request, tmp_path):
+    w = request.getfixturevalue("world")  # the one-stop tests' small province
     base = page.base_url
-    citizen = _with_password(world.citizen)
-    officer = _official(world.officer)
-    specialist = _official(world.specialist)
-    leader = _official(world.leader)
+    citizen = _with_password(w.citizen)
+    officer = _official(w.officer)
+    specialist = _official(w.specialist)
+    leader = _official(w.leader)
     paper = tmp_path / "to-khai.pdf"
     paper.write_bytes(PDF)
     result = tmp_path / "ket-qua.pdf"
