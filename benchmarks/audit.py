@@ -113,6 +113,7 @@ def bench_append(db: str, database_url: str, entries: int, writers: int) -> None
         entries=entries,
         entries_per_s=round(entries / elapsed, 1),
         elapsed_s=round(elapsed, 2),
+        load_avg_1m=round(os.getloadavg()[0], 1),
         chain_ok=report.ok,
         chain_entries=report.checked,
     )
@@ -218,13 +219,16 @@ def bench_verify(db: str, m: int) -> None:
     started = time.perf_counter()
     build_chain(m)
     built = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     report = verify_chain()
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     emit(
         db=db,
         verify_entries=m,
         verify_s=round(elapsed, 2),
+        verify_cpu_s=round(cpu, 2),
+        load_avg_1m=round(os.getloadavg()[0], 1),
         entries_per_s=round(m / elapsed, 1),
         chain_ok=report.ok,
         build_s=round(built, 1),

@@ -195,3 +195,19 @@ def test_retry_command_reports_what_it_did(capsys):
     Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=5))
     call_command("notify", "retry")
     assert "xếp lại 1 tin" in capsys.readouterr().out
+
+
+def test_a_person_sees_their_own_messages_only(client):
+    from tinhso.accounts.middleware import SESSION_KEY
+
+    me = create_official(username="toi", full_name="Tôi", email="toi@example.vn")
+    other = create_official(username="khac", full_name="Khác", email="khac@example.vn")
+    notify_user(user=me, template="generic", context={"subject": "Của tôi", "text": "A"})
+    notify_user(user=other, template="generic", context={"subject": "Của người khác", "text": "B"})
+    client.force_login(me)
+    session = client.session
+    session[SESSION_KEY] = True
+    session.save()
+    page = client.get("/notify/").content.decode()
+    assert "Của tôi" in page
+    assert "Của người khác" not in page

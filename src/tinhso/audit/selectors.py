@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from tinhso.audit.models import AuditEntry, ChainHead
@@ -57,11 +57,15 @@ def verify_chain(batch_size: int = 20_000) -> ChainReport:
         ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
     ).encode
     table = AuditEntry._meta.db_table
+    columns = _COLUMNS
+    if connection.vendor == "sqlite":  # read the timestamp as text: no per-row converter
+        columns = columns.replace("created_at,", "CAST(created_at AS TEXT),", 1)
     prev_hash = GENESIS_HASH
     expected_seq = 1
-    with connection.chunked_cursor() as cursor:
+    # Inside a transaction the PostgreSQL server-side cursor streams (no WITH HOLD copy).
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(
-            f"SELECT {_COLUMNS} FROM {table} WHERE seq <= %s ORDER BY seq",  # noqa: S608
+            f"SELECT {columns} FROM {table} WHERE seq <= %s ORDER BY seq",  # noqa: S608
             [last_seq],
         )
         while True:

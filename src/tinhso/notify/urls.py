@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tinhso.notify import views
 
 app_name = "notify"
-urlpatterns: list = []
+urlpatterns = [path("", views.mine, name="mine")]
