@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hashlib
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tinhso.core.errors import DomainError
 from tinhso.signing import conf, selectors
 from tinhso.signing.api import read_pdf_upload
-from tinhso.signing.forms import VerifyForm
+from tinhso.signing.forms import SignatureImageForm, TokenCertificateForm, VerifyForm
+from tinhso.signing.models import SignatureImage
 
 
 @require_http_methods(["GET", "POST"])
@@ -42,3 +46,58 @@ def verify(request: HttpRequest) -> HttpResponse:
     context["form"] = form
     status = 400 if context.get("error_code") else 200
     return render(request, "signing/verify.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificates(request: HttpRequest) -> HttpResponse:
+    """An official's certificates and signature image; register a USB token certificate."""
+    from tinhso.signing import services
+
+    image_form = SignatureImageForm()
+    token_form = TokenCertificateForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "image":
+                image_form = SignatureImageForm(request.POST, request.FILES)
+                if image_form.is_valid():
+                    upload = image_form.cleaned_data["image"]
+                    services.set_image(
+                        owner_user=request.user, png=upload.read(), actor=request.user
+                    )
+                    messages.success(request, _("Đã cập nhật ảnh chữ ký."))
+                    return redirect("signing:certificates")
+            elif action == "token":
+                token_form = TokenCertificateForm(request.POST)
+                if token_form.is_valid():
+                    services.register_token_certificate(
+                        user=request.user, certificate=token_form.cleaned_data["certificate"]
+                    )
+                    messages.success(request, _("Đã đăng ký chứng thư số của USB token."))
+                    return redirect("signing:certificates")
+        except DomainError as err:
+            form = image_form if action == "image" else token_form
+            form.add_error(None, err.message)
+    return render(
+        request,
+        "signing/certificates.html",
+        {
+            "certificates": selectors.certificates_of(user=request.user),
+            "has_image": SignatureImage.objects.filter(owner_user=request.user).exists(),
+            "image_form": image_form,
+            "token_form": token_form,
+        },
+    )
+
+
+@login_required
+def my_signature_image(request: HttpRequest) -> HttpResponse:
+    row = SignatureImage.objects.filter(owner_user=request.user).first()
+    if row is None or not row.image:
+        raise Http404
+    with row.image.open("rb") as fh:
+        data = fh.read()
+    response = HttpResponse(data, content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -26,8 +26,15 @@ def set_image(*, png: bytes, owner_user=None, owner_agency=None, actor=None) -> 
         if img.format != "PNG":
             raise ValidationFailed("Ảnh chữ ký/con dấu phải là PNG.", code="image_not_png")
         img.verify()
+        img = Image.open(io.BytesIO(png))
+        transparent = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
     except (UnidentifiedImageError, OSError) as exc:
         raise ValidationFailed("Không đọc được ảnh PNG.", code="image_not_png") from exc
+    if not transparent:
+        raise ValidationFailed(
+            "Ảnh chữ ký/con dấu phải có nền trong suốt (PNG có kênh alpha).",
+            code="image_not_transparent",
+        )
     kind = SignatureImage.Kind.SIGNATURE if owner_user is not None else SignatureImage.Kind.SEAL
     digest = hashlib.sha256(png).hexdigest()
     row = SignatureImage.objects.filter(owner_user=owner_user, owner_agency=owner_agency).first()

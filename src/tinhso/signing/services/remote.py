@@ -100,6 +100,44 @@ def _check_certificate(user, cert: x509.Certificate) -> Certificate:
         raise CertificateExpired()
     if (cert.issuer.rfc4514_string(), cert.serial_number) in trust.revoked_serials():
         raise CertificateRevoked()
+    _validate_chain(cert)
+    return row
+
+
+@transaction.atomic
+def register_token_certificate(*, user, certificate: bytes | str) -> Certificate:
+    """An official registers the certificate of their own USB token (PEM/DER): it must
+    be a signing certificate of a trusted CA, valid now and not revoked. The key stays
+    on the token; the first remote signature proves possession."""
+    require(user, "signing.remote_sign", None)
+    cert = _parse_cert(certificate)
+    from tinhso.signing.services.pki import register_certificate
+
+    if x.describe(cert).is_ca:
+        raise InvalidCertificate(
+            "Đây là chứng thư của CA, không phải chứng thư ký.", code="not_a_signing_certificate"
+        )
+    existing = Certificate.objects.filter(fingerprint_sha256=x.fingerprint(cert)).first()
+    if existing is not None and existing.owner_user_id != user.pk:
+        raise InvalidCertificate(
+            "Chứng thư này đã được đăng ký cho người khác.", code="certificate_taken"
+        )
+    now = timezone.now()
+    if not (cert.not_valid_before_utc <= now < cert.not_valid_after_utc):
+        raise CertificateExpired()
+    if (cert.issuer.rfc4514_string(), cert.serial_number) in trust.revoked_serials():
+        raise CertificateRevoked()
+    _validate_chain(cert)
+    return register_certificate(
+        cert=cert,
+        kind=Certificate.Kind.PERSONAL,
+        owner_user=user,
+        storage=Certificate.Storage.REMOTE,
+        actor=user,
+    )
+
+
+def _validate_chain(cert: x509.Certificate) -> None:
     validator = CertificateValidator(
         trust.to_asn1(cert),
         intermediate_certs=trust.intermediates(),
@@ -109,7 +147,6 @@ def _check_certificate(user, cert: x509.Certificate) -> Certificate:
         run(validator.async_validate_usage({"digital_signature"}))
     except Exception as exc:
         raise CertificateUntrusted() from exc
-    return row
 
 
 def _registry(row: Certificate) -> SimpleCertificateStore:
@@ -131,6 +168,9 @@ def prepare_remote_signing(
 ) -> dict:
     """Reserve the signature and return what the token must sign."""
     require(user, "signing.remote_sign", agency)
+    RemoteSigningSession.objects.filter(
+        user=user, status=RemoteSigningSession.Status.PENDING, expires_at__lt=timezone.now()
+    ).delete()  # abandoned sessions of this user: their prepared PDFs are not kept
     writer = open_pdf(pdf)
     cert = _parse_cert(certificate)
     row = _check_certificate(user, cert)
