@@ -36,3 +36,11 @@ def test_english_catalogue_is_compiled_and_current():
     po, mo = locale / "django.po", locale / "django.mo"
     assert po.exists() and mo.exists()
     assert mo.stat().st_size > 1000
+
+
+def test_an_english_browser_still_gets_vietnamese_until_the_visitor_switches(client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="vi">' in html
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '<html lang="en">' in html

@@ -1,4 +1,4 @@
-"""Cross-cutting middleware: the Content Security Policy and the request context."""
+"""Cross-cutting middleware: the Content Security Policy, the request context, the language."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
 
 current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
     "current_request", default=None
@@ -50,3 +52,22 @@ class ContentSecurityPolicyMiddleware:
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
         return response
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Vietnamese unless the visitor chose another language (the language cookie).
+
+    Django's own middleware follows the browser's Accept-Language, which would show many
+    officials (whose browsers are set to English) an English platform they did not ask
+    for. Set LANGUAGE_FROM_BROWSER=1 to follow the browser instead.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        if getattr(settings, "LANGUAGE_FROM_BROWSER", False):
+            return super().process_request(request)
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
