@@ -97,3 +97,15 @@ def test_production_refuses_to_start_without_secret_key(tmp_path):
     result = _run(["check"], {"TINHSO_PRODUCTION": "1", "DEBUG": "0"}, tmp_path)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_static_files_collect_with_the_production_manifest_storage(tmp_path):
+    """`make demo` and production run collectstatic with hashed names (whitenoise)."""
+    static_root = tmp_path / "static"
+    result = _run(
+        ["collectstatic", "--noinput", "-v", "0"],
+        {**PRODUCTION, "STATIC_ROOT": str(static_root)},
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (static_root / "staticfiles.json").exists()
