@@ -92,3 +92,58 @@ def test_issue_expired_and_revoke_by_serial(leader, agency, pdf_bytes):
 
     parsed = x509.load_der_x509_crl(bytes(crl.crl_der))
     assert parsed.get_revoked_certificate_by_serial_number(int(cert.serial_hex, 16)) is not None
+
+
+def test_imported_root_and_crl_drive_trust_and_revocation(leader, agency, pdf_bytes):
+    """Production path: the real CA's root is imported, an official's certificate from
+    it is registered, later the CA's CRL lists it: signing stops, verification says so."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives import serialization
+
+    from tinhso.core.errors import DomainError
+    from tinhso.signing.services import import_crl, register_certificate
+
+    root_key = x.new_key()
+    root = x.make_ca(subject=x.name("Gov Root CA (test)"), key=root_key)
+    CACertificate.objects.all().delete()
+    from tinhso.signing.services import import_ca_certificates
+
+    import_ca_certificates(data=x.to_pem(root).encode())
+    key = x.new_key()
+    cert = x.issue_leaf(
+        subject=x.name("Nguyễn Văn Đức", organization="Sở Nội vụ"),
+        public_key=key.public_key(),
+        issuer_cert=root,
+        issuer_key=root_key,
+    )
+    register_certificate(cert=cert, kind="personal", owner_user=leader, private_key=key)
+    signed = sign_pdf(pdf=pdf_bytes, signer=leader, kind="personal", agency=agency)
+    assert verify_pdf(signed)[0].status == "valid"
+
+    crl = x.make_crl(
+        issuer_cert=root,
+        issuer_key=root_key,
+        revoked=[(cert.serial_number, x.utcnow() - dt.timedelta(minutes=1))],
+        number=1,
+    )
+    import_crl(data=crl.public_bytes(serialization.Encoding.PEM))
+    with pytest.raises(DomainError) as excinfo:
+        sign_pdf(pdf=pdf_bytes, signer=leader, kind="personal", agency=agency)
+    assert excinfo.value.code == "certificate_revoked"
+    [report] = verify_pdf(signed)
+    assert report.revoked and report.status == "invalid"
+
+
+def test_import_crl_refuses_a_crl_of_an_unknown_ca(db):
+    from tinhso.core.errors import DomainError
+    from tinhso.signing.services import import_crl
+
+    key = x.new_key()
+    root = x.make_ca(subject=x.name("Nobody CA"), key=key)
+    crl = x.make_crl(issuer_cert=root, issuer_key=key, revoked=[], number=1)
+    from cryptography.hazmat.primitives import serialization
+
+    with pytest.raises(DomainError) as excinfo:
+        import_crl(data=crl.public_bytes(serialization.Encoding.DER))
+    assert excinfo.value.code == "crl_issuer_unknown"

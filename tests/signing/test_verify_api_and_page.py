@@ -93,3 +93,16 @@ def test_browser_upload_shows_both_signatures_valid(page, sealed_pdf, tmp_path):
     status = page.get_by_role("status").first
     assert "Tất cả chữ ký đều hợp lệ." in status.inner_text()
     assert page.locator(".signing-report.signing-valid").count() == 2
+
+
+def test_trust_page_lists_the_cas_with_certificate_and_crl_downloads(client, demo_ca):
+    from cryptography import x509
+
+    root, issuing = demo_ca
+    html = client.get(reverse("signing:trust")).content.decode()
+    assert "tinhso Demo Root CA" in html and "tinhso Demo Issuing CA" in html
+    pem = client.get(reverse("signing:ca_certificate", args=[root.fingerprint_sha256]))
+    assert x509.load_pem_x509_certificate(pem.content).subject.rfc4514_string() == root.subject
+    crl = client.get(reverse("signing:ca_crl", args=[issuing.fingerprint_sha256]))
+    assert x509.load_der_x509_crl(crl.content).issuer.rfc4514_string() == issuing.subject
+    assert client.get(reverse("signing:ca_crl", args=["0" * 64])).status_code == 404

@@ -101,3 +101,41 @@ def my_signature_image(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(data, content_type="image/png")
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def trust_list(request: HttpRequest) -> HttpResponse:
+    """Public: the CAs this platform trusts, their certificates and CRLs to download
+    (so that other software, e.g. a PDF reader, can verify our documents too)."""
+    from tinhso.signing.models import CACertificate
+
+    return render(
+        request,
+        "signing/trust.html",
+        {"cas": CACertificate.objects.select_related("issuer_ca").order_by("-is_trust_anchor")},
+    )
+
+
+def ca_certificate(request: HttpRequest, fingerprint: str) -> HttpResponse:
+    from tinhso.signing.models import CACertificate
+
+    row = CACertificate.objects.filter(fingerprint_sha256=fingerprint).first()
+    if row is None:
+        raise Http404
+    response = HttpResponse(row.certificate_pem, content_type="application/x-pem-file")
+    response["Content-Disposition"] = f'attachment; filename="{fingerprint[:16]}.pem"'
+    return response
+
+
+def ca_crl(request: HttpRequest, fingerprint: str) -> HttpResponse:
+    from tinhso.signing.models import RevocationList
+
+    row = (
+        RevocationList.objects.filter(issuer_ca__fingerprint_sha256=fingerprint)
+        .order_by("-this_update")
+        .first()
+    )
+    if row is None:
+        raise Http404
+    response = HttpResponse(bytes(row.crl_der), content_type="application/pkix-crl")
+    response["Content-Disposition"] = f'attachment; filename="{fingerprint[:16]}.crl"'
+    return response

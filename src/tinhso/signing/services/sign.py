@@ -93,14 +93,23 @@ def existing_signature_fields(reader: PdfFileReader) -> list[tuple[str, object]]
 
 
 # ---------------------------------------------------------------- certificates
-def select_certificate(*, owner_user=None, owner_agency=None) -> Certificate:
-    """The certificate to sign with: active and valid now, else a precise error."""
-    qs = Certificate.objects.exclude(storage=Certificate.Storage.REMOTE)
+def select_certificate(*, owner_user=None, owner_agency=None, agency=None) -> Certificate:
+    """The certificate to sign with: active and valid now, else a precise error.
+
+    For a person with posts in several agencies, a certificate naming `agency` is
+    preferred."""
+    base = Certificate.objects.all()
     if owner_user is not None:
-        qs = qs.filter(owner_user=owner_user, kind=Certificate.Kind.PERSONAL)
+        base = base.filter(owner_user=owner_user, kind=Certificate.Kind.PERSONAL)
     else:
-        qs = qs.filter(owner_agency=owner_agency, kind=Certificate.Kind.AGENCY)
+        base = base.filter(owner_agency=owner_agency, kind=Certificate.Kind.AGENCY)
+    qs = base.exclude(storage=Certificate.Storage.REMOTE)
     if not qs.exists():
+        if base.exists():
+            raise NoCertificate(
+                "Chứng thư số của người ký nằm trên USB token: hãy ký bằng ứng dụng ký số "
+                "trên máy tính (ký từ xa)."
+            )
         raise NoCertificate(
             "Người ký chưa có chứng thư số."
             if owner_user is not None
@@ -111,11 +120,23 @@ def select_certificate(*, owner_user=None, owner_agency=None) -> Certificate:
         raise CertificateRevoked()
     now = timezone.now()
     current = active.filter(not_before__lte=now, not_after__gt=now).order_by("-not_after")
-    cert = current.first()
-    if cert is None:
+    revoked = trust.revoked_serials()
+    candidates = list(current)
+    if agency is not None and owner_user is not None:
+        candidates.sort(key=lambda c: c.owner_agency_id != agency.pk)  # stable: by not_after
+    if not candidates:
         raise CertificateExpired()
-    check_usable(cert)
-    return cert
+    for cert in candidates:
+        if not _revoked_by_crl(cert, revoked):
+            return cert
+    raise CertificateRevoked()
+
+
+def _revoked_by_crl(cert: Certificate, revoked: dict) -> bool:
+    from cryptography import x509
+
+    parsed = x509.load_pem_x509_certificate(cert.certificate_pem.encode())
+    return (parsed.issuer.rfc4514_string(), parsed.serial_number) in revoked
 
 
 def check_usable(cert: Certificate) -> None:
@@ -124,10 +145,7 @@ def check_usable(cert: Certificate) -> None:
         raise CertificateRevoked()
     if cert.not_after <= now or cert.not_before > now:
         raise CertificateExpired()
-    from cryptography import x509
-
-    parsed = x509.load_pem_x509_certificate(cert.certificate_pem.encode())
-    if (parsed.issuer.rfc4514_string(), parsed.serial_number) in trust.revoked_serials():
+    if _revoked_by_crl(cert, trust.revoked_serials()):
         raise CertificateRevoked()
 
 
@@ -413,7 +431,7 @@ def sign_pdf(
     reader = writer.prev
     if kind == "personal":
         require(signer, "signing.sign_personal", agency)
-        cert = select_certificate(owner_user=signer)
+        cert = select_certificate(owner_user=signer, agency=agency)
         placement = _personal_placement(reader, signer, agency, page, box, title)
     else:
         if agency is None:
