@@ -106,15 +106,39 @@ def register_for(*, agency: Any, year: int, direction: str, series: str) -> Regi
     return register
 
 
+_TAKE_SQL = (
+    "UPDATE documents_register SET last_number = last_number + 1 "
+    "WHERE agency_id = %s AND year = %s AND direction = %s AND series = %s "
+    "RETURNING id, last_number"
+)
+
+
 def take_number(*, agency: Any, year: int, direction: str, series: str) -> tuple[Register, int]:
-    """Next number of the register. Must run inside the transaction that stores it."""
+    """Next number of the register. Must run inside the transaction that stores it.
+
+    One statement: the UPDATE increments the counter and takes the row lock, which is held
+    until the caller's transaction ends, so concurrent issuers queue here. Call it as late
+    as possible in the transaction (the lock is held from here to the commit).
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("take_number must run inside the transaction that uses the number")
-    register = register_for(agency=agency, year=year, direction=direction, series=series)
-    Register.objects.filter(pk=register.pk).update(last_number=F("last_number") + 1)
-    number = Register.objects.filter(pk=register.pk).values_list("last_number", flat=True).get()
-    register.last_number = number
-    return register, number
+    params = [getattr(agency, "pk", agency), year, direction, series]
+    for _attempt in range(2):
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute(_TAKE_SQL, params)
+            row = cursor.fetchone()
+        if row is not None:
+            register = Register(
+                pk=row[0],
+                agency_id=params[0],
+                year=year,
+                direction=direction,
+                series=series,
+                last_number=row[1],
+            )
+            return register, row[1]
+        register_for(agency=agency, year=year, direction=direction, series=series)
+    raise RuntimeError("register could not be created")  # pragma: no cover
 
 
 def _signing():
@@ -300,19 +324,11 @@ def register_incoming(
             code="possible_duplicate",
             details=[d.as_dict() for d in duplicates],
         )
-    register, number = take_number(
-        agency=agency,
-        year=arrival_day.year,
-        direction=Register.Direction.INCOMING,
-        series=series_for(confidentiality),
-    )
     text = info.text if info else ""
     for _name, _data, a_info in attachment_infos:
         text += "\n" + a_info.text
     document = IncomingDocument.objects.create(
         agency=agency,
-        register=register,
-        arrival_number=number,
         arrived_at=arrived_at,
         sender_agency=sender_agency,
         sender_name=sender_name,
@@ -330,7 +346,6 @@ def register_incoming(
         status=IncomingDocument.Status.REGISTERED,
         source=source,
         registered_by=actor,
-        duplicate_of_id=None,
     )
     if duplicates:
         IncomingDocument.objects.filter(pk=document.pk).update(
@@ -354,6 +369,17 @@ def register_incoming(
             incoming=document,
             page_count=a_info.page_count,
         )
+    # Numbering last: the register's row lock is held only from here to the commit.
+    register, number = take_number(
+        agency=agency,
+        year=arrival_day.year,
+        direction=Register.Direction.INCOMING,
+        series=series_for(confidentiality),
+    )
+    IncomingDocument.objects.filter(pk=document.pk).update(
+        register_id=register.pk, arrival_number=number
+    )
+    document.register, document.arrival_number = register, number
     record(
         actor=actor,
         action="documents.register_incoming",
