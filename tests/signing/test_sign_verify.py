@@ -279,3 +279,22 @@ def test_signing_a_fifty_page_pdf_puts_the_signature_on_the_last_page(leader, le
     page, _rect = widget_rect(signed, "Sig-personal-1")
     assert page == 4
     assert verify_pdf(signed)[0].status == "valid"
+
+
+def test_a_certified_document_that_forbids_changes_cannot_be_signed_again(
+    leader, leader_cert, agency, pdf_bytes
+):
+    from pyhanko.sign.fields import MDPPerm
+
+    from tinhso.signing.services.sign import build_signer
+
+    opened = build_signer(leader_cert)
+    meta = signers.PdfSignatureMetadata(
+        field_name="Author", certify=True, docmdp_permissions=MDPPerm.NO_CHANGES
+    )
+    certified = signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf_bytes)), meta, opened.signer
+    ).getvalue()
+    with pytest.raises(DomainError) as excinfo:
+        sign_pdf(pdf=certified, signer=leader, kind="personal", agency=agency)
+    assert excinfo.value.code == "document_locked"

@@ -73,3 +73,16 @@ def test_with_a_tsa_signatures_are_timestamped_and_carry_validation_data(
     reader = PdfFileReader(io.BytesIO(signed))
     dss = reader.root["/DSS"]  # B-LT: certificates and CRLs embedded for the long term
     assert len(dss["/Certs"]) >= 2 and len(dss["/CRLs"]) >= 1
+
+
+def test_an_unreachable_tsa_is_a_clear_error_and_nothing_is_signed(
+    settings, leader, leader_cert, agency, pdf_bytes
+):
+    from tinhso.audit.models import AuditEntry
+    from tinhso.core.errors import DomainError
+
+    settings.SIGNING_TSA_URL = "http://127.0.0.1:9/tsa"  # discard port: refused
+    with pytest.raises(DomainError) as excinfo:
+        sign_pdf(pdf=pdf_bytes, signer=leader, kind="personal", agency=agency)
+    assert excinfo.value.code == "tsa_unavailable"
+    assert not AuditEntry.objects.filter(action="signing.sign_personal").exists()

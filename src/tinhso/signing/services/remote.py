@@ -45,13 +45,13 @@ from tinhso.signing.errors import (
     NoCertificate,
     SessionNotFound,
     SignatureMismatch,
-    SigningFailed,
 )
 from tinhso.signing.models import Certificate, RemoteSigningSession
 from tinhso.signing.services.sign import (
     _personal_placement,
     field_spec,
     open_pdf,
+    signing_failure,
     stamp_style,
     timestamper,
 )
@@ -199,7 +199,7 @@ def prepare_remote_signing(
         prep_digest, _tbs, output = run(pdf_signer.async_digest_doc_for_signing(writer))
         signed_attrs = run(ext_signer.signed_attrs(prep_digest.document_digest, MD, use_pades=True))
     except Exception as exc:
-        raise SigningFailed(f"Không chuẩn bị được tài liệu để ký: {exc}") from exc
+        raise signing_failure(exc) from exc
     attrs_der = signed_attrs.dump()
     session = RemoteSigningSession.objects.create(
         user=user,
@@ -291,7 +291,7 @@ def complete_remote_signing(
             )
         )
     except Exception as exc:
-        raise SigningFailed(f"Không nhúng được chữ ký vào tài liệu: {exc}") from exc
+        raise signing_failure(exc) from exc
     signed = output.getvalue()
     session.status = RemoteSigningSession.Status.COMPLETED
     session.signed_pdf = signed

@@ -207,6 +207,33 @@ def timestamper() -> timestamps.TimeStamper | None:
     return timestamps.HTTPTimeStamper(url) if url else None
 
 
+def signing_failure(exc: Exception) -> SigningFailed:
+    """A domain error for what pyHanko or the token refused, in Vietnamese."""
+    import logging
+
+    from pyhanko.sign.timestamps import TimestampRequestError
+
+    logging.getLogger(__name__).info("signing failed: %r", exc)
+    text = str(exc)
+    if isinstance(exc, TimestampRequestError) or "timestamp" in text.lower():
+        return SigningFailed(
+            "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian (TSA); thử lại sau.",
+            code="tsa_unavailable",
+            details=text[:300],
+        )
+    if "forbids" in text or "DocMDP" in text or "certif" in text.lower():
+        return SigningFailed(
+            "Tài liệu đã được chứng thực và không cho phép thêm chữ ký.",
+            code="document_locked",
+            details=text[:300],
+        )
+    if "pkcs11" in type(exc).__module__.lower() or "PKCS" in text:
+        return SigningFailed(
+            "Token/HSM từ chối thao tác ký.", code="pkcs11_error", details=text[:300]
+        )
+    return SigningFailed(details=text[:300] or type(exc).__name__)
+
+
 # ---------------------------------------------------------------- appearance
 class PdfBytesContent(content.PdfContent):
     """Page 1 of a PDF (in memory) as a form XObject: our reportlab appearance."""
@@ -398,7 +425,7 @@ def sign_with_certificate(
         try:
             out = run(pdf_signer.async_sign_pdf(writer))
         except Exception as exc:
-            raise SigningFailed(f"Không ký được tài liệu: {exc}") from exc
+            raise signing_failure(exc) from exc
     finally:
         opened.close()
     return out.getvalue()
