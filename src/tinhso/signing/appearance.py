@@ -26,7 +26,6 @@ PERSONAL_H = 130.0
 IMAGE_BOX = (30.0, 28.0, 190.0, 100.0)  # x1, y1, x2, y2 relative to the field
 SEAL_SIZE = 100.0  # about 35 mm: real size of a round seal
 SEAL_TEXT_W = 250.0
-SEAL_TEXT_H = 48.0
 
 
 @dataclass(frozen=True)
@@ -105,15 +104,15 @@ def seal_text(*, lines: list[str]) -> Appearance:
     """Text-only agency signature for attachments: black, Times-like 10 pt."""
     register_reportlab_fonts()
     buf = io.BytesIO()
-    height = max(SEAL_TEXT_H, 12.0 * len(lines) + 8)
+    height = 11.5 * len(lines) + 4
     c = canvas.Canvas(buf, pagesize=(SEAL_TEXT_W, height), invariant=1)
     c.setFillColorRGB(0, 0, 0)
-    y = height - 14
+    y = height - 10
     for line in lines:
         size = _fit(c, line, "Serif", 10, SEAL_TEXT_W - 4)
         c.setFont("Serif", size)
         c.drawString(2, y, line)
-        y -= 12
+        y -= 11.5
     c.showPage()
     c.save()
     return Appearance(buf.getvalue(), SEAL_TEXT_W, height)

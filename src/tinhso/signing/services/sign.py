@@ -351,11 +351,12 @@ def _seal_placement(reader, agency, seal_text, page, box) -> Placement:
         page_ix = 0 if page is None else page
         if box is None:
             _, _, px2, py2 = _page_box(reader, page_ix)
+            # top-right corner, in the top margin above the document's header
             box = (
-                int(px2 - 30 - app.width),
-                int(py2 - 20 - app.height),
-                int(px2 - 30),
-                int(py2 - 20),
+                int(px2 - 20 - app.width),
+                int(py2 - 6 - app.height),
+                int(px2 - 20),
+                int(py2 - 6),
             )
         return Placement(name, page_ix, box, app)
     app = appearance.seal(seal_png=_image_bytes(owner_agency=agency), agency_name=agency.name)
