@@ -211,3 +211,15 @@ def test_a_person_sees_their_own_messages_only(client):
     page = client.get("/notify/").content.decode()
     assert "Của tôi" in page
     assert "Của người khác" not in page
+
+
+def test_sweep_does_not_duplicate_a_task_still_waiting_in_the_queue(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = sms()
+    Message.objects.filter(pk=message.pk).update(
+        created_at=timezone.now() - timedelta(minutes=5)
+    )  # the worker is slow, its task is still READY
+    assert tasks.sweep()["requeued"] == 0
+    assert delivery_tasks(message).count() == 1

@@ -151,6 +151,24 @@ def sweep(*, grace_seconds: float = 60) -> dict[str, int]:
         .exclude(pk__in=reclaimed)
         .values_list("pk", flat=True)[:10_000]
     )
+    if lost:
+        queued = _messages_with_live_task()
+        lost = [pk for pk in lost if pk not in queued]
     for pk in [*reclaimed, *lost]:
         schedule_delivery(pk)
     return {"reclaimed": len(reclaimed), "requeued": len(lost)}
+
+
+def _messages_with_live_task() -> set[int]:
+    """Messages that already have a delivery task waiting or running (database backend),
+    so that a slow worker does not get a duplicate task per message at every sweep."""
+    try:
+        from django_tasks_db.models import DBTaskResult
+
+        rows = DBTaskResult.objects.filter(
+            task_path=deliver_message.module_path, status__in=["READY", "RUNNING"]
+        ).values_list("args_kwargs", flat=True)
+        return {int(row["args"][0]) for row in rows if row.get("args")}
+    except Exception:  # another backend: duplicates are harmless (the claim skips them)
+        logger.debug("could not list queued deliveries", exc_info=True)
+        return set()
