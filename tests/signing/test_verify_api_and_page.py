@@ -106,3 +106,9 @@ def test_trust_page_lists_the_cas_with_certificate_and_crl_downloads(client, dem
     crl = client.get(reverse("signing:ca_crl", args=[issuing.fingerprint_sha256]))
     assert x509.load_der_x509_crl(crl.content).issuer.rfc4514_string() == issuing.subject
     assert client.get(reverse("signing:ca_crl", args=["0" * 64])).status_code == 404
+
+
+def test_verify_page_in_english(client, db, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("signing:verify")).content.decode()
+    assert "Verify the digital signatures of a PDF file" in html
