@@ -182,3 +182,22 @@ def test_schema_problems_and_order_survives_key_sorting():
     shuffled["properties"] = dict(sorted(normal["properties"].items()))
     html = str(render_form(shuffled))
     assert html.index("ef-applicant-full_name") < html.index("ef-child_birth_date")
+
+
+def test_every_demo_procedure_form_is_usable_and_fully_labelled():
+    import json
+
+    from tinhso.onestop.catalog_io import DEFAULT_CATALOG
+
+    catalog = json.loads(DEFAULT_CATALOG.read_text(encoding="utf-8"))
+    assert len(catalog["procedures"]) >= 50
+    for procedure in catalog["procedures"]:
+        schema = procedure["form_schema"]
+        assert schema_problems(schema) == [], procedure["code"]
+        html = str(render_form(schema))
+        ids = _html_ids(html)
+        labels = set(re.findall(r'<label[^>]* for="([^"]+)"', html))
+        assert ids and ids <= labels, procedure["code"]
+        with pytest.raises(ValidationFailed) as exc:
+            validate_form_data(schema, {})
+        assert "Trường này là bắt buộc." in str(exc.value.details["fields"])

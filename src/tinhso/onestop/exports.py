@@ -42,6 +42,30 @@ GROUP_TITLES = {
     "procedure": "thủ tục",
     "receiving_agency": "nơi tiếp nhận",
 }
+# The counting rules of `tinhso.onestop.statistics` in Vietnamese, shown on the statistics
+# page and in the "Cach tinh" sheet (keep in step with that module's docstring).
+RULES_VI = [
+    "Tiếp nhận trong kỳ: hồ sơ được tiếp nhận (cấp mã, trạng thái 2) trong kỳ; chia theo hình "
+    "thức nộp (trực tuyến / trực tiếp / bưu chính) và, với hồ sơ trực tuyến, theo loại dịch vụ "
+    "công trực tuyến của thủ tục (toàn trình / một phần, Nghị định 42/2022/NĐ-CP).",
+    "Đã giải quyết trong kỳ: kết quả được phê duyệt (trạng thái 9, sau đó 10) trong kỳ.",
+    "Trước hạn / đúng hạn / quá hạn: so sánh ngày (giờ Việt Nam) có kết quả với ngày hẹn trả "
+    "đang có hiệu lực lúc đó — ngày hẹn khi tiếp nhận, hoặc ngày hẹn mới duy nhất theo thư xin "
+    "lỗi (Mẫu 04), hoặc ngày hẹn tính lại khi công dân bổ sung đủ hồ sơ được yêu cầu trong quá "
+    "trình giải quyết (thời hạn tính lại từ đầu): trước ngày hẹn → trước hạn; đúng ngày hẹn → "
+    "đúng hạn; sau ngày hẹn → quá hạn.",
+    "Thời gian chờ công dân (bổ sung hồ sơ, thực hiện nghĩa vụ tài chính) và thời gian tạm "
+    "dừng được cộng vào ngày hẹn, không tính vào thời gian giải quyết của cơ quan.",
+    "Đang giải quyết: đã tiếp nhận trước thời điểm cuối kỳ (hoặc hiện tại nếu kỳ chưa kết thúc) "
+    "và chưa có kết quả, chưa dừng, chưa rút; quá hạn nếu đã qua ngày hẹn.",
+    "Rút hồ sơ, từ chối tiếp nhận (Mẫu 03), dừng xử lý (trạng thái 8): tính vào ngày xảy ra.",
+    "Tỷ lệ đúng hạn = (trước hạn + đúng hạn) / đã giải quyết.",
+    "Tỷ lệ thanh toán trực tuyến: trong số hồ sơ tiếp nhận có phí, lệ phí, số hồ sơ đã thanh "
+    "toán trực tuyến.",
+    "Mức độ hài lòng: đánh giá 3–5/5 là hài lòng, 1–2 là không hài lòng; tỷ lệ hài lòng = "
+    "(số đánh giá − không hài lòng) / số đánh giá (Quyết định 766/QĐ-TTg).",
+]
+
 RATE_KEYS = {"on_time_rate", "online_share", "online_payment_share", "satisfaction_rate"}
 
 
@@ -106,6 +130,10 @@ def statistics_xlsx(
     _autowidth(ws, {1: 48, 2: 14})
     notes = wb.create_sheet("Cach tinh")
     notes.column_dimensions["A"].width = 140
+    for line in RULES_VI:
+        notes.append([line])
+    notes.append([])
+    notes.append(["Quy tắc trong mã nguồn (tinhso.onestop.statistics):"])
     for line in (rules or RULES).strip().splitlines():
         notes.append([line.strip()])
     return _save(wb)

@@ -1039,7 +1039,7 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         return denied
     if not can(request.user, "onestop.view_statistics", None):
         return _forbidden(request, _("Thống kê dành cho lãnh đạo và quản trị cơ quan."))
-    from tinhso.onestop import statistics
+    from tinhso.onestop import exports, statistics
 
     form, period, group_by, agency = _stats_params(request)
     if agency is not None and not can(request.user, "onestop.view_statistics", agency):
@@ -1054,6 +1054,7 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "group_by": group_by,
         "rules": statistics.RULES,
+        "rules_vi": exports.RULES_VI,
         "query": request.GET.urlencode(),
     }
     return render(request, "onestop/statistics.html", context)
