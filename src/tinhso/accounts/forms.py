@@ -23,6 +23,9 @@ class LoginForm(auth_forms.AuthenticationForm):
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = _("Tên đăng nhập")
+        self.fields["username"].help_text = _(
+            "Người dân: số định danh cá nhân; doanh nghiệp: mã số thuế."
+        )
         self.fields["password"].label = _("Mật khẩu")
 
     def clean(self):
@@ -81,3 +84,111 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
                 recipient=user,
                 related_object=f"accounts.user:{user.uid}",
             )
+
+
+class RegistrationForm(forms.Form):
+    """Self-registration of a citizen or a business; the ID number is the username."""
+
+    kind = forms.ChoiceField(
+        label=_("Đăng ký cho"),
+        choices=[("citizen", _("Cá nhân (công dân)")), ("business", _("Doanh nghiệp, tổ chức"))],
+        initial="citizen",
+    )
+    full_name = forms.CharField(label=_("Họ và tên / tên doanh nghiệp"), max_length=150)
+    citizen_id = forms.CharField(
+        label=_("Số định danh cá nhân (12 chữ số)"),
+        max_length=12,
+        required=False,
+        help_text=_("Bắt buộc với cá nhân; dùng làm tên đăng nhập."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    tax_code = forms.CharField(
+        label=_("Mã số thuế"),
+        max_length=14,
+        required=False,
+        help_text=_("Bắt buộc với doanh nghiệp; dùng làm tên đăng nhập."),
+    )
+    email = forms.EmailField(
+        label=_("Thư điện tử"),
+        help_text=_("Để nhận thông báo và đặt lại mật khẩu."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Số điện thoại"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    password1 = forms.CharField(
+        label=_("Mật khẩu"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Nhập lại mật khẩu"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from django.contrib.auth import password_validation
+
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "password1"
+        ].help_text = password_validation.password_validators_help_text_html()
+
+    def clean_citizen_id(self) -> str:
+        return "".join((self.cleaned_data.get("citizen_id") or "").split())
+
+    def clean_tax_code(self) -> str:
+        return "".join((self.cleaned_data.get("tax_code") or "").split())
+
+    def clean(self):
+        from django.contrib.auth import password_validation
+
+        from tinhso.accounts.models import User, validate_citizen_id, validate_tax_code
+
+        data = super().clean()
+        kind = data.get("kind")
+        field, validator = (
+            ("citizen_id", validate_citizen_id)
+            if kind == "citizen"
+            else ("tax_code", validate_tax_code)
+        )
+        value = data.get(field) or ""
+        if not value:
+            self.add_error(field, _("Vui lòng nhập trường này."))
+        else:
+            try:
+                validator(value)
+            except forms.ValidationError as err:
+                self.add_error(field, err)
+            else:
+                taken = User.objects.filter(username=value).exists() or (
+                    User.objects.filter(**{field: value}).exists()
+                )
+                if taken:
+                    self.add_error(
+                        field,
+                        _(
+                            "Số này đã được đăng ký. Nếu là của bạn, hãy dùng chức năng quên mật khẩu."
+                        ),
+                    )
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("Hai mật khẩu không khớp."))
+        elif p1:
+            probe = User(
+                username=value, full_name=data.get("full_name", ""), email=data.get("email", "")
+            )
+            try:
+                password_validation.validate_password(p1, probe)
+            except forms.ValidationError as err:
+                self.add_error("password1", err)
+        return data
+
+    @property
+    def username(self) -> str:
+        kind = self.cleaned_data["kind"]
+        return self.cleaned_data["citizen_id" if kind == "citizen" else "tax_code"]

@@ -14,6 +14,7 @@ SESSION_KEY = "tinhso_2fa_ok"
 EXEMPT_PREFIXES = (
     "/accounts/login/",
     "/accounts/logout/",
+    "/accounts/register/",
     "/accounts/otp/",
     "/accounts/password/reset/",
     "/accounts/reset/",

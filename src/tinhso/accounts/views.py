@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from tinhso.accounts import crypto, otp, services
-from tinhso.accounts.forms import LoginForm, OtpForm, PasswordResetForm
+from tinhso.accounts.forms import LoginForm, OtpForm, PasswordResetForm, RegistrationForm
 from tinhso.accounts.middleware import SESSION_KEY
 from tinhso.core.errors import DomainError
 
@@ -160,3 +160,41 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = "accounts/password_change_done.html"
+
+
+@never_cache
+@sensitive_post_parameters("password1", "password2")
+def register(request: HttpRequest) -> HttpResponse:
+    """Citizens and businesses open an account themselves (officials are created by admins)."""
+    from django.contrib.auth import login
+    from django.core.exceptions import ValidationError
+
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        business = data["kind"] == "business"
+        try:
+            user = services.create_citizen(
+                username=form.username,
+                full_name=data["full_name"],
+                citizen_id=None if business else data["citizen_id"],
+                tax_code=data["tax_code"] if business else None,
+                email=data["email"],
+                phone=data["phone"],
+                password=data["password1"],
+            )
+        except ValidationError as err:  # a concurrent registration of the same number
+            for field, errors in err.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            login(request, user, backend="tinhso.accounts.backends.LockoutModelBackend")
+            messages.success(request, _("Đã tạo tài khoản. Chào mừng bạn!"))
+            return redirect(_safe_next(request))
+    return render(
+        request,
+        "accounts/register.html",
+        {"form": form, "next": _safe_next(request)},
+        status=400 if form.errors else 200,
+    )
