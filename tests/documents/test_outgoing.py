@@ -65,6 +65,10 @@ def test_full_outgoing_flow_with_notation_and_dispatch(office, other_office):
     assert incoming.arrival_number == 1 and incoming.status == "registered"
     with pytest.raises(InvalidTransition):
         services.accept_incoming(actor=other_office.clerk, document=incoming)
+    # Read receipts go back to the sender: the issuing agency sees when it was opened.
+    services.mark_read(user=other_office.leader, incoming=incoming)
+    (row, _external) = selectors.recipients_with_reads(doc)
+    assert row["registered"] and row["arrival_number"] == 1 and row["first_read_at"]
 
 
 def test_official_letter_notation_uses_drafting_unit_and_leading_zero(office):

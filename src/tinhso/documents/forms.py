@@ -7,7 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.models import Role, User
-from tinhso.documents.models import DOC_TYPE_CHOICES, Confidentiality, Urgency
+from tinhso.documents.models import (
+    DOC_TYPE_CHOICES,
+    Confidentiality,
+    IncomingDocument,
+    OutgoingDocument,
+    Urgency,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PDF_INPUT = forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"})
@@ -246,12 +252,20 @@ class SearchForm(BootstrapMixin, forms.Form):
     doc_type = forms.ChoiceField(
         choices=[("", _("Tất cả"))] + DOC_TYPE_CHOICES, required=False, label=_("Loại văn bản")
     )
-    status = forms.CharField(required=False, label=_("Trạng thái"))
+    status = forms.ChoiceField(
+        required=False,
+        label=_("Trạng thái"),
+        choices=[("", _("Tất cả"))]
+        + [(k, v) for k, v in IncomingDocument.Status.choices if k != "pending"]
+        + [(k, f"{v} ({_('đi')})") for k, v in OutgoingDocument.Status.choices],
+    )
+    agency = forms.ModelChoiceField(queryset=None, required=False, label=_("Cơ quan"))
     date_from = forms.DateField(required=False, label=_("Từ ngày"), widget=DATE)
     date_to = forms.DateField(required=False, label=_("Đến ngày"), widget=DATE)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, agencies=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
         self._style()
 
 

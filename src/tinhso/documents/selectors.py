@@ -495,6 +495,33 @@ def statistics(*, agencies, date_from: date, date_to: date) -> list[dict[str, An
     return result
 
 
+def recipients_with_reads(document: OutgoingDocument) -> list[dict[str, Any]]:
+    """Recipients of an outgoing document with when they registered and first opened it
+    (read receipts back to the sender)."""
+    from tinhso.documents.models import ReadReceipt
+
+    rows = []
+    recipients = list(document.recipients.select_related("delivered", "agency"))
+    delivered_ids = [r.delivered_id for r in recipients if r.delivered_id]
+    first_reads: dict[int, Any] = {}
+    for incoming_id, read_at in (
+        ReadReceipt.objects.filter(incoming_id__in=delivered_ids)
+        .order_by("first_read_at")
+        .values_list("incoming_id", "first_read_at")
+    ):
+        first_reads.setdefault(incoming_id, read_at)
+    for r in recipients:
+        rows.append(
+            {
+                "recipient": r,
+                "registered": bool(r.delivered and r.delivered.arrival_number),
+                "arrival_number": r.delivered.arrival_number if r.delivered else None,
+                "first_read_at": first_reads.get(r.delivered_id),
+            }
+        )
+    return rows
+
+
 def work_records_for(user) -> QuerySet[WorkRecord]:
     return (
         WorkRecord.objects.filter(agency__in=office_agencies(user))

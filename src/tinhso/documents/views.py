@@ -295,7 +295,7 @@ def outgoing_detail(request: HttpRequest, uid) -> HttpResponse:
             "document": document,
             "files": document.files.all(),
             "steps": document.review_steps.select_related("reviewer"),
-            "recipients": document.recipients.all(),
+            "recipients": selectors.recipients_with_reads(document),
             "can_edit": status == "draft" and can(user, "documents.edit_draft", document),
             "version_form": forms.VersionForm(),
             "submit_form": forms.SubmitForm(agency=document.agency),
@@ -441,7 +441,7 @@ def file_download(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    form = forms.SearchForm(request.GET or None)
+    form = forms.SearchForm(request.GET or None, agencies=selectors.office_agencies(request.user))
     page = None
     error = None
     if form.is_valid():
@@ -457,6 +457,7 @@ def search(request: HttpRequest) -> HttpResponse:
                 kind=data["kind"] or "incoming",
                 doc_type=data["doc_type"] or None,
                 status=data["status"] or None,
+                agency=data["agency"],
                 date_from=data["date_from"],
                 date_to=data["date_to"],
                 offset=offset,
