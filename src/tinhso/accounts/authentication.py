@@ -7,6 +7,7 @@ a stolen password alone must not open the API. Other systems use token authentic
 
 from __future__ import annotations
 
+from drf_spectacular.authentication import SessionScheme
 from rest_framework.authentication import SessionAuthentication
 
 from tinhso.accounts.middleware import SESSION_KEY
@@ -25,16 +26,9 @@ class SecondFactorSessionAuthentication(SessionAuthentication):
         return user, auth
 
 
-try:
-    from drf_spectacular.authentication import SessionScheme
-except ImportError:  # pragma: no cover - the schema is optional at runtime
-    SessionScheme = None
+class SecondFactorSessionScheme(SessionScheme):
+    """Documents the session as `cookieAuth` in the OpenAPI schema."""
 
-if SessionScheme is not None:
-
-    class SecondFactorSessionScheme(SessionScheme):
-        """Documents the session as `cookieAuth` in the OpenAPI schema."""
-
-        target_class = "tinhso.accounts.authentication.SecondFactorSessionAuthentication"
-        name = "cookieAuth"
-        priority = 1
+    target_class = "tinhso.accounts.authentication.SecondFactorSessionAuthentication"
+    name = "cookieAuth"
+    priority = 1

@@ -64,7 +64,7 @@ class User(PublicIdentified, AbstractUser):
     failed_login_count = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("người dùng")

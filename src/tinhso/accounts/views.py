@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -64,7 +66,7 @@ def _finish_second_factor(request: HttpRequest) -> HttpResponse:
     request.session.cycle_key()
     request.session[SESSION_KEY] = True
     request.session.pop(PENDING_SECRET_KEY, None)
-    services.record_login(user=request.user, second_factor=True)
+    services.record_login(user=request.user, second_factor=True)  # type: ignore[arg-type]
     return redirect(_safe_next(request))
 
 
@@ -72,7 +74,7 @@ def _finish_second_factor(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("code")
 @login_required
 def otp_verify(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user: Any = request.user
     if not user.needs_second_factor or request.session.get(SESSION_KEY):
         return redirect(_safe_next(request))
     if not user.totp_confirmed_at:
@@ -97,7 +99,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("code")
 @login_required
 def otp_enrol(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user: Any = request.user
     if user.totp_confirmed_at:
         return redirect(_with_next(reverse("accounts:otp_verify"), _safe_next(request)))
     pending = request.session.get(PENDING_SECRET_KEY)

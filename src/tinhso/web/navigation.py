@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
 class Section:
     key: str
-    title: str
+    title: str | Promise
     url_name: str
     officials_only: bool = False
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts import selectors as account_selectors
@@ -16,9 +17,9 @@ from tinhso.web.navigation import first_url, url_or_none
 
 @dataclass
 class Link:
-    title: str
+    title: str | Promise
     url: str | None
-    description: str = ""
+    description: str | Promise = ""
 
 
 def _citizen_links(user=None) -> list[Link]:
