@@ -298,3 +298,14 @@ def test_a_certified_document_that_forbids_changes_cannot_be_signed_again(
     with pytest.raises(DomainError) as excinfo:
         sign_pdf(pdf=certified, signer=leader, kind="personal", agency=agency)
     assert excinfo.value.code == "document_locked"
+
+
+def test_a_damaged_signature_container_is_reported_not_a_crash(
+    leader, leader_cert, agency, pdf_bytes
+):
+    signed = sign_pdf(pdf=pdf_bytes, signer=leader, kind="personal", agency=agency)
+    start = signed.index(b"/Contents <") + len(b"/Contents <")
+    damaged = signed[:start] + b"00" * 40 + signed[start + 80 :]
+    [report] = verify_pdf(damaged)
+    assert not report.intact and not report.valid
+    assert report.status == "invalid"

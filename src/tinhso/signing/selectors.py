@@ -11,7 +11,8 @@ from cryptography import x509
 from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.fields import enumerate_sig_fields
+from pyhanko.sign.validation import EmbeddedPdfSignature, async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from tinhso.signing import ca as x
@@ -109,15 +110,78 @@ def verify_pdf(pdf: bytes, *, at: dt.datetime | None = None) -> list[SignatureRe
     trusted when the document was signed)."""
     reader = _reader(pdf)
     try:
-        signatures = list(reader.embedded_regular_signatures)
+        entries = _collect(reader)
     except Exception as exc:
         raise InvalidPdf() from exc
-    if not signatures:
+    if not entries:
         return []
     crl_revoked = trust.revoked_serials()
     vc_now = trust.validation_context(moment=at)
     total = reader.total_revisions
-    return [_report(sig, vc_now, crl_revoked, len(pdf), total, at) for sig in signatures]
+    reports = []
+    for _, name, byte_range, sig, error in entries:
+        if sig is None:
+            reports.append(_broken_report(name, byte_range, len(pdf), total, error))
+        else:
+            reports.append(_report(sig, vc_now, crl_revoked, len(pdf), total, at))
+    return reports
+
+
+def _collect(reader: PdfFileReader) -> list[tuple]:
+    """Filled signature fields (not document time-stamps), in signing order; a field
+    whose signature cannot be parsed is kept (reported as broken), not dropped."""
+    entries = []
+    for fq_name, sig_obj, sig_field in enumerate_sig_fields(reader, filled_status=True):
+        obj = sig_obj.get_object()
+        if str(obj.get("/Type", "/Sig")) == "/DocTimeStamp":
+            continue
+        try:
+            byte_range = [int(v) for v in obj.get("/ByteRange", [])]
+        except (TypeError, ValueError):
+            byte_range = []
+        end = byte_range[2] + byte_range[3] if len(byte_range) == 4 else 0
+        try:
+            sig, error = EmbeddedPdfSignature(reader, sig_field, fq_name), ""
+        except Exception as exc:  # noqa: BLE001 - a damaged signature is reported
+            sig, error = None, str(exc)[:200]
+        entries.append((end, fq_name, byte_range, sig, error))
+    entries.sort(key=lambda e: e[0])
+    return entries
+
+
+def _broken_report(name, byte_range, file_bytes, total_revisions, error) -> SignatureReport:
+    problem = "Chữ ký bị hỏng: không đọc được dữ liệu chữ ký (CMS)."
+    return SignatureReport(
+        field_name=name,
+        signer_name="",
+        signer_agency="",
+        issuer="",
+        serial="",
+        certificate_not_before=None,
+        certificate_not_after=None,
+        signed_at=None,
+        signed_at_source="",
+        intact=False,
+        valid=False,
+        trusted=False,
+        expired=False,
+        revoked=False,
+        revoked_at=None,
+        covers_whole_document=False,
+        coverage="unclear",
+        modification="unknown",
+        modification_text="Không xác định được phần tài liệu thay đổi sau khi ký.",
+        byte_range=byte_range,
+        signed_bytes=(byte_range[1] + byte_range[3]) if len(byte_range) == 4 else 0,
+        file_bytes=file_bytes,
+        revision=0,
+        total_revisions=total_revisions,
+        subfilter="",
+        timestamped=False,
+        status="invalid",
+        summary="Chữ ký KHÔNG hợp lệ: " + problem,
+        problems=[problem],
+    )
 
 
 def _report(
