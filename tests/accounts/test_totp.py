@@ -133,6 +133,10 @@ def test_otp_code_command_prints_the_code_of_a_demo_user_only():
     code = out.getvalue().strip()
     assert code == otp.current_code(demo_secret("demo.canbo"))
     services.verify_totp(user=User.objects.get(pk=demo.pk), code=code)
+    out = StringIO()
+    call_command("otp-code", "demo.canbo", "--secret", stdout=out)
+    assert out.getvalue().splitlines()[0].replace(" ", "") == demo_secret("demo.canbo")
+    assert "otpauth://totp/" in out.getvalue()
 
     real = official("that.thu")
     with pytest.raises(CommandError):

@@ -106,5 +106,5 @@ def print_logins(out) -> None:
         out.write(f"  {role:<{role_width}}  {username:<{width}}  {name}{where}")
     out.write(
         "Cán bộ cần thêm mã xác thực một lần: chạy `.venv/bin/tinhso otp-code <tên đăng nhập>` "
-        "(hoặc thêm khóa bí mật mẫu vào ứng dụng xác thực)."
+        "(hoặc `tinhso otp-code --secret <tên đăng nhập>` để thêm vào ứng dụng xác thực)."
     )

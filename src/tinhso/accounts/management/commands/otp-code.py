@@ -17,8 +17,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
+        parser.add_argument(
+            "--secret",
+            action="store_true",
+            help="in khóa bí mật (để thêm tài khoản mẫu vào ứng dụng xác thực) thay vì mã",
+        )
 
-    def handle(self, *args, username, **options):
+    def handle(self, *args, username, secret=False, **options):
         try:
             user = User.objects.get(username=username)
         except User.DoesNotExist as exc:
@@ -28,7 +33,11 @@ class Command(BaseCommand):
         allowed = settings.DEBUG or os.environ.get("TINHSO_DEMO") == "1" or is_demo_user(user)
         if not allowed:
             raise CommandError("Chỉ dùng được với tài khoản mẫu (demo).")
-        secret = otp.user_secret(user)
-        if not secret or not user.totp_confirmed_at:
+        seed = otp.user_secret(user)
+        if not seed or not user.totp_confirmed_at:
             raise CommandError(f"Tài khoản '{username}' chưa đăng ký xác thực hai lớp.")
-        self.stdout.write(otp.current_code(secret))
+        if secret:
+            self.stdout.write(otp.grouped(seed))
+            self.stdout.write(otp.provisioning_uri(user.username, seed))
+            return
+        self.stdout.write(otp.current_code(seed))
