@@ -113,3 +113,11 @@ def test_logout_ends_the_session(client):
     response = client.post("/accounts/logout/", follow=True)
     assert "Bạn đã đăng xuất." in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_htmx_requests_without_second_factor_redirect_the_whole_page(client):
+    user = official()
+    login_password(client, user)
+    response = client.get("/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/accounts/otp/?next=")

@@ -44,5 +44,9 @@ class SecondFactorMiddleware:
 
             target = "accounts:otp_verify" if user.totp_confirmed_at else "accounts:otp_enrol"
             query = urlencode({"next": request.get_full_path()})
-            return redirect(f"{reverse(target)}?{query}")
+            url = f"{reverse(target)}?{query}"
+            if request.headers.get("HX-Request") == "true":
+                # An HTMX fragment request: make the browser go to the page itself.
+                return HttpResponse(status=204, headers={"HX-Redirect": url})
+            return redirect(url)
         return self.get_response(request)
