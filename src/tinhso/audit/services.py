@@ -200,9 +200,15 @@ def record(
         json.dumps(fields["summary"], ensure_ascii=False),
         fields["ip"],
     ]
-    append = _append_postgresql if connection.vendor == "postgresql" else _append_generic
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        entry_id, seq, prev_hash, digest = append(cursor, content, values)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # Called on its own (autocommit): the one statement is its own transaction and
+        # the server commits it without another round trip while the head is locked.
+        with connection.cursor() as cursor:
+            entry_id, seq, prev_hash, digest = _append_postgresql(cursor, content, values)
+    else:
+        append = _append_postgresql if connection.vendor == "postgresql" else _append_generic
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            entry_id, seq, prev_hash, digest = append(cursor, content, values)
     entry = AuditEntry(
         id=entry_id,
         seq=seq,
