@@ -22,6 +22,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.accounts.models import Role, User
@@ -45,12 +46,12 @@ from tinhso.onestop.services import files as file_store
 S = DossierState
 OFFICIAL_ROLES = (Role.ONESTOP_OFFICER, Role.SPECIALIST, Role.LEADER, Role.AGENCY_ADMIN)
 QUEUE_TITLES = {
-    "to_receive": _("Chờ tiếp nhận"),
-    "to_process": _("Cần xử lý"),
-    "due_soon": _("Sắp đến hạn"),
-    "overdue": _("Quá hạn"),
-    "waiting": _("Chờ công dân"),
-    "to_return": _("Chờ trả kết quả"),
+    "to_receive": gettext_lazy("Chờ tiếp nhận"),
+    "to_process": gettext_lazy("Cần xử lý"),
+    "due_soon": gettext_lazy("Sắp đến hạn"),
+    "overdue": gettext_lazy("Quá hạn"),
+    "waiting": gettext_lazy("Chờ công dân"),
+    "to_return": gettext_lazy("Chờ trả kết quả"),
 }
 
 
@@ -821,7 +822,7 @@ def official_action(request: HttpRequest, uid, action: str) -> HttpResponse:
             success = _("Đã chuyển hồ sơ sang bước tiếp theo.")
         elif action == "send_back":
             step = None
-            if post.get("to_step"):
+            if post.get("to_step", "").isdigit():
                 step = ProcessStep.objects.filter(
                     pk=post.get("to_step"), template_id=dossier.process_template_id
                 ).first()
