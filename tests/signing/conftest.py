@@ -4,6 +4,9 @@ PDFs with Vietnamese text."""
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import subprocess
 
 import pytest
 from reportlab.pdfgen import canvas
@@ -106,3 +109,33 @@ def agency_cert(demo_ca, agency):
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+SOFTHSM_LIB = os.environ.get("SOFTHSM2_LIB", "/usr/lib/softhsm/libsofthsm2.so")
+TOKEN = "tinhso-test"
+PIN = "123456"
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory):
+    """A fresh SoftHSM2 token in a temporary directory."""
+    util = shutil.which("softhsm2-util")
+    if not os.path.exists(SOFTHSM_LIB) or util is None:
+        pytest.fail(
+            "SoftHSM2 is required for the PKCS#11 tests and is not installed: "
+            "apt-get install softhsm2"
+        )
+    directory = tmp_path_factory.mktemp("softhsm")
+    (directory / "tokens").mkdir()
+    conf = directory / "softhsm2.conf"
+    conf.write_text(
+        f"directories.tokendir = {directory / 'tokens'}\nobjectstore.backend = file\n"
+        "log.level = ERROR\n"
+    )
+    os.environ["SOFTHSM2_CONF"] = str(conf)  # read when the module is first loaded
+    subprocess.run(
+        [util, "--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", "654321"],
+        check=True,
+        capture_output=True,
+    )
+    return SOFTHSM_LIB

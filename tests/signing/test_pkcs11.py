@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import uuid
 
 import pytest
@@ -15,34 +12,7 @@ from tinhso.signing.selectors import verify_pdf
 from tinhso.signing.services import issue_certificate, sign_pdf
 from tinhso.signing.token import generate_key_on_token
 
-SOFTHSM_LIB = os.environ.get("SOFTHSM2_LIB", "/usr/lib/softhsm/libsofthsm2.so")
-TOKEN = "tinhso-test"
-PIN = "123456"
-
-
-@pytest.fixture(scope="session")
-def softhsm(tmp_path_factory):
-    """A fresh SoftHSM2 token in a temporary directory."""
-    util = shutil.which("softhsm2-util")
-    if not os.path.exists(SOFTHSM_LIB) or util is None:
-        pytest.fail(
-            "SoftHSM2 is required for the PKCS#11 tests and is not installed: "
-            "apt-get install softhsm2"
-        )
-    directory = tmp_path_factory.mktemp("softhsm")
-    (directory / "tokens").mkdir()
-    conf = directory / "softhsm2.conf"
-    conf.write_text(
-        f"directories.tokendir = {directory / 'tokens'}\nobjectstore.backend = file\n"
-        "log.level = ERROR\n"
-    )
-    os.environ["SOFTHSM2_CONF"] = str(conf)  # read when the module is first loaded
-    subprocess.run(
-        [util, "--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", "654321"],
-        check=True,
-        capture_output=True,
-    )
-    return SOFTHSM_LIB
+from .conftest import PIN, TOKEN
 
 
 @pytest.fixture

@@ -171,3 +171,45 @@ def test_api_errors_are_json_with_codes(leader, token_cert, pdf_bytes):
     assert r.status_code == 404 and r.json()["code"] == "signing_session_not_found"
     anonymous = APIClient().post("/api/v1/signing/remote/prepare", {}, format="multipart")
     assert anonymous.status_code in (401, 403)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reference_client_signs_with_a_pkcs11_token_over_http(
+    live_server, softhsm, demo_ca, leader, agency, pdf_bytes
+):
+    """The official's computer: SoftHSM2 stands in for the USB token, the reference
+    client talks to the running server over HTTP with an API token."""
+    import uuid
+
+    from rest_framework.authtoken.models import Token
+
+    from tinhso.signing.client import pkcs11_digest_signer, sign_remote
+    from tinhso.signing.token import generate_key_on_token
+
+    from .conftest import PIN, TOKEN
+
+    key_label = f"usb-{uuid.uuid4().hex[:8]}"
+    public_key = generate_key_on_token(
+        module=softhsm, token_label=TOKEN, pin=PIN, key_label=key_label
+    )
+    cert = issue_certificate(
+        ca=demo_ca[1],
+        kind="personal",
+        owner_user=leader,
+        owner_agency=agency,
+        public_key=public_key,
+        storage=Certificate.Storage.REMOTE,
+    )
+    api_token = Token.objects.create(user=leader).key
+    signed = sign_remote(
+        server=live_server.url,
+        api_token=api_token,
+        pdf=pdf_bytes,
+        certificate_pem=cert.certificate_pem,
+        sign_digest=pkcs11_digest_signer(
+            module=softhsm, token_label=TOKEN, pin=PIN, key_label=key_label
+        ),
+        reason="Ký bằng USB token",
+    )
+    [report] = verify_pdf(signed)
+    assert report.status == "valid" and report.serial == cert.serial_hex

@@ -23,7 +23,11 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    Prehashed,
+    decode_dss_signature,
+    encode_dss_signature,
+)
 from django.db import transaction
 from django.utils import timezone
 from pyhanko.sign import fields, signers
@@ -230,6 +234,23 @@ def prepare_remote_signing(
     }
 
 
+def normalise_signature(cert: x509.Certificate, signature: bytes) -> bytes:
+    """ECDSA as DER (what CMS carries); tokens often return raw r || s: convert it."""
+    key = cert.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        return signature
+    try:
+        decode_dss_signature(signature)
+        return signature
+    except ValueError:
+        size = (key.curve.key_size + 7) // 8
+        if len(signature) != 2 * size:
+            raise SignatureMismatch() from None
+        r = int.from_bytes(signature[:size], "big")
+        s = int.from_bytes(signature[size:], "big")
+        return encode_dss_signature(r, s)
+
+
 def _verify_raw(cert: x509.Certificate, signature: bytes, data: bytes) -> None:
     digest = hashlib.sha256(data).digest()
     key = cert.public_key()
@@ -266,6 +287,7 @@ def complete_remote_signing(
         )
     row = _check_certificate(user, cert)
     attrs_der = bytes(session.signed_attrs)
+    signature = normalise_signature(cert, signature)
     _verify_raw(cert, signature, attrs_der)
     ext_signer = signers.ExternalSigner(
         signing_cert=trust.to_asn1(cert), cert_registry=_registry(row), signature_value=signature
