@@ -359,3 +359,56 @@ def test_procedure_edit_checks_budgets_and_keeps_the_catalog_unchanged(client, w
         3,
         1,
     ]
+
+
+@pytest.mark.django_db
+def test_a_demo_procedure_e_form_with_groups_dates_pledge_and_wallet(client, world):
+    import json
+
+    from tinhso.directory.models import Agency
+    from tinhso.onestop import catalog_io
+    from tinhso.onestop.models import WalletItem
+
+    Agency.objects.create(code="H99.04", name="Sở Tư pháp", short_name="STP")
+    Agency.objects.create(
+        code="H99.16", name="Trung tâm Phục vụ hành chính công", short_name="TTPVHCC"
+    )
+    catalog = json.loads(catalog_io.DEFAULT_CATALOG.read_text(encoding="utf-8"))
+    catalog["procedures"] = [p for p in catalog["procedures"] if p["code"] == "2.000488"]
+    stream = io.BytesIO(json.dumps(catalog).encode())
+    catalog_io.import_catalog(stream)
+    login(client, world.citizen)
+    item = services.add_to_wallet(
+        user=world.citizen, file=pdf_file("cccd.pdf", b"cccd"), name="CCCD"
+    )
+    url = reverse("onestop:submit", args=["2.000488"])
+    page = client.get(url).content.decode()
+    assert 'value="Nguyễn Văn A"' in page  # declared once: prefilled from the account
+    assert "<legend" in page and "Người yêu cầu cấp phiếu" in page
+    base = {
+        "ef-applicant.full_name": "Nguyễn Văn A",
+        "ef-applicant.birth_date": "1990-02-03",
+        "ef-applicant.citizen_id": "001090001234",
+        "ef-applicant.address": "Số 1 đường Lam Giang",
+        "ef-applicant.phone": "0912345678",
+        "ef-form_type": "1",
+        "ef-extra_copies": "2",
+        "ef-purpose": "Xin việc",
+        "ef-delivery.method": "post",
+        "ef-delivery.post_address": "Số 1 đường Lam Giang",
+    }
+    papers = list(world.procedure.__class__.objects.get(code="2.000488").papers.all())
+    files = {f"wallet-{papers[0].pk}": str(item.uid), f"paper-{papers[1].pk}": pdf_file("cmnd.pdf")}
+    response = client.post(url, {**base, **files})
+    assert "Cần xác nhận lời cam đoan." in response.content.decode()
+    assert Dossier.objects.count() == 0
+    files = {f"wallet-{papers[0].pk}": str(item.uid), f"paper-{papers[1].pk}": pdf_file("cmnd.pdf")}
+    response = client.post(url, {**base, **files, "ef-pledge": "on"})
+    assert response.status_code == 302, _messages(response)
+    dossier = Dossier.objects.get()
+    assert dossier.form_data["applicant"]["birth_date"] == "1990-02-03"
+    assert dossier.return_method == "post" and dossier.postal_address == "Số 1 đường Lam Giang"
+    assert dossier.applicant_phone == "0912345678"
+    assert dossier.files.filter(wallet_item=item).exists()
+    assert WalletItem.objects.filter(owner=world.citizen).count() >= 1
+    assert dossier.receiving_agency.code == "H99.16" and dossier.fee_vnd == 200000

@@ -186,7 +186,7 @@ def _message(error, prop: dict | None) -> str:
             return "Phải là danh sách."
         return "Giá trị không đúng kiểu dữ liệu."
     if validator in ("enum", "const"):
-        return "Giá trị không nằm trong danh sách được chọn."
+        return custom or "Giá trị không nằm trong danh sách được chọn."
     if validator == "minItems":
         return f"Phải chọn hoặc nhập ít nhất {value} mục."
     if validator == "maxItems":
@@ -529,7 +529,10 @@ def _render_field(
         else:
             extra += [("maxlength", prop.get("maxLength")), ("minlength", prop.get("minLength"))]
             if prop.get("pattern"):
-                extra.append(("pattern", prop["pattern"].lstrip("^").rstrip("$")))
+                # Browsers compile `pattern` with the v flag: a literal "-" ending a class
+                # must be escaped there ([0-9A-Z.-] → [0-9A-Z.\-]).
+                html_pattern = prop["pattern"].lstrip("^").rstrip("$").replace("-]", "\\-]")
+                extra.append(("pattern", html_pattern))
         if prop.get("x-autocomplete"):
             extra.append(("autocomplete", prop["x-autocomplete"]))
         control = format_html(

@@ -64,7 +64,10 @@ class SubmitMetaForm(forms.Form):
 
     agency = forms.ChoiceField(label=_("Nộp hồ sơ đến"), required=False)
     return_method = forms.ChoiceField(
-        label=_("Hình thức nhận kết quả"), choices=ReturnMethod.choices, initial="online"
+        label=_("Hình thức nhận kết quả"),
+        choices=ReturnMethod.choices,
+        initial="online",
+        required=False,  # the e-form's delivery block, when it has one, decides
     )
     postal_address = forms.CharField(
         label=_("Địa chỉ nhận kết quả qua bưu chính"), required=False, max_length=500

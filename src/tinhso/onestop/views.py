@@ -304,7 +304,7 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
                     applicant_phone=contact.get("phone", ""),
                     applicant_address=contact.get("address", ""),
                     applicant_id_number=contact.get("citizen_id", ""),
-                    return_method=method or meta.cleaned_data["return_method"],
+                    return_method=method or meta.cleaned_data["return_method"] or "online",
                     postal_address=post_address or meta.cleaned_data.get("postal_address", ""),
                 )
             except ValidationFailed as exc:
