@@ -167,3 +167,19 @@ def test_only_platform_admins_import(agencies):
         import_catalog(_file(_small(1)), actor=citizen)
     admin = User.objects.create_superuser(username="root", password=None)
     assert len(import_catalog(_file(_small(1)), actor=admin).created) == 1
+
+
+def test_management_commands_export_and_reject_a_bad_file(agencies, tmp_path, capsys):
+    from django.core.management import call_command
+
+    import_catalog(_file(_small(2)))
+    out = tmp_path / "catalog.xlsx"
+    call_command("onestop", "export-catalog", str(out))
+    assert out.read_bytes()[:2] == b"PK"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"procedures": [{"code": "1.000001"}]}', encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        call_command("onestop", "import-catalog", str(bad))
+    assert exc.value.code == 1
+    assert "Thủ tục thứ 1 (1.000001)" in capsys.readouterr().err
+    assert Procedure.objects.count() == 2
