@@ -119,6 +119,23 @@ def bench_append(db: str, database_url: str, entries: int, writers: int) -> None
     )
 
 
+def baseline_commits(db: str, n: int = 500) -> None:
+    """What the disk allows: durable one-row INSERT + COMMIT per second, no audit logic.
+    Appending with one transaction per entry cannot beat this (each commit is an fsync)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE bench_baseline (x integer)")
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        for i in range(n):
+            cur.execute("INSERT INTO bench_baseline VALUES (%s)", [i])
+    elapsed = time.perf_counter() - started
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE bench_baseline")
+    emit(db=db, baseline_commits_per_s=round(n / elapsed, 1), load_avg_1m=os.getloadavg()[0])
+
+
 # --------------------------------------------------------------------------------------
 # verification
 
@@ -245,6 +262,8 @@ def child(db: str, entries: int, verify_entries: int) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+    if db == "postgresql":
+        baseline_commits(db)
     bench_append(db, database_url, entries, 1)
     if db == "postgresql":
         bench_append(db, database_url, entries, 4)
