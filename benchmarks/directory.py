@@ -1,8 +1,10 @@
 """Directory benchmark: a province of 1,000 agencies and 10,000 officials.
 
 Times the two hot reads of the directory (goal: < 20 ms each):
-- loading a subtree (`selectors.subtree(agency)`, all rows fetched), for random
-  departments, and for the whole province (root);
+- loading a subtree (`selectors.subtree_rows(agency)`: one prefix query, lean rows), for
+  random departments and for the whole province (root); `subtree_root_models` is the same
+  as full model instances, `tree_root` the nested tree the tree page and API build
+  (`selectors.tree`, depth 10);
 - "what can this official see" (`Agency.objects.visible_to(user)`, all rows fetched, the
   user's role grants read fresh each time), for random officials and for leaders.
 
@@ -139,7 +141,15 @@ def measure(ids: dict, samples: int) -> dict:
 
     def subtree(pk: int) -> int:
         agency = Agency.objects.get(pk=pk)
+        return len(selectors.subtree_rows(agency))
+
+    def subtree_models(pk: int) -> int:
+        agency = Agency.objects.get(pk=pk)
         return len(list(selectors.subtree(agency)))
+
+    def tree_root() -> int:
+        agency = Agency.objects.get(pk=ids["root"])
+        return len(selectors.tree(agency, depth=10)[0].children)
 
     def visible(pk: int) -> int:
         user = User.objects.get(pk=pk)  # fresh object: grants are read again
@@ -150,6 +160,8 @@ def measure(ids: dict, samples: int) -> dict:
         visible(ids["users"][0])
     sub = [timed(lambda: subtree(rng.choice(ids["depts"]))) for _ in range(samples)]
     sub_root = [timed(lambda: subtree(ids["root"])) for _ in range(max(5, samples // 10))]
+    sub_models = [timed(lambda: subtree_models(ids["root"])) for _ in range(max(5, samples // 10))]
+    tree = [timed(tree_root) for _ in range(max(5, samples // 10))]
     vis = [timed(lambda: visible(rng.choice(ids["users"]))) for _ in range(samples)]
     vis_lead = [timed(lambda: visible(rng.choice(ids["leaders"]))) for _ in range(samples)]
     return {
@@ -158,6 +170,9 @@ def measure(ids: dict, samples: int) -> dict:
         "subtree_root_p50_ms": pct(sub_root, 50),
         "subtree_root_p95_ms": pct(sub_root, 95),
         "root_subtree_rows": subtree(ids["root"]),
+        "subtree_root_models_p50_ms": pct(sub_models, 50),
+        "tree_root_p50_ms": pct(tree, 50),
+        "tree_root_p95_ms": pct(tree, 95),
         "visible_p50_ms": pct(vis, 50),
         "visible_p95_ms": pct(vis, 95),
         "visible_leader_p50_ms": pct(vis_lead, 50),
