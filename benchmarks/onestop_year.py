@@ -457,6 +457,11 @@ def child(n: int) -> None:
     from tinhso.directory.models import Agency
     from tinhso.onestop import statistics as stats
 
+    started = time.perf_counter()
+    rollup_rows = stats.refresh_rollup(start=date(YEAR, 1, 1), end=date(YEAR, 12, 31))
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE onestop_dailystat")
+    emit(rollup_rows=rollup_rows, rollup_s=round(time.perf_counter() - started, 1))
     period = stats.Period.year(YEAR)
     month = stats.Period.month(YEAR, 10)
     agency = Agency.objects.get(code="H97.51")
@@ -491,6 +496,21 @@ def child(n: int) -> None:
     for name, fn in checks.items():
         rows = fn()
         emit(query=name, median_ms=timed(fn), rows=len(rows))
+    # the same figures straight from the dossiers (no rollup), for comparison
+    raw = {
+        "raw_year_by_agency": lambda: stats.summary(
+            period=period, group_by="agency", now=now, use_rollup=False
+        ),
+        "raw_year_one_agency": lambda: stats.summary(
+            period=period, agency=agency, now=now, use_rollup=False
+        ),
+    }
+    for name, fn in raw.items():
+        emit(query=name, median_ms=timed(fn, runs=3), rows=len(fn()))
+    same = stats.summary(period=period, group_by="agency", now=now) == stats.summary(
+        period=period, group_by="agency", now=now, use_rollup=False
+    )
+    emit(check="rollup_equals_live", ok=same)
 
 
 def main() -> None:

@@ -113,3 +113,26 @@ def test_queues_are_scoped_by_agency_and_role(world):
     soon = selectors.due_soon(w.leader, days=2, now=vn(2026, 3, 6, 9, 0))
     assert set(soon) == {overdue, mine}
     assert selectors.queue_counts(w.officer)["to_receive"] == 1
+
+
+def test_rollup_gives_the_same_figures_as_the_live_query(world):
+    w = world
+    _scenario(w)
+    with frozen(vn(2026, 4, 2, 9, 0)):
+        late_one = accepted(w)  # after the rollup's last day: read live
+    del late_one
+    period = stats.Period(date(2026, 2, 15), date(2026, 4, 30))
+    now = vn(2026, 4, 20, 9, 0)
+    live = {
+        g: stats.summary(period=period, group_by=g, now=now, use_rollup=False)
+        for g in (None, "agency", "field", "procedure", "receiving_agency")
+    }
+    assert stats.rollup_through() is None
+    rows = stats.refresh_rollup(start=date(2026, 1, 1), end=date(2026, 3, 31))
+    assert rows > 0 and stats.rollup_through() == date(2026, 3, 31)
+    for group, expected in live.items():
+        assert stats.summary(period=period, group_by=group, now=now) == expected, group
+    # idempotent
+    stats.refresh_rollup(start=date(2026, 3, 1), end=date(2026, 3, 31))
+    assert stats.summary(period=period, now=now) == live[None]
+    assert stats.summary(period=period, now=now)[0]["received"] == 6

@@ -523,5 +523,8 @@ def load(out) -> None:
             if replay.errors <= 5:
                 out.write(f"  (bỏ qua một hồ sơ mẫu: {err.code}: {err.message})")
     CodeSequence.objects.create(key=MARKER, last=created)
+    from tinhso.onestop.tasks import refresh_statistics
+
+    refresh_statistics()
     total = Dossier.objects.count()
     out.write(f"  một cửa: {total} hồ sơ mẫu ({replay.errors} trường hợp bỏ qua)")

@@ -504,6 +504,8 @@ class Dossier(PublicIdentified, TimeStamped):
             models.Index(fields=["procedure", "received_at"], name="dossier_proc_recv"),
             models.Index(fields=["received_at"], name="dossier_recv"),
             models.Index(fields=["agency", "result_at"], name="dossier_agency_result"),
+            models.Index(fields=["result_at"], name="dossier_result"),
+            models.Index(fields=["finished_at"], name="dossier_finished"),
             # queues
             models.Index(fields=["receiving_agency", "state"], name="dossier_recv_queue"),
             models.Index(fields=["handling_agency", "state", "due_at"], name="dossier_handling"),
@@ -733,3 +735,64 @@ class CodeSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.last}"
+
+
+class DailyStat(models.Model):
+    """Statistics rollup: per local day, procedure, competent and receiving agency.
+
+    Received-side counts are attributed to the day of acceptance, resolved-side counts
+    (incl. ratings) to the day of the result, withdrawn/refused/stopped to the day it
+    happened. Rebuilt by `statistics.refresh_rollup` (idempotent); `statistics.summary`
+    reads it for the days up to the watermark and the live tables after it.
+    """
+
+    day = models.DateField()
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="+")
+    field = models.ForeignKey(Field, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey("directory.Agency", on_delete=models.CASCADE, related_name="+")
+    receiving_agency = models.ForeignKey(
+        "directory.Agency", on_delete=models.CASCADE, related_name="+"
+    )
+    received = models.PositiveIntegerField(default=0)
+    received_online = models.PositiveIntegerField(default=0)
+    received_counter = models.PositiveIntegerField(default=0)
+    received_post = models.PositiveIntegerField(default=0)
+    online_full = models.PositiveIntegerField(default=0)
+    online_partial = models.PositiveIntegerField(default=0)
+    with_fee = models.PositiveIntegerField(default=0)
+    paid_online = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    resolved_early = models.PositiveIntegerField(default=0)
+    resolved_on_time = models.PositiveIntegerField(default=0)
+    resolved_late = models.PositiveIntegerField(default=0)
+    ratings = models.PositiveIntegerField(default=0)
+    not_satisfied = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    stopped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "procedure", "agency", "receiving_agency"],
+                name="dailystat_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["day"], name="dailystat_day"),
+            models.Index(fields=["agency", "day"], name="dailystat_agency_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.procedure_id} {self.agency_id}"
+
+
+class StatWatermark(models.Model):
+    """Up to which local day (inclusive) the DailyStat rollup is complete."""
+
+    key = models.CharField(max_length=40, unique=True)
+    through = models.DateField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.through}"

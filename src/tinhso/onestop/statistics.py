@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from tinhso.onestop.models import Channel, Dossier, DossierState, OnlineType, Timeliness
 from tinhso.onestop.services.clock import now as clock_now
@@ -101,16 +101,15 @@ class Period:
         return cls(date(year, month, 1), nxt - timedelta(days=1))
 
 
-def _aggregates(period: Period, as_of: datetime) -> dict[str, Any]:
-    start, end = period.start_at, period.end_at
+SUMMED = [m for m in METRICS if not m.startswith("in_progress")]
+
+
+def _aggregates(period_start: datetime, period_end: datetime) -> dict[str, Any]:
+    """Counts of the additive metrics for events between the two moments."""
+    start, end = period_start, period_end
     received = Q(received_at__gte=start, received_at__lt=end)
     resolved = Q(state__in=(S.APPROVED, S.RETURNED), result_at__gte=start, result_at__lt=end)
     finished_in = Q(finished_at__gte=start, finished_at__lt=end)
-    in_progress = (
-        Q(received_at__lt=end)
-        & (Q(result_at__isnull=True) | Q(result_at__gte=end))
-        & (Q(finished_at__isnull=True) | Q(finished_at__gte=end))
-    )
     return {
         "received": Count("pk", filter=received),
         "received_online": Count("pk", filter=received & Q(channel=Channel.ONLINE)),
@@ -122,37 +121,37 @@ def _aggregates(period: Period, as_of: datetime) -> dict[str, Any]:
         "online_partial": Count(
             "pk", filter=received & Q(channel=Channel.ONLINE, online_type=OnlineType.PARTIAL)
         ),
+        "with_fee": Count("pk", filter=received & Q(fee_vnd__gt=0)),
+        "paid_online": Count("pk", filter=received & Q(fee_vnd__gt=0, paid_online=True)),
         "resolved": Count("pk", filter=resolved),
         "resolved_early": Count("pk", filter=resolved & Q(timeliness=Timeliness.EARLY)),
         "resolved_on_time": Count("pk", filter=resolved & Q(timeliness=Timeliness.ON_TIME)),
         "resolved_late": Count("pk", filter=resolved & Q(timeliness=Timeliness.LATE)),
-        "in_progress": Count("pk", filter=in_progress),
-        "in_progress_on_time": Count("pk", filter=in_progress & Q(due_at__gte=as_of)),
-        "in_progress_overdue": Count("pk", filter=in_progress & Q(due_at__lt=as_of)),
+        "ratings": Count("rating", filter=resolved),
+        "not_satisfied": Count("rating", filter=resolved & Q(rating__score__lte=2)),
         "withdrawn": Count("pk", filter=finished_in & Q(state=S.WITHDRAWN)),
         "refused": Count("pk", filter=finished_in & Q(state=S.REFUSED)),
         "stopped": Count("pk", filter=finished_in & Q(state=S.STOPPED)),
-        "with_fee": Count("pk", filter=received & Q(fee_vnd__gt=0)),
-        "paid_online": Count("pk", filter=received & Q(fee_vnd__gt=0, paid_online=True)),
-        "ratings": Count("rating", filter=resolved),
-        "not_satisfied": Count("rating", filter=resolved & Q(rating__score__lte=2)),
     }
 
 
-def _scope(period: Period, agency=None, field=None, procedure=None) -> QuerySet[Dossier]:
-    """Dossiers that can count in the period (a sargable filter for the indexes)."""
-    qs = Dossier.objects.all()
+def _filtered(qs: QuerySet, agency=None, field=None, procedure=None) -> QuerySet:
     if agency is not None:
         qs = qs.filter(agency__in=_agency_ids(agency))
     if field is not None:
         qs = qs.filter(field=field)
     if procedure is not None:
         qs = qs.filter(procedure=procedure)
-    end = period.end_at
-    start = period.start_at
-    return qs.filter(
-        Q(received_at__lt=end) | Q(finished_at__gte=start, finished_at__lt=end)
-    ).exclude(received_at__lt=start, finished_at__lt=start)
+    return qs
+
+
+def _live_scope(start: datetime, end: datetime) -> Q:
+    """Dossiers with an event counted between the moments (each test uses an index)."""
+    return (
+        Q(received_at__gte=start, received_at__lt=end)
+        | Q(result_at__gte=start, result_at__lt=end)
+        | Q(finished_at__gte=start, finished_at__lt=end)
+    )
 
 
 def _agency_ids(agency) -> Any:
@@ -176,6 +175,95 @@ def _derive(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+WATERMARK = "daily"
+
+
+def rollup_through() -> date | None:
+    from tinhso.onestop.models import StatWatermark
+
+    return StatWatermark.objects.filter(key=WATERMARK).values_list("through", flat=True).first()
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=VN)
+
+
+def refresh_rollup(*, start: date, end: date) -> int:
+    """Recompute the DailyStat rows of local days [start, end] from the dossiers and move
+    the watermark to `end` when the rollup is complete up to it. Idempotent."""
+    from django.db import transaction
+    from django.db.models.functions import TruncDate
+
+    from tinhso.onestop.models import DailyStat, StatWatermark
+
+    begin, finish = _day_start(start), _day_start(end + timedelta(days=1))
+    keys = ("procedure_id", "agency_id", "receiving_agency_id", "field_id")
+    rows: dict[tuple, dict[str, int]] = {}
+    parts = [
+        ("received_at", [m for m in SUMMED if m in RECEIVED_SIDE]),
+        ("result_at", [m for m in SUMMED if m in RESULT_SIDE]),
+        ("finished_at", ["withdrawn", "refused", "stopped"]),
+    ]
+    aggregates = _aggregates(begin, finish)
+    for column, metrics in parts:
+        qs = (
+            Dossier.objects.filter(**{f"{column}__gte": begin, f"{column}__lt": finish})
+            .annotate(day=TruncDate(column, tzinfo=VN))
+            .values("day", *keys)
+            .annotate(**{m: aggregates[m] for m in metrics})
+            .order_by()
+        )
+        for raw in qs:
+            key = (raw["day"], *(raw[k] for k in keys))
+            target = rows.setdefault(key, dict.fromkeys(SUMMED, 0))
+            for m in metrics:
+                target[m] += raw[m] or 0
+    with transaction.atomic():
+        DailyStat.objects.filter(day__gte=start, day__lte=end).delete()
+        DailyStat.objects.bulk_create(
+            [
+                DailyStat(
+                    day=key[0],
+                    procedure_id=key[1],
+                    agency_id=key[2],
+                    receiving_agency_id=key[3],
+                    field_id=key[4],
+                    **values,
+                )
+                for key, values in rows.items()
+                if any(values.values())
+            ],
+            batch_size=2000,
+        )
+        current = rollup_through()
+        if current is None or current >= start - timedelta(days=1):
+            new = max(end, current) if current else end
+            StatWatermark.objects.update_or_create(
+                key=WATERMARK, defaults={"through": new, "refreshed_at": clock_now()}
+            )
+    return len(rows)
+
+
+RECEIVED_SIDE = {
+    "received",
+    "received_online",
+    "received_counter",
+    "received_post",
+    "online_full",
+    "online_partial",
+    "with_fee",
+    "paid_online",
+}
+RESULT_SIDE = {
+    "resolved",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "ratings",
+    "not_satisfied",
+}
+
+
 def summary(
     *,
     period: Period,
@@ -184,32 +272,109 @@ def summary(
     field=None,
     procedure=None,
     now: datetime | None = None,
+    use_rollup: bool = True,
 ) -> list[dict[str, Any]]:
     """Rows of figures (METRICS + shares) per group (agency / field / procedure /
     receiving_agency), or one row for everything when `group_by` is None.
-    `agency` limits to that agency and the agencies below it."""
-    as_of = min(now or clock_now(), period.end_at)
-    qs = _scope(period, agency=agency, field=field, procedure=procedure)
-    aggregates = _aggregates(period, as_of)
-    if group_by is None:
-        row = qs.aggregate(**aggregates)
-        row = {k: int(v or 0) for k, v in row.items()}
-        row.update(key=None, name="Tổng cộng", code="")
-        return [_derive(row)]
-    try:
-        key, name, code = GROUPS[group_by]
-    except KeyError as exc:
+    `agency` limits to that agency and the agencies below it.
+
+    Days up to the rollup watermark are read from DailyStat (one small aggregate), later
+    days from the dossiers themselves; "in progress" is always live."""
+    from tinhso.onestop.models import DailyStat
+
+    if group_by is not None and group_by not in GROUPS:
         from tinhso.core.errors import ValidationFailed
 
-        raise ValidationFailed("Cách nhóm số liệu không hợp lệ.", code="invalid_group") from exc
-    rows = qs.values(key).annotate(_name=F(name), _code=F(code), **aggregates).order_by(key)
+        raise ValidationFailed("Cách nhóm số liệu không hợp lệ.", code="invalid_group")
+    key = GROUPS[group_by][0] if group_by else None
+    as_of = min(now or clock_now(), period.end_at)
+    totals: dict[Any, dict[str, int]] = {}
+
+    def add(group: Any, values: dict[str, Any]) -> None:
+        target = totals.setdefault(group, dict.fromkeys(METRICS, 0))
+        for metric, value in values.items():
+            if metric in target:
+                target[metric] += int(value or 0)
+
+    through = rollup_through() if use_rollup else None
+    live_from = period.start
+    if through is not None and through >= period.start:
+        roll_end = min(through, period.end)
+        rolled = _filtered(
+            DailyStat.objects.filter(day__gte=period.start, day__lte=roll_end),
+            agency=agency,
+            field=field,
+            procedure=procedure,
+        )
+        sums = {m: Sum(m) for m in SUMMED}
+        if key:
+            for raw in rolled.values(key).annotate(**sums).order_by():
+                add(raw[key], raw)
+        else:
+            add(None, rolled.aggregate(**sums))
+        live_from = roll_end + timedelta(days=1)
+    if live_from <= period.end:
+        start, end = _day_start(live_from), period.end_at
+        live = _filtered(
+            Dossier.objects.filter(_live_scope(start, end)),
+            agency=agency,
+            field=field,
+            procedure=procedure,
+        )
+        aggregates = _aggregates(start, end)
+        if key:
+            for raw in live.values(key).annotate(**aggregates).order_by():
+                add(raw[key], raw)
+        else:
+            add(None, live.aggregate(**aggregates))
+    # in progress at the end of the period (or now): accepted before then, without a
+    # result, stop or withdrawal by then — open states, or resolved/finished after it
+    end = period.end_at
+    waiting = (S.ACCEPTED, S.PROCESSING, S.PAUSED, S.SUPPLEMENT, S.FINANCIAL)
+    progress = _filtered(
+        Dossier.objects.filter(
+            Q(state__in=waiting) | Q(result_at__gte=end) | Q(finished_at__gte=end),
+            received_at__lt=end,
+        )
+        .exclude(result_at__lt=end)
+        .exclude(finished_at__lt=end),
+        agency=agency,
+        field=field,
+        procedure=procedure,
+    )
+    progress_aggregates = {
+        "in_progress": Count("pk"),
+        "in_progress_on_time": Count("pk", filter=Q(due_at__gte=as_of)),
+        "in_progress_overdue": Count("pk", filter=Q(due_at__lt=as_of)),
+    }
+    if key:
+        for raw in progress.values(key).annotate(**progress_aggregates).order_by():
+            add(raw[key], raw)
+    else:
+        add(None, progress.aggregate(**progress_aggregates))
+    if not key:
+        row = totals.get(None) or dict.fromkeys(METRICS, 0)
+        row.update(key=None, name="Tổng cộng", code="")
+        return [_derive(row)]
+    names = _names(group_by, [k for k in totals if k is not None])
     result = []
-    for raw in rows:
-        row = {m: int(raw[m] or 0) for m in METRICS}
-        row.update(key=raw[key], name=raw["_name"], code=raw["_code"])
+    for group, values in totals.items():
+        name, code = names.get(group, ("", ""))
+        row = {**values, "key": group, "name": name, "code": code}
         result.append(_derive(row))
     result.sort(key=lambda r: (-r["received"], r["name"] or ""))
     return result
+
+
+def _names(group_by: str, ids: list) -> dict[Any, tuple[str, str]]:
+    from tinhso.directory.models import Agency
+    from tinhso.onestop.models import Field, Procedure
+
+    model = {"field": Field, "procedure": Procedure}.get(group_by, Agency)
+    return {
+        pk: (name, code)
+        for pk, name, code in model.objects.filter(pk__in=ids).values_list("pk", "name", "code")
+    }
 
 
 REGISTER_COLUMNS = [
