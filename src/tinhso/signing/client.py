@@ -46,10 +46,10 @@ def pkcs11_digest_signer(*, module: str, token_label: str, pin: str, key_label: 
         with token.open(user_pin=pin) as session:
             if algorithm == "ECDSA_SHA256":
                 key = session.get_key(ObjectClass.PRIVATE_KEY, KeyType.EC, label=key_label)
-                return key.sign(digest, mechanism=Mechanism.ECDSA)  # r || s
+                return key.sign(digest, mechanism=Mechanism.ECDSA)  # type: ignore[attr-defined]
             key = session.get_key(ObjectClass.PRIVATE_KEY, KeyType.RSA, label=key_label)
             digest_info = bytes.fromhex("3031300d060960864801650304020105000420") + digest
-            return key.sign(digest_info, mechanism=Mechanism.RSA_PKCS)
+            return key.sign(digest_info, mechanism=Mechanism.RSA_PKCS)  # type: ignore[attr-defined]
 
     return sign
 

@@ -69,7 +69,7 @@ def seal_png(agency_name: str, size: int = 480) -> bytes:
         ImageDraw.Draw(glyph).text(
             (glyph.width / 2, glyph.height / 2), ch, font=font, fill=RED, anchor="mm"
         )
-        glyph = glyph.rotate(-math.degrees(angle) - 90, resample=Image.BICUBIC)
+        glyph = glyph.rotate(-math.degrees(angle) - 90, resample=Image.Resampling.BICUBIC)
         x = c + radius * math.cos(angle) - glyph.width / 2
         y = c + radius * math.sin(angle) - glyph.height / 2
         img.alpha_composite(glyph, (int(x), int(y)))

@@ -255,14 +255,19 @@ def _report(
         chain_ok = chain_ok and not revoked
 
     coverage_level = status.coverage if status is not None else None
-    coverage = {
-        SignatureCoverageLevel.ENTIRE_FILE: "entire_file",
-        SignatureCoverageLevel.ENTIRE_REVISION: "entire_revision",
-        SignatureCoverageLevel.CONTIGUOUS_BLOCK_FROM_START: "partial",
-    }.get(coverage_level, "unclear")
+    coverage: str = (
+        {
+            SignatureCoverageLevel.ENTIRE_FILE: "entire_file",
+            SignatureCoverageLevel.ENTIRE_REVISION: "entire_revision",
+            SignatureCoverageLevel.CONTIGUOUS_BLOCK_FROM_START: "partial",
+        }.get(coverage_level, "unclear")
+        if coverage_level is not None
+        else "unclear"
+    )
     level = status.modification_level if status is not None else None
-    modification, modification_text = _MODIFICATION.get(
-        level, ("unknown", "Không xác định được phần tài liệu thay đổi sau khi ký.")
+    modification, modification_text = (_MODIFICATION.get(level) if level is not None else None) or (
+        "unknown",
+        "Không xác định được phần tài liệu thay đổi sau khi ký.",
     )
     if coverage == "entire_file":
         modification, modification_text = "none", "Chữ ký bao trùm toàn bộ tệp."

@@ -54,6 +54,7 @@ def certificates(request: HttpRequest) -> HttpResponse:
     """An official's certificates and signature image; register a USB token certificate."""
     from tinhso.signing import services
 
+    user = request.user
     image_form = SignatureImageForm()
     token_form = TokenCertificateForm()
     if request.method == "POST":
@@ -83,8 +84,8 @@ def certificates(request: HttpRequest) -> HttpResponse:
         request,
         "signing/certificates.html",
         {
-            "certificates": selectors.certificates_of(user=request.user),
-            "has_image": SignatureImage.objects.filter(owner_user=request.user).exists(),
+            "certificates": selectors.certificates_of(user=user),
+            "has_image": SignatureImage.objects.filter(owner_user=user.pk).exists(),
             "image_form": image_form,
             "token_form": token_form,
         },
@@ -93,7 +94,7 @@ def certificates(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_signature_image(request: HttpRequest) -> HttpResponse:
-    row = SignatureImage.objects.filter(owner_user=request.user).first()
+    row = SignatureImage.objects.filter(owner_user=request.user.pk).first()
     if row is None or not row.image:
         raise Http404
     with row.image.open("rb") as fh:

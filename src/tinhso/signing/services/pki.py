@@ -297,7 +297,7 @@ def publish_crl(*, ca: CACertificate) -> RevocationList:
     ca.crl_number += 1
     ca.save(update_fields=["crl_number", "updated_at"])
     revoked = [
-        (int(serial, 16), when)
+        (int(serial, 16), when or timezone.now())
         for serial, when in Certificate.objects.filter(
             issuer_ca=ca, status=Certificate.Status.REVOKED
         ).values_list("serial_hex", "revoked_at")

@@ -84,7 +84,9 @@ def _placeholder_size(cert: x509.Certificate) -> int:
     key = cert.public_key()
     if isinstance(key, rsa.RSAPublicKey):
         return key.key_size // 8
-    return 2 * ((key.curve.key_size + 7) // 8) + 9  # DER ECDSA signature upper bound
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return 2 * ((key.curve.key_size + 7) // 8) + 9  # DER ECDSA signature upper bound
+    raise InvalidCertificate("Loại khóa của chứng thư không được hỗ trợ.", code="unsupported_key")
 
 
 def _check_certificate(user, cert: x509.Certificate) -> Certificate:
@@ -276,7 +278,7 @@ def complete_remote_signing(
     except (RemoteSigningSession.DoesNotExist, ValueError, Exception) as exc:
         raise SessionNotFound() from exc
     if session.status == RemoteSigningSession.Status.COMPLETED:
-        return bytes(session.signed_pdf)
+        return bytes(session.signed_pdf or b"")
     if session.expires_at <= timezone.now():
         raise SessionNotFound()
     cert = _parse_cert(certificate)

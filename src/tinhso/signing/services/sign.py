@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from asn1crypto import keys as asn1_keys
@@ -88,7 +89,7 @@ def _page_index_of(reader: PdfFileReader, page_ref) -> int | None:
     return None
 
 
-def existing_signature_fields(reader: PdfFileReader) -> list[tuple[str, object]]:
+def existing_signature_fields(reader: PdfFileReader) -> list[tuple[str, Any]]:
     return [(name, ref) for name, _, ref in fields.enumerate_sig_fields(reader)]
 
 
@@ -333,7 +334,8 @@ def _last_personal_field(reader) -> tuple[int, tuple[float, float, float, float]
             continue
         ix = _page_index_of(reader, page_ref)
         if ix is not None:
-            found = (ix, tuple(float(v) for v in rect))
+            x1, y1, x2, y2 = (float(v) for v in rect)
+            found = (ix, (x1, y1, x2, y2))
     return found
 
 
