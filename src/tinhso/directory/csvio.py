@@ -28,7 +28,7 @@ from tinhso.audit.services import record
 from tinhso.core.errors import ValidationFailed
 from tinhso.directory import services
 from tinhso.directory.codes import InvalidAgencyCode, validate_code, validate_legacy_code
-from tinhso.directory.models import AdministrativeUnit, Agency, AgencyEvent
+from tinhso.directory.models import AdministrativeUnit, Agency, AgencyEvent, code_of
 
 COLUMNS = [
     "code",
@@ -346,7 +346,7 @@ def _apply(actor: Any, rows: list[Row]) -> ImportReport:
         code = row["code"]
         parent = agencies.get(row["parent_code"]) if row["parent_code"] else None
         unit = units.get(row["admin_unit_code"]) if row["admin_unit_code"] else None
-        values = {f: row[f] for f in PLAIN_FIELDS}
+        values: dict[str, str | None] = {f: row[f] for f in PLAIN_FIELDS}
         values["legacy_code"] = values["legacy_code"] or None
         agency = agencies.get(code)
         if agency is None:
@@ -377,7 +377,7 @@ def _apply(actor: Any, rows: list[Row]) -> ImportReport:
                 before[name], after[name] = getattr(agency, name), value
                 setattr(agency, name, value)
         if agency.admin_unit_id != (unit.pk if unit else None):
-            before["admin_unit"] = agency.admin_unit.code if agency.admin_unit_id else None
+            before["admin_unit"] = code_of(agency.admin_unit)
             after["admin_unit"] = unit.code if unit else None
             agency.admin_unit = unit
         if before:
@@ -428,20 +428,21 @@ def _apply(actor: Any, rows: list[Row]) -> ImportReport:
             continue
         before = {
             "status": agency.status,
-            "successor": agency.successor.code if agency.successor_id else None,
+            "successor": code_of(agency.successor),
         }
         agency.status = status
         agency.successor = successor
         agency.closed_on = None if status == Agency.Status.ACTIVE else (agency.closed_on or today)
         agency.save()
         after = {"status": status, "successor": successor.code if successor else None}
-        kind = {
+        kind_by_status: dict[str, str] = {
             Agency.Status.MERGED: AgencyEvent.Kind.MERGED,
             Agency.Status.CLOSED: AgencyEvent.Kind.CLOSED,
-        }.get(status, AgencyEvent.Kind.UPDATED)
+        }
+        event_kind = kind_by_status.get(status, AgencyEvent.Kind.UPDATED)
         services._event(
             agency=agency,
-            kind=kind,
+            kind=event_kind,
             effective_on=today,
             actor=actor,
             before=before,
@@ -481,14 +482,14 @@ def export_agencies(queryset=None) -> str:
                 a.name,
                 a.short_name,
                 a.kind,
-                a.parent.code if a.parent_id else "",
-                a.admin_unit.code if a.admin_unit_id else "",
+                code_of(a.parent) or "",
+                code_of(a.admin_unit) or "",
                 a.address,
                 a.phone,
                 a.email,
                 a.website,
                 a.status,
-                a.successor.code if a.successor_id else "",
+                code_of(a.successor) or "",
             ]
         )
     return out.getvalue()

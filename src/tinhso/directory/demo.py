@@ -524,7 +524,9 @@ class Loader:
             )
         for parent_key, num, name, short, slug in SUB_UNITS:
             parent = (
-                merged[parent_key] if isinstance(parent_key, int) else self.agencies[parent_key]
+                merged[parent_key]
+                if isinstance(parent_key, int)
+                else self.agencies[str(parent_key)]
             )
             self.agency(
                 slug,
@@ -629,6 +631,8 @@ class Loader:
                     note="Sắp xếp đơn vị hành chính cấp xã năm 2025",
                 )
                 for a in active_old:
+                    if a.admin_unit is None:
+                        continue
                     services.close_admin_unit(
                         actor=None,
                         unit=a.admin_unit,

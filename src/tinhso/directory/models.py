@@ -15,6 +15,11 @@ from tinhso.core.models import PublicIdentified, TimeStamped
 from tinhso.core.text import fold
 
 
+def code_of(obj) -> str | None:
+    """`obj.code`, or None when there is no object (an empty foreign key)."""
+    return None if obj is None else obj.code
+
+
 class AdministrativeUnit(TimeStamped):
     """Province, district or commune, with the statistics office's numeric code."""
 
@@ -120,7 +125,8 @@ class Agency(PublicIdentified, TimeStamped):
     def save(self, *args, **kwargs) -> None:
         self.name_folded = fold(f"{self.name} {self.short_name} {self.code}")
         super().save(*args, **kwargs)
-        parent_path = self.parent.path if self.parent_id else "/"
+        parent = self.parent if self.parent_id else None
+        parent_path = parent.path if parent is not None else "/"
         path = f"{parent_path}{self.pk}/"
         if path != self.path:
             self.path = path

@@ -39,6 +39,7 @@ from tinhso.directory.models import (
     Membership,
     OrgUnit,
     Position,
+    code_of,
 )
 
 # Fields an ordinary update may change (name, parent and status have their own use-cases).
@@ -55,7 +56,7 @@ UPDATABLE_FIELDS = (
 )
 SNAPSHOT_FIELDS = ("code", "legacy_code", "name", "short_name", "kind", "status")
 
-ADMIN_UNIT_CODE_LENGTH = {
+ADMIN_UNIT_CODE_LENGTH: dict[str, int] = {
     AdministrativeUnit.Level.PROVINCE: 2,
     AdministrativeUnit.Level.DISTRICT: 3,
     AdministrativeUnit.Level.COMMUNE: 5,
@@ -88,8 +89,8 @@ def _actor_name(actor: Any) -> str:
 
 def _snapshot(agency: Agency) -> dict[str, Any]:
     data: dict[str, Any] = {name: getattr(agency, name) for name in SNAPSHOT_FIELDS}
-    data["parent"] = agency.parent.code if agency.parent_id else None
-    data["admin_unit"] = agency.admin_unit.code if agency.admin_unit_id else None
+    data["parent"] = code_of(agency.parent)
+    data["admin_unit"] = code_of(agency.admin_unit)
     return data
 
 
@@ -367,7 +368,7 @@ def _move(
         )
     if (new_parent.pk if new_parent else None) == agency.parent_id:
         return agency
-    before = {"parent": agency.parent.code if agency.parent_id else None}
+    before = {"parent": code_of(agency.parent)}
     old_path, old_depth = agency.path, agency.depth
     agency.parent = new_parent
     agency.save()  # recomputes path and depth
@@ -437,7 +438,7 @@ def _transfer_members(*, actor: Any, source: Agency, target: Agency, effective_o
         Membership.objects.create(
             user=membership.user,
             agency=target,
-            org_unit=unit_map.get(membership.org_unit_id),
+            org_unit=unit_map.get(membership.org_unit_id or 0),
             position=membership.position,
             is_primary=membership.is_primary,
             started_on=effective_on,
@@ -656,10 +657,8 @@ def abolish_district(
     for child in list(
         district.children.filter(status=Agency.Status.ACTIVE).select_related("admin_unit")
     ):
-        is_commune = (
-            child.admin_unit_id is not None
-            and child.admin_unit.level == AdministrativeUnit.Level.COMMUNE
-        )
+        child_unit = child.admin_unit
+        is_commune = child_unit is not None and child_unit.level == AdministrativeUnit.Level.COMMUNE
         if is_commune:
             _move(
                 actor=actor, agency=child, new_parent=province, effective_on=effective_on, note=note
@@ -719,7 +718,7 @@ def merge_provinces(
         p
         for p in provinces
         if fold(p.name).endswith(wanted)
-        or (p.admin_unit_id and fold(p.admin_unit.name).endswith(wanted))
+        or (p.admin_unit is not None and fold(p.admin_unit.name).endswith(wanted))
     ]
     if len(keep) != 1:
         raise ValidationFailed(
@@ -740,17 +739,18 @@ def merge_provinces(
     )
     for other in others:
         unit = other.admin_unit
-        if unit is not None and unit.is_active and kept.admin_unit_id:
-            unit.children.update(parent=kept.admin_unit)
+        kept_unit = kept.admin_unit
+        if unit is not None and unit.is_active and kept_unit is not None:
+            unit.children.update(parent=kept_unit)
             unit.is_active = False
-            unit.successor = kept.admin_unit
+            unit.successor = kept_unit
             unit.valid_to = effective_on - dt.timedelta(days=1)
             unit.save()
             record(
                 actor=actor,
                 action="directory.close_admin_unit",
                 obj=unit,
-                summary={"code": unit.code, "successor": kept.admin_unit.code},
+                summary={"code": unit.code, "successor": kept_unit.code},
             )
     return kept
 
