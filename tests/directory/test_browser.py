@@ -9,8 +9,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_tree_expands_lazily_and_search_finds_without_diacritics(page, province):
-    services.create_agency(actor=None, code="H57.19.01.01", name="Phòng Xúc tiến Thương mại",
-                           parent=province.ttxt)
+    services.create_agency(
+        actor=None, code="H57.19.01.01", name="Phòng Xúc tiến Thương mại", parent=province.ttxt
+    )
     page.goto(page.base_url + "/directory/")
     deep = page.get_by_text("Phòng Xúc tiến Thương mại")
     assert deep.count() == 0  # level 3 is not rendered with the page
