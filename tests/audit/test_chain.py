@@ -144,3 +144,22 @@ def test_record_inside_a_rolled_back_transaction_leaves_no_gap():
     entry = record(actor=None, action="test.after")
     assert entry.seq == 3
     assert verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_awkward_summaries_are_stored_and_still_verify():
+    from datetime import date
+    from decimal import Decimal
+
+    record(
+        actor=None,
+        action="test.awkward",
+        summary={
+            "when": date(2026, 2, 17),
+            "amount": Decimal("1500000"),
+            1: "int key",
+            "nul": "a\x00b",
+        },
+    )
+    record(actor=None, action="test.nan", summary={"ratio": float("nan")})
+    assert verify_chain().ok

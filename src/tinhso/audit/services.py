@@ -149,6 +149,15 @@ def _append_generic(cursor, content: str, values: list[Any]) -> tuple[int, int, 
     return entry_id, seq, prev_hash, digest
 
 
+def _clean_summary(summary: Any) -> Any:
+    """What the database will give back: plain JSON, no NaN, no NUL characters."""
+    try:
+        text = json.dumps(summary or {}, ensure_ascii=False, default=str, allow_nan=False)
+    except ValueError:
+        text = json.dumps({"repr": str(summary)}, ensure_ascii=False)
+    return json.loads(text.replace("\\u0000", ""))
+
+
 def record(
     *,
     actor: Any,
@@ -160,11 +169,14 @@ def record(
     object_id: str | None = None,
     ip: str | None = None,
 ) -> AuditEntry:
-    """Append one entry. Must run inside the caller's transaction (atomic is ensured).
+    """Append one entry, in the caller's transaction (or its own one if there is none).
 
     The chain head row is locked (SELECT ... FOR UPDATE) so concurrent writers append
     one after another and the chain stays linear. Everything that does not need the
-    lock (rendering the summary, naming the object) is done before taking it.
+    lock (cleaning the summary, naming the object, the content digest) is done before
+    taking it; so `created_at` is the moment of the call and, between concurrent
+    writers, may differ by a few milliseconds from the `seq` order.
+    The summary is stored as JSON: values JSON cannot hold become strings.
     """
     if obj is not None:
         object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
@@ -182,7 +194,7 @@ def record(
         object_type=(object_type or "")[:80],
         object_id=str(object_id or "")[:80],
         agency_id=int(agency_id) if agency_id is not None else None,
-        summary=json.loads(json.dumps(summary or {}, ensure_ascii=False, default=str)),
+        summary=_clean_summary(summary),
         ip=normalize_ip(ip),
     )
     object_repr = str(obj)[:255] if obj is not None else ""
