@@ -51,3 +51,34 @@ def test_wrong_token_pin_is_a_clear_error(hsm_cert, clerk, agency, pdf_bytes):
     with pytest.raises(DomainError) as excinfo:
         sign_pdf(pdf=pdf_bytes, signer=clerk, kind="seal", agency=agency)
     assert excinfo.value.code == "pkcs11_error"
+
+
+def test_pki_issue_generates_the_key_on_the_hsm(
+    softhsm, demo_ca, clerk, agency, pdf_bytes, monkeypatch
+):
+    import io
+
+    from django.core.management import call_command
+
+    monkeypatch.setenv("HSM_PIN", PIN)
+    out = io.StringIO()
+    call_command(
+        "pki",
+        "issue",
+        "--agency",
+        agency.code,
+        "--pkcs11-module",
+        softhsm,
+        "--token-label",
+        TOKEN,
+        "--key-label",
+        f"cli-{uuid.uuid4().hex[:6]}",
+        "--pin-env",
+        "HSM_PIN",
+        stdout=out,
+    )
+    assert "Token/HSM" in out.getvalue()
+    cert = Certificate.objects.get(owner_agency=agency)
+    assert cert.storage == Certificate.Storage.PKCS11 and not cert.private_key_encrypted
+    sealed = sign_pdf(pdf=pdf_bytes, signer=clerk, kind="seal", agency=agency)
+    assert verify_pdf(sealed)[0].status == "valid"

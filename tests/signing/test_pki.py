@@ -147,3 +147,55 @@ def test_import_crl_refuses_a_crl_of_an_unknown_ca(db):
     with pytest.raises(DomainError) as excinfo:
         import_crl(data=crl.public_bytes(serialization.Encoding.DER))
     assert excinfo.value.code == "crl_issuer_unknown"
+
+
+def test_register_a_certificate_with_its_key_file(demo_ca, leader, agency, tmp_path, pdf_bytes):
+    from cryptography.hazmat.primitives import serialization
+
+    from tinhso.signing.crypto import decrypt_private_key
+
+    issuing = demo_ca[1]
+    key = x.new_key()
+    cert = x.issue_leaf(
+        subject=x.name("Nguyễn Văn Đức", organization="Sở Nội vụ"),
+        public_key=key.public_key(),
+        issuer_cert=x.load_certificate(issuing.certificate_pem),
+        issuer_key=decrypt_private_key(issuing.private_key_encrypted),
+    )
+    (tmp_path / "c.pem").write_text(x.to_pem(cert))
+    (tmp_path / "k.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    other = tmp_path / "other.pem"
+    other.write_bytes(
+        x.new_key().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    args = ("register", "--user", leader.username, "--cert", str(tmp_path / "c.pem"))
+    with pytest.raises(CommandError, match="không khớp"):
+        _run(*args, "--key", str(other))
+    assert "Lưu trên máy chủ" in _run(*args, "--key", str(tmp_path / "k.pem"))
+    row = Certificate.objects.get(owner_user=leader)
+    assert row.storage == "server" and row.owner_agency == agency
+    signed = sign_pdf(pdf=pdf_bytes, signer=leader, kind="personal", agency=agency)
+    assert verify_pdf(signed)[0].serial == row.serial_hex
+
+
+def test_issued_certificates_name_the_public_crl_url(demo_ca, leader, settings):
+    from cryptography import x509
+
+    from tinhso.signing.services import issue_certificate
+
+    settings.SIGNING_PUBLIC_URL = "https://tinhso.example.gov.vn/"
+    row = issue_certificate(ca=demo_ca[1], kind="personal", owner_user=leader)
+    cert = x.load_certificate(row.certificate_pem)
+    dp = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    url = dp[0].full_name[0].value
+    assert url == (f"https://tinhso.example.gov.vn/signing/ca/{demo_ca[1].fingerprint_sha256}.crl")

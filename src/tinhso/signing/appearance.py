@@ -65,6 +65,9 @@ def personal(*, title: str, name: str, signature_png: bytes | None) -> Appearanc
             preserveAspectRatio=True,
             anchor="c",
         )
+    else:  # no image uploaded: say it in words, in the image's place
+        c.setFont("Serif-Italic", 10)
+        c.drawCentredString(PERSONAL_W / 2, (y1 + y2) / 2 - 4, "(Đã ký số)")
     size = _fit(c, name, "Serif-Bold", 11, PERSONAL_W - 8)
     c.setFont("Serif-Bold", size)
     c.drawCentredString(PERSONAL_W / 2, 8, name)

@@ -153,6 +153,18 @@ def ensure_demo_ca() -> tuple[CACertificate, CACertificate]:
     return root, issuing
 
 
+def crl_url_for(ca: CACertificate) -> str | None:
+    """Public URL of the CA's CRL (put in issued certificates so that any PDF reader can
+    check revocation), when SIGNING_PUBLIC_URL (e.g. https://tinhso.example.gov.vn) is set."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    base = getattr(settings, "SIGNING_PUBLIC_URL", None)
+    if not base:
+        return None
+    return base.rstrip("/") + reverse("signing:ca_crl", args=[ca.fingerprint_sha256])
+
+
 def _subject_for(*, kind: str, owner_user=None, owner_agency=None, organization: str = ""):
     if kind == Certificate.Kind.PERSONAL:
         full_name = owner_user.full_name or owner_user.get_full_name() or owner_user.username
@@ -189,6 +201,7 @@ def issue_certificate(
         key = x.new_key()
         public_key = key.public_key()
     cert = x.issue_leaf(
+        crl_url=crl_url_for(ca),
         subject=_subject_for(
             kind=kind, owner_user=owner_user, owner_agency=owner_agency, organization=organization
         ),
