@@ -97,8 +97,13 @@ def print_logins(out) -> None:
     rows = demo_logins()
     if not rows:
         return
+    from django.conf import settings
+
     out.write("")
-    out.write(f"Tài khoản mẫu (mật khẩu chung: {DEMO_PASSWORD})")
+    site = getattr(settings, "TINHSO_SITE_URL", "http://127.0.0.1:8000")
+    out.write(
+        f"Tài khoản mẫu — đăng nhập tại {site}/accounts/login/ (mật khẩu chung: {DEMO_PASSWORD})"
+    )
     width = max(len(r[1]) for r in rows)
     role_width = max(len(r[0]) for r in rows)
     for role, username, name, agency in rows:
