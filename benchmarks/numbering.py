@@ -3,11 +3,13 @@
     .venv/bin/python benchmarks/numbering.py                      # 1 and 8 issuers, 4000 each
     .venv/bin/python benchmarks/numbering.py --numbers 20000 --issuers 1 4 8 16 --audit
 
-Each issue is one transaction that inserts the document row, takes the next number of
-the year's register (the register row is locked by the increment until commit) and stores
-it on the row — exactly what `documents.services.register_incoming` does around its PDF
-work. With `--audit` the transaction also appends to the audit trail (which has its own
-global lock), i.e. the full bookkeeping of a registration without the PDF parsing.
+Mode `batch` (default) is `documents.services.register_incoming`'s path without the PDF
+work: the document row is stored (waiting for its number), then
+`number_pending_incoming` numbers every waiting document of the register in one
+transaction with their audit entries: concurrent clerks share one commit per batch.
+Mode `single` is one transaction per number (insert the row, take the number with the
+register's row lock, store it, commit): bounded by one durable commit per number; with
+`--audit` it also appends to the audit trail.
 
 At the end every register is checked: numbers 1..N present once each (gaps = missing
 numbers, duplicates = numbers given twice) and `last_number == N`.
@@ -71,7 +73,7 @@ def setup_django(url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def run(issuers: int, numbers: int, audit: bool, label: str) -> dict:
+def run(issuers: int, numbers: int, audit: bool, label: str, mode: str) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -79,7 +81,7 @@ def run(issuers: int, numbers: int, audit: bool, label: str) -> dict:
     from tinhso.audit.services import record
     from tinhso.directory.models import Agency
     from tinhso.documents.models import IncomingDocument, Register
-    from tinhso.documents.services import take_number
+    from tinhso.documents.services import number_pending_incoming, take_number
 
     agency = Agency.objects.create(
         code=f"H98.{label}", name=f"Cơ quan thử {label}", short_name="CQ"
@@ -90,29 +92,44 @@ def run(issuers: int, numbers: int, audit: bool, label: str) -> dict:
     errors: list[BaseException] = []
     start_barrier = threading.Barrier(issuers + 1)
 
+    register = Register.objects.create(
+        agency=agency, year=year, direction="incoming", series="normal"
+    )
+
+    def new_document(**extra):
+        return IncomingDocument.objects.create(
+            agency=agency,
+            arrived_at=timezone.now(),
+            sender_name="Sở Tài chính",
+            number_notation="12/STC-NS",
+            issued_on=timezone.localdate(),
+            doc_type="cv",
+            subject="Về việc quyết toán ngân sách",
+            subject_folded="ve viec quyet toan ngan sach",
+            registered_by=clerk,
+            **extra,
+        )
+
     def issue() -> None:
         try:
             connection.ensure_connection()
             start_barrier.wait()
             for _ in range(per_issuer):
+                if mode == "batch":
+                    # register_incoming's path: store, then number the waiting batch.
+                    with transaction.atomic():
+                        new_document(register=register)
+                    number_pending_incoming(register_id=register.pk)
+                    continue
                 with transaction.atomic():
-                    # As register_incoming does: the row first, the number last (the
+                    # One transaction per number: the row first, the number last (the
                     # register's lock is held from the increment to the commit).
-                    doc = IncomingDocument.objects.create(
-                        agency=agency,
-                        arrived_at=timezone.now(),
-                        sender_name="Sở Tài chính",
-                        number_notation="12/STC-NS",
-                        issued_on=timezone.localdate(),
-                        doc_type="cv",
-                        subject="Về việc quyết toán ngân sách",
-                        subject_folded="ve viec quyet toan ngan sach",
-                    )
-                    register, number = take_number(
+                    doc = new_document()
+                    reg, number = take_number(
                         agency=agency, year=year, direction="incoming", series="normal"
                     )
                     IncomingDocument.objects.filter(pk=doc.pk).update(
-                        register_id=register.pk, arrival_number=number
+                        register_id=reg.pk, arrival_number=number
                     )
                     if audit:
                         record(
@@ -151,7 +168,8 @@ def run(issuers: int, numbers: int, audit: bool, label: str) -> dict:
         "gaps": gaps,
         "duplicates": len(issued) - len(unique),
         "last_number_ok": last == total,
-        "audit": audit,
+        "audit": audit or mode == "batch",
+        "mode": mode,
     }
 
 
@@ -159,15 +177,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--numbers", type=int, default=4000, help="numbers per configuration")
     parser.add_argument("--issuers", type=int, nargs="+", default=[1, 8])
-    parser.add_argument("--audit", action="store_true", help="also write the audit trail")
+    parser.add_argument(
+        "--mode",
+        choices=["batch", "single", "both"],
+        default="batch",
+        help="batch: register_incoming's path (default); single: one transaction per number",
+    )
+    parser.add_argument("--audit", action="store_true", help="single mode: also audit")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     url = create_database()
     try:
         setup_django(url)
-        for i, issuers in enumerate(args.issuers):
-            result = run(issuers, args.numbers, args.audit, f"{i:02d}")
-            print(json.dumps(result), flush=True)
+        modes = ["batch", "single"] if args.mode == "both" else [args.mode]
+        i = 0
+        for mode in modes:
+            for issuers in args.issuers:
+                result = run(issuers, args.numbers, args.audit, f"{i:02d}", mode)
+                print(json.dumps(result), flush=True)
+                i += 1
     finally:
         if not args.keep:
             drop_database()

@@ -191,7 +191,7 @@ class IncomingDocument(PublicIdentified, TimeStamped):
             )
         ]
         indexes = [
-            models.Index(fields=["agency", "-arrived_at"], name="incoming_agency_arrived"),
+            models.Index(fields=["agency", "-arrived_at", "-id"], name="incoming_agency_arrived"),
             models.Index(fields=["-arrived_at", "-id"], name="incoming_arrived"),
             models.Index(fields=["agency", "status"], name="incoming_agency_status"),
             models.Index(fields=["sender_name", "notation_key", "issued_on"], name="incoming_dup"),
@@ -273,7 +273,7 @@ class OutgoingDocument(PublicIdentified, TimeStamped):
         ]
         indexes = [
             models.Index(fields=["agency", "status"], name="outgoing_agency_status"),
-            models.Index(fields=["agency", "-created_at"], name="outgoing_agency_created"),
+            models.Index(fields=["agency", "-created_at", "-id"], name="outgoing_agency_created"),
         ]
 
     def __str__(self) -> str:

@@ -141,6 +141,67 @@ def take_number(*, agency: Any, year: int, direction: str, series: str) -> tuple
     raise RuntimeError("register could not be created")  # pragma: no cover
 
 
+ADVISORY_NAMESPACE = 30_2020  # pg_advisory_xact_lock(namespace, register id)
+
+
+def number_pending_incoming(*, register_id: int) -> int:
+    """Give arrival numbers, in order of registration, to every document of the register
+    still waiting for one; one transaction for the whole batch (numbers, documents and
+    their audit entries together). Returns how many were numbered.
+
+    Concurrent clerks each call this after storing their document: whoever holds the
+    register's lock numbers everybody's waiting documents, so one commit serves many
+    numbers; the others then find theirs done and return without writing.
+    """
+    with transaction.atomic():
+        connection = transaction.get_connection()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # no WAL, released at commit
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_NAMESPACE, register_id]
+                )
+        pending = list(
+            IncomingDocument.objects.filter(register_id=register_id, arrival_number__isnull=True)
+            .order_by("id")
+            .values_list("id", "uid", "agency_id", "registered_by_id", "number_notation")
+        )
+        if not pending:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE documents_register SET last_number = last_number + %s WHERE id = %s "
+                "RETURNING last_number, year, series",
+                [len(pending), register_id],
+            )
+            last, year, series = cursor.fetchone()
+        first = last - len(pending) + 1
+        IncomingDocument.objects.bulk_update(
+            [
+                IncomingDocument(pk=row[0], arrival_number=first + i)
+                for i, row in enumerate(pending)
+            ],
+            ["arrival_number"],
+        )
+        from tinhso.accounts.models import User
+
+        actors = User.objects.in_bulk({row[3] for row in pending if row[3]})
+        for i, (_pk, uid, agency_id, actor_id, number_notation) in enumerate(pending):
+            record(
+                actor=actors.get(actor_id),
+                action="documents.register_incoming",
+                object_type="documents.incomingdocument",
+                object_id=str(uid),
+                agency=agency_id,
+                summary={
+                    "arrival_number": first + i,
+                    "year": year,
+                    "series": series,
+                    "number_notation": number_notation,
+                },
+            )
+    return len(pending)
+
+
 def _signing():
     """The signing app's services (owned by another module; imported lazily)."""
     try:
@@ -260,7 +321,6 @@ def find_duplicates(
     ]
 
 
-@transaction.atomic
 def register_incoming(
     *,
     actor: Any,
@@ -284,9 +344,72 @@ def register_incoming(
 ) -> IncomingDocument:
     """Register a document that arrived: arrival number in the year's incoming register.
 
+    Two steps: the document is stored (waiting for its number, `register` set) in one
+    transaction, then `number_pending_incoming` gives the register's waiting documents
+    their numbers in a second one (which also writes their audit entries). Called inside
+    an outer transaction both steps run in it. A crash between the steps leaves a
+    document without a number that the register's next numbering gives one to: never a
+    hole nor a duplicate, and a number once committed is never given again.
+
     A likely duplicate (same sender, number/notation and issued date) is refused with code
     `possible_duplicate` (details list them) unless `allow_duplicate` is set.
     """
+    fields = {
+        "agency": agency,
+        "pdf": pdf,
+        "filename": filename,
+        "sender_agency": sender_agency,
+        "sender_name": sender_name,
+        "number_notation": number_notation,
+        "issued_on": issued_on,
+        "doc_type": doc_type,
+        "subject": subject,
+        "urgency": urgency,
+        "confidentiality": confidentiality,
+        "page_count": page_count,
+        "deadline": deadline,
+        "arrived_at": arrived_at,
+        "source": source,
+        "allow_duplicate": allow_duplicate,
+        "attachments": attachments,
+    }
+    with transaction.atomic():
+        document = _store_incoming(actor=actor, **fields)
+    number_pending_incoming(register_id=document.register_id)
+    document.arrival_number = (
+        IncomingDocument.objects.filter(pk=document.pk)
+        .values_list("arrival_number", flat=True)
+        .get()
+    )
+    with transaction.atomic():
+        for leader in _users_with_role(document.agency, Role.LEADER)[:20]:
+            _notify(leader, "documents_incoming", {"document": document}, document)
+    return document
+
+
+def _store_incoming(
+    *,
+    actor: Any,
+    agency: Any,
+    pdf: bytes | None,
+    filename: str = "van-ban-den.pdf",
+    sender_agency: Any = None,
+    sender_name: str = "",
+    number_notation: str,
+    issued_on: date,
+    doc_type: str,
+    subject: str,
+    urgency: str = Urgency.NORMAL,
+    confidentiality: str = Confidentiality.NORMAL,
+    page_count: int | None = None,
+    deadline: date | None = None,
+    arrived_at: datetime | None = None,
+    source: str = IncomingDocument.Source.UPLOAD,
+    allow_duplicate: bool = False,
+    attachments: Sequence[tuple[str, bytes]] = (),
+) -> IncomingDocument:
+    """Validate and store an incoming document waiting for its arrival number."""
+
     require(actor, "documents.register_incoming", agency)
     if sender_agency is not None:
         sender_name = sender_agency.name
@@ -346,6 +469,12 @@ def register_incoming(
         status=IncomingDocument.Status.REGISTERED,
         source=source,
         registered_by=actor,
+        register=register_for(
+            agency=agency,
+            year=arrival_day.year,
+            direction=Register.Direction.INCOMING,
+            series=series_for(confidentiality),
+        ),
     )
     if duplicates:
         IncomingDocument.objects.filter(pk=document.pk).update(
@@ -369,32 +498,6 @@ def register_incoming(
             incoming=document,
             page_count=a_info.page_count,
         )
-    # Numbering last: the register's row lock is held only from here to the commit.
-    register, number = take_number(
-        agency=agency,
-        year=arrival_day.year,
-        direction=Register.Direction.INCOMING,
-        series=series_for(confidentiality),
-    )
-    IncomingDocument.objects.filter(pk=document.pk).update(
-        register_id=register.pk, arrival_number=number
-    )
-    document.register, document.arrival_number = register, number
-    record(
-        actor=actor,
-        action="documents.register_incoming",
-        obj=document,
-        agency=agency,
-        summary={
-            "arrival_number": number,
-            "year": register.year,
-            "series": register.series,
-            "number_notation": number_notation,
-            "duplicate_confirmed": bool(duplicates),
-        },
-    )
-    for leader in _users_with_role(agency, Role.LEADER)[:20]:
-        _notify(leader, "documents_incoming", {"document": document}, document)
     return document
 
 
