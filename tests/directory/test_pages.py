@@ -166,3 +166,66 @@ def test_agency_admin_edits_own_agency_not_others(client, people, province):
     assert Agency.objects.get(code="H57.03").name == "Sở Tài chính tỉnh"  # nothing changed
     r = client.get(reverse("directory:agency_edit", args=["H57.19"]))
     assert r.status_code == 403
+
+
+def test_admin_hub_lists_what_the_user_administers(client, people, province):
+    login(client, people.stc_admin)
+    r = client.get(reverse("directory:admin"))
+    html = r.content.decode()
+    assert r.status_code == 200 and "Sở Tài chính" in html and "Sở Kế hoạch" not in html
+    assert reverse("directory:reorganise", args=["H57.03"]) in html
+    login(client, people.planner)
+    assert client.get(reverse("directory:admin")).status_code == 403
+    login(client, people.platform)
+    html = client.get(reverse("directory:admin")).content.decode()
+    assert "Nhập bảng cơ quan" in html and "Sở Kế hoạch và Đầu tư" in html
+
+
+def test_reorganise_page_merges_and_refuses_outside_subtree(client, people, province):
+    login(client, people.platform)
+    url = reverse("directory:reorganise", args=["H57.19"])
+    r = client.post(
+        url,
+        {
+            "action": "merge",
+            "target": "H11",
+            "effective_on": "2025-03-01",
+            "move_children": "on",
+            "move_members": "on",
+        },
+    )
+    assert r.status_code == 400 and "Không tìm thấy cơ quan" in r.content.decode()
+    assert Agency.objects.get(code="H57.19").is_active
+    r = client.post(
+        url,
+        {
+            "action": "merge",
+            "target": "000.00.03.H57",
+            "effective_on": "2025-03-01",
+            "move_children": "on",
+            "move_members": "on",
+            "note": "NĐ 45/2025",
+        },
+    )
+    assert r.status_code == 302
+    old = Agency.objects.get(code="H57.19")
+    assert old.status == "merged" and old.successor.code == "H57.03"
+    assert Agency.objects.get(code="H57.19.01").parent.code == "H57.03"
+    login(client, people.stc_admin)
+    r = client.post(
+        reverse("directory:reorganise", args=["H57.40"]),
+        {"action": "close", "effective_on": "2025-07-01"},
+    )
+    assert r.status_code == 403
+    assert Agency.objects.get(code="H57.40").is_active
+
+
+def test_org_unit_page(client, people, province):
+    login(client, people.stc_admin)
+    url = reverse("directory:org_unit_create", args=["H57.03"])
+    assert client.get(url).status_code == 200
+    r = client.post(url, {"name": "Phòng Đầu tư"})
+    assert r.status_code == 302
+    assert province.stc.org_units.filter(name="Phòng Đầu tư").exists()
+    r = client.post(url, {"name": "Phòng Đầu tư"})
+    assert r.status_code == 400 and "đã có đơn vị" in r.content.decode()

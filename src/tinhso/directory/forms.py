@@ -19,7 +19,23 @@ class ImportForm(forms.Form):
     )
 
 
-class AgencyEditForm(forms.Form):
+class BootstrapForm(forms.Form):
+    """Adds Bootstrap classes to the widgets (templates render fields as they are)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = css
+
+
+class AgencyEditForm(BootstrapForm):
     name = forms.CharField(label=_("Tên cơ quan"), max_length=255)
     short_name = forms.CharField(label=_("Tên viết tắt"), max_length=30, required=False)
     kind = forms.ChoiceField(label=_("Loại"), choices=Agency.Kind.choices)
@@ -27,3 +43,36 @@ class AgencyEditForm(forms.Form):
     phone = forms.CharField(label=_("Điện thoại"), max_length=30, required=False)
     email = forms.CharField(label=_("Thư điện tử"), max_length=254, required=False)
     website = forms.CharField(label=_("Trang web"), max_length=200, required=False)
+
+
+class ReorganiseForm(BootstrapForm):
+    ACTIONS = [
+        ("move", _("Chuyển sang cơ quan chủ quản khác")),
+        ("merge", _("Sáp nhập vào cơ quan khác")),
+        ("close", _("Giải thể")),
+    ]
+    action = forms.ChoiceField(label=_("Thao tác"), choices=ACTIONS)
+    target = forms.CharField(
+        label=_("Mã định danh cơ quan đích"),
+        max_length=35,
+        required=False,
+        help_text=_(
+            "Cơ quan chủ quản mới (chuyển), cơ quan tiếp nhận (sáp nhập) hoặc cơ quan kế thừa "
+            "(giải thể, có thể bỏ trống). Nhập mã theo QĐ 20/2020 hoặc QCVN 102:2016."
+        ),
+    )
+    effective_on = forms.DateField(
+        label=_("Ngày hiệu lực"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    move_children = forms.BooleanField(
+        label=_("Chuyển các cơ quan trực thuộc sang cơ quan đích"), required=False, initial=True
+    )
+    move_members = forms.BooleanField(
+        label=_("Chuyển cán bộ (và vai trò) sang cơ quan đích"), required=False, initial=True
+    )
+    note = forms.CharField(label=_("Căn cứ, ghi chú"), max_length=500, required=False)
+
+
+class OrgUnitForm(BootstrapForm):
+    name = forms.CharField(label=_("Tên phòng, ban"), max_length=255)
+    short_name = forms.CharField(label=_("Viết tắt"), max_length=30, required=False)

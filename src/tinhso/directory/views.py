@@ -6,15 +6,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tinhso.accounts.models import User
-from tinhso.accounts.rules import can
-from tinhso.core.errors import DomainError, NotFound, PermissionDenied
+from tinhso.accounts.models import Role, User
+from tinhso.accounts.rules import can, is_platform_admin, visible_agency_filter
+from tinhso.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from tinhso.directory import selectors, services
 from tinhso.directory.csvio import CsvImportFailed, export_agencies, import_agencies
-from tinhso.directory.forms import AgencyEditForm, ImportForm, SearchForm
+from tinhso.directory.forms import (
+    AgencyEditForm,
+    ImportForm,
+    OrgUnitForm,
+    ReorganiseForm,
+    SearchForm,
+)
+from tinhso.directory.models import Agency
 
 
 def _error(request: HttpRequest, err: DomainError) -> HttpResponse:
@@ -39,8 +47,13 @@ def tree(request: HttpRequest) -> HttpResponse:
             "root": root,
             "ancestors": selectors.ancestors(root) if root else [],
             "include_closed": include_closed,
-            "can_import": request.user.is_authenticated
-            and can(request.user, "directory.import_agencies"),
+            "can_admin": request.user.is_authenticated
+            and (
+                is_platform_admin(request.user)
+                or Agency.objects.filter(
+                    visible_agency_filter(request.user, roles={Role.AGENCY_ADMIN})
+                ).exists()
+            ),
         },
     )
 
@@ -196,3 +209,117 @@ def export_view(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="co-quan.csv"'
     return response
+
+
+def _manageable(request: HttpRequest, code: str):
+    """(agency, None) when the user may manage it, else (None, error response)."""
+    try:
+        obj = selectors.get_agency(code)
+    except DomainError as err:
+        return None, _error(request, err)
+    if not can(request.user, "directory.manage_agency", obj):
+        return None, _error(
+            request, PermissionDenied(f"Bạn không có quyền quản lý cơ quan '{obj.name}'.")
+        )
+    return obj, None
+
+
+@login_required
+@require_GET
+def admin(request: HttpRequest) -> HttpResponse:
+    """Directory administration: the agencies this user administers and the tools."""
+    platform = is_platform_admin(request.user)
+    if platform:
+        agencies = Agency.objects.active().filter(depth__lte=1)
+    else:
+        agencies = Agency.objects.active().filter(
+            visible_agency_filter(request.user, roles={Role.AGENCY_ADMIN})
+        )
+    agencies = agencies.select_related("parent").order_by("code")[:300]
+    if not platform and not agencies:
+        return _error(
+            request,
+            PermissionDenied(_("Bạn không phải quản trị cơ quan nào trong danh bạ.")),
+        )
+    return render(request, "directory/admin.html", {"agencies": agencies, "platform": platform})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reorganise(request: HttpRequest, code: str) -> HttpResponse:
+    obj, denied = _manageable(request, code)
+    if denied:
+        return denied
+    form = ReorganiseForm(request.POST or None, initial={"effective_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            target = selectors.get_agency(data["target"]) if data["target"] else None
+            common = {
+                "actor": request.user,
+                "effective_on": data["effective_on"],
+                "note": data["note"],
+            }
+            if data["action"] == "move":
+                if target is None:
+                    raise ValidationFailed(
+                        _("Hãy nhập mã cơ quan chủ quản mới."), code="target_required"
+                    )
+                services.move_agency(agency=obj, new_parent=target, **common)
+                done = _("Đã chuyển cơ quan.")
+            elif data["action"] == "merge":
+                if target is None:
+                    raise ValidationFailed(
+                        _("Hãy nhập mã cơ quan tiếp nhận."), code="target_required"
+                    )
+                services.merge_agencies(
+                    predecessors=[obj],
+                    successor=target,
+                    move_children=data["move_children"],
+                    move_members=data["move_members"],
+                    **common,
+                )
+                done = _("Đã sáp nhập cơ quan.")
+            else:
+                services.close_agency(
+                    agency=obj,
+                    successor=target,
+                    move_children=data["move_children"] and target is not None,
+                    move_members=data["move_members"] and target is not None,
+                    **common,
+                )
+                done = _("Đã giải thể cơ quan.")
+        except DomainError as err:
+            form.add_error(None, err.message)
+        else:
+            messages.success(request, done)
+            return redirect("directory:agency", code=obj.code)
+    return render(
+        request,
+        "directory/reorganise.html",
+        {"agency": obj, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_unit_create(request: HttpRequest, code: str) -> HttpResponse:
+    obj, denied = _manageable(request, code)
+    if denied:
+        return denied
+    form = OrgUnitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_org_unit(actor=request.user, agency=obj, **form.cleaned_data)
+        except DomainError as err:
+            form.add_error(None, err.message)
+        else:
+            messages.success(request, _("Đã thêm phòng, ban."))
+            return redirect("directory:agency", code=obj.code)
+    return render(
+        request,
+        "directory/org_unit_form.html",
+        {"agency": obj, "form": form},
+        status=400 if form.errors else 200,
+    )
