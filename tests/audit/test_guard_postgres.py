@@ -87,3 +87,25 @@ def test_four_concurrent_writers_keep_the_chain_linear_and_seqs_gapless():
     assert ChainHead.objects.get(pk=1).last_seq == per_writer * writers
     report = verify_chain()
     assert report.ok and report.checked == per_writer * writers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_finds_the_same_first_broken_link():
+    for i in range(12):
+        record(actor=None, action="test.parallel", object_id=str(i))
+    report = verify_chain(workers=3, min_range=3)
+    assert report.ok and report.checked == 12
+    with connection.cursor() as cur:
+        cur.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER USER")
+        cur.execute("UPDATE audit_auditentry SET action = 'forged' WHERE seq IN (6, 11)")
+        cur.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER USER")
+    parallel = verify_chain(workers=3, min_range=3)
+    assert (parallel.ok, parallel.broken_seq, parallel.checked) == (False, 6, 5)
+    assert parallel == verify_chain()
+    with connection.cursor() as cur:  # a row deleted at a range boundary (rows 5..8)
+        cur.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER USER")
+        cur.execute("DELETE FROM audit_auditentry WHERE seq = 5")
+        cur.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER USER")
+    parallel = verify_chain(workers=3, min_range=3)
+    assert (parallel.ok, parallel.broken_seq) == (False, 5)
+    assert parallel == verify_chain()

@@ -1,5 +1,6 @@
 """`tinhso audit verify`: check the hash chain; exit 1 at the first broken link."""
 
+import os
 import sys
 import time
 
@@ -13,10 +14,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["verify"])
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=min(os.cpu_count() or 1, 8),
+            help="số tiến trình kiểm tra song song (chuỗi lớn); mặc định: số lõi CPU",
+        )
 
-    def handle(self, *args, action, **options):
+    def handle(self, *args, action, workers, **options):
         started = time.perf_counter()
-        report = verify_chain()
+        report = verify_chain(workers=workers)
         elapsed = time.perf_counter() - started
         if report.ok:
             self.stdout.write(
