@@ -192,3 +192,30 @@ class RegistrationForm(forms.Form):
     def username(self) -> str:
         kind = self.cleaned_data["kind"]
         return self.cleaned_data["citizen_id" if kind == "citizen" else "tax_code"]
+
+
+class RoleGrantForm(forms.Form):
+    username = forms.CharField(label=_("Tên đăng nhập của cán bộ"), max_length=150)
+    role = forms.ChoiceField(label=_("Vai trò"))
+
+    def __init__(self, *args, platform_admin: bool = False, **kwargs):
+        from tinhso.accounts.models import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [
+            (value, label)
+            for value, label in Role.choices
+            if platform_admin or value != Role.PLATFORM_ADMIN
+        ]
+
+    def clean_username(self):
+        from tinhso.accounts.models import User
+
+        username = self.cleaned_data["username"].strip()
+        try:
+            self.user = User.objects.get(username=username, is_active=True)
+        except User.DoesNotExist:
+            raise forms.ValidationError(
+                _("Không có tài khoản nào với tên đăng nhập này."), code="unknown_user"
+            ) from None
+        return username

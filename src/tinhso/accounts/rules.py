@@ -149,3 +149,11 @@ def _reset_second_factor(user, target) -> bool:
 @rule("accounts.issue_token")
 def _issue_token(user, target) -> bool:
     return is_platform_admin(user)
+
+
+@rule("accounts.manage_roles")
+def _manage_roles(user, agency) -> bool:
+    """Agency administrators grant roles in their agency and the agencies below it."""
+    if agency is None:
+        return is_platform_admin(user) or bool(_grants(user).get(Role.AGENCY_ADMIN))
+    return has_role(user, agency, {Role.AGENCY_ADMIN})

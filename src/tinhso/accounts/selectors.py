@@ -33,3 +33,23 @@ def role_codes(user) -> set[str]:
     if not getattr(user, "is_authenticated", False):
         return set()
     return set(RoleGrant.objects.filter(user_id=user.pk).values_list("role", flat=True))
+
+
+def manageable_agencies(user):
+    """Active agencies where `user` may grant roles (agency admin there or above)."""
+    from tinhso.accounts.rules import visible_agency_filter
+    from tinhso.directory.models import Agency
+
+    return (
+        Agency.objects.filter(visible_agency_filter(user, roles={Role.AGENCY_ADMIN}))
+        .filter(status=Agency.Status.ACTIVE)
+        .order_by("path")
+    )
+
+
+def grants_in(agency):
+    return (
+        RoleGrant.objects.filter(agency=agency)
+        .select_related("user", "org_unit")
+        .order_by("user__full_name", "user__username", "role")
+    )

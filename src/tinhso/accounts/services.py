@@ -299,3 +299,57 @@ def set_totp_secrets(*, secrets: dict[User, str], actor: Any = None, reason: str
             summary={"count": len(users), "reason": reason},
         )
     return len(users)
+
+
+# ---------------------------------------------------------------------------------------
+# Roles granted by an administrator (permission-checked wrappers of grant/revoke)
+
+
+def _check_role_change(*, actor: Any, user: User, agency: Any, role: str) -> None:
+    from tinhso.accounts.rules import is_platform_admin, require
+    from tinhso.core.errors import PermissionDenied, ValidationFailed
+
+    require(
+        actor,
+        "accounts.manage_roles",
+        agency,
+        _("Bạn chỉ quản lý được vai trò trong cơ quan mình quản trị."),
+    )
+    if role == Role.PLATFORM_ADMIN and not is_platform_admin(actor):
+        raise PermissionDenied(
+            _("Chỉ quản trị nền tảng mới cấp được vai trò quản trị nền tảng."),
+            code="platform_admin_only",
+        )
+    if role not in Role.values:
+        raise ValidationFailed(_("Vai trò không tồn tại."), code="unknown_role")
+    if not user.is_official:
+        raise ValidationFailed(
+            _("Chỉ cấp vai trò cho tài khoản cán bộ, công chức."), code="not_an_official"
+        )
+
+
+@transaction.atomic
+def assign_role(*, actor: Any, user: User, agency: Any, role: str) -> RoleGrant:
+    """An administrator grants `role` in `agency` to an official."""
+    _check_role_change(actor=actor, user=user, agency=agency, role=role)
+    return grant_role(user=user, agency=agency, role=role, actor=actor)
+
+
+@transaction.atomic
+def withdraw_role(*, actor: Any, user: User, agency: Any, role: str) -> None:
+    """An administrator withdraws `role` in `agency` from an official."""
+    from tinhso.core.errors import Conflict
+
+    _check_role_change(actor=actor, user=user, agency=agency, role=role)
+    if role == Role.AGENCY_ADMIN and user.pk == getattr(actor, "pk", None):
+        others = (
+            RoleGrant.objects.filter(agency=agency, role=Role.AGENCY_ADMIN)
+            .exclude(user=user)
+            .exists()
+        )
+        if not others:
+            raise Conflict(
+                _("Không thể tự thu hồi: cơ quan sẽ không còn ai quản trị."),
+                code="last_agency_admin",
+            )
+    revoke_role(user=user, agency=agency, role=role, actor=actor)

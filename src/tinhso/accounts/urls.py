@@ -7,6 +7,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
+    path("roles/", views.roles, name="roles"),
     path("otp/", views.otp_verify, name="otp_verify"),
     path("otp/enrol/", views.otp_enrol, name="otp_enrol"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),

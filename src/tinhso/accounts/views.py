@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,7 +18,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from tinhso.accounts import crypto, otp, services
-from tinhso.accounts.forms import LoginForm, OtpForm, PasswordResetForm, RegistrationForm
+from tinhso.accounts.forms import (
+    LoginForm,
+    OtpForm,
+    PasswordResetForm,
+    RegistrationForm,
+    RoleGrantForm,
+)
 from tinhso.accounts.middleware import SESSION_KEY
 from tinhso.core.errors import DomainError
 
@@ -198,5 +205,57 @@ def register(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/register.html",
         {"form": form, "next": _safe_next(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def roles(request: HttpRequest) -> HttpResponse:
+    """Agency administrators grant and withdraw roles in the agencies they administer."""
+    from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+
+    from tinhso.accounts import selectors
+    from tinhso.accounts.models import User
+    from tinhso.accounts.rules import can, is_platform_admin
+
+    actor: Any = request.user
+    if not can(actor, "accounts.manage_roles"):
+        raise DjangoPermissionDenied
+    agencies = selectors.manageable_agencies(actor)
+    code = request.POST.get("agency") or request.GET.get("agency")
+    agency = (agencies.filter(code=code).first() if code else None) or agencies.first()
+    if agency is None:
+        raise DjangoPermissionDenied
+    platform_admin = is_platform_admin(actor)
+    form = RoleGrantForm(platform_admin=platform_admin)
+    if request.method == "POST":
+        here = f"{reverse('accounts:roles')}?{urlencode({'agency': agency.code})}"
+        try:
+            if request.POST.get("action") == "revoke":
+                target = User.objects.get(uid=request.POST.get("user"))
+                services.withdraw_role(
+                    actor=actor, user=target, agency=agency, role=request.POST.get("role", "")
+                )
+                messages.success(request, _("Đã thu hồi vai trò."))
+                return redirect(here)
+            form = RoleGrantForm(request.POST, platform_admin=platform_admin)
+            if form.is_valid():
+                services.assign_role(
+                    actor=actor, user=form.user, agency=agency, role=form.cleaned_data["role"]
+                )
+                messages.success(request, _("Đã cấp vai trò."))
+                return redirect(here)
+        except (DomainError, User.DoesNotExist, ValueError) as err:
+            message = getattr(err, "message", None) or _("Không tìm thấy tài khoản.")
+            form.add_error(None, message)
+    return render(
+        request,
+        "accounts/roles.html",
+        {
+            "agencies": agencies,
+            "agency": agency,
+            "grants": selectors.grants_in(agency),
+            "form": form,
+        },
         status=400 if form.errors else 200,
     )

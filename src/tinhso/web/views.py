@@ -99,6 +99,11 @@ ROLE_LINKS: dict[str, list[tuple]] = {
     ],
     Role.AGENCY_ADMIN: [
         (
+            _("Vai trò trong cơ quan"),
+            ("accounts:roles",),
+            _("Cấp, thu hồi vai trò của cán bộ."),
+        ),
+        (
             _("Cơ cấu tổ chức"),
             ("directory:tree",),
             _("Đơn vị, cán bộ và vai trò trong cơ quan."),
