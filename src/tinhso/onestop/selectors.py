@@ -234,6 +234,28 @@ def process_slip(dossier: Dossier) -> QuerySet[DossierEvent]:
 # Public lookup
 
 
+_LOOKUP_SQL = (
+    "SELECT d.code, p.name, d.state, s.name, d.due_at, d.received_at, d.applicant_phone, "
+    "d.applicant_id_number FROM onestop_dossier d "
+    "JOIN onestop_procedure p ON p.id = d.procedure_id "
+    "LEFT JOIN onestop_processstep s ON s.id = d.current_step_id WHERE d.code = %s"
+)
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    """Raw SQL gives SQLite datetimes as text (UTC); PostgreSQL gives aware datetimes."""
+    from datetime import UTC
+
+    from django.utils.dateparse import parse_datetime
+
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
 @dataclass(frozen=True)
 class LookupResult:
     code: str
@@ -255,9 +277,15 @@ def lookup(*, code: str, secret: str) -> LookupResult:
     )
     if not code or len(secret) != 4 or not secret.isdigit():
         raise not_found
-    row = (
-        Dossier.objects.filter(code=code)
-        .values(
+    # The hot public path: one indexed query, no ORM query building.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_LOOKUP_SQL, [code])
+        found = cursor.fetchone()
+    row = None
+    if found is not None:
+        keys = (
             "code",
             "procedure__name",
             "state",
@@ -267,8 +295,9 @@ def lookup(*, code: str, secret: str) -> LookupResult:
             "applicant_phone",
             "applicant_id_number",
         )
-        .first()
-    )
+        row = dict(zip(keys, found, strict=True))
+        for key in ("due_at", "received_at"):
+            row[key] = _as_datetime(row[key])
     if row is None:
         raise not_found
     phone = "".join(ch for ch in row["applicant_phone"] or "" if ch.isdigit())
