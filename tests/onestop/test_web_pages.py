@@ -52,6 +52,9 @@ def test_procedure_page_shows_papers_time_and_process(client, world):
 
 @pytest.mark.django_db
 def test_public_lookup_shows_status_only_with_the_right_digits(client, world):
+    from django.core.cache import cache
+
+    cache.clear()  # the lookup's rate limit counts per client across tests
     dossier = accepted(world)
     url = reverse("onestop:lookup")
     ok = client.post(url, {"code": dossier.code.lower(), "secret": "5678"}).content.decode()
@@ -412,3 +415,22 @@ def test_a_demo_procedure_e_form_with_groups_dates_pledge_and_wallet(client, wor
     assert dossier.files.filter(wallet_item=item).exists()
     assert WalletItem.objects.filter(owner=world.citizen).count() >= 1
     assert dossier.receiving_agency.code == "H99.16" and dossier.fee_vnd == 200000
+
+
+@pytest.mark.django_db
+def test_lookup_page_is_rate_limited_like_the_api(client, world, settings):
+    from django.core.cache import cache
+
+    from tinhso.onestop.api import LookupThrottle
+
+    cache.clear()
+    dossier = accepted(world)
+    url = reverse("onestop:lookup")
+    statuses = [
+        client.post(url, {"code": dossier.code, "secret": f"{i:04d}"}).status_code
+        for i in range(LookupThrottle().num_requests + 1)
+    ]
+    assert statuses[-1] == 429 and set(statuses[:-1]) == {200}
+    last = client.post(url, {"code": dossier.code, "secret": "5678"})
+    assert last.status_code == 429 and "Được tiếp nhận" not in last.content.decode()
+    cache.clear()

@@ -191,14 +191,23 @@ def lookup(request: HttpRequest) -> HttpResponse:
     form = forms.LookupForm(request.POST or request.GET or None)
     result = None
     error = None
+    status = 200
     if form.is_bound and form.is_valid():
-        try:
-            result = selectors.lookup(
-                code=form.cleaned_data["code"], secret=form.cleaned_data["secret"]
-            )
-        except DomainError as exc:
-            error = exc.message
-    return render(request, "onestop/lookup.html", {"form": form, "result": result, "error": error})
+        # The same per-client limit as the API's lookup: 4 digits must not be guessable.
+        from tinhso.onestop.api import LookupThrottle
+
+        if not LookupThrottle().allow_request(request, None):
+            error = _("Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.")
+            status = 429
+        else:
+            try:
+                result = selectors.lookup(
+                    code=form.cleaned_data["code"], secret=form.cleaned_data["secret"]
+                )
+            except DomainError as exc:
+                error = exc.message
+    context = {"form": form, "result": result, "error": error}
+    return render(request, "onestop/lookup.html", context, status=status)
 
 
 # ---------------------------------------------------------------------------------------
