@@ -309,3 +309,23 @@ def test_a_damaged_signature_container_is_reported_not_a_crash(
     [report] = verify_pdf(damaged)
     assert not report.intact and not report.valid
     assert report.status == "invalid"
+
+
+def test_a_second_signer_gets_a_slot_beside_the_first(
+    leader, leader_cert, clerk, agency, agency_cert, demo_ca, pdf_bytes
+):
+    from tinhso.accounts.models import User
+
+    deputy = User.objects.create_user(
+        username="pho.snv", kind=User.Kind.OFFICIAL, full_name="Lê Thị Phó"
+    )
+    issue_certificate(ca=demo_ca[1], kind="personal", owner_user=deputy, owner_agency=agency)
+    first = sign_pdf(pdf=pdf_bytes, signer=leader, kind="personal", agency=agency)
+    both = sign_pdf(pdf=first, signer=deputy, kind="personal", agency=agency)
+    _, (ax1, ay1, ax2, ay2) = widget_rect(both, "Sig-personal-1")
+    _, (bx1, by1, bx2, by2) = widget_rect(both, "Sig-personal-2")
+    assert bx2 <= ax1 and by1 == ay1  # same row, to the left: no overlap
+    sealed = sign_pdf(pdf=both, signer=clerk, kind="seal", agency=agency)
+    _, (sx1, _sy1, sx2, _sy2) = widget_rect(sealed, "Sig-seal-1")
+    assert bx1 - 20 < sx2 < bx2  # the seal goes on the last signer's image
+    assert [r.status for r in verify_pdf(sealed)] == ["valid", "valid", "valid"]

@@ -315,11 +315,36 @@ def _personal_placement(reader, user, agency, page, box, title) -> Placement:
     n = page_count(reader)
     page_ix = n - 1 if page is None else max(0, min(page, n - 1))
     if box is None:
-        _, py1, px2, _ = _page_box(reader, page_ix)
-        x2 = px2 - 50
-        y1 = py1 + 60
-        box = (int(x2 - app.width), int(y1), int(x2), int(y1 + app.height))
+        box = _free_slot(reader, page_ix, app)
     return Placement(_new_field_name(reader, "personal"), page_ix, box, app)
+
+
+def _free_slot(reader, page_ix: int, app: appearance.Appearance) -> tuple[int, int, int, int]:
+    """Bottom right of the page; when signatures are already there (several signers),
+    the next slot to their left, then a row above."""
+    px1, py1, px2, py2 = _page_box(reader, page_ix)
+    taken = []
+    for _name, ref in existing_signature_fields(reader):
+        field = ref.get_object()
+        if "/Rect" not in field or "/P" not in field:
+            continue
+        if _page_index_of(reader, field.get_value_as_reference("/P")) == page_ix:
+            taken.append(tuple(float(v) for v in field["/Rect"]))
+
+    def free(b) -> bool:
+        return all(b[2] <= t[0] or b[0] >= t[2] or b[3] <= t[1] or b[1] >= t[3] for t in taken)
+
+    y1 = py1 + 60
+    while y1 + app.height < py2:
+        x2 = px2 - 50
+        while x2 - app.width >= px1 + 20:
+            candidate = (int(x2 - app.width), int(y1), int(x2), int(y1 + app.height))
+            if free(candidate):
+                return candidate
+            x2 -= app.width + 10
+        y1 += app.height + 10
+    x2, y1 = px2 - 50, py1 + 60
+    return (int(x2 - app.width), int(y1), int(x2), int(y1 + app.height))
 
 
 def _last_personal_field(reader) -> tuple[int, tuple[float, float, float, float]] | None:
