@@ -86,6 +86,19 @@ def test_page_shows_errors_for_unknown_usernames(client, tree):
     )
     assert response.status_code == 400
     assert "Không có tài khoản nào" in response.content.decode()
+    for bad in ["", "khong-phai-uuid", "00000000-0000-0000-0000-000000000000"]:
+        response = client.post(
+            "/accounts/roles/",
+            {"action": "revoke", "agency": "H99.01", "user": bad, "role": "clerk"},
+            follow=True,
+        )
+        assert "Không tìm thấy tài khoản." in response.content.decode(), bad
+    response = client.post(
+        "/accounts/roles/",
+        {"action": "revoke", "agency": "H99.01", "user": str(admin.uid), "role": "agency_admin"},
+        follow=True,
+    )
+    assert "cơ quan sẽ không còn ai quản trị" in response.content.decode()
 
 
 def test_officials_without_admin_role_get_403(client, tree):

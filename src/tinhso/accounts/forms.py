@@ -202,7 +202,7 @@ class RoleGrantForm(forms.Form):
         from tinhso.accounts.models import Role
 
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [
+        self.fields["role"].choices = [  # type: ignore[attr-defined]
             (value, label)
             for value, label in Role.choices
             if platform_admin or value != Role.PLATFORM_ADMIN

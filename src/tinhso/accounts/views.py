@@ -213,6 +213,7 @@ def register(request: HttpRequest) -> HttpResponse:
 def roles(request: HttpRequest) -> HttpResponse:
     """Agency administrators grant and withdraw roles in the agencies they administer."""
     from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+    from django.core.exceptions import ValidationError
 
     from tinhso.accounts import selectors
     from tinhso.accounts.models import User
@@ -230,24 +231,30 @@ def roles(request: HttpRequest) -> HttpResponse:
     form = RoleGrantForm(platform_admin=platform_admin)
     if request.method == "POST":
         here = f"{reverse('accounts:roles')}?{urlencode({'agency': agency.code})}"
-        try:
-            if request.POST.get("action") == "revoke":
-                target = User.objects.get(uid=request.POST.get("user"))
+        if request.POST.get("action") == "revoke":
+            try:
+                target = User.objects.get(uid=request.POST.get("user", ""))
                 services.withdraw_role(
                     actor=actor, user=target, agency=agency, role=request.POST.get("role", "")
                 )
+            except DomainError as err:
+                messages.error(request, err.message)
+            except (User.DoesNotExist, ValidationError):
+                messages.error(request, _("Không tìm thấy tài khoản."))
+            else:
                 messages.success(request, _("Đã thu hồi vai trò."))
-                return redirect(here)
-            form = RoleGrantForm(request.POST, platform_admin=platform_admin)
-            if form.is_valid():
+            return redirect(here)
+        form = RoleGrantForm(request.POST, platform_admin=platform_admin)
+        if form.is_valid():
+            try:
                 services.assign_role(
                     actor=actor, user=form.user, agency=agency, role=form.cleaned_data["role"]
                 )
+            except DomainError as err:
+                form.add_error(None, err.message)
+            else:
                 messages.success(request, _("Đã cấp vai trò."))
                 return redirect(here)
-        except (DomainError, User.DoesNotExist, ValueError) as err:
-            message = getattr(err, "message", None) or _("Không tìm thấy tài khoản.")
-            form.add_error(None, message)
     return render(
         request,
         "accounts/roles.html",
