@@ -5,6 +5,7 @@ import io
 import time
 
 import pytest
+from django.db import connection
 
 from tinhso.accounts.models import Role, RoleGrant, User
 from tinhso.accounts.rules import is_platform_admin
@@ -42,7 +43,8 @@ def _counts():
 def test_demo_loads_fast_and_twice_changes_nothing():
     started = time.perf_counter()
     demo.load(io.StringIO())
-    assert time.perf_counter() - started < 30
+    if connection.vendor == "sqlite":  # the promise: well under a minute on SQLite
+        assert time.perf_counter() - started < 30
     first = _counts()
     snapshot = sorted(Agency.objects.values_list("code", "name", "status", "path", "updated_at"))
     out = io.StringIO()
