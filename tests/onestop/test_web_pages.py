@@ -354,7 +354,10 @@ def test_procedure_edit_checks_budgets_and_keeps_the_catalog_unchanged(client, w
     world.procedure.refresh_from_db()
     assert world.procedure.name == "Cấp bản sao trích lục hộ tịch"
     data["steps"] = "Tiếp nhận | onestop_officer | 1\nXử lý | specialist | 3\nDuyệt | leader | 1"
+    paper_ids = list(world.procedure.papers.values_list("pk", flat=True))
     client.post(url, data)
+    # Papers not edited keep their rows (past dossiers' files stay linked to them).
+    assert list(world.procedure.papers.values_list("pk", flat=True)) == paper_ids
     world.procedure.refresh_from_db()
     assert world.procedure.name == "Tên mới"
     assert [s.budget_days for s in world.procedure.active_process().steps.order_by("order")] == [

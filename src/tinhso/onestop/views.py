@@ -1355,11 +1355,16 @@ def procedure_edit(request: HttpRequest, code: str | None = None) -> HttpRespons
                 steps_changed = (
                     procedure is None or d["steps"].strip() != _step_lines(procedure).strip()
                 )
+                papers_changed = (
+                    procedure is None or d["papers"].strip() != _paper_lines(procedure).strip()
+                )
                 saved = services.upsert_procedure(
                     actor=request.user,
                     code=new_code,
                     field=fields.get(code=d["field"]),
-                    papers=_parse_papers(d["papers"]),
+                    # Papers are replaced only when edited: replacing them unlinks the
+                    # papers of past dossiers (DossierFile.required_paper SET_NULL).
+                    papers=_parse_papers(d["papers"]) if papers_changed else None,
                     steps=steps if steps_changed else None,
                     name=d["name"],
                     levels=",".join(d["levels"]),
