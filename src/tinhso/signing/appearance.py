@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
@@ -44,7 +45,9 @@ def _fit(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> f
     return size
 
 
+@lru_cache(maxsize=256)
 def personal(*, title: str, name: str, signature_png: bytes | None) -> Appearance:
+    """Rendered once per (title, name, image) in a process: the output is deterministic."""
     register_reportlab_fonts()
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=(PERSONAL_W, PERSONAL_H), invariant=1)
@@ -76,6 +79,7 @@ def personal(*, title: str, name: str, signature_png: bytes | None) -> Appearanc
     return Appearance(buf.getvalue(), PERSONAL_W, PERSONAL_H)
 
 
+@lru_cache(maxsize=128)
 def seal(*, seal_png: bytes | None, agency_name: str) -> Appearance:
     register_reportlab_fonts()
     buf = io.BytesIO()

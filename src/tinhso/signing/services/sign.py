@@ -451,12 +451,24 @@ def sign_with_certificate(
             new_field_spec=field_spec(placement),
         )
         try:
-            out = run(pdf_signer.async_sign_pdf(writer))
+            out = run(
+                pdf_signer.async_sign_pdf(
+                    writer, bytes_reserved=_reserve(cert) if ts is None else None
+                )
+            )
         except Exception as exc:
             raise signing_failure(exc) from exc
     finally:
         opened.close()
     return out.getvalue()
+
+
+def _reserve(cert: Certificate) -> int:
+    """Room for the CMS (hex, so twice its size): the certificates it embeds plus a
+    generous allowance for attributes and the signature. Saves pyHanko's dry run."""
+    size = len(trust.pem_to_asn1(cert.certificate_pem).dump())
+    size += sum(len(c.dump()) for c in chain_for(cert))
+    return 2 * (size + 4096)
 
 
 @transaction.atomic
