@@ -42,6 +42,7 @@ from tinhso.onestop.models import (
     WalletItem,
 )
 from tinhso.onestop.services import files as file_store
+from tinhso.onestop.services.clock import now as clock_now
 
 S = DossierState
 OFFICIAL_ROLES = (Role.ONESTOP_OFFICER, Role.SPECIALIST, Role.LEADER, Role.AGENCY_ADMIN)
@@ -745,6 +746,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "title": QUEUE_TITLES[name],
         "page": page,
         "search": search,
+        "now": clock_now(),
         "is_officer": bool(
             Agency.objects.filter(
                 visible_agency_filter(request.user, [Role.ONESTOP_OFFICER])
