@@ -199,3 +199,14 @@ def test_issued_certificates_name_the_public_crl_url(demo_ca, leader, settings):
     dp = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
     url = dp[0].full_name[0].value
     assert url == (f"https://tinhso.example.gov.vn/signing/ca/{demo_ca[1].fingerprint_sha256}.crl")
+
+
+def test_pki_verify_prints_each_signature(leader, leader_cert, agency, pdf_bytes, tmp_path):
+    signed = sign_pdf(pdf=pdf_bytes, signer=leader, kind="personal", agency=agency)
+    path = tmp_path / "s.pdf"
+    path.write_bytes(signed)
+    out = _run("verify", str(path))
+    assert "[valid] Sig-personal-1: Nguyễn Văn Đức" in out
+    path.write_bytes(signed.replace(b"quyet dinh so 123", b"quyet dinh so 321"))
+    with pytest.raises(CommandError):
+        _run("verify", str(path))

@@ -30,8 +30,17 @@ class CACertificateAdmin(admin.ModelAdmin):
     ]
 
 
+@admin.action(description="Thu hồi các chứng thư đã chọn")
+def revoke_selected(modeladmin, request, queryset):
+    from tinhso.signing.services import revoke_certificate
+
+    for cert in queryset:
+        revoke_certificate(certificate=cert, reason="admin", actor=request.user)
+
+
 @admin.register(Certificate)
 class CertificateAdmin(admin.ModelAdmin):
+    actions = [revoke_selected]
     list_display = ["common_name", "kind", "storage", "status", "serial_hex", "not_after"]
     list_filter = ["kind", "storage", "status"]
     search_fields = ["common_name", "subject", "serial_hex", "owner_user__username"]

@@ -12,6 +12,7 @@ Subcommands:
   record a certificate issued by a real CA; the key is on the server (encrypted), on a
   token/HSM, or (neither) on the official's own USB token
 - ``revoke SERIAL [--reason R]``, ``list``
+- ``verify FILE``: the signatures of a PDF, as on the verification page
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class Command(BaseCommand):
         p.add_argument("serial")
         p.add_argument("--reason", default="")
         sub.add_parser("list", help="liệt kê CA và chứng thư")
+        p = sub.add_parser("verify", help="kiểm tra chữ ký số của một tệp PDF")
+        p.add_argument("file")
 
     def handle(self, *args, action, **options):
         try:
@@ -164,6 +167,10 @@ class Command(BaseCommand):
         revoke_certificate(certificate=cert, reason=reason)
         self.stdout.write(f"Đã thu hồi {cert.subject}")
 
+    def _verify(self, *, file, **_):
+        if not _verify_report(self.stdout, file):
+            raise CommandError("Có chữ ký không hợp lệ.")
+
     def _list(self, **_):
         from tinhso.signing.models import CACertificate, Certificate
 
@@ -175,6 +182,20 @@ class Command(BaseCommand):
                 f"{cert.serial_hex} {cert.get_status_display()} {cert.get_storage_display()} "
                 f"{cert.common_name} đến {cert.not_after:%Y-%m-%d}"
             )
+
+
+def _verify_report(stdout, file) -> bool:
+    from tinhso.signing.selectors import verify_pdf
+
+    reports = verify_pdf(_read(file))
+    if not reports:
+        stdout.write("Tệp không có chữ ký số.")
+        return True
+    for n, r in enumerate(reports, 1):
+        stdout.write(f"{n}. [{r.status}] {r.field_name}: {r.signer_name} ({r.signer_agency})")
+        stdout.write(f"   cấp bởi {r.issuer}; ký lúc {r.signed_at} ({r.signed_at_source})")
+        stdout.write(f"   {r.summary}")
+    return all(r.status != "invalid" for r in reports)
 
 
 def _owner_args(parser) -> None:
