@@ -229,3 +229,50 @@ def test_org_unit_page(client, people, province):
     assert province.stc.org_units.filter(name="Phòng Đầu tư").exists()
     r = client.post(url, {"name": "Phòng Đầu tư"})
     assert r.status_code == 400 and "đã có đơn vị" in r.content.decode()
+
+
+def test_appoint_and_end_posts(client, people, province):
+    from tinhso.accounts.models import RoleGrant, User
+    from tinhso.directory.models import Membership
+
+    login(client, people.stc_admin)
+    url = reverse("directory:appoint", args=["H57.03"])
+    assert client.get(url).status_code == 200
+    # a new person without a name: refused, nothing created
+    r = client.post(url, {"username": "vanthu.stc"})
+    assert r.status_code == 400 and "họ và tên" in r.content.decode()
+    assert not User.objects.filter(username="vanthu.stc").exists()
+    # new official with a post in an org unit and a role
+    r = client.post(
+        url,
+        {
+            "username": "vanthu.stc",
+            "full_name": "Vũ Thị Văn",
+            "position": province.specialist.pk,
+            "org_unit": province.budget.pk,
+            "roles": ["clerk"],
+            "is_primary": "on",
+        },
+    )
+    assert r.status_code == 302
+    clerk = User.objects.get(username="vanthu.stc")
+    assert clerk.is_official
+    assert RoleGrant.objects.filter(user=clerk, agency=province.stc, role="clerk").exists()
+    # an existing official (from another agency) gets a second post here
+    r = client.post(url, {"username": "chuyenvien.skhdt", "roles": ["specialist"]})
+    assert r.status_code == 302
+    assert {m.agency.code for m in Membership.objects.filter(user=people.planner)} == {
+        "H57.19",
+        "H57.03",
+    }
+    # platform_admin is not grantable here
+    r = client.post(url, {"username": "chuyenvien.skhdt", "roles": ["platform_admin"]})
+    assert r.status_code == 400
+    # end a post
+    m = Membership.objects.get(user=clerk)
+    r = client.post(reverse("directory:end_post", args=["H57.03", m.pk]))
+    assert r.status_code == 302 and Membership.objects.get(pk=m.pk).ended_on is not None
+    # not in another agency
+    other = Membership.objects.get(user=people.planner, agency=province.skhdt)
+    r = client.post(reverse("directory:end_post", args=["H57.19", other.pk]))
+    assert r.status_code == 403 and Membership.objects.get(pk=other.pk).ended_on is None

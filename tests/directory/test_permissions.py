@@ -31,6 +31,9 @@ def _state():
         lambda p, u: services.merge_agencies(actor=u, predecessors=[p.skhdt], successor=p.stc),
         lambda p, u: services.close_agency(actor=u, agency=p.ttxt),
         lambda p, u: services.create_org_unit(actor=u, agency=p.skhdt, name="Phòng X"),
+        lambda p, u: services.appoint_official(
+            actor=u, agency=p.skhdt, username="moi.skhdt", full_name="Người Mới"
+        ),
     ],
 )
 def test_agency_admin_cannot_act_outside_their_subtree(province, people, action):

@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.directory.models import Agency
+from tinhso.accounts.models import Role
+from tinhso.directory.models import Agency, OrgUnit, Position
+from tinhso.directory.services import AGENCY_ROLES
 
 
 class SearchForm(forms.Form):
@@ -76,3 +78,40 @@ class ReorganiseForm(BootstrapForm):
 class OrgUnitForm(BootstrapForm):
     name = forms.CharField(label=_("Tên phòng, ban"), max_length=255)
     short_name = forms.CharField(label=_("Viết tắt"), max_length=30, required=False)
+
+
+class AppointForm(BootstrapForm):
+    username = forms.CharField(
+        label=_("Tên đăng nhập"),
+        max_length=150,
+        help_text=_(
+            "Cán bộ đã có tài khoản: chỉ cần tên đăng nhập. Tài khoản mới: nhập thêm họ tên."
+        ),
+    )
+    full_name = forms.CharField(
+        label=_("Họ và tên (tài khoản mới)"), max_length=150, required=False
+    )
+    email = forms.EmailField(label=_("Thư điện tử (tài khoản mới)"), required=False)
+    phone = forms.CharField(label=_("Điện thoại (tài khoản mới)"), max_length=20, required=False)
+    position = forms.ModelChoiceField(
+        label=_("Chức vụ"), queryset=Position.objects.all(), required=False
+    )
+    org_unit = forms.ModelChoiceField(
+        label=_("Phòng, ban"), queryset=OrgUnit.objects.none(), required=False
+    )
+    roles = forms.MultipleChoiceField(
+        label=_("Vai trò tại cơ quan"),
+        choices=[(r, Role(r).label) for r in AGENCY_ROLES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    is_primary = forms.BooleanField(
+        label=_("Vị trí chính (không phải kiêm nhiệm)"), required=False, initial=True
+    )
+
+    def __init__(self, *args, agency, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        org_unit = self.fields["org_unit"]
+        assert isinstance(org_unit, forms.ModelChoiceField)
+        org_unit.queryset = agency.org_units.filter(is_active=True)
+        self.fields["roles"].widget.attrs.pop("class", None)

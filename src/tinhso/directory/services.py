@@ -1035,3 +1035,69 @@ def close_admin_unit(
         },
     )
     return unit
+
+
+# Roles an agency administrator may hand out inside their subtree (platform admin: never).
+AGENCY_ROLES = ("leader", "specialist", "clerk", "onestop_officer", "agency_admin")
+
+
+@transaction.atomic
+def appoint_official(
+    *,
+    actor: Any,
+    agency: Agency,
+    username: str,
+    full_name: str = "",
+    email: str = "",
+    phone: str = "",
+    position: Position | None = None,
+    org_unit: OrgUnit | None = None,
+    roles: Iterable[str] = (),
+    is_primary: bool = True,
+) -> Membership:
+    """Give a post (and roles) in `agency` to an existing official, or create the official
+    when the username is new (then `full_name` is required)."""
+    from tinhso.accounts import services as accounts_services
+    from tinhso.accounts.models import User
+
+    _check(actor, agency)
+    roles = list(roles)
+    bad = [r for r in roles if r not in AGENCY_ROLES]
+    if bad:
+        raise ValidationFailed(
+            f"Không thể cấp vai trò {', '.join(bad)} tại cơ quan.", code="role_not_grantable"
+        )
+    username = (username or "").strip()
+    if not username:
+        raise ValidationFailed("Cần nhập tên đăng nhập.", code="username_required")
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        if not full_name.strip():
+            raise ValidationFailed(
+                f"Tài khoản '{username}' chưa có: hãy nhập họ và tên để tạo mới.",
+                code="full_name_required",
+            )
+        return register_official(
+            actor=actor,
+            username=username,
+            full_name=full_name.strip(),
+            agency=agency,
+            position=position,
+            org_unit=org_unit,
+            roles=roles,
+            email=email,
+            phone=phone,
+        )
+    membership = add_membership(
+        actor=actor,
+        user=user,
+        agency=agency,
+        position=position,
+        org_unit=org_unit,
+        is_primary=is_primary,
+    )
+    for role in roles:
+        accounts_services.grant_role(
+            user=user, agency=agency, role=role, org_unit=org_unit, actor=actor
+        )
+    return membership

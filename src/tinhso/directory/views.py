@@ -17,6 +17,7 @@ from tinhso.directory import selectors, services
 from tinhso.directory.csvio import CsvImportFailed, export_agencies, import_agencies
 from tinhso.directory.forms import (
     AgencyEditForm,
+    AppointForm,
     ImportForm,
     OrgUnitForm,
     ReorganiseForm,
@@ -323,3 +324,47 @@ def org_unit_create(request: HttpRequest, code: str) -> HttpResponse:
         {"agency": obj, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appoint(request: HttpRequest, code: str) -> HttpResponse:
+    """Add a person (existing or new official) to the agency, with post and roles."""
+    obj, denied = _manageable(request, code)
+    if denied:
+        return denied
+    form = AppointForm(request.POST or None, agency=obj)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.appoint_official(
+                actor=request.user, agency=obj, **form.cleaned_data
+            )
+        except DomainError as err:
+            form.add_error(None, err.message)
+        else:
+            messages.success(
+                request,
+                _("Đã thêm %(name)s vào cơ quan.")
+                % {"name": membership.user.full_name or membership.user.username},
+            )
+            return redirect("directory:agency", code=obj.code)
+    return render(
+        request,
+        "directory/appoint.html",
+        {"agency": obj, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def end_post(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    obj, denied = _manageable(request, code)
+    if denied:
+        return denied
+    membership = obj.memberships.filter(pk=pk, ended_on__isnull=True).first()
+    if membership is None:
+        return _error(request, NotFound(_("Không tìm thấy vị trí công tác này.")))
+    services.end_membership(actor=request.user, membership=membership)
+    messages.success(request, _("Đã kết thúc vị trí công tác."))
+    return redirect("directory:agency", code=obj.code)
