@@ -3,11 +3,12 @@ a refusal."""
 
 import pytest
 
+from tinhso.accounts.models import User
 from tinhso.audit.models import AuditEntry
 from tinhso.core.errors import PermissionDenied
 from tinhso.directory import services
 from tinhso.directory.csvio import import_agencies
-from tinhso.directory.models import Agency, AgencyEvent
+from tinhso.directory.models import Agency, AgencyEvent, Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +18,8 @@ def _state():
         list(Agency.objects.values_list("code", "name", "status", "path", "phone")),
         AgencyEvent.objects.count(),
         AuditEntry.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
     )
 
 
