@@ -181,3 +181,44 @@ def test_commands_import_and_export(unit60, tmp_path, capsys):
     with pytest.raises(CommandError, match="không có dòng nào được nhập"):
         call_command("directory", "import-agencies", str(bad))
     assert "Dòng 3:" in capsys.readouterr().err
+
+
+UNITS = (
+    "code,name,level,parent_code,is_active,valid_to,successor_code\n"
+    "60001,Xã Một,commune,600,0,2025-06-30,60101\n"
+    "600,Huyện Cũ,district,60,0,2025-06-30,\n"
+    "60,Tỉnh Mẫu,province,,1,,\n"
+    "60101,Xã Mới,commune,60,1,,\n"
+)
+
+
+def test_admin_units_import_is_ordered_validated_and_idempotent(db, tmp_path):
+    from tinhso.directory.csvio import export_admin_units, import_admin_units
+    from tinhso.directory.models import AdministrativeUnit
+
+    report = import_admin_units(actor=None, data=UNITS)
+    assert sorted(report.created) == ["60", "600", "60001", "60101"]
+    old = AdministrativeUnit.objects.get(code="60001")
+    assert old.parent.code == "600" and not old.is_active and old.successor.code == "60101"
+    assert str(old.valid_to) == "2025-06-30"
+    before = list(AdministrativeUnit.objects.values_list("code", "updated_at"))
+    again = import_admin_units(actor=None, data=UNITS)
+    assert not again.changed
+    assert list(AdministrativeUnit.objects.values_list("code", "updated_at")) == before
+    exported = export_admin_units()
+    assert not import_admin_units(actor=None, data=exported).changed
+
+    bad = (
+        "code,name,level,parent_code,is_active,valid_to,successor_code\n"
+        "6,Tỉnh,province,,1,,\n"
+        "60202,,commune,99,maybe,30/06/2025,\n"
+    )
+    with pytest.raises(CsvImportFailed) as exc:
+        import_admin_units(actor=None, data=bad)
+    lines = [e["line"] for e in exc.value.errors]
+    assert lines.count(2) == 1 and lines.count(3) == 4
+    assert not AdministrativeUnit.objects.filter(code="60202").exists()
+
+    f = tmp_path / "units.csv"
+    f.write_text(UNITS, encoding="utf-8")
+    call_command("directory", "import-admin-units", str(f))

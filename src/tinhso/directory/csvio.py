@@ -493,3 +493,180 @@ def export_agencies(queryset=None) -> str:
             ]
         )
     return out.getvalue()
+
+
+# ------------------------------------------------------------- administrative units
+
+UNIT_COLUMNS = ["code", "name", "level", "parent_code", "is_active", "valid_to", "successor_code"]
+_TRUE = {"1", "true", "yes", "co", "có", "x"}
+_FALSE = {"0", "false", "no", "khong", "không", ""}
+
+
+def _read_table(data: bytes | str, columns: list[str], required: set[str]) -> list[Row]:
+    """Header check + rows with line numbers (shared by both tables)."""
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header or not any(h.strip() for h in header):
+        raise CsvImportFailed([{"line": 1, "message": "Tệp trống hoặc thiếu dòng tiêu đề."}])
+    names = [h.strip().lower() for h in header]
+    errors = []
+    unknown = [n for n in names if n and n not in columns]
+    if unknown:
+        errors.append({"line": 1, "message": f"Cột không được hỗ trợ: {', '.join(unknown)}."})
+    missing = required - set(names)
+    if missing:
+        errors.append({"line": 1, "message": f"Thiếu cột bắt buộc: {', '.join(sorted(missing))}."})
+    if errors:
+        raise CsvImportFailed(errors)
+    rows: list[Row] = []
+    line = reader.line_num
+    try:
+        for cells in reader:
+            start, line = line + 1, reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(names):
+                errors.append(
+                    {"line": start, "message": f"Có {len(cells)} cột, tiêu đề có {len(names)} cột."}
+                )
+                continue
+            rows.append(Row(start, {n: v.strip() for n, v in zip(names, cells, strict=True)}))
+    except csv.Error as exc:
+        errors.append({"line": reader.line_num, "message": f"Dòng không đọc được ({exc})."})
+    if errors:
+        raise CsvImportFailed(errors)
+    if not rows:
+        raise CsvImportFailed([{"line": None, "message": "Tệp không có dòng dữ liệu nào."}])
+    return rows
+
+
+def import_admin_units(*, actor: Any, data: bytes | str) -> ImportReport:
+    """Administrative units (code, name, level, parent_code, is_active, valid_to,
+    successor_code): validated whole, then upserted by code in one transaction."""
+    import datetime as dt
+
+    if actor is not None:
+        require(
+            actor,
+            "directory.import_agencies",
+            None,
+            "Chỉ quản trị nền tảng được nhập danh mục đơn vị hành chính.",
+        )
+    rows = _read_table(data, UNIT_COLUMNS, {"code", "name", "level"})
+    existing = {u.code: u for u in AdministrativeUnit.objects.all()}
+    errors: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+
+    def err(row: Row, message: str) -> None:
+        errors.append({"line": row.line, "code": row["code"], "message": message})
+
+    for row in rows:
+        code, level = row["code"], row["level"]
+        length = services.ADMIN_UNIT_CODE_LENGTH.get(level)
+        if length is None:
+            err(row, f"Cấp '{level}' không hợp lệ (chọn: province, district, commune).")
+        elif not (code.isdigit() and len(code) == length):
+            err(row, f"Mã '{code}' không hợp lệ: cấp {level} cần đúng {length} chữ số.")
+        if code in seen:
+            err(row, f"Mã '{code}' lặp lại (đã có ở dòng {seen[code]}).")
+        seen.setdefault(code, row.line)
+        if not row["name"]:
+            err(row, "Thiếu tên đơn vị (cột name).")
+        for col in ("parent_code", "successor_code"):
+            ref = row[col]
+            if ref and ref not in existing and ref not in {r["code"] for r in rows}:
+                err(row, f"Không tìm thấy đơn vị mã '{ref}' (cột {col}).")
+        if row["is_active"].lower() not in _TRUE | _FALSE:
+            err(row, f"Giá trị is_active '{row['is_active']}' không hợp lệ (1 hoặc 0).")
+        if row["valid_to"]:
+            try:
+                row.values["valid_to"] = dt.date.fromisoformat(row["valid_to"]).isoformat()
+            except ValueError:
+                err(row, f"Ngày '{row['valid_to']}' không hợp lệ (dạng YYYY-MM-DD).")
+    if errors:
+        raise CsvImportFailed(sorted(errors, key=lambda e: e["line"]))
+    report = ImportReport()
+    with transaction.atomic():
+        units = dict(existing)
+        pending = list(rows)
+        # parents first: repeat passes until every row whose parent exists is placed
+        while pending:
+            placed = [r for r in pending if not r["parent_code"] or r["parent_code"] in units]
+            if not placed:
+                raise CsvImportFailed(
+                    [
+                        {
+                            "line": r.line,
+                            "code": r["code"],
+                            "message": "Quan hệ cấp trên tạo thành vòng lặp.",
+                        }
+                        for r in pending
+                    ]
+                )
+            for row in placed:
+                active = row["is_active"].lower() in _TRUE or row["is_active"] == ""
+                valid_to = dt.date.fromisoformat(row["valid_to"]) if row["valid_to"] else None
+                values = {
+                    "name": row["name"],
+                    "level": row["level"],
+                    "parent": units.get(row["parent_code"]),
+                    "is_active": active,
+                    "valid_to": valid_to,
+                }
+                unit = units.get(row["code"])
+                if unit is None:
+                    unit = AdministrativeUnit.objects.create(code=row["code"], **values)
+                    units[row["code"]] = unit
+                    report.created.append(row["code"])
+                    record(
+                        actor=actor,
+                        action="directory.create_admin_unit",
+                        obj=unit,
+                        summary={"code": unit.code, "name": unit.name, "source": "csv"},
+                    )
+                    continue
+                changed = {k: v for k, v in values.items() if getattr(unit, k) != v}
+                if changed:
+                    for k, v in changed.items():
+                        setattr(unit, k, v)
+                    unit.save()
+                    report.updated.append(row["code"])
+                    record(
+                        actor=actor,
+                        action="directory.update_admin_unit",
+                        obj=unit,
+                        summary={k: getattr(v, "code", v) for k, v in changed.items()},
+                    )
+                else:
+                    report.unchanged.append(row["code"])
+            pending = [r for r in pending if r not in placed]
+        for row in rows:
+            unit = units[row["code"]]
+            successor = units.get(row["successor_code"]) if row["successor_code"] else None
+            if unit.successor_id != (successor.pk if successor else None):
+                unit.successor = successor
+                unit.save()
+                if row["code"] in report.unchanged:
+                    report.unchanged.remove(row["code"])
+                    report.updated.append(row["code"])
+    return report
+
+
+def export_admin_units() -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(UNIT_COLUMNS)
+    for u in AdministrativeUnit.objects.select_related("parent", "successor").order_by("code"):
+        writer.writerow(
+            [
+                u.code,
+                u.name,
+                u.level,
+                code_of(u.parent) or "",
+                "1" if u.is_active else "0",
+                u.valid_to.isoformat() if u.valid_to else "",
+                code_of(u.successor) or "",
+            ]
+        )
+    return out.getvalue()
