@@ -246,3 +246,13 @@ def test_agency_admin_in_subtree_can_manage(province, people):
     assert can(people.stc_admin, "directory.manage_agency", province.stc)
     assert not can(people.stc_admin, "directory.manage_agency", province.skhdt)
     assert can(people.platform, "directory.manage_agency", province.skhdt)
+
+
+def test_merge_of_a_parent_and_its_child_together(province):
+    services.merge_agencies(
+        actor=None, predecessors=[province.skhdt, province.ttxt], successor=province.stc
+    )
+    ttxt = Agency.objects.get(pk=province.ttxt.pk)
+    assert ttxt.status == "merged" and ttxt.successor == province.stc
+    assert ttxt.parent == province.stc  # moved first, then merged: not reverted
+    assert ttxt.path.startswith(province.stc.path)

@@ -435,15 +435,24 @@ def _transfer_members(*, actor: Any, source: Agency, target: Agency, effective_o
     for membership in source.memberships.filter(ended_on__isnull=True).select_related("user"):
         membership.ended_on = effective_on
         membership.save(update_fields=["ended_on", "updated_at"])
-        Membership.objects.create(
+        org_unit = unit_map.get(membership.org_unit_id or 0)
+        duplicate = Membership.objects.filter(
             user=membership.user,
             agency=target,
-            org_unit=unit_map.get(membership.org_unit_id or 0),
+            org_unit=org_unit,
             position=membership.position,
-            is_primary=membership.is_primary,
-            started_on=effective_on,
-            person_name_folded=membership.person_name_folded,
-        )
+            ended_on__isnull=True,
+        ).exists()
+        if not duplicate:
+            Membership.objects.create(
+                user=membership.user,
+                agency=target,
+                org_unit=org_unit,
+                position=membership.position,
+                is_primary=membership.is_primary,
+                started_on=effective_on,
+                person_name_folded=membership.person_name_folded,
+            )
         moved += 1
     for grant in list(RoleGrant.objects.filter(agency=source).select_related("user")):
         accounts_services.grant_role(user=grant.user, agency=target, role=grant.role, actor=actor)
@@ -497,6 +506,8 @@ def merge_agencies(
                 code="merge_into_descendant",
             )
     for pred in preds:
+        # re-read: an earlier predecessor's move may have re-parented this one
+        pred = _locked(pred)
         children_moved: list[str] = []
         if move_children:
             for child in pred.children.filter(status=Agency.Status.ACTIVE):
