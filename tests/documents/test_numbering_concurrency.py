@@ -78,38 +78,3 @@ def test_take_number_refuses_to_run_outside_a_transaction(db, office):
             )
         finally:
             connection.in_atomic_block = True
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_crash_between_storing_and_numbering_leaves_no_hole(office):
-    """The document stored just before a crash gets its number from the next registration."""
-    from datetime import date
-
-    values = dict(
-        actor=office.clerk,
-        agency=office.agency,
-        pdf=make_pdf(),
-        filename="a.pdf",
-        sender_agency=None,
-        sender_name="Sở Y tế",
-        issued_on=date(2026, 1, 5),
-        doc_type="cv",
-        subject="Về việc tiêm chủng mở rộng",
-        urgency="normal",
-        confidentiality="normal",
-        page_count=None,
-        deadline=None,
-        arrived_at=None,
-        source="upload",
-        allow_duplicate=False,
-        attachments=(),
-    )
-    with transaction.atomic():
-        orphan = services._store_incoming(number_notation="1/SYT-NV", **values)
-    # ... the process dies here: the document is committed but has no number yet.
-    assert IncomingDocument.objects.get(pk=orphan.pk).arrival_number is None
-    values.pop("actor")
-    later = services.register_incoming(actor=office.clerk, number_notation="2/SYT-NV", **values)
-    orphan.refresh_from_db()
-    assert (orphan.arrival_number, later.arrival_number) == (1, 2)
-    assert Register.objects.get(direction="incoming").last_number == 2

@@ -1,11 +1,13 @@
 """Write use-cases for official documents. Each runs in one transaction, checks permission,
 writes the audit trail and enqueues notifications.
 
-Numbering (`take_number`): the register row is incremented with one UPDATE (which takes the
-row lock until commit) in the same transaction that stores the number on the document.
-Concurrent issuers queue on the lock; a rollback (error, crash) undoes both the increment
-and the document change, so there is never a hole nor a duplicate, and a number that was
-committed is never given again.
+Numbering. `take_number` increments the register row with one UPDATE (which takes the
+row lock until commit) in the same transaction that stores the number on the document
+(incoming and outgoing numbers, work-record codes).
+Registering an incoming document stores the row first and takes the number last, so the
+lock is held only for the increment, the number's UPDATE and the commit. A rollback
+(error, crash) undoes the increment together with the document: never a hole nor a
+duplicate, and a number that was committed is never given again.
 
 Documents dispatched to another agency on the platform arrive there as an incoming
 document in status "pending" (chờ vào sổ): the receiving clerk checks it and registers it,
@@ -141,67 +143,6 @@ def take_number(*, agency: Any, year: int, direction: str, series: str) -> tuple
     raise RuntimeError("register could not be created")  # pragma: no cover
 
 
-ADVISORY_NAMESPACE = 30_2020  # pg_advisory_xact_lock(namespace, register id)
-
-
-def number_pending_incoming(*, register_id: int) -> int:
-    """Give arrival numbers, in order of registration, to every document of the register
-    still waiting for one; one transaction for the whole batch (numbers, documents and
-    their audit entries together). Returns how many were numbered.
-
-    Concurrent clerks each call this after storing their document: whoever holds the
-    register's lock numbers everybody's waiting documents, so one commit serves many
-    numbers; the others then find theirs done and return without writing.
-    """
-    with transaction.atomic():
-        connection = transaction.get_connection()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:  # no WAL, released at commit
-                cursor.execute(
-                    "SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_NAMESPACE, register_id]
-                )
-        pending = list(
-            IncomingDocument.objects.filter(register_id=register_id, arrival_number__isnull=True)
-            .order_by("id")
-            .values_list("id", "uid", "agency_id", "registered_by_id", "number_notation")
-        )
-        if not pending:
-            return 0
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE documents_register SET last_number = last_number + %s WHERE id = %s "
-                "RETURNING last_number, year, series",
-                [len(pending), register_id],
-            )
-            last, year, series = cursor.fetchone()
-        first = last - len(pending) + 1
-        IncomingDocument.objects.bulk_update(
-            [
-                IncomingDocument(pk=row[0], arrival_number=first + i)
-                for i, row in enumerate(pending)
-            ],
-            ["arrival_number"],
-        )
-        from tinhso.accounts.models import User
-
-        actors = User.objects.in_bulk({row[3] for row in pending if row[3]})
-        for i, (_pk, uid, agency_id, actor_id, number_notation) in enumerate(pending):
-            record(
-                actor=actors.get(actor_id),
-                action="documents.register_incoming",
-                object_type="documents.incomingdocument",
-                object_id=str(uid),
-                agency=agency_id,
-                summary={
-                    "arrival_number": first + i,
-                    "year": year,
-                    "series": series,
-                    "number_notation": number_notation,
-                },
-            )
-    return len(pending)
-
-
 def _signing():
     """The signing app's services (owned by another module; imported lazily)."""
     try:
@@ -321,6 +262,7 @@ def find_duplicates(
     ]
 
 
+@transaction.atomic
 def register_incoming(
     *,
     actor: Any,
@@ -344,12 +286,8 @@ def register_incoming(
 ) -> IncomingDocument:
     """Register a document that arrived: arrival number in the year's incoming register.
 
-    Two steps: the document is stored (waiting for its number, `register` set) in one
-    transaction, then `number_pending_incoming` gives the register's waiting documents
-    their numbers in a second one (which also writes their audit entries). Called inside
-    an outer transaction both steps run in it. A crash between the steps leaves a
-    document without a number that the register's next numbering gives one to: never a
-    hole nor a duplicate, and a number once committed is never given again.
+    One transaction: the document is stored, then (last, so the register's row lock is
+    held as briefly as possible) it takes the next arrival number of the year's register.
 
     A likely duplicate (same sender, number/notation and issued date) is refused with code
     `possible_duplicate` (details list them) unless `allow_duplicate` is set.
@@ -373,17 +311,29 @@ def register_incoming(
         "allow_duplicate": allow_duplicate,
         "attachments": attachments,
     }
-    with transaction.atomic():
-        document = _store_incoming(actor=actor, **fields)
-    number_pending_incoming(register_id=document.register_id)
-    document.arrival_number = (
-        IncomingDocument.objects.filter(pk=document.pk)
-        .values_list("arrival_number", flat=True)
-        .get()
+    document = _store_incoming(actor=actor, **fields)
+    # Numbering last: the register's row lock is held only from here to the commit.
+    register = document.register
+    register, number = take_number(
+        agency=agency, year=register.year, direction=register.direction, series=register.series
     )
-    with transaction.atomic():
-        for leader in _users_with_role(document.agency, Role.LEADER)[:20]:
-            _notify(leader, "documents_incoming", {"document": document}, document)
+    IncomingDocument.objects.filter(pk=document.pk).update(arrival_number=number)
+    document.arrival_number = number
+    record(
+        actor=actor,
+        action="documents.register_incoming",
+        obj=document,
+        agency=agency,
+        summary={
+            "arrival_number": number,
+            "year": register.year,
+            "series": register.series,
+            "number_notation": document.number_notation,
+            "duplicate_confirmed": document.duplicate_of_id is not None,
+        },
+    )
+    for leader in _users_with_role(agency, Role.LEADER)[:20]:
+        _notify(leader, "documents_incoming", {"document": document}, document)
     return document
 
 
@@ -477,9 +427,8 @@ def _store_incoming(
         ),
     )
     if duplicates:
-        IncomingDocument.objects.filter(pk=document.pk).update(
-            duplicate_of=IncomingDocument.objects.get(uid=duplicates[0].uid)
-        )
+        document.duplicate_of = IncomingDocument.objects.get(uid=duplicates[0].uid)
+        document.save(update_fields=["duplicate_of"])
     if pdf is not None and info is not None:
         _store_pdf(
             data=pdf,
