@@ -665,6 +665,7 @@ def abolish_district(
         )
     _check(actor, district)
     _check(actor, province)
+    _require_active(district)
     for child in list(
         district.children.filter(status=Agency.Status.ACTIVE).select_related("admin_unit")
     ):
