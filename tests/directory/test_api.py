@@ -117,3 +117,13 @@ def test_endpoints_are_in_the_schema(api):
         assert path in paths
     params = {p["name"] for p in paths["/api/v1/directory/agencies/tree"]["get"]["parameters"]}
     assert {"root", "depth"} <= params
+
+
+def test_people_search_public_fields_only(api, people):
+    r = api.get("/api/v1/directory/people", {"q": "nguyen van hung"})
+    assert r.status_code == 200
+    [row] = r.json()
+    assert row["full_name"] == "Nguyễn Văn Hùng" and row["agency_code"] == "H57.03"
+    assert row["position"] == "Giám đốc" and "phone" not in row
+    r = api.get("/api/v1/directory/people", {"q": "x"})
+    assert r.status_code == 400 and r.json()["code"] == "validation_failed"

@@ -16,6 +16,8 @@ from tinhso.directory.serializers import (
     AgencyEventSerializer,
     AgencySerializer,
     ErrorSerializer,
+    PeopleQuerySerializer,
+    PersonPostSerializer,
     SearchQuerySerializer,
     TreeNodeSerializer,
     TreeQuerySerializer,
@@ -134,3 +136,19 @@ class AdminUnitListView(ListAPIView):
     def get_queryset(self):
         params = _query(AdminUnitQuerySerializer, self.request)
         return selectors.admin_units(level=params.get("level"), active=params.get("active"))
+
+
+class PeopleSearchView(APIView):
+    @extend_schema(
+        operation_id="directory_people_search",
+        summary="Tìm cán bộ theo họ tên",
+        description="Không phân biệt dấu; mỗi vị trí công tác hiện tại là một dòng. Chỉ "
+        "trường công khai (không có số điện thoại cá nhân).",
+        parameters=[PeopleQuerySerializer],
+        responses={200: PersonPostSerializer(many=True), 400: ERRORS[400]},
+        tags=["directory"],
+    )
+    def get(self, request: Request) -> Response:
+        params = _query(PeopleQuerySerializer, request)
+        posts = selectors.search_people(params["q"], limit=100)
+        return Response(PersonPostSerializer(posts, many=True).data)

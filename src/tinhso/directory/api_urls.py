@@ -12,6 +12,7 @@ urlpatterns = [
         api.AgencyDetailView.as_view(),
         name="api-directory-agency",
     ),
+    path("directory/people", api.PeopleSearchView.as_view(), name="api-directory-people"),
     path(
         "directory/admin-units", api.AdminUnitListView.as_view(), name="api-directory-admin-units"
     ),

@@ -123,3 +123,18 @@ class AdminUnitQuerySerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
+
+
+class PersonPostSerializer(serializers.Serializer):
+    uid = serializers.UUIDField(source="user.uid")
+    full_name = serializers.CharField(source="user.full_name")
+    email = serializers.CharField(source="user.email")
+    agency_code = serializers.CharField(source="agency.code")
+    agency_name = serializers.CharField(source="agency.name")
+    position = serializers.CharField(source="position.name", allow_null=True, default=None)
+    org_unit = serializers.CharField(source="org_unit.name", allow_null=True, default=None)
+    is_primary = serializers.BooleanField()
+
+
+class PeopleQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(min_length=2, max_length=100, help_text="họ tên, không cần dấu")
