@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -92,20 +90,33 @@ def test_debug_is_off_unless_asked(tmp_path):
     assert _run(["shell", "-v", "0", "-c", code], {"DEBUG": "1"}, tmp_path).stdout.strip() == "True"
 
 
-@pytest.mark.django_db
 def test_production_refuses_to_start_without_secret_key(tmp_path):
     result = _run(["check"], {"TINHSO_PRODUCTION": "1", "DEBUG": "0"}, tmp_path)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_static_files_collect_with_the_production_manifest_storage(tmp_path):
-    """`make demo` and production run collectstatic with hashed names (whitenoise)."""
+def test_production_collects_static_and_serves_https_only_except_the_health_check(tmp_path):
+    """As deployed: collectstatic with hashed names (whitenoise), then every page is
+    redirected to https (with HSTS there) except the load balancer's health check."""
     static_root = tmp_path / "static"
-    result = _run(
-        ["collectstatic", "--noinput", "-v", "0"],
-        {**PRODUCTION, "STATIC_ROOT": str(static_root)},
-        tmp_path,
-    )
+    env = {**PRODUCTION, "STATIC_ROOT": str(static_root)}
+    result = _run(["collectstatic", "--noinput", "-v", "0"], env, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert (static_root / "staticfiles.json").exists()
+
+    code = (
+        "from django.test import Client;"
+        "c = Client(HTTP_HOST='dichvucong.songlam.gov.vn');"
+        "r = c.get('/');"
+        "print(r.status_code, r['Location']);"
+        "print(c.get('/healthz').status_code);"
+        "r = c.get('/', secure=True);"
+        "print(r.status_code, r['Strict-Transport-Security'])"
+    )
+    result = _run(["shell", "-v", "0", "-c", code], env, tmp_path)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3, result.stdout + result.stderr[-3000:]
+    assert lines[0] == "301 https://dichvucong.songlam.gov.vn/"
+    assert lines[1] == "200"
+    assert lines[2] == "200 max-age=31536000; includeSubDomains; preload"

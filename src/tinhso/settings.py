@@ -174,6 +174,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
+# A static file missing from the manifest (collectstatic not re-run after an upgrade)
+# gets its plain URL instead of turning every page into a server error.
+WHITENOISE_MANIFEST_STRICT = False
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Background work: the Django Tasks API (django-tasks backport) with its DB backend.
@@ -248,6 +251,7 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 # (Django's test client and live server speak plain http) does the same by default.
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not (DEBUG or TESTING))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))

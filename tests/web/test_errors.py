@@ -19,3 +19,9 @@ def test_server_error_page_renders_without_request_context():
 
     html = get_template("500.html").render()
     assert "Đã có lỗi xảy ra" in html
+
+
+def test_health_check_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": True}

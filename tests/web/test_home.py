@@ -84,7 +84,9 @@ def test_sections_not_built_yet_say_coming_instead_of_linking(client, settings):
         if url:
             assert nav.xpath(f".//a[@href='{url}']"), section.key
         else:
-            coming = [s.text_content() for s in nav.xpath(".//span[contains(@class,'nav-coming-item')]")]
+            coming = [
+                s.text_content() for s in nav.xpath(".//span[contains(@class,'nav-coming-item')]")
+            ]
             assert any(str(section.title) in c and "sắp có" in c for c in coming), section.key
 
 

@@ -174,3 +174,17 @@ def home(request: HttpRequest) -> HttpResponse:
     else:
         context["view"] = "public"
     return render(request, "web/home.html", context)
+
+
+def health(request: HttpRequest) -> HttpResponse:
+    """Liveness and database check for load balancers (plain http allowed, no login)."""
+    from django.db import connection
+    from django.http import JsonResponse
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # the point of a health check is to report, not to raise
+        return JsonResponse({"status": "error", "database": False}, status=503)
+    return JsonResponse({"status": "ok", "database": True})
