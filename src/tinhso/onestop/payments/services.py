@@ -65,6 +65,14 @@ def _mark_paid(payment: Payment, *, provider_ref: str, online: bool, actor=None)
             Dossier.objects.filter(pk=dossier.pk).update(paid_online=True)
             dossier.refresh_from_db(fields=["version"])
         obligation_fulfilled(dossier=dossier, actor=actor)
+    from tinhso.onestop.services.dossiers import notify_applicant
+
+    notify_applicant(
+        dossier,
+        "onestop_receipt",
+        amount=f"{payment.amount_vnd:,}".replace(",", "."),
+        receipt_number=payment.receipt_number,
+    )
     record(
         actor=actor,
         action="onestop.payment_paid",
@@ -77,14 +85,6 @@ def _mark_paid(payment: Payment, *, provider_ref: str, online: bool, actor=None)
             "receipt": payment.receipt_number,
             "online": online,
         },
-    )
-    from tinhso.onestop.services.dossiers import notify_applicant
-
-    notify_applicant(
-        dossier,
-        "onestop_receipt",
-        amount=f"{payment.amount_vnd:,}".replace(",", "."),
-        receipt_number=payment.receipt_number,
     )
     return payment
 

@@ -617,12 +617,14 @@ def accept_dossier(
     _ensure_state(dossier, (S.SUBMITTED,), "tiếp nhận")
     at = clock_now()
     cal = Calendar()
-    code = codes.next_dossier_code(dossier.receiving_agency, at)
     due = cal.add_working_days(at, dossier.procedure.processing_days)
     dossier.clock_started_at = at  # for _step_due
     dossier.paused_days = Decimal("0")
     first = _first_step(dossier)
     handling = _step_agency(dossier, first)
+    step_due = _step_due(cal, dossier, first)
+    # last before the UPDATE: the day's sequence row stays locked only until commit
+    code = codes.next_dossier_code(dossier.receiving_agency, at)
     _transition(
         dossier,
         allowed=(S.SUBMITTED,),
@@ -637,7 +639,7 @@ def accept_dossier(
         original_due_at=due,
         current_step=first,
         step_started_at=at if first else None,
-        step_due_at=_step_due(cal, dossier, first),
+        step_due_at=step_due,
         handling_agency=handling,
         paused_days=Decimal("0"),
     )
@@ -652,8 +654,9 @@ def accept_dossier(
         step_due_at=dossier.step_due_at,
         note=note,
     )
-    _audit(officer, "accept_dossier", dossier, agency=dossier.receiving_agency_id, code=code)
     notify_applicant(dossier, "onestop_accepted")
+    # audit last: the chain-head lock is then held only until commit
+    _audit(officer, "accept_dossier", dossier, agency=dossier.receiving_agency_id, code=code)
     return dossier
 
 
@@ -727,8 +730,9 @@ def request_supplement(
         step=dossier.current_step,
         note="; ".join(items) + (f" — {note}" if note else ""),
     )
-    _audit(official, "request_supplement", dossier, stage=stage, items=items)
     notify_applicant(dossier, "onestop_supplement", items=items, note=note)
+    # audit last: the chain-head lock is then held only until commit
+    _audit(official, "request_supplement", dossier, stage=stage, items=items)
     return supplement
 
 
@@ -796,9 +800,10 @@ def answer_supplement(
     supplement.answer_note = note
     supplement.save(update_fields=["answered_at", "answer_note"])
     _event(dossier, action="answer_supplement", actor=user, at=at, note=note)
-    _audit(user, "answer_supplement", dossier, files=len(attachments))
     if dossier.state == S.PROCESSING:
         notify_applicant(dossier, "onestop_restarted")
+    # audit last: the chain-head lock is then held only until commit
+    _audit(user, "answer_supplement", dossier, files=len(attachments))
     return dossier
 
 
@@ -821,8 +826,9 @@ def refuse_reception(
         finished_at=at,
     )
     _event(dossier, action="refuse", actor=officer, at=at, note=reasons)
-    _audit(officer, "refuse_reception", dossier, agency=dossier.receiving_agency_id)
     notify_applicant(dossier, "onestop_refused", reasons=reasons)
+    # audit last: the chain-head lock is then held only until commit
+    _audit(officer, "refuse_reception", dossier, agency=dossier.receiving_agency_id)
     return dossier
 
 
@@ -1038,10 +1044,11 @@ def request_financial_obligation(
         step=dossier.current_step,
         note=f"{amount:,} đồng. {note}".strip(),
     )
-    _audit(official, "request_financial_obligation", dossier, amount_vnd=amount)
     notify_applicant(
         dossier, "onestop_obligation", amount=f"{amount:,}".replace(",", "."), note=note
     )
+    # audit last: the chain-head lock is then held only until commit
+    _audit(official, "request_financial_obligation", dossier, amount_vnd=amount)
     return payment
 
 
@@ -1192,7 +1199,6 @@ def propose_extension(
         step=dossier.current_step,
         note=f"Hẹn lại: {new_due_date:%d/%m/%Y}. {reason}",
     )
-    _audit(official, "propose_extension", dossier, old_due=old_due, new_due=new_due)
     notify_applicant(
         dossier,
         "onestop_extension",
@@ -1200,6 +1206,8 @@ def propose_extension(
         reason=reason,
         apology=apology,
     )
+    # audit last: the chain-head lock is then held only until commit
+    _audit(official, "propose_extension", dossier, old_due=old_due, new_due=new_due)
     return extension
 
 
@@ -1267,8 +1275,9 @@ def reject(*, official, dossier: Dossier, reasons: str, version: int | None = No
         assignee=None,
     )
     _event(dossier, action="stop", actor=official, at=at, step=dossier.current_step, note=reasons)
-    _audit(official, "reject", dossier, reasons=reasons)
     notify_applicant(dossier, "onestop_stopped", reasons=reasons)
+    # audit last: the chain-head lock is then held only until commit
+    _audit(official, "reject", dossier, reasons=reasons)
     return dossier
 
 
@@ -1361,10 +1370,11 @@ def return_result(
             if result.wallet_item_id is None:
                 DossierFile.objects.filter(pk=result.pk).update(wallet_item=wallet)
     _event(dossier, action="return", actor=officer, at=at, note=note or method)
-    _audit(officer, "return_result", dossier, method=method)
     notify_applicant(
         dossier, "onestop_result", method=ReturnMethod(method).label, timeliness=dossier.timeliness
     )
+    # audit last: the chain-head lock is then held only until commit
+    _audit(officer, "return_result", dossier, method=method)
     return dossier
 
 
