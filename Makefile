@@ -22,7 +22,7 @@ demo: install
 	SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 $(BIN)/tinhso serve --port $(PORT)
 
 test: install
-	./scripts/ensure-chromium
+	./scripts/ensure-system-packages
 	./scripts/test-legs
 
 lint: install
