@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils.html import escape
@@ -86,25 +86,12 @@ def visible_agencies(user: Any) -> QuerySet[Agency]:
 
 
 _STATUS_LABELS = dict(Agency.Status.choices)
-_ROW_FIELDS = (
-    "id",
-    "uid",
-    "code",
-    "legacy_code",
-    "name",
-    "short_name",
-    "kind",
-    "status",
-    "parent_id",
-    "depth",
-    "closed_on",
-)
 
 
-class AgencyRow:
-    """A lean, read-only agency for trees and lists (no model instance: 5-10x faster)."""
+class AgencyRow(NamedTuple):
+    """A lean, read-only agency for trees and lists (a tuple, not a model instance: several
+    times faster to load)."""
 
-    __slots__ = _ROW_FIELDS
     id: int
     uid: Any
     code: str
@@ -117,10 +104,6 @@ class AgencyRow:
     depth: int
     closed_on: Any
 
-    def __init__(self, values: tuple) -> None:
-        for name, value in zip(_ROW_FIELDS, values, strict=True):
-            setattr(self, name, value)
-
     @property
     def pk(self) -> int:
         return self.id
@@ -132,16 +115,13 @@ class AgencyRow:
     def get_status_display(self) -> str:
         return str(_STATUS_LABELS.get(self.status, self.status))
 
-    def __repr__(self) -> str:
-        return f"<AgencyRow {self.code}>"
-
 
 def subtree_rows(
     agency: Agency, *, include_closed: bool = False, max_depth: int | None = None
 ) -> list[AgencyRow]:
     """`subtree()` as lean rows, ordered by path."""
     qs = subtree(agency, include_closed=include_closed, max_depth=max_depth)
-    return [AgencyRow(v) for v in qs.values_list(*_ROW_FIELDS)]
+    return [AgencyRow._make(v) for v in qs.values_list(*AgencyRow._fields)]
 
 
 @dataclass
@@ -169,8 +149,8 @@ def tree(
     nodes: dict[int, TreeNode] = {}
     top: list[TreeNode] = []
     beyond: set[int] = set()
-    for values in qs.values_list(*_ROW_FIELDS):
-        agency = AgencyRow(values)
+    for values in qs.values_list(*AgencyRow._fields):
+        agency = AgencyRow._make(values)
         if agency.depth > base_depth + depth:
             beyond.add(agency.parent_id or 0)
             continue
