@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/numbering.py                      # 1 and 8 issuers, 4000 each
     .venv/bin/python benchmarks/numbering.py --numbers 20000 --issuers 1 4 8 16 --audit
 
-Each issue is `documents.services.register_incoming`'s bookkeeping without the PDF work,
+Each issuer is a separate process (as web workers are). Each issue is `documents.services.register_incoming`'s bookkeeping without the PDF work,
 in one transaction: insert the document row, take the next number of the year's register
 (the UPDATE locks the register row until commit) and store it on the row; with `--audit`
 also the audit entry (the audit trail has its own global lock). The lock is held from
@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -87,8 +87,9 @@ def run(issuers: int, numbers: int, audit: bool, label: str) -> dict:
     clerk = User.objects.create_user(username=f"clerk{label}", kind=User.Kind.OFFICIAL)
     year = timezone.localdate().year
     per_issuer = numbers // issuers
-    errors: list[BaseException] = []
-    start_barrier = threading.Barrier(issuers + 1)
+    ctx = multiprocessing.get_context("fork")
+    start_barrier = ctx.Barrier(issuers + 1)
+    failures = ctx.Queue()
 
     Register.objects.create(  # the year's register, as the first registration creates it
         agency=agency, year=year, direction="incoming", series="normal"
@@ -117,11 +118,12 @@ def run(issuers: int, numbers: int, audit: bool, label: str) -> dict:
                     # One transaction per number: the row first, the number last (the
                     # register's lock is held from the increment to the commit).
                     doc = new_document()
-                    reg, number = take_number(
-                        agency=agency, year=year, direction="incoming", series="normal"
-                    )
-                    IncomingDocument.objects.filter(pk=doc.pk).update(
-                        register_id=reg.pk, arrival_number=number
+                    _reg, number = take_number(
+                        agency=agency,
+                        year=year,
+                        direction="incoming",
+                        series="normal",
+                        store_on=doc,
                     )
                     if audit:
                         record(
@@ -132,11 +134,13 @@ def run(issuers: int, numbers: int, audit: bool, label: str) -> dict:
                             summary={"arrival_number": number},
                         )
         except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
+            failures.put(repr(exc))
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=issue) for _ in range(issuers)]
+    # One process per issuer, as N web workers would be (threads would measure the GIL).
+    connection.close()
+    threads = [ctx.Process(target=issue) for _ in range(issuers)]
     for t in threads:
         t.start()
     start_barrier.wait()
@@ -144,8 +148,8 @@ def run(issuers: int, numbers: int, audit: bool, label: str) -> dict:
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
-    if errors:
-        raise errors[0]
+    if not failures.empty():
+        raise RuntimeError(failures.get())
     issued = list(
         IncomingDocument.objects.filter(agency=agency).values_list("arrival_number", flat=True)
     )

@@ -113,22 +113,50 @@ _TAKE_SQL = (
     "WHERE agency_id = %s AND year = %s AND direction = %s AND series = %s "
     "RETURNING id, last_number"
 )
+# PostgreSQL: the same, storing the number on the document row in the same statement.
+_TAKE_AND_STORE_SQL = (
+    "WITH taken AS (UPDATE documents_register SET last_number = last_number + 1 "
+    "WHERE agency_id = %s AND year = %s AND direction = %s AND series = %s "
+    "RETURNING id, last_number) "
+    "UPDATE {table} SET register_id = taken.id, {column} = taken.last_number "
+    "FROM taken WHERE {table}.id = %s RETURNING taken.id, taken.last_number"
+)
+_NUMBERED = {
+    "documents_incomingdocument": "arrival_number",
+    "documents_outgoingdocument": "number",
+}
 
 
-def take_number(*, agency: Any, year: int, direction: str, series: str) -> tuple[Register, int]:
+def take_number(
+    *, agency: Any, year: int, direction: str, series: str, store_on: Any = None
+) -> tuple[Register, int]:
     """Next number of the register. Must run inside the transaction that stores it.
 
     One statement: the UPDATE increments the counter and takes the row lock, which is held
     until the caller's transaction ends, so concurrent issuers queue here. Call it as late
-    as possible in the transaction (the lock is held from here to the commit).
+    as possible in the transaction (the lock is held from here to the commit). With
+    `store_on` (an incoming or outgoing document already saved) the same statement also
+    stores the register and the number on that row, so nothing else runs under the lock.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("take_number must run inside the transaction that uses the number")
     params = [getattr(agency, "pk", agency), year, direction, series]
+    connection = transaction.get_connection()
+    sql = _TAKE_SQL
+    one_statement = store_on is not None and connection.vendor == "postgresql"
+    if one_statement:
+        table = store_on._meta.db_table
+        sql = _TAKE_AND_STORE_SQL.format(table=table, column=_NUMBERED[table])
+        params.append(store_on.pk)
     for _attempt in range(2):
-        with transaction.get_connection().cursor() as cursor:
-            cursor.execute(_TAKE_SQL, params)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
             row = cursor.fetchone()
+        if row is not None and store_on is not None and not one_statement:
+            # SQLite (no UPDATE in WITH): a second statement; writers are serialised anyway.
+            type(store_on).objects.filter(pk=store_on.pk).update(
+                register_id=row[0], **{_NUMBERED[store_on._meta.db_table]: row[1]}
+            )
         if row is not None:
             register = Register(
                 pk=row[0],
@@ -138,6 +166,9 @@ def take_number(*, agency: Any, year: int, direction: str, series: str) -> tuple
                 series=series,
                 last_number=row[1],
             )
+            if store_on is not None:
+                store_on.register = register
+                setattr(store_on, _NUMBERED[store_on._meta.db_table], row[1])
             return register, row[1]
         register_for(agency=agency, year=year, direction=direction, series=series)
     raise RuntimeError("register could not be created")  # pragma: no cover
@@ -315,10 +346,12 @@ def register_incoming(
     # Numbering last: the register's row lock is held only from here to the commit.
     register = document.register
     register, number = take_number(
-        agency=agency, year=register.year, direction=register.direction, series=register.series
+        agency=agency,
+        year=register.year,
+        direction=register.direction,
+        series=register.series,
+        store_on=document,
     )
-    IncomingDocument.objects.filter(pk=document.pk).update(arrival_number=number)
-    document.arrival_number = number
     record(
         actor=actor,
         action="documents.register_incoming",
