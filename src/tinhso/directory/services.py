@@ -126,6 +126,14 @@ def _locked(agency: Agency) -> Agency:
     )
 
 
+def _lock_all(*agencies: Agency | None) -> None:
+    """Lock several agencies' rows in primary-key order (PostgreSQL), so that two
+    reorganisations touching the same agencies queue instead of deadlocking."""
+    ids = sorted({a.pk for a in agencies if a is not None})
+    if len(ids) > 1:
+        list(Agency.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
+
+
 def _require_active(agency: Agency) -> None:
     if not agency.is_active:
         raise InvalidTransition(
@@ -407,6 +415,7 @@ def move_agency(
     note: str = "",
 ) -> Agency:
     """Put `agency` (and everything below it) under `new_parent`."""
+    _lock_all(agency, new_parent)
     agency = _locked(agency)
     _check(actor, agency)
     if new_parent is not None:
@@ -486,6 +495,7 @@ def merge_agencies(
     its successor recorded; its active children and members move to the successor when
     chosen. Returns the successor."""
     effective_on = effective_on or _today()
+    _lock_all(successor, *predecessors)
     successor = _locked(successor)
     _check(actor, successor)
     _require_active(successor)
@@ -578,6 +588,7 @@ def close_agency(
     active children and members. Without a successor the active children must have been
     moved or closed first; current memberships end and role grants are revoked."""
     effective_on = effective_on or _today()
+    _lock_all(agency, successor)
     agency = _locked(agency)
     _check(actor, agency)
     _require_active(agency)
