@@ -110,6 +110,7 @@ class SearchQuerySerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        max_length=200,
         help_text="tên (không dấu cũng được) hoặc mã định danh",
     )
     include_closed = serializers.BooleanField(required=False, default=True)
