@@ -195,7 +195,7 @@ def follow_up(document: IncomingDocument) -> list[dict[str, Any]]:
 SEARCH_CANDIDATES = 200
 # First try walking the date index for this long (common words: the most recent matches
 # come quickly); if it is not enough (rare words) let the planner use the GIN index.
-RECENT_SCAN_MS = 80
+RECENT_SCAN_MS = 150
 
 
 def _pg_candidates(qs, folded: str, order: list[str]) -> list[int]:
