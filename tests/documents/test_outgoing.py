@@ -201,3 +201,31 @@ def test_statistics_count_signed_exchanged_and_on_time(office, other_office):
     assert row["outgoing"] == 1 and row["outgoing_exchanged_pct"] == 100.0
     assert row["outgoing_signed"] == 0  # signed on paper in this test
     assert row["incoming"] == 1 and row["on_time"] == 1 and row["on_time_pct"] == 100.0
+
+
+def test_exchange_hooks_list_send_and_receive(office, other_office):
+    doc = draft(office)
+    to_signed(office, doc, reviewers=[])
+    services.number_outgoing(actor=office.clerk, document=doc)
+    services.seal_outgoing(actor=office.clerk, document=doc)
+    services.dispatch_outgoing(actor=office.clerk, document=doc, external=[("Bộ Nội vụ", "G09")])
+    (pending,) = selectors.exchange_outbox()
+    assert pending.document == doc and pending.external_code == "G09"
+    services.mark_exchange_sent(recipient=pending)
+    services.mark_exchange_sent(recipient=pending)  # idempotent
+    assert not selectors.exchange_outbox()
+    received = services.receive_external(
+        agency=other_office.agency,
+        pdf=make_pdf(),
+        sender_name="Bộ Nội vụ",
+        sender_code="G09",
+        number_notation="15/BNV-VP",
+        issued_on=timezone.localdate(),
+        doc_type="cv",
+        subject="Về việc hướng dẫn lưu trữ hồ sơ điện tử",
+    )
+    assert received.status == "pending" and received.source == "exchange"
+    assert received in selectors.workspace(other_office.clerk).to_register
+    services.accept_incoming(actor=other_office.clerk, document=received)
+    received.refresh_from_db()
+    assert received.arrival_number == 1

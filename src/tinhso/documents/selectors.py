@@ -570,3 +570,12 @@ def work_records_for(user) -> QuerySet[WorkRecord]:
         .annotate(item_count=Count("items"))
         .order_by("-year", "-created_at")
     )
+
+
+def exchange_outbox(limit: int = 500):
+    """Outside recipients of issued documents still to be sent over the exchange."""
+    return (
+        Recipient.objects.filter(status=Recipient.Status.EXCHANGE_PENDING)
+        .select_related("document", "document__agency")
+        .order_by("id")[:limit]
+    )
