@@ -436,3 +436,18 @@ def test_every_write_is_audited(world):
         AuditEntry.objects.filter(object_id=dossier.code).values_list("action", flat=True)
     )
     assert {"onestop.accept_dossier", "onestop.forward", "onestop.approve"} <= actions
+
+
+def test_leader_assigns_within_the_agency_only(world):
+    w = world
+    dossier = accepted(w)
+    services.forward_to_next_step(official=w.officer, dossier=dossier)
+    services.assign(official=w.leader, dossier=dossier, assignee=w.specialist2)
+    assert dossier.assignee == w.specialist2
+    with pytest.raises(ValidationFailed) as err:
+        services.assign(official=w.leader, dossier=dossier, assignee=w.outsider)
+    assert err.value.code == "assignee_outside_agency"
+    with pytest.raises(PermissionDenied):
+        services.assign(official=w.specialist, dossier=dossier, assignee=w.specialist)
+    event = DossierEvent.objects.filter(dossier=dossier, action="assign").get()
+    assert event.from_user == w.leader and event.to_user == w.specialist2

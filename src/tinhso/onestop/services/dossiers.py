@@ -842,6 +842,8 @@ def assign(
 ) -> Dossier:
     """Give the current step to one official of the handling agency."""
     require(official, "onestop.assign_dossier", dossier)
+    if assignee is None:
+        raise ValidationFailed("Vui lòng chọn người được giao xử lý.", code="assignee_required")
     handling = dossier.handling_agency or dossier.agency
     _check_official_in(assignee, handling, "Người được giao không thuộc cơ quan đang xử lý hồ sơ.")
     at = clock_now()
