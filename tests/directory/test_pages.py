@@ -127,7 +127,7 @@ def test_import_page_for_platform_admins(client, people, province):
     bad = SimpleUploadedFile(
         "a.csv", "code,name\n1x,Sai\nH57.70,Đúng\n".encode(), content_type="text/csv"
     )
-    r = client.post(reverse("directory:import"), {"file": bad})
+    r = client.post(reverse("directory:import"), {"table": "agencies", "file": bad})
     html = r.content.decode()
     assert r.status_code == 400 and "Dòng 2:" in html and "không có dòng nào được nhập" in html
     assert not Agency.objects.filter(code="H57.70").exists()
@@ -136,12 +136,21 @@ def test_import_page_for_platform_admins(client, people, province):
         "\ufeffcode,name,parent_code\nH57.70,Sở Mới,H57\n".encode(),
         content_type="text/csv",
     )
-    r = client.post(reverse("directory:import"), {"file": good})
-    assert r.status_code == 200 and "1 cơ quan mới" in r.content.decode()
+    r = client.post(reverse("directory:import"), {"table": "agencies", "file": good})
+    assert r.status_code == 200 and "1 dòng mới" in r.content.decode()
     assert Agency.objects.get(code="H57.70").parent == province.ubnd
     r = client.get(reverse("directory:export"))
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     assert "H57.70" in r.content.decode("utf-8-sig")
+    units = SimpleUploadedFile(
+        "u.csv",
+        "code,name,level,parent_code\n57002,Xã Mới,commune,570\n".encode(),
+        content_type="text/csv",
+    )
+    r = client.post(reverse("directory:import"), {"table": "admin_units", "file": units})
+    assert r.status_code == 200 and "1 dòng mới" in r.content.decode()
+    r = client.get(reverse("directory:export"), {"table": "admin_units"})
+    assert "57002,Xã Mới,commune,570,1" in r.content.decode("utf-8-sig")
 
 
 def test_agency_admin_edits_own_agency_not_others(client, people, province):

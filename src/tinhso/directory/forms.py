@@ -11,12 +11,19 @@ class SearchForm(forms.Form):
 
 
 class ImportForm(forms.Form):
+    table = forms.ChoiceField(
+        label=_("Bảng"),
+        choices=[("agencies", _("Cơ quan")), ("admin_units", _("Đơn vị hành chính"))],
+        initial="agencies",
+    )
     file = forms.FileField(
-        label=_("Tệp CSV bảng cơ quan"),
+        label=_("Tệp CSV"),
         help_text=_(
-            "UTF-8 (có hoặc không có BOM), dòng đầu là tiêu đề: code, legacy_code, name, "
-            "short_name, kind, parent_code, admin_unit_code, address, phone, email, website, "
-            "status, successor_code. Tệp có lỗi sẽ không được nhập dòng nào."
+            "UTF-8 (có hoặc không có BOM), dòng đầu là tiêu đề. Cơ quan: code, legacy_code, "
+            "name, short_name, kind, parent_code, admin_unit_code, address, phone, email, "
+            "website, status, successor_code. Đơn vị hành chính: code, name, level, "
+            "parent_code, is_active, valid_to, successor_code. Tệp có lỗi sẽ không được nhập "
+            "dòng nào."
         ),
     )
 

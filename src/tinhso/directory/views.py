@@ -14,7 +14,13 @@ from tinhso.accounts.models import Role, User
 from tinhso.accounts.rules import can, is_platform_admin, visible_agency_filter
 from tinhso.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from tinhso.directory import selectors, services
-from tinhso.directory.csvio import CsvImportFailed, export_agencies, import_agencies
+from tinhso.directory.csvio import (
+    CsvImportFailed,
+    export_admin_units,
+    export_agencies,
+    import_admin_units,
+    import_agencies,
+)
 from tinhso.directory.forms import (
     AgencyEditForm,
     AppointForm,
@@ -187,7 +193,12 @@ def import_view(request: HttpRequest) -> HttpResponse:
     report = None
     if request.method == "POST" and form.is_valid():
         try:
-            report = import_agencies(actor=request.user, data=form.cleaned_data["file"].read())
+            importer = (
+                import_admin_units
+                if form.cleaned_data["table"] == "admin_units"
+                else import_agencies
+            )
+            report = importer(actor=request.user, data=form.cleaned_data["file"].read())
         except CsvImportFailed as err:
             errors = err.errors
         except DomainError as err:
@@ -205,10 +216,13 @@ def import_view(request: HttpRequest) -> HttpResponse:
 def export_view(request: HttpRequest) -> HttpResponse:
     if not can(request.user, "directory.import_agencies"):
         return _error(request, PermissionDenied(_("Chỉ quản trị nền tảng được xuất bảng cơ quan.")))
+    units = request.GET.get("table") == "admin_units"
+    text = export_admin_units() if units else export_agencies()
     response = HttpResponse(
-        b"\xef\xbb\xbf" + export_agencies().encode("utf-8"), content_type="text/csv; charset=utf-8"
+        b"\xef\xbb\xbf" + text.encode("utf-8"), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = 'attachment; filename="co-quan.csv"'
+    name = "don-vi-hanh-chinh.csv" if units else "co-quan.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
