@@ -189,7 +189,7 @@ class _Replay:
         name = citizen.full_name if citizen else self.person()
         phone = self.phone()
         with frozen(start):
-            if online:
+            if citizen is not None:
                 attachments = [
                     services.Attachment(wallet_item=self.wallet_item(citizen), paper=paper)
                     for paper in procedure.papers.all()

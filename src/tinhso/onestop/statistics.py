@@ -352,15 +352,15 @@ def summary(
             add(raw[key], raw)
     else:
         add(None, progress.aggregate(**progress_aggregates))
-    if not key:
-        row = totals.get(None) or dict.fromkeys(METRICS, 0)
-        row.update(key=None, name="Tổng cộng", code="")
-        return [_derive(row)]
+    if not key or group_by is None:
+        total: dict[str, Any] = dict(totals.get(None) or dict.fromkeys(METRICS, 0))
+        total.update(key=None, name="Tổng cộng", code="")
+        return [_derive(total)]
     names = _names(group_by, [k for k in totals if k is not None])
     result = []
     for group, values in totals.items():
         name, code = names.get(group, ("", ""))
-        row = {**values, "key": group, "name": name, "code": code}
+        row: dict[str, Any] = {**values, "key": group, "name": name, "code": code}
         result.append(_derive(row))
     result.sort(key=lambda r: (-r["received"], r["name"] or ""))
     return result
@@ -370,7 +370,7 @@ def _names(group_by: str, ids: list) -> dict[Any, tuple[str, str]]:
     from tinhso.directory.models import Agency
     from tinhso.onestop.models import Field, Procedure
 
-    model = {"field": Field, "procedure": Procedure}.get(group_by, Agency)
+    model: Any = {"field": Field, "procedure": Procedure}.get(group_by, Agency)
     return {
         pk: (name, code)
         for pk, name, code in model.objects.filter(pk__in=ids).values_list("pk", "name", "code")

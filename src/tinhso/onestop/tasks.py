@@ -24,8 +24,12 @@ def refresh_statistics(days: int = REFRESH_DAYS) -> int:
     if through is None:
         from tinhso.onestop.models import Dossier
 
-        first = Dossier.objects.order_by("received_at").values_list("received_at", flat=True)
-        first = first.exclude(received_at=None).first()
+        first = (
+            Dossier.objects.exclude(received_at=None)
+            .order_by("received_at")
+            .values_list("received_at", flat=True)
+            .first()
+        )
         if first is None:
             return 0
         start = min(start, first.astimezone(VN).date())

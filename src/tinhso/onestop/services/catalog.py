@@ -150,7 +150,7 @@ def upsert_procedure(
     if steps is not None:
         validate_budgets(merged["processing_days"], steps)
     created = procedure is None
-    if created:
+    if procedure is None:
         procedure = Procedure(code=code.strip(), field=field)
     procedure.field = field
     for key, value in values.items():

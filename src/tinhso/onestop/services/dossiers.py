@@ -231,7 +231,7 @@ def _steps(dossier: Dossier) -> list[ProcessStep]:
     cache = getattr(dossier, "_steps_cache", None)
     if cache is None:
         cache = list(ProcessStep.objects.filter(template_id=dossier.process_template_id))
-        dossier._steps_cache = cache
+        dossier._steps_cache = cache  # type: ignore[attr-defined]
     return cache
 
 
@@ -341,8 +341,8 @@ def _attach(
             )
         name = item.name or (paper.name if paper else "")
         if item.wallet_item is not None:
-            wallet = item.wallet_item
-            if owner is None or wallet.owner_id != owner.pk:
+            picked = item.wallet_item
+            if owner is None or picked.owner_id != owner.pk:
                 raise ValidationFailed(
                     "Giấy tờ trong kho dữ liệu không thuộc về người nộp.", code="wallet_not_owner"
                 )
@@ -351,13 +351,13 @@ def _attach(
                     dossier=dossier,
                     kind=kind,
                     required_paper=paper,
-                    name=name or wallet.name,
-                    file=wallet.file.name,
-                    original_name=wallet.original_name,
-                    sha256=wallet.sha256,
-                    size=wallet.size,
-                    content_type=wallet.content_type,
-                    wallet_item=wallet,
+                    name=name or picked.name,
+                    file=picked.file.name,
+                    original_name=picked.original_name,
+                    sha256=picked.sha256,
+                    size=picked.size,
+                    content_type=picked.content_type,
+                    wallet_item=picked,
                     uploaded_by=actor,
                 )
             )
@@ -365,7 +365,7 @@ def _attach(
         if item.file is None:
             raise ValidationFailed("Thiếu tệp đính kèm.", code="file_missing")
         stored = file_store.store(item.file, folder="dossiers")
-        wallet = None
+        wallet: WalletItem | None = None
         if owner is not None:
             wallet, _created = WalletItem.objects.get_or_create(
                 owner=owner,
@@ -960,12 +960,11 @@ def send_back(
     current_index = next((i for i, s in enumerate(steps) if s.pk == dossier.current_step_id), None)
     if current_index is None or current_index == 0:
         raise InvalidTransition("Hồ sơ đang ở bước đầu tiên.", code="no_previous_step")
-    if to_step is None:
-        target = steps[current_index - 1]
-    else:
+    target: ProcessStep | None = steps[current_index - 1]
+    if to_step is not None:
         target = next((s for s in steps[:current_index] if s.pk == to_step.pk), None)
-        if target is None:
-            raise ValidationFailed("Bước chuyển trả không hợp lệ.", code="invalid_step")
+    if target is None:
+        raise ValidationFailed("Bước chuyển trả không hợp lệ.", code="invalid_step")
     at = clock_now()
     cal = Calendar()
     left, left_due = dossier.current_step, dossier.step_due_at

@@ -50,6 +50,6 @@ def remove_from_wallet(*, user, item: WalletItem) -> None:
         )
     in_use = DossierFile.objects.filter(wallet_item=item).exists()
     record(actor=user, action="onestop.remove_from_wallet", obj=item, summary={"in_use": in_use})
-    if not in_use:
+    if not in_use and item.file.name:
         default_storage.delete(item.file.name)
     item.delete()
