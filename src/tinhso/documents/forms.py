@@ -74,9 +74,11 @@ def resolve_target(value: str):
 
 
 class IncomingForm(BootstrapMixin, forms.Form):
-    agency = forms.ModelChoiceField(queryset=None, label=_("Cơ quan nhận (vào sổ của)"))
+    agency: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, label=_("Cơ quan nhận (vào sổ của)")
+    )
     file = forms.FileField(label=_("Tệp PDF văn bản (bản điện tử hoặc bản quét)"), widget=PDF_INPUT)
-    sender_agency = forms.ModelChoiceField(
+    sender_agency: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Cơ quan ban hành (trên nền tảng)")
     )
     sender_name = forms.CharField(
@@ -157,11 +159,13 @@ class FinishForm(BootstrapMixin, forms.Form):
 
 
 class DraftForm(BootstrapMixin, forms.Form):
-    agency = forms.ModelChoiceField(queryset=None, label=_("Cơ quan ban hành"))
+    agency: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, label=_("Cơ quan ban hành")
+    )
     doc_type = forms.ChoiceField(choices=DOC_TYPE_CHOICES, label=_("Loại văn bản"), initial="cv")
     subject = forms.CharField(label=_("Trích yếu"), widget=forms.Textarea(attrs={"rows": 3}))
     file = forms.FileField(label=_("Tệp PDF dự thảo"), widget=PDF_INPUT)
-    drafting_unit = forms.ModelChoiceField(
+    drafting_unit: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Đơn vị soạn thảo")
     )
     urgency = forms.ChoiceField(choices=Urgency.choices, label=_("Độ khẩn"))
@@ -213,7 +217,7 @@ class CommentForm(BootstrapMixin, forms.Form):
 
 
 class DispatchForm(BootstrapMixin, forms.Form):
-    agencies = forms.ModelMultipleChoiceField(
+    agencies: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=None, required=False, label=_("Nơi nhận trên nền tảng")
     )
     external = forms.CharField(
@@ -250,16 +254,20 @@ class SearchForm(BootstrapMixin, forms.Form):
         label=_("Loại"),
     )
     doc_type = forms.ChoiceField(
-        choices=[("", _("Tất cả"))] + DOC_TYPE_CHOICES, required=False, label=_("Loại văn bản")
+        choices=[("", _("Tất cả")), *DOC_TYPE_CHOICES], required=False, label=_("Loại văn bản")
     )
     status = forms.ChoiceField(
         required=False,
         label=_("Trạng thái"),
-        choices=[("", _("Tất cả"))]
-        + [(k, v) for k, v in IncomingDocument.Status.choices if k != "pending"]
-        + [(k, f"{v} ({_('đi')})") for k, v in OutgoingDocument.Status.choices],
+        choices=[
+            ("", _("Tất cả")),
+            *[(k, v) for k, v in IncomingDocument.Status.choices if k != "pending"],
+            *[(k, f"{v} ({_('đi')})") for k, v in OutgoingDocument.Status.choices],
+        ],
     )
-    agency = forms.ModelChoiceField(queryset=None, required=False, label=_("Cơ quan"))
+    agency: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Cơ quan")
+    )
     date_from = forms.DateField(required=False, label=_("Từ ngày"), widget=DATE)
     date_to = forms.DateField(required=False, label=_("Đến ngày"), widget=DATE)
 
@@ -270,7 +278,7 @@ class SearchForm(BootstrapMixin, forms.Form):
 
 
 class WorkRecordForm(BootstrapMixin, forms.Form):
-    agency = forms.ModelChoiceField(queryset=None, label=_("Cơ quan"))
+    agency: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, label=_("Cơ quan"))
     title = forms.CharField(max_length=500, label=_("Tiêu đề hồ sơ"))
 
     def __init__(self, *args, agencies=None, **kwargs):
@@ -280,7 +288,9 @@ class WorkRecordForm(BootstrapMixin, forms.Form):
 
 
 class FileToRecordForm(BootstrapMixin, forms.Form):
-    record = forms.ModelChoiceField(queryset=None, label=_("Hồ sơ công việc"))
+    record: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, label=_("Hồ sơ công việc")
+    )
 
     def __init__(self, *args, agency=None, **kwargs):
         from tinhso.documents.models import WorkRecord

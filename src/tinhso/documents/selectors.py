@@ -358,12 +358,12 @@ def register_rows(register: Register) -> list[dict[str, Any]]:
     """Rows in the columns of the decree's annex IV templates."""
     rows: list[dict[str, Any]] = []
     if register.direction == Register.Direction.INCOMING:
-        docs = (
+        in_docs = (
             IncomingDocument.objects.filter(register=register)
             .order_by("arrival_number")
             .prefetch_related("assignments__assignee", "assignments__unit")
         )
-        for d in docs:
+        for d in in_docs:
             leads = [a.assignee_label for a in d.assignments.all() if a.kind == "lead"]
             rows.append(
                 {
@@ -379,25 +379,25 @@ def register_rows(register: Register) -> list[dict[str, Any]]:
                 }
             )
     else:
-        docs = (
+        out_docs = (
             OutgoingDocument.objects.filter(register=register)
             .order_by("number")
             .select_related("signer", "drafting_unit")
             .prefetch_related("recipients")
         )
-        for d in docs:
+        for o in out_docs:
             rows.append(
                 {
-                    "number_notation": d.number_notation,
-                    "issued_on": d.issued_on,
-                    "type_and_subject": f"{d.get_doc_type_display()}: {d.subject}",
-                    "signer": str(d.signer or ""),
-                    "recipients": "; ".join(r.name for r in d.recipients.all()),
-                    "archive_unit": str(d.drafting_unit or ""),
-                    "copies": d.recipients.count() or "",
-                    "sent_on": timezone.localdate(d.dispatched_at) if d.dispatched_at else "",
+                    "number_notation": o.number_notation,
+                    "issued_on": o.issued_on,
+                    "type_and_subject": f"{o.get_doc_type_display()}: {o.subject}",
+                    "signer": str(o.signer or ""),
+                    "recipients": "; ".join(r.name for r in o.recipients.all()),
+                    "archive_unit": str(o.drafting_unit or ""),
+                    "copies": o.recipients.count() or "",
+                    "sent_on": timezone.localdate(o.dispatched_at) if o.dispatched_at else "",
                     "receipt": "",
-                    "note": ("Ký số" if d.digitally_signed else ""),
+                    "note": ("Ký số" if o.digitally_signed else ""),
                 }
             )
     return rows
@@ -469,8 +469,8 @@ def statistics(*, agencies, date_from: date, date_to: date) -> list[dict[str, An
         )
     )
     by_agency: dict[int, dict[str, Any]] = {}
-    for row in incoming:
-        by_agency.setdefault(row["agency_id"], {})["incoming"] = row
+    for in_row in incoming:
+        by_agency.setdefault(in_row["agency_id"], {})["incoming"] = in_row
     # On time: finished on or before the deadline (compared as local dates; Python side).
     on_time: dict[int, int] = {}
     for agency_id, finished_at, deadline in IncomingDocument.objects.filter(
@@ -481,7 +481,7 @@ def statistics(*, agencies, date_from: date, date_to: date) -> list[dict[str, An
         status="done",
         deadline__isnull=False,
     ).values_list("agency_id", "finished_at", "deadline"):
-        if finished_at and timezone.localdate(finished_at) <= deadline:
+        if finished_at and deadline and timezone.localdate(finished_at) <= deadline:
             on_time[agency_id] = on_time.get(agency_id, 0) + 1
     electronic_recipients = Recipient.objects.filter(
         document=OuterRef("pk"),
@@ -506,8 +506,8 @@ def statistics(*, agencies, date_from: date, date_to: date) -> list[dict[str, An
             exchanged=Count("id", filter=Q(electronic=True)),
         )
     )
-    for row in outgoing:
-        by_agency.setdefault(row["agency_id"], {})["outgoing"] = row
+    for out_row in outgoing:
+        by_agency.setdefault(out_row["agency_id"], {})["outgoing"] = out_row
     result = []
     for agency in agency_list:
         data = by_agency.get(agency.pk, {})
@@ -557,7 +557,7 @@ def recipients_with_reads(document: OutgoingDocument) -> list[dict[str, Any]]:
                 "recipient": r,
                 "registered": bool(r.delivered and r.delivered.arrival_number),
                 "arrival_number": r.delivered.arrival_number if r.delivered else None,
-                "first_read_at": first_reads.get(r.delivered_id),
+                "first_read_at": first_reads.get(r.delivered_id) if r.delivered_id else None,
             }
         )
     return rows

@@ -344,12 +344,14 @@ def register_incoming(
     }
     document = _store_incoming(actor=actor, **fields)
     # Numbering last: the register's row lock is held only from here to the commit.
-    register = document.register
+    stored_in = document.register
+    if stored_in is None:  # pragma: no cover - _store_incoming always sets it
+        raise RuntimeError("incoming document stored without its register")
     register, number = take_number(
         agency=agency,
-        year=register.year,
-        direction=register.direction,
-        series=register.series,
+        year=stored_in.year,
+        direction=stored_in.direction,
+        series=stored_in.series,
         store_on=document,
     )
     record(
@@ -1189,6 +1191,8 @@ def seal_outgoing(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument
     summary: dict[str, Any] = {"digital": document.digitally_signed}
     if document.digitally_signed:
         latest = document.latest_file
+        if latest is None:
+            raise ValidationFailed("Văn bản chưa có tệp để ký.", code="no_file")
         local = timezone.localtime(now)
         sealed = _signing().sign_pdf(
             pdf=read_file_bytes(latest),
@@ -1261,7 +1265,7 @@ def dispatch_outgoing(
             sender_name=document.agency.name,
             number_notation=document.number_notation,
             notation_key=notation_key(document.number_notation),
-            issued_on=document.issued_on,
+            issued_on=document.issued_on or local_today(),
             doc_type=document.doc_type,
             subject=document.subject,
             subject_folded=document.subject_folded,

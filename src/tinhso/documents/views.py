@@ -219,25 +219,27 @@ def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
                 _("Đã ghi ý kiến xử lý."),
             )
     elif action == "forward":
-        form = forms.ForwardForm(request.POST, prefix=f"f{pk}", agency=assignment.document.agency)
-        if form.is_valid():
+        forward = forms.ForwardForm(
+            request.POST, prefix=f"f{pk}", agency=assignment.document.agency
+        )
+        if forward.is_valid():
             _run(
                 request,
                 lambda: services.forward_assignment(
                     actor=request.user,
                     assignment=assignment,
-                    to=forms.resolve_target(form.cleaned_data["to"]),
-                    instruction=form.cleaned_data["instruction"],
+                    to=forms.resolve_target(forward.cleaned_data["to"]),
+                    instruction=forward.cleaned_data["instruction"],
                 ),
                 _("Đã chuyển tiếp."),
             )
     elif action == "finish":
-        form = forms.FinishForm(request.POST, prefix=f"d{pk}")
-        if form.is_valid():
+        finish = forms.FinishForm(request.POST, prefix=f"d{pk}")
+        if finish.is_valid():
             _run(
                 request,
                 lambda: services.finish_assignment(
-                    actor=request.user, assignment=assignment, result=form.cleaned_data["result"]
+                    actor=request.user, assignment=assignment, result=finish.cleaned_data["result"]
                 ),
                 _("Đã hoàn thành xử lý."),
             )
@@ -335,8 +337,8 @@ def outgoing_action(request: HttpRequest, uid, action: str) -> HttpResponse:
         else:
             messages.error(request, _("Vui lòng chọn tệp PDF."))
     elif action == "submit":
-        form = forms.SubmitForm(post, agency=document.agency)
-        if form.is_valid():
+        submit = forms.SubmitForm(post, agency=document.agency)
+        if submit.is_valid():
             # Keep the order in which reviewers were listed in the request.
             reviewer_uids = [u for u in post.getlist("reviewers") if u]
             _run(
@@ -345,7 +347,7 @@ def outgoing_action(request: HttpRequest, uid, action: str) -> HttpResponse:
                     actor=user,
                     document=document,
                     reviewers=[User.objects.get(uid=u) for u in reviewer_uids],
-                    signer=User.objects.get(uid=form.cleaned_data["signer"]),
+                    signer=User.objects.get(uid=submit.cleaned_data["signer"]),
                 ),
                 _("Đã gửi xem xét."),
             )
@@ -397,15 +399,15 @@ def outgoing_action(request: HttpRequest, uid, action: str) -> HttpResponse:
             _("Đã ký số cơ quan (đóng dấu)."),
         )
     elif action == "dispatch":
-        form = forms.DispatchForm(post, exclude=document.agency)
-        if form.is_valid():
+        dispatch = forms.DispatchForm(post, exclude=document.agency)
+        if dispatch.is_valid():
             _run(
                 request,
                 lambda: services.dispatch_outgoing(
                     actor=user,
                     document=document,
-                    agencies=list(form.cleaned_data["agencies"]),
-                    external=form.external_list(),
+                    agencies=list(dispatch.cleaned_data["agencies"]),
+                    external=dispatch.external_list(),
                 ),
                 _("Đã phát hành văn bản."),
             )
@@ -588,20 +590,19 @@ def work_record_detail(request: HttpRequest, uid) -> HttpResponse:
 def file_into_record(request: HttpRequest, kind: str, uid) -> HttpResponse:
     if kind not in ("incoming", "outgoing"):
         raise NotFound()
-    if kind == "incoming":
-        document = selectors.get_incoming(uid)
-        target = reverse("documents:incoming", kwargs={"uid": uid})
-    else:
-        document = selectors.get_outgoing(uid)
-        target = reverse("documents:outgoing", kwargs={"uid": uid})
-    form = forms.FileToRecordForm(request.POST, agency=document.agency)
+    incoming = selectors.get_incoming(uid) if kind == "incoming" else None
+    outgoing = selectors.get_outgoing(uid) if kind == "outgoing" else None
+    agency = incoming.agency if incoming is not None else outgoing.agency  # type: ignore[union-attr]
+    target = reverse(f"documents:{kind}", kwargs={"uid": uid})
+    form = forms.FileToRecordForm(request.POST, agency=agency)
     if form.is_valid():
         _run(
             request,
             lambda: services.file_document(
                 actor=request.user,
                 work_record=form.cleaned_data["record"],
-                **{kind: document},
+                incoming=incoming,
+                outgoing=outgoing,
             ),
             _("Đã đưa văn bản vào hồ sơ công việc."),
         )
