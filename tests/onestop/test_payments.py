@@ -153,3 +153,22 @@ def test_cash_payment_at_the_counter_gets_a_receipt(paid_procedure):
 
     with pytest.raises(InvalidTransition):
         record_cash_payment(payment=payment, officer=w.officer)
+
+
+def test_a_cancelled_payment_can_be_retried_with_a_new_reference(paid_procedure):
+    w = paid_procedure
+    dossier = submit(w)
+    first = Payment.objects.get(dossier=dossier)
+    provider = sandbox.SandboxProvider()
+    cancel = provider.callback_params(
+        reference=first.reference, amount=8000, order=str(dossier.uid), success=False, txn="C"
+    )
+    assert handle_callback(provider="sandbox", params=cancel)[0] == "failed"
+    retry = Payment.objects.get(dossier=dossier, status="pending")
+    assert retry.reference != first.reference
+    assert handle_callback(provider="sandbox", params=_callback(retry))[0] == "applied"
+    # a replay of the old cancellation changes nothing
+    assert handle_callback(provider="sandbox", params=cancel)[0] == "duplicate"
+    assert Payment.objects.filter(dossier=dossier, status="pending").count() == 0
+    dossier.refresh_from_db()
+    assert dossier.fee_paid

@@ -120,6 +120,13 @@ def handle_callback(*, provider: str, params: dict[str, Any]) -> tuple[str, Paym
             payment.status = Payment.Status.FAILED
             payment.provider_ref = result.provider_ref
             payment.save(update_fields=["status", "provider_ref"])
+            # the applicant may try again: a fresh pending payment with a new reference
+            create_payment(
+                dossier=payment.dossier,
+                amount_vnd=payment.amount_vnd,
+                purpose=payment.purpose,
+                provider=provider,
+            )
             outcome = "failed"
     PaymentCallback.objects.create(
         provider=provider, payment=payment, params=result.raw or dict(params), outcome=outcome
