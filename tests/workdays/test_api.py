@@ -20,6 +20,8 @@ def test_due_date_accepts_utc_naive_and_an_unencoded_plus(client):
     assert utc.json() == {"due": "2026-02-26T17:00:00+07:00"}
     naive = client.get("/api/v1/workdays/due-date", {"start": "2026-02-12T09:00", "days": "0.5"})
     assert naive.json() == {"due": "2026-02-13T11:30:00+07:00"}
+    comma = client.get("/api/v1/workdays/due-date", {"start": "2026-02-12T09:00", "days": "0,5"})
+    assert comma.json() == {"due": "2026-02-13T11:30:00+07:00"}
     plus = client.get("/api/v1/workdays/due-date?start=2026-02-12T09:00:00+07:00&days=5")
     assert plus.json() == {"due": "2026-02-26T17:00:00+07:00"}
 

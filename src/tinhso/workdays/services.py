@@ -82,7 +82,7 @@ def check_supported(day: date) -> None:
 def parse_days(days: Any) -> Decimal:
     """A positive, finite number of working days (at most 3650), else `invalid_days`."""
     try:
-        amount = Decimal(str(days).strip())
+        amount = Decimal(str(days).strip().replace(",", "."))  # "0,5" is how Vietnamese write 0.5
     except (InvalidOperation, ValueError, TypeError) as exc:
         raise ValidationFailed(
             "Số ngày làm việc không hợp lệ (ví dụ: 5 hoặc 0.5).", code="invalid_days"
