@@ -211,3 +211,93 @@ def test_counter_dossier_via_api(world):
         format="json",
     )
     assert denied.status_code == 403
+
+
+def test_every_action_endpoint_works(world):
+    """Each POST action reaches its service with the right arguments."""
+    w = world
+    with frozen(vn(2026, 3, 2, 9, 0)):
+        dossier = services.submit_dossier(
+            user=w.citizen,
+            procedure=w.procedure,
+            form_data={"ho_ten": "Nguyễn Văn A"},
+            attachments=[services.Attachment(file=pdf_file(), paper=w.paper)],
+        )
+        base = f"/api/v1/onestop/dossiers/{dossier.uid}"
+        officer, specialist, leader = (
+            client_for(w.officer),
+            client_for(w.specialist),
+            client_for(w.leader),
+        )
+        citizen = client_for(w.citizen)
+
+        def ok(client, action, data=None, fmt="json"):
+            response = client.post(f"{base}/{action}/", data or {}, format=fmt)
+            assert response.status_code == 200, (action, response.json())
+            return response.json()
+
+        assert ok(officer, "request-supplement", {"items": ["Bản sao CCCD"]})["status"] == 5
+        ok(citizen, "answer-supplement", {"note": "Đã bổ sung"})
+        assert ok(officer, "accept")["status"] == 2
+        ok(officer, "start")
+        ok(officer, "forward", {"to_user": "chuyenvien.stp"})
+        ok(leader, "assign", {"assignee": "chuyenvien2.stp"})
+        assert ok(specialist, "pause", {"reason": "Chờ xác minh"})["state"] == "paused"
+        assert ok(specialist, "resume")["state"] == "processing"
+        assert ok(specialist, "request-obligation", {"amount_vnd": 100000})["status"] == 6
+    payment = dossier.payments.get(status="pending")
+    pay = citizen.post(f"{base}/pay/", {"payment": str(payment.uid)}, format="json")
+    assert pay.status_code == 200 and "sig=" in pay.json()["url"]
+    from tinhso.onestop.payments import sandbox
+    from tinhso.onestop.payments.services import handle_callback
+
+    params = sandbox.SandboxProvider().callback_params(
+        reference=payment.reference, amount=100000, order=str(dossier.uid), success=True, txn="T"
+    )
+    with frozen(vn(2026, 3, 3, 9, 0)):
+        handle_callback(provider="sandbox", params=params)
+        assert ok(specialist, "extend", {"new_due_date": "2026-03-20", "reason": "Xác minh"})[
+            "extended_once"
+        ]
+        ok(specialist, "forward", {"to_user": "lanhdao.stp"})
+        ok(leader, "send-back", {"note": "Bổ sung căn cứ"})
+        ok(specialist, "forward", {"to_user": "lanhdao.stp"})
+        ok(leader, "attach-result", {"file": pdf_file("kq.pdf", b"k")}, fmt="multipart")
+        assert ok(leader, "approve", {"result_summary": "Cấp bản sao"})["status"] == 9
+        assert ok(officer, "return", {"method": "online"})["status"] == 10
+        assert ok(citizen, "rate", {"score": 4})["status"] == 10
+    other = accepted(w)
+    assert (
+        client_for(w.leader)
+        .post(
+            f"/api/v1/onestop/dossiers/{other.uid}/reject/", {"reasons": "Không đủ"}, format="json"
+        )
+        .json()["status"]
+        == 8
+    )
+    third = accepted(w)
+    assert (
+        client_for(w.citizen)
+        .post(f"/api/v1/onestop/dossiers/{third.uid}/withdraw/", {}, format="json")
+        .json()["status"]
+        == 7
+    )
+    fourth = services.submit_dossier(
+        user=w.citizen,
+        procedure=w.procedure,
+        form_data={"ho_ten": "Nguyễn Văn A"},
+        attachments=[services.Attachment(file=pdf_file(), paper=w.paper)],
+    )
+    refused = client_for(w.officer).post(
+        f"/api/v1/onestop/dossiers/{fourth.uid}/refuse/", {"reasons": "Sai"}, format="json"
+    )
+    assert refused.json()["status"] == 3
+    queues = client_for(w.officer).get("/api/v1/onestop/queues/").json()
+    assert set(queues) == {
+        "to_receive",
+        "to_process",
+        "due_soon",
+        "overdue",
+        "waiting",
+        "to_return",
+    }
