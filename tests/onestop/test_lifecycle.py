@@ -451,3 +451,39 @@ def test_leader_assigns_within_the_agency_only(world):
         services.assign(official=w.specialist, dossier=dossier, assignee=w.specialist)
     event = DossierEvent.objects.filter(dossier=dossier, action="assign").get()
     assert event.from_user == w.leader and event.to_user == w.specialist2
+
+
+def test_inter_agency_step_hands_the_dossier_to_the_other_agency(world):
+    from decimal import Decimal
+
+    from tinhso.accounts.models import Role
+    from tinhso.onestop import selectors
+    from tinhso.onestop.models import ProcessStep, ProcessTemplate
+
+    w = world
+    w.template.is_active = False
+    w.template.save()
+    template = ProcessTemplate.objects.create(procedure=w.procedure, name="Liên thông")
+    for order, (name, role, agency, days) in enumerate(
+        [
+            ("Tiếp nhận", Role.ONESTOP_OFFICER, None, "0.5"),
+            ("Xác minh tại Sở Xây dựng", Role.SPECIALIST, w.other, "2.5"),
+            ("Thẩm định", Role.SPECIALIST, None, "1"),
+            ("Phê duyệt", Role.LEADER, None, "1"),
+        ],
+        start=1,
+    ):
+        ProcessStep.objects.create(
+            template=template, order=order, name=name, role=role, agency=agency,
+            budget_days=Decimal(days), kind="inter_agency" if agency else "processing",
+        )  # fmt: skip
+    dossier = accepted(w)
+    services.forward_to_next_step(official=w.officer, dossier=dossier)
+    assert dossier.handling_agency == w.other
+    assert dossier in selectors.to_process(w.outsider)  # the other agency's specialist
+    with pytest.raises(PermissionDenied):
+        services.forward_to_next_step(official=w.specialist, dossier=dossier)
+    services.forward_to_next_step(official=w.outsider, dossier=dossier, to_user=w.specialist)
+    assert dossier.handling_agency == w.dept
+    event = DossierEvent.objects.filter(dossier=dossier, action="forward").last()
+    assert event.from_agency == w.other and event.to_agency == w.dept
