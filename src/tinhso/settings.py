@@ -277,3 +277,11 @@ TINHSO_PROVINCE_NAME = os.environ.get("TINHSO_PROVINCE_NAME", "Tỉnh Sông Lam 
 TINHSO_SITE_URL = os.environ.get("TINHSO_SITE_URL", "http://127.0.0.1:8000")
 # Name shown in officials' authenticator apps next to their one-time codes.
 TINHSO_OTP_ISSUER = os.environ.get("TINHSO_OTP_ISSUER", f"tinhso {TINHSO_PROVINCE_NAME}")
+
+# Digital signatures (signing app). A time-stamp authority turns PAdES B-B into B-T/B-LT.
+SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL") or None
+SIGNING_PUBLIC_URL = os.environ.get("SIGNING_PUBLIC_URL") or None  # CRL address in issued certs
+SIGNING_PKCS11_MODULE = os.environ.get("SIGNING_PKCS11_MODULE", "")
+SIGNING_PKCS11_PIN = os.environ.get("SIGNING_PKCS11_PIN") or None
+SIGNING_VERIFY_MAX_BYTES = int(os.environ.get("SIGNING_VERIFY_MAX_BYTES", str(30 * 1024 * 1024)))
+SIGNING_SIGN_MAX_BYTES = int(os.environ.get("SIGNING_SIGN_MAX_BYTES", str(50 * 1024 * 1024)))
