@@ -236,7 +236,12 @@ def refresh_rollup(*, start: date, end: date) -> int:
             batch_size=2000,
         )
         current = rollup_through()
-        if current is None or current >= start - timedelta(days=1):
+        earlier = Dossier.objects.filter(
+            Q(received_at__lt=begin) | Q(finished_at__lt=begin)
+        ).exists()
+        if (current is None and not earlier) or (
+            current is not None and current >= start - timedelta(days=1)
+        ):
             new = max(end, current) if current else end
             StatWatermark.objects.update_or_create(
                 key=WATERMARK, defaults={"through": new, "refreshed_at": clock_now()}

@@ -25,9 +25,9 @@ def refresh_statistics(days: int = REFRESH_DAYS) -> int:
         from tinhso.onestop.models import Dossier
 
         first = (
-            Dossier.objects.exclude(received_at=None)
-            .order_by("received_at")
-            .values_list("received_at", flat=True)
+            Dossier.objects.exclude(submitted_at=None)
+            .order_by("submitted_at")
+            .values_list("submitted_at", flat=True)
             .first()
         )
         if first is None:

@@ -1275,6 +1275,9 @@ def reject(*, official, dossier: Dossier, reasons: str, version: int | None = No
         finished_at=at,
         assignee=None,
     )
+    Payment.objects.filter(dossier=dossier, status=Payment.Status.PENDING).update(
+        status=Payment.Status.CANCELLED
+    )
     _event(dossier, action="stop", actor=official, at=at, step=dossier.current_step, note=reasons)
     notify_applicant(dossier, "onestop_stopped", reasons=reasons)
     # audit last: the chain-head lock is then held only until commit
