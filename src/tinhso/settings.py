@@ -285,3 +285,19 @@ SIGNING_PKCS11_MODULE = os.environ.get("SIGNING_PKCS11_MODULE", "")
 SIGNING_PKCS11_PIN = os.environ.get("SIGNING_PKCS11_PIN") or None
 SIGNING_VERIFY_MAX_BYTES = int(os.environ.get("SIGNING_VERIFY_MAX_BYTES", str(30 * 1024 * 1024)))
 SIGNING_SIGN_MAX_BYTES = int(os.environ.get("SIGNING_SIGN_MAX_BYTES", str(50 * 1024 * 1024)))
+
+
+def env_time(name: str, default: str):
+    from datetime import time
+
+    hours, minutes = os.environ.get(name, default).split(":")
+    return time(int(hours), int(minutes))
+
+
+# Working days (rules a decree can change): office half-days and the one-stop cut-off.
+WORKDAYS_MORNING_START = env_time("WORKDAYS_MORNING_START", "07:30")
+WORKDAYS_MORNING_END = env_time("WORKDAYS_MORNING_END", "11:30")
+WORKDAYS_AFTERNOON_START = env_time("WORKDAYS_AFTERNOON_START", "13:00")
+WORKDAYS_AFTERNOON_END = env_time("WORKDAYS_AFTERNOON_END", "17:00")
+WORKDAYS_CUTOFF = env_time("WORKDAYS_CUTOFF", "15:00")
+WORKDAYS_CUTOFF_SHIFTS_START = env_bool("WORKDAYS_CUTOFF_SHIFTS_START", True)
