@@ -119,3 +119,40 @@ def test_registers_export_as_pdf_and_xlsx_with_annex_columns(office, corpus):
     assert header[:4] == ["Ngày đến", "Số đến", "Tác giả", "Số, ký hiệu"]
     assert [ws.cell(row=r, column=2).value for r in (5, 6, 7)] == [1, 2, 3]
     assert ws.cell(row=5, column=5).value.date() == date(2026, 1, 5)
+
+
+@pytest.mark.postgres
+def test_rare_words_fall_back_to_the_gin_index_after_the_date_walk_times_out(office, monkeypatch):
+    """PostgreSQL: the newest-first walk gives up after RECENT_SCAN_MS; the GIN index then
+    finds the rare document, and the connection's settings are as before."""
+    from django.db import connection
+
+    from tinhso.documents.models import IncomingDocument
+
+    old = register(office, subject="Về việc cấp phép khai thác cát ở xã Thạch Phong")
+    common = [
+        IncomingDocument(
+            agency=office.agency,
+            arrived_at=timezone.now(),
+            sender_name="Sở Tài chính",
+            number_notation=f"{i}/STC",
+            issued_on=date(2026, 1, 5),
+            doc_type="cv",
+            subject="Về việc quyết toán ngân sách",
+            subject_folded="ve viec quyet toan ngan sach " + "ngan sach " * 10,
+            text_folded="du toan ngan sach nha nuoc " * 10,
+        )
+        for i in range(3000)
+    ]
+    IncomingDocument.objects.bulk_create(common, batch_size=2000)
+    monkeypatch.setattr(selectors, "RECENT_SCAN_MS", 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        before = cursor.fetchone()[0]
+    page = selectors.search_documents(user=office.leader, q="khai thac cat thach phong")
+    assert [d.uid for d in page.items] == [old.uid]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == before
+        cursor.execute("SHOW enable_bitmapscan")
+        assert cursor.fetchone()[0] == "on"
