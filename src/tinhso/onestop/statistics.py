@@ -302,6 +302,8 @@ def summary(
                 target[metric] += int(value or 0)
 
     through = rollup_through() if use_rollup else None
+    if use_rollup:
+        _refresh_if_stale(through)
     live_from = period.start
     if through is not None and through >= period.start:
         roll_end = min(through, period.end)
@@ -369,6 +371,30 @@ def summary(
         result.append(_derive(row))
     result.sort(key=lambda r: (-r["received"], r["name"] or ""))
     return result
+
+
+def _refresh_if_stale(through: date | None) -> None:
+    """Self-maintaining rollup: when it is behind yesterday, ask the worker (once an hour
+    per process) to run `tasks.refresh_statistics_task`; until then the live tail covers
+    the gap, so figures are always complete, only slower."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    yesterday = clock_now().astimezone(VN).date() - timedelta(days=1)
+    if through is not None and through >= yesterday:
+        return
+    if not cache.add("onestop:stats-refresh-enqueued", 1, timeout=3600):
+        return
+
+    def enqueue() -> None:
+        from tinhso.onestop.tasks import refresh_statistics_task
+
+        try:
+            refresh_statistics_task.enqueue()
+        except Exception:  # noqa: BLE001 - statistics pages must not fail on housekeeping
+            cache.delete("onestop:stats-refresh-enqueued")
+
+    transaction.on_commit(enqueue)
 
 
 def _names(group_by: str, ids: list) -> dict[Any, tuple[str, str]]:
