@@ -70,8 +70,7 @@ def _pdf(rng: random.Random, agency_name: str, doc_type: str, subject: str, numb
         body=rng.sample(BODIES, 2),
         number_notation=f"Số: {number}",
         place_date="Sông Lam, ngày … tháng … năm …",
-        signer_title="Giám đốc",
-        signer_name="(đã ký)",
+        # no signer block: the digital signature's appearance draws title, image and name
     )
 
 

@@ -1193,7 +1193,6 @@ def seal_outgoing(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument
         latest = document.latest_file
         if latest is None:
             raise ValidationFailed("Văn bản chưa có tệp để ký.", code="no_file")
-        local = timezone.localtime(now)
         sealed = _signing().sign_pdf(
             pdf=read_file_bytes(latest),
             signer=actor,
@@ -1201,7 +1200,8 @@ def seal_outgoing(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument
             agency=document.agency,
             reason=f"Ban hành văn bản số {document.number_notation}",
             location=document.agency.name,
-            seal_text=f"{document.number_notation} {local.isoformat(timespec='seconds')}",
+            # the main document gets the seal image over the leader's signature;
+            # `seal_text` (text-only agency signature) is for attachments only
         )
         doc_file = _store_pdf(
             data=sealed,
