@@ -101,13 +101,15 @@ def render_document_pdf(
     width, height = A4
     left = 20 * mm
     y = height - 20 * mm
-    c.setFont("Serif-Bold", 11)
-    c.drawCentredString(left + 40 * mm, y, agency_name.upper()[:45])
-    c.drawCentredString(width - 60 * mm, y, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    c.setFont("Serif-Bold", 10)
+    for i, line in enumerate(_wrap(agency_name.upper(), 32)[:2]):
+        c.drawCentredString(left + 35 * mm, y - i * 5 * mm, line)
+    c.drawCentredString(width - 55 * mm, y, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    y -= 5 * mm
+    c.drawCentredString(width - 55 * mm, y, "Độc lập - Tự do - Hạnh phúc")
     y -= 6 * mm
-    c.drawCentredString(width - 60 * mm, y, "Độc lập - Tự do - Hạnh phúc")
     c.setFont("Serif", 11)
-    c.drawCentredString(left + 40 * mm, y, number_notation)
+    c.drawCentredString(left + 35 * mm, y, number_notation)
     y -= 8 * mm
     c.setFont("Serif-Italic", 11)
     if place_date:
@@ -123,7 +125,7 @@ def render_document_pdf(
     y -= 6 * mm
     c.setFont("Serif", 11)
     for paragraph in body:
-        for line in _wrap(paragraph, 95):
+        for line in _wrap(paragraph, 82):
             c.drawString(left, y, line)
             y -= 6 * mm
             if y < 60 * mm:
