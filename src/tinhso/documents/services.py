@@ -1072,27 +1072,14 @@ def sign_outgoing(
     now = timezone.now()
     summary: dict[str, Any] = {"digital": digital}
     if digital:
-        latest = document.latest_file
-        if latest is None:
-            raise ValidationFailed("Văn bản chưa có tệp để ký.", code="no_file")
-        signed = _signing().sign_pdf(
-            pdf=read_file_bytes(latest),
-            signer=actor,
+        summary["sha256"] = _sign_latest_file(
+            actor=actor,
+            document=document,
             kind="personal",
-            agency=document.agency,
             reason=f"Ký duyệt: {document.subject[:80]}",
-            location=document.agency.name,
-        )
-        doc_file = _store_pdf(
-            data=signed,
             name=f"ky-so-v{_next_version(document)}.pdf",
             role=DocumentFile.Role.SIGNED,
-            actor=actor,
-            outgoing=document,
-            version=_next_version(document),
-            page_count=document.page_count,
-        )
-        summary["sha256"] = doc_file.sha256
+        ).sha256
     document.status = OutgoingDocument.Status.SIGNED
     document.approved_at = document.approved_at or now
     document.signed_at = now
@@ -1190,29 +1177,16 @@ def seal_outgoing(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument
     now = timezone.now()
     summary: dict[str, Any] = {"digital": document.digitally_signed}
     if document.digitally_signed:
-        latest = document.latest_file
-        if latest is None:
-            raise ValidationFailed("Văn bản chưa có tệp để ký.", code="no_file")
-        sealed = _signing().sign_pdf(
-            pdf=read_file_bytes(latest),
-            signer=actor,
+        # The main document gets the seal image over the leader's signature; the
+        # text-only agency signature (`seal_text`) is for attachments only.
+        summary["sha256"] = _sign_latest_file(
+            actor=actor,
+            document=document,
             kind="seal",
-            agency=document.agency,
             reason=f"Ban hành văn bản số {document.number_notation}",
-            location=document.agency.name,
-            # the main document gets the seal image over the leader's signature;
-            # `seal_text` (text-only agency signature) is for attachments only
-        )
-        doc_file = _store_pdf(
-            data=sealed,
             name=f"{document.number_notation.replace('/', '_')}.pdf",
             role=DocumentFile.Role.SEALED,
-            actor=actor,
-            outgoing=document,
-            version=_next_version(document),
-            page_count=document.page_count,
-        )
-        summary["sha256"] = doc_file.sha256
+        ).sha256
     document.status = OutgoingDocument.Status.ISSUED
     document.sealed_at = now
     document.save(update_fields=["status", "sealed_at", "updated_at"])
@@ -1220,6 +1194,32 @@ def seal_outgoing(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument
         actor=actor, action="documents.seal", obj=document, agency=document.agency, summary=summary
     )
     return document
+
+
+def _sign_latest_file(
+    *, actor: Any, document: OutgoingDocument, kind: str, reason: str, name: str, role: str
+) -> DocumentFile:
+    """Sign the latest version of `document` (personal signature or seal) as a new version."""
+    latest = document.latest_file
+    if latest is None:
+        raise ValidationFailed("Văn bản chưa có tệp để ký.", code="no_file")
+    signed = _signing().sign_pdf(
+        pdf=read_file_bytes(latest),
+        signer=actor,
+        kind=kind,
+        agency=document.agency,
+        reason=reason,
+        location=document.agency.name,
+    )
+    return _store_pdf(
+        data=signed,
+        name=name,
+        role=role,
+        actor=actor,
+        outgoing=document,
+        version=_next_version(document),
+        page_count=document.page_count,
+    )
 
 
 @transaction.atomic
