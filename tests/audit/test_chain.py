@@ -10,11 +10,11 @@ from django.db import connection
 
 from tinhso.audit.models import AuditEntry
 from tinhso.audit.selectors import verify_chain
-from tinhso.audit.services import GENESIS_HASH, record
+from tinhso.audit.services import GENESIS_HASH, content_digest, pending_count, record, seal_pending
 
 
-def _append(n: int) -> list[AuditEntry]:
-    return [
+def _append(n: int, seal: bool = True) -> list[AuditEntry]:
+    entries = [
         record(
             actor=None,
             action="test.act",
@@ -25,6 +25,9 @@ def _append(n: int) -> list[AuditEntry]:
         )
         for i in range(n)
     ]
+    if seal:
+        seal_pending()
+    return [AuditEntry.objects.get(pk=e.pk) for e in entries]
 
 
 def _raw(sql: str, params=()) -> None:
@@ -42,14 +45,52 @@ def _raw(sql: str, params=()) -> None:
 
 
 @pytest.mark.django_db
-def test_record_links_each_entry_to_the_previous_hash_with_gapless_seqs():
+def test_record_inserts_unsealed_entries_with_their_content_digest():
+    entries = _append(2, seal=False)
+    assert [(e.seq, e.prev_hash, e.hash, e.sealed) for e in entries] == [
+        (None, None, None, False)
+    ] * 2
+    stored = AuditEntry.objects.get(pk=entries[0].pk)
+    assert stored.content_hash == content_digest(
+        created_at=stored.created_at,
+        actor_id=None,
+        actor_name="system",
+        action="test.act",
+        object_type="test.thing",
+        object_id="0",
+        agency_id=None,
+        summary=stored.summary,
+        ip="10.0.0.1",
+    )
+    assert pending_count() == 2
+    report = verify_chain()
+    assert report.ok and report.checked == 0 and report.unsealed == 2
+
+
+@pytest.mark.django_db
+def test_seal_links_each_entry_to_the_previous_hash_with_gapless_seqs():
     entries = _append(3)
     assert [e.seq for e in entries] == [1, 2, 3]
     assert entries[0].prev_hash == GENESIS_HASH
     assert entries[1].prev_hash == entries[0].hash
     assert entries[2].prev_hash == entries[1].hash
     report = verify_chain()
-    assert report.ok and report.checked == 3
+    assert report.ok and report.checked == 3 and report.unsealed == 0
+
+
+@pytest.mark.django_db
+def test_sealing_is_idempotent_and_continues_the_chain_in_batches():
+    _append(5, seal=False)
+    assert seal_pending(limit=2) == 2
+    assert seal_pending(batch_size=2) == 3  # batches of 2, 1
+    assert seal_pending() == 0
+    before = list(AuditEntry.objects.order_by("seq").values_list("id", "seq", "hash"))
+    assert seal_pending() == 0
+    assert list(AuditEntry.objects.order_by("seq").values_list("id", "seq", "hash")) == before
+    more = _append(2)
+    assert [e.seq for e in more] == [6, 7]
+    assert more[0].prev_hash == before[-1][2]
+    assert verify_chain().ok and verify_chain().checked == 7
 
 
 @pytest.mark.django_db
@@ -63,6 +104,7 @@ def test_record_keeps_invalid_ip_out_and_normalises_ipv6():
     good = record(actor=None, action="test.ip", ip="2001:0db8:0000:0000:0000:0000:0000:0001")
     assert bad.ip is None
     assert good.ip == "2001:db8::1"
+    assert seal_pending() == 2
     assert verify_chain().ok
 
 
@@ -125,12 +167,49 @@ def test_audit_verify_command_says_intact_or_names_the_first_broken_link():
     out = io.StringIO()
     call_command("audit", "verify", stdout=out)
     assert "toàn vẹn: 3 bản ghi" in out.getvalue()
+    assert "chưa niêm phong" not in out.getvalue()
     _raw("UPDATE audit_auditentry SET action = 'forged' WHERE seq = 2")
     err = io.StringIO()
     with pytest.raises(SystemExit) as exc:
         call_command("audit", "verify", stdout=io.StringIO(), stderr=err)
     assert exc.value.code == 1
     assert "#2" in err.getvalue()
+
+
+@pytest.mark.django_db
+def test_audit_verify_seals_first_and_no_seal_reports_unsealed_entries_apart():
+    _append(2)
+    _append(3, seal=False)
+    out = io.StringIO()
+    call_command("audit", "verify", "--no-seal", stdout=out)
+    assert "3 bản ghi chưa niêm phong" in out.getvalue()
+    assert "toàn vẹn: 2 bản ghi" in out.getvalue()
+    out = io.StringIO()
+    call_command("audit", "verify", stdout=out)
+    assert "Đã niêm phong 3 bản ghi" in out.getvalue()
+    assert "toàn vẹn: 5 bản ghi" in out.getvalue()
+    assert "chưa niêm phong (" not in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_audit_seal_command_seals_what_is_pending():
+    _append(4, seal=False)
+    out = io.StringIO()
+    call_command("audit", "seal", stdout=out)
+    assert "Đã niêm phong 4 bản ghi" in out.getvalue()
+    assert pending_count() == 0 and verify_chain().checked == 4
+
+
+@pytest.mark.django_db
+def test_content_changed_before_sealing_is_caught_once_sealed():
+    _append(2)
+    _append(2, seal=False)
+    _raw("UPDATE audit_auditentry SET action = 'forged' WHERE seq IS NULL AND object_id = '1'")
+    assert verify_chain().ok  # not yet sealed: not checked
+    seal_pending()
+    report = verify_chain()
+    assert not report.ok and report.broken_seq == 4
+    assert "thay đổi" in report.reason
 
 
 @pytest.mark.django_db
@@ -142,7 +221,8 @@ def test_record_inside_a_rolled_back_transaction_leaves_no_gap():
         record(actor=None, action="test.rolled_back")
         raise RuntimeError("use-case failed")
     entry = record(actor=None, action="test.after")
-    assert entry.seq == 3
+    assert seal_pending() == 1
+    assert AuditEntry.objects.get(pk=entry.pk).seq == 3
     assert verify_chain().ok
 
 
@@ -162,4 +242,5 @@ def test_awkward_summaries_are_stored_and_still_verify():
         },
     )
     record(actor=None, action="test.nan", summary={"ratio": float("nan")})
+    assert seal_pending() == 2
     assert verify_chain().ok

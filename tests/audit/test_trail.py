@@ -132,11 +132,11 @@ def test_entry_page_shows_the_summary_json_and_hides_other_agencies(client, worl
     )
     health_entry = record(actor=None, action="test.detail", agency=world["health"])
     login(client, world["fin_admin"])
-    response = client.get(reverse("audit:entry", args=[finance_entry.seq]))
+    response = client.get(reverse("audit:entry", args=[finance_entry.pk]))
     assert response.status_code == 200
     assert "Công văn số 12" in response.content.decode()
     assert "trích yếu" in response.content.decode()
-    assert client.get(reverse("audit:entry", args=[health_entry.seq])).status_code == 404
+    assert client.get(reverse("audit:entry", args=[health_entry.pk])).status_code == 404
 
 
 def test_api_lists_visible_entries_with_the_same_filters(client, world):

@@ -7,11 +7,20 @@ from tinhso.audit.models import AuditEntry
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["seq", "created_at", "actor_name", "action", "object_type", "object_id", "ip"]
+    list_display = [
+        "id",
+        "seq",
+        "created_at",
+        "actor_name",
+        "action",
+        "object_type",
+        "object_id",
+        "ip",
+    ]
     list_filter = ["action"]
     search_fields = ["actor_name", "action", "object_id", "object_repr"]
     date_hierarchy = "created_at"
-    ordering = ["-seq"]
+    ordering = ["-id"]
     show_full_result_count = False
 
     def get_readonly_fields(self, request, obj=None):

@@ -14,11 +14,17 @@ from tinhso.core.errors import ValidationFailed
 
 class AuditEntrySerializer(serializers.ModelSerializer):
     agency_code = serializers.CharField(source="agency.code", default=None, read_only=True)
+    sealed = serializers.BooleanField(
+        read_only=True,
+        help_text="đã niêm phong vào chuỗi băm (seq, prev_hash, hash là null cho đến khi đó)",
+    )
 
     class Meta:
         model = AuditEntry
         fields = [
+            "id",
             "seq",
+            "sealed",
             "created_at",
             "actor_id",
             "actor_name",
@@ -49,7 +55,9 @@ class TrailQuerySerializer(serializers.Serializer):
     summary="Nhật ký hệ thống",
     description=(
         "Các bản ghi nhật ký mà người gọi được xem (quản trị nền tảng: tất cả; quản trị "
-        "cơ quan: các cơ quan mình quản trị), mới nhất trước."
+        "cơ quan: các cơ quan mình quản trị), mới nhất trước (theo thứ tự ghi). Bản ghi "
+        "mới ghi chưa được niêm phong vào chuỗi băm (sealed=false; seq, prev_hash, hash "
+        "là null) cho đến lần niêm phong kế tiếp (thường trong vòng một giây)."
     ),
     parameters=[TrailQuerySerializer],
 )

@@ -6,11 +6,21 @@ The chain: entry N stores `prev_hash` (entry N-1's hash, or 64 zeros for the fir
                                         object_type, object_id, agency_id, summary, ip])
     hash    = sha256("<prev_hash>:<seq>:<content>")
 
-Appends are serialised by a lock on the single `ChainHead` row, held until the caller's
-transaction commits, so sequence numbers are gapless and the chain is strictly linear in
-commit order. The content digest is computed before the lock is taken; on PostgreSQL the
-locked part (read head, link, insert, move head) is one SQL statement computing the link
-hash with the server's sha256(), so the lock is held for one round trip plus the commit.
+Two steps, so that writers never wait on each other for the audit trail:
+
+1. `record()` INSERTs the entry in the caller's transaction with its content digest
+   (`content_hash`) and no place in the chain (`seq`, `prev_hash`, `hash` NULL). No lock
+   is shared between writers; the table's own id (sequence) is the insertion order.
+2. `seal_pending()` (the worker every second, `tinhso audit seal`, `tinhso audit verify`)
+   links committed entries into the chain under an exclusive lock on the `ChainHead` row
+   that only sealers take, briefly, one transaction per batch.
+
+An entry is tamper-evident once sealed. Until then (normally under a second) its content
+is only protected by the PostgreSQL guard, which refuses any change of content; a row
+whose content AND stored digest were both rewritten before sealing (by someone able to
+bypass the guard) would be sealed as it is and cannot be detected afterwards. A row
+whose content alone was changed before sealing is detected once sealed (the stored
+digest no longer matches the content).
 """
 
 from __future__ import annotations
@@ -83,70 +93,20 @@ def normalize_ip(value: Any) -> str | None:
 
 
 _INSERT_COLUMNS = (
-    "seq, created_at, actor_id, actor_name, action, object_type, object_id, object_repr, "
-    "agency_id, summary, ip, prev_hash, hash"
+    "created_at, actor_id, actor_name, action, object_type, object_id, object_repr, "
+    "agency_id, summary, ip, content_hash"
 )
-
-# PostgreSQL: lock the head, link, insert and move the head in one statement.
-_PG_APPEND = f"""
-WITH head AS (
-    SELECT last_seq, last_hash FROM audit_chainhead WHERE id = 1 FOR UPDATE
-), link AS (
-    SELECT last_seq + 1 AS seq, last_hash AS prev_hash,
-           encode(sha256(convert_to(last_hash || ':' || (last_seq + 1)::text || ':' || %s,
-                                    'UTF8')), 'hex') AS hash
-    FROM head
-), ins AS (
-    INSERT INTO audit_auditentry ({_INSERT_COLUMNS})
-    SELECT link.seq, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::inet,
-           link.prev_hash, link.hash
-    FROM link
-    RETURNING id, seq, prev_hash, hash
-), moved AS (
-    UPDATE audit_chainhead SET last_seq = ins.seq, last_hash = ins.hash
-    FROM ins WHERE audit_chainhead.id = 1
-)
-SELECT id, seq, prev_hash, hash FROM ins
-"""  # noqa: S608 (constant columns)
+_INSERT_SQL = {
+    "postgresql": f"INSERT INTO audit_auditentry ({_INSERT_COLUMNS}) VALUES "  # noqa: S608
+    "(%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::inet, %s) RETURNING id",
+    "other": f"INSERT INTO audit_auditentry ({_INSERT_COLUMNS}) VALUES "  # noqa: S608
+    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+}
 
 
 def _ensure_head() -> None:
     """Create the head row on first use (or after a test flush), tolerating a race."""
     ChainHead.objects.bulk_create([ChainHead(pk=1)], ignore_conflicts=True)
-
-
-def _append_postgresql(cursor, content: str, values: list[Any]) -> tuple[int, int, str, str]:
-    cursor.execute(_PG_APPEND, [content, *values])
-    row = cursor.fetchone()
-    if row is None:
-        _ensure_head()
-        cursor.execute(_PG_APPEND, [content, *values])
-        row = cursor.fetchone()
-    return row
-
-
-def _append_generic(cursor, content: str, values: list[Any]) -> tuple[int, int, str, str]:
-    """SQLite (transactions begin IMMEDIATE, so they are serialised already)."""
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    select = f"SELECT last_seq, last_hash FROM audit_chainhead WHERE id = 1{lock}"  # noqa: S608
-    cursor.execute(select)
-    row = cursor.fetchone()
-    if row is None:
-        _ensure_head()
-        cursor.execute(select)
-        row = cursor.fetchone()
-    seq, prev_hash = row[0] + 1, row[1]
-    digest = link_hash(prev_hash, seq, content)
-    cursor.execute(
-        f"INSERT INTO audit_auditentry ({_INSERT_COLUMNS}) VALUES "  # noqa: S608
-        "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        [seq, *values, prev_hash, digest],
-    )
-    entry_id = cursor.lastrowid
-    cursor.execute(
-        "UPDATE audit_chainhead SET last_seq = %s, last_hash = %s WHERE id = 1", [seq, digest]
-    )
-    return entry_id, seq, prev_hash, digest
 
 
 def _clean_summary(summary: Any) -> Any:
@@ -169,14 +129,13 @@ def record(
     object_id: str | None = None,
     ip: str | None = None,
 ) -> AuditEntry:
-    """Append one entry, in the caller's transaction (or its own one if there is none).
+    """Record one entry, in the caller's transaction (or its own one if there is none).
 
-    The chain head row is locked (SELECT ... FOR UPDATE) so concurrent writers append
-    one after another and the chain stays linear. Everything that does not need the
-    lock (cleaning the summary, naming the object, the content digest) is done before
-    taking it; so `created_at` is the moment of the call and, between concurrent
-    writers, may differ by a few milliseconds from the `seq` order.
-    The summary is stored as JSON: values JSON cannot hold become strings.
+    One INSERT, without any lock shared with other writers: the entry is stored with
+    its content digest and is not yet sealed (`seq`, `prev_hash`, `hash` are None on the
+    returned entry); `seal_pending()` links it into the chain after it commits. If the
+    caller's transaction rolls back, the entry vanishes with it and leaves no gap in
+    the chain. The summary is stored as JSON: values JSON cannot hold become strings.
     """
     if obj is not None:
         object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
@@ -212,27 +171,123 @@ def record(
         json.dumps(fields["summary"], ensure_ascii=False),
         fields["ip"],
     ]
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        # Called on its own (autocommit): the one statement is its own transaction and
-        # the server commits it without another round trip while the head is locked.
-        with connection.cursor() as cursor:
-            entry_id, seq, prev_hash, digest = _append_postgresql(cursor, content, values)
-    else:
-        append = _append_postgresql if connection.vendor == "postgresql" else _append_generic
-        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-            entry_id, seq, prev_hash, digest = append(cursor, content, values)
+    values.append(content)
+    with connection.cursor() as cursor:
+        # One INSERT, no lock shared with other writers: in the caller's transaction, or
+        # its own (autocommit) if there is none.
+        if connection.vendor == "postgresql":
+            cursor.execute(_INSERT_SQL["postgresql"], values)
+            entry_id = cursor.fetchone()[0]
+        else:
+            cursor.execute(_INSERT_SQL["other"], values)
+            entry_id = cursor.lastrowid
     entry = AuditEntry(
         id=entry_id,
-        seq=seq,
+        seq=None,
         created_at=created_at,
-        prev_hash=prev_hash,
-        hash=digest,
+        prev_hash=None,
+        hash=None,
+        content_hash=content,
         object_repr=object_repr,
         **fields,
     )
     entry._state.adding = False
     entry._state.db = connection.alias
     return entry
+
+
+# ---------------------------------------------------------------------------------------
+# Sealing
+# ---------------------------------------------------------------------------------------
+
+_PG_SEAL_UPDATE = """
+UPDATE audit_auditentry AS a SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash
+FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[])
+     AS v(id, seq, prev_hash, hash)
+WHERE a.id = v.id AND a.hash IS NULL
+"""
+
+
+def _seal_batch(limit: int) -> int:
+    """Seal up to `limit` committed unsealed rows in one transaction; return how many."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        select_head = f"SELECT last_seq, last_hash FROM audit_chainhead WHERE id = 1{lock}"  # noqa: S608
+        cursor.execute(select_head)
+        head = cursor.fetchone()
+        if head is None:
+            _ensure_head()
+            cursor.execute(select_head)
+            head = cursor.fetchone()
+        seq, prev_hash = head
+        # A fresh snapshot (READ COMMITTED) taken after the lock: every row committed
+        # so far, including what a sealer before us has just sealed.
+        cursor.execute(
+            "SELECT id, content_hash FROM audit_auditentry WHERE hash IS NULL ORDER BY id LIMIT %s",
+            [limit],
+        )
+        rows = cursor.fetchall()
+        if not rows:
+            return 0
+        ids, seqs, prevs, hashes = [], [], [], []
+        for entry_id, content in rows:
+            seq += 1
+            digest = link_hash(prev_hash, seq, content)
+            ids.append(entry_id)
+            seqs.append(seq)
+            prevs.append(prev_hash)
+            hashes.append(digest)
+            prev_hash = digest
+        if connection.vendor == "postgresql":
+            cursor.execute(_PG_SEAL_UPDATE, [ids, seqs, prevs, hashes])
+        else:
+            cursor.executemany(
+                "UPDATE audit_auditentry SET seq = %s, prev_hash = %s, hash = %s "
+                "WHERE id = %s AND hash IS NULL",
+                list(zip(seqs, prevs, hashes, ids, strict=True)),
+            )
+        if cursor.rowcount != len(ids) and connection.vendor == "postgresql":
+            raise RuntimeError("audit sealing: rows changed under the sealer's lock")
+        cursor.execute(
+            "UPDATE audit_chainhead SET last_seq = %s, last_hash = %s WHERE id = 1",
+            [seq, prev_hash],
+        )
+    return len(rows)
+
+
+def seal_pending(*, limit: int | None = None, batch_size: int = 5_000) -> int:
+    """Link committed, not yet sealed entries into the hash chain; return how many.
+
+    Writers (`record`) only INSERT; this is the one place the chain grows. Each batch is
+    one transaction: lock the `ChainHead` row (only sealers take it, for the few
+    milliseconds of a batch, so two sealers at once never fork the chain: the second
+    waits, then sees the first one's work), read up to `batch_size` unsealed rows that
+    are committed, in id order, give them the next consecutive `seq` numbers after the
+    head, compute `prev_hash` and `hash = sha256("<prev_hash>:<seq>:<content_hash>")`,
+    write them (the only UPDATE the PostgreSQL guard allows) and move the head.
+
+    The id is the insertion order, not the commit order: a transaction that took a lower
+    id but commits after a sealer has passed is invisible to that sealer and is simply
+    sealed by a later batch, after higher ids. So the chain order is the sealing order;
+    `seq` is gapless, the id order has gaps and inversions, and `created_at` is the time
+    of the call. Idempotent: with nothing pending it changes nothing and returns 0.
+
+    `limit` caps the total sealed by this call (None: until nothing is pending).
+    Must not run inside a longer transaction that would hold the head lock.
+    """
+    total = 0
+    while limit is None or total < limit:
+        size = batch_size if limit is None else min(batch_size, limit - total)
+        sealed = _seal_batch(size)
+        total += sealed
+        if sealed < size:
+            break
+    return total
+
+
+def pending_count() -> int:
+    """How many entries are recorded (committed) but not yet sealed into the chain."""
+    return AuditEntry.objects.filter(hash__isnull=True).count()
 
 
 def guard_installed() -> bool:
@@ -245,3 +300,15 @@ def guard_installed() -> bool:
             "AND tgname IN ('audit_auditentry_no_update', 'audit_auditentry_no_delete')"
         )
         return cursor.fetchone()[0] == 2
+
+
+def sealing_guard_installed() -> bool:
+    """Whether the guard lets the sealing update through (migration 0004; PostgreSQL)."""
+    if not guard_installed():
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT prosrc FROM pg_proc WHERE proname = 'tinhso_audit_append_only' LIMIT 1"
+        )
+        row = cursor.fetchone()
+        return bool(row) and "OLD.hash IS NULL" in row[0]

@@ -5,5 +5,5 @@ from tinhso.audit import views
 app_name = "audit"
 urlpatterns = [
     path("", views.trail, name="trail"),
-    path("<int:seq>/", views.entry, name="entry"),
+    path("<int:pk>/", views.entry, name="entry"),
 ]

@@ -40,9 +40,9 @@ def trail(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def entry(request: HttpRequest, seq: int) -> HttpResponse:
+def entry(request: HttpRequest, pk: int) -> HttpResponse:
     _require_trail(request)
-    item = visible_entries(request.user).select_related("agency").filter(seq=seq).first()
+    item = visible_entries(request.user).select_related("agency").filter(pk=pk).first()
     if item is None:
         raise Http404
     return render(

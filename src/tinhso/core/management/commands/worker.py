@@ -3,6 +3,11 @@
 It wraps django_tasks_db's `db_worker` and also runs the outbox sweep (`tinhso notify
 retry`): once at start, then every --sweep-interval seconds in a side thread, so that
 messages whose worker died or whose task was lost are delivered without a cron job.
+
+It also seals the audit trail (`tinhso.audit.services.seal_pending`: links the entries
+recorded since into the hash chain) every --seal-interval seconds (default 1) in another
+side thread, so an entry stays unsealed for about a second. Several workers may run:
+sealers take turns on the chain head's lock and never fork the chain.
 """
 
 from __future__ import annotations
@@ -37,6 +42,24 @@ def _sweeper(stop: threading.Event, interval: float) -> None:
         _sweep_once()
 
 
+def _seal_once() -> int:
+    from tinhso.audit.services import seal_pending
+
+    try:
+        return seal_pending()
+    except Exception:  # never let housekeeping stop the worker
+        logger.exception("audit sealing failed")
+        return 0
+
+
+def _sealer(stop: threading.Event, interval: float) -> None:
+    try:
+        while not stop.wait(interval):
+            _seal_once()
+    finally:
+        connection.close()  # this thread's own connection
+
+
 class Command(BaseCommand):
     help = "Chạy tiến trình xử lý công việc nền."
 
@@ -53,6 +76,12 @@ class Command(BaseCommand):
             default=60.0,
             help="chu kỳ (giây) rà soát hộp thư đi; 0 = không rà soát",
         )
+        parser.add_argument(
+            "--seal-interval",
+            type=float,
+            default=1.0,
+            help="chu kỳ (giây) niêm phong nhật ký hệ thống vào chuỗi băm; 0 = không niêm phong",
+        )
 
     def handle(
         self,
@@ -62,12 +91,19 @@ class Command(BaseCommand):
         max_tasks=None,
         queue_name="*",
         sweep_interval=60.0,
+        seal_interval=1.0,
         verbosity=1,
         **options,
     ):
+        if seal_interval:
+            _seal_once()
         if sweep_interval:
             _sweep_once()
         stop = threading.Event()
+        if seal_interval and not batch:
+            threading.Thread(
+                target=_sealer, args=(stop, seal_interval), name="audit-seal", daemon=True
+            ).start()
         if sweep_interval and not batch:
             threading.Thread(
                 target=_sweeper, args=(stop, sweep_interval), name="outbox-sweep", daemon=True
@@ -86,5 +122,9 @@ class Command(BaseCommand):
             call_command("db_worker", *extra, verbosity=verbosity)
         finally:
             stop.set()
+            if seal_interval and batch:  # what the batch's tasks recorded
+                _seal_once()
+                if not connection.in_atomic_block:
+                    connection.close()
             for sig, handler in saved.items():  # db_worker installs its own handlers
                 signal.signal(sig, handler)
