@@ -106,7 +106,9 @@ class SupplementAnswerForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label=_("Lý do rút hồ sơ"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Lý do rút hồ sơ"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
 
 
@@ -121,9 +123,12 @@ class RateForm(forms.Form):
             (2, _("2 — Không hài lòng")),
             (1, _("1 — Rất không hài lòng")),
         ],
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     comment = forms.CharField(
-        label=_("Góp ý"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Góp ý"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
 
 

@@ -173,6 +173,7 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
             for path, prop in eforms.iter_fields(procedure.form_schema or {})
         ],
         "can_submit": procedure.is_active,
+        "can_counter": _is_official(request.user) and _officer_agencies(request.user).exists(),
     }
     return render(request, "onestop/procedure.html", context)
 

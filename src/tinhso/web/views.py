@@ -128,6 +128,13 @@ def _official_links(role_codes: set[str]) -> list[Link]:
                 continue
             seen.add(str(title))
             links.append(Link(title, first_url(*names), description))
+    links.append(
+        Link(
+            _("Chứng thư số của tôi"),
+            url_or_none("signing:certificates"),
+            _("Chứng thư số, USB token và hình chữ ký dùng để ký văn bản."),
+        )
+    )
     return links
 
 
