@@ -167,3 +167,33 @@ def test_django_admin_shows_the_trail_read_only(client, world):
     login(client, admin)
     assert client.get("/admin/audit/auditentry/").status_code == 200
     assert client.get("/admin/audit/auditentry/add/").status_code == 403
+
+
+def test_trail_page_entry_page_and_api_show_unsealed_entries_with_a_badge(client, world):
+    from tinhso.audit.services import seal_pending
+
+    seal_pending()  # the fixture's three entries
+    pending = record(actor=None, action="test.pending", agency=world["finance"])
+    login(client, world["platform"])
+    page = client.get(reverse("audit:trail"), {"action": "test."})
+    html = page.content.decode()
+    assert actions_on_page(page) >= {"test.pending", "test.finance_edit"}
+    assert html.count("chưa niêm phong") == 1
+    assert reverse("audit:entry", args=[pending.pk]) in html
+    detail = client.get(reverse("audit:entry", args=[pending.pk])).content.decode()
+    assert "chưa niêm phong" in detail
+    body = client.get("/api/v1/audit/entries", {"action": "test."}).json()
+    newest = body["results"][0]
+    assert (newest["action"], newest["sealed"], newest["seq"], newest["hash"]) == (
+        "test.pending",
+        False,
+        None,
+        None,
+    )
+    last_sealed = body["results"][1]["seq"]
+    assert body["results"][1]["sealed"] is True and isinstance(last_sealed, int)
+    seal_pending()
+    html = client.get(reverse("audit:trail"), {"action": "test."}).content.decode()
+    assert "chưa niêm phong" not in html
+    detail = client.get(reverse("audit:entry", args=[pending.pk])).content.decode()
+    assert f"#{last_sealed + 1}" in detail

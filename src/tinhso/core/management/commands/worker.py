@@ -46,6 +46,7 @@ def _seal_once() -> int:
     from tinhso.audit.services import seal_pending
 
     try:
+        connection.close_if_unusable_or_obsolete()  # e.g. after a database restart
         return seal_pending()
     except Exception:  # never let housekeeping stop the worker
         logger.exception("audit sealing failed")
