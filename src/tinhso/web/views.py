@@ -151,6 +151,21 @@ def _admin_links(user) -> list[Link]:
             _("Cơ quan, đơn vị, sáp nhập, đổi tên, nhập/xuất CSV."),
         ),
     ]
+    if is_platform_admin(user):  # the workdays.manage_calendar rule
+        links.append(
+            Link(
+                _("Lịch ngày làm việc"),
+                url_or_none("workdays:exceptions"),
+                _("Ngày nghỉ lễ, Tết, ngày làm bù dùng để tính hạn xử lý."),
+            )
+        )
+        links.append(
+            Link(
+                _("Vai trò của cán bộ"),
+                url_or_none("accounts:roles"),
+                _("Cấp, thu hồi vai trò của cán bộ các cơ quan."),
+            )
+        )
     if is_platform_admin(user) and user.is_staff:
         links.append(
             Link(_("Trang quản trị Django"), url_or_none("admin:index"), _("Dữ liệu nền tảng."))
