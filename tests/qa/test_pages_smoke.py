@@ -264,3 +264,17 @@ def test_signature_verification_is_linked_for_everyone_and_on_results(province):
     assert f'href="{verify}"' in Client().get("/").content.decode()
     official_home = _login(p.leader).get("/").content.decode()
     assert f'href="{reverse("signing:certificates")}"' in official_home
+
+
+def test_citizen_result_panel_links_to_signature_verification(province):
+    p = province
+    dossier = p.dossier
+    onestop.forward_to_next_step(official=p.officer, dossier=dossier, to_user=p.specialist)
+    onestop.forward_to_next_step(official=p.specialist, dossier=dossier, to_user=p.leader)
+    onestop.attach_result(official=p.leader, dossier=dossier, file=_pdf("ket-qua.pdf"))
+    onestop.approve(official=p.leader, dossier=dossier)
+    onestop.return_result(officer=p.officer, dossier=dossier)
+    html = _login(p.citizen).get(reverse("onestop:dossier", kwargs={"uid": dossier.uid}))
+    text = html.content.decode()
+    assert 'data-testid="result-link"' in text
+    assert f'href="{reverse("signing:verify")}" data-testid="verify-link"' in text
