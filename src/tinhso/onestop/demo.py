@@ -53,12 +53,42 @@ STREETS = ["Lê Lợi", "Trần Phú", "Quang Trung", "Nguyễn Du", "Hùng Vư�
 
 
 def _pdf(text: str) -> bytes:
-    return (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-        + f"% {text}\n".encode()
-        + b"trailer<</Root 1 0 R>>\n%%EOF\n"
-    )
+    """A one-page PDF (a real one: citizens open it and the verify page parses it)."""
+    from io import BytesIO
+
+    from reportlab.pdfgen import canvas
+
+    from tinhso.core.pdf import register_reportlab_fonts
+
+    register_reportlab_fonts()
+    buf = BytesIO()
+    page = canvas.Canvas(buf)
+    page.setFont("Serif-Bold", 14)
+    page.drawString(72, 770, "TỈNH SÔNG LAM (DỮ LIỆU MẪU)")
+    page.setFont("Serif", 12)
+    page.drawString(72, 740, text)
+    page.showPage()
+    page.save()
+    return buf.getvalue()
+
+
+def _signed_result(text: str, *, official: User, agency) -> bytes:
+    """The result document, digitally signed by the approving official when they have a
+    certificate (the signing demo issues them to leaders); unsigned otherwise."""
+    from tinhso.core.errors import DomainError
+    from tinhso.signing.services import sign_pdf
+
+    pdf = _pdf(text)
+    try:
+        return sign_pdf(
+            pdf=pdf,
+            signer=official,
+            kind="personal",
+            agency=agency,
+            reason="Phê duyệt kết quả giải quyết thủ tục hành chính",
+        )
+    except DomainError:
+        return pdf
 
 
 class _People:
@@ -395,7 +425,14 @@ class _Replay:
                         services.attach_result(
                             official=actor,
                             dossier=dossier,
-                            file=_named(_pdf(f"Ket qua {dossier.code}"), "ket-qua.pdf"),
+                            file=_named(
+                                _signed_result(
+                                    f"Kết quả giải quyết hồ sơ {dossier.code}",
+                                    official=actor,
+                                    agency=dossier.agency,
+                                ),
+                                "ket-qua.pdf",
+                            ),
                         )
                     services.approve(official=actor, dossier=dossier)
                 else:

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # Order matters: later apps build on earlier ones' data.
-DEMO_APPS = ["directory", "accounts", "workdays", "onestop", "signing", "documents"]
+DEMO_APPS = ["directory", "accounts", "workdays", "signing", "onestop", "documents"]
 
 
 class Command(BaseCommand):
