@@ -154,6 +154,10 @@ def make_world(n_agencies: int = 1, tag: str = "") -> dict:
             size=stored.size,
             content_type="application/pdf",
         )
+    from tinhso.onestop import selectors
+
+    # as the submit page loads it (papers prefetched, shared by the page and the service)
+    procedures = [selectors.get_procedure(code=p.code) for p in procedures]
     return {
         "agencies": agencies,
         "procedures": procedures,
@@ -193,8 +197,6 @@ def _worker(database_url: str, n: int, offset: int, barrier, done) -> None:
     from django.db import connection
 
     world = make_world(4)
-    for procedure in world["procedures"]:
-        list(procedure.papers.all())  # warm the prefetch
     barrier.wait()
     for k in range(n):
         lifecycle(world, offset + k)
@@ -208,14 +210,31 @@ def run(db: str, database_url: str, dossiers: int, workers: int) -> None:
     from tinhso.onestop.models import Dossier
 
     before = Dossier.objects.filter(state="returned").count()
+    extra: dict = {}
     if workers == 1:
+        from django.test.utils import CaptureQueriesContext
+
         world = make_world(4)
         lifecycle(world, 0)  # warm-up
-        before += 1
+        with CaptureQueriesContext(connection) as captured:
+            lifecycle(world, 1)
+        before += 2
+        extra["queries_per_dossier"] = len(captured)  # statements incl. BEGIN/COMMIT
+        backend = _backend_cpu_reader()
+        server0 = backend()
+        cpu0 = time.process_time()
         started = time.perf_counter()
         for k in range(dossiers):
             lifecycle(world, k)
         elapsed = time.perf_counter() - started
+        # where one worker's time goes: this (client) process's CPU, the PostgreSQL
+        # backend's CPU (same host), the rest is waiting (round trips, commit flushes)
+        extra["client_cpu_ms_per_dossier"] = round(
+            1000 * (time.process_time() - cpu0) / dossiers, 2
+        )
+        server1 = backend()
+        if server0 is not None and server1 is not None:
+            extra["server_cpu_ms_per_dossier"] = round(1000 * (server1 - server0) / dossiers, 2)
     else:
         ctx = mp.get_context("spawn")
         barrier = ctx.Barrier(workers + 1)
@@ -246,7 +265,49 @@ def run(db: str, database_url: str, dossiers: int, workers: int) -> None:
         dossiers_per_s=round(dossiers / elapsed, 1),
         service_calls_per_s=round(dossiers * CALLS_PER_DOSSIER / elapsed, 1),
         ms_per_dossier=round(1000 * elapsed / dossiers, 2),
+        **extra,
     )
+
+
+def _backend_cpu_reader():
+    """A function giving the CPU seconds used so far by this connection's PostgreSQL
+    backend (read from /proc when the server runs on this host), else None."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return lambda: None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def read():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+
+    return read
+
+
+def commit_rate(n: int = 1000) -> float:
+    """Raw one-row INSERT + COMMIT per second on one connection (no Django)."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    raw = connection.connection
+    with raw.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_commit (x int)")
+        raw.commit()
+        started = time.perf_counter()
+        for i in range(n):
+            cursor.execute("INSERT INTO bench_commit VALUES (%s)", (i,))
+            raw.commit()
+        elapsed = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_commit")
+        raw.commit()
+    return n / elapsed
 
 
 def child(db: str, dossiers: int, workers: list[int]) -> None:
@@ -261,6 +322,13 @@ def child(db: str, dossiers: int, workers: list[int]) -> None:
 
     call_command("migrate", verbosity=0, interactive=False)
     make_world(4)
+    if db.startswith("postgresql"):
+        rate = commit_rate()
+        emit(
+            db=db,
+            raw_commits_per_s=round(rate, 1),
+            ceiling_dossiers_per_s_one_connection=round(rate / CALLS_PER_DOSSIER, 1),
+        )
     for w in workers:
         if db == "sqlite" and w > 1:
             continue  # one writer at a time on SQLite: more processes only queue

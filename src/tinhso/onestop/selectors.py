@@ -77,7 +77,10 @@ def search_procedures(
 
 
 def get_procedure(*, code: str | None = None, uid: Any = None) -> Procedure:
-    qs = Procedure.objects.select_related("field", "agency", "receiving_agency")
+    # the papers are shown on the submit page and checked again by submit_dossier: one read
+    qs = Procedure.objects.select_related("field", "agency", "receiving_agency").prefetch_related(
+        "papers"
+    )
     try:
         return qs.get(code=code) if code else qs.get(uid=uid)
     except (Procedure.DoesNotExist, ValueError) as exc:
