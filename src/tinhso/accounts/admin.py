@@ -59,6 +59,14 @@ class UserAdmin(DjangoUserAdmin):
     )
     actions = ["issue_api_token", "reset_second_factor", "unlock"]
 
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "full_name" in form.changed_data:
+            # people search in the directory keeps a folded copy of the name
+            from tinhso.directory.services import refresh_person_name
+
+            refresh_person_name(user=obj)
+
     @admin.display(boolean=True, description=_("xác thực hai lớp"))
     def second_factor(self, obj: User) -> bool:
         return obj.totp_confirmed_at is not None
