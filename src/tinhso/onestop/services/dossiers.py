@@ -903,31 +903,60 @@ def forward_to_next_step(
             "Hồ sơ đang ở bước cuối của quy trình: trình phê duyệt hoặc dừng xử lý.",
             code="no_next_step",
         )
-    at = clock_now()
-    cal = Calendar()
-    left = dossier.current_step
-    left_due = dossier.step_due_at
     to_agency = _step_agency(dossier, nxt)
     if to_user is not None:
         _check_official_in(
             to_user, to_agency, "Người nhận không thuộc cơ quan thực hiện bước tiếp theo."
         )
+    _hand_over(
+        dossier,
+        official=official,
+        target=nxt,
+        to_agency=to_agency,
+        to_user=to_user,
+        allowed=ACTIVE_PROCESS_STATES,
+        action="forward",
+        action_label="chuyển bước tiếp theo",
+        version=version,
+        note=note,
+    )
+    _audit(official, "forward", dossier, step=nxt.name, to_agency=to_agency.code)
+    return dossier
+
+
+def _hand_over(
+    dossier: Dossier,
+    *,
+    official,
+    target: ProcessStep,
+    to_agency,
+    to_user,
+    allowed: Iterable[str],
+    action: str,
+    action_label: str,
+    version: int | None,
+    note: str,
+) -> None:
+    """Move the dossier to `target` step and write the form-05 line for the step it left
+    (on time when handed over before that step's due moment)."""
+    at = clock_now()
+    left, left_due = dossier.current_step, dossier.step_due_at
     from_agency = dossier.handling_agency
     _transition(
         dossier,
-        allowed=ACTIVE_PROCESS_STATES,
-        action_label="chuyển bước tiếp theo",
+        allowed=allowed,
+        action_label=action_label,
         version=version,
         state=S.PROCESSING,
-        current_step=nxt,
+        current_step=target,
         step_started_at=at,
-        step_due_at=_step_due(cal, dossier, nxt),
+        step_due_at=_step_due(Calendar(), dossier, target),
         handling_agency=to_agency,
         assignee=to_user,
     )
     _event(
         dossier,
-        action="forward",
+        action=action,
         actor=official,
         at=at,
         to_user=to_user,
@@ -938,8 +967,6 @@ def forward_to_next_step(
         on_time=(left_due is None or at <= left_due),
         note=note,
     )
-    _audit(official, "forward", dossier, step=nxt.name, to_agency=to_agency.code)
-    return dossier
 
 
 @transaction.atomic
@@ -965,9 +992,6 @@ def send_back(
         target = next((s for s in steps[:current_index] if s.pk == to_step.pk), None)
     if target is None:
         raise ValidationFailed("Bước chuyển trả không hợp lệ.", code="invalid_step")
-    at = clock_now()
-    cal = Calendar()
-    left, left_due = dossier.current_step, dossier.step_due_at
     to_agency = _step_agency(dossier, target)
     back_to = to_user
     if back_to is None:
@@ -981,29 +1005,16 @@ def send_back(
             from django.contrib.auth import get_user_model
 
             back_to = get_user_model().objects.filter(pk=previous).first()
-    from_agency = dossier.handling_agency
-    _transition(
+    _hand_over(
         dossier,
+        official=official,
+        target=target,
+        to_agency=to_agency,
+        to_user=back_to,
         allowed=(S.PROCESSING,),
+        action="send_back",
         action_label="chuyển trả",
         version=version,
-        current_step=target,
-        step_started_at=at,
-        step_due_at=_step_due(cal, dossier, target),
-        handling_agency=to_agency,
-        assignee=back_to,
-    )
-    _event(
-        dossier,
-        action="send_back",
-        actor=official,
-        at=at,
-        to_user=back_to,
-        from_agency=from_agency,
-        to_agency=to_agency,
-        step=left,
-        step_due_at=left_due,
-        on_time=(left_due is None or at <= left_due),
         note=note,
     )
     _audit(official, "send_back", dossier, step=target.name)
