@@ -359,12 +359,7 @@ def _apply(actor: Any, rows: list[Row]) -> ImportReport:
                 actor=actor,
                 after=services._snapshot(agency),
                 note="Nhập từ tệp CSV",
-            )
-            record(
-                actor=actor,
                 action="directory.create_agency",
-                obj=agency,
-                agency=agency,
                 summary={**services._snapshot(agency), "source": "csv"},
             )
             agencies[code] = agency
@@ -391,12 +386,7 @@ def _apply(actor: Any, rows: list[Row]) -> ImportReport:
                 before=before,
                 after=after,
                 note="Nhập từ tệp CSV",
-            )
-            record(
-                actor=actor,
                 action="directory.update_agency",
-                obj=agency,
-                agency=agency,
                 summary={"before": before, "after": after, "source": "csv"},
             )
         moved = agency.parent_id != (parent.pk if parent else None)
@@ -449,12 +439,7 @@ def _apply(actor: Any, rows: list[Row]) -> ImportReport:
             after=after,
             successor=successor,
             note="Nhập từ tệp CSV",
-        )
-        record(
-            actor=actor,
             action="directory.update_agency",
-            obj=agency,
-            agency=agency,
             summary={"before": before, "after": after, "source": "csv"},
         )
         if row["code"] in report.unchanged:

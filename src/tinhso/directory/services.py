@@ -104,8 +104,12 @@ def _event(
     after: dict | None = None,
     successor: Agency | None = None,
     note: str = "",
+    action: str,
+    summary: dict | None = None,
 ) -> AgencyEvent:
-    return AgencyEvent.objects.create(
+    """Write the agency's history line and, in the same transaction, the audit entry
+    (`summary` defaults to the before/after pair)."""
+    event = AgencyEvent.objects.create(
         agency=agency,
         kind=kind,
         effective_on=effective_on or _today(),
@@ -115,6 +119,10 @@ def _event(
         note=note,
         actor_name=_actor_name(actor),
     )
+    if summary is None:
+        summary = {"before": before, "after": after}
+    record(actor=actor, action=action, obj=agency, agency=agency, summary=summary)
+    return event
 
 
 def _locked(agency: Agency) -> Agency:
@@ -246,12 +254,7 @@ def create_agency(
         actor=actor,
         after=_snapshot(agency),
         note=note,
-    )
-    record(
-        actor=actor,
         action="directory.create_agency",
-        obj=agency,
-        agency=agency,
         summary=_snapshot(agency),
     )
     return agency
@@ -298,13 +301,7 @@ def update_agency(
         actor=actor,
         before=before,
         after=after,
-    )
-    record(
-        actor=actor,
         action="directory.update_agency",
-        obj=agency,
-        agency=agency,
-        summary={"before": before, "after": after},
     )
     return agency
 
@@ -339,13 +336,7 @@ def rename_agency(
         before=before,
         after=after,
         note=note,
-    )
-    record(
-        actor=actor,
         action="directory.rename_agency",
-        obj=agency,
-        agency=agency,
-        summary={"before": before, "after": after},
     )
     return agency
 
@@ -394,13 +385,7 @@ def _move(
         before=before,
         after=after,
         note=note,
-    )
-    record(
-        actor=actor,
         action="directory.move_agency",
-        obj=agency,
-        agency=agency,
-        summary={"before": before, "after": after},
     )
     return agency
 
@@ -553,8 +538,9 @@ def merge_agencies(
             after={"status": pred.status, **summary},
             successor=successor,
             note=note,
+            action="directory.merge_agency",
+            summary=summary,
         )
-        record(actor=actor, action="directory.merge_agency", obj=pred, agency=pred, summary=summary)
     _event(
         agency=successor,
         kind=AgencyEvent.Kind.MERGED,
@@ -562,12 +548,7 @@ def merge_agencies(
         actor=actor,
         after={"absorbed": [p.code for p in preds]},
         note=note,
-    )
-    record(
-        actor=actor,
         action="directory.absorb_agencies",
-        obj=successor,
-        agency=successor,
         summary={"absorbed": [p.code for p in preds]},
     )
     return successor
@@ -645,8 +626,9 @@ def close_agency(
         after={"status": agency.status, **summary},
         successor=successor,
         note=note,
+        action="directory.close_agency",
+        summary=summary,
     )
-    record(actor=actor, action="directory.close_agency", obj=agency, agency=agency, summary=summary)
     return agency
 
 
