@@ -323,78 +323,6 @@ def register_incoming(
     A likely duplicate (same sender, number/notation and issued date) is refused with code
     `possible_duplicate` (details list them) unless `allow_duplicate` is set.
     """
-    fields = {
-        "agency": agency,
-        "pdf": pdf,
-        "filename": filename,
-        "sender_agency": sender_agency,
-        "sender_name": sender_name,
-        "number_notation": number_notation,
-        "issued_on": issued_on,
-        "doc_type": doc_type,
-        "subject": subject,
-        "urgency": urgency,
-        "confidentiality": confidentiality,
-        "page_count": page_count,
-        "deadline": deadline,
-        "arrived_at": arrived_at,
-        "source": source,
-        "allow_duplicate": allow_duplicate,
-        "attachments": attachments,
-    }
-    document = _store_incoming(actor=actor, **fields)
-    # Numbering last: the register's row lock is held only from here to the commit.
-    stored_in = document.register
-    if stored_in is None:  # pragma: no cover - _store_incoming always sets it
-        raise RuntimeError("incoming document stored without its register")
-    register, number = take_number(
-        agency=agency,
-        year=stored_in.year,
-        direction=stored_in.direction,
-        series=stored_in.series,
-        store_on=document,
-    )
-    record(
-        actor=actor,
-        action="documents.register_incoming",
-        obj=document,
-        agency=agency,
-        summary={
-            "arrival_number": number,
-            "year": register.year,
-            "series": register.series,
-            "number_notation": document.number_notation,
-            "duplicate_confirmed": document.duplicate_of_id is not None,
-        },
-    )
-    for leader in _users_with_role(agency, Role.LEADER)[:20]:
-        _notify(leader, "documents_incoming", {"document": document}, document)
-    return document
-
-
-def _store_incoming(
-    *,
-    actor: Any,
-    agency: Any,
-    pdf: bytes | None,
-    filename: str = "van-ban-den.pdf",
-    sender_agency: Any = None,
-    sender_name: str = "",
-    number_notation: str,
-    issued_on: date,
-    doc_type: str,
-    subject: str,
-    urgency: str = Urgency.NORMAL,
-    confidentiality: str = Confidentiality.NORMAL,
-    page_count: int | None = None,
-    deadline: date | None = None,
-    arrived_at: datetime | None = None,
-    source: str = IncomingDocument.Source.UPLOAD,
-    allow_duplicate: bool = False,
-    attachments: Sequence[tuple[str, bytes]] = (),
-) -> IncomingDocument:
-    """Validate and store an incoming document waiting for its arrival number."""
-
     require(actor, "documents.register_incoming", agency)
     if sender_agency is not None:
         sender_name = sender_agency.name
@@ -482,6 +410,29 @@ def _store_incoming(
             incoming=document,
             page_count=a_info.page_count,
         )
+    # Numbering last: the register's row lock is held only from here to the commit.
+    register, number = take_number(
+        agency=agency,
+        year=arrival_day.year,
+        direction=Register.Direction.INCOMING,
+        series=series_for(confidentiality),
+        store_on=document,
+    )
+    record(
+        actor=actor,
+        action="documents.register_incoming",
+        obj=document,
+        agency=agency,
+        summary={
+            "arrival_number": number,
+            "year": register.year,
+            "series": register.series,
+            "number_notation": document.number_notation,
+            "duplicate_confirmed": document.duplicate_of_id is not None,
+        },
+    )
+    for leader in _users_with_role(agency, Role.LEADER)[:20]:
+        _notify(leader, "documents_incoming", {"document": document}, document)
     return document
 
 
