@@ -25,7 +25,8 @@ def pytest_collection_modifyitems(config, items):
 
     if connection.vendor != "postgresql":
         skip = pytest.mark.skip(
-            reason="PostgreSQL leg only (runs when DATABASE_URL points at PostgreSQL)"
+            reason="needs PostgreSQL's row locks/triggers; this is the SQLite leg, and "
+            "`make test` runs the same test in its PostgreSQL leg"
         )
         for item in items:
             if "postgres" in item.keywords:
