@@ -276,7 +276,11 @@ LOGGING = {
 
 # Platform identity (the demo province by default).
 TINHSO_PROVINCE_NAME = os.environ.get("TINHSO_PROVINCE_NAME", "Tỉnh Sông Lam (demo)")
-TINHSO_SITE_URL = os.environ.get("TINHSO_SITE_URL", "http://127.0.0.1:8000")
+# The address people reach this instance at: links in e-mails/SMS are built from it.
+# Unset, it follows the port `make demo PORT=N` / `tinhso serve --port N` runs on.
+TINHSO_SITE_URL = (
+    os.environ.get("TINHSO_SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
+).rstrip("/")
 # Name shown in officials' authenticator apps next to their one-time codes.
 TINHSO_OTP_ISSUER = os.environ.get("TINHSO_OTP_ISSUER", f"tinhso {TINHSO_PROVINCE_NAME}")
 
