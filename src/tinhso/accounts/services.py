@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from tinhso.accounts.errors import AccountsErrorCode
 from tinhso.accounts.models import Role, RoleGrant, User
 from tinhso.accounts.rules import forget_grants
 from tinhso.audit.services import record
@@ -75,7 +76,7 @@ def grant_role(
     if role not in Role.values:
         from tinhso.core.errors import ValidationFailed
 
-        raise ValidationFailed(f"Vai trò '{role}' không tồn tại.", code="unknown_role")
+        raise ValidationFailed(_("Vai trò không tồn tại."), code=AccountsErrorCode.UNKNOWN_ROLE)
     grant, created = RoleGrant.objects.get_or_create(
         user=user, agency=agency, role=role, defaults={"org_unit": org_unit}
     )
@@ -142,7 +143,7 @@ def _wrong_code() -> Exception:
 
     return ValidationFailed(
         _("Mã xác thực không đúng hoặc đã được dùng. Vui lòng nhập mã mới trên ứng dụng."),
-        code="otp_invalid",
+        code=AccountsErrorCode.OTP_INVALID,
     )
 
 
@@ -152,7 +153,9 @@ def _check_not_locked(user: User) -> None:
     if user.locked_until and user.locked_until > timezone.now():
         from tinhso.core.errors import PermissionDenied
 
-        raise PermissionDenied(locked_message(user.locked_until), code="account_locked")
+        raise PermissionDenied(
+            locked_message(user.locked_until), code=AccountsErrorCode.ACCOUNT_LOCKED
+        )
 
 
 def locked_message(until) -> str:
@@ -202,7 +205,8 @@ def verify_totp(*, user: User, code: str) -> User:
             from tinhso.core.errors import InvalidTransition
 
             raise InvalidTransition(
-                _("Tài khoản chưa đăng ký xác thực hai lớp."), code="otp_not_enrolled"
+                _("Tài khoản chưa đăng ký xác thực hai lớp."),
+                code=AccountsErrorCode.OTP_NOT_ENROLLED,
             )
         step = otp.matching_step(secret, code)
         ok = step is not None and _accept_step(locked, step)
@@ -306,32 +310,40 @@ def set_totp_secrets(*, secrets: dict[User, str], actor: Any = None, reason: str
 
 
 def _check_role_change(*, actor: Any, user: User, agency: Any, role: str) -> None:
-    from tinhso.accounts.rules import is_platform_admin, require
+    from tinhso.accounts.rules import can, is_platform_admin
     from tinhso.core.errors import PermissionDenied, ValidationFailed
 
-    require(
-        actor,
-        "accounts.manage_roles",
-        agency,
-        _("Bạn chỉ quản lý được vai trò trong cơ quan mình quản trị."),
-    )
+    if agency is None or not can(actor, "accounts.manage_roles", agency):
+        raise PermissionDenied(
+            _("Bạn chỉ quản lý được vai trò trong cơ quan mình quản trị."),
+            code=AccountsErrorCode.AGENCY_NOT_MANAGED,
+        )
     if role == Role.PLATFORM_ADMIN and not is_platform_admin(actor):
         raise PermissionDenied(
             _("Chỉ quản trị nền tảng mới cấp được vai trò quản trị nền tảng."),
-            code="platform_admin_only",
+            code=AccountsErrorCode.PLATFORM_ADMIN_ONLY,
         )
     if role not in Role.values:
-        raise ValidationFailed(_("Vai trò không tồn tại."), code="unknown_role")
+        raise ValidationFailed(_("Vai trò không tồn tại."), code=AccountsErrorCode.UNKNOWN_ROLE)
     if not user.is_official:
         raise ValidationFailed(
-            _("Chỉ cấp vai trò cho tài khoản cán bộ, công chức."), code="not_an_official"
+            _("Chỉ cấp vai trò cho tài khoản cán bộ, công chức."),
+            code=AccountsErrorCode.NOT_AN_OFFICIAL,
         )
 
 
 @transaction.atomic
 def assign_role(*, actor: Any, user: User, agency: Any, role: str) -> RoleGrant:
-    """An administrator grants `role` in `agency` to an official."""
+    """An administrator grants `role` in `agency` to an official (never to themselves:
+    a role one holds must come from another administrator)."""
+    from tinhso.core.errors import PermissionDenied
+
     _check_role_change(actor=actor, user=user, agency=agency, role=role)
+    if user.pk == getattr(actor, "pk", None):
+        raise PermissionDenied(
+            _("Bạn không thể tự cấp vai trò cho chính mình; hãy nhờ một quản trị viên khác."),
+            code=AccountsErrorCode.SELF_GRANT,
+        )
     return grant_role(user=user, agency=agency, role=role, actor=actor)
 
 
@@ -350,6 +362,6 @@ def withdraw_role(*, actor: Any, user: User, agency: Any, role: str) -> None:
         if not others:
             raise Conflict(
                 _("Không thể tự thu hồi: cơ quan sẽ không còn ai quản trị."),
-                code="last_agency_admin",
+                code=AccountsErrorCode.LAST_AGENCY_ADMIN,
             )
     revoke_role(user=user, agency=agency, role=role, actor=actor)
