@@ -128,7 +128,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "tinhso.accounts.validators.CharacterClassValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(2 * 3600)))
+# Failed passwords / one-time codes: LOGIN_MAX_FAILURES free attempts, then a delay of
+# LOGIN_DELAY_SECONDS doubling at each failure up to LOGIN_LOCKOUT_MINUTES (no hard lock).
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+LOGIN_DELAY_SECONDS = int(os.environ.get("LOGIN_DELAY_SECONDS", "30"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
 if TESTING:  # hashing with 1M PBKDF2 rounds would dominate the test suite's time
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
