@@ -128,7 +128,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "tinhso.accounts.validators.CharacterClassValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(2 * 3600)))
+# Failed passwords / one-time codes: LOGIN_MAX_FAILURES free attempts, then a delay of
+# LOGIN_DELAY_SECONDS doubling at each failure up to LOGIN_LOCKOUT_MINUTES (no hard lock).
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+LOGIN_DELAY_SECONDS = int(os.environ.get("LOGIN_DELAY_SECONDS", "30"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
 if TESTING:  # hashing with 1M PBKDF2 rounds would dominate the test suite's time
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -276,7 +279,11 @@ LOGGING = {
 
 # Platform identity (the demo province by default).
 TINHSO_PROVINCE_NAME = os.environ.get("TINHSO_PROVINCE_NAME", "Tỉnh Sông Lam (demo)")
-TINHSO_SITE_URL = os.environ.get("TINHSO_SITE_URL", "http://127.0.0.1:8000")
+# The address people reach this instance at: links in e-mails/SMS are built from it.
+# Unset, it follows the port `make demo PORT=N` / `tinhso serve --port N` runs on.
+TINHSO_SITE_URL = (
+    os.environ.get("TINHSO_SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
+).rstrip("/")
 # Name shown in officials' authenticator apps next to their one-time codes.
 TINHSO_OTP_ISSUER = os.environ.get("TINHSO_OTP_ISSUER", f"tinhso {TINHSO_PROVINCE_NAME}")
 
