@@ -7,8 +7,8 @@ status, and HTML views show the message. Anything else that escapes is a bug (a 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, TypeVar
 
 _E = TypeVar("_E", bound=type[StrEnum])
@@ -16,26 +16,42 @@ _REGISTRY: dict[str, type[StrEnum]] = {}
 
 
 def error_codes(enum: _E) -> _E:
-    """Register an app's error-code enum: its values are published in the OpenAPI schema
-    as the `ErrorCode` component (see `tinhso.core.api.publish_error_codes`).
-
-        @error_codes
-        class DirectoryErrorCode(StrEnum):
-            AGENCY_NOT_FOUND = "agency_not_found"
-    """
+    """Register an error-code enum defined outside an `errors.py` module (those are found
+    on their own): its values are published in the OpenAPI schema as `ErrorCode`."""
     _REGISTRY[f"{enum.__module__}.{enum.__qualname__}"] = enum
     return enum
 
 
-def registered_error_codes() -> list[type[StrEnum]]:
-    """Every registered enum, after importing the `errors` module of each tinhso app."""
+def _errors_modules() -> list[str]:
+    """`tinhso.<app>.errors` and `tinhso.<app>.<package>.errors` of every installed app."""
     from django.apps import apps
 
+    names = []
     for config in apps.get_app_configs():
-        if config.name.startswith("tinhso."):
-            module = f"{config.name}.errors"
-            if importlib.util.find_spec(module) is not None:
-                importlib.import_module(module)
+        if not config.name.startswith("tinhso."):
+            continue
+        root = Path(config.path)
+        for path in sorted(root.rglob("errors.py")):
+            parts = path.relative_to(root).with_suffix("").parts
+            if "migrations" in parts or "tests" in parts:
+                continue
+            names.append(".".join([config.name, *parts]))
+    return names
+
+
+def registered_error_codes() -> list[type[StrEnum]]:
+    """Every error-code enum: those registered with `@error_codes` and every StrEnum defined
+    in an app's `errors.py` (e.g. `tinhso.onestop.payments.errors.PaymentErrorCode`)."""
+    for name in _errors_modules():
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, StrEnum)
+                and value is not StrEnum
+                and value.__module__ == name
+            ):
+                _REGISTRY.setdefault(f"{name}.{value.__qualname__}", value)
     return [_REGISTRY[key] for key in sorted(_REGISTRY)]
 
 
