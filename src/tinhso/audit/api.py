@@ -9,11 +9,15 @@ from tinhso.accounts.rules import require
 from tinhso.audit.forms import TrailFilterForm
 from tinhso.audit.models import AuditEntry
 from tinhso.audit.selectors import trail_for
+from tinhso.core.api import query
+from tinhso.core.dates import DateField
 from tinhso.core.errors import ValidationFailed
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
-    agency_code = serializers.CharField(source="agency.code", default=None, read_only=True)
+    agency_code = serializers.CharField(
+        source="agency.code", default=None, read_only=True, allow_null=True
+    )
     sealed = serializers.BooleanField(
         read_only=True,
         help_text="đã niêm phong vào chuỗi băm (seq, prev_hash, hash là null cho đến khi đó)",
@@ -43,12 +47,22 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
 
 class TrailQuerySerializer(serializers.Serializer):
-    actor = serializers.CharField(required=False, help_text="tên đăng nhập hoặc họ tên (một phần)")
-    action = serializers.CharField(required=False, help_text="tiền tố: 'accounts.' hoặc đầy đủ")
-    object = serializers.CharField(required=False, help_text="mã đối tượng, hoặc loại:mã")
-    agency = serializers.CharField(required=False, help_text="mã định danh hoặc tên cơ quan")
-    date_from = serializers.DateField(required=False, help_text="YYYY-MM-DD (giờ Việt Nam)")
-    date_to = serializers.DateField(required=False, help_text="YYYY-MM-DD (giờ Việt Nam)")
+    """The filters' shape (documented); the values are then read by the page's own form."""
+
+    actor = serializers.CharField(
+        required=False, max_length=150, help_text="tên đăng nhập hoặc họ tên (một phần)"
+    )
+    action = serializers.CharField(
+        required=False, max_length=80, help_text="tiền tố: 'accounts.' hoặc đầy đủ"
+    )
+    object = serializers.CharField(
+        required=False, max_length=170, help_text="mã đối tượng, hoặc loại:mã"
+    )
+    agency = serializers.CharField(
+        required=False, max_length=255, help_text="mã định danh hoặc tên cơ quan"
+    )
+    date_from = DateField(required=False, help_text="YYYY-MM-DD (giờ Việt Nam)")
+    date_to = DateField(required=False, help_text="YYYY-MM-DD (giờ Việt Nam)")
 
 
 @extend_schema(
@@ -66,6 +80,7 @@ class AuditEntryList(generics.ListAPIView):
 
     def get_queryset(self):
         require(self.request.user, "audit.view_trail")
+        query(TrailQuerySerializer, self.request)
         form = TrailFilterForm(self.request.query_params)
         if not form.is_valid():
             code = (

@@ -145,11 +145,35 @@ class IntegerField(serializers.IntegerField):
 
 def column_integer(model: Any, field_name: str, **kwargs: Any) -> IntegerField:
     """An integer input bounded to the range of `model.field_name`'s column."""
-    internal_type = model._meta.get_field(field_name).get_internal_type()
+    column = model._meta.get_field(field_name)
+    if column.is_relation:  # a foreign key holds the referenced primary key
+        column = column.target_field
+    internal_type = column.get_internal_type()
     low, high = COLUMN_RANGES[internal_type]
     kwargs["min_value"] = max(low, kwargs.get("min_value", low))
     kwargs["max_value"] = min(high, kwargs.get("max_value", high))
     return IntegerField(**kwargs)
+
+
+def column_text(model: Any, field_name: str, **kwargs: Any) -> serializers.CharField:
+    """A text input no longer than `model.field_name`'s column (an e-mail column gives an
+    EmailField): a longer value is a 400 validation error in the API as in the form."""
+    from django.db import models as dj
+
+    column = model._meta.get_field(field_name)
+    kwargs.setdefault("max_length", column.max_length)
+    if isinstance(column, dj.EmailField):
+        return serializers.EmailField(**kwargs)
+    return serializers.CharField(**kwargs)
+
+
+def query(serializer_class: type[serializers.Serializer], request: Any) -> dict[str, Any]:
+    """Validated query parameters, read as sent: an empty `?level=` is an empty value (not
+    a missing one) and is refused where the schema does not allow it; the last value wins
+    when a parameter is repeated. Invalid parameters are a 400 `validation_failed`."""
+    serializer = serializer_class(data=request.query_params.dict())
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
 
 
 # ---------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+import tinhso.core.converters  # noqa: F401  (registers <register_format:…>, <catalog_format:…>)
 from tinhso.documents import api
 
 P = "documents/"
@@ -93,7 +94,7 @@ urlpatterns = [
     path(f"{P}files/<int:pk>", api.FileDownloadView.as_view(), name="documents-file"),
     path(f"{P}registers", api.RegisterListView.as_view(), name="documents-registers"),
     path(
-        f"{P}registers/<int:pk>.<str:fmt>",
+        f"{P}registers/<int:pk>.<register_format:fmt>",
         api.RegisterExportView.as_view(),
         name="documents-register-export",
     ),

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import tinhso.core.converters  # noqa: F401  (registers <register_format:…>, <catalog_format:…>)
 from tinhso.documents import views
 
 app_name = "documents"
@@ -21,7 +22,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("registers/", views.registers, name="registers"),
     path("registers/<int:pk>/", views.register_detail, name="register"),
-    path("registers/<int:pk>.<str:fmt>", views.register_export, name="register_export"),
+    path("registers/<int:pk>.<register_format:fmt>", views.register_export, name="register_export"),
     path("statistics/", views.statistics, name="statistics"),
     path("work-records/", views.work_records, name="work_records"),
     path("work-records/<uuid:uid>/", views.work_record_detail, name="work_record"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tinhso.accounts.models import Role, User
 from tinhso.accounts.rules import can, require
 from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.pagination import page_params
 from tinhso.documents import exports, forms, selectors, services
 from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import Assignment, DocumentFile, ReviewStep
@@ -449,10 +450,7 @@ def search(request: HttpRequest) -> HttpResponse:
     error = None
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            offset = max(0, int(request.GET.get("offset", "0") or 0))
-        except ValueError:
-            offset = 0
+        offset = page_params(request.GET, strict=False).offset
         try:
             page = selectors.search_documents(
                 user=request.user,
@@ -543,6 +541,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         request,
         "documents/statistics.html",
         {"form": form, "rows": rows, "error": error, "date_from": date_from, "date_to": date_to},
+        status=400 if error or (form.is_bound and not form.is_valid()) else 200,
     )
 
 

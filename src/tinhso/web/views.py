@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views import defaults
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 
 from tinhso.accounts import selectors as account_selectors
 from tinhso.accounts.models import Role

@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.core.errors import DomainError, NotFound, ValidationFailed
+from tinhso.core.pagination import paginate
 from tinhso.onestop import eforms, forms, selectors, services
 from tinhso.onestop.models import (
     WalletItem,
@@ -163,7 +163,7 @@ def _prefill(schema: dict, user) -> dict:
 @require_GET
 def my_dossiers(request: HttpRequest) -> HttpResponse:
     dossiers = selectors.my_dossiers(request.user)
-    page = Paginator(dossiers, 20).get_page(request.GET.get("page"))
+    page = paginate(request, dossiers, 20)
     return render(request, "onestop/my_dossiers.html", {"page": page})
 
 

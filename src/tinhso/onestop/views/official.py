@@ -9,7 +9,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tinhso.accounts.models import Role, User
 from tinhso.accounts.rules import can, visible_agency_filter
 from tinhso.core.errors import DomainError, PermissionDenied, ValidationFailed
+from tinhso.core.pagination import paginate
 from tinhso.directory.models import Agency
 from tinhso.onestop import eforms, forms, selectors, services
 from tinhso.onestop.models import (
@@ -55,7 +55,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     search = (request.GET.get("s") or "").strip()
     if search:
         dossiers = dossiers.filter(Q(code__icontains=search) | Q(applicant_name__icontains=search))
-    page = Paginator(dossiers, 25).get_page(request.GET.get("page"))
+    page = paginate(request, dossiers, 25)
     tabs = [(key, title, counts.get(key, 0)) for key, title in QUEUE_TITLES.items()]
     context = {
         "tabs": tabs,

@@ -33,6 +33,12 @@ def _stats_agencies(user):
     ).order_by("path")
 
 
+def _refused(form) -> bool:
+    """A period typed by hand that the form refuses (e.g. `end=9999-12-31`): the page
+    answers 400 and shows why, with the default period's figures."""
+    return form.is_bound and not form.is_valid()
+
+
 def _stats_params(request: HttpRequest):
     user = request.user
     agencies = _stats_agencies(user)
@@ -78,7 +84,9 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         "rules_vi": exports.RULES_VI,
         "query": request.GET.urlencode(),
     }
-    return render(request, "onestop/statistics.html", context)
+    return render(
+        request, "onestop/statistics.html", context, status=400 if _refused(form) else 200
+    )
 
 
 @require_GET
@@ -90,7 +98,9 @@ def statistics_xlsx(request: HttpRequest) -> HttpResponse:
         return _forbidden(request, _("Thống kê dành cho lãnh đạo và quản trị cơ quan."))
     from tinhso.onestop import exports, statistics
 
-    _form, period, group_by, agency = _stats_params(request)
+    form, period, group_by, agency = _stats_params(request)
+    if _refused(form):
+        return statistics_page(request)
     if agency is not None and not can(request.user, "onestop.view_statistics", agency):
         return _forbidden(request, _("Bạn không được xem số liệu của cơ quan này."))
     total = statistics.summary(period=period, agency=agency)[0]
@@ -126,7 +136,7 @@ def register_page(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
         "truncated": len(rows) >= 500,
     }
-    return render(request, "onestop/register.html", context)
+    return render(request, "onestop/register.html", context, status=400 if _refused(form) else 200)
 
 
 @require_GET
@@ -138,7 +148,9 @@ def register_xlsx(request: HttpRequest) -> HttpResponse:
         return _forbidden(request, _("Sổ theo dõi dành cho lãnh đạo và quản trị cơ quan."))
     from tinhso.onestop import exports, statistics
 
-    _form, period, agency = _register_params(request)
+    form, period, agency = _register_params(request)
+    if _refused(form):
+        return register_page(request)
     rows = statistics.register_rows(period=period, receiving_agency=agency)
     data = exports.register_xlsx(rows=rows, period=period, agency=agency)
     return _xlsx_response(data, f"so-theo-doi-ho-so-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
