@@ -6,10 +6,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
 from tinhso.accounts.rules import require
+from tinhso.audit.errors import AuditErrorCode as E
 from tinhso.audit.forms import TrailFilterForm
 from tinhso.audit.models import AuditEntry
 from tinhso.audit.selectors import trail_for
-from tinhso.core.api import query
 from tinhso.core.dates import DateField
 from tinhso.core.errors import ValidationFailed
 
@@ -80,15 +80,13 @@ class AuditEntryList(generics.ListAPIView):
 
     def get_queryset(self):
         require(self.request.user, "audit.view_trail")
-        query(TrailQuerySerializer, self.request)
+        shape = TrailQuerySerializer(data=self.request.query_params.dict())
         form = TrailFilterForm(self.request.query_params)
-        if not form.is_valid():
-            code = (
-                "invalid_date" if {"date_from", "date_to"} & set(form.errors) else "invalid_filter"
-            )
+        if not shape.is_valid() or not form.is_valid():
+            fields = set(shape.errors) | set(form.errors)
             raise ValidationFailed(
                 "Điều kiện lọc không hợp lệ (ngày theo dạng YYYY-MM-DD).",
-                code=code,
-                details=form.errors.get_json_data(),
+                code=E.INVALID_DATE if {"date_from", "date_to"} & fields else E.INVALID_FILTER,
+                details=shape.errors or form.errors.get_json_data(),
             )
         return trail_for(self.request.user, form.to_filter()).select_related("agency")
