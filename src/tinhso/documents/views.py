@@ -17,6 +17,7 @@ from tinhso.accounts.models import Role, User
 from tinhso.accounts.rules import can, require
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.documents import exports, forms, selectors, services
+from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import Assignment, DocumentFile, ReviewStep
 
 
@@ -105,7 +106,7 @@ def incoming_new(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as err:
             messages.error(request, err.message)
-            if err.code == "possible_duplicate":
+            if err.code == E.POSSIBLE_DUPLICATE:
                 duplicates = err.details
         else:
             messages.success(

@@ -81,6 +81,9 @@ class Command(BaseCommand):
             web_args = ["--access-logfile", str(web_log), "--error-logfile", str(web_log)]
             worker_out = open(worker_log, "ab")  # noqa: SIM115 (closed when the worker ends)
         bin_dir = os.path.dirname(sys.executable)
+        # Links in notifications point at this server unless an address is configured.
+        public_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+        os.environ.setdefault("TINHSO_SITE_URL", f"http://{public_host}:{port}")
         web = subprocess.Popen(  # noqa: S603 (our own executables, no shell)
             [
                 os.path.join(bin_dir, "gunicorn"),
