@@ -18,9 +18,9 @@ install: $(BIN)/.installed
 # (with the sandbox payment gateway: no money moves, every page says so)
 demo: install
 	$(BIN)/tinhso migrate --noinput
-	PAYMENT_SANDBOX=1 $(BIN)/tinhso demo
+	PAYMENT_SANDBOX=1 $(BIN)/tinhso demo --no-logins
 	$(BIN)/tinhso collectstatic --noinput -v 0
-	PAYMENT_SANDBOX=1 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 $(BIN)/tinhso serve --port $(PORT)
+	PAYMENT_SANDBOX=1 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 $(BIN)/tinhso serve --port $(PORT) --logins
 
 test: install
 	./scripts/ensure-system-packages
