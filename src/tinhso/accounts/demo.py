@@ -132,7 +132,7 @@ def print_logins(out, *, site_url: str | None = None) -> None:
         return
     from django.conf import settings
 
-    site = (site_url or getattr(settings, "TINHSO_SITE_URL", "http://127.0.0.1:8000")).rstrip("/")
+    site = str(site_url or settings.TINHSO_SITE_URL).rstrip("/")
     out.write("")
     out.write(
         f"Tài khoản mẫu — đăng nhập tại {site}/accounts/login/ (mật khẩu chung: {DEMO_PASSWORD})"
