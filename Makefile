@@ -15,12 +15,13 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 install: $(BIN)/.installed
 
 # Demo: SQLite database, demo province, web + worker on http://127.0.0.1:$(PORT)
+# (with the sandbox payment gateway: no money moves, every page says so)
 demo: install
 	test -n "$$SECRET_KEY" || $(BIN)/python -m tinhso.core.secret_key >/dev/null
 	$(BIN)/tinhso migrate --noinput
-	$(BIN)/tinhso demo
+	PAYMENT_SANDBOX=1 $(BIN)/tinhso demo
 	$(BIN)/tinhso collectstatic --noinput -v 0
-	SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 $(BIN)/tinhso serve --port $(PORT)
+	PAYMENT_SANDBOX=1 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 $(BIN)/tinhso serve --port $(PORT)
 
 test: install
 	./scripts/ensure-system-packages

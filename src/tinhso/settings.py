@@ -294,7 +294,11 @@ LOGGING = {
 
 # Platform identity (the demo province by default).
 TINHSO_PROVINCE_NAME = os.environ.get("TINHSO_PROVINCE_NAME", "Tỉnh Sông Lam (demo)")
-TINHSO_SITE_URL = os.environ.get("TINHSO_SITE_URL", "http://127.0.0.1:8000")
+# The address people reach this instance at: links in e-mails/SMS are built from it.
+# Unset, it follows the port `make demo PORT=N` / `tinhso serve --port N` runs on.
+TINHSO_SITE_URL = (
+    os.environ.get("TINHSO_SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
+).rstrip("/")
 # Name shown in officials' authenticator apps next to their one-time codes.
 TINHSO_OTP_ISSUER = os.environ.get("TINHSO_OTP_ISSUER", f"tinhso {TINHSO_PROVINCE_NAME}")
 
@@ -321,3 +325,14 @@ WORKDAYS_AFTERNOON_START = env_time("WORKDAYS_AFTERNOON_START", "13:00")
 WORKDAYS_AFTERNOON_END = env_time("WORKDAYS_AFTERNOON_END", "17:00")
 WORKDAYS_CUTOFF = env_time("WORKDAYS_CUTOFF", "15:00")
 WORKDAYS_CUTOFF_SHIFTS_START = env_bool("WORKDAYS_CUTOFF_SHIFTS_START", True)
+
+# Online payment (one-stop; see onestop/payments/conf.py). PAYMENT_PROVIDERS: dotted paths
+# of provider classes (none by default: fees are then paid at the counter). The sandbox
+# gateway, which moves no money, exists only with PAYMENT_SANDBOX=1 (`make demo` and the
+# test suite): every page then says so, and `check --deploy` refuses it.
+PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS")
+PAYMENT_SANDBOX = env_bool("PAYMENT_SANDBOX", TESTING)
+PAYMENT_CALLBACK_MAX_BYTES = int(os.environ.get("PAYMENT_CALLBACK_MAX_BYTES", "4096"))
+PAYMENT_CALLBACK_RATE_PER_MINUTE = int(os.environ.get("PAYMENT_CALLBACK_RATE_PER_MINUTE", "300"))
+PAYMENT_CALLBACK_MAX_REJECTED = int(os.environ.get("PAYMENT_CALLBACK_MAX_REJECTED", "20"))
+PAYMENT_RECEIPT_SERIES = os.environ.get("PAYMENT_RECEIPT_SERIES", "BL")

@@ -487,6 +487,7 @@ class DossierPay(APIView):
         summary="Lấy địa chỉ thanh toán trực tuyến",
     )
     def post(self, request: Request, uid: str) -> Response:
+        from tinhso.onestop.payments.errors import NoPendingPayment
         from tinhso.onestop.payments.services import payment_url
 
         dossier = _dossier(request.user, uid)
@@ -496,51 +497,9 @@ class DossierPay(APIView):
             pending = pending.filter(uid=values["payment"])
         payment = pending.order_by("-created_at").first()
         if payment is None:
-            raise NotFound("Không có khoản nào chờ thanh toán.", code="no_pending_payment")
+            raise NoPendingPayment()
         url = payment_url(user=request.user, payment=payment, return_url=values["return_url"])
         return Response({"payment": payment.uid, "url": url, "provider": payment.provider})
-
-
-class PaymentCallbackView(APIView):
-    """IPN: the provider's signed server-to-server callback. Verified (signature, amount,
-    dossier) and idempotent; forged or replayed callbacks change nothing."""
-
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    parser_classes = PARSERS
-
-    RESPONSES = {
-        "applied": ("00", "Confirm Success"),
-        "failed": ("00", "Confirm Success"),
-        "duplicate": ("02", "Order already confirmed"),
-        "unknown_payment": ("01", "Order not found"),
-        "amount_mismatch": ("04", "Invalid amount"),
-        "dossier_mismatch": ("01", "Order not found"),
-        "bad_signature": ("97", "Invalid signature"),
-    }
-
-    def _handle(self, request: Request, provider: str) -> Response:
-        from tinhso.onestop.payments.services import handle_callback
-
-        params = {k: v for k, v in request.query_params.items()}
-        if hasattr(request.data, "items"):
-            params.update({k: v for k, v in request.data.items()})
-        outcome, _payment = handle_callback(provider=provider, params=params)
-        code, message = self.RESPONSES[outcome]
-        return Response({"RspCode": code, "Message": message})
-
-    @extend_schema(tags=["onestop"], responses=s.CallbackOutput, summary="IPN (GET)")
-    def get(self, request: Request, provider: str) -> Response:
-        return self._handle(request, provider)
-
-    @extend_schema(
-        tags=["onestop"],
-        request=OpenApiTypes.OBJECT,
-        responses=s.CallbackOutput,
-        summary="IPN (POST)",
-    )
-    def post(self, request: Request, provider: str) -> Response:
-        return self._handle(request, provider)
 
 
 # ---------------------------------------------------------------------------------------

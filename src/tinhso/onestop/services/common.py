@@ -35,6 +35,7 @@ from tinhso.accounts.rules import has_role
 from tinhso.audit.services import record
 from tinhso.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from tinhso.notify.services import enqueue, notify_user
+from tinhso.onestop.links import dossier_url
 from tinhso.onestop.models import (
     Dossier,
     DossierEvent,
@@ -183,7 +184,7 @@ def notify_applicant(dossier: Dossier, template: str, **extra: Any) -> int:
         "applicant": dossier.applicant_name,
         "due": _local(dossier.due_at),
         "agency": dossier.receiving_agency.name,
-        "site_url": getattr(settings, "TINHSO_SITE_URL", ""),
+        "dossier_url": dossier_url(dossier),
         **extra,
     }
     related = f"dossier {dossier.code or dossier.uid}"
