@@ -182,9 +182,8 @@ def wallet(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Đã lưu giấy tờ vào kho."))
             return redirect("onestop:wallet")
-    return render(
-        request, "onestop/wallet.html", {"form": form, "items": selectors.wallet(request.user)}
-    )
+    page = Paginator(selectors.wallet(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "onestop/wallet.html", {"form": form, "items": page, "page": page})
 
 
 @login_required
