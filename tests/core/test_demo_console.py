@@ -130,6 +130,7 @@ def scratch(tmp_path_factory):
         "TINHSO_VAR_DIR": str(var),
         "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
         "DJANGO_SETTINGS_MODULE": "tinhso.settings",
+        "SECRET_KEY": "test-demo-console-" + "k" * 40,  # one key for all the processes
     }
     env.pop("DATABASE_URL", None)
     env.pop("TINHSO_SITE_URL", None)
