@@ -65,6 +65,10 @@ class User(PublicIdentified, AbstractUser):
     totp_last_step = models.BigIntegerField(default=0)
     failed_login_count = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Wrong one-time codes, counted apart from passwords: only a right code resets them,
+    # so knowing the password does not buy new attempts (growing delay, see throttle.py).
+    otp_failure_count = models.PositiveIntegerField(default=0)
+    otp_blocked_until = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()  # type: ignore[misc]
 

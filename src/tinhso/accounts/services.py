@@ -111,30 +111,40 @@ def revoke_role(*, user: User, agency: Any, role: str, actor: Any = None) -> Non
 
 
 def _otp_failure(user: User) -> None:
-    """A wrong one-time code counts like a wrong password (same lockout policy)."""
-    from datetime import timedelta
-
+    """Count a wrong one-time code. Only a right code resets the count (not the password),
+    and past the free attempts each failure makes the next attempt wait longer."""
     from django.db.models import F
     from django.utils import timezone
 
-    from tinhso.accounts.backends import LOCKOUT, MAX_FAILURES
+    from tinhso.accounts import throttle
 
-    User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
-    user.refresh_from_db(fields=["failed_login_count", "locked_until"])
-    if user.failed_login_count >= MAX_FAILURES:
-        user.locked_until = timezone.now() + timedelta(seconds=LOCKOUT.total_seconds())
-        user.failed_login_count = 0
-        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=user.locked_until)
+    User.objects.filter(pk=user.pk).update(otp_failure_count=F("otp_failure_count") + 1)
+    user.refresh_from_db(fields=["otp_failure_count"])
+    wait = throttle.delay_after(user.otp_failure_count)
+    if wait:
+        user.otp_blocked_until = timezone.now() + wait
+        User.objects.filter(pk=user.pk).update(otp_blocked_until=user.otp_blocked_until)
+    if user.otp_failure_count == throttle.max_failures():
+        # Someone who knows the password is guessing codes: tell the owner.
+        from tinhso.notify.services import notify_user
+
+        notify_user(
+            user=user,
+            template="accounts_otp_failures",
+            context={"user": user, "count": user.otp_failure_count},
+            related_object=f"accounts.user:{user.uid}",
+        )
 
 
 def _accept_step(user: User, step: int) -> bool:
     """Record `step` as used; False when it (or a later one) was already used (replay)."""
     updated = User.objects.filter(pk=user.pk, totp_last_step__lt=step).update(
-        totp_last_step=step, failed_login_count=0
+        totp_last_step=step, otp_failure_count=0, otp_blocked_until=None
     )
     if updated:
         user.totp_last_step = step
-        user.failed_login_count = 0
+        user.otp_failure_count = 0
+        user.otp_blocked_until = None
     return bool(updated)
 
 
@@ -150,11 +160,11 @@ def _wrong_code() -> Exception:
 def _check_not_locked(user: User) -> None:
     from django.utils import timezone
 
-    if user.locked_until and user.locked_until > timezone.now():
+    if user.otp_blocked_until and user.otp_blocked_until > timezone.now():
         from tinhso.core.errors import PermissionDenied
 
         raise PermissionDenied(
-            locked_message(user.locked_until), code=AccountsErrorCode.ACCOUNT_LOCKED
+            locked_message(user.otp_blocked_until), code=AccountsErrorCode.ACCOUNT_LOCKED
         )
 
 
@@ -183,7 +193,8 @@ def confirm_totp_enrolment(*, user: User, secret: str, code: str) -> User:
                 totp_secret_encrypted=crypto.encrypt(secret),
                 totp_confirmed_at=timezone.now(),
                 totp_last_step=step,
-                failed_login_count=0,
+                otp_failure_count=0,
+                otp_blocked_until=None,
             )
             user.refresh_from_db()
             record(actor=user, action="accounts.enrol_totp", obj=user, summary={})
@@ -212,7 +223,8 @@ def verify_totp(*, user: User, code: str) -> User:
         ok = step is not None and _accept_step(locked, step)
         if ok:
             user.totp_last_step = locked.totp_last_step
-            user.failed_login_count = 0
+            user.otp_failure_count = 0
+            user.otp_blocked_until = None
             return user
     # Outside the rolled-back block: the failure must be counted even though we raise.
     with transaction.atomic():
