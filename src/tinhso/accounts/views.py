@@ -27,6 +27,7 @@ from tinhso.accounts.forms import (
 )
 from tinhso.accounts.middleware import SESSION_KEY
 from tinhso.core.errors import DomainError
+from tinhso.core.pagination import paginate
 
 PENDING_SECRET_KEY = "tinhso_totp_pending"
 
@@ -270,7 +271,7 @@ def roles(request: HttpRequest) -> HttpResponse:
         {
             "agencies": agencies,
             "agency": agency,
-            "grants": selectors.grants_in(agency),
+            "grants": paginate(request, selectors.grants_in(agency), 50),
             "form": form,
         },
         status=status,

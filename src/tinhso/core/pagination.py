@@ -133,11 +133,11 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
         ]
 
 
-def paginate(request, object_list: Sequence | Any, per_page: int) -> Page:
-    """An HTML list's page from `?page=`: a number beyond the last page shows the last
-    page, anything that is not a plain number shows the first (never an error)."""
-    raw = str(request.GET.get("page", "") or "").strip()
+def paginate(request, object_list: Sequence | Any, per_page: int, *, param: str = "page") -> Page:
+    """An HTML list's page from `?page=` (or `param`): a number beyond the last page shows
+    the last page, anything that is not a plain number shows the first (never an error)."""
+    raw = str(request.GET.get(param, "") or "").strip()
     number: int | str = 1
     if _DIGITS.match(raw):
         number = min(int(raw), MAX_PAGE_NUMBER) or 1
-    return Paginator(object_list, max(1, min(per_page, MAX_LIMIT))).get_page(number)
+    return Paginator(object_list, per_page).get_page(number)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import can, is_platform_admin, visible_agency_filter
+from tinhso.core.pagination import paginate
 from tinhso.directory.models import Agency
 from tinhso.onestop import forms
 from tinhso.onestop.views.common import (
@@ -116,6 +117,9 @@ def _register_params(request: HttpRequest):
     return form, period, agency
 
 
+REGISTER_PAGE = 100
+
+
 @require_GET
 def register_page(request: HttpRequest) -> HttpResponse:
     denied = _official_required(request)
@@ -126,15 +130,25 @@ def register_page(request: HttpRequest) -> HttpResponse:
     from tinhso.onestop import statistics
 
     form, period, agency = _register_params(request)
-    rows = statistics.register_rows(period=period, receiving_agency=agency, limit=500)
+    total = statistics.register_count(period=period, receiving_agency=agency)
+    # a page of the register's line numbers; the rows of that page only are read
+    page = paginate(request, range(total), REGISTER_PAGE)
+    rows = statistics.register_rows(
+        period=period,
+        receiving_agency=agency,
+        limit=REGISTER_PAGE,
+        offset=page.start_index() - 1 if total else 0,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "form": form,
         "period": period,
         "agency": agency,
         "rows": rows,
+        "page": page,
         "columns": statistics.REGISTER_COLUMNS,
-        "query": request.GET.urlencode(),
-        "truncated": len(rows) >= 500,
+        "query": query.urlencode(),
     }
     return render(request, "onestop/register.html", context, status=400 if _refused(form) else 200)
 
