@@ -26,7 +26,6 @@ from tinhso.onestop.services import files as file_store
 from tinhso.onestop.views.common import (
     _attachments,
     _citizen_required,
-    _commune_agencies,
     _dossier_or_404,
     _error,
     _version,
@@ -72,7 +71,7 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.message) from exc
     schema = procedure.form_schema or {}
-    agencies = None if procedure.agency_id else _commune_agencies()
+    agencies = None if procedure.agency_id else selectors.competent_agencies(procedure)
     wallet_items = list(selectors.wallet(request.user))
     papers = list(procedure.papers.all())
     data: dict = {}

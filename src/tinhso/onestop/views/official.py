@@ -29,7 +29,6 @@ from tinhso.onestop.services.clock import now as clock_now
 from tinhso.onestop.views.common import (
     QUEUE_TITLES,
     _attachments,
-    _commune_agencies,
     _dossier_or_404,
     _error,
     _forbidden,
@@ -255,7 +254,7 @@ def counter(request: HttpRequest) -> HttpResponse:
         return render(request, "onestop/counter_pick.html", {"q": q, "results": results})
     schema = procedure.form_schema or {}
     applicant_form = forms.CounterApplicantForm(request.POST or None)
-    agencies = None if procedure.agency_id else _commune_agencies()
+    agencies = None if procedure.agency_id else selectors.competent_agencies(procedure)
     meta = forms.SubmitMetaForm(request.POST or None, agencies=agencies)
     data: dict = {}
     field_errors: dict = {}
