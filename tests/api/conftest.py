@@ -13,7 +13,7 @@ import pytest
 
 from tinhso.accounts import services as accounts
 from tinhso.accounts.models import Role, User
-from tinhso.directory.models import Agency, Membership, OrgUnit
+from tinhso.directory.models import AdministrativeUnit, Agency, Membership, OrgUnit
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -57,7 +57,13 @@ def build_world() -> ApiWorld:
         parent=province,
     )
     commune = Agency.objects.create(
-        code="H57.02.01", name="Ủy ban nhân dân xã Suối Trong", parent=province
+        code="H57.02.01",
+        name="Ủy ban nhân dân xã Suối Trong",
+        kind=Agency.Kind.PEOPLES_COMMITTEE,
+        parent=province,
+        admin_unit=AdministrativeUnit.objects.create(
+            code="57001", name="Xã Suối Trong", level=AdministrativeUnit.Level.COMMUNE
+        ),
     )
     unit = OrgUnit.objects.create(agency=dept, name="Phòng Hành chính tư pháp", short_name="HCTP")
     official = accounts.create_official(
@@ -118,6 +124,17 @@ def build_world() -> ApiWorld:
             role=role,
             budget_days=Decimal(days),
         )
+    # performed by every commune: the applicant chooses the commune
+    commune_procedure = Procedure.objects.create(
+        code="2.000001",
+        name="Chứng thực bản sao từ bản chính",
+        field=fld,
+        agency=None,
+        levels="commune",
+        processing_days=Decimal("1"),
+        fee_vnd=0,
+        online_type="full",
+    )
     dossier = onestop.submit_dossier(
         user=citizen,
         procedure=procedure,
@@ -131,7 +148,13 @@ def build_world() -> ApiWorld:
         official=official,
         admin=admin,
         citizen=citizen,
-        objects={"procedure": procedure, "dossier": dossier, "unit": unit, "today": date.today()},
+        objects={
+            "procedure": procedure,
+            "commune_procedure": commune_procedure,
+            "dossier": dossier,
+            "unit": unit,
+            "today": date.today(),
+        },
     )
     for who in ("official", "admin", "citizen"):
         world.tokens[who] = accounts.issue_token(user=getattr(world, who))

@@ -24,6 +24,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from tinhso.core import dates
 from tinhso.core.errors import CoreErrorCode, DomainError, all_error_codes
 from tinhso.core.parsers import MAX_JSON_DEPTH, JSONParser, loads_json
 
@@ -180,6 +181,12 @@ def query(serializer_class: type[serializers.Serializer], request: Any) -> dict[
 # OpenAPI schema
 
 
+# DRF refuses NUL characters in any text, and a text left blank once trimmed where a
+# value is required: the schema says so (ECMA-262 patterns, as OpenAPI uses).
+TEXT_PATTERN = r"^[^\u0000]*$"
+VISIBLE_TEXT_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+
 class AutoSchema(SpectacularAutoSchema):
     """Documents the error answers every operation can give, with the `ApiError` body:
     400 (bad input), 401/403 (authentication, permission), 404, 409 (state, conflicting
@@ -201,6 +208,23 @@ class AutoSchema(SpectacularAutoSchema):
         if getattr(view, "throttle_classes", None):
             statuses.append(429)
         return sorted(statuses)
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """Inputs as they are validated: a date within the platform's range, a text
+        without NUL characters and, where a blank value is refused, with a visible one."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction != "request" or not isinstance(schema, dict):
+            return schema
+        if isinstance(field, dates.DateField):
+            schema.setdefault("pattern", dates.DATE_PATTERN)
+        elif (
+            isinstance(field, serializers.CharField)
+            and schema.get("type") == "string"
+            and not {"format", "pattern", "enum"} & set(schema)
+        ):
+            blank_ok = field.allow_blank or not field.trim_whitespace
+            schema["pattern"] = TEXT_PATTERN if blank_ok else VISIBLE_TEXT_PATTERN
+        return schema
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

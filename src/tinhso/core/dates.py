@@ -18,6 +18,8 @@ DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2099, 12, 31)
 
 RANGE_TEXT = f"{DATE_MIN:%d/%m/%Y}–{DATE_MAX:%d/%m/%Y}"
+# What the schema publishes for these dates (with `format: date`): years 1900–2099.
+DATE_PATTERN = r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$"
 
 
 def in_range(value: date | None) -> bool:

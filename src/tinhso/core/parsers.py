@@ -15,20 +15,28 @@ from rest_framework import exceptions, parsers
 MAX_JSON_DEPTH = 32
 
 
-def _depth_exceeds(value: Any, limit: int) -> bool:
+def _problem(value: Any, limit: int) -> str | None:
+    """Why a parsed JSON value cannot be taken: nested deeper than `limit`, or a string
+    with a lone surrogate (`"\\ud800"` parses, but no database can store it)."""
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "chuỗi có ký tự Unicode không hợp lệ"
+            continue
         if isinstance(item, dict):
-            children = item.values()
+            children = [*item.keys(), *item.values()]
         elif isinstance(item, list):
             children = item
         else:
             continue
         if depth > limit:
-            return True
+            return f"JSON lồng quá {limit} cấp"
         stack.extend((child, depth + 1) for child in children)
-    return False
+    return None
 
 
 def loads_json(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
@@ -41,8 +49,9 @@ def loads_json(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
         value = json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
         raise ValueError(f"JSON lồng quá {max_depth} cấp.") from None
-    if _depth_exceeds(value, max_depth):
-        raise ValueError(f"JSON lồng quá {max_depth} cấp.")
+    problem = _problem(value, max_depth)
+    if problem:
+        raise ValueError(problem)
     return value
 
 

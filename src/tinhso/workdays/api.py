@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tinhso.core.api import ApiErrorSerializer
+from tinhso.core.dates import DATE_PATTERN
 from tinhso.core.errors import ValidationFailed
 from tinhso.workdays.services import VN, Calendar, check_supported, parse_days
 
@@ -29,7 +30,7 @@ class WorkingDaySerializer(serializers.Serializer):
 
 # What the parameters look like (the values are then checked: year 1901–2099, 0 < days ≤ 3650).
 START_PATTERN = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}"
     r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?$"
 )
 DAYS_PATTERN = r"^[0-9]{1,4}([.,][0-9]{1,2})?$"
@@ -131,7 +132,11 @@ class IsWorkingDayView(APIView):
         summary="Một ngày có phải ngày làm việc không",
         parameters=[
             OpenApiParameter(
-                "date", OpenApiTypes.DATE, required=True, description="YYYY-MM-DD, năm 1901–2099"
+                "date",
+                OpenApiTypes.DATE,
+                required=True,
+                pattern=DATE_PATTERN,
+                description="YYYY-MM-DD, năm 1901–2099",
             ),
         ],
         responses={200: WorkingDaySerializer, 400: BAD_REQUEST},
