@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tinhso.core.api import column_integer, column_text
@@ -270,6 +271,25 @@ class LookupSerializer(serializers.Serializer):
 # Inputs: bounded like the columns they fill (text length, integer range, date range)
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {},
+        "description": "Dữ liệu biểu mẫu điện tử: một đối tượng JSON (phần multipart dạng "
+        "application/json)",
+    }
+)
+class JsonObjectPart(serializers.CharField):
+    """The e-form in a multipart body: an OpenAPI object part, sent as JSON text and
+    parsed by the view (`tinhso.core.api.loads_json`)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("max_length", 100_000)
+        super().__init__(**kwargs)
+
+
 class ProcedureQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
         required=False, allow_blank=True, max_length=200, help_text="Tìm theo tên/mã, không dấu"
@@ -351,9 +371,7 @@ class OnestopSubmitUploadSerializer(OnestopSubmitSerializer):
     """A dossier submitted as multipart/form-data: the e-form as JSON text, uploaded
     papers in `files` or in `file_<id of the required paper>`."""
 
-    form_data = serializers.CharField(
-        required=False, allow_blank=True, max_length=100_000, help_text="Biểu mẫu, dạng JSON"
-    )
+    form_data = JsonObjectPart()
     wallet_items = None  # type: ignore[assignment]  # JSON only
     files = serializers.ListField(
         child=serializers.FileField(),
@@ -408,9 +426,7 @@ class AnswerSupplementInput(VersionedInput):
 
 class AnswerSupplementUploadInput(VersionedInput):
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    form_data = serializers.CharField(
-        required=False, allow_blank=True, max_length=100_000, help_text="Biểu mẫu, dạng JSON"
-    )
+    form_data = JsonObjectPart()
     files = serializers.ListField(child=serializers.FileField(), required=False)
 
 
