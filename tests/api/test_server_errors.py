@@ -108,9 +108,7 @@ def test_register_export_with_another_format_is_a_json_404(api_world, path):
     ],
 )
 def test_page_exports_with_another_format_are_a_404_page(api_world, path):
-    client = Client()
-    client.force_login(api_world.admin)
-    response = client.get(path)
+    response = Client().get(path)  # refused by the router, before any login
     assert response.status_code == 404
 
 
@@ -186,6 +184,22 @@ def test_integers_beyond_the_column_are_a_validation_error(api_world):
     )
     _is_json_error(response, 400, "validation_failed")
     assert "page_count" in response.json()["details"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/documents/files/100000000000000000000000",
+        "/api/v1/documents/registers/100000000000000000000000.pdf",
+        "/api/v1/documents/assignments/100000000000000000000000/finish",
+        "/documents/files/100000000000000000000000/",
+        "/audit/100000000000000000000000/",
+    ],
+)
+def test_ids_beyond_the_column_in_a_path_are_a_404(api_world, path):
+    client = _client(api_world, "official")
+    response = client.post(path, {}, format="json") if "finish" in path else client.get(path)
+    assert response.status_code == 404, (path, response.status_code)
 
 
 def test_every_integer_input_of_the_schema_is_bounded():

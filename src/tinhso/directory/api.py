@@ -25,6 +25,7 @@ from tinhso.directory.serializers import (
 
 ERRORS = {
     400: OpenApiResponse(
+        ApiErrorSerializer,
         description="mã định danh sai dạng (`invalid_agency_code`) hoặc tham số không hợp lệ",
     ),
     404: OpenApiResponse(

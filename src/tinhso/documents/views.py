@@ -522,6 +522,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
     ]
     rows: list = []
     error = None
+    if form.is_bound and not form.is_valid():  # e.g. a date beyond 2099: say so, answer 400
+        error = " ".join(str(m) for messages in form.errors.values() for m in messages)
     try:
         rows = selectors.statistics(agencies=agencies[:200], date_from=date_from, date_to=date_to)
     except DomainError as err:
@@ -530,7 +532,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         request,
         "documents/statistics.html",
         {"form": form, "rows": rows, "error": error, "date_from": date_from, "date_to": date_to},
-        status=400 if error or (form.is_bound and not form.is_valid()) else 200,
+        status=400 if error else 200,
     )
 
 

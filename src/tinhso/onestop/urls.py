@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-import tinhso.core.converters  # noqa: F401  (registers <register_format:…>, <catalog_format:…>)
+import tinhso.core.converters  # noqa: F401  (the <id:…>, <register_format:…> converters)
 from tinhso.onestop import views
 
 app_name = "onestop"

@@ -97,6 +97,8 @@ def _new_dossier(
         raise ValidationFailed("Vui lòng nhập họ tên người nộp hồ sơ.", code="applicant_required")
     if applicant_email:
         try:
+            if len(applicant_email) > Dossier._meta.get_field("applicant_email").max_length:
+                raise DjangoValidationError("too long")
             validate_email(applicant_email)
         except DjangoValidationError:
             raise ValidationFailed(
