@@ -223,18 +223,27 @@ class _Replay:
                 attachments = [
                     services.Attachment(wallet_item=self.wallet_item(citizen), paper=paper)
                     for paper in procedure.papers.all()
-                    if paper.is_required
+                    if paper.is_required and not paper.is_eform  # the e-form is the tờ khai
                 ]
+                # (the same order of random draws as before: the demo stays the same)
+                form_data = self.form_data(procedure, name)
+                address = f"{r.randint(1, 300)} {r.choice(STREETS)}"
+                method = r.choice(["online", "online", "counter", "post"])
+                postal = f"{r.randint(1, 300)} {r.choice(STREETS)}"
+                if isinstance(form_data.get("delivery"), dict):  # the e-form says how
+                    form_data["delivery"]["method"] = method
+                    if method == "post":
+                        form_data["delivery"]["post_address"] = postal
                 dossier = services.submit_dossier(
                     user=citizen,
                     procedure=procedure,
-                    form_data=self.form_data(procedure, name),
+                    form_data=form_data,
                     attachments=attachments,
                     agency=competent if procedure.agency is None else None,
                     applicant_phone=phone,
-                    applicant_address=f"{r.randint(1, 300)} {r.choice(STREETS)}",
-                    return_method=r.choice(["online", "online", "counter", "post"]),
-                    postal_address=f"{r.randint(1, 300)} {r.choice(STREETS)}",
+                    applicant_address=address,
+                    return_method=method,
+                    postal_address=postal,
                 )
             else:
                 dossier = services.receive_counter_dossier(
@@ -249,6 +258,16 @@ class _Replay:
                     channel="post" if r.random() < 0.08 else "counter",
                     accept=False,
                     fee_paid_cash=procedure.fee_vnd > 0,
+                    # the officer ticks the papers handed in (printed on form 01)
+                    papers_received=[
+                        services.PaperReceived(
+                            paper,
+                            paper.copies_original,
+                            paper.copies_copy or (0 if paper.copies_original else 1),
+                        )
+                        for paper in procedure.papers.all()
+                        if paper.is_required or paper.order % 2 == 0
+                    ],
                 )
         self.run(dossier, officer, start, online)
 

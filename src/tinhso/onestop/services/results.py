@@ -32,6 +32,7 @@ from tinhso.onestop.services.common import (
     notify_applicant,
     timeliness_of,
 )
+from tinhso.onestop.services.forms_issued import issue_form
 
 
 @transaction.atomic
@@ -100,7 +101,10 @@ def reject(*, official, dossier: Dossier, reasons: str, version: int | None = No
     Payment.objects.filter(dossier=dossier, status=Payment.Status.PENDING).update(
         status=Payment.Status.CANCELLED
     )
-    _event(dossier, action="stop", actor=official, at=at, step=dossier.current_step, note=reasons)
+    event = _event(
+        dossier, action="stop", actor=official, at=at, step=dossier.current_step, note=reasons
+    )
+    issue_form(dossier, "05", event=event)  # the process-control slip as it ended
     notify_applicant(dossier, "onestop_stopped", reasons=reasons)
     # audit last: the chain-head lock is then held only until commit
     _audit(official, "reject", dossier, reasons=reasons)
@@ -189,7 +193,8 @@ def return_result(
             )
             if result.wallet_item_id is None:
                 DossierFile.objects.filter(pk=result.pk).update(wallet_item=wallet)
-    _event(dossier, action="return", actor=officer, at=at, note=note or method)
+    event = _event(dossier, action="return", actor=officer, at=at, note=note or method)
+    issue_form(dossier, "05", event=event)  # the process-control slip as it ended
     notify_applicant(
         dossier, "onestop_result", method=ReturnMethod(method).label, timeliness=dossier.timeliness
     )

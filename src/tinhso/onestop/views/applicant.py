@@ -188,14 +188,15 @@ def wallet(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def wallet_file(request: HttpRequest, uid) -> HttpResponse:
-    item = WalletItem.objects.filter(uid=uid, owner=request.user).first()
+def wallet_file(request: HttpRequest, uid) -> FileResponse:
+    item = WalletItem.objects.filter(uid=uid, owner_id=request.user.pk).first()
     if item is None:
         raise Http404(_("Không tìm thấy giấy tờ."))
+    name = str(item.file.name)
     return FileResponse(
-        default_storage.open(item.file.name, "rb"),
+        default_storage.open(name, "rb"),
         as_attachment=True,
-        filename=item.original_name or item.file.name.rsplit("/", 1)[-1],
+        filename=item.original_name or name.rsplit("/", 1)[-1],
     )
 
 
