@@ -26,11 +26,26 @@ VAR_DIR = Path(os.environ.get("TINHSO_VAR_DIR", Path.cwd() / "var"))
 
 DEBUG = env_bool("DEBUG", False)
 TESTING = "pytest" in sys.modules
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# SECRET_KEY: the environment, else the file SECRET_KEY_FILE (var/secret_key, made once by
+# `make demo`); never a key written in the source. Tests get a random key of their own.
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
 if not SECRET_KEY:
-    if not DEBUG and env_bool("TINHSO_PRODUCTION", False):
-        raise RuntimeError("SECRET_KEY must be set in production")
-    SECRET_KEY = "insecure-development-key-change-me-" + "x" * 20
+    from django.core.exceptions import ImproperlyConfigured
+
+    from tinhso.core import secret_key as _secret_key
+
+    if TESTING:
+        SECRET_KEY = _secret_key.new_key()
+    else:
+        SECRET_KEY = _secret_key.read(_secret_key.default_path()) or ""
+    if not SECRET_KEY and DEBUG:
+        SECRET_KEY = _secret_key.ensure(_secret_key.default_path())
+    if not SECRET_KEY:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: set the SECRET_KEY environment variable (a long random "
+            f"value), or put one in {_secret_key.default_path()} (SECRET_KEY_FILE). "
+            "`make demo` creates that file for the demo."
+        )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
