@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("directory", "0002_history_and_people_search"),
-        ("onestop", "0002_statistics_rollup"),
+        ("onestop", "0003_dossierfile_origin"),
     ]
 
     operations = [
