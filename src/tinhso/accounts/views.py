@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
@@ -224,12 +225,18 @@ def roles(request: HttpRequest) -> HttpResponse:
         raise DjangoPermissionDenied
     agencies = selectors.manageable_agencies(actor)
     code = request.POST.get("agency") or request.GET.get("agency")
-    agency = (agencies.filter(code=code).first() if code else None) or agencies.first()
+    named = agencies.filter(code=code).first() if code else None
+    agency = named or agencies.first()
     if agency is None:
         raise DjangoPermissionDenied
     platform_admin = is_platform_admin(actor)
     form = RoleGrantForm(platform_admin=platform_admin)
-    if request.method == "POST":
+    status = 200
+    if request.method == "POST" and named is None:
+        # Never apply a change to another agency than the one the administrator named.
+        messages.error(request, _("Bạn chỉ quản lý được vai trò trong cơ quan mình quản trị."))
+        status = 403
+    elif request.method == "POST":
         here = f"{reverse('accounts:roles')}?{urlencode({'agency': agency.code})}"
         if request.POST.get("action") == "revoke":
             try:
@@ -252,17 +259,20 @@ def roles(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as err:
                 form.add_error(None, err.message)
+                status = err.status
             else:
                 messages.success(request, _("Đã cấp vai trò."))
                 return redirect(here)
+        else:
+            status = 400
     return render(
         request,
         "accounts/roles.html",
         {
             "agencies": agencies,
             "agency": agency,
-            "grants": selectors.grants_in(agency),
+            "grants": Paginator(selectors.grants_in(agency), 50).get_page(request.GET.get("page")),
             "form": form,
         },
-        status=400 if form.errors else 200,
+        status=status,
     )

@@ -17,8 +17,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tinhso.accounts.rules import require
-from tinhso.core.errors import NotFound, ValidationFailed
+from tinhso.core.errors import ValidationFailed
 from tinhso.documents import exports, selectors, services
+from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import (
     DOC_TYPE_CHOICES,
     Assignment,
@@ -40,7 +41,7 @@ def _user(uid: Any):
     try:
         return User.objects.get(uid=uid, is_active=True)
     except (User.DoesNotExist, ValueError, TypeError, Exception):
-        raise ValidationFailed(f"Không tìm thấy người dùng {uid}.", code="unknown_user") from None
+        raise ValidationFailed(f"Không tìm thấy người dùng {uid}.", code=E.UNKNOWN_USER) from None
 
 
 def _unit(pk: Any):
@@ -49,7 +50,7 @@ def _unit(pk: Any):
     try:
         return OrgUnit.objects.get(pk=int(pk))
     except (OrgUnit.DoesNotExist, ValueError, TypeError):
-        raise ValidationFailed(f"Không tìm thấy đơn vị {pk}.", code="unknown_unit") from None
+        raise ValidationFailed(f"Không tìm thấy đơn vị {pk}.", code=E.UNKNOWN_UNIT) from None
 
 
 def _agency(code: Any):
@@ -59,7 +60,7 @@ def _agency(code: Any):
         return Agency.objects.get(code=str(code).strip().upper())
     except Agency.DoesNotExist:
         raise ValidationFailed(
-            f"Không tìm thấy cơ quan mã {code}.", code="unknown_agency"
+            f"Không tìm thấy cơ quan mã {code}.", code=E.UNKNOWN_AGENCY
         ) from None
 
 
@@ -68,21 +69,21 @@ def _target(data: dict[str, Any]):
         return _user(data["user"])
     if data.get("unit"):
         return _unit(data["unit"])
-    raise ValidationFailed("Chọn người (user) hoặc đơn vị (unit).", code="assignee_required")
+    raise ValidationFailed("Chọn người (user) hoặc đơn vị (unit).", code=E.ASSIGNEE_REQUIRED)
 
 
 def _valid(serializer_class, data) -> dict[str, Any]:
     serializer = serializer_class(data=data)
     if not serializer.is_valid():
         raise ValidationFailed(
-            "Dữ liệu không hợp lệ.", code="validation_failed", details=serializer.errors
+            "Dữ liệu không hợp lệ.", code=E.VALIDATION_FAILED, details=serializer.errors
         )
     return serializer.validated_data
 
 
 def _pdf_upload(upload) -> tuple[bytes, str]:
     if upload is None:
-        raise ValidationFailed("Vui lòng tải lên tệp PDF.", code="pdf_required")
+        raise ValidationFailed("Vui lòng tải lên tệp PDF.", code=E.PDF_REQUIRED)
     return upload.read(), upload.name
 
 
@@ -362,15 +363,11 @@ class IncomingListView(APIView):
 
 
 def _incoming_for(request: Request, uid) -> IncomingDocument:
-    document = selectors.get_incoming(uid)
-    require(request.user, "documents.view_incoming", document)
-    return document
+    return selectors.incoming_for(request.user, uid)
 
 
 def _outgoing_for(request: Request, uid) -> OutgoingDocument:
-    document = selectors.get_outgoing(uid)
-    require(request.user, "documents.view_outgoing", document)
-    return document
+    return selectors.outgoing_for(request.user, uid)
 
 
 class IncomingDetailView(APIView):
@@ -715,14 +712,7 @@ class FileDownloadView(APIView):
         responses={(200, "application/pdf"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
-        try:
-            doc_file = DocumentFile.objects.select_related("incoming", "outgoing").get(pk=pk)
-        except DocumentFile.DoesNotExist:
-            raise NotFound("Không tìm thấy tệp.") from None
-        if doc_file.incoming_id:
-            require(request.user, "documents.view_incoming", doc_file.incoming)
-        else:
-            require(request.user, "documents.view_outgoing", doc_file.outgoing)
+        doc_file = selectors.file_for(request.user, pk)
         response = HttpResponse(services.read_file_bytes(doc_file), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{doc_file.sha256[:16]}.pdf"'
         return response
@@ -783,8 +773,7 @@ class RegisterListView(APIView):
 
 
 def _register_for(request: Request, pk) -> Any:
-    register = selectors.get_register(pk)
-    require(request.user, "documents.view_agency", register.agency)
+    register = selectors.register_visible_to(request.user, pk)
     return register
 
 

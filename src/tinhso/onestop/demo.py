@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from tinhso.accounts.models import Role, RoleGrant, User
 from tinhso.core.errors import DomainError
+from tinhso.core.progress import report_progress
 from tinhso.directory.models import Agency
 from tinhso.onestop import services
 from tinhso.onestop.models import (
@@ -302,8 +303,8 @@ class _Replay:
 
     def pay(self, dossier: Dossier, moment: datetime) -> None:
         payment = Payment.objects.filter(dossier=dossier, status="pending", online=True).first()
-        if payment is None or not self.at(moment):
-            return
+        if payment is None or payment.provider != "sandbox" or not self.at(moment):
+            return  # without PAYMENT_SANDBOX=1 the demo's fees stay to be paid
         params = sandbox.SandboxProvider().callback_params(
             reference=payment.reference,
             amount=payment.amount_vnd,
@@ -551,6 +552,7 @@ def load(out) -> None:
         return
     created = 0
     for index in range(DOSSIERS):
+        report_progress(out, index, DOSSIERS)
         try:
             with transaction.atomic():
                 replay.one(index)
@@ -559,6 +561,7 @@ def load(out) -> None:
             replay.errors += 1
             if replay.errors <= 5:
                 out.write(f"  (bỏ qua một hồ sơ mẫu: {err.code}: {err.message})")
+    report_progress(out, DOSSIERS, DOSSIERS)
     CodeSequence.objects.create(key=MARKER, last=created)
     from tinhso.onestop.tasks import refresh_statistics
 

@@ -36,6 +36,7 @@ from tinhso.audit.services import record
 from tinhso.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from tinhso.notify.services import enqueue, notify_user
 from tinhso.onestop import workflow
+from tinhso.onestop.links import dossier_url
 from tinhso.onestop.models import (
     Dossier,
     DossierEvent,
@@ -71,6 +72,8 @@ class Attachment:
     wallet_item: WalletItem | None = None
     paper: RequiredPaper | None = None
     name: str = ""
+    # keep a copy of the upload in the applicant's wallet: only when they ask for it
+    save_to_wallet: bool = False
 
 
 def _user_name(user) -> str:
@@ -175,7 +178,7 @@ def notify_applicant(dossier: Dossier, template: str, **extra: Any) -> int:
         "applicant": dossier.applicant_name,
         "due": _local(dossier.due_at),
         "agency": dossier.receiving_agency.name,
-        "site_url": getattr(settings, "TINHSO_SITE_URL", ""),
+        "dossier_url": dossier_url(dossier),
         **extra,
     }
     related = f"dossier {dossier.code or dossier.uid}"
@@ -307,7 +310,7 @@ def _attach(
     actor,
     owner=None,
 ) -> list[DossierFile]:
-    """Store uploads (once, in the owner's wallet when there is an owner) and wallet picks."""
+    """Store uploads (also in the owner's wallet when they asked for it) and wallet picks."""
     created = []
     for item in attachments:
         paper = item.paper
@@ -334,6 +337,7 @@ def _attach(
                     size=picked.size,
                     content_type=picked.content_type,
                     wallet_item=picked,
+                    origin=DossierFile.Origin.WALLET,
                     uploaded_by=actor,
                 )
             )
@@ -342,7 +346,8 @@ def _attach(
             raise ValidationFailed("Thiếu tệp đính kèm.", code="file_missing")
         stored = file_store.store(item.file, folder="dossiers")
         wallet: WalletItem | None = None
-        if owner is not None:
+        by_owner = owner is not None and getattr(actor, "pk", None) == owner.pk
+        if by_owner and item.save_to_wallet:
             wallet, _created = WalletItem.objects.get_or_create(
                 owner=owner,
                 sha256=stored.sha256,
@@ -370,6 +375,7 @@ def _attach(
                 size=stored.size,
                 content_type=stored.content_type,
                 wallet_item=wallet,
+                origin=DossierFile.Origin.UPLOAD if by_owner else DossierFile.Origin.OFFICIAL,
                 uploaded_by=actor,
             )
         )

@@ -14,7 +14,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -130,6 +129,7 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
                 "paper": p,
                 "error": paper_errors.get(p.pk),
                 "chosen": request.POST.get(f"wallet-{p.pk}", ""),
+                "save": request.POST.get(f"save-{p.pk}") == "1",
             }
             for p in papers
         ],
@@ -182,9 +182,8 @@ def wallet(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Đã lưu giấy tờ vào kho."))
             return redirect("onestop:wallet")
-    return render(
-        request, "onestop/wallet.html", {"form": form, "items": selectors.wallet(request.user)}
-    )
+    page = Paginator(selectors.wallet(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "onestop/wallet.html", {"form": form, "items": page, "page": page})
 
 
 @login_required
@@ -202,25 +201,6 @@ def wallet_file(request: HttpRequest, uid) -> HttpResponseBase:
 
 
 @require_POST
-def pay(request: HttpRequest, uid, payment_uid) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect("accounts:login")
-    dossier = _dossier_or_404(uid)
-    payment = dossier.payments.filter(uid=payment_uid).first()
-    if payment is None:
-        raise Http404(_("Không tìm thấy khoản thanh toán."))
-    from tinhso.onestop.payments.services import payment_url
-
-    back = request.build_absolute_uri(reverse("onestop:dossier", kwargs={"uid": dossier.uid}))
-    try:
-        url = payment_url(user=request.user, payment=payment, return_url=back)
-    except DomainError as exc:
-        _error(request, exc)
-        return redirect("onestop:dossier", uid=dossier.uid)
-    return redirect(url)
-
-
-@require_POST
 def citizen_action(request: HttpRequest, uid, action: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("accounts:login")
@@ -229,8 +209,13 @@ def citizen_action(request: HttpRequest, uid, action: str) -> HttpResponse:
     try:
         if action == "answer_supplement":
             attachments = []
+            keep = request.POST.get("save_to_wallet") == "1"  # "Lưu vào kho giấy tờ"
             for i, upload in enumerate(request.FILES.getlist("files"), start=1):
-                attachments.append(services.Attachment(file=upload, name=f"Giấy tờ bổ sung {i}"))
+                attachments.append(
+                    services.Attachment(
+                        file=upload, name=f"Giấy tờ bổ sung {i}", save_to_wallet=keep
+                    )
+                )
             for wuid in request.POST.getlist("wallet"):
                 item = WalletItem.objects.filter(uid=wuid, owner=user).first()
                 if item is not None:

@@ -109,7 +109,11 @@ def eform_pdf(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def lookup(request: HttpRequest) -> HttpResponse:
-    form = forms.LookupForm(request.POST or request.GET or None)
+    if request.method == "GET" and "secret" not in request.GET:
+        # a link from a message carries the code only: fill it in, ask for the 4 digits
+        form = forms.LookupForm(initial={"code": request.GET.get("code", "")[:40]})
+    else:
+        form = forms.LookupForm(request.POST or request.GET or None)
     result = None
     error = None
     status = 200
