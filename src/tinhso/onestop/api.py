@@ -59,6 +59,7 @@ def _user(username: str | None):
 def _attachments(request: Request, data: dict, procedure, owner) -> list[services.Attachment]:
     """Uploads (`files`, or `file_<paper id>` for a given paper) and wallet picks."""
     papers = {p.pk: p for p in procedure.papers.all()}
+    keep = bool(data.get("save_to_wallet"))  # uploads go to the wallet only when asked
     result: list[services.Attachment] = []
     for key in request.FILES:
         if key.startswith("file_"):
@@ -70,9 +71,9 @@ def _attachments(request: Request, data: dict, procedure, owner) -> list[service
                     code="paper_not_in_procedure",
                 ) from exc
             for item in request.FILES.getlist(key):
-                result.append(services.Attachment(file=item, paper=paper))
+                result.append(services.Attachment(file=item, paper=paper, save_to_wallet=keep))
     for upload in data.get("files") or []:
-        result.append(services.Attachment(file=upload))
+        result.append(services.Attachment(file=upload, save_to_wallet=keep))
     for pick in data.get("wallet_items") or []:
         item = WalletItem.objects.filter(uid=pick["item"]).first()
         if item is None or owner is None or item.owner_id != owner.pk:

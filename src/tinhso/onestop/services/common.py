@@ -80,6 +80,8 @@ class Attachment:
     wallet_item: WalletItem | None = None
     paper: RequiredPaper | None = None
     name: str = ""
+    # keep a copy of the upload in the applicant's wallet: only when they ask for it
+    save_to_wallet: bool = False
 
 
 def _user_name(user) -> str:
@@ -316,7 +318,7 @@ def _attach(
     actor,
     owner=None,
 ) -> list[DossierFile]:
-    """Store uploads (once, in the owner's wallet when there is an owner) and wallet picks."""
+    """Store uploads (also in the owner's wallet when they asked for it) and wallet picks."""
     created = []
     for item in attachments:
         paper = item.paper
@@ -343,6 +345,7 @@ def _attach(
                     size=picked.size,
                     content_type=picked.content_type,
                     wallet_item=picked,
+                    origin=DossierFile.Origin.WALLET,
                     uploaded_by=actor,
                 )
             )
@@ -351,7 +354,8 @@ def _attach(
             raise ValidationFailed("Thiếu tệp đính kèm.", code="file_missing")
         stored = file_store.store(item.file, folder="dossiers")
         wallet: WalletItem | None = None
-        if owner is not None:
+        by_owner = owner is not None and getattr(actor, "pk", None) == owner.pk
+        if by_owner and item.save_to_wallet:
             wallet, _created = WalletItem.objects.get_or_create(
                 owner=owner,
                 sha256=stored.sha256,
@@ -379,6 +383,7 @@ def _attach(
                 size=stored.size,
                 content_type=stored.content_type,
                 wallet_item=wallet,
+                origin=DossierFile.Origin.UPLOAD if by_owner else DossierFile.Origin.OFFICIAL,
                 uploaded_by=actor,
             )
         )

@@ -129,6 +129,7 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
                 "paper": p,
                 "error": paper_errors.get(p.pk),
                 "chosen": request.POST.get(f"wallet-{p.pk}", ""),
+                "save": request.POST.get(f"save-{p.pk}") == "1",
             }
             for p in papers
         ],
@@ -181,9 +182,8 @@ def wallet(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Đã lưu giấy tờ vào kho."))
             return redirect("onestop:wallet")
-    return render(
-        request, "onestop/wallet.html", {"form": form, "items": selectors.wallet(request.user)}
-    )
+    page = Paginator(selectors.wallet(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "onestop/wallet.html", {"form": form, "items": page, "page": page})
 
 
 @login_required
@@ -227,8 +227,13 @@ def citizen_action(request: HttpRequest, uid, action: str) -> HttpResponse:
     try:
         if action == "answer_supplement":
             attachments = []
+            keep = request.POST.get("save_to_wallet") == "1"  # "Lưu vào kho giấy tờ"
             for i, upload in enumerate(request.FILES.getlist("files"), start=1):
-                attachments.append(services.Attachment(file=upload, name=f"Giấy tờ bổ sung {i}"))
+                attachments.append(
+                    services.Attachment(
+                        file=upload, name=f"Giấy tờ bổ sung {i}", save_to_wallet=keep
+                    )
+                )
             for wuid in request.POST.getlist("wallet"):
                 item = WalletItem.objects.filter(uid=wuid, owner=user).first()
                 if item is not None:

@@ -112,7 +112,10 @@ def _attachments(request: HttpRequest, procedure: Procedure, wallet_items) -> tu
         upload = request.FILES.get(f"paper-{paper.pk}")
         chosen = request.POST.get(f"wallet-{paper.pk}", "")
         if upload is not None:
-            result.append(services.Attachment(file=upload, paper=paper, name=paper.name))
+            keep = request.POST.get(f"save-{paper.pk}") == "1"  # "Lưu vào kho giấy tờ"
+            result.append(
+                services.Attachment(file=upload, paper=paper, name=paper.name, save_to_wallet=keep)
+            )
         elif chosen:
             item = wallet.get(chosen)
             if item is None:
