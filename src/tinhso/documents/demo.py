@@ -171,12 +171,19 @@ def load(out) -> None:
         states += ["dispatched"] * 4
         for j, target in enumerate(states):
             doc_type, subject = _subject(rng, year)
+            # The draft leaves the number blank ("Số:      /STC-QLNS"); the clerk's
+            # numbering writes it, with the date, into the PDF before the seal.
+            suffix = services.notation_suffix(
+                doc_type=doc_type,
+                agency=agency,
+                drafting_unit=services.drafter_unit(specialist, agency),
+            )
             out_doc = services.create_draft(
                 actor=specialist,
                 agency=agency,
                 doc_type=doc_type,
                 subject=subject,
-                pdf=_pdf(rng, agency.name, doc_type, subject, "      /"),
+                pdf=_pdf(rng, agency.name, doc_type, subject, f"     /{suffix}"),
                 filename=f"du-thao-{j + 1}.pdf",
             )
             counts["outgoing"] += 1
