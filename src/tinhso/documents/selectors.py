@@ -388,7 +388,7 @@ def _search_one(
             if sender:
                 # A sender typed as free text ("Bộ Tài chính"): the whole phrase.
                 phrase = _PHRASE.sub(r"\1", folded).replace('"', "")
-                by_sender = qs.filter(sender_folded__contains=phrase).order_by(*order)
+                by_sender = qs.filter(**{"sender_folded__contains": phrase}).order_by(*order)
                 ids = list(
                     dict.fromkeys(
                         [*ids, *by_sender.values_list("pk", flat=True)[:SEARCH_CANDIDATES]]
