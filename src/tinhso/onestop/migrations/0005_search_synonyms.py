@@ -29,7 +29,7 @@ def add_defaults(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("onestop", "0003_dossierfile_origin"),
+        ("onestop", "0004_payment_receipts"),
     ]
 
     operations = [
