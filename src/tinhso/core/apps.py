@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "tinhso.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from tinhso.core import textguard
+
+        textguard.install()
