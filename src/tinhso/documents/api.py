@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from tinhso.accounts.rules import require
 from tinhso.core.errors import NotFound, ValidationFailed
+from tinhso.core.files import attachment_response
 from tinhso.documents import exports, selectors, services
 from tinhso.documents.models import (
     DOC_TYPE_CHOICES,
@@ -723,9 +724,9 @@ class FileDownloadView(APIView):
             require(request.user, "documents.view_incoming", doc_file.incoming)
         else:
             require(request.user, "documents.view_outgoing", doc_file.outgoing)
-        response = HttpResponse(services.read_file_bytes(doc_file), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{doc_file.sha256[:16]}.pdf"'
-        return response
+        return attachment_response(
+            services.read_file_bytes(doc_file), filename=f"{doc_file.sha256[:16]}.pdf"
+        )
 
 
 class WorkspaceView(APIView):

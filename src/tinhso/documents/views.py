@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tinhso.accounts.models import Role, User
 from tinhso.accounts.rules import can, require
 from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.files import attachment_response
 from tinhso.documents import exports, forms, selectors, services
 from tinhso.documents.models import Assignment, DocumentFile, ReviewStep
 
@@ -434,10 +435,10 @@ def file_download(request: HttpRequest, pk: int) -> HttpResponse:
         require(request.user, "documents.view_incoming", doc_file.incoming)
     else:
         require(request.user, "documents.view_outgoing", doc_file.outgoing)
-    response = HttpResponse(services.read_file_bytes(doc_file), content_type="application/pdf")
-    disposition = "attachment" if request.GET.get("download") else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{doc_file.sha256[:16]}.pdf"'
-    return response
+    # An uploaded file: always a download (tinhso.core.files.attachment_response).
+    return attachment_response(
+        services.read_file_bytes(doc_file), filename=f"{doc_file.sha256[:16]}.pdf"
+    )
 
 
 @login_required
