@@ -8,12 +8,11 @@ from django.apps import apps
 from django.core import checks
 from django.db import models, transaction
 
+from tests.onestop.conftest import submit, world  # noqa: F401 (the fixture)
 from tinhso.core import textguard
 from tinhso.core.errors import ValidationFailed
 from tinhso.core.text import clean_json, clean_text
 from tinhso.directory.models import Agency, OrgUnit
-
-from tests.onestop.conftest import submit, world  # noqa: F401 (the fixture)
 
 HOSTILE = "Nguyễn\x0bVăn\x00 A\x1b[31m\ud800\ufffe\x85"
 
