@@ -15,11 +15,13 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 install: $(BIN)/.installed
 
 # Demo: SQLite database, demo province, web + worker on http://127.0.0.1:$(PORT)
+# (with the sandbox payment gateway: no money moves, every page says so)
 demo: install
+	test -n "$$SECRET_KEY" || $(BIN)/python -m tinhso.core.secret_key >/dev/null
 	$(BIN)/tinhso migrate --noinput
-	$(BIN)/tinhso demo
+	PAYMENT_SANDBOX=1 $(BIN)/tinhso demo
 	$(BIN)/tinhso collectstatic --noinput -v 0
-	SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 $(BIN)/tinhso serve --port $(PORT)
+	PAYMENT_SANDBOX=1 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 $(BIN)/tinhso serve --port $(PORT)
 
 test: install
 	./scripts/ensure-system-packages
@@ -30,7 +32,8 @@ lint: install
 	$(BIN)/ruff format --check src tests benchmarks
 
 bench: install
-	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	test -n "$$SECRET_KEY" || $(BIN)/python -m tinhso.core.secret_key var/secret_key >/dev/null
+	for b in benchmarks/*.py; do echo "== $$b"; SECRET_KEY_FILE=$${SECRET_KEY_FILE:-$(CURDIR)/var/secret_key} $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf var/test*.log var/test.sqlite3*

@@ -26,11 +26,26 @@ VAR_DIR = Path(os.environ.get("TINHSO_VAR_DIR", Path.cwd() / "var"))
 
 DEBUG = env_bool("DEBUG", False)
 TESTING = "pytest" in sys.modules
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# SECRET_KEY: the environment, else the file SECRET_KEY_FILE (var/secret_key, made once by
+# `make demo`); never a key written in the source. Tests get a random key of their own.
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
 if not SECRET_KEY:
-    if not DEBUG and env_bool("TINHSO_PRODUCTION", False):
-        raise RuntimeError("SECRET_KEY must be set in production")
-    SECRET_KEY = "insecure-development-key-change-me-" + "x" * 20
+    from django.core.exceptions import ImproperlyConfigured
+
+    from tinhso.core import secret_key as _secret_key
+
+    if TESTING:
+        SECRET_KEY = _secret_key.new_key()
+    else:
+        SECRET_KEY = _secret_key.read(_secret_key.default_path()) or ""
+    if not SECRET_KEY and DEBUG:
+        SECRET_KEY = _secret_key.ensure(_secret_key.default_path())
+    if not SECRET_KEY:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: set the SECRET_KEY environment variable (a long random "
+            f"value), or put one in {_secret_key.default_path()} (SECRET_KEY_FILE). "
+            "`make demo` creates that file for the demo."
+        )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -128,7 +143,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "tinhso.accounts.validators.CharacterClassValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(2 * 3600)))
+# Failed passwords / one-time codes: LOGIN_MAX_FAILURES free attempts, then a delay of
+# LOGIN_DELAY_SECONDS doubling at each failure up to LOGIN_LOCKOUT_MINUTES (no hard lock).
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+LOGIN_DELAY_SECONDS = int(os.environ.get("LOGIN_DELAY_SECONDS", "30"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
 if TESTING:  # hashing with 1M PBKDF2 rounds would dominate the test suite's time
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -276,7 +294,11 @@ LOGGING = {
 
 # Platform identity (the demo province by default).
 TINHSO_PROVINCE_NAME = os.environ.get("TINHSO_PROVINCE_NAME", "Tỉnh Sông Lam (demo)")
-TINHSO_SITE_URL = os.environ.get("TINHSO_SITE_URL", "http://127.0.0.1:8000")
+# The address people reach this instance at: links in e-mails/SMS are built from it.
+# Unset, it follows the port `make demo PORT=N` / `tinhso serve --port N` runs on.
+TINHSO_SITE_URL = (
+    os.environ.get("TINHSO_SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
+).rstrip("/")
 # Name shown in officials' authenticator apps next to their one-time codes.
 TINHSO_OTP_ISSUER = os.environ.get("TINHSO_OTP_ISSUER", f"tinhso {TINHSO_PROVINCE_NAME}")
 
@@ -303,3 +325,14 @@ WORKDAYS_AFTERNOON_START = env_time("WORKDAYS_AFTERNOON_START", "13:00")
 WORKDAYS_AFTERNOON_END = env_time("WORKDAYS_AFTERNOON_END", "17:00")
 WORKDAYS_CUTOFF = env_time("WORKDAYS_CUTOFF", "15:00")
 WORKDAYS_CUTOFF_SHIFTS_START = env_bool("WORKDAYS_CUTOFF_SHIFTS_START", True)
+
+# Online payment (one-stop; see onestop/payments/conf.py). PAYMENT_PROVIDERS: dotted paths
+# of provider classes (none by default: fees are then paid at the counter). The sandbox
+# gateway, which moves no money, exists only with PAYMENT_SANDBOX=1 (`make demo` and the
+# test suite): every page then says so, and `check --deploy` refuses it.
+PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS")
+PAYMENT_SANDBOX = env_bool("PAYMENT_SANDBOX", TESTING)
+PAYMENT_CALLBACK_MAX_BYTES = int(os.environ.get("PAYMENT_CALLBACK_MAX_BYTES", "4096"))
+PAYMENT_CALLBACK_RATE_PER_MINUTE = int(os.environ.get("PAYMENT_CALLBACK_RATE_PER_MINUTE", "300"))
+PAYMENT_CALLBACK_MAX_REJECTED = int(os.environ.get("PAYMENT_CALLBACK_MAX_REJECTED", "20"))
+PAYMENT_RECEIPT_SERIES = os.environ.get("PAYMENT_RECEIPT_SERIES", "BL")

@@ -101,7 +101,7 @@ def test_repeated_wrong_codes_lock_the_account(client):
     for _ in range(5):
         client.post("/accounts/otp/", {"code": wrong})
     user.refresh_from_db()
-    assert user.locked_until is not None
+    assert user.otp_blocked_until is not None
     response = client.post("/accounts/otp/", {"code": right})
     assert response.status_code == 400
     assert "Tài khoản tạm khóa" in response.content.decode()

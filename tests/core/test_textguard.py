@@ -136,7 +136,7 @@ def test_the_limit_table_names_only_real_text_fields(monkeypatch):
     monkeypatch.setitem(textguard.TEXT_LIMITS, "documents.IncomingDocument.nope", 5)
     monkeypatch.setitem(textguard.TEXT_LIMITS, "nowhere.Model.field", 5)
     errors = textguard.check_text_limits()
-    assert [e.id for e in errors] == ["tinhso.E001", "tinhso.E001"]
+    assert [e.id for e in errors] == ["tinhso.E010", "tinhso.E010"]
     assert all(isinstance(e, checks.Error) for e in errors)
 
 

@@ -409,10 +409,12 @@ def test_file_type_and_size_limits(world, settings):
 
 def test_wallet_papers_are_stored_once_and_reused(world):
     w = world
-    first = submit(w)
+    keep = [services.Attachment(file=pdf_file(), paper=w.paper, save_to_wallet=True)]
+    first = submit(w, attachments=keep)
     item = WalletItem.objects.get(owner=w.citizen)
     # the same content again: no second wallet item, same stored file
-    second = submit(w)
+    keep = [services.Attachment(file=pdf_file(), paper=w.paper, save_to_wallet=True)]
+    second = submit(w, attachments=keep)
     assert WalletItem.objects.filter(owner=w.citizen).count() == 1
     third = submit(w, attachments=[services.Attachment(wallet_item=item, paper=w.paper)])
     names = {f.file.name for f in DossierFile.objects.filter(dossier__in=[first, second, third])}

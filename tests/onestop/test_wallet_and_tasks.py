@@ -75,3 +75,93 @@ def test_a_stale_rollup_asks_the_worker_for_a_refresh(world, django_capture_on_c
     paths = list(DBTaskResult.objects.values_list("task_path", flat=True))
     assert paths.count("tinhso.onestop.tasks.refresh_statistics_task") == 1
     cache.delete("onestop:stats-refresh-enqueued")
+
+
+# ---------------------------------------------------------------------------------------
+# Uploads go to the wallet only when the citizen asks, and files say where they came from
+
+
+def _submit_page(client, w, **extra):
+    from django.urls import reverse
+
+    data = {"ef-ho_ten": "Nguyễn Văn A", "ef-so_ban": "1", "return_method": "online"}
+    data.update(extra)
+    return client.post(reverse("onestop:submit", args=[w.procedure.code]), data)
+
+
+def test_an_upload_is_not_copied_into_the_wallet_unless_the_box_is_ticked(client, world):
+    w = world
+    client.force_login(w.citizen)
+    _submit_page(client, w, **{f"paper-{w.paper.pk}": pdf_file("to-khai.pdf")})
+    kept = _submit_page(
+        client, w, **{f"paper-{w.paper.pk}": pdf_file("cccd.pdf", b"2"), f"save-{w.paper.pk}": "1"}
+    )
+    assert kept.status_code == 302
+    # only the second upload, whose box was ticked, is in the wallet
+    assert list(
+        WalletItem.objects.filter(owner=w.citizen).values_list("original_name", flat=True)
+    ) == ["cccd.pdf"]
+    first, second = DossierFile.objects.order_by("pk")
+    assert (first.wallet_item, first.origin) == (None, "upload")
+    assert second.wallet_item.original_name == "cccd.pdf" and second.origin == "upload"
+
+
+def test_the_dossier_page_says_truthfully_where_each_paper_came_from(client, world):
+    from tinhso.onestop import services
+
+    w = world
+    uploaded = submit(w)
+    kept = submit(
+        w,
+        attachments=[
+            services.Attachment(file=pdf_file(extra=b"k"), paper=w.paper, save_to_wallet=True)
+        ],
+    )
+    item = WalletItem.objects.get(owner=w.citizen)
+    picked = submit(w, attachments=[services.Attachment(wallet_item=item, paper=w.paper)])
+    client.force_login(w.citizen)
+
+    def label(dossier) -> str:
+        page = client.get(f"/onestop/ho-so/{dossier.uid}/").content.decode()
+        section = page.split('id="papers-h"', 1)[1].split("</ul>", 1)[0]
+        return " ".join(section.split())
+
+    assert "tải lên trực tiếp" in label(uploaded)
+    assert "kho giấy tờ" not in label(uploaded)
+    assert "tải lên trực tiếp, đã lưu vào kho giấy tờ" in label(kept)
+    assert "chọn từ kho giấy tờ" in label(picked)
+
+
+def test_papers_an_officer_attaches_for_the_applicant_never_enter_their_wallet(world):
+    from tinhso.onestop import services
+
+    w = world
+    dossier = submit(w)
+    services.request_supplement(official=w.officer, dossier=dossier, items=["Bản sao CCCD"])
+    services.answer_supplement(
+        user=w.officer,
+        dossier=dossier,
+        attachments=[services.Attachment(file=pdf_file("cccd.pdf", b"o"), save_to_wallet=True)],
+    )
+    supplement = DossierFile.objects.get(dossier=dossier, kind="supplement")
+    assert supplement.origin == "official" and supplement.wallet_item is None
+    assert not WalletItem.objects.filter(owner=w.citizen).exists()
+
+
+def test_a_supplement_upload_is_kept_in_the_wallet_when_the_citizen_ticks_the_box(client, world):
+    from tinhso.onestop import services
+
+    w = world
+    dossier = submit(w)
+    services.request_supplement(official=w.officer, dossier=dossier, items=["Bản sao CCCD"])
+    dossier.refresh_from_db()
+    client.force_login(w.citizen)
+    page = client.get(f"/onestop/ho-so/{dossier.uid}/").content.decode()
+    assert 'name="save_to_wallet"' in page and "Lưu vào kho giấy tờ" in page
+    client.post(
+        f"/onestop/ho-so/{dossier.uid}/cong-dan/answer_supplement/",
+        {"files": pdf_file("cccd.pdf", b"s"), "save_to_wallet": "1", "version": dossier.version},
+    )
+    supplement = DossierFile.objects.get(dossier=dossier, kind="supplement")
+    assert supplement.wallet_item is not None
+    assert WalletItem.objects.get(owner=w.citizen).original_name == "cccd.pdf"

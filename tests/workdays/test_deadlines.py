@@ -67,18 +67,70 @@ def test_half_days_end_at_the_close_of_a_morning_or_afternoon():
 
 
 @pytest.mark.django_db
-def test_make_up_working_saturday_is_counted():
-    # 22 Aug 2026 (Saturday) is worked in exchange for Monday 31 August.
+def test_both_dates_of_a_swap_from_the_holidays_package_are_applied():
+    # Official Dispatch 2025: Friday 2 May 2025 is a day off, Saturday 26 April is worked.
+    cal = Calendar()
+    assert not cal.is_working_day(date(2025, 5, 2))
+    info = cal.day_info(date(2025, 4, 26))
+    assert info.working
+    assert info.reason == "Ngày làm việc bù: làm bù cho ngày nghỉ 02/05/2025"
+    # received Fri 25 Apr 2025: day 1 is Saturday 26 Apr, then (30/4, 1/5, 2/5 off and
+    # the weekend) Mon 28, Tue 29 Apr, Mon 5 May.
+    assert cal.add_working_days(at(2025, 4, 25), 1) == at(2025, 4, 26, 17, 0)
+    assert cal.add_working_days(at(2025, 4, 25), 4) == at(2025, 5, 5, 17, 0)
+
+
+@pytest.mark.django_db
+def test_every_swap_the_package_knows_has_its_make_up_day_worked_and_its_day_off_off():
+    import holidays
+
+    package = holidays.country_holidays("VN", years=range(2010, 2027), language="vi")
+    make_up_days = sorted(d for d in package.weekend_workdays if 2010 <= d.year <= 2026)
+    assert date(2026, 8, 22) in make_up_days and len(make_up_days) >= 10
+    cal = Calendar()
+    for day in make_up_days:
+        assert day.weekday() == 5 and cal.is_working_day(day), day
+        days_off = [d for d, name in package.items() if f"{day:%d/%m/%Y}" in name]
+        assert days_off and not any(cal.is_working_day(d) for d in days_off), day
+        assert f"{days_off[0]:%d/%m/%Y}" in cal.day_info(day).reason
+
+
+@pytest.mark.django_db
+def test_a_make_up_day_in_the_year_before_its_day_off_is_worked():
+    # Saturday 27 Dec 2014 was worked for Friday 2 Jan 2015.
+    cal = Calendar()
+    assert cal.is_working_day(date(2014, 12, 27))
+    assert "02/01/2015" in cal.day_info(date(2014, 12, 27)).reason
+    assert not cal.is_working_day(date(2015, 1, 2))
+    # an ordinary Saturday stays a day off
+    assert not cal.is_working_day(date(2014, 12, 20))
+
+
+@pytest.mark.django_db
+def test_the_admins_exceptions_win_over_the_packages_swaps():
     CalendarException.objects.create(
-        date=date(2026, 8, 22), kind="working_day", reason="Làm bù cho ngày 31/08/2026"
+        date=date(2026, 8, 22), kind="day_off", reason="Hoãn làm bù theo quyết định mới"
+    )
+    CalendarException.objects.create(
+        date=date(2026, 8, 31), kind="working_day", reason="Hủy hoán đổi"
     )
     cal = Calendar()
-    assert cal.is_working_day(date(2026, 8, 22))
-    assert "bù" in cal.day_info(date(2026, 8, 22)).reason
-    # received Fri 21 Aug: day 1 is Saturday 22 Aug
-    assert cal.add_working_days(at(2026, 8, 21), 1) == at(2026, 8, 22, 17, 0)
-    # and Mon 31 Aug is a day off (the package knows the swap)
-    assert not cal.is_working_day(date(2026, 8, 31))
+    assert not cal.is_working_day(date(2026, 8, 22))
+    assert "Hoãn làm bù" in cal.day_info(date(2026, 8, 22)).reason
+    assert cal.is_working_day(date(2026, 8, 31))
+
+
+@pytest.mark.django_db
+def test_admin_added_make_up_saturday_is_counted():
+    # a swap the package does not know yet (2027)
+    CalendarException.objects.create(
+        date=date(2027, 4, 24), kind="working_day", reason="Làm bù cho ngày 03/05/2027"
+    )
+    cal = Calendar()
+    assert cal.is_working_day(date(2027, 4, 24))
+    assert "bù" in cal.day_info(date(2027, 4, 24)).reason
+    # received Fri 23 Apr: day 1 is Saturday 24 Apr
+    assert cal.add_working_days(at(2027, 4, 23), 1) == at(2027, 4, 24, 17, 0)
 
 
 @pytest.mark.django_db

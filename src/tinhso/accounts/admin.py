@@ -31,6 +31,8 @@ class UserAdmin(DjangoUserAdmin):
         "totp_confirmed_at",
         "failed_login_count",
         "locked_until",
+        "otp_failure_count",
+        "otp_blocked_until",
     ]
     fieldsets = (
         (None, {"fields": ("uid", "username", "password", "kind")}),
@@ -40,7 +42,15 @@ class UserAdmin(DjangoUserAdmin):
         ),
         (
             _("Bảo mật"),
-            {"fields": ("totp_confirmed_at", "failed_login_count", "locked_until")},
+            {
+                "fields": (
+                    "totp_confirmed_at",
+                    "failed_login_count",
+                    "locked_until",
+                    "otp_failure_count",
+                    "otp_blocked_until",
+                )
+            },
         ),
         (
             _("Quyền"),
@@ -85,7 +95,9 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description=_("Mở khóa tài khoản"))
     def unlock(self, request, queryset):
-        queryset.update(failed_login_count=0, locked_until=None)
+        queryset.update(
+            failed_login_count=0, locked_until=None, otp_failure_count=0, otp_blocked_until=None
+        )
         messages.success(request, _("Đã mở khóa."))
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.accounts.errors import AccountsErrorCode
 from tinhso.accounts.services import locked_message
 
 
@@ -34,7 +35,9 @@ class LoginForm(auth_forms.AuthenticationForm):
         except forms.ValidationError as err:
             until = getattr(self.request, "tinhso_locked_until", None)
             if until is not None:
-                raise forms.ValidationError(locked_message(until), code="account_locked") from err
+                raise forms.ValidationError(
+                    locked_message(until), code=AccountsErrorCode.ACCOUNT_LOCKED
+                ) from err
             raise
 
 
@@ -216,6 +219,7 @@ class RoleGrantForm(forms.Form):
             self.user = User.objects.get(username=username, is_active=True)
         except User.DoesNotExist:
             raise forms.ValidationError(
-                _("Không có tài khoản nào với tên đăng nhập này."), code="unknown_user"
+                _("Không có tài khoản nào với tên đăng nhập này."),
+                code=AccountsErrorCode.UNKNOWN_USER,
             ) from None
         return username

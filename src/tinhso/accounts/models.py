@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.accounts.errors import AccountsErrorCode
 from tinhso.core.models import PublicIdentified
 
 CITIZEN_ID_RE = re.compile(r"^\d{12}$")
@@ -18,7 +19,8 @@ TAX_CODE_RE = re.compile(r"^\d{10}(-\d{3})?$")
 def validate_citizen_id(value: str) -> None:
     if not CITIZEN_ID_RE.match(value or ""):
         raise ValidationError(
-            _("Số định danh cá nhân phải gồm đúng 12 chữ số."), code="invalid_citizen_id"
+            _("Số định danh cá nhân phải gồm đúng 12 chữ số."),
+            code=AccountsErrorCode.INVALID_CITIZEN_ID,
         )
 
 
@@ -26,7 +28,7 @@ def validate_tax_code(value: str) -> None:
     if not TAX_CODE_RE.match(value or ""):
         raise ValidationError(
             _("Mã số thuế phải gồm 10 chữ số (hoặc 10 chữ số, dấu - và 3 chữ số)."),
-            code="invalid_tax_code",
+            code=AccountsErrorCode.INVALID_TAX_CODE,
         )
 
 
@@ -63,6 +65,10 @@ class User(PublicIdentified, AbstractUser):
     totp_last_step = models.BigIntegerField(default=0)
     failed_login_count = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Wrong one-time codes, counted apart from passwords: only a right code resets them,
+    # so knowing the password does not buy new attempts (growing delay, see throttle.py).
+    otp_failure_count = models.PositiveIntegerField(default=0)
+    otp_blocked_until = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()  # type: ignore[misc]
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from tinhso.accounts.errors import AccountsErrorCode
 from tinhso.accounts.models import Role, RoleGrant, User
 from tinhso.accounts.rules import forget_grants
 from tinhso.audit.services import record
@@ -75,7 +76,7 @@ def grant_role(
     if role not in Role.values:
         from tinhso.core.errors import ValidationFailed
 
-        raise ValidationFailed(f"Vai trò '{role}' không tồn tại.", code="unknown_role")
+        raise ValidationFailed(_("Vai trò không tồn tại."), code=AccountsErrorCode.UNKNOWN_ROLE)
     grant, created = RoleGrant.objects.get_or_create(
         user=user, agency=agency, role=role, defaults={"org_unit": org_unit}
     )
@@ -110,30 +111,40 @@ def revoke_role(*, user: User, agency: Any, role: str, actor: Any = None) -> Non
 
 
 def _otp_failure(user: User) -> None:
-    """A wrong one-time code counts like a wrong password (same lockout policy)."""
-    from datetime import timedelta
-
+    """Count a wrong one-time code. Only a right code resets the count (not the password),
+    and past the free attempts each failure makes the next attempt wait longer."""
     from django.db.models import F
     from django.utils import timezone
 
-    from tinhso.accounts.backends import LOCKOUT, MAX_FAILURES
+    from tinhso.accounts import throttle
 
-    User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
-    user.refresh_from_db(fields=["failed_login_count", "locked_until"])
-    if user.failed_login_count >= MAX_FAILURES:
-        user.locked_until = timezone.now() + timedelta(seconds=LOCKOUT.total_seconds())
-        user.failed_login_count = 0
-        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=user.locked_until)
+    User.objects.filter(pk=user.pk).update(otp_failure_count=F("otp_failure_count") + 1)
+    user.refresh_from_db(fields=["otp_failure_count"])
+    wait = throttle.delay_after(user.otp_failure_count)
+    if wait:
+        user.otp_blocked_until = timezone.now() + wait
+        User.objects.filter(pk=user.pk).update(otp_blocked_until=user.otp_blocked_until)
+    if user.otp_failure_count == throttle.max_failures():
+        # Someone who knows the password is guessing codes: tell the owner.
+        from tinhso.notify.services import notify_user
+
+        notify_user(
+            user=user,
+            template="accounts_otp_failures",
+            context={"user": user, "count": user.otp_failure_count},
+            related_object=f"accounts.user:{user.uid}",
+        )
 
 
 def _accept_step(user: User, step: int) -> bool:
     """Record `step` as used; False when it (or a later one) was already used (replay)."""
     updated = User.objects.filter(pk=user.pk, totp_last_step__lt=step).update(
-        totp_last_step=step, failed_login_count=0
+        totp_last_step=step, otp_failure_count=0, otp_blocked_until=None
     )
     if updated:
         user.totp_last_step = step
-        user.failed_login_count = 0
+        user.otp_failure_count = 0
+        user.otp_blocked_until = None
     return bool(updated)
 
 
@@ -142,17 +153,19 @@ def _wrong_code() -> Exception:
 
     return ValidationFailed(
         _("Mã xác thực không đúng hoặc đã được dùng. Vui lòng nhập mã mới trên ứng dụng."),
-        code="otp_invalid",
+        code=AccountsErrorCode.OTP_INVALID,
     )
 
 
 def _check_not_locked(user: User) -> None:
     from django.utils import timezone
 
-    if user.locked_until and user.locked_until > timezone.now():
+    if user.otp_blocked_until and user.otp_blocked_until > timezone.now():
         from tinhso.core.errors import PermissionDenied
 
-        raise PermissionDenied(locked_message(user.locked_until), code="account_locked")
+        raise PermissionDenied(
+            locked_message(user.otp_blocked_until), code=AccountsErrorCode.ACCOUNT_LOCKED
+        )
 
 
 def locked_message(until) -> str:
@@ -180,7 +193,8 @@ def confirm_totp_enrolment(*, user: User, secret: str, code: str) -> User:
                 totp_secret_encrypted=crypto.encrypt(secret),
                 totp_confirmed_at=timezone.now(),
                 totp_last_step=step,
-                failed_login_count=0,
+                otp_failure_count=0,
+                otp_blocked_until=None,
             )
             user.refresh_from_db()
             record(actor=user, action="accounts.enrol_totp", obj=user, summary={})
@@ -202,13 +216,15 @@ def verify_totp(*, user: User, code: str) -> User:
             from tinhso.core.errors import InvalidTransition
 
             raise InvalidTransition(
-                _("Tài khoản chưa đăng ký xác thực hai lớp."), code="otp_not_enrolled"
+                _("Tài khoản chưa đăng ký xác thực hai lớp."),
+                code=AccountsErrorCode.OTP_NOT_ENROLLED,
             )
         step = otp.matching_step(secret, code)
         ok = step is not None and _accept_step(locked, step)
         if ok:
             user.totp_last_step = locked.totp_last_step
-            user.failed_login_count = 0
+            user.otp_failure_count = 0
+            user.otp_blocked_until = None
             return user
     # Outside the rolled-back block: the failure must be counted even though we raise.
     with transaction.atomic():
@@ -306,32 +322,40 @@ def set_totp_secrets(*, secrets: dict[User, str], actor: Any = None, reason: str
 
 
 def _check_role_change(*, actor: Any, user: User, agency: Any, role: str) -> None:
-    from tinhso.accounts.rules import is_platform_admin, require
+    from tinhso.accounts.rules import can, is_platform_admin
     from tinhso.core.errors import PermissionDenied, ValidationFailed
 
-    require(
-        actor,
-        "accounts.manage_roles",
-        agency,
-        _("Bạn chỉ quản lý được vai trò trong cơ quan mình quản trị."),
-    )
+    if agency is None or not can(actor, "accounts.manage_roles", agency):
+        raise PermissionDenied(
+            _("Bạn chỉ quản lý được vai trò trong cơ quan mình quản trị."),
+            code=AccountsErrorCode.AGENCY_NOT_MANAGED,
+        )
     if role == Role.PLATFORM_ADMIN and not is_platform_admin(actor):
         raise PermissionDenied(
             _("Chỉ quản trị nền tảng mới cấp được vai trò quản trị nền tảng."),
-            code="platform_admin_only",
+            code=AccountsErrorCode.PLATFORM_ADMIN_ONLY,
         )
     if role not in Role.values:
-        raise ValidationFailed(_("Vai trò không tồn tại."), code="unknown_role")
+        raise ValidationFailed(_("Vai trò không tồn tại."), code=AccountsErrorCode.UNKNOWN_ROLE)
     if not user.is_official:
         raise ValidationFailed(
-            _("Chỉ cấp vai trò cho tài khoản cán bộ, công chức."), code="not_an_official"
+            _("Chỉ cấp vai trò cho tài khoản cán bộ, công chức."),
+            code=AccountsErrorCode.NOT_AN_OFFICIAL,
         )
 
 
 @transaction.atomic
 def assign_role(*, actor: Any, user: User, agency: Any, role: str) -> RoleGrant:
-    """An administrator grants `role` in `agency` to an official."""
+    """An administrator grants `role` in `agency` to an official (never to themselves:
+    a role one holds must come from another administrator)."""
+    from tinhso.core.errors import PermissionDenied
+
     _check_role_change(actor=actor, user=user, agency=agency, role=role)
+    if user.pk == getattr(actor, "pk", None):
+        raise PermissionDenied(
+            _("Bạn không thể tự cấp vai trò cho chính mình; hãy nhờ một quản trị viên khác."),
+            code=AccountsErrorCode.SELF_GRANT,
+        )
     return grant_role(user=user, agency=agency, role=role, actor=actor)
 
 
@@ -350,6 +374,6 @@ def withdraw_role(*, actor: Any, user: User, agency: Any, role: str) -> None:
         if not others:
             raise Conflict(
                 _("Không thể tự thu hồi: cơ quan sẽ không còn ai quản trị."),
-                code="last_agency_admin",
+                code=AccountsErrorCode.LAST_AGENCY_ADMIN,
             )
     revoke_role(user=user, agency=agency, role=role, actor=actor)

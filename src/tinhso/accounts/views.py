@@ -224,12 +224,18 @@ def roles(request: HttpRequest) -> HttpResponse:
         raise DjangoPermissionDenied
     agencies = selectors.manageable_agencies(actor)
     code = request.POST.get("agency") or request.GET.get("agency")
-    agency = (agencies.filter(code=code).first() if code else None) or agencies.first()
+    named = agencies.filter(code=code).first() if code else None
+    agency = named or agencies.first()
     if agency is None:
         raise DjangoPermissionDenied
     platform_admin = is_platform_admin(actor)
     form = RoleGrantForm(platform_admin=platform_admin)
-    if request.method == "POST":
+    status = 200
+    if request.method == "POST" and named is None:
+        # Never apply a change to another agency than the one the administrator named.
+        messages.error(request, _("Bạn chỉ quản lý được vai trò trong cơ quan mình quản trị."))
+        status = 403
+    elif request.method == "POST":
         here = f"{reverse('accounts:roles')}?{urlencode({'agency': agency.code})}"
         if request.POST.get("action") == "revoke":
             try:
@@ -252,9 +258,12 @@ def roles(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as err:
                 form.add_error(None, err.message)
+                status = err.status
             else:
                 messages.success(request, _("Đã cấp vai trò."))
                 return redirect(here)
+        else:
+            status = 400
     return render(
         request,
         "accounts/roles.html",
@@ -264,5 +273,5 @@ def roles(request: HttpRequest) -> HttpResponse:
             "grants": selectors.grants_in(agency),
             "form": form,
         },
-        status=400 if form.errors else 200,
+        status=status,
     )

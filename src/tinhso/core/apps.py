@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from tinhso.core import textguard
+        from tinhso.core import checks, textguard
 
+        checks.register()
         textguard.install()

@@ -229,7 +229,7 @@ def check_text_limits(app_configs: Any = None, **kwargs: Any) -> list[checks.Che
             errors.append(
                 checks.Error(
                     f"{label} in tinhso.core.textguard is not a text field of a model",
-                    id="tinhso.E001",
+                    id="tinhso.E010",
                 )
             )
     return errors

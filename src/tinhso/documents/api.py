@@ -20,6 +20,7 @@ from tinhso.accounts.rules import require
 from tinhso.core.errors import NotFound, ValidationFailed
 from tinhso.core.files import attachment_response
 from tinhso.documents import exports, selectors, services
+from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import (
     DOC_TYPE_CHOICES,
     Assignment,
@@ -41,7 +42,7 @@ def _user(uid: Any):
     try:
         return User.objects.get(uid=uid, is_active=True)
     except (User.DoesNotExist, ValueError, TypeError, Exception):
-        raise ValidationFailed(f"Không tìm thấy người dùng {uid}.", code="unknown_user") from None
+        raise ValidationFailed(f"Không tìm thấy người dùng {uid}.", code=E.UNKNOWN_USER) from None
 
 
 def _unit(pk: Any):
@@ -50,7 +51,7 @@ def _unit(pk: Any):
     try:
         return OrgUnit.objects.get(pk=int(pk))
     except (OrgUnit.DoesNotExist, ValueError, TypeError):
-        raise ValidationFailed(f"Không tìm thấy đơn vị {pk}.", code="unknown_unit") from None
+        raise ValidationFailed(f"Không tìm thấy đơn vị {pk}.", code=E.UNKNOWN_UNIT) from None
 
 
 def _agency(code: Any):
@@ -60,7 +61,7 @@ def _agency(code: Any):
         return Agency.objects.get(code=str(code).strip().upper())
     except Agency.DoesNotExist:
         raise ValidationFailed(
-            f"Không tìm thấy cơ quan mã {code}.", code="unknown_agency"
+            f"Không tìm thấy cơ quan mã {code}.", code=E.UNKNOWN_AGENCY
         ) from None
 
 
@@ -69,21 +70,21 @@ def _target(data: dict[str, Any]):
         return _user(data["user"])
     if data.get("unit"):
         return _unit(data["unit"])
-    raise ValidationFailed("Chọn người (user) hoặc đơn vị (unit).", code="assignee_required")
+    raise ValidationFailed("Chọn người (user) hoặc đơn vị (unit).", code=E.ASSIGNEE_REQUIRED)
 
 
 def _valid(serializer_class, data) -> dict[str, Any]:
     serializer = serializer_class(data=data)
     if not serializer.is_valid():
         raise ValidationFailed(
-            "Dữ liệu không hợp lệ.", code="validation_failed", details=serializer.errors
+            "Dữ liệu không hợp lệ.", code=E.VALIDATION_FAILED, details=serializer.errors
         )
     return serializer.validated_data
 
 
 def _pdf_upload(upload) -> tuple[bytes, str]:
     if upload is None:
-        raise ValidationFailed("Vui lòng tải lên tệp PDF.", code="pdf_required")
+        raise ValidationFailed("Vui lòng tải lên tệp PDF.", code=E.PDF_REQUIRED)
     return upload.read(), upload.name
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from tinhso.core.errors import ValidationFailed
 from tinhso.core.files import PDF_MAGIC
 from tinhso.core.pdf import check_pdf
+from tinhso.documents.errors import DocumentErrorCode as E
 
 logger = logging.getLogger(__name__)
 
@@ -18,12 +19,12 @@ MAX_TEXT_CHARS = 200_000
 
 
 class InvalidPdf(ValidationFailed):
-    code = "invalid_pdf"
+    code = E.INVALID_PDF
     message = "Tệp không phải là PDF hợp lệ hoặc đã bị hỏng. Vui lòng tải lên tệp PDF khác."
 
 
 class EncryptedPdf(ValidationFailed):
-    code = "encrypted_pdf"
+    code = E.ENCRYPTED_PDF
     message = (
         "Tệp PDF được đặt mật khẩu (mã hóa). Vui lòng gỡ mật khẩu rồi tải lên lại, "
         "vì văn bản phải đọc được và ký số được."
@@ -46,7 +47,7 @@ def read_pdf(data: bytes) -> PdfInfo:
         raise InvalidPdf()
     if len(data) > MAX_PDF_BYTES:
         raise ValidationFailed(
-            f"Tệp PDF quá lớn; tối đa {MAX_PDF_BYTES // (1024 * 1024)} MB.", code="file_too_large"
+            f"Tệp PDF quá lớn; tối đa {MAX_PDF_BYTES // (1024 * 1024)} MB.", code=E.FILE_TOO_LARGE
         )
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)

@@ -18,6 +18,7 @@ from tinhso.accounts.models import Role
 from tinhso.accounts.rules import is_platform_admin, visible_agency_filter
 from tinhso.core.errors import NotFound, ValidationFailed
 from tinhso.core.text import fold
+from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import (
     Assignment,
     IncomingDocument,
@@ -274,13 +275,13 @@ def search_documents(
     started = time.perf_counter()
     if kind not in ("incoming", "outgoing"):
         raise ValidationFailed(
-            "Loại tìm kiếm phải là văn bản đến hoặc văn bản đi.", code="invalid_kind"
+            "Loại tìm kiếm phải là văn bản đến hoặc văn bản đi.", code=E.INVALID_KIND
         )
     limit = max(1, min(int(limit), 200))
     offset = max(0, int(offset))
     if date_from and date_to and date_from > date_to:
         raise ValidationFailed(
-            "Khoảng ngày không hợp lệ (từ ngày sau đến ngày).", code="invalid_range"
+            "Khoảng ngày không hợp lệ (từ ngày sau đến ngày).", code=E.INVALID_RANGE
         )
     model = IncomingDocument if kind == "incoming" else OutgoingDocument
     date_field = "arrived_at" if kind == "incoming" else "created_at"
@@ -445,7 +446,7 @@ def _pct(part: int, whole: int) -> float | None:
 def statistics(*, agencies, date_from: date, date_to: date) -> list[dict[str, Any]]:
     """Per agency: counts, share digitally signed, share exchanged electronically, on time."""
     if date_from > date_to:
-        raise ValidationFailed("Khoảng ngày không hợp lệ.", code="invalid_range")
+        raise ValidationFailed("Khoảng ngày không hợp lệ.", code=E.INVALID_RANGE)
     start, end = _day_bounds(date_from), _day_bounds(date_to + timedelta(days=1))
     today = timezone.localdate()
     agency_list = list(agencies)

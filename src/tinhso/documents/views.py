@@ -18,6 +18,7 @@ from tinhso.accounts.rules import can, require
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.files import attachment_response
 from tinhso.documents import exports, forms, selectors, services
+from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import Assignment, DocumentFile, ReviewStep
 
 
@@ -106,7 +107,7 @@ def incoming_new(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as err:
             messages.error(request, err.message)
-            if err.code == "possible_duplicate":
+            if err.code == E.POSSIBLE_DUPLICATE:
                 duplicates = err.details
         else:
             messages.success(

@@ -12,7 +12,12 @@ from tinhso.notify.models import Message
 
 
 def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
-    """Render `notify/<template>.txt`: first line 'Subject: ...', the rest is the body."""
+    """Render `notify/<template>.txt`: first line 'Subject: ...', the rest is the body.
+
+    Every template gets `site_url` (the configured public address) for its links."""
+    from tinhso.core.site import site_url
+
+    context = {"site_url": site_url(), **context}
     try:
         text = get_template(f"notify/{template}.txt").render(context)
     except Exception:  # template missing: a plain fallback keeps the outbox usable

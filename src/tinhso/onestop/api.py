@@ -59,6 +59,7 @@ def _user(username: str | None):
 def _attachments(request: Request, data: dict, procedure, owner) -> list[services.Attachment]:
     """Uploads (`files`, or `file_<paper id>` for a given paper) and wallet picks."""
     papers = {p.pk: p for p in procedure.papers.all()}
+    keep = bool(data.get("save_to_wallet"))  # uploads go to the wallet only when asked
     result: list[services.Attachment] = []
     for key in request.FILES:
         if key.startswith("file_"):
@@ -70,9 +71,9 @@ def _attachments(request: Request, data: dict, procedure, owner) -> list[service
                     code="paper_not_in_procedure",
                 ) from exc
             for item in request.FILES.getlist(key):
-                result.append(services.Attachment(file=item, paper=paper))
+                result.append(services.Attachment(file=item, paper=paper, save_to_wallet=keep))
     for upload in data.get("files") or []:
-        result.append(services.Attachment(file=upload))
+        result.append(services.Attachment(file=upload, save_to_wallet=keep))
     for pick in data.get("wallet_items") or []:
         item = WalletItem.objects.filter(uid=pick["item"]).first()
         if item is None or owner is None or item.owner_id != owner.pk:
@@ -487,6 +488,7 @@ class DossierPay(APIView):
         summary="Lấy địa chỉ thanh toán trực tuyến",
     )
     def post(self, request: Request, uid: str) -> Response:
+        from tinhso.onestop.payments.errors import NoPendingPayment
         from tinhso.onestop.payments.services import payment_url
 
         dossier = _dossier(request.user, uid)
@@ -496,51 +498,9 @@ class DossierPay(APIView):
             pending = pending.filter(uid=values["payment"])
         payment = pending.order_by("-created_at").first()
         if payment is None:
-            raise NotFound("Không có khoản nào chờ thanh toán.", code="no_pending_payment")
+            raise NoPendingPayment()
         url = payment_url(user=request.user, payment=payment, return_url=values["return_url"])
         return Response({"payment": payment.uid, "url": url, "provider": payment.provider})
-
-
-class PaymentCallbackView(APIView):
-    """IPN: the provider's signed server-to-server callback. Verified (signature, amount,
-    dossier) and idempotent; forged or replayed callbacks change nothing."""
-
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    parser_classes = PARSERS
-
-    RESPONSES = {
-        "applied": ("00", "Confirm Success"),
-        "failed": ("00", "Confirm Success"),
-        "duplicate": ("02", "Order already confirmed"),
-        "unknown_payment": ("01", "Order not found"),
-        "amount_mismatch": ("04", "Invalid amount"),
-        "dossier_mismatch": ("01", "Order not found"),
-        "bad_signature": ("97", "Invalid signature"),
-    }
-
-    def _handle(self, request: Request, provider: str) -> Response:
-        from tinhso.onestop.payments.services import handle_callback
-
-        params = {k: v for k, v in request.query_params.items()}
-        if hasattr(request.data, "items"):
-            params.update({k: v for k, v in request.data.items()})
-        outcome, _payment = handle_callback(provider=provider, params=params)
-        code, message = self.RESPONSES[outcome]
-        return Response({"RspCode": code, "Message": message})
-
-    @extend_schema(tags=["onestop"], responses=s.CallbackOutput, summary="IPN (GET)")
-    def get(self, request: Request, provider: str) -> Response:
-        return self._handle(request, provider)
-
-    @extend_schema(
-        tags=["onestop"],
-        request=OpenApiTypes.OBJECT,
-        responses=s.CallbackOutput,
-        summary="IPN (POST)",
-    )
-    def post(self, request: Request, provider: str) -> Response:
-        return self._handle(request, provider)
 
 
 # ---------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ urlpatterns = [
     path("onestop/statistics/", api.Statistics.as_view(), name="onestop-api-statistics"),
     path(
         "onestop/payments/<str:provider>/ipn/",
-        api.PaymentCallbackView.as_view(),
+        payment_views.PaymentCallbackView.as_view(),
         name="onestop-api-payment-ipn",
     ),
     # The sandbox provider's own checkout page (stands in for an external gateway).

@@ -9,3 +9,4 @@ class OnestopConfig(AppConfig):
 
     def ready(self) -> None:
         from tinhso.onestop import rules  # noqa: F401  (registers the permission rules)
+        from tinhso.onestop.payments import checks  # noqa: F401  (registers system checks)

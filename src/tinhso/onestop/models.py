@@ -545,6 +545,14 @@ class DossierFile(PublicIdentified):
         FORM = "form", _("Phiếu, biểu mẫu")
         RECEIPT = "receipt", _("Biên lai")
 
+    class Origin(models.TextChoices):
+        """Where the file came from, as the applicant and officials are told."""
+
+        UPLOAD = "upload", _("tải lên trực tiếp")
+        WALLET = "wallet", _("chọn từ kho giấy tờ")
+        EFORM = "eform", _("tạo từ tờ khai điện tử")
+        OFFICIAL = "official", _("cán bộ đính kèm")
+
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PAPER)
     required_paper = models.ForeignKey(
@@ -556,9 +564,12 @@ class DossierFile(PublicIdentified):
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField(default=0)
     content_type = models.CharField(max_length=100, blank=True)
+    # Picked from the wallet (origin WALLET), or an upload the applicant chose to keep
+    # in the wallet too (origin UPLOAD): an upload is saved there only when asked.
     wallet_item = models.ForeignKey(
         WalletItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="uses"
     )
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.UPLOAD)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -570,6 +581,14 @@ class DossierFile(PublicIdentified):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def origin_label(self) -> str:
+        """E.g. "tải lên trực tiếp, đã lưu vào kho giấy tờ" or "chọn từ kho giấy tờ"."""
+        label = str(self.get_origin_display())
+        if self.origin == self.Origin.UPLOAD and self.wallet_item_id:
+            label += ", " + str(_("đã lưu vào kho giấy tờ"))
+        return label
 
 
 class DossierEvent(models.Model):

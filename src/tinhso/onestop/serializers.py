@@ -292,6 +292,9 @@ class OnestopSubmitSerializer(serializers.Serializer):
         required=False,
         help_text="Tệp giấy tờ; hoặc trường file_<id thành phần hồ sơ>",
     )
+    save_to_wallet = serializers.BooleanField(
+        default=False, help_text="Lưu cả các tệp tải lên vào kho giấy tờ của người nộp"
+    )
 
 
 class OnestopCounterSerializer(OnestopSubmitSerializer):

@@ -4,11 +4,10 @@ from datetime import date
 
 from tinhso.workdays.models import CalendarException
 
-# The 2026 National Day break: Monday 31 August is a day off in exchange for
-# Saturday 22 August (the `holidays` package knows the day off, not the make-up day).
-EXCEPTIONS = [
-    (date(2026, 8, 22), "working_day", "Làm bù cho ngày nghỉ 31/08/2026 (dịp Quốc khánh)"),
-]
+# The swaps the `holidays` package knows (up to 2026, e.g. Saturday 22 August 2026 worked
+# for Monday 31 August) need no exception: the calendar applies both of their dates.
+# Exceptions are for what the package does not know yet; the demo needs none.
+EXCEPTIONS: list[tuple[date, str, str]] = []
 
 
 def load(out) -> None:

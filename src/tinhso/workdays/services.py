@@ -3,9 +3,13 @@
 Rules we apply (the settings live in `tinhso.workdays.conf`):
 
 - Monday–Friday are working days, minus public holidays (the `holidays` package, VN,
-  which knows the Prime Minister's swapped days off up to 2026 and 24 November from
-  2026) and the admin-edited exceptions (`CalendarException`): extra days off and
-  make-up working days (usually Saturdays). An exception wins over everything else.
+  which knows 24 November from 2026 and the Prime Minister's swaps up to 2026). A swap
+  has two dates and we apply both: the day off (a holiday in the package) and the
+  make-up working day, a Saturday that is worked (the package's `weekend_workdays`,
+  which may fall in another year than the day off: 27/12/2014 for 02/01/2015). On top of
+  the package, the admin-edited exceptions (`CalendarException`): extra days off and
+  make-up working days for swaps the package does not know yet. An exception wins over
+  everything else.
 - Counting a period (Civil Code art. 147–148): the day of receipt is not counted; a
   period of N working days ends at the close of office hours (afternoon end, 17:00 by
   default) of the N-th working day after it. Because only working days are counted, a
@@ -62,6 +66,36 @@ def _public_holidays(year: int) -> dict[date, str]:
     return dict(holidays.country_holidays("VN", years=year, language="vi"))
 
 
+@lru_cache(maxsize=256)
+def _make_up_working_days(year: int) -> dict[date, str]:
+    """The swapped Saturdays of `year` that are worked, with the day off each pays for.
+
+    The day off of a swap can fall in another year (27/12/2014 is worked for 02/01/2015,
+    05/01/2019 for 31/12/2018), so the package is asked about the neighbouring years too
+    and only this year's make-up dates are kept."""
+    years = [y for y in (year - 1, year, year + 1) if MIN_YEAR <= y <= MAX_YEAR]
+    package = holidays.country_holidays("VN", years=years, language="vi")
+    days_off = dict(package)
+    make_up: dict[date, str] = {}
+    for day in sorted(d for d in package.weekend_workdays if d.year == year):
+        # The day off's label names its make-up day ("Ngày nghỉ (thay cho ngày 26/04/2025)").
+        written = day.strftime("%d/%m/%Y")
+        paid_for = [d for d, name in sorted(days_off.items()) if written in name]
+        make_up[day] = (
+            f"làm bù cho ngày nghỉ {paid_for[0]:%d/%m/%Y}" if paid_for else "làm bù theo lịch nghỉ"
+        )
+    return make_up
+
+
+def package_days(year: int) -> list[tuple[date, str, bool]]:
+    """What the `holidays` package says about `year`: (day, label, is a working day)."""
+    days = [(d, f"Ngày lễ, Tết: {name}", False) for d, name in _public_holidays(year).items()]
+    days += [
+        (d, f"Ngày làm việc bù: {why}", True) for d, why in _make_up_working_days(year).items()
+    ]
+    return sorted(days)
+
+
 def _exceptions() -> dict[date, tuple[str, str]]:
     from tinhso.workdays.models import CalendarException
 
@@ -111,6 +145,9 @@ class Calendar:
         holiday = _public_holidays(day.year).get(day)
         if holiday:
             return DayInfo(False, f"Ngày lễ, Tết: {holiday}")
+        make_up = _make_up_working_days(day.year).get(day)
+        if make_up:
+            return DayInfo(True, f"Ngày làm việc bù: {make_up}")
         if day.weekday() >= 5:
             return DayInfo(False, "Thứ Bảy" if day.weekday() == 5 else "Chủ nhật")
         return DayInfo(True, "Ngày làm việc")

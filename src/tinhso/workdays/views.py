@@ -50,7 +50,6 @@ def exceptions(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Đã lưu ngày ngoại lệ %(day)s.") % {"day": item})
             return redirect(f"{reverse('workdays:exceptions')}?year={item.date.year}")
-    holidays = sorted(services._public_holidays(year).items())
     return render(
         request,
         "workdays/exceptions.html",
@@ -59,7 +58,7 @@ def exceptions(request: HttpRequest) -> HttpResponse:
             "year": year,
             "years": [year - 1, year, year + 1],
             "items": CalendarException.objects.filter(date__year=year),
-            "holidays": holidays,
+            "package_days": services.package_days(year),
         },
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -9,11 +10,23 @@ from django.db import transaction
 
 from tinhso.accounts.rules import require
 from tinhso.audit.services import record
-from tinhso.core.errors import InvalidTransition, ValidationFailed
 from tinhso.onestop import codes
 from tinhso.onestop.models import Dossier, Payment, PaymentCallback
-from tinhso.onestop.payments import get_provider
+from tinhso.onestop.payments import (
+    CallbackOutcome,
+    default_provider_name,
+    get_provider,
+    is_enabled,
+)
+from tinhso.onestop.payments.errors import (
+    InvalidAmount,
+    PaymentNotPending,
+    ProviderUnavailable,
+)
 from tinhso.onestop.services.clock import now as clock_now
+
+log = logging.getLogger(__name__)
+COUNTER = "counter"
 
 
 def create_payment(
@@ -22,28 +35,43 @@ def create_payment(
     amount_vnd: int,
     purpose: str = "fee",
     online: bool = True,
-    provider: str = "sandbox",
+    provider: str | None = None,
 ) -> Payment:
-    """A pending payment with a fresh reference (no permission: called by other services)."""
+    """A pending payment with a fresh reference (no permission: called by other services).
+
+    Online payments go through `provider`, else the default enabled provider; with none
+    configured the provider stays empty and paying online says so."""
+    if not online:
+        provider = COUNTER
+    elif provider is None:
+        provider = default_provider_name()
     return Payment.objects.create(
         dossier=dossier,
         purpose=purpose,
         amount_vnd=int(amount_vnd),
-        provider=provider if online else "counter",
+        provider=provider,
         online=online,
         reference=f"TS{uuid.uuid4().hex[:20].upper()}",
         payer_name=dossier.applicant_name,
     )
 
 
+@transaction.atomic
 def payment_url(*, user, payment: Payment, return_url: str = "") -> str:
     """Where to send the applicant's browser to pay (the provider's checkout)."""
     require(user, "onestop.act_as_applicant", payment.dossier)
-    if payment.status != Payment.Status.PENDING:
-        raise InvalidTransition(
-            "Khoản thanh toán này không còn chờ thanh toán.", code="payment_not_pending"
-        )
-    return get_provider(payment.provider).create_payment_url(payment, return_url)
+    locked = Payment.objects.select_for_update().select_related("dossier").get(pk=payment.pk)
+    if locked.status != Payment.Status.PENDING or not locked.online:
+        raise PaymentNotPending()
+    if not is_enabled(locked.provider):
+        # created while no provider (or another one) was enabled: use today's default
+        name = default_provider_name()
+        if not name:
+            raise ProviderUnavailable()
+        locked.provider = name
+        locked.save(update_fields=["provider"])
+        payment.provider = name
+    return get_provider(locked.provider).create_payment_url(locked, return_url)
 
 
 def _mark_paid(payment: Payment, *, provider_ref: str, online: bool, actor=None) -> Payment:
@@ -89,59 +117,117 @@ def _mark_paid(payment: Payment, *, provider_ref: str, online: bool, actor=None)
     return payment
 
 
-@transaction.atomic
-def handle_callback(*, provider: str, params: dict[str, Any]) -> tuple[str, Payment | None]:
-    """Apply a provider's callback. Returns (outcome, payment); outcome is one of
-    applied / failed / duplicate / bad_signature / unknown_payment / amount_mismatch /
-    dossier_mismatch. Only `applied` and `failed` change anything."""
-    result = get_provider(provider).verify_callback(params)
-    payment = None
+def handle_callback(
+    *, provider: str, params: dict[str, Any]
+) -> tuple[CallbackOutcome, Payment | None]:
+    """Apply a provider's callback; returns (outcome, payment).
+
+    The signature is checked before anything is stored: a callback that does not carry
+    the provider's valid signature writes nothing (no row, no audit entry) and is only
+    logged. A verified callback is kept as evidence (PaymentCallback) whatever its
+    outcome; only APPLIED and FAILED change the payment, each with its audit entry."""
+    gateway = get_provider(provider)  # ProviderUnknown: no such enabled provider
+    result = gateway.verify_callback(params)
     if not result.valid_signature:
-        outcome = "bad_signature"
+        log.info("payment callback with a bad signature (provider %s)", provider)
+        return CallbackOutcome.BAD_SIGNATURE, None
+    return _apply_verified(provider, result)
+
+
+@transaction.atomic
+def _apply_verified(provider: str, result) -> tuple[CallbackOutcome, Payment | None]:
+    payment = (
+        Payment.objects.select_for_update()
+        .select_related("dossier")
+        .filter(reference=result.reference, provider=provider)
+        .first()
+    )
+    if payment is None:
+        outcome = CallbackOutcome.UNKNOWN_PAYMENT
+    elif result.amount_vnd != payment.amount_vnd:
+        outcome = CallbackOutcome.AMOUNT_MISMATCH
+    elif result.dossier_uid != str(payment.dossier.uid):
+        outcome = CallbackOutcome.DOSSIER_MISMATCH
+    elif payment.status != Payment.Status.PENDING:
+        outcome = CallbackOutcome.DUPLICATE
+    elif result.success:
+        _mark_paid(payment, provider_ref=result.provider_ref, online=True)
+        outcome = CallbackOutcome.APPLIED
     else:
-        payment = (
-            Payment.objects.select_for_update()
-            .select_related("dossier")
-            .filter(reference=result.reference, provider=provider)
-            .first()
-        )
-        if payment is None:
-            outcome = "unknown_payment"
-        elif result.amount_vnd != payment.amount_vnd:
-            outcome = "amount_mismatch"
-        elif result.dossier_uid != str(payment.dossier.uid):
-            outcome = "dossier_mismatch"
-        elif payment.status != Payment.Status.PENDING:
-            outcome = "duplicate"
-        elif result.success:
-            _mark_paid(payment, provider_ref=result.provider_ref, online=True)
-            outcome = "applied"
-        else:
-            payment.status = Payment.Status.FAILED
-            payment.provider_ref = result.provider_ref
-            payment.save(update_fields=["status", "provider_ref"])
-            # the applicant may try again: a fresh pending payment with a new reference
-            create_payment(
-                dossier=payment.dossier,
-                amount_vnd=payment.amount_vnd,
-                purpose=payment.purpose,
-                provider=provider,
-            )
-            outcome = "failed"
+        _mark_failed(payment, provider_ref=result.provider_ref)
+        outcome = CallbackOutcome.FAILED
     PaymentCallback.objects.create(
-        provider=provider, payment=payment, params=result.raw or dict(params), outcome=outcome
+        provider=provider, payment=payment, params=result.raw, outcome=outcome
     )
     if payment is not None:
         Payment.objects.filter(pk=payment.pk).update(callback_count=payment.callback_count + 1)
-    if outcome not in ("applied", "failed", "duplicate"):
+    if outcome in (
+        CallbackOutcome.UNKNOWN_PAYMENT,
+        CallbackOutcome.AMOUNT_MISMATCH,
+        CallbackOutcome.DOSSIER_MISMATCH,
+    ):
+        # correctly signed yet not ours: the provider's error or a leaked key
         record(
             actor=None,
             action="onestop.payment_callback_rejected",
             object_type="onestop.payment",
             object_id=result.reference[:80],
-            summary={"outcome": outcome, "provider": provider},
+            agency=payment.dossier.receiving_agency_id if payment else None,
+            summary={"outcome": str(outcome), "provider": provider},
         )
     return outcome, payment
+
+
+def _mark_failed(payment: Payment, *, provider_ref: str) -> Payment:
+    """The provider says the payer cancelled or the payment failed: the applicant may try
+    again with a fresh pending payment (a new reference)."""
+    payment.status = Payment.Status.FAILED
+    payment.provider_ref = provider_ref
+    payment.save(update_fields=["status", "provider_ref"])
+    retry = create_payment(
+        dossier=payment.dossier,
+        amount_vnd=payment.amount_vnd,
+        purpose=payment.purpose,
+        provider=payment.provider,
+    )
+    record(
+        actor=None,
+        action="onestop.payment_failed",
+        obj=payment,
+        object_id=payment.reference,
+        agency=payment.dossier.receiving_agency_id,
+        summary={
+            "dossier": payment.dossier.code or str(payment.dossier.uid),
+            "amount_vnd": payment.amount_vnd,
+            "provider": payment.provider,
+            "retry_reference": retry.reference,
+        },
+    )
+    return payment
+
+
+def cancel_pending(*, dossier: Dossier, actor=None, reason: str) -> list[Payment]:
+    """Cancel the dossier's pending payments (it was withdrawn or stopped), each with its
+    audit entry. Runs in the caller's transaction."""
+    cancelled = list(
+        Payment.objects.select_for_update().filter(dossier=dossier, status=Payment.Status.PENDING)
+    )
+    for payment in cancelled:
+        payment.status = Payment.Status.CANCELLED
+        payment.save(update_fields=["status"])
+        record(
+            actor=actor,
+            action="onestop.payment_cancelled",
+            obj=payment,
+            object_id=payment.reference,
+            agency=dossier.receiving_agency_id,
+            summary={
+                "dossier": dossier.code or str(dossier.uid),
+                "amount_vnd": payment.amount_vnd,
+                "reason": reason,
+            },
+        )
+    return cancelled
 
 
 @transaction.atomic
@@ -150,18 +236,26 @@ def record_cash_payment(*, payment: Payment, officer) -> Payment:
     require(officer, "onestop.accept_dossier", payment.dossier)
     locked = Payment.objects.select_for_update().get(pk=payment.pk)
     if locked.status != Payment.Status.PENDING:
-        raise InvalidTransition("Khoản thanh toán này đã được xử lý.", code="payment_not_pending")
+        raise PaymentNotPending("Khoản thanh toán này đã được xử lý.")
     locked.online = False
-    locked.provider = "counter"
+    locked.provider = COUNTER
     locked.save(update_fields=["online", "provider"])
     return _mark_paid(locked, provider_ref="", online=False, actor=officer)
 
 
+MAX_AMOUNT_VND = 10**13  # ten trillion đồng: far above any fee, well inside the column
+
+
 def check_amount(value: Any) -> int:
+    """A whole, positive amount in đồng within MAX_AMOUNT_VND, else InvalidAmount."""
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        raise InvalidAmount()
     try:
         amount = int(value)
-    except (TypeError, ValueError) as exc:
-        raise ValidationFailed("Số tiền không hợp lệ.", code="invalid_amount") from exc
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidAmount() from exc
     if amount <= 0:
-        raise ValidationFailed("Số tiền phải lớn hơn 0.", code="invalid_amount")
+        raise InvalidAmount("Số tiền phải lớn hơn 0.")
+    if amount > MAX_AMOUNT_VND:
+        raise InvalidAmount("Số tiền vượt quá giới hạn cho phép.")
     return amount

@@ -24,6 +24,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, port, host, workers, **options):
         bin_dir = os.path.dirname(sys.executable)
+        # Links in notifications point at this server unless an address is configured.
+        public_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+        os.environ.setdefault("TINHSO_SITE_URL", f"http://{public_host}:{port}")
         web = subprocess.Popen(  # noqa: S603 (our own executables, no shell)
             [
                 os.path.join(bin_dir, "gunicorn"),

@@ -1,0 +1,299 @@
+"""What an applicant does with a dossier: submit, answer a supplement request, withdraw, rate.
+
+The rules every use-case follows are in `common.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from tinhso.accounts.rules import require
+from tinhso.core.errors import Conflict, InvalidTransition, ValidationFailed
+from tinhso.onestop.models import (
+    Channel,
+    Dossier,
+    DossierFile,
+    Payment,
+    Procedure,
+    Rating,
+    ReturnMethod,
+)
+from tinhso.onestop.services.clock import now as clock_now
+from tinhso.onestop.services.common import (
+    WITHDRAWABLE,
+    Attachment,
+    S,
+    _attach,
+    _audit,
+    _event,
+    _step_due,
+    _transition,
+    notify_applicant,
+)
+from tinhso.workdays.services import Calendar
+
+
+def _validate_form(procedure: Procedure, form_data: Any) -> dict:
+    schema = procedure.form_schema or {}
+    if not schema:
+        return dict(form_data or {})
+    from tinhso.onestop.eforms import validate_form_data
+
+    return validate_form_data(schema, form_data or {})
+
+
+def _check_required_papers(procedure: Procedure, attachments: Sequence[Attachment]) -> None:
+    given = {a.paper.pk for a in attachments if a.paper is not None}
+    missing = [p.name for p in procedure.papers.all() if p.is_required and p.pk not in given]
+    if missing:
+        raise ValidationFailed(
+            "Hồ sơ còn thiếu giấy tờ bắt buộc: " + "; ".join(missing) + ".",
+            code="missing_papers",
+            details={"missing": missing},
+        )
+
+
+def _resolve_agencies(procedure: Procedure, agency) -> tuple[Any, Any]:
+    competent = procedure.agency or agency
+    if competent is None:
+        raise ValidationFailed("Vui lòng chọn cơ quan giải quyết hồ sơ.", code="agency_required")
+    if procedure.agency_id and agency is not None and agency.pk != procedure.agency_id:
+        raise ValidationFailed(
+            "Cơ quan đã chọn không giải quyết thủ tục này.", code="agency_mismatch"
+        )
+    receiving = procedure.receiving_agency or competent
+    return competent, receiving
+
+
+def _new_dossier(
+    *,
+    procedure: Procedure,
+    competent,
+    receiving,
+    channel: str,
+    applicant,
+    submitted_by,
+    applicant_name: str,
+    applicant_id_number: str,
+    applicant_phone: str,
+    applicant_email: str,
+    applicant_address: str,
+    form_data: dict,
+    return_method: str,
+    postal_address: str,
+    at: datetime,
+) -> Dossier:
+    if not (applicant_name or "").strip():
+        raise ValidationFailed("Vui lòng nhập họ tên người nộp hồ sơ.", code="applicant_required")
+    if return_method not in ReturnMethod.values:
+        raise ValidationFailed("Hình thức nhận kết quả không hợp lệ.", code="invalid_return")
+    if return_method == ReturnMethod.POST and not (postal_address or applicant_address):
+        raise ValidationFailed(
+            "Vui lòng nhập địa chỉ nhận kết quả qua bưu chính.", code="postal_address_required"
+        )
+    template = procedure.active_process()
+    return Dossier.objects.create(
+        procedure=procedure,
+        field_id=procedure.field_id,
+        process_template=template,
+        agency=competent,
+        receiving_agency=receiving,
+        channel=channel,
+        online_type=procedure.online_type if channel == Channel.ONLINE else "",
+        state=S.SUBMITTED,
+        applicant=applicant,
+        submitted_by=submitted_by,
+        applicant_name=applicant_name.strip(),
+        applicant_id_number=(applicant_id_number or "").strip(),
+        applicant_phone=(applicant_phone or "").strip(),
+        applicant_email=(applicant_email or "").strip(),
+        applicant_address=(applicant_address or "").strip(),
+        form_data=form_data,
+        submitted_at=at,
+        fee_vnd=procedure.fee_vnd,
+        return_method=return_method,
+        postal_address=postal_address or "",
+    )
+
+
+@transaction.atomic
+def submit_dossier(
+    *,
+    user,
+    procedure: Procedure,
+    form_data: dict | None = None,
+    attachments: Sequence[Attachment] = (),
+    agency=None,
+    applicant_name: str = "",
+    applicant_id_number: str = "",
+    applicant_phone: str = "",
+    applicant_email: str = "",
+    applicant_address: str = "",
+    return_method: str = ReturnMethod.ONLINE,
+    postal_address: str = "",
+) -> Dossier:
+    """A citizen submits a dossier online (status 1). A fee creates a pending payment."""
+    if not getattr(user, "is_authenticated", False):
+        from tinhso.core.errors import PermissionDenied
+
+        raise PermissionDenied("Vui lòng đăng nhập để nộp hồ sơ trực tuyến.")
+    if not procedure.is_active:
+        raise ValidationFailed("Thủ tục này hiện không áp dụng.", code="procedure_inactive")
+    require(user, "onestop.submit_dossier", procedure)
+    cleaned = _validate_form(procedure, form_data)
+    _check_required_papers(procedure, attachments)
+    competent, receiving = _resolve_agencies(procedure, agency)
+    at = clock_now()
+    dossier = _new_dossier(
+        procedure=procedure,
+        competent=competent,
+        receiving=receiving,
+        channel=Channel.ONLINE,
+        applicant=user,
+        submitted_by=user,
+        applicant_name=applicant_name or user.full_name or user.username,
+        applicant_id_number=applicant_id_number or (user.citizen_id or user.tax_code or ""),
+        applicant_phone=applicant_phone or user.phone,
+        applicant_email=applicant_email or user.email,
+        applicant_address=applicant_address,
+        form_data=cleaned,
+        return_method=return_method,
+        postal_address=postal_address,
+        at=at,
+    )
+    _attach(dossier, attachments, kind=DossierFile.Kind.PAPER, actor=user, owner=user)
+    if procedure.fee_vnd:
+        from tinhso.onestop.payments.services import create_payment
+
+        create_payment(dossier=dossier, amount_vnd=procedure.fee_vnd, purpose="fee")
+    _event(dossier, action="submit", actor=user, at=at, to_agency=receiving)
+    _audit(user, "submit_dossier", dossier, agency=receiving.pk, procedure=procedure.code)
+    return dossier
+
+
+@transaction.atomic
+def answer_supplement(
+    *,
+    user,
+    dossier: Dossier,
+    attachments: Sequence[Attachment] = (),
+    note: str = "",
+    form_data: dict | None = None,
+    version: int | None = None,
+) -> Dossier:
+    """The citizen (or the counter officer on their behalf) completes the dossier.
+
+    At reception it goes back to the reception queue; during processing it resumes and
+    the clock restarts from zero: the appointment is recomputed from now."""
+    is_owner = dossier.applicant_id is not None and dossier.applicant_id == user.pk
+    if not is_owner:
+        require(user, "onestop.accept_dossier", dossier)
+    supplement = dossier.supplements.filter(answered_at__isnull=True).order_by("-pk").first()
+    if supplement is None or dossier.state not in (S.RECEPTION_SUPPLEMENT, S.SUPPLEMENT):
+        raise InvalidTransition("Hồ sơ không ở trạng thái chờ bổ sung.", code="invalid_transition")
+    if not attachments and not note.strip() and form_data is None:
+        raise ValidationFailed(
+            "Vui lòng đính kèm giấy tờ bổ sung hoặc ghi nội dung bổ sung.",
+            code="supplement_empty",
+        )
+    at = clock_now()
+    changes: dict[str, Any] = {}
+    if form_data is not None:
+        changes["form_data"] = _validate_form(dossier.procedure, form_data)
+    if dossier.state == S.RECEPTION_SUPPLEMENT:
+        _transition(
+            dossier,
+            allowed=(S.RECEPTION_SUPPLEMENT,),
+            action_label="bổ sung hồ sơ",
+            version=version,
+            state=S.SUBMITTED,
+            **changes,
+        )
+    else:
+        cal = Calendar()
+        due = cal.add_working_days(at, dossier.procedure.processing_days)
+        dossier.clock_started_at = at
+        dossier.paused_days = Decimal("0")
+        _transition(
+            dossier,
+            allowed=(S.SUPPLEMENT,),
+            action_label="bổ sung hồ sơ",
+            version=version,
+            state=S.PROCESSING,
+            clock_started_at=at,
+            clock_restarted=True,
+            due_at=due,
+            original_due_at=due,
+            paused_at=None,
+            paused_days=Decimal("0"),
+            step_due_at=_step_due(cal, dossier, dossier.current_step),
+            **changes,
+        )
+    owner = dossier.applicant if dossier.applicant_id else None
+    _attach(dossier, attachments, kind=DossierFile.Kind.SUPPLEMENT, actor=user, owner=owner)
+    supplement.answered_at = at
+    supplement.answer_note = note
+    supplement.save(update_fields=["answered_at", "answer_note"])
+    _event(dossier, action="answer_supplement", actor=user, at=at, note=note)
+    if dossier.state == S.PROCESSING:
+        notify_applicant(dossier, "onestop_restarted")
+    # audit last: the chain-head lock is then held only until commit
+    _audit(user, "answer_supplement", dossier, files=len(attachments))
+    return dossier
+
+
+@transaction.atomic
+def withdraw(*, user, dossier: Dossier, reason: str = "", version: int | None = None) -> Dossier:
+    """The applicant withdraws the dossier (status 7)."""
+    require(user, "onestop.act_as_applicant", dossier)
+    at = clock_now()
+    _transition(
+        dossier,
+        allowed=WITHDRAWABLE,
+        action_label="rút hồ sơ",
+        version=version,
+        state=S.WITHDRAWN,
+        withdraw_reason=reason,
+        finished_at=at,
+        assignee=None,
+    )
+    Payment.objects.filter(dossier=dossier, status=Payment.Status.PENDING).update(
+        status=Payment.Status.CANCELLED
+    )
+    _event(dossier, action="withdraw", actor=user, at=at, note=reason)
+    _audit(user, "withdraw", dossier, reason=reason)
+    return dossier
+
+
+@transaction.atomic
+def rate(*, user, dossier: Dossier, score: int, comment: str = "") -> Rating:
+    """The applicant rates the handling once, after the result (or a stop)."""
+    require(user, "onestop.act_as_applicant", dossier)
+    if dossier.state not in (S.RETURNED, S.APPROVED, S.STOPPED):
+        raise InvalidTransition(
+            "Chỉ đánh giá sau khi hồ sơ đã có kết quả.", code="invalid_transition"
+        )
+    try:
+        score = int(score)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed("Điểm đánh giá phải từ 1 đến 5.", code="invalid_score") from exc
+    if not 1 <= score <= 5:
+        raise ValidationFailed("Điểm đánh giá phải từ 1 đến 5.", code="invalid_score")
+    if Rating.objects.filter(dossier=dossier).exists():
+        raise Conflict("Hồ sơ này đã được đánh giá.", code="already_rated")
+    from django.db import IntegrityError
+
+    try:
+        with transaction.atomic():
+            rating = Rating.objects.create(
+                dossier=dossier, user=user, score=score, comment=(comment or "").strip()
+            )
+    except IntegrityError as exc:
+        raise Conflict("Hồ sơ này đã được đánh giá.", code="already_rated") from exc
+    _audit(user, "rate", dossier, score=score)
+    return rating

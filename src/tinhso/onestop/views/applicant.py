@@ -1,0 +1,273 @@
+"""The applicant's pages: submit a dossier, my dossiers, the wallet, actions and payment.
+
+Thin: writes go through `tinhso.onestop.services`, reads through `selectors`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tinhso.core.errors import DomainError, NotFound, ValidationFailed
+from tinhso.onestop import eforms, forms, selectors, services
+from tinhso.onestop.models import (
+    WalletItem,
+)
+from tinhso.onestop.services import files as file_store
+from tinhso.onestop.views.common import (
+    _attachments,
+    _citizen_required,
+    _commune_agencies,
+    _dossier_or_404,
+    _error,
+    _version,
+)
+
+
+def _contact_from_form(data: dict) -> dict[str, str]:
+    """The applicant's phone/address/ID from the e-form, for the lookup and the slips."""
+    found: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(value)
+            elif isinstance(value, str):
+                if key in ("phone", "contact_phone") and "phone" not in found:
+                    found["phone"] = value
+                elif key == "address" and "address" not in found:
+                    found["address"] = value
+                elif key == "citizen_id" and "citizen_id" not in found:
+                    found["citizen_id"] = value
+
+    walk(data)
+    return found
+
+
+def _delivery(data: dict) -> tuple[str | None, str]:
+    delivery = data.get("delivery") if isinstance(data, dict) else None
+    if isinstance(delivery, dict) and delivery.get("method"):
+        return delivery["method"], delivery.get("post_address", "")
+    return None, ""
+
+
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest, code: str) -> HttpResponse:
+    denied = _citizen_required(request)
+    if denied:
+        return denied
+    try:
+        procedure = selectors.get_procedure(code=code)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    schema = procedure.form_schema or {}
+    agencies = None if procedure.agency_id else _commune_agencies()
+    wallet_items = list(selectors.wallet(request.user))
+    papers = list(procedure.papers.all())
+    data: dict = {}
+    field_errors: dict = {}
+    paper_errors: dict = {}
+    meta = forms.SubmitMetaForm(request.POST or None, agencies=agencies)
+    if request.method == "POST":
+        data = eforms.parse_form_data(schema, request.POST)
+        cleaned, errors = eforms.collect_errors(schema, data)
+        field_errors = errors.by_field
+        attachments, paper_errors = _attachments(request, procedure, wallet_items)
+        if meta.is_valid() and not field_errors and not paper_errors:
+            contact = _contact_from_form(cleaned)
+            method, post_address = _delivery(cleaned)
+            agency = None
+            if agencies is not None:
+                agency = agencies.filter(code=meta.cleaned_data["agency"]).first()
+            try:
+                dossier = services.submit_dossier(
+                    user=request.user,
+                    procedure=procedure,
+                    form_data=cleaned,
+                    attachments=attachments,
+                    agency=agency,
+                    applicant_phone=contact.get("phone", ""),
+                    applicant_address=contact.get("address", ""),
+                    applicant_id_number=contact.get("citizen_id", ""),
+                    return_method=method or meta.cleaned_data["return_method"] or "online",
+                    postal_address=post_address or meta.cleaned_data.get("postal_address", ""),
+                )
+            except ValidationFailed as exc:
+                details = exc.details or {}
+                field_errors = details.get("fields", {}) if isinstance(details, dict) else {}
+                messages.error(request, exc.message)
+            except DomainError as exc:
+                _error(request, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Đã nộp hồ sơ. Cơ quan sẽ kiểm tra và tiếp nhận; bạn theo dõi tại trang này."
+                    ),
+                )
+                return redirect("onestop:dossier", uid=dossier.uid)
+        else:
+            messages.error(request, _("Hồ sơ chưa hợp lệ, vui lòng xem các trường được đánh dấu."))
+    if not data and schema:
+        data = _prefill(schema, request.user)
+    context = {
+        "procedure": procedure,
+        "eform_html": eforms.render_form(schema, data, field_errors),
+        "papers": [
+            {
+                "paper": p,
+                "error": paper_errors.get(p.pk),
+                "chosen": request.POST.get(f"wallet-{p.pk}", ""),
+                "save": request.POST.get(f"save-{p.pk}") == "1",
+            }
+            for p in papers
+        ],
+        "wallet_items": wallet_items,
+        "meta": meta,
+        "has_delivery": "delivery" in (schema.get("properties") or {}),
+        "max_mb": file_store.MAX_BYTES // (1024 * 1024),
+        "accept": ".pdf,.jpg,.jpeg,.png",
+    }
+    return render(request, "onestop/submit.html", context)
+
+
+def _prefill(schema: dict, user) -> dict:
+    """Declare once: the applicant block starts with what the account already knows."""
+    known = {
+        "full_name": user.full_name,
+        "citizen_id": user.citizen_id or "",
+        "phone": user.phone,
+        "email": user.email,
+    }
+    data: dict = {}
+    for name, prop in eforms.ordered_properties(schema):
+        if prop.get("type") == "object":
+            props = prop.get("properties") or {}
+            if "citizen_id" in props and "full_name" in props:
+                data[name] = {k: v for k, v in known.items() if v and k in props}
+                break
+    return data
+
+
+@login_required
+@require_GET
+def my_dossiers(request: HttpRequest) -> HttpResponse:
+    dossiers = selectors.my_dossiers(request.user)
+    page = Paginator(dossiers, 20).get_page(request.GET.get("page"))
+    return render(request, "onestop/my_dossiers.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def wallet(request: HttpRequest) -> HttpResponse:
+    form = forms.WalletUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_to_wallet(
+                user=request.user, file=form.cleaned_data["file"], name=form.cleaned_data["name"]
+            )
+        except DomainError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("Đã lưu giấy tờ vào kho."))
+            return redirect("onestop:wallet")
+    return render(
+        request, "onestop/wallet.html", {"form": form, "items": selectors.wallet(request.user)}
+    )
+
+
+@login_required
+@require_GET
+def wallet_file(request: HttpRequest, uid) -> HttpResponse:
+    item = WalletItem.objects.filter(uid=uid, owner=request.user).first()
+    if item is None:
+        raise Http404(_("Không tìm thấy giấy tờ."))
+    return FileResponse(
+        default_storage.open(item.file.name, "rb"),
+        as_attachment=True,
+        filename=item.original_name or item.file.name.rsplit("/", 1)[-1],
+    )
+
+
+@require_POST
+def pay(request: HttpRequest, uid, payment_uid) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    dossier = _dossier_or_404(uid)
+    payment = dossier.payments.filter(uid=payment_uid).first()
+    if payment is None:
+        raise Http404(_("Không tìm thấy khoản thanh toán."))
+    from tinhso.onestop.payments.services import payment_url
+
+    back = request.build_absolute_uri(reverse("onestop:dossier", kwargs={"uid": dossier.uid}))
+    try:
+        url = payment_url(user=request.user, payment=payment, return_url=back)
+    except DomainError as exc:
+        _error(request, exc)
+        return redirect("onestop:dossier", uid=dossier.uid)
+    return redirect(url)
+
+
+@require_POST
+def citizen_action(request: HttpRequest, uid, action: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    dossier = _dossier_or_404(uid)
+    user = request.user
+    try:
+        if action == "answer_supplement":
+            attachments = []
+            keep = request.POST.get("save_to_wallet") == "1"  # "Lưu vào kho giấy tờ"
+            for i, upload in enumerate(request.FILES.getlist("files"), start=1):
+                attachments.append(
+                    services.Attachment(
+                        file=upload, name=f"Giấy tờ bổ sung {i}", save_to_wallet=keep
+                    )
+                )
+            for wuid in request.POST.getlist("wallet"):
+                item = WalletItem.objects.filter(uid=wuid, owner=user).first()
+                if item is not None:
+                    attachments.append(services.Attachment(wallet_item=item, name=item.name))
+            services.answer_supplement(
+                user=user,
+                dossier=dossier,
+                attachments=attachments,
+                note=request.POST.get("note", ""),
+                version=_version(request),
+            )
+            messages.success(request, _("Đã gửi giấy tờ bổ sung."))
+        elif action == "withdraw":
+            services.withdraw(
+                user=user,
+                dossier=dossier,
+                reason=request.POST.get("reason", ""),
+                version=_version(request),
+            )
+            messages.success(request, _("Đã rút hồ sơ."))
+        elif action == "rate":
+            form = forms.RateForm(request.POST)
+            if not form.is_valid():
+                raise ValidationFailed(_("Vui lòng chọn mức độ hài lòng."), code="rating_invalid")
+            services.rate(
+                user=user,
+                dossier=dossier,
+                score=form.cleaned_data["score"],
+                comment=form.cleaned_data["comment"],
+            )
+            messages.success(request, _("Cảm ơn bạn đã đánh giá."))
+        else:
+            raise Http404()
+    except DomainError as exc:
+        _error(request, exc)
+    return redirect("onestop:dossier", uid=dossier.uid)

@@ -1,0 +1,242 @@
+"""Helpers shared by the one-stop pages (permissions, errors, files, action lists).
+
+Thin: every write goes through `tinhso.onestop.services` (or `catalog_io`), every read
+through `selectors` / `statistics`; a `DomainError` becomes a message on the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tinhso.accounts.models import Role, User
+from tinhso.accounts.rules import can, visible_agency_filter
+from tinhso.core.errors import DomainError, NotFound
+from tinhso.directory.models import Agency
+from tinhso.onestop import services
+from tinhso.onestop.models import (
+    Dossier,
+    DossierState,
+    Procedure,
+    ProcessStep,
+)
+
+S = DossierState
+
+
+OFFICIAL_ROLES = (Role.ONESTOP_OFFICER, Role.SPECIALIST, Role.LEADER, Role.AGENCY_ADMIN)
+
+
+QUEUE_TITLES = {
+    "to_receive": gettext_lazy("Chờ tiếp nhận"),
+    "to_process": gettext_lazy("Cần xử lý"),
+    "due_soon": gettext_lazy("Sắp đến hạn"),
+    "overdue": gettext_lazy("Quá hạn"),
+    "waiting": gettext_lazy("Chờ công dân"),
+    "to_return": gettext_lazy("Chờ trả kết quả"),
+}
+
+
+def _is_official(user) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False) and (user.is_official or user.is_superuser)
+    )
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "onestop/forbidden.html", {"message": message}, status=403)
+
+
+def _error(request: HttpRequest, exc: DomainError) -> None:
+    messages.error(request, exc.message)
+
+
+def _dossier_or_404(uid: Any) -> Dossier:
+    try:
+        return services.get_dossier(uid=uid)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+def _commune_agencies():
+    return Agency.objects.filter(
+        kind=Agency.Kind.PEOPLES_COMMITTEE, status=Agency.Status.ACTIVE, admin_unit__level="commune"
+    ).order_by("name")
+
+
+def _procedure_agencies():
+    ids = Procedure.objects.filter(is_active=True).values("agency_id")
+    return Agency.objects.filter(pk__in=ids).order_by("name")
+
+
+def _pdf_response(data: bytes, filename: str, *, inline: bool = True) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+def _citizen_required(request: HttpRequest) -> HttpResponse | None:
+    if not request.user.is_authenticated:
+        return redirect(
+            f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}"
+        )
+    if request.user.is_official:
+        return _forbidden(
+            request,
+            _("Cán bộ nhập hồ sơ thay công dân tại chức năng Tiếp nhận tại quầy."),
+        )
+    return None
+
+
+def _attachments(request: HttpRequest, procedure: Procedure, wallet_items) -> tuple[list, dict]:
+    """Files or wallet items chosen for each required paper: (attachments, errors)."""
+    wallet = {str(w.uid): w for w in wallet_items}
+    result: list[services.Attachment] = []
+    errors: dict[int, str] = {}
+    for paper in procedure.papers.all():
+        upload = request.FILES.get(f"paper-{paper.pk}")
+        chosen = request.POST.get(f"wallet-{paper.pk}", "")
+        if upload is not None:
+            keep = request.POST.get(f"save-{paper.pk}") == "1"  # "Lưu vào kho giấy tờ"
+            result.append(
+                services.Attachment(file=upload, paper=paper, name=paper.name, save_to_wallet=keep)
+            )
+        elif chosen:
+            item = wallet.get(chosen)
+            if item is None:
+                errors[paper.pk] = _("Giấy tờ trong kho không tồn tại.")
+            else:
+                result.append(services.Attachment(wallet_item=item, paper=paper, name=paper.name))
+    return result, errors
+
+
+def _officials_of(agency, roles) -> list[User]:
+    if agency is None:
+        return []
+    return list(
+        User.objects.filter(
+            role_grants__agency=agency, role_grants__role__in=list(roles), is_active=True
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )
+
+
+def _official_actions(user, dossier: Dossier) -> list[str]:
+    """The actions the page offers: what the state allows and the user's role permits."""
+    state = dossier.state
+    actions: list[str] = []
+    if state == S.SUBMITTED and can(user, "onestop.accept_dossier", dossier):
+        actions += ["accept", "reception_supplement", "refuse"]
+    processing = state in (S.ACCEPTED, S.PROCESSING)
+    if (processing or state == S.PAUSED) and can(user, "onestop.assign_dossier", dossier):
+        actions.append("assign")
+    if can(user, "onestop.process_dossier", dossier):
+        if state == S.ACCEPTED:
+            actions.append("start")
+        if processing:
+            steps = (
+                list(dossier.process_template.steps.order_by("order"))
+                if dossier.process_template_id
+                else []
+            )
+            current = dossier.current_step
+            is_last = bool(steps) and current is not None and current.pk == steps[-1].pk
+            next_kind = None
+            if current is not None and steps:
+                later = [s for s in steps if s.order > current.order]
+                next_kind = later[0].kind if later else None
+            if not is_last and next_kind != ProcessStep.Kind.RETURN:
+                actions.append("forward")
+            if state == S.PROCESSING:
+                actions.append("send_back")
+            actions += ["supplement", "financial", "pause"]
+            if not dossier.extended_once:
+                actions.append("extend")
+        if state == S.PAUSED:
+            actions.append("resume")
+    if can(user, "onestop.approve_dossier", dossier):
+        if processing:
+            actions += ["approve", "reject"]
+        elif state in (S.PAUSED, S.SUPPLEMENT, S.FINANCIAL):
+            actions.append("reject")
+    if state in (S.ACCEPTED, S.PROCESSING, S.APPROVED) and (
+        can(user, "onestop.approve_dossier", dossier)
+        or can(user, "onestop.process_dossier", dossier)
+        or can(user, "onestop.return_result", dossier)
+    ):
+        actions.append("attach_result")
+    if state == S.APPROVED and can(user, "onestop.return_result", dossier):
+        actions.append("return_result")
+    seen: set[str] = set()
+    return [a for a in actions if not (a in seen or seen.add(a))]
+
+
+def _citizen_actions(user, dossier: Dossier) -> list[str]:
+    if not can(user, "onestop.act_as_applicant", dossier):
+        return []
+    actions = []
+    if dossier.state in (S.RECEPTION_SUPPLEMENT, S.SUPPLEMENT):
+        actions.append("answer_supplement")
+    if dossier.state in (
+        S.SUBMITTED,
+        S.RECEPTION_SUPPLEMENT,
+        S.ACCEPTED,
+        S.PROCESSING,
+        S.SUPPLEMENT,
+        S.FINANCIAL,
+        S.PAUSED,
+    ):
+        actions.append("withdraw")
+    if dossier.state == S.RETURNED and not hasattr_rating(dossier):
+        actions.append("rate")
+    return actions
+
+
+def hasattr_rating(dossier: Dossier) -> bool:
+    from tinhso.onestop.models import Rating
+
+    return Rating.objects.filter(dossier=dossier).exists()
+
+
+def _official_required(request: HttpRequest) -> HttpResponse | None:
+    if not request.user.is_authenticated:
+        return redirect(
+            f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}"
+        )
+    if not _is_official(request.user):
+        return _forbidden(request, _("Trang này dành cho cán bộ, công chức."))
+    return None
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip(" -•\t") for line in (text or "").splitlines() if line.strip(" -•\t")]
+
+
+def _officer_agencies(user):
+    return Agency.objects.filter(visible_agency_filter(user, [Role.ONESTOP_OFFICER])).order_by(
+        "name"
+    )
+
+
+def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

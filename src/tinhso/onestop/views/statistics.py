@@ -1,0 +1,144 @@
+"""Statistics and the form-06 register, as pages and XLSX.
+
+Thin: writes go through `tinhso.onestop.services`, reads through `selectors`.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from tinhso.accounts.models import Role
+from tinhso.accounts.rules import can, is_platform_admin, visible_agency_filter
+from tinhso.directory.models import Agency
+from tinhso.onestop import forms
+from tinhso.onestop.views.common import (
+    _forbidden,
+    _official_required,
+    _xlsx_response,
+)
+
+
+def _stats_agencies(user):
+    if is_platform_admin(user):
+        return (
+            Agency.objects.filter(status=Agency.Status.ACTIVE)
+            .exclude(kind=Agency.Kind.PEOPLES_COUNCIL)
+            .order_by("path")
+        )
+    return Agency.objects.filter(
+        visible_agency_filter(user, [Role.LEADER, Role.AGENCY_ADMIN])
+    ).order_by("path")
+
+
+def _stats_params(request: HttpRequest):
+    user = request.user
+    agencies = _stats_agencies(user)
+    start, end = forms.default_period()
+    initial = {"start": start, "end": end, "group_by": "agency"}
+    form = forms.PeriodForm(request.GET or None, initial=initial, agencies=agencies)
+    data = dict(initial)
+    if form.is_bound and form.is_valid():
+        data.update({k: v for k, v in form.cleaned_data.items() if v})
+    agency = None
+    if data.get("agency"):
+        agency = agencies.filter(code=data["agency"]).first()
+    if agency is None and not is_platform_admin(user):
+        # Leaders see only their own agencies: default to the first (highest) one.
+        agency = agencies.first()
+    from tinhso.onestop.statistics import Period
+
+    return form, Period(data["start"], data["end"]), data.get("group_by") or "agency", agency
+
+
+@require_GET
+def statistics_page(request: HttpRequest) -> HttpResponse:
+    denied = _official_required(request)
+    if denied:
+        return denied
+    if not can(request.user, "onestop.view_statistics", None):
+        return _forbidden(request, _("Thống kê dành cho lãnh đạo và quản trị cơ quan."))
+    from tinhso.onestop import exports, statistics
+
+    form, period, group_by, agency = _stats_params(request)
+    if agency is not None and not can(request.user, "onestop.view_statistics", agency):
+        return _forbidden(request, _("Bạn không được xem số liệu của cơ quan này."))
+    total = statistics.summary(period=period, agency=agency)[0]
+    rows = statistics.summary(period=period, group_by=group_by, agency=agency)
+    context = {
+        "form": form,
+        "period": period,
+        "agency": agency,
+        "total": total,
+        "rows": rows,
+        "group_by": group_by,
+        "rules": statistics.RULES,
+        "rules_vi": exports.RULES_VI,
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "onestop/statistics.html", context)
+
+
+@require_GET
+def statistics_xlsx(request: HttpRequest) -> HttpResponse:
+    denied = _official_required(request)
+    if denied:
+        return denied
+    if not can(request.user, "onestop.view_statistics", None):
+        return _forbidden(request, _("Thống kê dành cho lãnh đạo và quản trị cơ quan."))
+    from tinhso.onestop import exports, statistics
+
+    _form, period, group_by, agency = _stats_params(request)
+    if agency is not None and not can(request.user, "onestop.view_statistics", agency):
+        return _forbidden(request, _("Bạn không được xem số liệu của cơ quan này."))
+    total = statistics.summary(period=period, agency=agency)[0]
+    rows = statistics.summary(period=period, group_by=group_by, agency=agency)
+    data = exports.statistics_xlsx(
+        rows=rows, total=total, period=period, group_by=group_by, agency=agency
+    )
+    return _xlsx_response(data, f"thong-ke-ho-so-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
+
+
+def _register_params(request: HttpRequest):
+    form, period, _group, agency = _stats_params(request)
+    return form, period, agency
+
+
+@require_GET
+def register_page(request: HttpRequest) -> HttpResponse:
+    denied = _official_required(request)
+    if denied:
+        return denied
+    if not can(request.user, "onestop.view_statistics", None):
+        return _forbidden(request, _("Sổ theo dõi dành cho lãnh đạo và quản trị cơ quan."))
+    from tinhso.onestop import statistics
+
+    form, period, agency = _register_params(request)
+    rows = statistics.register_rows(period=period, receiving_agency=agency, limit=500)
+    context = {
+        "form": form,
+        "period": period,
+        "agency": agency,
+        "rows": rows,
+        "columns": statistics.REGISTER_COLUMNS,
+        "query": request.GET.urlencode(),
+        "truncated": len(rows) >= 500,
+    }
+    return render(request, "onestop/register.html", context)
+
+
+@require_GET
+def register_xlsx(request: HttpRequest) -> HttpResponse:
+    denied = _official_required(request)
+    if denied:
+        return denied
+    if not can(request.user, "onestop.view_statistics", None):
+        return _forbidden(request, _("Sổ theo dõi dành cho lãnh đạo và quản trị cơ quan."))
+    from tinhso.onestop import exports, statistics
+
+    _form, period, agency = _register_params(request)
+    rows = statistics.register_rows(period=period, receiving_agency=agency)
+    data = exports.register_xlsx(rows=rows, period=period, agency=agency)
+    return _xlsx_response(data, f"so-theo-doi-ho-so-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")

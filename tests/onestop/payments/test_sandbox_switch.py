@@ -1,0 +1,152 @@
+"""The sandbox gateway exists only when PAYMENT_SANDBOX is on (issue 7, item 2).
+
+Written as the attacker of the report: an applicant who takes the signed checkout URL
+and posts `decision=pay` anonymously to get a fee marked paid."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.checks import run_checks
+from rest_framework.test import APIClient
+
+from tests.onestop.conftest import submit
+from tinhso.audit.models import AuditEntry
+from tinhso.onestop.models import Payment, PaymentCallback
+from tinhso.onestop.payments import sandbox
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[3]
+BANNER = "Môi trường thử nghiệm thanh toán — không thu tiền thật"
+
+
+def _pay_url(client: APIClient, dossier) -> str:
+    response = client.post(f"/api/v1/onestop/dossiers/{dossier.uid}/pay/", {}, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()["url"]
+
+
+def test_with_the_sandbox_off_a_signed_checkout_url_cannot_mark_a_fee_paid(fee_world, settings):
+    w = fee_world
+    dossier = submit(w)  # created while the sandbox is on: its payment goes through it
+    citizen = APIClient()
+    citizen.force_authenticate(w.citizen)
+    url = _pay_url(citizen, dossier)
+    settings.PAYMENT_SANDBOX = False
+    anonymous = APIClient()
+    assert anonymous.get(url).status_code == 404
+    assert anonymous.post(url, {"decision": "pay"}).status_code == 404
+    # nor by forging the callback the sandbox page would have sent
+    payment = Payment.objects.get(dossier=dossier)
+    forged = sandbox.SandboxProvider().callback_params(
+        reference=payment.reference,
+        amount=payment.amount_vnd,
+        order=str(dossier.uid),
+        success=True,
+        txn="SBXATTACK",
+    )
+    response = anonymous.post("/api/v1/onestop/payments/sandbox/ipn/", forged)
+    assert response.status_code == 404
+    assert response.json()["code"] == "payment_provider_unknown"
+    payment.refresh_from_db()
+    dossier.refresh_from_db()
+    assert payment.status == "pending" and payment.receipt_number is None
+    assert not dossier.fee_paid
+    assert not PaymentCallback.objects.exists()
+    assert not AuditEntry.objects.filter(action__startswith="onestop.payment").exists()
+
+
+def test_without_a_provider_paying_online_says_none_is_configured(fee_world, settings):
+    settings.PAYMENT_SANDBOX = False
+    w = fee_world
+    dossier = submit(w)
+    payment = Payment.objects.get(dossier=dossier)
+    assert payment.provider == "" and payment.status == "pending"
+    citizen = APIClient()
+    citizen.force_authenticate(w.citizen)
+    response = citizen.post(f"/api/v1/onestop/dossiers/{dossier.uid}/pay/", {}, format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "payment_provider_unavailable"
+    assert "Chưa có cổng thanh toán trực tuyến" in response.json()["message"]
+    # the dossier page's "pay online" button says the same instead of redirecting
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(w.citizen)
+    page = browser.post(f"/onestop/ho-so/{dossier.uid}/thanh-toan/{payment.uid}/", follow=True)
+    assert "Chưa có cổng thanh toán trực tuyến" in page.content.decode()
+
+
+def test_a_payment_created_without_a_provider_uses_the_one_enabled_later(fee_world, settings):
+    settings.PAYMENT_SANDBOX = False
+    w = fee_world
+    dossier = submit(w)
+    settings.PAYMENT_SANDBOX = True
+    citizen = APIClient()
+    citizen.force_authenticate(w.citizen)
+    assert "/onestop/payments/sandbox/checkout/" in _pay_url(citizen, dossier)
+    assert Payment.objects.get(dossier=dossier).provider == "sandbox"
+
+
+def test_every_page_carries_the_sandbox_banner_only_while_it_is_on(client, settings, world):
+    for path in ("/", "/onestop/", "/onestop/thu-tuc/", "/accounts/login/"):
+        settings.PAYMENT_SANDBOX = True
+        assert BANNER in client.get(path).content.decode(), path
+        settings.PAYMENT_SANDBOX = False
+        assert BANNER not in client.get(path).content.decode(), path
+
+
+def test_the_sandbox_cannot_be_smuggled_in_through_the_provider_list(settings):
+    settings.PAYMENT_SANDBOX = False
+    settings.PAYMENT_PROVIDERS = ["tinhso.onestop.payments.sandbox.SandboxProvider"]
+    errors = [e.id for e in run_checks()]
+    assert "payments.E002" in errors
+    from tinhso.onestop.payments import is_enabled
+
+    with pytest.raises(Exception, match="PAYMENT_SANDBOX"):
+        is_enabled("sandbox")
+
+
+def test_check_deploy_fails_with_the_sandbox_on(settings):
+    settings.PAYMENT_SANDBOX = True
+    assert "payments.E001" in [e.id for e in run_checks(include_deployment_checks=True)]
+    settings.PAYMENT_SANDBOX = False
+    assert "payments.E001" not in [e.id for e in run_checks(include_deployment_checks=True)]
+
+
+def _check_deploy(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "DATABASE_URL", "PAYMENT_SANDBOX", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "tinhso.settings",
+            "PYTHONPATH": str(ROOT / "src"),
+            "TINHSO_VAR_DIR": str(tmp_path),
+            "DEBUG": "0",
+            "SECRET_KEY": "k7#Qm2!vR9zX4@pL8wN3$tY6&hJ1^cF5*bD0(gS-eA+uK=oI_Zq9Wm3Rt",
+            "ALLOWED_HOSTS": "dichvucong.songlam.gov.vn",
+            **extra,
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "tinhso", "check", "--deploy"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_tinhso_check_deploy_refuses_the_sandbox_and_it_is_off_by_default(tmp_path):
+    on = _check_deploy(tmp_path, PAYMENT_SANDBOX="1")
+    assert on.returncode != 0 and "payments.E001" in on.stdout + on.stderr
+    off = _check_deploy(tmp_path)  # not set: off outside the test suite
+    assert "payments.E001" not in off.stdout + off.stderr, off.stdout + off.stderr
