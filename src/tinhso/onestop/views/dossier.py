@@ -8,7 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import can
+from tinhso.core.files import attachment_response
 from tinhso.onestop import eforms, forms, pdf, selectors
 from tinhso.onestop.models import (
     FINAL_STATES,
@@ -150,9 +151,8 @@ def dossier_file(request: HttpRequest, uid, file_uid) -> HttpResponse:
     item = dossier.files.filter(uid=file_uid).first()
     if item is None:
         raise Http404(_("Không tìm thấy tệp."))
-    return FileResponse(
+    return attachment_response(  # an upload: always a download, never shown as a page
         default_storage.open(item.file.name, "rb"),
-        as_attachment=True,
         filename=item.original_name or item.file.name.rsplit("/", 1)[-1],
     )
 
