@@ -153,24 +153,6 @@ def test_control_slip_has_every_hand_over_and_marks_late_steps():
     assert "Chuyển bước tiếp theo" in text
 
 
-def test_payment_receipt_is_labelled_sandbox():
-    payment = NS(
-        receipt_number="BL2025-000123",
-        reference="PAY-123",
-        dossier=_dossier(),
-        payer_name="Lữ Văn An",
-        get_purpose_display=lambda: "Phí, lệ phí",
-        amount_vnd=200000,
-        online=True,
-        provider="sandbox",
-        paid_at=datetime(2025, 7, 4, 2, 0, tzinfo=UTC),
-    )
-    text = _text(pdf.payment_receipt_pdf(payment))
-    assert "BIÊN LAI THU PHÍ, LỆ PHÍ (ĐIỆN TỬ)" in text
-    assert "BL2025-000123" in text and "200.000 đồng" in text
-    assert "SANDBOX" in text
-
-
 def test_days_text():
     assert pdf.days_text(Decimal("10.0")) == "10"
     assert pdf.days_text(Decimal("0.5")) == "0,5"

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
@@ -270,7 +271,7 @@ def roles(request: HttpRequest) -> HttpResponse:
         {
             "agencies": agencies,
             "agency": agency,
-            "grants": selectors.grants_in(agency),
+            "grants": Paginator(selectors.grants_in(agency), 50).get_page(request.GET.get("page")),
             "form": form,
         },
         status=status,

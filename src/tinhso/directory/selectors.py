@@ -173,7 +173,9 @@ def tree(
     return sorted(top, key=lambda n: n.agency.code)
 
 
-def search_agencies(q: str, *, include_closed: bool = True, limit: int = 50) -> QuerySet[Agency]:
+def search_agencies(
+    q: str, *, include_closed: bool = True, limit: int | None = 50
+) -> QuerySet[Agency]:
     """Diacritics-insensitive search over names ("so tai chinh" finds "Sở Tài chính") and
     codes of either form. Every word must match; active agencies and whole-phrase matches
     come first."""
@@ -205,7 +207,7 @@ def search_agencies(q: str, *, include_closed: bool = True, limit: int = 50) -> 
             output_field=IntegerField(),
         ),
     ).order_by("_active", "_phrase", "depth", "name")
-    return qs[:limit]
+    return qs if limit is None else qs[:limit]  # None: every match, for a paginated list
 
 
 def current_memberships() -> QuerySet[Membership]:
@@ -214,17 +216,22 @@ def current_memberships() -> QuerySet[Membership]:
 
 def search_people(q: str, *, limit: int = 50) -> list[Membership]:
     """Officials by folded full name (every word must match), one row per current post."""
+    return list(people_matching(q)[:limit])
+
+
+def people_matching(q: str) -> QuerySet[Membership]:
+    """`search_people` as a query (for a paginated list)."""
     words = fold(q).split()
     if not words:
-        return []
+        return Membership.objects.none()
     cond = Q()
     for word in words:
         cond &= Q(person_name_folded__contains=word)
-    return list(
+    return (
         current_memberships()
         .filter(cond)
         .select_related("user", "agency", "position", "org_unit")
-        .order_by("person_name_folded", "user_id", "position__rank")[:limit]
+        .order_by("person_name_folded", "user_id", "position__rank")
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -86,18 +87,23 @@ def tree_children(request: HttpRequest, code: str) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     q = ""
-    agencies: list = []
-    people: list = []
     if form.is_valid():
         q = form.cleaned_data["q"].strip()
-    if q:
-        agencies = list(selectors.search_agencies(q, limit=50))
-        if request.user.is_authenticated:
-            people = selectors.search_people(q, limit=30)
+    agencies = selectors.search_agencies(q, limit=None) if q else Agency.objects.none()
+    people = selectors.people_matching(q if request.user.is_authenticated else "")
+    agency_page = Paginator(agencies, 30).get_page(request.GET.get("page"))
+    people_page = Paginator(people, 30).get_page(request.GET.get("page_people"))
     return render(
         request,
         "directory/search.html",
-        {"form": form, "q": q, "agencies": agencies, "people": people},
+        {
+            "form": form,
+            "q": q,
+            "agencies": agency_page,
+            "agency_page": agency_page,
+            "people": people_page,
+            "people_page": people_page,
+        },
     )
 
 
@@ -159,8 +165,11 @@ def agency_edit(request: HttpRequest, code: str) -> HttpResponse:
 def people(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     q = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    results = selectors.search_people(q, limit=100) if q else []
-    return render(request, "directory/people.html", {"form": form, "q": q, "results": results})
+    results = selectors.people_matching(q)
+    page = Paginator(results, 30).get_page(request.GET.get("page"))
+    return render(
+        request, "directory/people.html", {"form": form, "q": q, "results": page, "page": page}
+    )
 
 
 @login_required
@@ -250,13 +259,16 @@ def admin(request: HttpRequest) -> HttpResponse:
         agencies = Agency.objects.active().filter(
             visible_agency_filter(request.user, roles={Role.AGENCY_ADMIN})
         )
-    agencies = agencies.select_related("parent").order_by("code")[:300]
-    if not platform and not agencies:
+    agencies = agencies.select_related("parent").order_by("code")
+    if not platform and not agencies.exists():
         return _error(
             request,
             PermissionDenied(_("Bạn không phải quản trị cơ quan nào trong danh bạ.")),
         )
-    return render(request, "directory/admin.html", {"agencies": agencies, "platform": platform})
+    page = Paginator(agencies, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "directory/admin.html", {"agencies": page, "page": page, "platform": platform}
+    )
 
 
 @login_required

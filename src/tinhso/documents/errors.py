@@ -44,6 +44,7 @@ class DocumentErrorCode(StrEnum):
     FORWARD_TO_SELF = "forward_to_self"
     # outgoing
     UNIT_OUTSIDE_AGENCY = "unit_outside_agency"
+    DRAFTING_UNIT_REQUIRED = "drafting_unit_required"
     NOT_A_DRAFT = "not_a_draft"
     SIGNER_NOT_LEADER = "signer_not_leader"
     REVIEWER_REPEATED = "reviewer_repeated"

@@ -300,6 +300,7 @@ class DocumentFile(models.Model):
         ATTACHMENT = "attachment", _("Phụ lục, tài liệu kèm theo")
         DRAFT = "draft", _("Dự thảo")
         SIGNED = "signed", _("Bản đã ký số (lãnh đạo)")
+        NUMBERED = "numbered", _("Bản đã cấp số, ngày ban hành")
         SEALED = "sealed", _("Bản đã ký số (cơ quan)")
         NOTE = "note", _("Tệp xử lý")
 

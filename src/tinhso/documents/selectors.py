@@ -15,12 +15,13 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from tinhso.accounts.models import Role
-from tinhso.accounts.rules import is_platform_admin, visible_agency_filter
+from tinhso.accounts.rules import can, is_platform_admin, visible_agency_filter
 from tinhso.core.errors import NotFound, ValidationFailed
 from tinhso.core.text import fold
 from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import (
     Assignment,
+    DocumentFile,
     IncomingDocument,
     OutgoingDocument,
     Recipient,
@@ -64,6 +65,59 @@ def get_work_record(uid: Any) -> WorkRecord:
         return WorkRecord.objects.select_related("agency", "owner").get(uid=uid)
     except (WorkRecord.DoesNotExist, ValueError, TypeError, ValidationError):
         raise NotFound("Không tìm thấy hồ sơ công việc.") from None
+
+
+def incoming_for(user, uid: Any) -> IncomingDocument:
+    """The incoming document if `user` may read it; "not found" otherwise (whoever may not
+    know it exists gets the same answer as for a wrong id)."""
+    document = get_incoming(uid)
+    if not can(user, "documents.view_incoming", document):
+        raise NotFound("Không tìm thấy văn bản đến.")
+    return document
+
+
+def outgoing_for(user, uid: Any) -> OutgoingDocument:
+    document = get_outgoing(uid)
+    if not can(user, "documents.view_outgoing", document):
+        raise NotFound("Không tìm thấy văn bản đi.")
+    return document
+
+
+def assignment_for(user, pk: Any) -> Assignment:
+    assignment = get_assignment(pk)
+    if not can(user, "documents.view_incoming", assignment.document):
+        raise NotFound("Không tìm thấy phần việc được giao.")
+    return assignment
+
+
+def work_record_for(user, uid: Any) -> WorkRecord:
+    record = get_work_record(uid)
+    if not can(user, "documents.manage_work_record", record.agency):
+        raise NotFound("Không tìm thấy hồ sơ công việc.")
+    return record
+
+
+def register_visible_to(user, pk: Any) -> Register:
+    register = get_register(pk)
+    if not can(user, "documents.view_agency", register.agency):
+        raise NotFound("Không tìm thấy sổ văn bản.")
+    return register
+
+
+def file_for(user, pk: Any) -> DocumentFile:
+    try:
+        doc_file = DocumentFile.objects.select_related(
+            "incoming", "incoming__agency", "outgoing", "outgoing__agency"
+        ).get(pk=int(pk))
+    except (DocumentFile.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Không tìm thấy tệp.") from None
+    if doc_file.incoming_id:
+        visible = can(user, "documents.view_incoming", doc_file.incoming)
+    else:
+        visible = can(user, "documents.view_outgoing", doc_file.outgoing)
+    if not visible:
+        raise NotFound("Không tìm thấy tệp.")
+    return doc_file
 
 
 def office_agencies(user, roles=None):

@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tinhso.accounts.models import Role, User
-from tinhso.accounts.rules import can, require
+from tinhso.accounts.rules import can
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.files import attachment_response
 from tinhso.documents import exports, forms, selectors, services
 from tinhso.documents.errors import DocumentErrorCode as E
-from tinhso.documents.models import Assignment, DocumentFile, ReviewStep
+from tinhso.documents.models import Assignment, ReviewStep
 
 
 def _error_page(request: HttpRequest, err: DomainError) -> HttpResponse:
@@ -121,8 +121,7 @@ def incoming_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @domain_errors
 def incoming_detail(request: HttpRequest, uid) -> HttpResponse:
-    document = selectors.get_incoming(uid)
-    require(request.user, "documents.view_incoming", document)
+    document = selectors.incoming_for(request.user, uid)
     services.mark_read(user=request.user, incoming=document)
     user = request.user
     mine = [
@@ -163,7 +162,7 @@ def incoming_detail(request: HttpRequest, uid) -> HttpResponse:
 @require_POST
 @domain_errors
 def incoming_accept(request: HttpRequest, uid) -> HttpResponse:
-    document = selectors.get_incoming(uid)
+    document = selectors.incoming_for(request.user, uid)
     _run(
         request,
         lambda: services.accept_incoming(actor=request.user, document=document),
@@ -176,7 +175,7 @@ def incoming_accept(request: HttpRequest, uid) -> HttpResponse:
 @require_POST
 @domain_errors
 def incoming_assign(request: HttpRequest, uid) -> HttpResponse:
-    document = selectors.get_incoming(uid)
+    document = selectors.incoming_for(request.user, uid)
     form = forms.AssignForm(request.POST, agency=document.agency)
     if not form.is_valid():
         messages.error(request, _("Vui lòng chọn đơn vị/cá nhân chủ trì hợp lệ."))
@@ -202,7 +201,7 @@ def incoming_assign(request: HttpRequest, uid) -> HttpResponse:
 @require_POST
 @domain_errors
 def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    assignment = selectors.get_assignment(pk)
+    assignment = selectors.assignment_for(request.user, pk)
     uid = assignment.document.uid
     if action == "note":
         form = forms.NoteForm(request.POST, request.FILES, prefix=f"n{pk}")
@@ -284,8 +283,7 @@ def outgoing_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @domain_errors
 def outgoing_detail(request: HttpRequest, uid) -> HttpResponse:
-    document = selectors.get_outgoing(uid)
-    require(request.user, "documents.view_outgoing", document)
+    document = selectors.outgoing_for(request.user, uid)
     services.mark_read(user=request.user, outgoing=document)
     user = request.user
     status = document.status
@@ -322,7 +320,7 @@ def outgoing_detail(request: HttpRequest, uid) -> HttpResponse:
 @require_POST
 @domain_errors
 def outgoing_action(request: HttpRequest, uid, action: str) -> HttpResponse:
-    document = selectors.get_outgoing(uid)
+    document = selectors.outgoing_for(request.user, uid)
     user = request.user
     post = request.POST
     if action == "version":
@@ -428,14 +426,7 @@ def outgoing_action(request: HttpRequest, uid, action: str) -> HttpResponse:
 @require_GET
 @domain_errors
 def file_download(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        doc_file = DocumentFile.objects.select_related("incoming", "outgoing").get(pk=pk)
-    except DocumentFile.DoesNotExist:
-        raise NotFound(_("Không tìm thấy tệp.")) from None
-    if doc_file.incoming_id:
-        require(request.user, "documents.view_incoming", doc_file.incoming)
-    else:
-        require(request.user, "documents.view_outgoing", doc_file.outgoing)
+    doc_file = selectors.file_for(request.user, pk)
     # An uploaded file: always a download (tinhso.core.files.attachment_response).
     return attachment_response(
         services.read_file_bytes(doc_file), filename=f"{doc_file.sha256[:16]}.pdf"
@@ -491,8 +482,7 @@ def registers(request: HttpRequest) -> HttpResponse:
 @require_GET
 @domain_errors
 def register_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    register = selectors.get_register(pk)
-    require(request.user, "documents.view_agency", register.agency)
+    register = selectors.register_visible_to(request.user, pk)
     return render(
         request,
         "documents/register_detail.html",
@@ -508,8 +498,7 @@ def register_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @domain_errors
 def register_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    register = selectors.get_register(pk)
-    require(request.user, "documents.view_agency", register.agency)
+    register = selectors.register_visible_to(request.user, pk)
     name = f"so-{register.direction}-{register.year}-{register.agency.code}"
     if fmt == "pdf":
         response = HttpResponse(exports.register_pdf(register), content_type="application/pdf")
@@ -573,8 +562,7 @@ def work_records(request: HttpRequest) -> HttpResponse:
 @login_required
 @domain_errors
 def work_record_detail(request: HttpRequest, uid) -> HttpResponse:
-    record = selectors.get_work_record(uid)
-    require(request.user, "documents.manage_work_record", record.agency)
+    record = selectors.work_record_for(request.user, uid)
     if request.method == "POST" and request.POST.get("action") == "close":
         _run(
             request,
@@ -592,8 +580,8 @@ def work_record_detail(request: HttpRequest, uid) -> HttpResponse:
 def file_into_record(request: HttpRequest, kind: str, uid) -> HttpResponse:
     if kind not in ("incoming", "outgoing"):
         raise NotFound()
-    incoming = selectors.get_incoming(uid) if kind == "incoming" else None
-    outgoing = selectors.get_outgoing(uid) if kind == "outgoing" else None
+    incoming = selectors.incoming_for(request.user, uid) if kind == "incoming" else None
+    outgoing = selectors.outgoing_for(request.user, uid) if kind == "outgoing" else None
     agency = incoming.agency if incoming is not None else outgoing.agency  # type: ignore[union-attr]
     target = reverse(f"documents:{kind}", kwargs={"uid": uid})
     form = forms.FileToRecordForm(request.POST, agency=agency)

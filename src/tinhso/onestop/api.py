@@ -3,11 +3,11 @@ selector, serialise. Domain errors become {"code", "message"} with a 4xx status.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -17,10 +17,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from tinhso.accounts.rules import can, require
+from tinhso.core import ratelimit
 from tinhso.core.errors import NotFound, ValidationFailed
 from tinhso.directory.models import Agency
 from tinhso.onestop import selectors, services
@@ -539,19 +539,28 @@ class WalletItemDetail(APIView):
 # Public lookup
 
 
-class LookupThrottle(AnonRateThrottle):
-    scope = "onestop_lookup"
-    rate = os.environ.get("ONESTOP_LOOKUP_RATE", "30/min")
+class LookupThrottle(ratelimit.ClientRateThrottle):
+    """Per client IP, signed-in users too (settings.ONESTOP_LOOKUP_RATE)."""
 
-    def allow_request(self, request, view) -> bool:  # throttle signed-in users too
-        self.key = self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-        self.history = self.cache.get(self.key, [])
-        self.now = self.timer()
-        while self.history and self.history[-1] <= self.now - self.duration:
-            self.history.pop()
-        if len(self.history) >= self.num_requests:
-            return self.throttle_failure()
-        return self.throttle_success()
+    scope = "onestop_lookup"
+    rate_setting = "ONESTOP_LOOKUP_RATE"
+
+
+def limited_lookup(*, code: str, secret: str):
+    """The public lookup, limited per dossier code too (the secret is 4 digits and codes
+    are sequential): wrong attempts on one code count from every IP; a right one is free."""
+    key = (code or "").strip().upper()
+    rate = settings.ONESTOP_LOOKUP_CODE_RATE
+    ratelimit.enforce(
+        "onestop_lookup_code",
+        key,
+        rate,
+        "Hồ sơ này đã được tra cứu sai quá nhiều lần. Vui lòng thử lại sau, hoặc đăng nhập "
+        "để xem hồ sơ của mình.",
+    )
+    result = selectors.lookup(code=code, secret=secret)
+    ratelimit.refund("onestop_lookup_code", key, rate)
+    return result
 
 
 class Lookup(APIView):
@@ -571,7 +580,7 @@ class Lookup(APIView):
         responses=s.LookupSerializer,
     )
     def get(self, request: Request) -> Response:
-        result = selectors.lookup(
+        result = limited_lookup(
             code=request.query_params.get("code", ""),
             secret=request.query_params.get("secret", ""),
         )

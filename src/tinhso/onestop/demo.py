@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from tinhso.accounts.models import Role, RoleGrant, User
 from tinhso.core.errors import DomainError
+from tinhso.core.progress import report_progress
 from tinhso.directory.models import Agency
 from tinhso.onestop import services
 from tinhso.onestop.models import (
@@ -551,6 +552,7 @@ def load(out) -> None:
         return
     created = 0
     for index in range(DOSSIERS):
+        report_progress(out, index, DOSSIERS)
         try:
             with transaction.atomic():
                 replay.one(index)
@@ -559,6 +561,7 @@ def load(out) -> None:
             replay.errors += 1
             if replay.errors <= 5:
                 out.write(f"  (bỏ qua một hồ sơ mẫu: {err.code}: {err.message})")
+    report_progress(out, DOSSIERS, DOSSIERS)
     CodeSequence.objects.create(key=MARKER, last=created)
     from tinhso.onestop.tasks import refresh_statistics
 

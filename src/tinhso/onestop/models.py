@@ -687,7 +687,7 @@ class Payment(PublicIdentified):
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="payments")
     purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.FEE)
     amount_vnd = models.PositiveBigIntegerField()
-    provider = models.CharField(max_length=30, default="sandbox")
+    provider = models.CharField(max_length=30, blank=True, default="")  # "counter": cash
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # Our transaction reference sent to the provider (unique), and theirs.
     reference = models.CharField(max_length=40, unique=True)
@@ -695,18 +695,44 @@ class Payment(PublicIdentified):
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     online = models.BooleanField(default=True)  # False: paid in cash at the counter
-    receipt_number = models.CharField(
-        _("số biên lai điện tử"), max_length=30, unique=True, null=True, blank=True
+    # The e-receipt (biên lai điện tử): numbered when the payment is confirmed, per
+    # collecting agency and series (one series a year, e.g. BL-26E), without gaps; the
+    # PDF is rendered and sealed once, then served as stored (onestop/payments/receipts.py).
+    collecting_agency = models.ForeignKey(
+        "directory.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    receipt_series = models.CharField(_("ký hiệu biên lai"), max_length=20, blank=True)
+    receipt_number = models.CharField(  # noqa: DJ001 (NULL until numbered; unique with NULLs apart)
+        _("số biên lai điện tử"), max_length=30, null=True, blank=True
+    )
+    receipt_file = models.FileField(max_length=255, blank=True)
+    receipt_sha256 = models.CharField(max_length=64, blank=True)
+    receipt_issued_at = models.DateTimeField(null=True, blank=True)
+    receipt_sealed_by = models.CharField(max_length=64, blank=True)  # seal certificate serial
     payer_name = models.CharField(max_length=255, blank=True)
     callback_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["dossier", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collecting_agency", "receipt_series", "receipt_number"],
+                name="onestop_payment_receipt_number_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.amount_vnd} đ {self.status}"
+
+    @property
+    def receipt_reference(self) -> str:
+        """'BL-26E số 0000012' (series and number as printed on the receipt)."""
+        if not self.receipt_number:
+            return ""
+        if not self.receipt_series:
+            return self.receipt_number
+        return f"{self.receipt_series} số {self.receipt_number}"
 
 
 class PaymentCallback(models.Model):

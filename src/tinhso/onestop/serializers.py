@@ -144,6 +144,7 @@ class PaymentSerializer(serializers.ModelSerializer):
             "reference",
             "paid_at",
             "online",
+            "receipt_series",
             "receipt_number",
         ]
 

@@ -425,17 +425,28 @@ REGISTER_COLUMNS = [
 ]
 
 
-def register_rows(
-    *, period: Period, receiving_agency=None, limit: int | None = None
-) -> list[dict[str, Any]]:
-    """Form 06 (sổ theo dõi hồ sơ): one row per dossier received in the period."""
-    from tinhso.onestop.models import PORTAL_STATUS, PORTAL_STATUS_LABELS, DossierEvent
-
+def _register_qs(*, period: Period, receiving_agency=None):
     qs = Dossier.objects.filter(
         received_at__gte=period.start_at, received_at__lt=period.end_at
     ).order_by("received_at", "pk")
     if receiving_agency is not None:
         qs = qs.filter(receiving_agency=receiving_agency)
+    return qs
+
+
+def register_count(*, period: Period, receiving_agency=None) -> int:
+    """How many lines form 06 has for the period (for its pages)."""
+    return _register_qs(period=period, receiving_agency=receiving_agency).count()
+
+
+def register_rows(
+    *, period: Period, receiving_agency=None, limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Form 06 (sổ theo dõi hồ sơ): one row per dossier received in the period
+    (`offset`/`limit`: one page of it; lines keep their number in the whole register)."""
+    from tinhso.onestop.models import PORTAL_STATUS, PORTAL_STATUS_LABELS, DossierEvent
+
+    qs = _register_qs(period=period, receiving_agency=receiving_agency)
     values = qs.values(
         "pk",
         "code",
@@ -453,7 +464,9 @@ def register_rows(
         "extended_once",
     )
     if limit:
-        values = values[:limit]
+        values = values[offset : offset + limit]
+    elif offset:
+        values = values[offset:]
     rows = list(values)
     first_forward: dict[int, datetime] = {}
     for start in range(0, len(rows), 2000):
@@ -466,7 +479,7 @@ def register_rows(
         for dossier_id, at in events:
             first_forward.setdefault(dossier_id, at)
     result = []
-    for index, r in enumerate(rows, start=1):
+    for index, r in enumerate(rows, start=offset + 1):
         notes = []
         if r["timeliness"]:
             notes.append(str(Timeliness(r["timeliness"]).label))

@@ -26,6 +26,11 @@ urlpatterns = [
         name="payment_receipt",
     ),
     path("ho-so/<uuid:uid>/thanh-toan/<uuid:payment_uid>/", views.pay, name="pay"),
+    path(
+        "ho-so/<uuid:uid>/thanh-toan/<uuid:payment_uid>/ket-qua/",
+        views.payment_done,
+        name="payment_done",
+    ),
     path("ho-so/<uuid:uid>/cong-dan/<str:action>/", views.citizen_action, name="citizen_action"),
     # Officials
     path("xu-ly/", views.queue, name="queue"),

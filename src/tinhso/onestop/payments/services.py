@@ -10,13 +10,13 @@ from django.db import transaction
 
 from tinhso.accounts.rules import require
 from tinhso.audit.services import record
-from tinhso.onestop import codes
 from tinhso.onestop.models import Dossier, Payment, PaymentCallback
 from tinhso.onestop.payments import (
     CallbackOutcome,
     default_provider_name,
     get_provider,
     is_enabled,
+    receipts,
 )
 from tinhso.onestop.payments.errors import (
     InvalidAmount,
@@ -79,8 +79,17 @@ def _mark_paid(payment: Payment, *, provider_ref: str, online: bool, actor=None)
     payment.status = Payment.Status.PAID
     payment.paid_at = at
     payment.provider_ref = provider_ref
-    payment.receipt_number = codes.next_receipt_number(at)
-    payment.save(update_fields=["status", "paid_at", "provider_ref", "receipt_number"])
+    receipts.number_receipt(payment, at)
+    payment.save(
+        update_fields=[
+            "status",
+            "paid_at",
+            "provider_ref",
+            "collecting_agency",
+            "receipt_series",
+            "receipt_number",
+        ]
+    )
     dossier = Dossier.objects.select_related("procedure", "receiving_agency", "applicant").get(
         pk=payment.dossier_id
     )
@@ -98,8 +107,8 @@ def _mark_paid(payment: Payment, *, provider_ref: str, online: bool, actor=None)
     notify_applicant(
         dossier,
         "onestop_receipt",
-        amount=f"{payment.amount_vnd:,}".replace(",", "."),
-        receipt_number=payment.receipt_number,
+        amount=receipts.money(payment.amount_vnd),
+        receipt_number=payment.receipt_reference,
     )
     record(
         actor=actor,
@@ -110,10 +119,12 @@ def _mark_paid(payment: Payment, *, provider_ref: str, online: bool, actor=None)
         summary={
             "dossier": dossier.code or str(dossier.uid),
             "amount_vnd": payment.amount_vnd,
-            "receipt": payment.receipt_number,
+            "receipt": payment.receipt_reference,
+            "collecting_agency": payment.collecting_agency_id,
             "online": online,
         },
     )
+    receipts.schedule_issue(payment.pk)
     return payment
 
 

@@ -1,9 +1,9 @@
 """HTML pages of the public-service portal and the one-stop back office, one module per user."""
 
+from tinhso.onestop.payments.pages import pay, payment_done, payment_receipt  # noqa: F401
 from tinhso.onestop.views.applicant import (  # noqa: F401
     citizen_action,
     my_dossiers,
-    pay,
     submit,
     wallet,
     wallet_file,
@@ -17,7 +17,6 @@ from tinhso.onestop.views.dossier import (  # noqa: F401
     dossier_detail,
     dossier_file,
     dossier_form_pdf,
-    payment_receipt,
 )
 from tinhso.onestop.views.official import counter, official_action, queue  # noqa: F401
 from tinhso.onestop.views.public import (  # noqa: F401

@@ -13,7 +13,6 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -183,9 +182,8 @@ def wallet(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Đã lưu giấy tờ vào kho."))
             return redirect("onestop:wallet")
-    return render(
-        request, "onestop/wallet.html", {"form": form, "items": selectors.wallet(request.user)}
-    )
+    page = Paginator(selectors.wallet(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "onestop/wallet.html", {"form": form, "items": page, "page": page})
 
 
 @login_required
@@ -198,25 +196,6 @@ def wallet_file(request: HttpRequest, uid) -> HttpResponse:
         default_storage.open(item.file.name, "rb"),
         filename=item.original_name or item.file.name.rsplit("/", 1)[-1],
     )
-
-
-@require_POST
-def pay(request: HttpRequest, uid, payment_uid) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect("accounts:login")
-    dossier = _dossier_or_404(uid)
-    payment = dossier.payments.filter(uid=payment_uid).first()
-    if payment is None:
-        raise Http404(_("Không tìm thấy khoản thanh toán."))
-    from tinhso.onestop.payments.services import payment_url
-
-    back = request.build_absolute_uri(reverse("onestop:dossier", kwargs={"uid": dossier.uid}))
-    try:
-        url = payment_url(user=request.user, payment=payment, return_url=back)
-    except DomainError as exc:
-        _error(request, exc)
-        return redirect("onestop:dossier", uid=dossier.uid)
-    return redirect(url)
 
 
 @require_POST

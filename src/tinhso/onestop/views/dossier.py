@@ -155,16 +155,3 @@ def dossier_file(request: HttpRequest, uid, file_uid) -> HttpResponse:
         default_storage.open(item.file.name, "rb"),
         filename=item.original_name or item.file.name.rsplit("/", 1)[-1],
     )
-
-
-@require_GET
-def payment_receipt(request: HttpRequest, uid, payment_uid) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect("accounts:login")
-    dossier = _dossier_or_404(uid)
-    if not can(request.user, "onestop.view_dossier", dossier):
-        return _forbidden(request, _("Bạn không có quyền xem hồ sơ này."))
-    payment = dossier.payments.filter(uid=payment_uid, status=Payment.Status.PAID).first()
-    if payment is None:
-        raise Http404(_("Không có biên lai."))
-    return _pdf_response(pdf.payment_receipt_pdf(payment), f"bien-lai-{payment.receipt_number}.pdf")

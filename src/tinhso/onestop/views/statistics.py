@@ -5,6 +5,7 @@ Thin: writes go through `tinhso.onestop.services`, reads through `selectors`.
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -106,6 +107,9 @@ def _register_params(request: HttpRequest):
     return form, period, agency
 
 
+REGISTER_PAGE = 100
+
+
 @require_GET
 def register_page(request: HttpRequest) -> HttpResponse:
     denied = _official_required(request)
@@ -116,15 +120,25 @@ def register_page(request: HttpRequest) -> HttpResponse:
     from tinhso.onestop import statistics
 
     form, period, agency = _register_params(request)
-    rows = statistics.register_rows(period=period, receiving_agency=agency, limit=500)
+    total = statistics.register_count(period=period, receiving_agency=agency)
+    # a page of the register's line numbers; the rows of that page only are read
+    page = Paginator(range(total), REGISTER_PAGE).get_page(request.GET.get("page"))
+    rows = statistics.register_rows(
+        period=period,
+        receiving_agency=agency,
+        limit=REGISTER_PAGE,
+        offset=page.start_index() - 1 if total else 0,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "form": form,
         "period": period,
         "agency": agency,
         "rows": rows,
+        "page": page,
         "columns": statistics.REGISTER_COLUMNS,
-        "query": request.GET.urlencode(),
-        "truncated": len(rows) >= 500,
+        "query": query.urlencode(),
     }
     return render(request, "onestop/register.html", context)
 
