@@ -200,9 +200,9 @@ def procedure_edit(request: HttpRequest, code: str | None = None) -> HttpRespons
             "name": procedure.name,
             "field": procedure.field.code,
             "levels": procedure.level_list,
-            "agency": procedure.agency.code if procedure.agency_id else "",
+            "agency": procedure.agency.code if procedure.agency else "",
             "receiving_agency": procedure.receiving_agency.code
-            if procedure.receiving_agency_id
+            if procedure.receiving_agency
             else "",
             "processing_days": procedure.processing_days,
             "processing_time_note": procedure.processing_time_note,

@@ -33,7 +33,7 @@ from tinhso.onestop.views.common import (
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context: dict[str, Any] = {"search_form": forms.CatalogSearchForm(fields=(), agencies=())}
-    context["fields"] = selectors.fields_with_counts().filter(procedure_count__gt=0)
+    context["fields"] = selectors.fields_with_counts(in_use=True)
     context["procedure_count"] = Procedure.objects.filter(is_active=True).count()
     if _is_official(user):
         context["queue_counts"] = [
@@ -49,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def catalog(request: HttpRequest) -> HttpResponse:
-    fields = selectors.fields_with_counts().filter(procedure_count__gt=0)
+    fields = selectors.fields_with_counts(in_use=True)
     agencies = _procedure_agencies()
     form = forms.CatalogSearchForm(request.GET or None, fields=fields, agencies=agencies)
     procedures = Procedure.objects.none()
