@@ -8,6 +8,7 @@ import contextlib
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -203,6 +204,34 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Cache, shared by every web process (rate-limit counters live here): Redis when
+# REDIS_URL / CACHE_URL (redis://...) is set, else a table in the database. Never a
+# per-process memory cache, which would give each gunicorn worker its own limits.
+_CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or ""
+CACHES: dict[str, dict[str, Any]]
+if _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+            "KEY_PREFIX": "tinhso",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "tinhso.core.cache.DatabaseCache",
+            "LOCATION": "tinhso_cache",
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        }
+    }
+# Client IP: X-Forwarded-For is believed only when the connecting peer is one of these
+# proxies (addresses or networks, e.g. "127.0.0.1,10.0.0.0/8"); default none: REMOTE_ADDR.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+# Rate limits ("N/period": s, min, h, day; "5/15min"), counted in the shared cache.
+ONESTOP_LOOKUP_RATE = os.environ.get("ONESTOP_LOOKUP_RATE", "30/min")  # per client IP
+ONESTOP_LOOKUP_CODE_RATE = os.environ.get("ONESTOP_LOOKUP_CODE_RATE", "10/day")  # per dossier
 
 # E-mail: console in development; SMTP when EMAIL_HOST is set.
 EMAIL_BACKEND = os.environ.get(

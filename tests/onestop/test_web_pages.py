@@ -405,6 +405,7 @@ def test_lookup_page_is_rate_limited_like_the_api(client, world, settings):
     from tinhso.onestop.api import LookupThrottle
 
     cache.clear()
+    settings.ONESTOP_LOOKUP_CODE_RATE = "1000/day"  # this test is about the per-IP limit
     dossier = accepted(world)
     url = reverse("onestop:lookup")
     statuses = [

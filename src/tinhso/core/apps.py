@@ -7,6 +7,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from tinhso.core import checks
+        from tinhso.core.cache import create_cache_tables
 
         checks.register()
+        # `tinhso migrate` also creates the database cache's table (shared rate limits).
+        post_migrate.connect(create_cache_tables, sender=self)

@@ -108,8 +108,8 @@ def load(out) -> None:
     can_sign = _signing_ready()
     signed_budget = 8
     counts = {"incoming": 0, "outgoing": 0, "signed": 0}
-    for number, (agency, clerk, leader, specialist, specialist2) in enumerate(offices):
-        report_progress(out, number, len(offices))
+    for position, (agency, clerk, leader, specialist, specialist2) in enumerate(offices):
+        report_progress(out, position, len(offices))
         # Incoming: spread over the year, in order of arrival.
         n_in = 12
         offsets = sorted(rng.sample(range(1, max(day_of_year, n_in + 2)), n_in), reverse=True)

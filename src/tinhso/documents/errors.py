@@ -31,6 +31,7 @@ class DocumentErrorCode(StrEnum):
     UNKNOWN_USER = "unknown_user"
     UNKNOWN_UNIT = "unknown_unit"
     UNKNOWN_AGENCY = "unknown_agency"
+    NO_ACCESS = "documents_no_access"
     # incoming and assignments
     ALREADY_REGISTERED = "already_registered"
     NOT_REGISTERED = "not_registered"

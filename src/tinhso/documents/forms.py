@@ -247,11 +247,20 @@ class DispatchForm(BootstrapMixin, forms.Form):
 
 
 class SearchForm(BootstrapMixin, forms.Form):
-    q = forms.CharField(required=False, label=_("Từ khóa (có dấu hoặc không dấu)"))
-    kind = forms.ChoiceField(
-        choices=[("incoming", _("Văn bản đến")), ("outgoing", _("Văn bản đi"))],
+    q = forms.CharField(
         required=False,
-        label=_("Loại"),
+        max_length=200,
+        label=_("Từ khóa, số ký hiệu hoặc cơ quan gửi"),
+    )
+    kind = forms.ChoiceField(
+        choices=[
+            ("all", _("Tất cả văn bản")),
+            ("incoming", _("Văn bản đến")),
+            ("outgoing", _("Văn bản đi")),
+        ],
+        required=False,
+        initial="all",
+        label=_("Văn bản đến/đi"),
     )
     doc_type = forms.ChoiceField(
         choices=[("", _("Tất cả")), *DOC_TYPE_CHOICES], required=False, label=_("Loại văn bản")

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tinhso.accounts.models import Role, User
 from tinhso.accounts.rules import can
-from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.errors import DomainError, NotFound, PermissionDenied
 from tinhso.documents import exports, forms, selectors, services
 from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import Assignment, ReviewStep
@@ -33,6 +33,29 @@ def domain_errors(view: Callable) -> Callable:
             return view(request, *args, **kwargs)
         except DomainError as err:
             return _error_page(request, err)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def office_required(view: Callable) -> Callable:
+    """The documents desk is for officials: anyone else (a citizen) gets a clear 403 page
+    saying so, instead of an empty desk."""
+
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not selectors.is_office_user(request.user):
+            return _error_page(
+                request,
+                PermissionDenied(
+                    _(
+                        "Trang văn bản điều hành dành cho cán bộ, công chức làm việc với văn "
+                        "bản của cơ quan. Tài khoản của bạn không có quyền truy cập."
+                    ),
+                    code=E.NO_ACCESS,
+                ),
+            )
+        return view(request, *args, **kwargs)
 
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__
@@ -59,6 +82,7 @@ def _pdf(upload) -> tuple[bytes, str]:
 
 @login_required
 @require_GET
+@office_required
 def home(request: HttpRequest) -> HttpResponse:
     ws = selectors.workspace(request.user)
     user = request.user
@@ -78,6 +102,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@office_required
 def incoming_new(request: HttpRequest) -> HttpResponse:
     agencies = selectors.office_agencies(request.user, {Role.CLERK, Role.LEADER})
     form = forms.IncomingForm(request.POST or None, request.FILES or None, agencies=agencies)
@@ -253,6 +278,7 @@ def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
 
 
 @login_required
+@office_required
 def outgoing_new(request: HttpRequest) -> HttpResponse:
     agencies = selectors.office_agencies(request.user)
     form = forms.DraftForm(request.POST or None, request.FILES or None, agencies=agencies)
@@ -434,6 +460,7 @@ def file_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@office_required
 def search(request: HttpRequest) -> HttpResponse:
     form = forms.SearchForm(request.GET or None, agencies=selectors.office_agencies(request.user))
     page = None
@@ -448,7 +475,7 @@ def search(request: HttpRequest) -> HttpResponse:
             page = selectors.search_documents(
                 user=request.user,
                 q=data["q"],
-                kind=data["kind"] or "incoming",
+                kind=data["kind"] or "all",
                 doc_type=data["doc_type"] or None,
                 status=data["status"] or None,
                 agency=data["agency"],
@@ -469,6 +496,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@office_required
 def registers(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -514,6 +542,7 @@ def register_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@office_required
 def statistics(request: HttpRequest) -> HttpResponse:
     form = forms.PeriodForm(request.GET or None)
     date_from, date_to = form.period()
@@ -536,6 +565,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@office_required
 def work_records(request: HttpRequest) -> HttpResponse:
     agencies = selectors.office_agencies(request.user)
     form = forms.WorkRecordForm(request.POST or None, agencies=agencies)

@@ -638,7 +638,7 @@ def control_slip_pdf(dossier: Any, events: Sequence[Any] | None = None) -> bytes
     )
     story.append(table)
     timeliness = getattr(dossier, "get_timeliness_display", None)
-    if callable(timeliness) and getattr(dossier, "timeliness", ""):
+    if callable(timeliness) and bool(getattr(dossier, "timeliness", None)):
         story.append(Spacer(1, 2 * mm))
         story.append(Paragraph(f"Kết quả giải quyết: <b>{_t(timeliness())}</b>", s["base"]))
     return _build(story, f"Phiếu kiểm soát quá trình giải quyết hồ sơ {code}", pagesize=pagesize)

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -187,14 +188,15 @@ def wallet(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def wallet_file(request: HttpRequest, uid) -> HttpResponse:
-    item = WalletItem.objects.filter(uid=uid, owner=request.user).first()
+def wallet_file(request: HttpRequest, uid) -> HttpResponseBase:
+    item = WalletItem.objects.filter(uid=uid, owner_id=request.user.pk).first()
     if item is None:
         raise Http404(_("Không tìm thấy giấy tờ."))
+    stored = item.file.name or ""
     return FileResponse(
-        default_storage.open(item.file.name, "rb"),
+        default_storage.open(stored, "rb"),
         as_attachment=True,
-        filename=item.original_name or item.file.name.rsplit("/", 1)[-1],
+        filename=item.original_name or stored.rsplit("/", 1)[-1],
     )
 
 
