@@ -19,9 +19,9 @@ install: $(BIN)/.installed
 demo: install
 	test -n "$$SECRET_KEY" || $(BIN)/python -m tinhso.core.secret_key >/dev/null
 	$(BIN)/tinhso migrate --noinput
-	PAYMENT_SANDBOX=1 $(BIN)/tinhso demo
+	PAYMENT_SANDBOX=1 $(BIN)/tinhso demo --no-logins
 	$(BIN)/tinhso collectstatic --noinput -v 0
-	PAYMENT_SANDBOX=1 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 $(BIN)/tinhso serve --port $(PORT)
+	PAYMENT_SANDBOX=1 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 $(BIN)/tinhso serve --port $(PORT) --logins
 
 test: install
 	./scripts/ensure-system-packages

@@ -90,7 +90,7 @@ def test_api_refuses_bad_pdf_and_outside_assignment_with_stable_codes(office, ot
     )
     assert r.status_code == 400 and r.json()["code"] == "assignee_outside_agency"
     r = client_for(other_office.leader).get(f"/api/v1/documents/incoming/{uid}")
-    assert r.status_code == 403
+    assert r.status_code == 404  # another agency's document: as if it did not exist
 
 
 def test_outgoing_flow_over_the_api(office, other_office):

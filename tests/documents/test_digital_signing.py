@@ -37,7 +37,7 @@ def test_leader_signs_clerk_numbers_and_seals_and_both_signatures_verify(office)
     services.number_outgoing(actor=office.clerk, document=doc)
     doc = services.seal_outgoing(actor=office.clerk, document=doc)
     sealed = doc.latest_file
-    assert sealed.role == "sealed" and [f.version for f in doc.files.all()] == [1, 2, 3]
+    assert sealed.role == "sealed" and [f.version for f in doc.files.all()] == [1, 2, 3, 4]
     reports = verify_pdf(services.read_file_bytes(sealed))
     assert len(reports) == 2
     assert all(r.intact and r.trusted and not r.revoked for r in reports), [

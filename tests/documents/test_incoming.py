@@ -9,7 +9,13 @@ import pytest
 from django.utils import timezone
 
 from tinhso.audit.models import AuditEntry
-from tinhso.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from tinhso.core.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from tinhso.documents import selectors, services
 from tinhso.documents.models import Assignment, IncomingDocument, ReadReceipt, Register
 from tinhso.notify.models import Message
@@ -150,7 +156,7 @@ def test_only_the_agencys_leader_assigns_and_only_assignees_handle(office, other
     doc = register(office)
     with pytest.raises(PermissionDenied):
         services.assign_incoming(actor=office.specialist, document=doc, lead=office.specialist)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # another agency's leader is not told it exists
         services.assign_incoming(actor=other_office.leader, document=doc, lead=office.specialist)
     (lead,) = services.assign_incoming(actor=office.leader, document=doc, lead=office.specialist)
     with pytest.raises(PermissionDenied):

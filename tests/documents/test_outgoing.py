@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from tinhso.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from tinhso.core.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from tinhso.documents import selectors, services
 from tinhso.documents.models import IncomingDocument, OutgoingDocument, Recipient
 
@@ -178,7 +184,7 @@ def test_work_records_file_documents_of_their_agency(office, other_office):
     )  # idempotent
     assert rec.items.count() == 1
     foreign = register(other_office)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(NotFound):  # a document the specialist may not see
         services.file_document(actor=office.specialist, work_record=rec, incoming=foreign)
     services.close_work_record(actor=office.specialist, work_record=rec)
     with pytest.raises(InvalidTransition):

@@ -132,8 +132,8 @@ def test_search_registers_statistics_and_work_record_pages(office, other_office)
     record = office.agency.work_records.get()
     leader.post(f"/documents/incoming/{doc.uid}/file-into-record/", {"record": record.pk})
     assert record.items.count() == 1
-    # Someone from another agency gets a clear refusal, not a 500.
+    # Someone from another agency is not told it exists (and gets no 500).
     outsider = login(other_office.leader)
     r = outsider.get(f"/documents/incoming/{doc.uid}/")
-    assert r.status_code == 403
-    assert outsider.get(f"/documents/registers/{doc.register_id}.pdf").status_code == 403
+    assert r.status_code == 404
+    assert outsider.get(f"/documents/registers/{doc.register_id}.pdf").status_code == 404

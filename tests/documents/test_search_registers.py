@@ -40,6 +40,7 @@ def corpus(office):
     c = register(
         office,
         subject="Về việc cấp phép xây dựng trạm viễn thông",
+        sender_name="Sở Xây dựng",  # the sender is searched too
         number_notation="3/UBND-KT",
         pdf=make_pdf("Cấp phép", body="Đề nghị cấp phép trạm BTS.", agency_name="Sở Xây dựng"),
         doc_type="cv",

@@ -432,18 +432,6 @@ def test_wallet_papers_are_stored_once_and_reused(world):
     assert err.value.code == "wallet_not_owner"
 
 
-def test_every_write_is_audited(world):
-    from tinhso.audit.models import AuditEntry
-
-    w = world
-    dossier = at_last_step(w)
-    services.approve(official=w.leader, dossier=dossier)
-    actions = set(
-        AuditEntry.objects.filter(object_id=dossier.code).values_list("action", flat=True)
-    )
-    assert {"onestop.accept_dossier", "onestop.forward", "onestop.approve"} <= actions
-
-
 def test_leader_assigns_within_the_agency_only(world):
     w = world
     dossier = accepted(w)

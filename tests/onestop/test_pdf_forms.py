@@ -5,9 +5,8 @@ A renamed model field breaks these tests (the content is built from the models).
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
-from types import SimpleNamespace as NS
 
 import pytest
 import segno
@@ -142,29 +141,6 @@ def _result():
     from .conftest import pdf_file
 
     return pdf_file("ket-qua.pdf", b"% ket qua")
-
-
-def test_payment_receipt_is_labelled_sandbox():
-    payment = NS(
-        receipt_number="BL2025-000123",
-        reference="PAY-123",
-        dossier=NS(
-            code="000.00.04.H99-250704-0012",
-            applicant_name="Lữ Văn An",
-            agency=NS(name="Sở Tư pháp", parent=None),
-            procedure=NS(name="Thủ tục cấp Phiếu lý lịch tư pháp"),
-        ),
-        payer_name="Lữ Văn An",
-        get_purpose_display=lambda: "Phí, lệ phí",
-        amount_vnd=200000,
-        online=True,
-        provider="sandbox",
-        paid_at=datetime(2025, 7, 4, 2, 0, tzinfo=UTC),
-    )
-    text = _text(pdf.payment_receipt_pdf(payment))
-    assert "BIÊN LAI THU PHÍ, LỆ PHÍ (ĐIỆN TỬ)" in text
-    assert "BL2025-000123" in text and "200.000 đồng" in text
-    assert "SANDBOX" in text
 
 
 def test_days_text():

@@ -66,41 +66,74 @@ ROLE_ORDER = [
 ]
 
 
-def demo_logins() -> list[tuple[str, str, str, str]]:
-    """[(role label, username, full name, agency)] — one demo login per role, and a citizen."""
-    rows = []
-    seen: set[int] = set()
+# The logins README.md names, in its order: a walk through both products in one place
+# (the provincial People's Committee, the Department of Finance's documents and
+# procedures, the public administration service centre's counter, a citizen).
+README_LOGINS = [
+    "admin",
+    "quantri.ubnd",
+    "lanhdao.ubnd",
+    "lanhdao.stc",
+    "vanthu.stc",
+    "chuyenvien.stc",
+    "motcua.ttphvhcc",
+    "congdan.an",
+]
+
+
+def _row(user: User) -> tuple[str, str, str, str] | None:
+    if not user.is_official:
+        return (str(user.get_kind_display()), user.username, str(user), "")
+    grants = {g.role: g for g in RoleGrant.objects.filter(user=user).select_related("agency")}
     for role in ROLE_ORDER:
-        grants = (
+        if role in grants:
+            return (str(role.label), user.username, str(user), grants[role].agency.name)
+    return None
+
+
+def demo_logins() -> list[tuple[str, str, str, str]]:
+    """[(role label, username, full name, agency)]: the README's logins, and for a role
+    none of them has (another data set), the first official with that role; a citizen."""
+    users = User.objects.filter(username__in=README_LOGINS, is_active=True)
+    by_name = {user.username: user for user in users}
+    rows = [row for name in README_LOGINS if name in by_name if (row := _row(by_name[name]))]
+    covered = {row[0] for row in rows}
+    seen = {row[1] for row in rows}
+    for role in ROLE_ORDER:
+        if str(role.label) in covered:
+            continue
+        grant = (
             RoleGrant.objects.filter(role=role, user__is_active=True)
-            .exclude(user_id__in=seen)
+            .exclude(user__username__in=seen)
             .select_related("user", "agency")
             .order_by("agency__depth", "agency__path", "user__username")
+            .first()
         )
-        grant = grants.first()
         if grant is None:
             continue
-        seen.add(grant.user_id)
+        seen.add(grant.user.username)
         rows.append((str(role.label), grant.user.username, str(grant.user), grant.agency.name))
-    citizen = (
-        User.objects.filter(kind__in=[User.Kind.CITIZEN, User.Kind.BUSINESS], is_active=True)
-        .exclude(password__startswith="!")
-        .order_by("username")
-        .first()
-    )
-    if citizen is not None:
-        rows.append((str(citizen.get_kind_display()), citizen.username, str(citizen), ""))
+    if not any(row[3] == "" for row in rows):
+        citizen = (
+            User.objects.filter(kind__in=[User.Kind.CITIZEN, User.Kind.BUSINESS], is_active=True)
+            .exclude(password__startswith="!")
+            .order_by("username")
+            .first()
+        )
+        if citizen is not None:
+            rows.append((str(citizen.get_kind_display()), citizen.username, str(citizen), ""))
     return rows
 
 
-def print_logins(out) -> None:
+def print_logins(out, *, site_url: str | None = None) -> None:
+    """The demo logins and where to use them (`site_url`: the address the site answers on)."""
     rows = demo_logins()
     if not rows:
         return
     from django.conf import settings
 
+    site = str(site_url or settings.TINHSO_SITE_URL).rstrip("/")
     out.write("")
-    site = getattr(settings, "TINHSO_SITE_URL", "http://127.0.0.1:8000")
     out.write(
         f"Tài khoản mẫu — đăng nhập tại {site}/accounts/login/ (mật khẩu chung: {DEMO_PASSWORD})"
     )
@@ -110,6 +143,6 @@ def print_logins(out) -> None:
         where = f" — {agency}" if agency else ""
         out.write(f"  {role:<{role_width}}  {username:<{width}}  {name}{where}")
     out.write(
-        "Cán bộ cần thêm mã xác thực một lần: chạy `.venv/bin/tinhso otp-code <tên đăng nhập>` "
-        "(hoặc `tinhso otp-code --secret <tên đăng nhập>` để thêm vào ứng dụng xác thực)."
+        "Cán bộ đăng nhập thêm mã xác thực một lần: `.venv/bin/tinhso otp-code <tên đăng nhập>` "
+        "(`--secret` để thêm vào ứng dụng xác thực). Công dân chỉ cần mật khẩu."
     )

@@ -17,7 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tinhso.accounts.rules import require
-from tinhso.core.errors import NotFound, ValidationFailed
+from tinhso.core.errors import ValidationFailed
+from tinhso.core.files import attachment_response
 from tinhso.documents import exports, selectors, services
 from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import (
@@ -363,15 +364,11 @@ class IncomingListView(APIView):
 
 
 def _incoming_for(request: Request, uid) -> IncomingDocument:
-    document = selectors.get_incoming(uid)
-    require(request.user, "documents.view_incoming", document)
-    return document
+    return selectors.incoming_for(request.user, uid)
 
 
 def _outgoing_for(request: Request, uid) -> OutgoingDocument:
-    document = selectors.get_outgoing(uid)
-    require(request.user, "documents.view_outgoing", document)
-    return document
+    return selectors.outgoing_for(request.user, uid)
 
 
 class IncomingDetailView(APIView):
@@ -716,17 +713,10 @@ class FileDownloadView(APIView):
         responses={(200, "application/pdf"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
-        try:
-            doc_file = DocumentFile.objects.select_related("incoming", "outgoing").get(pk=pk)
-        except DocumentFile.DoesNotExist:
-            raise NotFound("Không tìm thấy tệp.") from None
-        if doc_file.incoming_id:
-            require(request.user, "documents.view_incoming", doc_file.incoming)
-        else:
-            require(request.user, "documents.view_outgoing", doc_file.outgoing)
-        response = HttpResponse(services.read_file_bytes(doc_file), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{doc_file.sha256[:16]}.pdf"'
-        return response
+        doc_file = selectors.file_for(request.user, pk)
+        return attachment_response(
+            services.read_file_bytes(doc_file), filename=f"{doc_file.sha256[:16]}.pdf"
+        )
 
 
 class WorkspaceView(APIView):
@@ -784,8 +774,7 @@ class RegisterListView(APIView):
 
 
 def _register_for(request: Request, pk) -> Any:
-    register = selectors.get_register(pk)
-    require(request.user, "documents.view_agency", register.agency)
+    register = selectors.register_visible_to(request.user, pk)
     return register
 
 

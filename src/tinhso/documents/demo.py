@@ -18,6 +18,7 @@ import random
 from django.utils import timezone
 
 from tinhso.accounts.models import Role, RoleGrant, User
+from tinhso.core.progress import report_progress
 from tinhso.documents import services
 from tinhso.documents.models import Assignment, IncomingDocument, OutgoingDocument
 from tinhso.documents.pdfs import render_document_pdf
@@ -94,10 +95,10 @@ def _subject(rng: random.Random, year: int) -> tuple[str, str]:
 def load(out) -> None:
     offices = [p for p in (_people(slug) for slug in AGENCY_SLUGS) if p]
     if not offices:
-        out.write("  (documents: no demo agencies with clerks; skipped)")
+        out.write("  (văn bản: không có cơ quan mẫu nào có văn thư; bỏ qua)")
         return
     if IncomingDocument.objects.filter(agency=offices[0][0]).exists():
-        out.write("  documents: already loaded")
+        out.write("  văn bản: đã nạp từ trước")
         return
     rng = random.Random(30)  # Decree 30/2020
     now = timezone.now()
@@ -107,7 +108,8 @@ def load(out) -> None:
     can_sign = _signing_ready()
     signed_budget = 8
     counts = {"incoming": 0, "outgoing": 0, "signed": 0}
-    for agency, clerk, leader, specialist, specialist2 in offices:
+    for position, (agency, clerk, leader, specialist, specialist2) in enumerate(offices):
+        report_progress(out, position, len(offices))
         # Incoming: spread over the year, in order of arrival.
         n_in = 12
         offsets = sorted(rng.sample(range(1, max(day_of_year, n_in + 2)), n_in), reverse=True)
@@ -169,12 +171,19 @@ def load(out) -> None:
         states += ["dispatched"] * 4
         for j, target in enumerate(states):
             doc_type, subject = _subject(rng, year)
+            # The draft leaves the number blank ("Số:      /STC-QLNS"); the clerk's
+            # numbering writes it, with the date, into the PDF before the seal.
+            suffix = services.notation_suffix(
+                doc_type=doc_type,
+                agency=agency,
+                drafting_unit=services.drafter_unit(specialist, agency),
+            )
             out_doc = services.create_draft(
                 actor=specialist,
                 agency=agency,
                 doc_type=doc_type,
                 subject=subject,
-                pdf=_pdf(rng, agency.name, doc_type, subject, "      /"),
+                pdf=_pdf(rng, agency.name, doc_type, subject, f"     /{suffix}"),
                 filename=f"du-thao-{j + 1}.pdf",
             )
             counts["outgoing"] += 1
@@ -232,8 +241,8 @@ def load(out) -> None:
         for doc in list(pending)[:1]:
             services.accept_incoming(actor=clerk, document=doc)
     out.write(
-        f"  documents: {counts['incoming']} incoming, {counts['outgoing']} outgoing "
-        f"({counts['signed']} digitally signed and sealed) in {len(offices)} agencies"
+        f"  văn bản: {counts['incoming']} văn bản đến, {counts['outgoing']} văn bản đi "
+        f"({counts['signed']} đã ký số và đóng dấu số) ở {len(offices)} cơ quan"
     )
 
 

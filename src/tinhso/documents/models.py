@@ -120,6 +120,8 @@ class Register(models.Model):
 class IncomingDocument(PublicIdentified, TimeStamped):
     """Văn bản đến: registered in the agency's incoming register with an arrival number."""
 
+    direction = "incoming"  # in mixed lists (search "all")
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Chờ vào sổ")
         REGISTERED = "registered", _("Đã vào sổ, chờ phân công")
@@ -148,6 +150,7 @@ class IncomingDocument(PublicIdentified, TimeStamped):
         related_name="sent_documents_received",
     )
     sender_name = models.CharField(_("cơ quan ban hành"), max_length=255)
+    sender_folded = models.CharField(max_length=255, editable=False, default="", db_index=True)
     number_notation = models.CharField(_("số, ký hiệu"), max_length=60)
     notation_key = models.CharField(max_length=60, db_index=True, editable=False, default="")
     issued_on = models.DateField(_("ngày ban hành"))
@@ -208,6 +211,8 @@ class IncomingDocument(PublicIdentified, TimeStamped):
 class OutgoingDocument(PublicIdentified, TimeStamped):
     """Văn bản đi: drafted, reviewed, approved, signed, numbered, sealed, dispatched."""
 
+    direction = "outgoing"
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Dự thảo")
         IN_REVIEW = "in_review", _("Đang xem xét")
@@ -255,6 +260,7 @@ class OutgoingDocument(PublicIdentified, TimeStamped):
     )
     number = models.PositiveIntegerField(_("số"), null=True, blank=True)
     number_notation = models.CharField(_("số, ký hiệu"), max_length=60, blank=True, default="")
+    notation_key = models.CharField(max_length=60, db_index=True, editable=False, default="")
     issued_on = models.DateField(_("ngày ban hành"), null=True, blank=True)
     numbered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -300,6 +306,7 @@ class DocumentFile(models.Model):
         ATTACHMENT = "attachment", _("Phụ lục, tài liệu kèm theo")
         DRAFT = "draft", _("Dự thảo")
         SIGNED = "signed", _("Bản đã ký số (lãnh đạo)")
+        NUMBERED = "numbered", _("Bản đã cấp số, ngày ban hành")
         SEALED = "sealed", _("Bản đã ký số (cơ quan)")
         NOTE = "note", _("Tệp xử lý")
 

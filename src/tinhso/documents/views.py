@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tinhso.accounts.models import Role, User
-from tinhso.accounts.rules import can, require
-from tinhso.core.errors import DomainError, NotFound
+from tinhso.accounts.rules import can
+from tinhso.core.errors import DomainError, NotFound, PermissionDenied
+from tinhso.core.files import attachment_response
 from tinhso.documents import exports, forms, selectors, services
 from tinhso.documents.errors import DocumentErrorCode as E
-from tinhso.documents.models import Assignment, DocumentFile, ReviewStep
+from tinhso.documents.models import Assignment, ReviewStep
 
 
 def _error_page(request: HttpRequest, err: DomainError) -> HttpResponse:
@@ -33,6 +34,29 @@ def domain_errors(view: Callable) -> Callable:
             return view(request, *args, **kwargs)
         except DomainError as err:
             return _error_page(request, err)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def office_required(view: Callable) -> Callable:
+    """The documents desk is for officials: anyone else (a citizen) gets a clear 403 page
+    saying so, instead of an empty desk."""
+
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not selectors.is_office_user(request.user):
+            return _error_page(
+                request,
+                PermissionDenied(
+                    _(
+                        "Trang văn bản điều hành dành cho cán bộ, công chức làm việc với văn "
+                        "bản của cơ quan. Tài khoản của bạn không có quyền truy cập."
+                    ),
+                    code=E.NO_ACCESS,
+                ),
+            )
+        return view(request, *args, **kwargs)
 
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__
@@ -59,6 +83,7 @@ def _pdf(upload) -> tuple[bytes, str]:
 
 @login_required
 @require_GET
+@office_required
 def home(request: HttpRequest) -> HttpResponse:
     ws = selectors.workspace(request.user)
     user = request.user
@@ -78,6 +103,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@office_required
 def incoming_new(request: HttpRequest) -> HttpResponse:
     agencies = selectors.office_agencies(request.user, {Role.CLERK, Role.LEADER})
     form = forms.IncomingForm(request.POST or None, request.FILES or None, agencies=agencies)
@@ -120,8 +146,7 @@ def incoming_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @domain_errors
 def incoming_detail(request: HttpRequest, uid) -> HttpResponse:
-    document = selectors.get_incoming(uid)
-    require(request.user, "documents.view_incoming", document)
+    document = selectors.incoming_for(request.user, uid)
     services.mark_read(user=request.user, incoming=document)
     user = request.user
     mine = [
@@ -162,7 +187,7 @@ def incoming_detail(request: HttpRequest, uid) -> HttpResponse:
 @require_POST
 @domain_errors
 def incoming_accept(request: HttpRequest, uid) -> HttpResponse:
-    document = selectors.get_incoming(uid)
+    document = selectors.incoming_for(request.user, uid)
     _run(
         request,
         lambda: services.accept_incoming(actor=request.user, document=document),
@@ -175,7 +200,7 @@ def incoming_accept(request: HttpRequest, uid) -> HttpResponse:
 @require_POST
 @domain_errors
 def incoming_assign(request: HttpRequest, uid) -> HttpResponse:
-    document = selectors.get_incoming(uid)
+    document = selectors.incoming_for(request.user, uid)
     form = forms.AssignForm(request.POST, agency=document.agency)
     if not form.is_valid():
         messages.error(request, _("Vui lòng chọn đơn vị/cá nhân chủ trì hợp lệ."))
@@ -201,7 +226,7 @@ def incoming_assign(request: HttpRequest, uid) -> HttpResponse:
 @require_POST
 @domain_errors
 def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    assignment = selectors.get_assignment(pk)
+    assignment = selectors.assignment_for(request.user, pk)
     uid = assignment.document.uid
     if action == "note":
         form = forms.NoteForm(request.POST, request.FILES, prefix=f"n{pk}")
@@ -254,6 +279,7 @@ def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
 
 
 @login_required
+@office_required
 def outgoing_new(request: HttpRequest) -> HttpResponse:
     agencies = selectors.office_agencies(request.user)
     form = forms.DraftForm(request.POST or None, request.FILES or None, agencies=agencies)
@@ -283,8 +309,7 @@ def outgoing_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @domain_errors
 def outgoing_detail(request: HttpRequest, uid) -> HttpResponse:
-    document = selectors.get_outgoing(uid)
-    require(request.user, "documents.view_outgoing", document)
+    document = selectors.outgoing_for(request.user, uid)
     services.mark_read(user=request.user, outgoing=document)
     user = request.user
     status = document.status
@@ -321,7 +346,7 @@ def outgoing_detail(request: HttpRequest, uid) -> HttpResponse:
 @require_POST
 @domain_errors
 def outgoing_action(request: HttpRequest, uid, action: str) -> HttpResponse:
-    document = selectors.get_outgoing(uid)
+    document = selectors.outgoing_for(request.user, uid)
     user = request.user
     post = request.POST
     if action == "version":
@@ -427,22 +452,16 @@ def outgoing_action(request: HttpRequest, uid, action: str) -> HttpResponse:
 @require_GET
 @domain_errors
 def file_download(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        doc_file = DocumentFile.objects.select_related("incoming", "outgoing").get(pk=pk)
-    except DocumentFile.DoesNotExist:
-        raise NotFound(_("Không tìm thấy tệp.")) from None
-    if doc_file.incoming_id:
-        require(request.user, "documents.view_incoming", doc_file.incoming)
-    else:
-        require(request.user, "documents.view_outgoing", doc_file.outgoing)
-    response = HttpResponse(services.read_file_bytes(doc_file), content_type="application/pdf")
-    disposition = "attachment" if request.GET.get("download") else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{doc_file.sha256[:16]}.pdf"'
-    return response
+    doc_file = selectors.file_for(request.user, pk)
+    # An uploaded file: always a download (tinhso.core.files.attachment_response).
+    return attachment_response(
+        services.read_file_bytes(doc_file), filename=f"{doc_file.sha256[:16]}.pdf"
+    )
 
 
 @login_required
 @require_GET
+@office_required
 def search(request: HttpRequest) -> HttpResponse:
     form = forms.SearchForm(request.GET or None, agencies=selectors.office_agencies(request.user))
     page = None
@@ -457,7 +476,7 @@ def search(request: HttpRequest) -> HttpResponse:
             page = selectors.search_documents(
                 user=request.user,
                 q=data["q"],
-                kind=data["kind"] or "incoming",
+                kind=data["kind"] or "all",
                 doc_type=data["doc_type"] or None,
                 status=data["status"] or None,
                 agency=data["agency"],
@@ -478,6 +497,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@office_required
 def registers(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -490,8 +510,7 @@ def registers(request: HttpRequest) -> HttpResponse:
 @require_GET
 @domain_errors
 def register_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    register = selectors.get_register(pk)
-    require(request.user, "documents.view_agency", register.agency)
+    register = selectors.register_visible_to(request.user, pk)
     return render(
         request,
         "documents/register_detail.html",
@@ -507,8 +526,7 @@ def register_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @domain_errors
 def register_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    register = selectors.get_register(pk)
-    require(request.user, "documents.view_agency", register.agency)
+    register = selectors.register_visible_to(request.user, pk)
     name = f"so-{register.direction}-{register.year}-{register.agency.code}"
     if fmt == "pdf":
         response = HttpResponse(exports.register_pdf(register), content_type="application/pdf")
@@ -525,6 +543,7 @@ def register_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@office_required
 def statistics(request: HttpRequest) -> HttpResponse:
     form = forms.PeriodForm(request.GET or None)
     date_from, date_to = form.period()
@@ -547,6 +566,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@office_required
 def work_records(request: HttpRequest) -> HttpResponse:
     agencies = selectors.office_agencies(request.user)
     form = forms.WorkRecordForm(request.POST or None, agencies=agencies)
@@ -572,8 +592,7 @@ def work_records(request: HttpRequest) -> HttpResponse:
 @login_required
 @domain_errors
 def work_record_detail(request: HttpRequest, uid) -> HttpResponse:
-    record = selectors.get_work_record(uid)
-    require(request.user, "documents.manage_work_record", record.agency)
+    record = selectors.work_record_for(request.user, uid)
     if request.method == "POST" and request.POST.get("action") == "close":
         _run(
             request,
@@ -591,8 +610,8 @@ def work_record_detail(request: HttpRequest, uid) -> HttpResponse:
 def file_into_record(request: HttpRequest, kind: str, uid) -> HttpResponse:
     if kind not in ("incoming", "outgoing"):
         raise NotFound()
-    incoming = selectors.get_incoming(uid) if kind == "incoming" else None
-    outgoing = selectors.get_outgoing(uid) if kind == "outgoing" else None
+    incoming = selectors.incoming_for(request.user, uid) if kind == "incoming" else None
+    outgoing = selectors.outgoing_for(request.user, uid) if kind == "outgoing" else None
     agency = incoming.agency if incoming is not None else outgoing.agency  # type: ignore[union-attr]
     target = reverse(f"documents:{kind}", kwargs={"uid": uid})
     form = forms.FileToRecordForm(request.POST, agency=agency)

@@ -299,8 +299,8 @@ def _xlsx_to_catalog(data: bytes) -> tuple[dict, list[dict]]:
         for number, rec in _sheet_rows(wb, sheet, columns, errors):
             where = f"Trang '{sheet}', dòng {number}"
             code = _text(rec.get("procedure"))
-            proc = procedures.get(code)
-            if proc is None:
+            found = procedures.get(code)
+            if found is None:
                 errors.append(
                     {
                         "where": where,
@@ -316,11 +316,11 @@ def _xlsx_to_catalog(data: bytes) -> tuple[dict, list[dict]]:
             if target == "papers":
                 item["required"] = _bool(item.get("required"), default=True)
                 item["eform"] = _bool(item.get("eform"), default=False)
-                proc["papers"].append(item)
+                found["papers"].append(item)
             else:
                 agency = _text(item.get("agency"))
                 item["agency"] = {"code": agency} if agency else None
-                proc["process"]["steps"].append(item)
+                found["process"]["steps"].append(item)
     for proc in ordered:
         for key in ("papers",):
             proc[key].sort(key=lambda x: _int_or(x.get("order"), 0))

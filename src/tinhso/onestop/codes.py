@@ -1,4 +1,5 @@
-"""Dossier codes (Circular 01/2018/TT-VPCP art. 19) and e-receipt numbers.
+"""Dossier codes (Circular 01/2018/TT-VPCP art. 19); the sequences behind them and e-receipt
+numbers (onestop/payments/receipts.py).
 
     <receiving agency code, QCVN 102 form>-<YYMMDD receipt date>-<4-digit sequence>
     e.g. 000.00.00.H41-250704-0012
@@ -47,12 +48,6 @@ def next_dossier_code(agency, moment: datetime) -> str:
     prefix = agency_code_for_dossiers(agency)
     seq = next_value(f"dossier:{agency.pk}:{local_day}")
     return f"{prefix}-{local_day}-{seq:04d}"
-
-
-def next_receipt_number(moment: datetime) -> str:
-    year = moment.astimezone(VN).year
-    seq = next_value(f"receipt:{year}")
-    return f"BL{year}-{seq:07d}"
 
 
 def looks_like_dossier_code(value: str) -> bool:

@@ -349,17 +349,17 @@ PORTAL_STATUS: dict[str, int] = {
     DossierState.APPROVED: 9,
     DossierState.RETURNED: 10,
 }
-PORTAL_STATUS_LABELS: dict[int, str] = {
-    1: "Mới đăng ký",
-    2: "Được tiếp nhận",
-    3: "Không được tiếp nhận",
-    4: "Đang xử lý",
-    5: "Yêu cầu bổ sung giấy tờ",
-    6: "Yêu cầu thực hiện nghĩa vụ tài chính",
-    7: "Công dân yêu cầu rút hồ sơ",
-    8: "Dừng xử lý",
-    9: "Đã xử lý xong",
-    10: "Đã trả kết quả",
+PORTAL_STATUS_LABELS: dict[int, str] = {  # the national portal's words, translated on display
+    1: _("Mới đăng ký"),
+    2: _("Được tiếp nhận"),
+    3: _("Không được tiếp nhận"),
+    4: _("Đang xử lý"),
+    5: _("Yêu cầu bổ sung giấy tờ"),
+    6: _("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    7: _("Công dân yêu cầu rút hồ sơ"),
+    8: _("Dừng xử lý"),
+    9: _("Đã xử lý xong"),
+    10: _("Đã trả kết quả"),
 }
 # States in which the agency's clock runs (used by queues and "in progress" statistics).
 OPEN_STATES = {DossierState.ACCEPTED, DossierState.PROCESSING}
@@ -526,7 +526,7 @@ class Dossier(PublicIdentified, TimeStamped):
 
     @property
     def portal_status_label(self) -> str:
-        return PORTAL_STATUS_LABELS[self.portal_status]
+        return str(PORTAL_STATUS_LABELS[self.portal_status])
 
     @property
     def is_final(self) -> bool:
@@ -771,7 +771,7 @@ class Payment(PublicIdentified):
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="payments")
     purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.FEE)
     amount_vnd = models.PositiveBigIntegerField()
-    provider = models.CharField(max_length=30, default="sandbox")
+    provider = models.CharField(max_length=30, blank=True, default="")  # "counter": cash
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # Our transaction reference sent to the provider (unique), and theirs.
     reference = models.CharField(max_length=40, unique=True)
@@ -779,18 +779,44 @@ class Payment(PublicIdentified):
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     online = models.BooleanField(default=True)  # False: paid in cash at the counter
-    receipt_number = models.CharField(
-        _("số biên lai điện tử"), max_length=30, unique=True, null=True, blank=True
+    # The e-receipt (biên lai điện tử): numbered when the payment is confirmed, per
+    # collecting agency and series (one series a year, e.g. BL-26E), without gaps; the
+    # PDF is rendered and sealed once, then served as stored (onestop/payments/receipts.py).
+    collecting_agency = models.ForeignKey(
+        "directory.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    receipt_series = models.CharField(_("ký hiệu biên lai"), max_length=20, blank=True)
+    receipt_number = models.CharField(  # noqa: DJ001 (NULL until numbered; unique with NULLs apart)
+        _("số biên lai điện tử"), max_length=30, null=True, blank=True
+    )
+    receipt_file = models.FileField(max_length=255, blank=True)
+    receipt_sha256 = models.CharField(max_length=64, blank=True)
+    receipt_issued_at = models.DateTimeField(null=True, blank=True)
+    receipt_sealed_by = models.CharField(max_length=64, blank=True)  # seal certificate serial
     payer_name = models.CharField(max_length=255, blank=True)
     callback_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["dossier", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collecting_agency", "receipt_series", "receipt_number"],
+                name="onestop_payment_receipt_number_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.amount_vnd} đ {self.status}"
+
+    @property
+    def receipt_reference(self) -> str:
+        """'BL-26E số 0000012' (series and number as printed on the receipt)."""
+        if not self.receipt_number:
+            return ""
+        if not self.receipt_series:
+            return self.receipt_number
+        return f"{self.receipt_series} số {self.receipt_number}"
 
 
 class PaymentCallback(models.Model):
@@ -899,3 +925,29 @@ class StatWatermark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.through}"
+
+
+class SearchSynonym(TimeStamped):
+    """What people call a procedure when the catalogue calls it otherwise (catalogue search).
+
+    `terms` are the words people type, comma-separated ("sổ đỏ, sổ hồng", "GPXD");
+    `meaning` is how the catalogue says it ("giấy chứng nhận quyền sử dụng đất"), or
+    several ways separated by ";", most specific first. A query that contains a term is
+    searched with the term replaced by each meaning as well (see tinhso.onestop.search).
+    Edited by the platform administrator on the catalogue administration page.
+    """
+
+    terms = models.CharField(_("cách gọi thường dùng"), max_length=300)
+    meaning = models.CharField(_("tên gọi trong danh mục"), max_length=300)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("từ đồng nghĩa khi tìm thủ tục")
+        verbose_name_plural = _("từ đồng nghĩa khi tìm thủ tục")
+
+    def __str__(self) -> str:
+        return f"{self.terms} = {self.meaning}"
+
+    @property
+    def term_list(self) -> list[str]:
+        return [t.strip() for t in self.terms.split(",") if t.strip()]

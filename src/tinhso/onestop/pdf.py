@@ -1,12 +1,12 @@
-"""PDF forms of the one-stop mechanism (Circular 01/2018/TT-VPCP, art. 9) and e-receipts.
+"""PDF forms of the one-stop mechanism (Circular 01/2018/TT-VPCP, art. 9).
 
 01 receipt and appointment slip (with a QR code carrying the dossier code) · 02 request
 to supplement · 03 refusal to accept · 04 apology and new appointment date · 05
-process-control slip — all A5 (05 in landscape for its table) — and the e-receipt of a
-payment. Forms 01–05 are laid out from the content frozen when they were issued (a dict
-built by `services.forms_issued`), so re-rendering never changes what a citizen was given;
-the e-receipt and the blank e-form take the Payment / Procedure. Fonts: vendored DejaVu
-(full Vietnamese).
+process-control slip — all A5 (05 in landscape for its table). Forms 01–05 are laid out
+from the content frozen when they were issued (a dict built by `services.forms_issued`),
+so re-rendering never changes what a citizen was given; the blank e-form takes the
+Procedure. E-receipts of payments are in onestop/payments/receipts.py. Fonts: vendored
+DejaVu (full Vietnamese).
 """
 
 from __future__ import annotations
@@ -645,63 +645,6 @@ RENDERERS = {
 def render_form(number: str, content: dict) -> bytes:
     """The PDF of form `number` (01–05) from its issued content."""
     return RENDERERS[number](content)
-
-
-# ---------------------------------------------------------------------------------------
-# E-receipt of a payment
-
-
-def payment_receipt_pdf(payment: Any) -> bytes:
-    """Biên lai thu phí, lệ phí điện tử of a paid Payment."""
-    s = _styles()
-    width = _width()
-    dossier = getattr(payment, "dossier", None)
-    agency_name, parent_name = _agency_names(dossier, "agency") if dossier else ("", "")
-    number = getattr(payment, "receipt_number", "") or ""
-    purpose = getattr(payment, "get_purpose_display", None)
-    rows = [
-        ["Số biên lai", number],
-        ["Mã giao dịch", getattr(payment, "reference", "")],
-        ["Mã hồ sơ", getattr(dossier, "code", "") or "(chưa cấp mã)"],
-        ["Người nộp", getattr(payment, "payer_name", "") or getattr(dossier, "applicant_name", "")],
-        ["Thủ tục", _name(_procedure(dossier)) if dossier else ""],
-        ["Nội dung thu", purpose() if callable(purpose) else getattr(payment, "purpose", "")],
-        ["Số tiền", _money(getattr(payment, "amount_vnd", 0))],
-        [
-            "Hình thức",
-            "Thanh toán trực tuyến" if getattr(payment, "online", True) else "Tiền mặt tại quầy",
-        ],
-        ["Đơn vị thanh toán", getattr(payment, "provider", "")],
-        ["Thời điểm thanh toán", _short(getattr(payment, "paid_at", None))],
-    ]
-    table = Table(
-        [[Paragraph(_t(k), s["cell_bold"]), Paragraph(_t(v), s["cell"])] for k, v in rows],
-        colWidths=[width * 0.35, width * 0.65],
-    )
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
-    story: list = [
-        _header(s, agency_name or "Cơ quan thu phí, lệ phí", parent_name, width=width),
-        Paragraph("BIÊN LAI THU PHÍ, LỆ PHÍ (ĐIỆN TỬ)", s["title"]),
-        Paragraph(f"Số: {_t(number)}", s["center"]),
-        Spacer(1, 3 * mm),
-        table,
-    ]
-    if getattr(payment, "provider", "") == "sandbox":
-        story.append(Spacer(1, 2 * mm))
-        story.append(
-            Paragraph(
-                "<b>THANH TOÁN THỬ NGHIỆM (SANDBOX)</b> — biên lai chỉ có giá trị minh họa, không phát sinh giao dịch thật.",
-                s["small"],
-            )
-        )
-    return _build(story, f"Biên lai điện tử {number}")
 
 
 # ---------------------------------------------------------------------------------------

@@ -17,20 +17,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import _grants, is_platform_admin, visible_agency_filter
+from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound
-from tinhso.core.text import fold
 from tinhso.directory.models import Agency
+from tinhso.onestop import search
 from tinhso.onestop.models import (
     PORTAL_STATUS_LABELS,
     Dossier,
     DossierEvent,
+    DossierFile,
     DossierState,
     Field,
     Procedure,
+    SearchSynonym,
     WalletItem,
 )
 from tinhso.onestop.services.clock import now as clock_now
@@ -59,12 +62,12 @@ def search_procedures(
     online_type: str = "",
     active_only: bool = True,
 ) -> QuerySet[Procedure]:
-    """Diacritics-insensitive search over code and name ("ho tich" finds "Hộ tịch")."""
+    """Diacritics-insensitive search with synonyms, best match first (`onestop.search`):
+    "ho tich" finds "Hộ tịch", "so do" the land-use right certificate. Without a query:
+    every procedure the filters keep, by code."""
     qs = Procedure.objects.select_related("field", "agency")
     if active_only:
         qs = qs.filter(is_active=True)
-    for word in fold(q).split():
-        qs = qs.filter(name_folded__contains=word)
     if field:
         qs = qs.filter(field__code=field) if isinstance(field, str) else qs.filter(field=field)
     if agency is not None:
@@ -73,7 +76,23 @@ def search_procedures(
         qs = qs.filter(levels__contains=level)
     if online_type:
         qs = qs.filter(online_type=online_type)
-    return qs.order_by("code")
+    q = (q or "").strip()
+    if not q:
+        return qs.order_by("code")
+    if search.CODE_QUERY.match(q):  # a procedure code, or its beginning
+        return qs.filter(code__startswith=q).order_by("code")
+    entries = [
+        search.Entry(key=pk, code=code, name=name, description=f"{result} {field_name}")
+        for pk, code, name, result, field_name in qs.values_list(
+            "pk", "code", "name", "result_description", "field__name"
+        )
+    ]
+    synonyms = [search.Synonym.of(s.term_list, s.meaning) for s in SearchSynonym.objects.all()]
+    ranked = search.rank(q, entries, synonyms)
+    if not ranked:
+        return qs.none()
+    order = Case(*(When(pk=pk, then=Value(i)) for i, pk in enumerate(ranked)))
+    return qs.filter(pk__in=ranked).order_by(order)
 
 
 def get_procedure(*, code: str | None = None, uid: Any = None) -> Procedure:
@@ -89,12 +108,16 @@ def get_procedure(*, code: str | None = None, uid: Any = None) -> Procedure:
         raise NotFound("Không tìm thấy thủ tục hành chính.", code="procedure_not_found") from exc
 
 
-def fields_with_counts() -> QuerySet[Field]:
+def fields_with_counts(*, in_use: bool = False) -> QuerySet[Field]:
+    """Fields with `procedure_count` (active procedures); `in_use`: only those with some."""
     from django.db.models import Count
 
-    return Field.objects.annotate(
+    fields = Field.objects.annotate(
         procedure_count=Count("procedures", filter=Q(procedures__is_active=True))
-    ).order_by("name")
+    )
+    if in_use:
+        fields = fields.filter(procedure_count__gt=0)
+    return fields.order_by(vi("name"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -215,6 +238,110 @@ def agency_dossiers(user) -> QuerySet[Dossier]:
 
 
 # ---------------------------------------------------------------------------------------
+# People: who can take a dossier, who has it now
+
+
+def officials(agency, roles) -> QuerySet:
+    """Active officials holding one of `roles` in `agency`, with their post there
+    (`position_name`), sorted by name."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import OuterRef, Subquery
+
+    from tinhso.directory.models import Membership
+
+    user_model = get_user_model()
+    if agency is None:
+        return user_model.objects.none()
+    post = (
+        Membership.objects.filter(user=OuterRef("pk"), agency=agency, ended_on__isnull=True)
+        .order_by("-is_primary", "position__rank")
+        .values("position__name")[:1]
+    )
+    unit = (
+        Membership.objects.filter(user=OuterRef("pk"), agency=agency, ended_on__isnull=True)
+        .order_by("-is_primary", "position__rank")
+        .values("org_unit__name")[:1]
+    )
+    return (
+        user_model.objects.filter(
+            role_grants__agency=agency, role_grants__role__in=list(roles), is_active=True
+        )
+        .distinct()
+        .annotate(position_name=Subquery(post), unit_name=Subquery(unit))
+        .order_by(vi("full_name"), "username")
+    )
+
+
+def person_label(user) -> str:
+    """ "Nguyễn Văn B — Chuyên viên" (the post when known)."""
+    name = getattr(user, "full_name", "") or getattr(user, "username", "")
+    post = getattr(user, "position_name", "") or ""
+    return f"{name} — {post}" if post else name
+
+
+def next_step_people(dossier: Dossier) -> QuerySet:
+    """Who may receive the dossier at its next step: the step's role in the step's agency."""
+    from tinhso.onestop.services.common import _next_step, _step_agency
+
+    nxt = _next_step(dossier)
+    if nxt is None:
+        return officials(None, ())
+    return officials(_step_agency(dossier, nxt), {nxt.role, Role.LEADER})
+
+
+def _post_of(user, agency) -> tuple[str, str]:
+    """(position, org unit) of `user` in `agency` ("" when unknown)."""
+    from tinhso.directory.models import Membership
+
+    row = (
+        Membership.objects.filter(user=user, agency=agency, ended_on__isnull=True)
+        .order_by("-is_primary", "position__rank")
+        .values_list("position__name", "org_unit__name")
+        .first()
+    )
+    return (row[0] or "", row[1] or "") if row else ("", "")
+
+
+def whereabouts(dossier: Dossier) -> str:
+    """Who has the dossier now, in words: "Nguyễn Văn B (Chuyên viên), Phòng Hộ tịch,
+    Sở Tư pháp"; "" once it is finished."""
+    from django.utils.translation import gettext as _
+
+    state = dossier.state
+    if state == S.SUBMITTED:
+        return _("Bộ phận một cửa, %(agency)s (chờ tiếp nhận)") % {
+            "agency": dossier.receiving_agency.name
+        }
+    if state in (S.RECEPTION_SUPPLEMENT, S.SUPPLEMENT):
+        return _("Người nộp hồ sơ %(name)s (đang bổ sung giấy tờ)") % {
+            "name": dossier.applicant_name
+        }
+    if state == S.FINANCIAL:
+        return _("Người nộp hồ sơ %(name)s (đang thực hiện nghĩa vụ tài chính)") % {
+            "name": dossier.applicant_name
+        }
+    if state == S.APPROVED:
+        return _("Bộ phận một cửa, %(agency)s (chờ trả kết quả)") % {
+            "agency": dossier.receiving_agency.name
+        }
+    if state not in OPEN:
+        return ""
+    agency = dossier.handling_agency or dossier.agency
+    if dossier.assignee is not None:
+        person = dossier.assignee
+        position, unit = _post_of(person, agency)
+        name = person.full_name or person.username
+        parts = [f"{name} ({position})" if position else name, unit, agency.name]
+        return ", ".join(p for p in parts if p)
+    step = dossier.current_step
+    role = Role(step.role).label if step is not None else _("Cán bộ xử lý")
+    return _("%(role)s, %(agency)s (chưa giao cho người cụ thể)") % {
+        "role": role,
+        "agency": agency.name,
+    }
+
+
+# ---------------------------------------------------------------------------------------
 # Citizens
 
 
@@ -224,6 +351,20 @@ def my_dossiers(user) -> QuerySet[Dossier]:
 
 def wallet(user) -> QuerySet[WalletItem]:
     return WalletItem.objects.filter(owner=user).order_by("-created_at")
+
+
+def visible_files(dossier: Dossier, user) -> QuerySet[DossierFile]:
+    """The dossier's files this person may open. The applicant sees the result only once
+    it is returned (the officials work on it until then)."""
+    files = dossier.files.all()
+    officials_see_all = is_platform_admin(user) or (
+        getattr(user, "is_official", False) and dossier.applicant_id != getattr(user, "pk", None)
+    )
+    if officials_see_all:
+        return files
+    if dossier.state != S.RETURNED:
+        files = files.exclude(kind=DossierFile.Kind.RESULT)
+    return files
 
 
 def process_slip(dossier: Dossier) -> QuerySet[DossierEvent]:
@@ -317,7 +458,7 @@ def lookup(*, code: str, secret: str) -> LookupResult:
         code=row["code"],
         procedure=row["procedure__name"],
         status=status,
-        status_label=PORTAL_STATUS_LABELS[status],
+        status_label=str(PORTAL_STATUS_LABELS[status]),
         step=row["current_step__name"] or "",
         due_at=row["due_at"],
         received_at=row["received_at"],

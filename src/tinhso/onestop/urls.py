@@ -27,6 +27,11 @@ urlpatterns = [
         name="payment_receipt",
     ),
     path("ho-so/<uuid:uid>/thanh-toan/<uuid:payment_uid>/", views.pay, name="pay"),
+    path(
+        "ho-so/<uuid:uid>/thanh-toan/<uuid:payment_uid>/ket-qua/",
+        views.payment_done,
+        name="payment_done",
+    ),
     path("ho-so/<uuid:uid>/cong-dan/<str:action>/", views.citizen_action, name="citizen_action"),
     # Officials
     path("xu-ly/", views.queue, name="queue"),
@@ -40,5 +45,6 @@ urlpatterns = [
     path("quan-tri/thu-tuc/", views.catalog_admin, name="catalog_admin"),
     path("quan-tri/thu-tuc/xuat.<str:fmt>", views.catalog_export, name="catalog_export"),
     path("quan-tri/thu-tuc/them/", views.procedure_edit, name="procedure_new"),
+    path("quan-tri/thu-tuc/tu-dong-nghia/", views.catalog_synonyms, name="catalog_synonyms"),
     path("quan-tri/thu-tuc/<str:code>/", views.procedure_edit, name="procedure_edit"),
 ]

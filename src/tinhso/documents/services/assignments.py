@@ -27,6 +27,7 @@ from tinhso.documents.rules import works_in
 from tinhso.documents.services.common import (
     local_today,
     notify,
+    require_visible,
     store_pdf,
 )
 
@@ -67,6 +68,7 @@ def assign_incoming(
 ) -> list[Assignment]:
     """A leader assigns: one lead (person or unit), cooperating ones, ones for information."""
     document = IncomingDocument.objects.select_for_update().get(pk=document.pk)
+    require_visible(actor, document)
     require(actor, "documents.assign", document)
     if document.status == IncomingDocument.Status.PENDING:
         raise InvalidTransition(
@@ -173,6 +175,7 @@ def add_note(
     filename: str = "tep-xu-ly.pdf",
 ) -> HandlingNote:
     assignment = _lock_assignment(assignment)
+    require_visible(actor, assignment.document)
     require(actor, "documents.handle", assignment)
     _check_open(assignment)
     text = (text or "").strip()
@@ -215,6 +218,7 @@ def forward_assignment(
 ) -> Assignment:
     """Hand one's part on to a person or unit inside the same agency."""
     assignment = _lock_assignment(assignment)
+    require_visible(actor, assignment.document)
     require(actor, "documents.handle", assignment)
     _check_open(assignment)
     user, unit = _check_assignee(assignment.document, to)
@@ -254,6 +258,7 @@ def forward_assignment(
 def finish_assignment(*, actor: Any, assignment: Assignment, result: str = "") -> Assignment:
     """Mark one's part done; the document is done when every lead part is done."""
     assignment = _lock_assignment(assignment)
+    require_visible(actor, assignment.document)
     require(actor, "documents.handle", assignment)
     _check_open(assignment)
     document = IncomingDocument.objects.select_for_update().get(pk=assignment.document_id)

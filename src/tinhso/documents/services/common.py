@@ -22,6 +22,7 @@ from tinhso.documents.models import (
     IncomingDocument,
     OutgoingDocument,
     ReadReceipt,
+    WorkRecord,
 )
 
 
@@ -123,3 +124,22 @@ def mark_read(*, user: Any, incoming: IncomingDocument | None = None, outgoing=N
                 [ReadReceipt(user=user, first_read_at=now, last_read_at=now, **lookup)],
                 ignore_conflicts=True,
             )
+
+
+def require_visible(actor: Any, document: Any) -> None:
+    """Permission before anything else, and "not found" (404) to whoever may not know the
+    document exists: another agency's official gets the same answer as for a wrong id."""
+    from tinhso.accounts.rules import can
+    from tinhso.core.errors import NotFound
+
+    if isinstance(document, IncomingDocument):
+        if not can(actor, "documents.view_incoming", document):
+            raise NotFound("Không tìm thấy văn bản đến.")
+    elif isinstance(document, OutgoingDocument):
+        if not can(actor, "documents.view_outgoing", document):
+            raise NotFound("Không tìm thấy văn bản đi.")
+    elif isinstance(document, WorkRecord):
+        if not can(actor, "documents.manage_work_record", document.agency):
+            raise NotFound("Không tìm thấy hồ sơ công việc.")
+    else:  # pragma: no cover - a programming error
+        raise TypeError(f"not a document: {document!r}")

@@ -39,6 +39,7 @@ from tinhso.documents.pdfs import read_pdf
 from tinhso.documents.services.common import (
     check_choice,
     notify,
+    require_visible,
     required,
     store_pdf,
     users_with_role,
@@ -160,6 +161,7 @@ def register_incoming(
         arrived_at=arrived_at,
         sender_agency=sender_agency,
         sender_name=sender_name,
+        sender_folded=fold(sender_name)[:255],
         number_notation=number_notation,
         notation_key=notation_key(number_notation),
         issued_on=issued_on,
@@ -232,6 +234,7 @@ def register_incoming(
 def accept_incoming(*, actor: Any, document: IncomingDocument) -> IncomingDocument:
     """The clerk registers a document that arrived through the platform (status pending)."""
     document = IncomingDocument.objects.select_for_update().get(pk=document.pk)
+    require_visible(actor, document)
     require(actor, "documents.register_incoming", document.agency)
     if document.status != IncomingDocument.Status.PENDING or document.arrival_number:
         raise InvalidTransition("Văn bản này đã được vào sổ.", code=E.ALREADY_REGISTERED)

@@ -15,6 +15,8 @@ from tinhso.core.errors import (
     Conflict,
     ValidationFailed,
 )
+from tinhso.core.text import fold
+from tinhso.documents import stamping
 from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import (
     DocumentFile,
@@ -26,6 +28,9 @@ from tinhso.documents.models import (
 from tinhso.documents.services.common import (
     local_today,
     notify,
+    read_file_bytes,
+    require_visible,
+    store_pdf,
     users_with_role,
 )
 from tinhso.documents.services.numbering import (
@@ -37,6 +42,7 @@ from tinhso.documents.services.numbering import (
 from tinhso.documents.services.outgoing import (
     expect_status,
     lock_outgoing,
+    next_version,
     sign_latest_file,
 )
 
@@ -45,6 +51,7 @@ from tinhso.documents.services.outgoing import (
 def number_outgoing(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument:
     """The clerk gives the number and notation from the year's outgoing register."""
     document = lock_outgoing(document)
+    require_visible(actor, document)
     require(actor, "documents.number", document)
     if document.number is not None:
         raise Conflict(
@@ -72,14 +79,17 @@ def number_outgoing(*, actor: Any, document: OutgoingDocument) -> OutgoingDocume
         agency=document.agency,
         drafting_unit=document.drafting_unit,
     )
+    document.notation_key = notation_key(document.number_notation)
     document.issued_on = today
     document.numbered_by = actor
     document.status = OutgoingDocument.Status.NUMBERED
+    stamped = _stamp_number(actor=actor, document=document)
     document.save(
         update_fields=[
             "register",
             "number",
             "number_notation",
+            "notation_key",
             "issued_on",
             "numbered_by",
             "status",
@@ -96,15 +106,44 @@ def number_outgoing(*, actor: Any, document: OutgoingDocument) -> OutgoingDocume
             "number_notation": document.number_notation,
             "year": register.year,
             "series": register.series,
+            "stamped_sha256": stamped.sha256 if stamped else None,
         },
     )
     return document
+
+
+def _stamp_number(*, actor: Any, document: OutgoingDocument) -> DocumentFile | None:
+    """Write "Số: <number/notation>" and the place and date into the latest PDF, as a new
+    version (before the seal, which then signs them). The leader's signature stays valid:
+    the fields it covers are only filled in. A PDF signed without the fields (before they
+    existed, or signed elsewhere) is left unchanged: filling it would break its signature."""
+    latest = document.latest_file
+    if latest is None:
+        return None
+    pdf = read_file_bytes(latest)
+    if not stamping.has_number_fields(pdf):
+        if stamping.is_signed(pdf):
+            return None
+        pdf = stamping.add_number_fields(pdf)
+    stamped = stamping.fill_number_fields(
+        pdf, number_notation=document.number_notation, issued_on=document.issued_on or local_today()
+    )
+    return store_pdf(
+        data=stamped,
+        name=f"{document.number_notation.replace('/', '_')}-cap-so.pdf",
+        role=DocumentFile.Role.NUMBERED,
+        actor=actor,
+        outgoing=document,
+        version=next_version(document),
+        page_count=document.page_count,
+    )
 
 
 @transaction.atomic
 def seal_outgoing(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument:
     """The clerk applies the agency's digital signature (the seal) to the numbered document."""
     document = lock_outgoing(document)
+    require_visible(actor, document)
     require(actor, "documents.number", document)
     expect_status(
         document,
@@ -145,6 +184,7 @@ def dispatch_outgoing(
     """Send the issued document: agencies on the platform get it as incoming (pending their
     clerk); outside recipients are listed for the document exchange (sent by `exchange`)."""
     document = lock_outgoing(document)
+    require_visible(actor, document)
     require(actor, "documents.number", document)
     expect_status(
         document,
@@ -175,6 +215,7 @@ def dispatch_outgoing(
             arrived_at=now,
             sender_agency=document.agency,
             sender_name=document.agency.name,
+            sender_folded=fold(document.agency.name)[:255],
             number_notation=document.number_notation,
             notation_key=notation_key(document.number_notation),
             issued_on=document.issued_on or local_today(),

@@ -9,6 +9,7 @@ is never given again.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import transaction
@@ -35,17 +36,44 @@ def notation_key(number_notation: str) -> str:
     return f"{head}{sep}{tail}"
 
 
+# Words naming the kind of unit, left out of its abbreviation ("Phòng Quản lý ngân sách"
+# is QLNS); a unit named by its kind alone ("Văn phòng") keeps them (VP).
+_UNIT_KIND_WORDS = {"phòng", "ban", "trung", "tâm", "chi", "cục", "đội"}
+
+
+def unit_abbreviation(unit: Any) -> str:
+    """The drafting unit's abbreviation in a notation: its own (`short_name`) or, when the
+    directory has none, the initials of its name ("Phòng Quản lý ngân sách" -> "QLNS")."""
+    if unit is None:
+        return ""
+    own = (getattr(unit, "short_name", "") or "").strip().replace(" ", "")
+    if own:
+        return own
+    words = [w for w in re.split(r"[\s,;.\-–/()]+", unit.name or "") if w]
+    kept = words
+    while kept and kept[0].lower() in _UNIT_KIND_WORDS:
+        kept = kept[1:]
+    initials = "".join(w[0] for w in (kept or words) if w[0].isalnum())
+    return initials.upper()[:12]
+
+
+def notation_suffix(*, doc_type: str, agency: Any, drafting_unit: Any = None) -> str:
+    """The notation without the number: `QĐ-UBND`; an official letter (công văn, no type
+    abbreviation) names the issuing agency then the drafting unit: `UBND-KT`."""
+    agency_abbr = agency_abbreviation(agency)
+    if doc_type == OFFICIAL_LETTER:
+        unit_abbr = unit_abbreviation(drafting_unit)
+        return f"{agency_abbr}-{unit_abbr}" if unit_abbr else agency_abbr
+    return f"{DOC_TYPES[doc_type][0]}-{agency_abbr}"
+
+
 def format_number_notation(
     *, number: int, doc_type: str, agency: Any, drafting_unit: Any = None
 ) -> str:
-    """`05/QĐ-UBND`; an official letter (công văn) is `45/UBND-KT` (agency-drafting unit)."""
-    agency_abbr = agency_abbreviation(agency)
-    if doc_type == OFFICIAL_LETTER:
-        unit_abbr = (getattr(drafting_unit, "short_name", "") or "").strip().replace(" ", "")
-        notation = f"{agency_abbr}-{unit_abbr}" if unit_abbr else agency_abbr
-    else:
-        notation = f"{DOC_TYPES[doc_type][0]}-{agency_abbr}"
-    return f"{number:02d}/{notation}"
+    """`05/QĐ-UBND`; an official letter (công văn) is `45/UBND-KT` (Decree 30 annex I:
+    numbers below 10 with a leading zero, groups joined by '-')."""
+    suffix = notation_suffix(doc_type=doc_type, agency=agency, drafting_unit=drafting_unit)
+    return f"{number:02d}/{suffix}"
 
 
 def series_for(confidentiality: str) -> str:

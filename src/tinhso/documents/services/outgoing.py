@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -17,9 +17,11 @@ from tinhso.core.errors import (
     ValidationFailed,
 )
 from tinhso.core.text import fold
+from tinhso.documents import stamping
 from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import (
     DOC_TYPES,
+    OFFICIAL_LETTER,
     Confidentiality,
     DocumentFile,
     OutgoingDocument,
@@ -32,11 +34,13 @@ from tinhso.documents.services.common import (
     check_choice,
     notify,
     read_file_bytes,
+    require_visible,
     required,
     signing_services,
     store_pdf,
     users_with_role,
 )
+from tinhso.documents.services.numbering import unit_abbreviation
 
 
 def next_version(document: OutgoingDocument) -> int:
@@ -57,6 +61,21 @@ def expect_status(document: OutgoingDocument, *statuses: str, message: str, code
         raise InvalidTransition(message, code=code)
 
 
+def drafter_unit(user: Any, agency: Any) -> Any:
+    """The unit the drafter works in at that agency (their current post), if any."""
+    from tinhso.directory.models import Membership
+
+    membership = (
+        Membership.objects.filter(
+            user_id=user.pk, agency_id=agency.pk, ended_on__isnull=True, org_unit__isnull=False
+        )
+        .select_related("org_unit")
+        .order_by("-is_primary", "id")
+        .first()
+    )
+    return membership.org_unit if membership else None
+
+
 @transaction.atomic
 def create_draft(
     *,
@@ -75,9 +94,18 @@ def create_draft(
     check_choice(doc_type, DOC_TYPES, E.INVALID_DOC_TYPE, "Loại văn bản")
     check_choice(urgency, Urgency.values, E.INVALID_URGENCY, "Độ khẩn")
     check_choice(confidentiality, Confidentiality.values, E.INVALID_CONFIDENTIALITY, "Độ mật")
+    if drafting_unit is None:
+        drafting_unit = drafter_unit(actor, agency)
     if drafting_unit is not None and drafting_unit.agency_id != agency.pk:
         raise ValidationFailed(
             "Đơn vị soạn thảo không thuộc cơ quan ban hành.", code=E.UNIT_OUTSIDE_AGENCY
+        )
+    if doc_type == OFFICIAL_LETTER and not unit_abbreviation(drafting_unit):
+        # Decree 30: an official letter's notation names the drafting unit (45/UBND-KT).
+        raise ValidationFailed(
+            "Công văn cần có đơn vị soạn thảo (ký hiệu công văn gồm tên viết tắt của cơ quan "
+            "và của đơn vị soạn thảo).",
+            code=E.DRAFTING_UNIT_REQUIRED,
         )
     info = read_pdf(pdf)
     document = OutgoingDocument.objects.create(
@@ -116,6 +144,7 @@ def add_draft_version(
     *, actor: Any, document: OutgoingDocument, pdf: bytes, filename: str = "du-thao.pdf"
 ) -> DocumentFile:
     document = lock_outgoing(document)
+    require_visible(actor, document)
     require(actor, "documents.edit_draft", document)
     expect_status(
         document,
@@ -157,6 +186,7 @@ def submit_for_review(
 ) -> OutgoingDocument:
     """Send the draft along a chain of reviewers, then to the leader who signs."""
     document = lock_outgoing(document)
+    require_visible(actor, document)
     require(actor, "documents.edit_draft", document)
     expect_status(
         document,
@@ -215,6 +245,10 @@ def review_draft(
     *, actor: Any, document: OutgoingDocument, approve: bool, comment: str = ""
 ) -> OutgoingDocument:
     document = lock_outgoing(document)
+    # Permission before state: outsiders learn nothing, insiders not asked are refused.
+    require_visible(actor, document)
+    if not document.review_steps.filter(reviewer_id=actor.pk).exists():
+        raise PermissionDenied("Bạn không được mời cho ý kiến về dự thảo này.")
     step = document.review_steps.filter(status=ReviewStep.Status.PENDING).first()
     if document.status != OutgoingDocument.Status.IN_REVIEW or step is None:
         raise InvalidTransition("Văn bản không chờ ý kiến xem xét.", code=E.NOT_IN_REVIEW)
@@ -259,6 +293,7 @@ def review_draft(
 def return_to_drafter(*, actor: Any, document: OutgoingDocument, comment: str) -> OutgoingDocument:
     """The leader sends the draft back instead of approving it."""
     document = lock_outgoing(document)
+    require_visible(actor, document)
     require(actor, "documents.approve", document)
     expect_status(
         document,
@@ -286,6 +321,7 @@ def return_to_drafter(*, actor: Any, document: OutgoingDocument, comment: str) -
 @transaction.atomic
 def approve_outgoing(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument:
     document = lock_outgoing(document)
+    require_visible(actor, document)
     require(actor, "documents.approve", document)
     expect_status(
         document,
@@ -307,6 +343,7 @@ def sign_outgoing(
 ) -> OutgoingDocument:
     """The leader signs (digitally with their certificate, or records a paper signature)."""
     document = lock_outgoing(document)
+    require_visible(actor, document)
     require(actor, "documents.approve", document)
     expect_status(
         document,
@@ -325,6 +362,8 @@ def sign_outgoing(
             reason=f"Ký duyệt: {document.subject[:80]}",
             name=f"ky-so-v{next_version(document)}.pdf",
             role=DocumentFile.Role.SIGNED,
+            # Empty number and date fields, filled by the clerk after this signature.
+            prepare=stamping.prepare_for_number,
         ).sha256
     document.status = OutgoingDocument.Status.SIGNED
     document.approved_at = document.approved_at or now
@@ -350,14 +389,25 @@ def sign_outgoing(
 
 
 def sign_latest_file(
-    *, actor: Any, document: OutgoingDocument, kind: str, reason: str, name: str, role: str
+    *,
+    actor: Any,
+    document: OutgoingDocument,
+    kind: str,
+    reason: str,
+    name: str,
+    role: str,
+    prepare: Callable[[bytes], bytes] | None = None,
 ) -> DocumentFile:
-    """Sign the latest version of `document` (personal signature or seal) as a new version."""
+    """Sign the latest version of `document` (personal signature or seal) as a new version;
+    `prepare` changes the PDF first (e.g. adds the number fields before the first signature)."""
     latest = document.latest_file
     if latest is None:
         raise ValidationFailed("Văn bản chưa có tệp để ký.", code=E.NO_FILE)
+    pdf = read_file_bytes(latest)
+    if prepare is not None:
+        pdf = prepare(pdf)
     signed = signing_services().sign_pdf(
-        pdf=read_file_bytes(latest),
+        pdf=pdf,
         signer=actor,
         kind=kind,
         agency=document.agency,

@@ -24,6 +24,7 @@ from tinhso.documents.models import (
 )
 from tinhso.documents.services.common import (
     local_today,
+    require_visible,
     required,
 )
 from tinhso.documents.services.numbering import (
@@ -70,12 +71,13 @@ def file_document(
     outgoing: OutgoingDocument | None = None,
 ) -> WorkRecordItem:
     work_record = WorkRecord.objects.select_for_update().get(pk=work_record.pk)
-    require(actor, "documents.manage_work_record", work_record.agency)
+    require_visible(actor, work_record)
     if work_record.status == WorkRecord.Status.CLOSED:
         raise InvalidTransition("Hồ sơ công việc đã đóng.", code=E.WORK_RECORD_CLOSED)
     doc = incoming or outgoing
     if doc is None or (incoming is not None and outgoing is not None):
         raise ValidationFailed("Chọn một văn bản để đưa vào hồ sơ.", code=E.DOCUMENT_REQUIRED)
+    require_visible(actor, doc)
     if doc.agency_id != work_record.agency_id:
         raise ValidationFailed(
             "Văn bản không thuộc cơ quan của hồ sơ công việc.", code=E.DOCUMENT_OUTSIDE_AGENCY
@@ -100,7 +102,7 @@ def file_document(
 @transaction.atomic
 def close_work_record(*, actor: Any, work_record: WorkRecord) -> WorkRecord:
     work_record = WorkRecord.objects.select_for_update().get(pk=work_record.pk)
-    require(actor, "documents.manage_work_record", work_record.agency)
+    require_visible(actor, work_record)
     if work_record.status == WorkRecord.Status.CLOSED:
         raise InvalidTransition("Hồ sơ công việc đã đóng.", code=E.WORK_RECORD_CLOSED)
     work_record.status = WorkRecord.Status.CLOSED

@@ -34,6 +34,7 @@ from tinhso.onestop.payments.errors import (
     CallbackTooLarge,
     ProviderUnknown,
 )
+from tinhso.onestop.payments.receipts import dossier_code
 from tinhso.onestop.payments.services import handle_callback
 from tinhso.onestop.serializers import CallbackOutput
 
@@ -135,7 +136,9 @@ def sandbox_checkout(request: HttpRequest) -> HttpResponse:
     params["sig"] = request.GET.get("sig", "")
     if not provider.verify_request(params):
         return HttpResponseBadRequest("Yêu cầu thanh toán không hợp lệ (sai chữ ký).")
-    payment = Payment.objects.select_related("dossier").filter(reference=params["ref"]).first()
+    payment = (
+        Payment.objects.select_related("dossier__procedure").filter(reference=params["ref"]).first()
+    )
     if payment is None:
         return HttpResponseBadRequest("Không tìm thấy giao dịch.")
     if request.method == "POST":
@@ -161,5 +164,10 @@ def sandbox_checkout(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "onestop/payments/sandbox_checkout.html",
-        {"payment": payment, "params": params, "label": sandbox.LABEL},
+        {
+            "payment": payment,
+            "code": dossier_code(payment.dossier),
+            "params": params,
+            "label": sandbox.LABEL,
+        },
     )

@@ -13,21 +13,21 @@ from typing import Any
 from django.db import transaction
 
 from tinhso.accounts.rules import require
-from tinhso.core.errors import Conflict, InvalidTransition, ValidationFailed
+from tinhso.core.errors import Conflict, ValidationFailed
+from tinhso.onestop import workflow
 from tinhso.onestop.models import (
     Channel,
     Dossier,
     DossierFile,
     IssuedForm,
-    Payment,
     Procedure,
     Rating,
     RequiredPaper,
     ReturnMethod,
 )
+from tinhso.onestop.payments.services import cancel_pending, create_payment
 from tinhso.onestop.services.clock import now as clock_now
 from tinhso.onestop.services.common import (
-    WITHDRAWABLE,
     Attachment,
     S,
     _attach,
@@ -264,8 +264,6 @@ def submit_dossier(
     )
     _attach(dossier, attachments, kind=DossierFile.Kind.PAPER, actor=user, owner=user)
     if procedure.fee_vnd:
-        from tinhso.onestop.payments.services import create_payment
-
         create_payment(dossier=dossier, amount_vnd=procedure.fee_vnd, purpose="fee")
     _event(dossier, action="submit", actor=user, at=at, to_agency=receiving)
     _audit(user, "submit_dossier", dossier, agency=receiving.pk, procedure=procedure.code)
@@ -286,12 +284,9 @@ def answer_supplement(
 
     At reception it goes back to the reception queue; during processing it resumes and
     the clock restarts from zero: the appointment is recomputed from now."""
-    is_owner = dossier.applicant_id is not None and dossier.applicant_id == user.pk
-    if not is_owner:
-        require(user, "onestop.accept_dossier", dossier)
+    workflow.check("answer_supplement", user, dossier)
     supplement = dossier.supplements.filter(answered_at__isnull=True).order_by("-pk").first()
-    if supplement is None or dossier.state not in (S.RECEPTION_SUPPLEMENT, S.SUPPLEMENT):
-        raise InvalidTransition("Hồ sơ không ở trạng thái chờ bổ sung.", code="invalid_transition")
+    assert supplement is not None  # the workflow's guard
     if not attachments and not note.strip() and form_data is None:
         raise ValidationFailed(
             "Vui lòng đính kèm giấy tờ bổ sung hoặc ghi nội dung bổ sung.",
@@ -304,7 +299,7 @@ def answer_supplement(
     if dossier.state == S.RECEPTION_SUPPLEMENT:
         _transition(
             dossier,
-            allowed=(S.RECEPTION_SUPPLEMENT,),
+            allowed=(S.RECEPTION_SUPPLEMENT,),  # of workflow.states("answer_supplement")
             action_label="bổ sung hồ sơ",
             version=version,
             state=S.SUBMITTED,
@@ -348,11 +343,11 @@ def answer_supplement(
 @transaction.atomic
 def withdraw(*, user, dossier: Dossier, reason: str = "", version: int | None = None) -> Dossier:
     """The applicant withdraws the dossier (status 7)."""
-    require(user, "onestop.act_as_applicant", dossier)
+    workflow.check("withdraw", user, dossier)
     at = clock_now()
     _transition(
         dossier,
-        allowed=WITHDRAWABLE,
+        allowed=workflow.states("withdraw"),
         action_label="rút hồ sơ",
         version=version,
         state=S.WITHDRAWN,
@@ -360,10 +355,8 @@ def withdraw(*, user, dossier: Dossier, reason: str = "", version: int | None = 
         finished_at=at,
         assignee=None,
     )
-    Payment.objects.filter(dossier=dossier, status=Payment.Status.PENDING).update(
-        status=Payment.Status.CANCELLED
-    )
     event = _event(dossier, action="withdraw", actor=user, at=at, note=reason)
+    cancel_pending(dossier=dossier, actor=user, reason="withdrawn")
     if dossier.code:  # accepted: the process-control slip as it ended
         issue_form(dossier, IssuedForm.Number.CONTROL, event=event)
     _audit(user, "withdraw", dossier, reason=reason)
@@ -373,19 +366,13 @@ def withdraw(*, user, dossier: Dossier, reason: str = "", version: int | None = 
 @transaction.atomic
 def rate(*, user, dossier: Dossier, score: int, comment: str = "") -> Rating:
     """The applicant rates the handling once, after the result (or a stop)."""
-    require(user, "onestop.act_as_applicant", dossier)
-    if dossier.state not in (S.RETURNED, S.APPROVED, S.STOPPED):
-        raise InvalidTransition(
-            "Chỉ đánh giá sau khi hồ sơ đã có kết quả.", code="invalid_transition"
-        )
+    workflow.check("rate", user, dossier)
     try:
         score = int(score)
     except (TypeError, ValueError) as exc:
         raise ValidationFailed("Điểm đánh giá phải từ 1 đến 5.", code="invalid_score") from exc
     if not 1 <= score <= 5:
         raise ValidationFailed("Điểm đánh giá phải từ 1 đến 5.", code="invalid_score")
-    if Rating.objects.filter(dossier=dossier).exists():
-        raise Conflict("Hồ sơ này đã được đánh giá.", code="already_rated")
     from django.db import IntegrityError
 
     try:

@@ -35,6 +35,7 @@ from tinhso.accounts.rules import has_role
 from tinhso.audit.services import record
 from tinhso.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from tinhso.notify.services import enqueue, notify_user
+from tinhso.onestop import workflow
 from tinhso.onestop.links import dossier_url
 from tinhso.onestop.models import (
     Dossier,
@@ -58,18 +59,9 @@ S = DossierState
 PROCESSING_SUPPLEMENT_DAYS = getattr(settings, "ONESTOP_PROCESSING_SUPPLEMENT_DAYS", 3)
 
 
-ACTIVE_PROCESS_STATES = (S.ACCEPTED, S.PROCESSING)
-
-
-WITHDRAWABLE = (
-    S.SUBMITTED,
-    S.RECEPTION_SUPPLEMENT,
-    S.ACCEPTED,
-    S.PROCESSING,
-    S.SUPPLEMENT,
-    S.FINANCIAL,
-    S.PAUSED,
-)
+# The state sets of the transition table (tinhso.onestop.workflow), for older imports.
+ACTIVE_PROCESS_STATES = tuple(sorted(workflow.ACTIVE))
+WITHDRAWABLE = tuple(sorted(workflow.WITHDRAWABLE))
 
 
 @dataclass

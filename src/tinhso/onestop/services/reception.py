@@ -24,7 +24,7 @@ from tinhso.accounts.rules import require, visible_agency_filter
 from tinhso.audit.services import record
 from tinhso.core.errors import PermissionDenied, ValidationFailed
 from tinhso.directory.models import Agency
-from tinhso.onestop import codes
+from tinhso.onestop import codes, workflow
 from tinhso.onestop.models import (
     Channel,
     Dossier,
@@ -36,6 +36,7 @@ from tinhso.onestop.models import (
     ReturnMethod,
     SupplementRequest,
 )
+from tinhso.onestop.payments.services import create_payment, record_cash_payment
 from tinhso.onestop.services.applicant import (
     _new_dossier,
     _resolve_agencies,
@@ -45,13 +46,10 @@ from tinhso.onestop.services.applicant import (
 )
 from tinhso.onestop.services.clock import now as clock_now
 from tinhso.onestop.services.common import (
-    ACTIVE_PROCESS_STATES,
-    PROCESSING_SUPPLEMENT_DAYS,
     Attachment,
     S,
     _attach,
     _audit,
-    _ensure_state,
     _event,
     _first_step,
     _step_agency,
@@ -60,7 +58,7 @@ from tinhso.onestop.services.common import (
     notify_applicant,
 )
 from tinhso.onestop.services.forms_issued import issue_form
-from tinhso.workdays.services import VN, Calendar
+from tinhso.workdays.services import Calendar
 
 MAX_COPIES = 99  # per paper, originals or copies
 
@@ -316,8 +314,6 @@ def receive_counter_dossier(
     _attach(dossier, attachments, kind=DossierFile.Kind.PAPER, actor=officer, owner=applicant)
     _record_received(dossier, checklist, officer=officer, at=at)
     if procedure.fee_vnd:
-        from tinhso.onestop.payments.services import create_payment, record_cash_payment
-
         payment = create_payment(
             dossier=dossier, amount_vnd=procedure.fee_vnd, purpose="fee", online=False
         )
@@ -336,8 +332,7 @@ def accept_dossier(
     *, officer, dossier: Dossier, version: int | None = None, note: str = ""
 ) -> Dossier:
     """Accept a complete dossier: the code, the appointment date (status 2), form 01."""
-    require(officer, "onestop.accept_dossier", dossier)
-    _ensure_state(dossier, (S.SUBMITTED,), "tiếp nhận")
+    workflow.check("accept", officer, dossier)
     missing = missing_papers(dossier)
     if missing:
         raise _missing_error(missing)
@@ -353,7 +348,7 @@ def accept_dossier(
     code = codes.next_dossier_code(dossier.receiving_agency, at)
     _transition(
         dossier,
-        allowed=(S.SUBMITTED,),
+        allowed=workflow.states("accept"),
         action_label="tiếp nhận",
         version=version,
         state=S.ACCEPTED,
@@ -401,46 +396,27 @@ def request_supplement(
     At reception (status 1) by the one-stop officer; during processing by whoever processes
     it, within PROCESSING_SUPPLEMENT_DAYS working days of acceptance — the clock then
     restarts from zero when the citizen completes the dossier."""
+    action = workflow.for_state(("reception_supplement", "supplement"), dossier)
+    action.check(official, dossier)
     items = [str(i).strip() for i in items if str(i).strip()]
     if not items:
         raise ValidationFailed(
             "Vui lòng liệt kê đầy đủ các giấy tờ cần bổ sung (một lần).", code="items_required"
         )
     at = clock_now()
-    if dossier.state in (S.SUBMITTED,):
-        require(official, "onestop.accept_dossier", dossier)
+    if action.name == "reception_supplement":
         stage = SupplementRequest.Stage.RECEPTION
-        _transition(
-            dossier,
-            allowed=(S.SUBMITTED,),
-            action_label="yêu cầu bổ sung",
-            version=version,
-            state=S.RECEPTION_SUPPLEMENT,
-        )
-    else:
-        require(official, "onestop.process_dossier", dossier)
+        changes: dict = {"state": S.RECEPTION_SUPPLEMENT}
+    else:  # during processing: the clock restarts when the citizen completes it
         stage = SupplementRequest.Stage.PROCESSING
-        if dossier.state in ACTIVE_PROCESS_STATES and dossier.received_at is not None:
-            cal = Calendar()
-            if PROCESSING_SUPPLEMENT_DAYS is not None:
-                elapsed = cal.working_days_between(
-                    dossier.received_at.astimezone(VN).date(), at.astimezone(VN).date()
-                )
-                if elapsed > PROCESSING_SUPPLEMENT_DAYS:
-                    raise ValidationFailed(
-                        f"Đã quá {PROCESSING_SUPPLEMENT_DAYS} ngày làm việc kể từ ngày tiếp "
-                        "nhận: không thể yêu cầu bổ sung hồ sơ; vui lòng xử lý hoặc trả lại "
-                        "hồ sơ kèm lý do.",
-                        code="supplement_window_passed",
-                    )
-        _transition(
-            dossier,
-            allowed=ACTIVE_PROCESS_STATES,
-            action_label="yêu cầu bổ sung",
-            version=version,
-            state=S.SUPPLEMENT,
-            paused_at=at,
-        )
+        changes = {"state": S.SUPPLEMENT, "paused_at": at}
+    _transition(
+        dossier,
+        allowed=action.states,
+        action_label="yêu cầu bổ sung",
+        version=version,
+        **changes,
+    )
     supplement = SupplementRequest.objects.create(
         dossier=dossier,
         stage=stage,
@@ -469,13 +445,13 @@ def refuse_reception(
     *, officer, dossier: Dossier, reasons: str, version: int | None = None
 ) -> Dossier:
     """Form 03: the dossier is not eligible; refused with reasons (status 3)."""
-    require(officer, "onestop.accept_dossier", dossier)
+    workflow.check("refuse", officer, dossier)
     if not (reasons or "").strip():
         raise ValidationFailed("Vui lòng nêu rõ lý do từ chối.", code="reasons_required")
     at = clock_now()
     _transition(
         dossier,
-        allowed=(S.SUBMITTED, S.RECEPTION_SUPPLEMENT),
+        allowed=workflow.states("refuse"),
         action_label="từ chối tiếp nhận",
         version=version,
         state=S.REFUSED,

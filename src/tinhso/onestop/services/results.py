@@ -9,30 +9,32 @@ from typing import Any
 
 from django.db import transaction
 
-from tinhso.accounts.rules import require
-from tinhso.core.errors import InvalidTransition, ValidationFailed
+from tinhso.core.errors import ValidationFailed
+from tinhso.onestop import workflow
+from tinhso.onestop.errors import OnestopError as E
 from tinhso.onestop.models import (
     Dossier,
     DossierFile,
-    Payment,
-    ProcessStep,
     ReturnMethod,
     WalletItem,
 )
+from tinhso.onestop.payments.services import cancel_pending
 from tinhso.onestop.services import files as file_store
 from tinhso.onestop.services.clock import now as clock_now
 from tinhso.onestop.services.common import (
     S,
     _audit,
-    _can,
-    _ensure_state,
     _event,
-    _next_step,
     _transition,
     notify_applicant,
     timeliness_of,
 )
 from tinhso.onestop.services.forms_issued import issue_form
+
+
+def latest_draft(dossier: Dossier) -> DossierFile | None:
+    """The result file the leader will sign (the newest one attached)."""
+    return dossier.files.filter(kind=DossierFile.Kind.RESULT).order_by("-pk").first()
 
 
 @transaction.atomic
@@ -45,17 +47,12 @@ def approve(
     version: int | None = None,
 ) -> Dossier:
     """The leader approves the result (status 9). Early/on time/late is fixed now."""
-    require(official, "onestop.approve_dossier", dossier)
-    nxt = _next_step(dossier) if dossier.current_step_id is not None else None
-    if nxt is not None and nxt.kind != ProcessStep.Kind.RETURN:
-        raise InvalidTransition(
-            "Hồ sơ chưa đến bước phê duyệt của quy trình.", code="not_at_last_step"
-        )
+    workflow.check("approve", official, dossier)
     at = clock_now()
     left, left_due = dossier.current_step, dossier.step_due_at
     _transition(
         dossier,
-        allowed=(S.PROCESSING, S.ACCEPTED),
+        allowed=workflow.states("approve"),
         action_label="phê duyệt",
         version=version,
         state=S.APPROVED,
@@ -83,13 +80,13 @@ def approve(
 @transaction.atomic
 def reject(*, official, dossier: Dossier, reasons: str, version: int | None = None) -> Dossier:
     """Stop processing with reasons (status 8); the applicant is told why."""
-    require(official, "onestop.approve_dossier", dossier)
+    workflow.check("reject", official, dossier)
     if not (reasons or "").strip():
-        raise ValidationFailed("Vui lòng nêu rõ lý do dừng xử lý.", code="reasons_required")
+        raise ValidationFailed("Vui lòng nêu rõ lý do dừng xử lý.", code=E.REASONS_REQUIRED)
     at = clock_now()
     _transition(
         dossier,
-        allowed=(S.ACCEPTED, S.PROCESSING, S.PAUSED, S.SUPPLEMENT, S.FINANCIAL),
+        allowed=workflow.states("reject"),
         action_label="dừng xử lý",
         version=version,
         state=S.STOPPED,
@@ -98,14 +95,12 @@ def reject(*, official, dossier: Dossier, reasons: str, version: int | None = No
         finished_at=at,
         assignee=None,
     )
-    Payment.objects.filter(dossier=dossier, status=Payment.Status.PENDING).update(
-        status=Payment.Status.CANCELLED
-    )
     event = _event(
         dossier, action="stop", actor=official, at=at, step=dossier.current_step, note=reasons
     )
     issue_form(dossier, "05", event=event)  # the process-control slip as it ended
     notify_applicant(dossier, "onestop_stopped", reasons=reasons)
+    cancel_pending(dossier=dossier, actor=official, reason="stopped")
     # audit last: the chain-head lock is then held only until commit
     _audit(official, "reject", dossier, reasons=reasons)
     return dossier
@@ -116,16 +111,9 @@ def attach_result(
     *, official, dossier: Dossier, file: Any, name: str = "Kết quả giải quyết"
 ) -> DossierFile:
     """Attach the result document (a PDF, later digitally signed)."""
-    if not (
-        _can(official, "onestop.process_dossier", dossier)
-        or _can(official, "onestop.return_result", dossier)
-    ):
-        require(official, "onestop.approve_dossier", dossier)
-    if dossier.state not in (S.PROCESSING, S.ACCEPTED, S.APPROVED):
-        raise InvalidTransition(
-            "Chỉ đính kèm kết quả khi hồ sơ đang xử lý hoặc đã xử lý xong.",
-            code="invalid_transition",
-        )
+    workflow.check("attach_result", official, dossier)
+    if file is None:
+        raise ValidationFailed("Vui lòng chọn tệp kết quả (PDF).", code=E.FILE_REQUIRED)
     stored = file_store.store(file, folder="results", allowed={"pdf": file_store.ALLOWED["pdf"]})
     result = DossierFile.objects.create(
         dossier=dossier,
@@ -154,20 +142,19 @@ def return_result(
 ) -> Dossier:
     """Return the result (status 10) at the counter, online or by post. Result files go
     to the applicant's wallet."""
-    require(officer, "onestop.return_result", dossier)
-    _ensure_state(dossier, (S.APPROVED,), "trả kết quả")
+    workflow.check("return_result", officer, dossier)
     method = method or dossier.return_method
     if method not in ReturnMethod.values:
-        raise ValidationFailed("Hình thức trả kết quả không hợp lệ.", code="invalid_return")
+        raise ValidationFailed("Hình thức trả kết quả không hợp lệ.", code=E.INVALID_RETURN)
     results = list(dossier.files.filter(kind=DossierFile.Kind.RESULT))
     if method == ReturnMethod.ONLINE and not results:
         raise ValidationFailed(
-            "Trả kết quả trực tuyến cần tệp kết quả điện tử.", code="result_file_required"
+            "Trả kết quả trực tuyến cần tệp kết quả điện tử.", code=E.RESULT_FILE_REQUIRED
         )
     at = clock_now()
     _transition(
         dossier,
-        allowed=(S.APPROVED,),
+        allowed=workflow.states("return_result"),
         action_label="trả kết quả",
         version=version,
         state=S.RETURNED,

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tinhso.accounts.models import Role, RoleGrant
+from tinhso.core.progress import report_progress
 from tinhso.signing import images
 from tinhso.signing.models import Certificate, SignatureImage
 from tinhso.signing.services.images import set_image
@@ -41,7 +42,15 @@ def init_demo(out=None) -> dict[str, int]:
             "owner_user_id", flat=True
         )
     )
-    for grant in grants:
+    agency_ids = set(
+        RoleGrant.objects.filter(role__in=SEAL_ROLES).values_list("agency_id", flat=True)
+    )
+    from tinhso.directory.models import Agency
+
+    agencies = list(Agency.objects.filter(pk__in=agency_ids).select_related("parent"))
+    total = len(grants) + len(agencies)  # progress of `tinhso demo`
+    for done, grant in enumerate(grants):
+        report_progress(out, done, total)
         user = grant.user
         if user.pk not in has_cert:
             issue_certificate(
@@ -57,11 +66,6 @@ def init_demo(out=None) -> dict[str, int]:
             has_image.add(user.pk)
             counts["images"] += 1
 
-    agency_ids = set(
-        RoleGrant.objects.filter(role__in=SEAL_ROLES).values_list("agency_id", flat=True)
-    )
-    from tinhso.directory.models import Agency
-
     has_agency_cert = set(
         valid.filter(kind=Certificate.Kind.AGENCY).values_list("owner_agency_id", flat=True)
     )
@@ -70,7 +74,8 @@ def init_demo(out=None) -> dict[str, int]:
             "owner_agency_id", flat=True
         )
     )
-    for agency in Agency.objects.filter(pk__in=agency_ids).select_related("parent"):
+    for done, agency in enumerate(agencies, start=len(grants)):
+        report_progress(out, done, total)
         if agency.pk not in has_agency_cert:
             issue_certificate(ca=issuing, kind=Certificate.Kind.AGENCY, owner_agency=agency)
             counts["agency"] += 1

@@ -14,6 +14,9 @@ from tinhso.accounts.models import User
 
 class Command(BaseCommand):
     help = "In mã xác thực một lần hiện tại của một tài khoản mẫu (chỉ dùng cho demo, kiểm thử)."
+    # The system checks import every URL conf (and with it pyHanko, DRF...): seconds
+    # spent on a one-line answer. `tinhso check` and every server start still run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -28,6 +31,11 @@ class Command(BaseCommand):
             user = User.objects.get(username=username)
         except User.DoesNotExist as exc:
             raise CommandError(f"Không có tài khoản '{username}'.") from exc
+        if not user.needs_second_factor:
+            raise CommandError(
+                f"'{username}' là tài khoản {user.get_kind_display().lower()}: công dân và "
+                "doanh nghiệp không có mã xác thực một lần, chỉ cần mật khẩu để đăng nhập."
+            )
         import os
 
         allowed = settings.DEBUG or os.environ.get("TINHSO_DEMO") == "1" or is_demo_user(user)

@@ -41,7 +41,7 @@ def mark_eform_papers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("onestop", "0003_dossierfile_origin"),
+        ("onestop", "0005_search_synonyms"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
