@@ -149,6 +149,10 @@ PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(2 * 36
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_DELAY_SECONDS = int(os.environ.get("LOGIN_DELAY_SECONDS", "30"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+LOGIN_IP_MAX_FAILURES = int(os.environ.get("LOGIN_IP_MAX_FAILURES", "20"))  # per client IP
+ACCOUNTS_REGISTER_RATE = os.environ.get("ACCOUNTS_REGISTER_RATE", "10/h")  # per client IP
+ACCOUNTS_PASSWORD_RESET_RATE = os.environ.get("ACCOUNTS_PASSWORD_RESET_RATE", "10/h")
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))  # lifetime of an API token
 if TESTING:  # hashing with 1M PBKDF2 rounds would dominate the test suite's time
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "accounts:login"
@@ -255,7 +259,7 @@ REST_FRAMEWORK = {
         # Tokens for other systems first, so that unauthenticated calls get a 401 with
         # `WWW-Authenticate: Token`; the browser session counts only after the second
         # factor for officials.
-        "rest_framework.authentication.TokenAuthentication",
+        "tinhso.accounts.authentication.ApiTokenAuthentication",
         "tinhso.accounts.authentication.SecondFactorSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

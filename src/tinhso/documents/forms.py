@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.models import Role, User
+from tinhso.core.collation import vi
 from tinhso.documents.models import (
     DOC_TYPE_CHOICES,
     Confidentiality,
@@ -70,7 +71,7 @@ def people_of(agency, *, exclude=None) -> list[tuple[str, str]]:
             | Q(memberships__agency=agency, memberships__ended_on__isnull=True)
         )
         .distinct()
-        .order_by("full_name", "username")
+        .order_by(vi("full_name"), "username")
     )
     if exclude is not None:
         users = users.exclude(pk=exclude.pk)
@@ -80,7 +81,7 @@ def people_of(agency, *, exclude=None) -> list[tuple[str, str]]:
 def leaders_of(agency) -> list[tuple[str, str]]:
     users = User.objects.filter(
         is_active=True, role_grants__agency=agency, role_grants__role=Role.LEADER
-    ).order_by("full_name")
+    ).order_by(vi("full_name"))
     return _labelled(agency, users)
 
 
@@ -168,7 +169,7 @@ def targets_of(agency) -> list[tuple[str, str]]:
 
     units = [
         (f"o:{u.pk}", f"{_('Đơn vị')}: {u.name}")
-        for u in OrgUnit.objects.filter(agency=agency, is_active=True).order_by("name")
+        for u in OrgUnit.objects.filter(agency=agency, is_active=True).order_by(vi("name"))
     ]
     return [(f"u:{uid}", label) for uid, label in people_of(agency)] + units
 
@@ -214,7 +215,7 @@ class IncomingForm(BootstrapMixin, forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
-        self.fields["sender_agency"].queryset = Agency.objects.active().order_by("name")
+        self.fields["sender_agency"].queryset = Agency.objects.active().order_by(vi("name"))
         self.fields["doc_type"].choices = doc_types_by_use(agencies)
         self._style()
 
@@ -363,7 +364,7 @@ class DispatchForm(BootstrapMixin, forms.Form):
         from tinhso.directory.models import Agency
 
         super().__init__(*args, **kwargs)
-        qs = Agency.objects.active().order_by("name")
+        qs = Agency.objects.active().order_by(vi("name"))
         if exclude is not None:
             qs = qs.exclude(pk=exclude.pk)
         self.fields["agencies"].queryset = qs
