@@ -458,7 +458,7 @@ def lookup(*, code: str, secret: str) -> LookupResult:
         code=row["code"],
         procedure=row["procedure__name"],
         status=status,
-        status_label=PORTAL_STATUS_LABELS[status],
+        status_label=str(PORTAL_STATUS_LABELS[status]),
         step=row["current_step__name"] or "",
         due_at=row["due_at"],
         received_at=row["received_at"],

@@ -502,7 +502,7 @@ def register_rows(
                 "transferred_at": first_forward.get(r["pk"]),
                 "result_at": r["result_at"],
                 "returned_at": r["returned_at"],
-                "status": PORTAL_STATUS_LABELS[status],
+                "status": str(PORTAL_STATUS_LABELS[status]),
                 "note": "; ".join(notes),
             }
         )
