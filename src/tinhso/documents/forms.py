@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.models import Role, User
+from tinhso.core.collation import vi
 from tinhso.documents.models import (
     DOC_TYPE_CHOICES,
     Confidentiality,
@@ -42,7 +43,7 @@ def people_of(agency) -> list[tuple[str, str]]:
             | Q(memberships__agency=agency, memberships__ended_on__isnull=True)
         )
         .distinct()
-        .order_by("full_name", "username")
+        .order_by(vi("full_name"), "username")
     )
     return [(str(u.uid), u.full_name or u.username) for u in users]
 
@@ -50,7 +51,7 @@ def people_of(agency) -> list[tuple[str, str]]:
 def leaders_of(agency) -> list[tuple[str, str]]:
     users = User.objects.filter(
         is_active=True, role_grants__agency=agency, role_grants__role=Role.LEADER
-    ).order_by("full_name")
+    ).order_by(vi("full_name"))
     return [(str(u.uid), u.full_name or u.username) for u in users]
 
 
@@ -59,7 +60,7 @@ def targets_of(agency) -> list[tuple[str, str]]:
 
     units = [
         (f"o:{u.pk}", f"{_('Đơn vị')}: {u.name}")
-        for u in OrgUnit.objects.filter(agency=agency, is_active=True).order_by("name")
+        for u in OrgUnit.objects.filter(agency=agency, is_active=True).order_by(vi("name"))
     ]
     return [(f"u:{uid}", label) for uid, label in people_of(agency)] + units
 
@@ -105,7 +106,7 @@ class IncomingForm(BootstrapMixin, forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
-        self.fields["sender_agency"].queryset = Agency.objects.active().order_by("name")
+        self.fields["sender_agency"].queryset = Agency.objects.active().order_by(vi("name"))
         self._style()
 
 
@@ -230,7 +231,7 @@ class DispatchForm(BootstrapMixin, forms.Form):
         from tinhso.directory.models import Agency
 
         super().__init__(*args, **kwargs)
-        qs = Agency.objects.active().order_by("name")
+        qs = Agency.objects.active().order_by(vi("name"))
         if exclude is not None:
             qs = qs.exclude(pk=exclude.pk)
         self.fields["agencies"].queryset = qs

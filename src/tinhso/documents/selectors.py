@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import can, is_platform_admin, visible_agency_filter
+from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound, ValidationFailed
 from tinhso.core.text import fold
 from tinhso.documents.errors import DocumentErrorCode as E
@@ -492,7 +493,7 @@ def registers_for(user, year: int | None = None) -> QuerySet[Register]:
     ).select_related("agency")
     if year:
         qs = qs.filter(year=year)
-    return qs.order_by("agency__name", "-year", "direction", "series")
+    return qs.order_by(vi("agency__name"), "-year", "direction", "series")
 
 
 def get_register(pk: Any) -> Register:
