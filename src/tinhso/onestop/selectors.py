@@ -21,6 +21,7 @@ from django.db.models import Case, Q, QuerySet, Value, When
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import _grants, is_platform_admin, visible_agency_filter
+from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound
 from tinhso.directory.models import Agency
 from tinhso.onestop import search
@@ -116,7 +117,7 @@ def fields_with_counts(*, in_use: bool = False) -> QuerySet[Field]:
     )
     if in_use:
         fields = fields.filter(procedure_count__gt=0)
-    return fields.order_by("name")
+    return fields.order_by(vi("name"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -267,7 +268,7 @@ def officials(agency, roles) -> QuerySet:
         )
         .distinct()
         .annotate(position_name=Subquery(post), unit_name=Subquery(unit))
-        .order_by("full_name", "username")
+        .order_by(vi("full_name"), "username")
     )
 
 
@@ -457,7 +458,7 @@ def lookup(*, code: str, secret: str) -> LookupResult:
         code=row["code"],
         procedure=row["procedure__name"],
         status=status,
-        status_label=PORTAL_STATUS_LABELS[status],
+        status_label=str(PORTAL_STATUS_LABELS[status]),
         step=row["current_step__name"] or "",
         due_at=row["due_at"],
         received_at=row["received_at"],

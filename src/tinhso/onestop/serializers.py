@@ -184,7 +184,7 @@ class DossierListSerializer(serializers.ModelSerializer):
         return PORTAL_STATUS[obj.state]
 
     def get_status_label(self, obj: Dossier) -> str:
-        return PORTAL_STATUS_LABELS[PORTAL_STATUS[obj.state]]
+        return str(PORTAL_STATUS_LABELS[PORTAL_STATUS[obj.state]])
 
 
 class DossierDetailSerializer(DossierListSerializer):
