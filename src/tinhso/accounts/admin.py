@@ -112,7 +112,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are issued with `tinhso issue-token` or the user action; here they are
     seen and revoked (never edited: only the hash of a key is stored)."""
 
-    list_display = [
+    _columns = (
         "user",
         "name",
         "key_prefix",
@@ -120,10 +120,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "expires_at",
         "last_used_at",
         "revoked_at",
-    ]
+    )
+    list_display = _columns
     search_fields = ["user__username", "name", "key_prefix"]
-    readonly_fields = list_display
-    fields = list_display
+    readonly_fields = _columns
+    fields = _columns
     actions = ["revoke"]
 
     def has_add_permission(self, request) -> bool:

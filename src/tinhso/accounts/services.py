@@ -424,18 +424,23 @@ def _check_role_change(*, actor: Any, user: User, agency: Any, role: str) -> Non
         )
 
 
-@transaction.atomic
-def assign_role(*, actor: Any, user: User, agency: Any, role: str) -> RoleGrant:
-    """An administrator grants `role` in `agency` to an official (never to themselves:
-    a role one holds must come from another administrator)."""
+def refuse_self_grant(*, actor: Any, user: Any) -> None:
+    """Nobody grants roles to themselves (also used by directory's appointments)."""
     from tinhso.core.errors import PermissionDenied
 
-    _check_role_change(actor=actor, user=user, agency=agency, role=role)
-    if user.pk == getattr(actor, "pk", None):
+    if user is not None and actor is not None and user.pk == getattr(actor, "pk", None):
         raise PermissionDenied(
             _("Bạn không thể tự cấp vai trò cho chính mình; hãy nhờ một quản trị viên khác."),
             code=AccountsErrorCode.SELF_GRANT,
         )
+
+
+@transaction.atomic
+def assign_role(*, actor: Any, user: User, agency: Any, role: str) -> RoleGrant:
+    """An administrator grants `role` in `agency` to an official (never to themselves:
+    a role one holds must come from another administrator)."""
+    _check_role_change(actor=actor, user=user, agency=agency, role=role)
+    refuse_self_grant(actor=actor, user=user)
     return grant_role(user=user, agency=agency, role=role, actor=actor)
 
 

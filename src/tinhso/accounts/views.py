@@ -346,7 +346,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
     """The user's API tokens: when each expires, when it was last used; revoke any."""
     from tinhso.accounts.models import ApiToken
 
-    rows = ApiToken.objects.filter(user_id=request.user.pk).order_by("-created_at")[:100]
+    user: Any = request.user
+    rows = ApiToken.objects.filter(user=user).order_by("-created_at")[:100]
     return render(request, "accounts/tokens.html", {"tokens": rows})
 
 

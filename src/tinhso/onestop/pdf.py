@@ -33,7 +33,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from tinhso.core.pdf import register_reportlab_fonts
+from tinhso.core.pdf import fitted_paragraph, register_reportlab_fonts
 
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -594,6 +594,12 @@ def control_slip_pdf(content: dict) -> bytes:
         "Ghi chú",
     ]
     rows: list[list[Any]] = [[Paragraph(h, s["cell_bold"]) for h in head]]
+    fractions = [0.04, 0.13, 0.19, 0.14, 0.14, 0.11, 0.08, 0.17]
+    columns = [width * f for f in fractions]
+
+    def fitted(text: str, column: int) -> Any:  # a row is never taller than half a page
+        return fitted_paragraph(text, s["cell"], width=columns[column] - 4, max_height=150)
+
     for i, line in enumerate(content.get("events") or [], start=1):
         late = line.get("on_time") is False
         verdict = {True: "Đúng hạn", False: "Quá hạn"}.get(line.get("on_time"), "")
@@ -601,18 +607,17 @@ def control_slip_pdf(content: dict) -> bytes:
             [
                 Paragraph(str(i), s["cell"]),
                 Paragraph(_t(_short(_when(line.get("at")))), s["cell"]),
-                Paragraph(_t(line.get("label", "")), s["cell"]),
+                fitted(line.get("label", ""), 2),
                 Paragraph(_t(line.get("from", "")), s["cell"]),
                 Paragraph(_t(line.get("to", "")), s["cell"]),
                 Paragraph(_t(_short(_when(line.get("step_due_at")))), s["cell"]),
                 Paragraph(_t(verdict), s["cell_bold"] if late else s["cell"]),
-                Paragraph(_t(line.get("note", "")), s["cell"]),
+                fitted(line.get("note", "") or "", 7),
             ]
         )
     if len(rows) == 1:
         rows.append([Paragraph("Chưa có bước giao, nhận nào.", s["cell"])] + [""] * 7)
-    fractions = [0.04, 0.13, 0.19, 0.14, 0.14, 0.11, 0.08, 0.17]
-    table = Table(rows, colWidths=[width * f for f in fractions], repeatRows=1)
+    table = Table(rows, colWidths=columns, repeatRows=1)
     table.setStyle(
         TableStyle(
             [
