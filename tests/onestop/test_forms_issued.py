@@ -178,3 +178,19 @@ def test_each_event_issues_its_form_and_the_dossier_page_lists_them(client, worl
     for form in dossier.issued_forms.all():
         assert reverse("onestop:issued_form", args=[dossier.uid, form.uid]) in section
     assert "Mẫu 02 — Phiếu yêu cầu bổ sung" in section and "Mẫu 05" in section
+
+
+@pytest.mark.django_db
+def test_form_05_of_a_dossier_in_progress_is_a_preview_never_stored(client, world):
+    dossier = accepted(world)
+    _login(client, world.officer)
+    page = client.get(reverse("onestop:dossier", args=[dossier.uid])).content.decode()
+    url = reverse("onestop:dossier_form", args=[dossier.uid, "05"])
+    assert url in page and "bản xem" in page
+    response = client.get(url)
+    text = _text(response.content)
+    assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in text and "Bản xem tại thời điểm" in text
+    assert not IssuedForm.objects.filter(number="05").exists()
+    # the citizen sees the issued forms only
+    _login(client, world.citizen)
+    assert url not in client.get(reverse("onestop:dossier", args=[dossier.uid])).content.decode()

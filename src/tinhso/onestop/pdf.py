@@ -571,6 +571,16 @@ def control_slip_pdf(content: dict) -> bytes:
         _header(s, agency_name, parent_name, width=width),
         Paragraph("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", s["title"]),
         Paragraph("(Mẫu số 05 — Thông tư 01/2018/TT-VPCP)", s["subtitle"]),
+    ]
+    if content.get("provisional"):
+        story.append(
+            Paragraph(
+                f"<b>Bản xem tại thời điểm {_t(_short(_when(content['provisional'])))}</b> — "
+                "hồ sơ đang giải quyết; phiếu được cấp khi hồ sơ kết thúc.",
+                s["small"],
+            )
+        )
+    story += [
         Paragraph(
             f"Mã hồ sơ: <b>{_t(code)}</b> · Người nộp: {_t(person.get('name', ''))} · "
             f"Thủ tục: {_t(proc.get('name', ''))}",

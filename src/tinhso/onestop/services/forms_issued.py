@@ -231,6 +231,14 @@ def _control_content(dossier: Dossier) -> dict[str, Any]:
     return content
 
 
+def provisional_control_slip(dossier: Dossier) -> bytes:
+    """Form 05 of a dossier still being processed, as it stands now, marked as a preview:
+    not stored and not issued (the slip is issued when the dossier ends)."""
+    content = _control_content(dossier)
+    content["provisional"] = _iso(clock_now())
+    return pdf.control_slip_pdf(content)
+
+
 def issue_form(
     dossier: Dossier,
     number: str,

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from tinhso.accounts.rules import can
 from tinhso.onestop.models import IssuedForm
-from tinhso.onestop.services.forms_issued import stored_pdf
+from tinhso.onestop.services.forms_issued import provisional_control_slip, stored_pdf
 from tinhso.onestop.views.common import _dossier_or_404, _forbidden
 
 
@@ -61,6 +61,11 @@ def latest_form(request: HttpRequest, uid, form: str) -> HttpResponse:
         .order_by("-issued_at", "-pk")
         .first()
     )
+    if issued is None and form == IssuedForm.Number.CONTROL and dossier.code:
+        # still being processed: the slip as it stands, marked as a preview, not stored
+        response = HttpResponse(provisional_control_slip(dossier), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="mau-05-{dossier.code}-xem.pdf"'
+        return response
     if issued is None:
         raise Http404(_("Phiếu này chưa có cho hồ sơ."))
     return _serve(issued)
