@@ -26,6 +26,7 @@ from tinhso.onestop import selectors, services, workflow
 from tinhso.onestop import serializers as s
 from tinhso.onestop import statistics as stats
 from tinhso.onestop.models import Dossier, Payment, ProcessStep, WalletItem
+from tinhso.signing.serializers import RemotePreparedSerializer
 
 PARSERS = [JSONParser, MultiPartParser, FormParser]
 
@@ -299,6 +300,7 @@ INPUTS: dict[str, type[drf.Serializer]] = {
     "return": s.ReturnInput,
     "withdraw": s.WithdrawInput,
     "rate": s.RateInput,
+    "prepare-signature": s.VersionedInput,
 }
 
 
@@ -362,7 +364,34 @@ def _action_view(name: str) -> type[APIView]:
     return ActionView
 
 
-ACTION_VIEWS = {name: _action_view(name) for name in ACTIONS}
+class DossierPrepareSignatureView(APIView):
+    """The leader's USB token signs the result: the server prepares the signature of the
+    current result draft and answers what the token must sign; the signing client posts
+    the token's signature to `/api/v1/signing/remote/{session_id}/complete`, then the
+    leader approves with `"signing": "token"`."""
+
+    parser_classes = PARSERS
+
+    @extend_schema(
+        tags=["onestop"],
+        operation_id="onestop_dossier_prepare_signature",
+        summary=_summary("prepare-signature"),
+        request=s.VersionedInput,
+        responses={200: RemotePreparedSerializer},
+    )
+    def post(self, request: Request, uid: str) -> Response:
+        dossier = _dossier(request.user, uid)
+        values = _parse(s.VersionedInput, request)
+        prepared = workflow.get("prepare_signature").execute(
+            user=request.user, dossier=dossier, values=values, version=values.get("version")
+        )
+        return Response(prepared)
+
+
+ACTION_VIEWS: dict[str, type[APIView]] = {
+    name: _action_view(name) for name in ACTIONS if name != "prepare-signature"
+}
+ACTION_VIEWS["prepare-signature"] = DossierPrepareSignatureView
 
 
 # ---------------------------------------------------------------------------------------

@@ -349,6 +349,73 @@ def visible_files(dossier: Dossier, user) -> QuerySet[DossierFile]:
     return files
 
 
+@dataclass(frozen=True)
+class SignatureStatement:
+    """What the page may say about a result file's signatures, read from the file itself."""
+
+    status: str  # "valid" | "warning" | "invalid" | "unsigned"
+    text: str
+    signers: tuple[str, ...]
+
+
+def signature_statement(item: DossierFile) -> SignatureStatement:
+    """Verify the stored file (tinhso.signing's verification) and say what it carries:
+    never a signature the file does not have. Cached by content for ten minutes."""
+    from django.core.cache import cache
+    from django.core.files.storage import default_storage
+
+    from tinhso.core.errors import DomainError
+    from tinhso.signing.selectors import verify_pdf
+
+    key = f"onestop:signatures:{item.sha256}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        with default_storage.open(item.file.name or "", "rb") as handle:
+            reports = verify_pdf(handle.read())
+    except (DomainError, OSError):
+        reports = []
+    if not reports:
+        statement = SignatureStatement(
+            "unsigned", "Tệp này không có chữ ký số (kiểm tra tự động khi mở trang).", ()
+        )
+    else:
+        signers = tuple(_signer_text(r) for r in reports)
+        if all(r.status == "valid" for r in reports):
+            statement = SignatureStatement(
+                "valid",
+                "Kết quả được ký số bởi " + "; ".join(signers) + ". Các chữ ký hợp lệ, tệp "
+                "nguyên vẹn từ khi ký (kiểm tra tự động khi mở trang).",
+                signers,
+            )
+        elif any(r.status == "invalid" for r in reports):
+            problems = " ".join(r.summary for r in reports if r.status == "invalid")
+            statement = SignatureStatement(
+                "invalid", "Tệp có chữ ký số nhưng kiểm tra KHÔNG đạt: " + problems, signers
+            )
+        else:
+            notes = " ".join(r.summary for r in reports if r.status == "warning")
+            statement = SignatureStatement(
+                "warning",
+                "Kết quả được ký số bởi " + "; ".join(signers) + ". " + notes,
+                signers,
+            )
+    cache.set(key, statement, 600)
+    return statement
+
+
+def _signer_text(report) -> str:
+    from django.utils import timezone
+
+    name = report.signer_name or "(không rõ người ký)"
+    if report.signer_agency and report.signer_agency not in name:
+        name = f"{name} ({report.signer_agency})"
+    if report.signed_at is not None:
+        name += f", lúc {timezone.localtime(report.signed_at):%H:%M %d/%m/%Y}"
+    return name
+
+
 def process_slip(dossier: Dossier) -> QuerySet[DossierEvent]:
     """The form-05 lines: every action and hand-over in order."""
     return dossier.events.select_related(
