@@ -149,6 +149,9 @@ PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(2 * 36
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_DELAY_SECONDS = int(os.environ.get("LOGIN_DELAY_SECONDS", "30"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+LOGIN_IP_MAX_FAILURES = int(os.environ.get("LOGIN_IP_MAX_FAILURES", "20"))  # per client IP
+ACCOUNTS_REGISTER_RATE = os.environ.get("ACCOUNTS_REGISTER_RATE", "10/h")  # per client IP
+ACCOUNTS_PASSWORD_RESET_RATE = os.environ.get("ACCOUNTS_PASSWORD_RESET_RATE", "10/h")
 if TESTING:  # hashing with 1M PBKDF2 rounds would dominate the test suite's time
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "accounts:login"

@@ -15,7 +15,19 @@ from tinhso.onestop import services
 from tinhso.onestop.models import Field, Procedure, ProcessStep, ProcessTemplate, RequiredPaper
 from tinhso.workdays.services import VN
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def blank_pdf() -> bytes:
+    """A real one-page PDF (papers are opened and checked for active content)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF = blank_pdf()
 
 
 def pdf_file(name: str = "giay-to.pdf", extra: bytes = b"") -> io.BytesIO:

@@ -29,8 +29,6 @@ class UserAdmin(DjangoUserAdmin):
         "last_login",
         "date_joined",
         "totp_confirmed_at",
-        "failed_login_count",
-        "locked_until",
         "otp_failure_count",
         "otp_blocked_until",
     ]
@@ -45,8 +43,6 @@ class UserAdmin(DjangoUserAdmin):
             {
                 "fields": (
                     "totp_confirmed_at",
-                    "failed_login_count",
-                    "locked_until",
                     "otp_failure_count",
                     "otp_blocked_until",
                 )
@@ -95,9 +91,11 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description=_("Mở khóa tài khoản"))
     def unlock(self, request, queryset):
-        queryset.update(
-            failed_login_count=0, locked_until=None, otp_failure_count=0, otp_blocked_until=None
-        )
+        from tinhso.accounts import throttle
+
+        queryset.update(otp_failure_count=0, otp_blocked_until=None)
+        for user in queryset:
+            throttle.clear("account", throttle.account_name(user.username))
         messages.success(request, _("Đã mở khóa."))
 
 

@@ -63,12 +63,13 @@ class User(PublicIdentified, AbstractUser):
     totp_secret_encrypted = models.TextField(blank=True, default="")
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     totp_last_step = models.BigIntegerField(default=0)
-    failed_login_count = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
+    # Wrong passwords are counted in the shared cache per account name and IP (throttle.py).
     # Wrong one-time codes, counted apart from passwords: only a right code resets them,
     # so knowing the password does not buy new attempts (growing delay, see throttle.py).
     otp_failure_count = models.PositiveIntegerField(default=0)
     otp_blocked_until = models.DateTimeField(null=True, blank=True)
+    # Self-registered, waiting for the link sent to the e-mail address (cannot log in).
+    pending_activation = models.BooleanField(default=False)
 
     objects = UserManager()  # type: ignore[misc]
 

@@ -7,6 +7,7 @@ from rest_framework import generics, serializers
 
 from tinhso.accounts.rules import require
 from tinhso.audit.forms import TrailFilterForm
+from tinhso.audit.labels import action_label
 from tinhso.audit.models import AuditEntry
 from tinhso.audit.selectors import trail_for
 from tinhso.core.errors import ValidationFailed
@@ -14,6 +15,9 @@ from tinhso.core.errors import ValidationFailed
 
 class AuditEntrySerializer(serializers.ModelSerializer):
     agency_code = serializers.CharField(source="agency.code", default=None, read_only=True)
+    action_label = serializers.SerializerMethodField(
+        help_text="tên hành động bằng lời, theo ngôn ngữ của yêu cầu"
+    )
     sealed = serializers.BooleanField(
         read_only=True,
         help_text="đã niêm phong vào chuỗi băm (seq, prev_hash, hash là null cho đến khi đó)",
@@ -29,6 +33,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "actor_id",
             "actor_name",
             "action",
+            "action_label",
             "object_type",
             "object_id",
             "object_repr",
@@ -41,10 +46,16 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_action_label(self, obj: AuditEntry) -> str:
+        return action_label(obj.action)
+
 
 class TrailQuerySerializer(serializers.Serializer):
     actor = serializers.CharField(required=False, help_text="tên đăng nhập hoặc họ tên (một phần)")
-    action = serializers.CharField(required=False, help_text="tiền tố: 'accounts.' hoặc đầy đủ")
+    action = serializers.CharField(
+        required=False,
+        help_text="mã ('accounts.login_2fa'), tiền tố ('accounts.') hoặc vài chữ của tên hành động",
+    )
     object = serializers.CharField(required=False, help_text="mã đối tượng, hoặc loại:mã")
     agency = serializers.CharField(required=False, help_text="mã định danh hoặc tên cơ quan")
     date_from = serializers.DateField(required=False, help_text="YYYY-MM-DD (giờ Việt Nam)")

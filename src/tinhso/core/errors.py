@@ -6,7 +6,23 @@ status, and HTML views show the message. Anything else that escapes is a bug (a 
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
+
+
+class CoreErrorCode(StrEnum):
+    """Codes raised by the shared core (stored text, uploaded files)."""
+
+    TEXT_TOO_LONG = "text_too_long"
+    JSON_TOO_DEEP = "json_too_deep"
+    FILE_TYPE_NOT_ALLOWED = "file_type_not_allowed"
+    FILE_TOO_LARGE = "file_too_large"
+    FILE_CONTENT_MISMATCH = "file_content_mismatch"
+    INVALID_PDF = "invalid_pdf"
+    ENCRYPTED_PDF = "encrypted_pdf"
+    PDF_ACTIVE_CONTENT = "pdf_active_content"
+    INVALID_XML = "invalid_xml"
+    XML_DTD_FORBIDDEN = "xml_dtd_forbidden"
 
 
 class DomainError(Exception):

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from tinhso.accounts.rules import require
 from tinhso.core.errors import ValidationFailed
+from tinhso.core.files import attachment_response
 from tinhso.documents import exports, selectors, services
 from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import (
@@ -713,9 +714,9 @@ class FileDownloadView(APIView):
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         doc_file = selectors.file_for(request.user, pk)
-        response = HttpResponse(services.read_file_bytes(doc_file), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{doc_file.sha256[:16]}.pdf"'
-        return response
+        return attachment_response(
+            services.read_file_bytes(doc_file), filename=f"{doc_file.sha256[:16]}.pdf"
+        )
 
 
 class WorkspaceView(APIView):

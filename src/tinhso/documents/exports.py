@@ -1,18 +1,53 @@
-"""The year's registers as the decree's annex IV templates: printable PDF and XLSX."""
+"""The year's registers as the decree's annex IV templates: printable PDF and XLSX.
+
+Both files must come out whatever the rows hold (they are the legal record of the year):
+XLSX cells go through `tinhso.core.sheets` (no illegal character, never a formula) and a
+PDF cell is shortened, with "…", to at most `MAX_CELL_HEIGHT` so that one row can never
+be taller than a page.
+"""
 
 from __future__ import annotations
 
 import io
 from datetime import date
 
+from tinhso.core.sheets import append_row
+from tinhso.core.text import clean_text
 from tinhso.documents.models import Register
 from tinhso.documents.selectors import register_columns, register_rows
+
+MAX_CELL_CHARS = 4_000  # measured from here down; nothing longer fits a cell anyway
+MAX_CELL_HEIGHT = 170.0  # points (6 cm): a row never takes more than a third of a page
 
 
 def _cell(value) -> str:
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     return "" if value is None else str(value)
+
+
+def _paragraph(text: str, style, *, width: float, max_height: float):
+    """A table cell showing `text`, cut (with "…") to fit `width` × `max_height`."""
+    from reportlab.platypus import Paragraph
+
+    text = clean_text(text, multiline=True)
+    if len(text) > MAX_CELL_CHARS:
+        text = text[:MAX_CELL_CHARS]
+
+    def build(n: int) -> Paragraph:
+        shown = text if n >= len(text) else text[:n].rstrip() + "…"
+        return Paragraph(_escape(shown), style)
+
+    if build(len(text)).wrap(width, max_height * 100)[1] <= max_height:
+        return build(len(text))
+    fits, too_long = 0, len(text)  # the longest prefix that fits, by bisection
+    while too_long - fits > 1:
+        middle = (fits + too_long) // 2
+        if build(middle).wrap(width, max_height * 100)[1] <= max_height:
+            fits = middle
+        else:
+            too_long = middle
+    return build(fits)
 
 
 def register_pdf(register: Register) -> bytes:
@@ -41,11 +76,6 @@ def register_pdf(register: Register) -> bytes:
     head = ParagraphStyle("head", fontName="Serif-Bold", fontSize=8, leading=10, alignment=1)
     title = ParagraphStyle("title", fontName="Serif-Bold", fontSize=14, leading=18, alignment=1)
     sub = ParagraphStyle("sub", fontName="Serif", fontSize=10, leading=13, alignment=1)
-    data = [[Paragraph(label, head) for _key, label in columns]]
-    for row in rows:
-        data.append([Paragraph(_escape(_cell(row[key])), cell) for key, _label in columns])
-    if len(data) == 1:
-        data.append([Paragraph("", cell) for _ in columns])
     width = landscape(A4)[0] - 24 * mm
     weights = {
         "type_and_subject": 4.0,
@@ -59,6 +89,17 @@ def register_pdf(register: Register) -> bytes:
     }
     total = sum(weights.get(key, 1.0) for key, _ in columns)
     col_widths = [width * weights.get(key, 1.0) / total for key, _ in columns]
+    padding = 12  # the table's default left + right cell padding, in points
+    data = [[Paragraph(_escape(label), head) for _key, label in columns]]
+    for row in rows:
+        data.append(
+            [
+                _paragraph(_cell(row[key]), cell, width=w - padding, max_height=MAX_CELL_HEIGHT)
+                for (key, _label), w in zip(columns, col_widths, strict=True)
+            ]
+        )
+    if len(data) == 1:
+        data.append([Paragraph("", cell) for _ in columns])
     table = Table(data, colWidths=col_widths, repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -70,9 +111,9 @@ def register_pdf(register: Register) -> bytes:
         )
     )
     story = [
-        Paragraph(register.agency.name.upper(), sub),
+        Paragraph(_escape(clean_text(register.agency.name).upper()), sub),
         Spacer(1, 4 * mm),
-        Paragraph(register.title.upper(), title),
+        Paragraph(_escape(clean_text(register.title).upper()), title),
         Paragraph(f"Năm {register.year} — {len(rows)} văn bản", sub),
         Spacer(1, 6 * mm),
         table,
@@ -93,16 +134,16 @@ def register_xlsx(register: Register) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = f"{register.get_direction_display()} {register.year}"[:31]
-    ws.append([register.agency.name])
-    ws.append([register.title])
-    ws.append([])
-    ws.append([label for _key, label in columns])
+    append_row(ws, [register.agency.name])
+    append_row(ws, [register.title])
+    append_row(ws, [])
+    append_row(ws, [label for _key, label in columns])
     for cell in ws[4]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws["A2"].font = Font(bold=True, size=14)
     for row in register_rows(register):
-        ws.append([_xlsx_value(row[key]) for key, _label in columns])
+        append_row(ws, [_xlsx_value(row[key]) for key, _label in columns])
     for idx, (key, _label) in enumerate(columns, start=1):
         letter = ws.cell(row=4, column=idx).column_letter
         ws.column_dimensions[letter].width = 60 if key == "type_and_subject" else 18

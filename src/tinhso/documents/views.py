@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tinhso.accounts.models import Role, User
 from tinhso.accounts.rules import can
 from tinhso.core.errors import DomainError, NotFound, PermissionDenied
+from tinhso.core.files import attachment_response
 from tinhso.documents import exports, forms, selectors, services
 from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import Assignment, ReviewStep
@@ -452,10 +453,10 @@ def outgoing_action(request: HttpRequest, uid, action: str) -> HttpResponse:
 @domain_errors
 def file_download(request: HttpRequest, pk: int) -> HttpResponse:
     doc_file = selectors.file_for(request.user, pk)
-    response = HttpResponse(services.read_file_bytes(doc_file), content_type="application/pdf")
-    disposition = "attachment" if request.GET.get("download") else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{doc_file.sha256[:16]}.pdf"'
-    return response
+    # An uploaded file: always a download (tinhso.core.files.attachment_response).
+    return attachment_response(
+        services.read_file_bytes(doc_file), filename=f"{doc_file.sha256[:16]}.pdf"
+    )
 
 
 @login_required

@@ -27,7 +27,7 @@ from tinhso.accounts.models import Role, RoleGrant, User
 from tinhso.core.errors import DomainError
 from tinhso.core.progress import report_progress
 from tinhso.directory.models import Agency
-from tinhso.onestop import services
+from tinhso.onestop import demo_forms, services
 from tinhso.onestop.models import (
     CodeSequence,
     Dossier,
@@ -47,9 +47,6 @@ DOSSIERS = 320
 DAYS_BACK = 120
 CATALOG = Path(__file__).resolve().parent / "data" / "procedures.json"
 
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ"]
-MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Thanh", "Ngọc", "Đức", "Thu"]
-GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Khoa", "Lan", "Long", "Mai"]
 STREETS = ["Lê Lợi", "Trần Phú", "Quang Trung", "Nguyễn Du", "Hùng Vương", "Phan Bội Châu"]
 
 
@@ -149,10 +146,6 @@ class _Replay:
         ]
 
     # ------------------------------------------------------------------ helpers
-    def person(self) -> str:
-        r = self.rng
-        return f"{r.choice(SURNAMES)} {r.choice(MIDDLE)} {r.choice(GIVEN)}"
-
     def phone(self) -> str:
         return "09" + "".join(str(self.rng.randint(0, 9)) for _ in range(8))
 
@@ -194,10 +187,6 @@ class _Replay:
             self.wallets[citizen.pk] = item
         return item
 
-    def form_data(self, procedure: Procedure, name: str) -> dict:
-        """Fill the e-form minimally from its schema (required fields only)."""
-        return _fill(procedure.form_schema or {}, name, self.rng)
-
     # ------------------------------------------------------------------ one dossier
     def one(self, index: int) -> None:
         r = self.rng
@@ -217,8 +206,17 @@ class _Replay:
             return
         online = r.random() < 0.62
         citizen = r.choice(self.citizens) if online and self.citizens else None
-        name = citizen.full_name if citizen else self.person()
+        form_rng = random.Random(f"demo-form-{index}")  # the people in the e-form
+        business = citizen is not None and citizen.kind == User.Kind.BUSINESS
+        if business and "tổ chức" not in procedure.applicant_description:
+            citizen, online = None, False  # a company files only what organisations may
+        if citizen is None or business:  # a counter applicant, or a company's representative
+            applicant = demo_forms.adult(form_rng, on=day)
+        else:
+            applicant = demo_forms.person_from(citizen.full_name, citizen.citizen_id, form_rng)
+        name = applicant.name
         phone = self.phone()
+        return_method = r.choice(["online", "online", "counter", "post"])
         with frozen(start):
             if citizen is not None:
                 attachments = [
@@ -229,12 +227,14 @@ class _Replay:
                 dossier = services.submit_dossier(
                     user=citizen,
                     procedure=procedure,
-                    form_data=self.form_data(procedure, name),
+                    form_data=form_data(
+                        procedure.form_schema, applicant, day, form_rng, return_method
+                    ),
                     attachments=attachments,
                     agency=competent if procedure.agency is None else None,
                     applicant_phone=phone,
                     applicant_address=f"{r.randint(1, 300)} {r.choice(STREETS)}",
-                    return_method=r.choice(["online", "online", "counter", "post"]),
+                    return_method=return_method,
                     postal_address=f"{r.randint(1, 300)} {r.choice(STREETS)}",
                 )
             else:
@@ -242,10 +242,10 @@ class _Replay:
                     officer=officer,
                     procedure=procedure,
                     applicant_name=name,
-                    form_data=self.form_data(procedure, name),
+                    form_data=form_data(procedure.form_schema, applicant, day, form_rng, "counter"),
                     agency=competent if procedure.agency is None else None,
                     applicant_phone=phone,
-                    applicant_id_number="0990" + "".join(str(r.randint(0, 9)) for _ in range(8)),
+                    applicant_id_number=applicant.id_number,
                     applicant_address=f"{r.randint(1, 300)} {r.choice(STREETS)}",
                     channel="post" if r.random() < 0.08 else "counter",
                     accept=False,
@@ -464,6 +464,25 @@ def _named(data: bytes, name: str):
     stream = io.BytesIO(data)
     stream.name = name
     return stream
+
+
+def form_data(
+    schema: dict | None,
+    applicant: demo_forms.Person,
+    submitted,
+    rng: random.Random,
+    delivery: str | None = None,
+) -> dict:
+    """A demo dossier's e-form: every required field, people and dates that fit."""
+    schema = schema or {}
+    return demo_forms.make_consistent(
+        schema,
+        _fill(schema, applicant.name, rng),
+        applicant=applicant,
+        submitted=submitted,
+        rng=rng,
+        delivery=delivery,
+    )
 
 
 def _fill(schema: dict, name: str, rng: random.Random) -> dict:

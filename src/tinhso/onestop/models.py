@@ -866,3 +866,29 @@ class StatWatermark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.through}"
+
+
+class SearchSynonym(TimeStamped):
+    """What people call a procedure when the catalogue calls it otherwise (catalogue search).
+
+    `terms` are the words people type, comma-separated ("sổ đỏ, sổ hồng", "GPXD");
+    `meaning` is how the catalogue says it ("giấy chứng nhận quyền sử dụng đất"), or
+    several ways separated by ";", most specific first. A query that contains a term is
+    searched with the term replaced by each meaning as well (see tinhso.onestop.search).
+    Edited by the platform administrator on the catalogue administration page.
+    """
+
+    terms = models.CharField(_("cách gọi thường dùng"), max_length=300)
+    meaning = models.CharField(_("tên gọi trong danh mục"), max_length=300)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("từ đồng nghĩa khi tìm thủ tục")
+        verbose_name_plural = _("từ đồng nghĩa khi tìm thủ tục")
+
+    def __str__(self) -> str:
+        return f"{self.terms} = {self.meaning}"
+
+    @property
+    def term_list(self) -> list[str]:
+        return [t.strip() for t in self.terms.split(",") if t.strip()]

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import _grants, is_platform_admin, visible_agency_filter
 from tinhso.core.errors import NotFound
-from tinhso.core.text import fold
 from tinhso.directory.models import Agency
+from tinhso.onestop import search
 from tinhso.onestop.models import (
     PORTAL_STATUS_LABELS,
     Dossier,
@@ -32,6 +32,7 @@ from tinhso.onestop.models import (
     DossierState,
     Field,
     Procedure,
+    SearchSynonym,
     WalletItem,
 )
 from tinhso.onestop.services.clock import now as clock_now
@@ -60,12 +61,12 @@ def search_procedures(
     online_type: str = "",
     active_only: bool = True,
 ) -> QuerySet[Procedure]:
-    """Diacritics-insensitive search over code and name ("ho tich" finds "Hộ tịch")."""
+    """Diacritics-insensitive search with synonyms, best match first (`onestop.search`):
+    "ho tich" finds "Hộ tịch", "so do" the land-use right certificate. Without a query:
+    every procedure the filters keep, by code."""
     qs = Procedure.objects.select_related("field", "agency")
     if active_only:
         qs = qs.filter(is_active=True)
-    for word in fold(q).split():
-        qs = qs.filter(name_folded__contains=word)
     if field:
         qs = qs.filter(field__code=field) if isinstance(field, str) else qs.filter(field=field)
     if agency is not None:
@@ -74,7 +75,23 @@ def search_procedures(
         qs = qs.filter(levels__contains=level)
     if online_type:
         qs = qs.filter(online_type=online_type)
-    return qs.order_by("code")
+    q = (q or "").strip()
+    if not q:
+        return qs.order_by("code")
+    if search.CODE_QUERY.match(q):  # a procedure code, or its beginning
+        return qs.filter(code__startswith=q).order_by("code")
+    entries = [
+        search.Entry(key=pk, code=code, name=name, description=f"{result} {field_name}")
+        for pk, code, name, result, field_name in qs.values_list(
+            "pk", "code", "name", "result_description", "field__name"
+        )
+    ]
+    synonyms = [search.Synonym.of(s.term_list, s.meaning) for s in SearchSynonym.objects.all()]
+    ranked = search.rank(q, entries, synonyms)
+    if not ranked:
+        return qs.none()
+    order = Case(*(When(pk=pk, then=Value(i)) for i, pk in enumerate(ranked)))
+    return qs.filter(pk__in=ranked).order_by(order)
 
 
 def get_procedure(*, code: str | None = None, uid: Any = None) -> Procedure:

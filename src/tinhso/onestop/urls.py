@@ -44,5 +44,6 @@ urlpatterns = [
     path("quan-tri/thu-tuc/", views.catalog_admin, name="catalog_admin"),
     path("quan-tri/thu-tuc/xuat.<str:fmt>", views.catalog_export, name="catalog_export"),
     path("quan-tri/thu-tuc/them/", views.procedure_edit, name="procedure_new"),
+    path("quan-tri/thu-tuc/tu-dong-nghia/", views.catalog_synonyms, name="catalog_synonyms"),
     path("quan-tri/thu-tuc/<str:code>/", views.procedure_edit, name="procedure_edit"),
 ]

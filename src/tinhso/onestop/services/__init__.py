@@ -2,6 +2,7 @@
 
 from tinhso.onestop.services.catalog import (  # noqa: F401
     save_process,
+    save_search_synonyms,
     upsert_field,
     upsert_procedure,
     validate_budgets,

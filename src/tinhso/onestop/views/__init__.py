@@ -11,6 +11,7 @@ from tinhso.onestop.views.applicant import (  # noqa: F401
 from tinhso.onestop.views.catalog_admin import (  # noqa: F401
     catalog_admin,
     catalog_export,
+    catalog_synonyms,
     procedure_edit,
 )
 from tinhso.onestop.views.dossier import (  # noqa: F401

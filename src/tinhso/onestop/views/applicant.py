@@ -11,13 +11,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.core.errors import DomainError, NotFound, ValidationFailed
+from tinhso.core.files import attachment_response
 from tinhso.onestop import eforms, forms, selectors, services
 from tinhso.onestop.models import (
     WalletItem,
@@ -193,9 +194,8 @@ def wallet_file(request: HttpRequest, uid) -> HttpResponseBase:
     if item is None:
         raise Http404(_("Không tìm thấy giấy tờ."))
     stored = item.file.name or ""
-    return FileResponse(
+    return attachment_response(  # an upload: always a download, never shown as a page
         default_storage.open(stored, "rb"),
-        as_attachment=True,
         filename=item.original_name or stored.rsplit("/", 1)[-1],
     )
 

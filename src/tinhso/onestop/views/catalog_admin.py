@@ -82,7 +82,35 @@ def catalog_admin(request: HttpRequest) -> HttpResponse:
         "q": q,
         "can_import": is_platform_admin(user),
     }
+    if context["can_import"]:
+        from tinhso.onestop.services.catalog import synonyms_text
+
+        context["synonyms"] = synonyms_text()
     return render(request, "onestop/catalog_admin.html", context)
+
+
+@require_http_methods(["POST"])
+def catalog_synonyms(request: HttpRequest) -> HttpResponse:
+    """Save the search synonyms (platform administrators; the rest get a 403)."""
+    denied = _catalog_admin_required(request)
+    if denied:
+        return denied
+    if not is_platform_admin(request.user):
+        return _forbidden(
+            request, _("Từ đồng nghĩa dùng chung cho cả tỉnh: chỉ quản trị nền tảng sửa.")
+        )
+    text = request.POST.get("synonyms", "")
+    try:
+        count = services.save_search_synonyms(actor=request.user, text=text)
+    except DomainError as exc:  # nothing saved: show the text again with what is wrong
+        return render(
+            request,
+            "onestop/catalog_synonyms_error.html",
+            {"synonyms": text, "message": exc.message},
+            status=400,
+        )
+    messages.success(request, _("Đã lưu %(n)s dòng từ đồng nghĩa.") % {"n": count})
+    return redirect("onestop:catalog_admin")
 
 
 @require_GET

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tinhso.accounts.rules import can
+from tinhso.core.files import attachment_response
 from tinhso.onestop import eforms, forms, pdf, selectors, workflow
 from tinhso.onestop.models import (
     FINAL_STATES,
@@ -167,8 +168,7 @@ def dossier_file(request: HttpRequest, uid, file_uid) -> HttpResponseBase:
     if item is None:
         raise Http404(_("Không tìm thấy tệp."))
     stored = item.file.name or ""
-    return FileResponse(
+    return attachment_response(  # an upload: always a download, never shown as a page
         default_storage.open(stored, "rb"),
-        as_attachment=True,
         filename=item.original_name or stored.rsplit("/", 1)[-1],
     )
