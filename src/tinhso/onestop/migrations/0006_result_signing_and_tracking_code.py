@@ -24,7 +24,7 @@ def give_tracking_codes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("onestop", "0004_payment_receipts"),
+        ("onestop", "0005_search_synonyms"),
     ]
 
     operations = [
