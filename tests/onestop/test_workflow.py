@@ -174,16 +174,13 @@ def attempt(
 
 @pytest.fixture
 def signer(world):
-    """The leader holds a certificate on the server and a USB token; the agency its seal
-    (as `tinhso pki init-demo` and a token registration do)."""
+    """Besides the certificate on the server (the `world`), the leader has a USB token."""
     from cryptography.hazmat.primitives.asymmetric import ec
 
     from tinhso.signing.models import Certificate
     from tinhso.signing.services import ensure_demo_ca, issue_certificate
 
     _root, issuing = ensure_demo_ca()
-    issue_certificate(ca=issuing, kind="personal", owner_user=world.leader, owner_agency=world.dept)
-    issue_certificate(ca=issuing, kind="agency", owner_agency=world.dept)
     issue_certificate(
         ca=issuing,
         kind="personal",

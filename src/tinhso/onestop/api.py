@@ -38,6 +38,12 @@ def _dossier(user, uid: Any) -> Dossier:
     return dossier
 
 
+def _detail(request: Request, uid: Any) -> dict:
+    """The dossier as the caller may see it (the applicant: the result once returned)."""
+    dossier = _dossier(request.user, uid)
+    return dict(s.DossierDetailSerializer(dossier, context={"request": request}).data)
+
+
 def _agency(code: str | None) -> Agency | None:
     if not code:
         return None
@@ -225,7 +231,7 @@ class DossierList(APIView):
             return_method=values.get("return_method") or "online",
             postal_address=values.get("postal_address", ""),
         )
-        return Response(s.DossierDetailSerializer(_dossier(request.user, dossier.uid)).data, 201)
+        return Response(_detail(request, dossier.uid), 201)
 
 
 class CounterDossierCreate(APIView):
@@ -261,13 +267,13 @@ class CounterDossierCreate(APIView):
             accept=values.get("accept", True),
             fee_paid_cash=values.get("fee_paid_cash", False),
         )
-        return Response(s.DossierDetailSerializer(_dossier(request.user, dossier.uid)).data, 201)
+        return Response(_detail(request, dossier.uid), 201)
 
 
 class DossierDetail(APIView):
     @extend_schema(tags=["onestop"], responses=s.DossierDetailSerializer)
     def get(self, request: Request, uid: str) -> Response:
-        return Response(s.DossierDetailSerializer(_dossier(request.user, uid)).data)
+        return Response(_detail(request, uid))
 
 
 def _step(dossier: Dossier, order: int | None) -> ProcessStep | None:
@@ -356,7 +362,7 @@ def _action_view(name: str) -> type[APIView]:
                 values=_values(request, dossier, name, values),
                 version=values.get("version"),
             )
-            return Response(s.DossierDetailSerializer(_dossier(request.user, uid)).data)
+            return Response(_detail(request, uid))
 
     ActionView.__name__ = ActionView.__qualname__ = (
         "Dossier" + "".join(p.title() for p in name.split("-")) + "View"

@@ -537,6 +537,13 @@ class Dossier(PublicIdentified, TimeStamped):
         return self.display_code or f"Hồ sơ {str(self.uid)[:8]}"
 
     @property
+    def status_text(self):
+        """The dossier's status in words (`selectors.StatusText`): every page shows this."""
+        from tinhso.onestop.selectors import dossier_status
+
+        return dossier_status(self)
+
+    @property
     def display_code(self) -> str:
         """The code people use: the dossier code once accepted, else the tracking code."""
         return self.code or self.tracking_code or ""

@@ -49,7 +49,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     dossiers = selectors.queue(request.user, name)
     search = (request.GET.get("s") or "").strip()
     if search:
-        dossiers = dossiers.filter(Q(code__icontains=search) | Q(applicant_name__icontains=search))
+        dossiers = dossiers.filter(
+            Q(code__icontains=search)
+            | Q(tracking_code__icontains=search)
+            | Q(applicant_name__icontains=search)
+        )
     page = Paginator(dossiers, 25).get_page(request.GET.get("page"))
     tabs = [(key, title, counts.get(key, 0)) for key, title in QUEUE_TITLES.items()]
     context = {
