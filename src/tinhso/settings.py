@@ -152,6 +152,7 @@ LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
 LOGIN_IP_MAX_FAILURES = int(os.environ.get("LOGIN_IP_MAX_FAILURES", "20"))  # per client IP
 ACCOUNTS_REGISTER_RATE = os.environ.get("ACCOUNTS_REGISTER_RATE", "10/h")  # per client IP
 ACCOUNTS_PASSWORD_RESET_RATE = os.environ.get("ACCOUNTS_PASSWORD_RESET_RATE", "10/h")
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))  # lifetime of an API token
 if TESTING:  # hashing with 1M PBKDF2 rounds would dominate the test suite's time
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "accounts:login"
@@ -258,7 +259,7 @@ REST_FRAMEWORK = {
         # Tokens for other systems first, so that unauthenticated calls get a 401 with
         # `WWW-Authenticate: Token`; the browser session counts only after the second
         # factor for officials.
-        "rest_framework.authentication.TokenAuthentication",
+        "tinhso.accounts.authentication.ApiTokenAuthentication",
         "tinhso.accounts.authentication.SecondFactorSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -365,6 +366,6 @@ WORKDAYS_CUTOFF_SHIFTS_START = env_bool("WORKDAYS_CUTOFF_SHIFTS_START", True)
 PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS")
 PAYMENT_SANDBOX = env_bool("PAYMENT_SANDBOX", TESTING)
 PAYMENT_CALLBACK_MAX_BYTES = int(os.environ.get("PAYMENT_CALLBACK_MAX_BYTES", "4096"))
-PAYMENT_CALLBACK_RATE_PER_MINUTE = int(os.environ.get("PAYMENT_CALLBACK_RATE_PER_MINUTE", "300"))
-PAYMENT_CALLBACK_MAX_REJECTED = int(os.environ.get("PAYMENT_CALLBACK_MAX_REJECTED", "20"))
+PAYMENT_CALLBACK_RATE = os.environ.get("PAYMENT_CALLBACK_RATE", "300/min")
+PAYMENT_CALLBACK_REJECTED_RATE = os.environ.get("PAYMENT_CALLBACK_REJECTED_RATE", "20/10min")
 PAYMENT_RECEIPT_SERIES = os.environ.get("PAYMENT_RECEIPT_SERIES", "BL")

@@ -62,6 +62,7 @@ def with_attachment(pdf: bytes) -> bytes:
 
 def numbered_outgoing(office) -> OutgoingDocument:
     doc = services.create_draft(
+        external_recipients=[("Bộ Nội vụ", "G09")],
         actor=office.specialist,
         agency=office.agency,
         doc_type="qd",
@@ -186,6 +187,7 @@ def test_an_incoming_document_with_javascript_is_refused_over_the_api(office):
 def test_an_outgoing_draft_with_javascript_is_refused(office):
     with pytest.raises(ValidationFailed) as err:
         services.create_draft(
+            external_recipients=[("Bộ Nội vụ", "G09")],
             actor=office.specialist,
             agency=office.agency,
             doc_type="qd",

@@ -26,6 +26,7 @@ def login(user) -> Client:
 
 def _issued(office, doc_type="cv"):
     doc = services.create_draft(
+        external_recipients=[("Bộ Nội vụ", "G09")],
         actor=office.specialist,
         agency=office.agency,
         doc_type=doc_type,

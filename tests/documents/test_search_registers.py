@@ -85,6 +85,7 @@ def test_filters_type_status_date_and_agency_scope(office, other_office, corpus)
 def test_outgoing_search_and_paging(office):
     for i in range(3):
         services.create_draft(
+            external_recipients=[("Bộ Nội vụ", "G09")],
             actor=office.specialist,
             agency=office.agency,
             doc_type="kh",

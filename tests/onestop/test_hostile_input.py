@@ -9,11 +9,12 @@ import json
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from tinhso.accounts.middleware import SESSION_KEY
 from tinhso.onestop import services
-from tinhso.onestop.models import Dossier, DossierFile, WalletItem
+from tinhso.onestop.models import Dossier, DossierEvent, DossierFile, WalletItem
 
 from .conftest import PDF, accepted, at_last_step, pdf_file, submit
 
@@ -96,6 +97,21 @@ def test_the_form06_register_downloads_whatever_is_already_stored(client, world)
     response = client.get(reverse("onestop:register_xlsx"))
     sheet = load_workbook(io.BytesIO(response.content))["So theo doi"]
     assert sheet.cell(row=5, column=5).data_type == "s"  # ... never a formula
+
+
+@pytest.mark.parametrize("form", ["01", "05"])
+def test_the_one_stop_forms_print_whatever_long_text_is_already_stored(client, world, form):
+    dossier = accepted(world)
+    Dossier.objects.filter(pk=dossier.pk).update(
+        applicant_address=("Số nhà " * 100)[:500],
+        refusal_reasons="Lý do " * 20_000,
+        note="x" * 100_000,
+    )
+    DossierEvent.objects.filter(dossier=dossier).update(note="Ghi chú " * 15_000)
+    login(client, world.officer)
+    response = client.get(reverse("onestop:dossier_form", args=[dossier.uid, form]))
+    assert response.status_code == 200
+    assert len(PdfReader(io.BytesIO(response.content)).pages) <= 20
 
 
 def test_a_100000_character_name_is_refused_with_a_code_and_creates_nothing(world):

@@ -271,15 +271,92 @@ def reset_totp(*, user: User, actor: Any) -> User:
 # API tokens for other systems
 
 
-@transaction.atomic
-def issue_token(*, user: User, actor: Any = None) -> str:
-    """A new API token for `user` (replacing any previous one); returns the key."""
-    from rest_framework.authtoken.models import Token
+MAX_TOKEN_DAYS = 3650
 
-    Token.objects.filter(user=user).delete()
-    token = Token.objects.create(user=user)
-    record(actor=actor, action="accounts.issue_token", obj=user, summary={})
-    return token.key
+
+@transaction.atomic
+def issue_token(*, user: User, actor: Any = None, days: int | None = None, name: str = "") -> str:
+    """A new API token for `user`, valid `days` (settings.API_TOKEN_DAYS by default);
+    the user's other tokens are revoked. Returns the key (shown once, stored hashed)."""
+    import secrets
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from tinhso.accounts.models import ApiToken
+    from tinhso.core.errors import ValidationFailed
+
+    days = settings.API_TOKEN_DAYS if days is None else days
+    if not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationFailed(
+            _("Thời hạn của mã truy cập phải từ 1 đến %(max)d ngày.") % {"max": MAX_TOKEN_DAYS},
+            code=AccountsErrorCode.INVALID_TOKEN_DAYS,
+        )
+    now = timezone.now()
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    key = secrets.token_hex(20)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:100],
+        key_prefix=key[:8],
+        key_hash=ApiToken.hash_key(key),
+        expires_at=now + timedelta(days=days),
+    )
+    record(
+        actor=actor,
+        action="accounts.issue_token",
+        obj=user,
+        summary={"token": str(token.uid), "expires_at": token.expires_at.isoformat()},
+    )
+    return key
+
+
+@transaction.atomic
+def revoke_token(*, actor: Any, token_uid: Any) -> None:
+    """The owner (or a platform administrator) revokes one of the owner's tokens."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from tinhso.accounts.models import ApiToken
+    from tinhso.accounts.rules import is_platform_admin
+    from tinhso.core.errors import NotFound
+
+    try:
+        token = ApiToken.objects.select_for_update().filter(uid=token_uid).first()
+    except (ValidationError, ValueError):
+        token = None
+    if token is None or not (token.user_id == actor.pk or is_platform_admin(actor)):
+        raise NotFound(_("Không tìm thấy mã truy cập."), code=AccountsErrorCode.TOKEN_NOT_FOUND)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record(
+            actor=actor,
+            action="accounts.revoke_token",
+            obj=token.user,
+            summary={"token": str(token.uid)},
+        )
+
+
+@transaction.atomic
+def revoke_all_tokens(*, user: User, reason: str) -> int:
+    """Revoke every active token of `user` (their password changed or was reset)."""
+    from django.utils import timezone
+
+    from tinhso.accounts.models import ApiToken
+
+    count = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if count:
+        record(
+            actor=None,
+            action="accounts.revoke_tokens",
+            obj=user,
+            summary={"count": count, "reason": reason},
+        )
+    return count
 
 
 @transaction.atomic
@@ -347,18 +424,23 @@ def _check_role_change(*, actor: Any, user: User, agency: Any, role: str) -> Non
         )
 
 
-@transaction.atomic
-def assign_role(*, actor: Any, user: User, agency: Any, role: str) -> RoleGrant:
-    """An administrator grants `role` in `agency` to an official (never to themselves:
-    a role one holds must come from another administrator)."""
+def refuse_self_grant(*, actor: Any, user: Any) -> None:
+    """Nobody grants roles to themselves (also used by directory's appointments)."""
     from tinhso.core.errors import PermissionDenied
 
-    _check_role_change(actor=actor, user=user, agency=agency, role=role)
-    if user.pk == getattr(actor, "pk", None):
+    if user is not None and actor is not None and user.pk == getattr(actor, "pk", None):
         raise PermissionDenied(
             _("Bạn không thể tự cấp vai trò cho chính mình; hãy nhờ một quản trị viên khác."),
             code=AccountsErrorCode.SELF_GRANT,
         )
+
+
+@transaction.atomic
+def assign_role(*, actor: Any, user: User, agency: Any, role: str) -> RoleGrant:
+    """An administrator grants `role` in `agency` to an official (never to themselves:
+    a role one holds must come from another administrator)."""
+    _check_role_change(actor=actor, user=user, agency=agency, role=role)
+    refuse_self_grant(actor=actor, user=user)
     return grant_role(user=user, agency=agency, role=role, actor=actor)
 
 

@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from tinhso.accounts import crypto, otp, services
 from tinhso.accounts.forms import (
@@ -337,3 +338,26 @@ def roles(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@login_required
+@never_cache
+def tokens(request: HttpRequest) -> HttpResponse:
+    """The user's API tokens: when each expires, when it was last used; revoke any."""
+    from tinhso.accounts.models import ApiToken
+
+    user: Any = request.user
+    rows = ApiToken.objects.filter(user=user).order_by("-created_at")[:100]
+    return render(request, "accounts/tokens.html", {"tokens": rows})
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, uid: str) -> HttpResponse:
+    try:
+        services.revoke_token(actor=request.user, token_uid=uid)
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("Đã thu hồi mã truy cập."))
+    return redirect(reverse("accounts:tokens"))

@@ -26,12 +26,14 @@ MODULE_LABELS: dict[str, Promise] = {
 
 ACTION_LABELS: dict[str, Promise] = {
     # accounts
+    "accounts.activate": _("Kích hoạt tài khoản"),
     "accounts.create_citizen": _("Tạo tài khoản công dân"),
     "accounts.create_official": _("Tạo tài khoản cán bộ"),
     "accounts.enrol_totp": _("Đăng ký xác thực hai lớp"),
     "accounts.grant_role": _("Cấp vai trò"),
     "accounts.issue_token": _("Cấp mã truy cập API"),
     "accounts.revoke_token": _("Thu hồi mã truy cập API"),
+    "accounts.revoke_tokens": _("Thu hồi các mã truy cập API"),
     "accounts.login": _("Đăng nhập"),
     "accounts.login_2fa": _("Đăng nhập (xác thực hai lớp)"),
     "accounts.login_failed": _("Đăng nhập không thành công"),
@@ -110,6 +112,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "onestop.resume": _("Tiếp tục xử lý hồ sơ"),
     "onestop.return_result": _("Trả kết quả hồ sơ"),
     "onestop.save_process": _("Lưu quy trình nội bộ"),
+    "onestop.save_search_synonyms": _("Lưu từ đồng nghĩa tìm kiếm thủ tục"),
     "onestop.send_back": _("Trả hồ sơ về bước trước"),
     "onestop.start_processing": _("Bắt đầu xử lý hồ sơ"),
     "onestop.submit_dossier": _("Nộp hồ sơ trực tuyến"),

@@ -38,6 +38,47 @@ def register_reportlab_fonts() -> None:
 
 
 # ---------------------------------------------------------------------------------------
+# Table cells that cannot outgrow a page
+#
+# reportlab cannot split a table row across pages: one row taller than the page aborts the
+# whole file (LayoutError). Stored text may be long (a subject, a note) or already stored
+# before limits existed; a cell shows as much as fits in `max_height` and ends with "…".
+
+MAX_CELL_CHARS = 4_000  # measured from here down; nothing longer fits a cell anyway
+
+
+def fitted_paragraph(text: str, style: Any, *, width: float, max_height: float) -> Any:
+    """A reportlab Paragraph of plain `text` (escaped here), cut with "…" so that, wrapped
+    to `width` points, it is at most `max_height` points tall."""
+    from xml.sax.saxutils import escape
+
+    from reportlab.platypus import Paragraph
+
+    from tinhso.core.text import clean_text
+
+    text = clean_text(text or "", multiline=True)[:MAX_CELL_CHARS]
+
+    def build(n: int) -> Any:
+        shown = text if n >= len(text) else text[:n].rstrip() + "…"
+        return Paragraph(escape(shown), style)
+
+    def fits(paragraph: Any) -> bool:
+        return paragraph.wrap(width, max_height * 100)[1] <= max_height
+
+    whole = build(len(text))
+    if fits(whole):
+        return whole
+    shortest, longest = 0, len(text)  # the longest prefix that fits, by bisection
+    while longest - shortest > 1:
+        middle = (shortest + longest) // 2
+        if fits(build(middle)):
+            shortest = middle
+        else:
+            longest = middle
+    return build(shortest)
+
+
+# ---------------------------------------------------------------------------------------
 # Active content: what a PDF viewer may run or open by itself.
 #
 # A paper or a document is something people read, print and sign. JavaScript, actions that

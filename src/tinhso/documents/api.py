@@ -31,6 +31,7 @@ from tinhso.documents.models import (
     Urgency,
     WorkRecord,
 )
+from tinhso.documents.services.outgoing import parse_external
 
 # ---------------------------------------------------------------------------------------
 # References
@@ -526,6 +527,21 @@ class DocumentDraftSerializer(serializers.Serializer):
     confidentiality = serializers.ChoiceField(
         choices=Confidentiality.choices, default=Confidentiality.NORMAL
     )
+    recipients = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        help_text="nơi nhận trên nền tảng: mã định danh cơ quan (cần ít nhất một nơi nhận)",
+    )
+    external = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        help_text="nơi nhận bên ngoài, mỗi mục 'tên; mã định danh'",
+    )
+    in_reply_to = serializers.UUIDField(
+        required=False, help_text="uid văn bản đến mà dự thảo này trả lời"
+    )
 
 
 class OutgoingListView(APIView):
@@ -558,6 +574,13 @@ class OutgoingListView(APIView):
             drafting_unit=_unit(data["drafting_unit"]) if data.get("drafting_unit") else None,
             urgency=data["urgency"],
             confidentiality=data["confidentiality"],
+            recipients=[_agency(code) for code in data["recipients"]],
+            external_recipients=parse_external("\n".join(data["external"])),
+            in_reply_to=(
+                selectors.incoming_for(request.user, data["in_reply_to"])
+                if data.get("in_reply_to")
+                else None
+            ),
         )
         return Response(OutgoingDocumentDetailSerializer(document).data, status=201)
 

@@ -2,8 +2,8 @@
 
 Both files must come out whatever the rows hold (they are the legal record of the year):
 XLSX cells go through `tinhso.core.sheets` (no illegal character, never a formula) and a
-PDF cell is shortened, with "…", to at most `MAX_CELL_HEIGHT` so that one row can never
-be taller than a page.
+PDF cell is shortened, with "…", to at most `MAX_CELL_HEIGHT`
+(`tinhso.core.pdf.fitted_paragraph`) so that one row can never be taller than a page.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from __future__ import annotations
 import io
 from datetime import date
 
+from tinhso.core.pdf import fitted_paragraph
 from tinhso.core.sheets import append_row
 from tinhso.core.text import clean_text
 from tinhso.documents.models import Register
 from tinhso.documents.selectors import register_columns, register_rows
 
-MAX_CELL_CHARS = 4_000  # measured from here down; nothing longer fits a cell anyway
 MAX_CELL_HEIGHT = 170.0  # points (6 cm): a row never takes more than a third of a page
 
 
@@ -24,30 +24,6 @@ def _cell(value) -> str:
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     return "" if value is None else str(value)
-
-
-def _paragraph(text: str, style, *, width: float, max_height: float):
-    """A table cell showing `text`, cut (with "…") to fit `width` × `max_height`."""
-    from reportlab.platypus import Paragraph
-
-    text = clean_text(text, multiline=True)
-    if len(text) > MAX_CELL_CHARS:
-        text = text[:MAX_CELL_CHARS]
-
-    def build(n: int) -> Paragraph:
-        shown = text if n >= len(text) else text[:n].rstrip() + "…"
-        return Paragraph(_escape(shown), style)
-
-    if build(len(text)).wrap(width, max_height * 100)[1] <= max_height:
-        return build(len(text))
-    fits, too_long = 0, len(text)  # the longest prefix that fits, by bisection
-    while too_long - fits > 1:
-        middle = (fits + too_long) // 2
-        if build(middle).wrap(width, max_height * 100)[1] <= max_height:
-            fits = middle
-        else:
-            too_long = middle
-    return build(fits)
 
 
 def register_pdf(register: Register) -> bytes:
@@ -94,7 +70,9 @@ def register_pdf(register: Register) -> bytes:
     for row in rows:
         data.append(
             [
-                _paragraph(_cell(row[key]), cell, width=w - padding, max_height=MAX_CELL_HEIGHT)
+                fitted_paragraph(
+                    _cell(row[key]), cell, width=w - padding, max_height=MAX_CELL_HEIGHT
+                )
                 for (key, _label), w in zip(columns, col_widths, strict=True)
             ]
         )

@@ -267,6 +267,21 @@ class OutgoingDocument(PublicIdentified, TimeStamped):
     )
     sealed_at = models.DateTimeField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    # Nơi nhận as drafted (Decree 30: part of the document); dispatch sends to these.
+    planned_agencies = models.ManyToManyField(
+        "directory.Agency", blank=True, related_name="+", verbose_name=_("nơi nhận")
+    )
+    planned_external = models.TextField(
+        _("nơi nhận bên ngoài"), blank=True, help_text="one per line: name; agency ID code"
+    )
+    in_reply_to = models.ForeignKey(
+        "IncomingDocument",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+        verbose_name=_("trả lời văn bản đến"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -511,6 +526,29 @@ class Recipient(models.Model):
     @property
     def is_internal(self) -> bool:
         return self.agency_id is not None
+
+
+class RecipientGroup(TimeStamped):
+    """A saved list of recipients (e.g. "Các sở, ban, ngành", "UBND cấp xã") of an agency,
+    to pick dozens of recipients at once when dispatching."""
+
+    agency = models.ForeignKey(
+        "directory.Agency", on_delete=models.CASCADE, related_name="recipient_groups"
+    )
+    name = models.CharField(_("tên nhóm"), max_length=120)
+    members = models.ManyToManyField("directory.Agency", related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["agency", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "name"], name="recipientgroup_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class WorkRecord(PublicIdentified, TimeStamped):

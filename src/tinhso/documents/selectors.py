@@ -13,9 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import can, is_platform_admin, visible_agency_filter
+from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound, ValidationFailed
 from tinhso.core.text import fold
 from tinhso.documents.errors import DocumentErrorCode as E
@@ -161,6 +163,49 @@ def my_assignments(user, *, open_only: bool = True) -> QuerySet[Assignment]:
     return qs.select_related("document", "document__agency", "unit", "assignee").order_by(
         "deadline", "-id"
     )
+
+
+def my_parts(user, document: IncomingDocument) -> list[tuple[Assignment, list[Assignment]]]:
+    """The user's open parts of one document as one box: the main part (lead before
+    cooperate) with the other parts the same person also holds (e.g. lead in person and
+    cooperating through their unit), instead of two identical boxes."""
+    open_parts = [
+        a for a in my_assignments(user).filter(document=document) if a.kind != Assignment.Kind.INFO
+    ]
+    if not open_parts:
+        return []
+    weight: dict[str, int] = {Assignment.Kind.LEAD: 0, Assignment.Kind.COOPERATE: 1}
+    open_parts.sort(key=lambda a: (weight.get(a.kind, 2), a.assignee_id is None, a.pk))
+    main, *others = open_parts
+    return [(main, others)]
+
+
+def signing_method(user, document: OutgoingDocument) -> dict[str, Any]:
+    """How the leader's "Duyệt và ký số" would sign, shown before they confirm: the
+    certificate the signing service would pick (where its key is, serial, valid until)."""
+    try:
+        from tinhso.signing.models import Certificate
+        from tinhso.signing.services.sign import select_certificate
+    except ImportError:  # pragma: no cover - signing app missing
+        return {"available": False, "reason": _("Chức năng ký số chưa sẵn sàng.")}
+    from tinhso.core.errors import DomainError
+
+    try:
+        cert = select_certificate(owner_user=user, agency=document.agency)
+    except DomainError as err:
+        return {"available": False, "reason": err.message}
+    methods: dict[str, str] = {
+        Certificate.Storage.SERVER: _("chứng thư số lưu trên máy chủ (khóa bí mật được mã hóa)"),
+        Certificate.Storage.PKCS11: _("thiết bị ký số PKCS#11 (token/HSM)"),
+    }
+    where = methods.get(str(cert.storage)) or str(cert.get_storage_display())
+    return {
+        "available": True,
+        "method": where,
+        "subject": cert.common_name,
+        "serial": cert.serial_hex,
+        "not_after": cert.not_after,
+    }
 
 
 # ---------------------------------------------------------------------------------------
@@ -492,7 +537,7 @@ def registers_for(user, year: int | None = None) -> QuerySet[Register]:
     ).select_related("agency")
     if year:
         qs = qs.filter(year=year)
-    return qs.order_by("agency__name", "-year", "direction", "series")
+    return qs.order_by(vi("agency__name"), "-year", "direction", "series")
 
 
 def get_register(pk: Any) -> Register:

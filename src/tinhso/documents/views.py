@@ -19,7 +19,7 @@ from tinhso.core.errors import DomainError, NotFound, PermissionDenied
 from tinhso.core.files import attachment_response
 from tinhso.documents import exports, forms, selectors, services
 from tinhso.documents.errors import DocumentErrorCode as E
-from tinhso.documents.models import Assignment, ReviewStep
+from tinhso.documents.models import ReviewStep
 
 
 def _error_page(request: HttpRequest, err: DomainError) -> HttpResponse:
@@ -149,11 +149,7 @@ def incoming_detail(request: HttpRequest, uid) -> HttpResponse:
     document = selectors.incoming_for(request.user, uid)
     services.mark_read(user=request.user, incoming=document)
     user = request.user
-    mine = [
-        a
-        for a in selectors.my_assignments(user).filter(document=document)
-        if a.kind != Assignment.Kind.INFO
-    ]
+    mine = selectors.my_parts(user, document)
     can_assign = can(user, "documents.assign", document) and document.status in (
         "registered",
         "in_progress",
@@ -170,10 +166,13 @@ def incoming_detail(request: HttpRequest, uid) -> HttpResponse:
                 {
                     "assignment": a,
                     "note_form": forms.NoteForm(prefix=f"n{a.pk}"),
-                    "forward_form": forms.ForwardForm(prefix=f"f{a.pk}", agency=document.agency),
+                    "also": also,
+                    "forward_form": forms.ForwardForm(
+                        prefix=f"f{a.pk}", agency=document.agency, user=user
+                    ),
                     "finish_form": forms.FinishForm(prefix=f"d{a.pk}"),
                 }
-                for a in mine
+                for a, also in mine
             ],
             "assign_form": forms.AssignForm(agency=document.agency) if can_assign else None,
             "can_accept": document.status == "pending"
@@ -246,7 +245,7 @@ def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
             )
     elif action == "forward":
         forward = forms.ForwardForm(
-            request.POST, prefix=f"f{pk}", agency=assignment.document.agency
+            request.POST, prefix=f"f{pk}", agency=assignment.document.agency, user=request.user
         )
         if forward.is_valid():
             _run(
@@ -259,6 +258,8 @@ def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
                 ),
                 _("Đã chuyển tiếp."),
             )
+        else:
+            messages.error(request, _("Vui lòng chọn người hoặc đơn vị nhận chuyển tiếp."))
     elif action == "finish":
         finish = forms.FinishForm(request.POST, prefix=f"d{pk}")
         if finish.is_valid():
@@ -282,11 +283,22 @@ def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
 @office_required
 def outgoing_new(request: HttpRequest) -> HttpResponse:
     agencies = selectors.office_agencies(request.user)
-    form = forms.DraftForm(request.POST or None, request.FILES or None, agencies=agencies)
+    initial = {}
+    reply_to = request.GET.get("reply_to")
+    if reply_to:
+        initial["in_reply_to"] = reply_to
+    form = forms.DraftForm(
+        request.POST or None, request.FILES or None, agencies=agencies, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         pdf, name = _pdf(data["file"])
         try:
+            answered = (
+                selectors.incoming_for(request.user, data["in_reply_to"])
+                if data["in_reply_to"]
+                else None
+            )
             document = services.create_draft(
                 actor=request.user,
                 agency=data["agency"],
@@ -297,6 +309,9 @@ def outgoing_new(request: HttpRequest) -> HttpResponse:
                 drafting_unit=data["drafting_unit"],
                 urgency=data["urgency"],
                 confidentiality=data["confidentiality"],
+                recipients=list(data["recipients"]),
+                external_recipients=form.external_list(),
+                in_reply_to=answered,
             )
         except DomainError as err:
             messages.error(request, err.message)
@@ -336,7 +351,16 @@ def outgoing_detail(request: HttpRequest, uid) -> HttpResponse:
             "can_number": is_clerk and status == "signed",
             "can_seal": is_clerk and status == "numbered",
             "can_dispatch": is_clerk and status == "issued",
-            "dispatch_form": forms.DispatchForm(exclude=document.agency),
+            "dispatch_form": forms.DispatchForm(
+                exclude=document.agency,
+                initial={
+                    "agencies": list(document.planned_agencies.all()),
+                    "external": document.planned_external,
+                },
+            ),
+            "group_form": forms.RecipientGroupForm(),
+            "planned": list(document.planned_agencies.all()),
+            "signing": selectors.signing_method(user, document) if can_approve else None,
             "file_form": forms.FileToRecordForm(agency=document.agency),
         },
     )
@@ -405,13 +429,33 @@ def outgoing_action(request: HttpRequest, uid, action: str) -> HttpResponse:
             _("Đã trả lại dự thảo."),
         )
     elif action == "sign":
-        _run(
-            request,
-            lambda: services.sign_outgoing(
-                actor=user, document=document, digital=post.get("digital", "1") == "1"
-            ),
-            _("Đã ký văn bản."),
-        )
+        if post.get("confirm") != "1":
+            # "Duyệt và ký số" signs only after the leader confirmed (and saw how).
+            messages.error(request, _("Vui lòng xác nhận trước khi ký."))
+        else:
+            _run(
+                request,
+                lambda: services.sign_outgoing(
+                    actor=user, document=document, digital=post.get("digital", "1") == "1"
+                ),
+                _("Đã ký văn bản."),
+            )
+    elif action == "recipient_group":
+        group_form = forms.RecipientGroupForm(post)
+        dispatch = forms.DispatchForm(post, exclude=document.agency)
+        if group_form.is_valid() and dispatch.is_valid():
+            _run(
+                request,
+                lambda: services.create_recipient_group(
+                    actor=user,
+                    agency=document.agency,
+                    name=group_form.cleaned_data["name"],
+                    members=list(dispatch.cleaned_data["agencies"]),
+                ),
+                _("Đã lưu nhóm nơi nhận."),
+            )
+        else:
+            messages.error(request, _("Vui lòng đặt tên nhóm và chọn nơi nhận."))
     elif action == "number":
         _run(
             request,

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from tinhso.accounts.rules import can, require
 from tinhso.core import ratelimit
+from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound, ValidationFailed
 from tinhso.directory.models import Agency
 from tinhso.onestop import selectors, services, workflow
@@ -163,7 +164,7 @@ class FieldList(ListAPIView):
     def get_queryset(self):
         from tinhso.onestop.models import Field
 
-        return Field.objects.order_by("name")
+        return Field.objects.order_by(vi("name"))
 
 
 # ---------------------------------------------------------------------------------------

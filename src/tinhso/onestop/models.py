@@ -13,6 +13,7 @@ Rows are written only through `tinhso.onestop.services`.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 from decimal import Decimal
 
 from django.conf import settings
@@ -352,17 +353,17 @@ PORTAL_STATUS: dict[str, int] = {
     DossierState.APPROVED: 9,
     DossierState.RETURNED: 10,
 }
-PORTAL_STATUS_LABELS: dict[int, str] = {
-    1: "Mới đăng ký",
-    2: "Được tiếp nhận",
-    3: "Không được tiếp nhận",
-    4: "Đang xử lý",
-    5: "Yêu cầu bổ sung giấy tờ",
-    6: "Yêu cầu thực hiện nghĩa vụ tài chính",
-    7: "Công dân yêu cầu rút hồ sơ",
-    8: "Dừng xử lý",
-    9: "Đã xử lý xong",
-    10: "Đã trả kết quả",
+PORTAL_STATUS_LABELS: dict[int, Any] = {  # the national portal's words, translated on display
+    1: _("Mới đăng ký"),
+    2: _("Được tiếp nhận"),
+    3: _("Không được tiếp nhận"),
+    4: _("Đang xử lý"),
+    5: _("Yêu cầu bổ sung giấy tờ"),
+    6: _("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    7: _("Công dân yêu cầu rút hồ sơ"),
+    8: _("Dừng xử lý"),
+    9: _("Đã xử lý xong"),
+    10: _("Đã trả kết quả"),
 }
 # States in which the agency's clock runs (used by queues and "in progress" statistics).
 OPEN_STATES = {DossierState.ACCEPTED, DossierState.PROCESSING}
@@ -554,7 +555,7 @@ class Dossier(PublicIdentified, TimeStamped):
 
     @property
     def portal_status_label(self) -> str:
-        return PORTAL_STATUS_LABELS[self.portal_status]
+        return str(PORTAL_STATUS_LABELS[self.portal_status])
 
     @property
     def is_final(self) -> bool:

@@ -32,7 +32,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from tinhso.core.pdf import register_reportlab_fonts
+from tinhso.core.pdf import fitted_paragraph, register_reportlab_fonts
 
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -589,6 +589,12 @@ def control_slip_pdf(dossier: Any, events: Sequence[Any] | None = None) -> bytes
         "Ghi chú",
     ]
     rows: list[list[Any]] = [[Paragraph(h, s["cell_bold"]) for h in head]]
+    fractions = [0.04, 0.13, 0.19, 0.14, 0.14, 0.11, 0.08, 0.17]
+    columns = [width * f for f in fractions]
+
+    def fitted(text: str, column: int) -> Any:  # a row is never taller than half a page
+        return fitted_paragraph(text, s["cell"], width=columns[column] - 4, max_height=150)
+
     for i, event in enumerate(events if events is not None else _events(dossier), start=1):
         on_time = getattr(event, "on_time", None)
         verdict = "" if on_time is None else ("Đúng hạn" if on_time else "Quá hạn")
@@ -602,7 +608,7 @@ def control_slip_pdf(dossier: Any, events: Sequence[Any] | None = None) -> bytes
             [
                 Paragraph(str(i), s["cell"]),
                 Paragraph(_t(_short(getattr(event, "at", None))), s["cell"]),
-                Paragraph(_t(label + (f" — {step}" if step else "")), s["cell"]),
+                fitted(label + (f" — {step}" if step else ""), 2),
                 Paragraph(
                     _t(
                         who_from
@@ -619,13 +625,12 @@ def control_slip_pdf(dossier: Any, events: Sequence[Any] | None = None) -> bytes
                 ),
                 Paragraph(_t(_short(getattr(event, "step_due_at", None))), s["cell"]),
                 Paragraph(_t(verdict), s["cell_bold"] if on_time is False else s["cell"]),
-                Paragraph(_t(getattr(event, "note", "") or ""), s["cell"]),
+                fitted(getattr(event, "note", "") or "", 7),
             ]
         )
     if len(rows) == 1:
         rows.append([Paragraph("Chưa có bước giao, nhận nào.", s["cell"])] + [""] * 7)
-    fractions = [0.04, 0.13, 0.19, 0.14, 0.14, 0.11, 0.08, 0.17]
-    table = Table(rows, colWidths=[width * f for f in fractions], repeatRows=1)
+    table = Table(rows, colWidths=columns, repeatRows=1)
     table.setStyle(
         TableStyle(
             [

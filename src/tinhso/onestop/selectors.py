@@ -18,9 +18,11 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Case, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import _grants, is_platform_admin, visible_agency_filter
+from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound
 from tinhso.directory.models import Agency
 from tinhso.onestop import search
@@ -116,7 +118,7 @@ def fields_with_counts(*, in_use: bool = False) -> QuerySet[Field]:
     )
     if in_use:
         fields = fields.filter(procedure_count__gt=0)
-    return fields.order_by("name")
+    return fields.order_by(vi("name"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -267,7 +269,7 @@ def officials(agency, roles) -> QuerySet:
         )
         .distinct()
         .annotate(position_name=Subquery(post), unit_name=Subquery(unit))
-        .order_by("full_name", "username")
+        .order_by(vi("full_name"), "username")
     )
 
 
@@ -463,11 +465,11 @@ class StatusText:
 
 
 # Only what the national label does not already say (never the same words twice).
-STATE_DETAIL: dict[str, str] = {
-    S.RECEPTION_SUPPLEMENT: "trước khi tiếp nhận",
-    S.SUPPLEMENT: "trong khi giải quyết",
-    S.PAUSED: "tạm dừng",
-    S.APPROVED: "chờ trả kết quả",
+STATE_DETAIL: dict[str, Any] = {  # translated on display, like the portal's labels
+    S.RECEPTION_SUPPLEMENT: gettext_lazy("trước khi tiếp nhận"),
+    S.SUPPLEMENT: gettext_lazy("trong khi giải quyết"),
+    S.PAUSED: gettext_lazy("tạm dừng"),
+    S.APPROVED: gettext_lazy("chờ trả kết quả"),
 }
 # The states in which the agency is working on a step (else no step is named).
 STEP_STATES = frozenset({S.ACCEPTED, S.PROCESSING, S.PAUSED})
@@ -479,8 +481,8 @@ def status_text(state: str, step_name: str = "") -> StatusText:
     code = PORTAL_STATUS[state]
     return StatusText(
         status=code,
-        label=PORTAL_STATUS_LABELS[code],
-        detail=STATE_DETAIL.get(state, ""),
+        label=str(PORTAL_STATUS_LABELS[code]),
+        detail=str(STATE_DETAIL.get(state, "")),
         step=(step_name or "") if state in STEP_STATES else "",
     )
 

@@ -22,9 +22,11 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import uuid
 from datetime import datetime
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -265,24 +267,19 @@ def issue(*, payment_id: int) -> Payment:
         if payment.collecting_agency is None:  # numbered before receipts had an agency
             payment.collecting_agency = payment.dossier.agency
         signed, cert = seal(render_pdf(payment), payment)
-        from tinhso.onestop.services.files import store_bytes
-
-        stored = store_bytes(
-            signed,
-            folder=FOLDER,
-            filename=f"bien-lai-{payment.receipt_series}-{payment.receipt_number}.pdf",
-        )
+        digest = hashlib.sha256(signed).hexdigest()
+        name = default_storage.save(f"onestop/{FOLDER}/{uuid.uuid4().hex}.pdf", ContentFile(signed))
         try:
-            _keep(payment, stored, cert)
+            _keep(payment, name, digest, cert)
         except BaseException:
-            default_storage.delete(stored.name)  # nothing refers to it
+            default_storage.delete(name)  # nothing refers to it
             raise
         return payment
 
 
-def _keep(payment: Payment, stored, cert) -> None:
-    payment.receipt_file.name = stored.name
-    payment.receipt_sha256 = stored.sha256
+def _keep(payment: Payment, name: str, digest: str, cert) -> None:
+    payment.receipt_file.name = name
+    payment.receipt_sha256 = digest
     payment.receipt_issued_at = timezone.now()
     payment.receipt_sealed_by = cert.serial_hex
     payment.save(
@@ -303,7 +300,7 @@ def _keep(payment: Payment, stored, cert) -> None:
         summary={
             "receipt": payment.receipt_reference,
             "amount_vnd": payment.amount_vnd,
-            "sha256": stored.sha256,
+            "sha256": digest,
             "certificate": cert.serial_hex,
         },
     )

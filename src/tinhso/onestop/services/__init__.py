@@ -33,4 +33,5 @@ from tinhso.onestop.services.dossiers import (  # noqa: F401
     submit_dossier,
     withdraw,
 )
+from tinhso.onestop.services.fees import payment_settled  # noqa: F401  (connects the receiver)
 from tinhso.onestop.services.wallet import add_to_wallet, remove_from_wallet  # noqa: F401

@@ -19,11 +19,11 @@ from tinhso.onestop.models import (
     Channel,
     Dossier,
     DossierFile,
-    Payment,
     Procedure,
     Rating,
     ReturnMethod,
 )
+from tinhso.onestop.payments.services import cancel_pending, create_payment
 from tinhso.onestop.services.clock import now as clock_now
 from tinhso.onestop.services.common import (
     Attachment,
@@ -168,8 +168,6 @@ def submit_dossier(
     )
     _attach(dossier, attachments, kind=DossierFile.Kind.PAPER, actor=user, owner=user)
     if procedure.fee_vnd:
-        from tinhso.onestop.payments.services import create_payment
-
         create_payment(dossier=dossier, amount_vnd=procedure.fee_vnd, purpose="fee")
     _event(dossier, action="submit", actor=user, at=at, to_agency=receiving)
     _audit(user, "submit_dossier", dossier, agency=receiving.pk, procedure=procedure.code)
@@ -259,10 +257,8 @@ def withdraw(*, user, dossier: Dossier, reason: str = "", version: int | None = 
         finished_at=at,
         assignee=None,
     )
-    Payment.objects.filter(dossier=dossier, status=Payment.Status.PENDING).update(
-        status=Payment.Status.CANCELLED
-    )
     _event(dossier, action="withdraw", actor=user, at=at, note=reason)
+    cancel_pending(dossier=dossier, actor=user, reason="withdrawn")
     _audit(user, "withdraw", dossier, reason=reason)
     return dossier
 

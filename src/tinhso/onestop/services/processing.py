@@ -20,6 +20,7 @@ from tinhso.onestop.models import (
     Payment,
     ProcessStep,
 )
+from tinhso.onestop.payments.services import check_amount, create_payment
 from tinhso.onestop.services.clock import now as clock_now
 from tinhso.onestop.services.common import (
     S,
@@ -225,12 +226,7 @@ def request_financial_obligation(
     """Ask the applicant to pay tax/fees before the result (status 6); the clock pauses
     until the payment is confirmed."""
     workflow.check("financial", official, dossier)
-    try:
-        amount = int(amount_vnd)
-    except (TypeError, ValueError) as exc:
-        raise ValidationFailed("Số tiền không hợp lệ.", code=E.INVALID_AMOUNT) from exc
-    if amount <= 0:
-        raise ValidationFailed("Số tiền phải lớn hơn 0.", code=E.INVALID_AMOUNT)
+    amount = check_amount(amount_vnd)
     at = clock_now()
     _transition(
         dossier,
@@ -242,8 +238,6 @@ def request_financial_obligation(
         state_before_pause=S.PROCESSING,
         obligation_vnd=amount,
     )
-    from tinhso.onestop.payments.services import create_payment
-
     payment = create_payment(dossier=dossier, amount_vnd=amount, purpose="obligation")
     _event(
         dossier,
@@ -261,8 +255,11 @@ def request_financial_obligation(
     return payment
 
 
-def obligation_fulfilled(*, dossier: Dossier, actor=None) -> Dossier:
-    """Called (in the payment's transaction) when the financial obligation is paid."""
+def obligation_fulfilled(
+    *, dossier: Dossier, actor=None, paid_online: bool = False, note: str = ""
+) -> Dossier:
+    """Called (in the payment's transaction, see services/fees.py) when the financial
+    obligation is paid: processing resumes, the paused days are not counted."""
     if dossier.state != S.FINANCIAL:
         return dossier
     at = clock_now()
@@ -273,9 +270,12 @@ def obligation_fulfilled(*, dossier: Dossier, actor=None) -> Dossier:
         action_label="tiếp tục xử lý",
         state=S.PROCESSING,
         state_before_pause="",
+        **({"paid_online": True} if paid_online else {}),
         **_resume_changes(cal, dossier, at),
     )
-    _event(dossier, action="obligation_paid", actor=actor, at=at, step=dossier.current_step)
+    _event(
+        dossier, action="obligation_paid", actor=actor, at=at, step=dossier.current_step, note=note
+    )
     _audit(actor, "obligation_fulfilled", dossier)
     return dossier
 

@@ -21,6 +21,7 @@ from tinhso.onestop.models import (
     ReturnMethod,
     SupplementRequest,
 )
+from tinhso.onestop.payments.services import create_payment, record_cash_payment
 from tinhso.onestop.services.applicant import (
     _new_dossier,
     _resolve_agencies,
@@ -94,8 +95,6 @@ def receive_counter_dossier(
     )
     _attach(dossier, attachments, kind=DossierFile.Kind.PAPER, actor=officer, owner=applicant)
     if procedure.fee_vnd:
-        from tinhso.onestop.payments.services import create_payment, record_cash_payment
-
         payment = create_payment(
             dossier=dossier, amount_vnd=procedure.fee_vnd, purpose="fee", online=False
         )

@@ -17,10 +17,10 @@ from tinhso.onestop.errors import OnestopError as E
 from tinhso.onestop.models import (
     Dossier,
     DossierFile,
-    Payment,
     ReturnMethod,
     WalletItem,
 )
+from tinhso.onestop.payments.services import cancel_pending
 from tinhso.onestop.services import files as file_store
 from tinhso.onestop.services.clock import now as clock_now
 from tinhso.onestop.services.common import (
@@ -357,11 +357,9 @@ def reject(*, official, dossier: Dossier, reasons: str, version: int | None = No
         finished_at=at,
         assignee=None,
     )
-    Payment.objects.filter(dossier=dossier, status=Payment.Status.PENDING).update(
-        status=Payment.Status.CANCELLED
-    )
     _event(dossier, action="stop", actor=official, at=at, step=dossier.current_step, note=reasons)
     notify_applicant(dossier, "onestop_stopped", reasons=reasons)
+    cancel_pending(dossier=dossier, actor=official, reason="stopped")
     # audit last: the chain-head lock is then held only until commit
     _audit(official, "reject", dossier, reasons=reasons)
     return dossier

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import is_platform_admin, visible_agency_filter
+from tinhso.core.collation import vi
 from tinhso.core.errors import DomainError, PermissionDenied, ValidationFailed
 from tinhso.directory.models import Agency
 from tinhso.onestop import eforms, forms, selectors, services
@@ -215,7 +216,7 @@ def procedure_edit(request: HttpRequest, code: str | None = None) -> HttpRespons
     procedure = Procedure.objects.filter(code=code).first() if code else None
     if code and procedure is None:
         raise Http404(_("Không tìm thấy thủ tục."))
-    fields = Field.objects.order_by("name")
+    fields = Field.objects.order_by(vi("name"))
     agencies = Agency.objects.filter(status=Agency.Status.ACTIVE).order_by("path")
     initial: dict[str, Any] = {
         "online_type": "partial",

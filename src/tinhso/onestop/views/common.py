@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import visible_agency_filter
+from tinhso.core.collation import vi
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.directory.models import Agency
 from tinhso.onestop import services
@@ -74,12 +75,13 @@ def _version(request: HttpRequest) -> int | None:
 def _commune_agencies():
     return Agency.objects.filter(
         kind=Agency.Kind.PEOPLES_COMMITTEE, status=Agency.Status.ACTIVE, admin_unit__level="commune"
-    ).order_by("name")
+    ).order_by(vi("name"))
 
 
 def _procedure_agencies():
     ids = Procedure.objects.filter(is_active=True).values("agency_id")
-    return Agency.objects.filter(pk__in=ids).order_by("name")
+    # closed (dissolved, merged) agencies are no filter choice: their procedures moved
+    return Agency.objects.active().filter(pk__in=ids).order_by(vi("name"), "code")
 
 
 def _pdf_response(data: bytes, filename: str, *, inline: bool = True) -> HttpResponse:

@@ -68,7 +68,13 @@ def catalog(request: HttpRequest) -> HttpResponse:
     page = Paginator(procedures, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    filters = ("field", "agency", "level", "online_type")
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "filters_active": sum(1 for name in filters if request.GET.get(name)),
+    }
     if request.headers.get("HX-Request"):
         return render(request, "onestop/_catalog_results.html", context)
     return render(request, "onestop/catalog.html", context)
