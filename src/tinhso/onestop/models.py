@@ -13,8 +13,8 @@ Rows are written only through `tinhso.onestop.services`.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
