@@ -314,6 +314,7 @@ class _Replay:
         )
         with frozen(moment):
             handle_callback(provider="sandbox", params=params)
+        dossier.refresh_from_db()  # paying moved the dossier on (a new version)
 
     def process(self, dossier: Dossier, moment: datetime) -> None:
         r = self.rng
