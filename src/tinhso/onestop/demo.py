@@ -303,9 +303,7 @@ class _Replay:
         )
         with frozen(moment):
             handle_callback(provider="sandbox", params=params)
-        # the payment moved the dossier on (a new version): act on it as it is now, as the
-        # officer's reloaded page does
-        dossier.refresh_from_db()
+        dossier.refresh_from_db()  # paying moved the dossier on (a new version)
 
     def process(self, dossier: Dossier, moment: datetime) -> None:
         r = self.rng
