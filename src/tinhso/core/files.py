@@ -5,9 +5,10 @@ and every file a user gave us is served back as a download, never as a page.
 from __future__ import annotations
 
 import hashlib
-from typing import IO
+from typing import IO, overload
 
 from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
 from tinhso.core.errors import CoreErrorCode, ValidationFailed
@@ -126,13 +127,17 @@ def safe_filename(filename: str, default: str = "tep") -> str:
     return name[:200] or default
 
 
-def attachment_response(content: bytes | IO[bytes], *, filename: str) -> HttpResponse:
+@overload
+def attachment_response(content: bytes, *, filename: str) -> HttpResponse: ...
+@overload
+def attachment_response(content: IO[bytes], *, filename: str) -> FileResponse: ...
+def attachment_response(content: bytes | IO[bytes], *, filename: str) -> HttpResponseBase:
     """Serve a file a user uploaded (bytes or an open binary file): always a download with a
     content type chosen by us, never sniffed, sandboxed should a browser render it anyway.
     (PDFs the platform renders itself, such as forms 01–05, may be shown inline.)"""
     name = safe_filename(filename)
     content_type = safe_content_type(name)
-    response: HttpResponse
+    response: HttpResponseBase
     if isinstance(content, bytes | bytearray):
         response = HttpResponse(bytes(content), content_type=content_type)
         response["Content-Disposition"] = content_disposition_header(True, name)

@@ -20,6 +20,7 @@ from tinhso.onestop.services.dossiers import (  # noqa: F401
     look_up_citizen,
     notify_applicant,
     pause,
+    prepare_result_signature,
     propose_extension,
     rate,
     receive_counter_dossier,
