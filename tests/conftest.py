@@ -7,6 +7,8 @@ import os
 import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+# Processes the tests start (the console, `tinhso` commands) need a key: DEBUG is off.
+os.environ.setdefault("SECRET_KEY", "tinhso-test-suite-" + "k" * 40)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import contextlib
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -148,6 +149,10 @@ PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(2 * 36
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_DELAY_SECONDS = int(os.environ.get("LOGIN_DELAY_SECONDS", "30"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+LOGIN_IP_MAX_FAILURES = int(os.environ.get("LOGIN_IP_MAX_FAILURES", "20"))  # per client IP
+ACCOUNTS_REGISTER_RATE = os.environ.get("ACCOUNTS_REGISTER_RATE", "10/h")  # per client IP
+ACCOUNTS_PASSWORD_RESET_RATE = os.environ.get("ACCOUNTS_PASSWORD_RESET_RATE", "10/h")
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))  # lifetime of an API token
 if TESTING:  # hashing with 1M PBKDF2 rounds would dominate the test suite's time
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "accounts:login"
@@ -204,6 +209,34 @@ TASKS = {
     }
 }
 
+# Cache, shared by every web process (rate-limit counters live here): Redis when
+# REDIS_URL / CACHE_URL (redis://...) is set, else a table in the database. Never a
+# per-process memory cache, which would give each gunicorn worker its own limits.
+_CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or ""
+CACHES: dict[str, dict[str, Any]]
+if _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+            "KEY_PREFIX": "tinhso",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "tinhso.core.cache.DatabaseCache",
+            "LOCATION": "tinhso_cache",
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        }
+    }
+# Client IP: X-Forwarded-For is believed only when the connecting peer is one of these
+# proxies (addresses or networks, e.g. "127.0.0.1,10.0.0.0/8"); default none: REMOTE_ADDR.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+# Rate limits ("N/period": s, min, h, day; "5/15min"), counted in the shared cache.
+ONESTOP_LOOKUP_RATE = os.environ.get("ONESTOP_LOOKUP_RATE", "30/min")  # per client IP
+ONESTOP_LOOKUP_CODE_RATE = os.environ.get("ONESTOP_LOOKUP_CODE_RATE", "10/day")  # per dossier
+
 # E-mail: console in development; SMTP when EMAIL_HOST is set.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -232,7 +265,7 @@ REST_FRAMEWORK = {
         # Tokens for other systems first, so that unauthenticated calls get a 401 with
         # `WWW-Authenticate: Token`; the browser session counts only after the second
         # factor for officials.
-        "rest_framework.authentication.TokenAuthentication",
+        "tinhso.accounts.authentication.ApiTokenAuthentication",
         "tinhso.accounts.authentication.SecondFactorSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -349,6 +382,6 @@ WORKDAYS_CUTOFF_SHIFTS_START = env_bool("WORKDAYS_CUTOFF_SHIFTS_START", True)
 PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS")
 PAYMENT_SANDBOX = env_bool("PAYMENT_SANDBOX", TESTING)
 PAYMENT_CALLBACK_MAX_BYTES = int(os.environ.get("PAYMENT_CALLBACK_MAX_BYTES", "4096"))
-PAYMENT_CALLBACK_RATE_PER_MINUTE = int(os.environ.get("PAYMENT_CALLBACK_RATE_PER_MINUTE", "300"))
-PAYMENT_CALLBACK_MAX_REJECTED = int(os.environ.get("PAYMENT_CALLBACK_MAX_REJECTED", "20"))
+PAYMENT_CALLBACK_RATE = os.environ.get("PAYMENT_CALLBACK_RATE", "300/min")
+PAYMENT_CALLBACK_REJECTED_RATE = os.environ.get("PAYMENT_CALLBACK_REJECTED_RATE", "20/10min")
 PAYMENT_RECEIPT_SERIES = os.environ.get("PAYMENT_RECEIPT_SERIES", "BL")

@@ -6,10 +6,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 
 from tests.accounts.factories import citizen, login_fully, login_password, official, province_tree
-from tinhso.accounts.models import Role
+from tinhso.accounts.models import ApiToken, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +60,8 @@ def test_token_issued_by_command_authenticates_another_system(client):
     out = StringIO()
     call_command("issue-token", "he-thong-ngoai", stdout=out, stderr=StringIO())
     key = out.getvalue().strip()
-    assert Token.objects.get(user=system).key == key
+    [token] = ApiToken.objects.filter(user=system)
+    assert token.key_hash == ApiToken.hash_key(key) and key not in token.key_hash  # hashed
     response = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
     assert response.json()["username"] == "he-thong-ngoai"

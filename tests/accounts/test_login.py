@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from tests.accounts.factories import citizen, code_for, login_password, official
+from tinhso.accounts import throttle
 from tinhso.accounts.middleware import SESSION_KEY
-from tinhso.accounts.models import User
 from tinhso.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -31,34 +32,35 @@ def test_citizen_logs_in_with_password_alone_and_is_audited(client):
     assert AuditEntry.objects.filter(action="accounts.login", actor_id=user.pk).exists()
 
 
-def test_wrong_password_shows_message_and_counts_failure(client):
+def test_wrong_password_shows_message(client):
     user = citizen()
     response = login_password(client, user, password="sai-mat-khau-1")
     assert response.status_code == 200
     assert "Tên đăng nhập hoặc mật khẩu không đúng" in response.content.decode()
-    user.refresh_from_db()
-    assert user.failed_login_count == 1
     assert "_auth_user_id" not in client.session
 
 
-def test_lockout_after_five_failures_shows_unlock_time_and_refuses_right_password(client):
+def test_after_five_failures_even_the_right_password_waits_and_the_time_is_shown(client):
     user = citizen()
     for _ in range(5):
         login_password(client, user, password="sai-mat-khau-1")
-    user.refresh_from_db()
-    assert user.locked_until is not None and user.locked_until > timezone.now()
-    unlock = timezone.localtime(user.locked_until)
-    response = login_password(client, user)  # the right password, still locked
+    until = throttle.blocked_until("account", throttle.account_name(user.username))
+    assert until is not None and until > timezone.now()
+    response = login_password(client, user)  # the right password, during the wait
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Tài khoản tạm khóa" in html
-    assert f"{unlock:%H:%M} ngày {unlock:%d/%m/%Y}" in html
+    local = timezone.localtime(until)
+    assert "Đăng nhập sai nhiều lần" in html
+    assert f"{local:%H:%M:%S} ngày {local:%d/%m/%Y}" in html
     assert "_auth_user_id" not in client.session
 
 
-def test_lock_expires(client):
+def test_the_wait_ends(client):
     user = citizen()
-    User.objects.filter(pk=user.pk).update(locked_until=timezone.now() - timedelta(seconds=1))
+    for _ in range(5):
+        login_password(client, user, password="sai-mat-khau-1")
+    key = throttle._cache_key("account", throttle.account_name(user.username), "until")
+    cache.set(key, timezone.now() - timedelta(seconds=1))
     assert login_password(client, user).status_code == 302
 
 

@@ -134,3 +134,16 @@ def test_api_lists_and_withdraws_roles_only_for_managed_agencies(client, tree):
     assert response.status_code == 204
     assert not RoleGrant.objects.filter(user=clerk, agency=tree["xa"]).exists()
     assert client.get("/api/v1/accounts/agencies/KHONG/roles").status_code == 404
+
+
+def test_admin_cannot_appoint_themselves_leader_through_the_directory(tree):
+    from tinhso.directory import services as directory_services
+
+    admin = official(roles=[(tree["huyen"], Role.AGENCY_ADMIN)])
+    before = _grants()
+    with pytest.raises(PermissionDenied) as err:
+        directory_services.appoint_official(
+            actor=admin, agency=tree["xa"], username=admin.username, roles=[Role.LEADER]
+        )
+    assert err.value.code == "self_grant"
+    assert _grants() == before

@@ -34,6 +34,7 @@ def api_client(user) -> APIClient:
 
 def _draft_in_review(office):
     doc = services.create_draft(
+        external_recipients=[("Bộ Nội vụ", "G09")],
         actor=office.specialist,
         agency=office.agency,
         doc_type="qd",

@@ -102,6 +102,7 @@ def test_outgoing_flow_over_the_api(office, other_office):
             "agency": office.agency.code,
             "doc_type": "kh",
             "subject": "Kế hoạch chuyển đổi số năm 2027",
+            "recipients": [other_office.agency.code],
         },
         format="multipart",
     )

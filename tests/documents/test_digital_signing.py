@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def _draft(office):
     doc = services.create_draft(
+        external_recipients=[("Bộ Nội vụ", "G09")],
         actor=office.specialist,
         agency=office.agency,
         doc_type="qd",

@@ -47,6 +47,7 @@ def test_date_line_follows_decree_30_leading_zeros():
 
 def test_a_draft_letter_takes_the_drafters_unit(office):
     doc = services.create_draft(
+        external_recipients=[("Bộ Nội vụ", "G09")],
         actor=office.specialist,
         agency=office.agency,
         doc_type="cv",
@@ -60,6 +61,7 @@ def test_a_letter_without_a_drafting_unit_is_refused_and_nothing_is_stored(offic
     # The clerk has no unit in the office: a letter needs one (its notation names it).
     with pytest.raises(DomainError) as err:
         services.create_draft(
+            external_recipients=[("Bộ Nội vụ", "G09")],
             actor=office.clerk,
             agency=office.agency,
             doc_type="cv",
@@ -76,6 +78,7 @@ def test_sealed_letter_shows_number_and_date_and_both_signatures_are_valid(offic
 
     init_demo()
     doc = services.create_draft(
+        external_recipients=[("Bộ Nội vụ", "G09")],
         actor=office.specialist,
         agency=office.agency,
         doc_type="cv",
@@ -112,6 +115,7 @@ def test_sealed_letter_shows_number_and_date_and_both_signatures_are_valid(offic
 
 def test_a_paper_signed_document_gets_number_and_date_in_its_electronic_copy(office):
     doc = services.create_draft(
+        external_recipients=[("Bộ Nội vụ", "G09")],
         actor=office.specialist,
         agency=office.agency,
         doc_type="qd",

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def draft(office, doc_type="qd", **kw):
     return services.create_draft(
+        external_recipients=[("Bộ Nội vụ", "G09")],
         actor=office.specialist,
         agency=office.agency,
         doc_type=doc_type,

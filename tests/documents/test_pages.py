@@ -93,13 +93,15 @@ def test_outgoing_pages_draft_sign_number_seal_dispatch(office, other_office):
             "file": upload(make_pdf()),
             "urgency": "normal",
             "confidentiality": "normal",
+            "recipients": [other_office.agency.pk],
+            "external": "Bộ Nội vụ; G09",
         },
     )
     assert r.status_code == 302
     doc = OutgoingDocument.objects.get()
     specialist.post(f"/documents/outgoing/{doc.uid}/submit/", {"signer": str(office.leader.uid)})
     leader = login(office.leader)
-    leader.post(f"/documents/outgoing/{doc.uid}/sign/", {"digital": "0"})
+    leader.post(f"/documents/outgoing/{doc.uid}/sign/", {"digital": "0", "confirm": "1"})
     clerk = login(office.clerk)
     clerk.post(f"/documents/outgoing/{doc.uid}/number/")
     r = clerk.post(f"/documents/outgoing/{doc.uid}/number/", follow=True)

@@ -40,6 +40,7 @@ def corpus(office):
     c = register(
         office,
         subject="Về việc cấp phép xây dựng trạm viễn thông",
+        sender_name="Sở Xây dựng",  # the sender is searched too
         number_notation="3/UBND-KT",
         pdf=make_pdf("Cấp phép", body="Đề nghị cấp phép trạm BTS.", agency_name="Sở Xây dựng"),
         doc_type="cv",
@@ -84,6 +85,7 @@ def test_filters_type_status_date_and_agency_scope(office, other_office, corpus)
 def test_outgoing_search_and_paging(office):
     for i in range(3):
         services.create_draft(
+            external_recipients=[("Bộ Nội vụ", "G09")],
             actor=office.specialist,
             agency=office.agency,
             doc_type="kh",

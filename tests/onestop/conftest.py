@@ -15,7 +15,19 @@ from tinhso.onestop import services
 from tinhso.onestop.models import Field, Procedure, ProcessStep, ProcessTemplate, RequiredPaper
 from tinhso.workdays.services import VN
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def blank_pdf() -> bytes:
+    """A real one-page PDF (papers are opened and checked for active content)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF = blank_pdf()
 
 
 def pdf_file(name: str = "giay-to.pdf", extra: bytes = b"") -> io.BytesIO:
@@ -86,8 +98,13 @@ def world(db) -> World:
             },
         },
     )
+    # the declaration the e-form fills in (satisfied by the e-form; an upload is optional)
     w.paper = RequiredPaper.objects.create(
-        procedure=w.procedure, order=1, name="Tờ khai cấp bản sao trích lục", is_required=True
+        procedure=w.procedure,
+        order=1,
+        name="Tờ khai cấp bản sao trích lục",
+        is_required=True,
+        is_eform=True,
     )
     w.template = ProcessTemplate.objects.create(procedure=w.procedure, name="QT")
     w.steps = [
@@ -116,6 +133,15 @@ def world(db) -> World:
             budget_days=Decimal("1"),
         ),
     ]
+    # The leader who approves signs the result: a certificate, as `tinhso pki init-demo`
+    # gives one. (The agency's seal is the signing tests' business: this procedure's
+    # result goes without it, and the department holds no seal certificate here.)
+    from tinhso.signing.services import ensure_demo_ca, issue_certificate
+
+    _root, issuing = ensure_demo_ca()
+    issue_certificate(ca=issuing, kind="personal", owner_user=w.leader, owner_agency=w.dept)
+    w.procedure.result_needs_seal = False
+    w.procedure.save(update_fields=["result_needs_seal"])
     return w
 
 
@@ -138,7 +164,11 @@ def accepted(w: World, **kwargs):
 
 
 def at_last_step(w: World, **kwargs):
+    """At the leader's approval step, with the result draft the specialist attached."""
     dossier = accepted(w, **kwargs)
     services.forward_to_next_step(official=w.officer, dossier=dossier, to_user=w.specialist)
+    services.attach_result(
+        official=w.specialist, dossier=dossier, file=pdf_file("du-thao-ket-qua.pdf")
+    )
     services.forward_to_next_step(official=w.specialist, dossier=dossier, to_user=w.leader)
     return dossier

@@ -54,7 +54,8 @@ def test_fee_creates_a_pending_payment_and_the_sandbox_url_is_signed(paid_proced
     page = APIClient().post(body["url"], {"decision": "pay"})
     assert page.status_code in (200, 302)
     payment.refresh_from_db()
-    assert payment.status == "paid" and payment.receipt_number.startswith("BL")
+    assert payment.status == "paid" and payment.receipt_series.startswith("BL-")
+    assert payment.receipt_number == "0000001"
     dossier.refresh_from_db()
     assert dossier.fee_paid and dossier.paid_online
 

@@ -120,7 +120,9 @@ def _official(username: str, *grants) -> User:
 
 
 def _pdf(name: str) -> io.BytesIO:
-    stream = io.BytesIO(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    from tests.onestop.conftest import PDF
+
+    stream = io.BytesIO(PDF)
     stream.name = name
     return stream
 

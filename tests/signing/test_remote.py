@@ -181,8 +181,7 @@ def test_reference_client_signs_with_a_pkcs11_token_over_http(
     client talks to the running server over HTTP with an API token."""
     import uuid
 
-    from rest_framework.authtoken.models import Token
-
+    from tinhso.accounts.services import issue_token
     from tinhso.signing.client import pkcs11_digest_signer, sign_remote
     from tinhso.signing.token import generate_key_on_token
 
@@ -200,7 +199,7 @@ def test_reference_client_signs_with_a_pkcs11_token_over_http(
         public_key=public_key,
         storage=Certificate.Storage.REMOTE,
     )
-    api_token = Token.objects.create(user=leader).key
+    api_token = issue_token(user=leader)
     signed = sign_remote(
         server=live_server.url,
         api_token=api_token,

@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts import services
-from tinhso.accounts.models import RoleGrant, User
+from tinhso.accounts.models import ApiToken, RoleGrant, User
 
 
 class RoleGrantInline(admin.TabularInline):
@@ -29,8 +29,6 @@ class UserAdmin(DjangoUserAdmin):
         "last_login",
         "date_joined",
         "totp_confirmed_at",
-        "failed_login_count",
-        "locked_until",
         "otp_failure_count",
         "otp_blocked_until",
     ]
@@ -45,8 +43,6 @@ class UserAdmin(DjangoUserAdmin):
             {
                 "fields": (
                     "totp_confirmed_at",
-                    "failed_login_count",
-                    "locked_until",
                     "otp_failure_count",
                     "otp_blocked_until",
                 )
@@ -95,9 +91,11 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description=_("Mở khóa tài khoản"))
     def unlock(self, request, queryset):
-        queryset.update(
-            failed_login_count=0, locked_until=None, otp_failure_count=0, otp_blocked_until=None
-        )
+        from tinhso.accounts import throttle
+
+        queryset.update(otp_failure_count=0, otp_blocked_until=None)
+        for user in queryset:
+            throttle.clear("account", throttle.account_name(user.username))
         messages.success(request, _("Đã mở khóa."))
 
 
@@ -107,3 +105,33 @@ class RoleGrantAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__username", "user__full_name", "agency__code", "agency__name"]
     raw_id_fields = ["user", "agency", "org_unit"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued with `tinhso issue-token` or the user action; here they are
+    seen and revoked (never edited: only the hash of a key is stored)."""
+
+    _columns = (
+        "user",
+        "name",
+        "key_prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_display = _columns
+    search_fields = ["user__username", "name", "key_prefix"]
+    readonly_fields = _columns
+    fields = _columns
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description=_("Thu hồi mã truy cập"))
+    def revoke(self, request, queryset):
+        for token in queryset:
+            services.revoke_token(actor=request.user, token_uid=token.uid)
+        messages.success(request, _("Đã thu hồi."))

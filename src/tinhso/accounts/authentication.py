@@ -8,7 +8,8 @@ a stolen password alone must not open the API. Other systems use token authentic
 from __future__ import annotations
 
 from drf_spectacular.authentication import SessionScheme
-from rest_framework.authentication import SessionAuthentication
+from rest_framework import exceptions
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 
 from tinhso.accounts.middleware import SESSION_KEY
 
@@ -32,3 +33,27 @@ class SecondFactorSessionScheme(SessionScheme):
     target_class = "tinhso.accounts.authentication.SecondFactorSessionAuthentication"
     name = "cookieAuth"
     priority = 1
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    """`Authorization: Token <key>` with our tokens: stored hashed, expiring, revocable,
+    with the time of last use (written at most once a minute)."""
+
+    def authenticate_credentials(self, key):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from tinhso.accounts.models import ApiToken
+
+        now = timezone.now()
+        token = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True, expires_at__gt=now)
+            .first()
+        )
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed("Mã truy cập không hợp lệ hoặc đã hết hạn.")
+        if token.last_used_at is None or token.last_used_at < now - timedelta(minutes=1):
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token

@@ -1,42 +1,57 @@
-"""Password authentication with lockout after repeated failures."""
+"""Password authentication behind a growing delay, per account name and per client IP.
+
+No account is ever locked: after LOGIN_MAX_FAILURES wrong passwords for one account name
+(LOGIN_IP_MAX_FAILURES from one IP) each further attempt waits longer (see throttle.py).
+Unknown names are counted and answered exactly like existing ones. When the delay starts
+for a real account, its owner gets an unlock link by e-mail: it marks their browser as
+theirs, where the attacker's failures do not count.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.utils import timezone
 
-MAX_FAILURES = getattr(settings, "LOGIN_MAX_FAILURES", 5)
-LOCKOUT = timedelta(minutes=getattr(settings, "LOGIN_LOCKOUT_MINUTES", 15))
+from tinhso.accounts import throttle
 
 
 class LockoutModelBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         from tinhso.accounts.models import User
+        from tinhso.core.middleware import client_ip
 
         if username is None:
             username = kwargs.get(User.USERNAME_FIELD)
-        try:
-            user = User.objects.get(username=username)
-        except User.DoesNotExist:
-            User().set_password(password)  # same time either way
+        if username is None or password is None:
             return None
-        now = timezone.now()
-        if user.locked_until and user.locked_until > now:
-            if request is not None:
-                request.tinhso_locked_until = user.locked_until
+        account = throttle.account_ident(request, username)
+        ip = client_ip(request) or "unknown"
+        waits = [throttle.blocked_until("account", account), throttle.blocked_until("ip", ip)]
+        if any(waits):
+            _remember(request, max(w for w in waits if w))
             return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            if user.failed_login_count or user.locked_until:
-                User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            User().set_password(password)  # the same time either way
+            ok = False
+        else:
+            ok = user.check_password(password) and self.user_can_authenticate(user)
+        if ok:
+            throttle.clear("account", account)
             return user
-        failures = user.failed_login_count + 1
-        locked = now + LOCKOUT if failures >= MAX_FAILURES else None
-        User.objects.filter(pk=user.pk).update(
-            failed_login_count=0 if locked else failures, locked_until=locked
+        failures, account_wait = throttle.record_failure(
+            "account", account, throttle.max_failures()
         )
-        if locked and request is not None:
-            request.tinhso_locked_until = locked
+        _count, ip_wait = throttle.record_failure("ip", ip, throttle.ip_max_failures())
+        if user is not None and failures == throttle.max_failures():
+            from tinhso.accounts.services import send_unlock_link
+
+            send_unlock_link(user=user)
+        waits = [w for w in (account_wait, ip_wait) if w]
+        if waits:
+            _remember(request, max(waits))
         return None
+
+
+def _remember(request, until) -> None:
+    if request is not None:
+        request.tinhso_locked_until = until

@@ -9,14 +9,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.errors import AccountsErrorCode
-from tinhso.accounts.services import locked_message
+from tinhso.accounts.services import throttled_message
 
 
 class LoginForm(auth_forms.AuthenticationForm):
     error_messages = {
         "invalid_login": _(
-            "Tên đăng nhập hoặc mật khẩu không đúng. Lưu ý: nhập sai nhiều lần tài khoản "
-            "sẽ bị tạm khóa."
+            "Tên đăng nhập hoặc mật khẩu không đúng. Lưu ý: nhập sai nhiều lần sẽ phải chờ "
+            "lâu hơn mới được thử lại."
         ),
         "inactive": _("Tài khoản này đã bị vô hiệu hóa."),
     }
@@ -36,7 +36,7 @@ class LoginForm(auth_forms.AuthenticationForm):
             until = getattr(self.request, "tinhso_locked_until", None)
             if until is not None:
                 raise forms.ValidationError(
-                    locked_message(until), code=AccountsErrorCode.ACCOUNT_LOCKED
+                    throttled_message(until), code=AccountsErrorCode.LOGIN_THROTTLED
                 ) from err
             raise
 
@@ -167,17 +167,8 @@ class RegistrationForm(forms.Form):
                 validator(value)
             except forms.ValidationError as err:
                 self.add_error(field, err)
-            else:
-                taken = User.objects.filter(username=value).exists() or (
-                    User.objects.filter(**{field: value}).exists()
-                )
-                if taken:
-                    self.add_error(
-                        field,
-                        _(
-                            "Số này đã được đăng ký. Nếu là của bạn, hãy dùng chức năng quên mật khẩu."
-                        ),
-                    )
+            # Whether the number is already registered is never said here (the owner is
+            # told through their own channel instead: services.register_citizen).
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("Hai mật khẩu không khớp."))

@@ -15,6 +15,8 @@ EXEMPT_PREFIXES = (
     "/accounts/login/",
     "/accounts/logout/",
     "/accounts/register/",
+    "/accounts/unlock/",
+    "/accounts/activate/",
     "/accounts/otp/",
     "/accounts/password/reset/",
     "/accounts/reset/",

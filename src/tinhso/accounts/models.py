@@ -63,12 +63,13 @@ class User(PublicIdentified, AbstractUser):
     totp_secret_encrypted = models.TextField(blank=True, default="")
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     totp_last_step = models.BigIntegerField(default=0)
-    failed_login_count = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
+    # Wrong passwords are counted in the shared cache per account name and IP (throttle.py).
     # Wrong one-time codes, counted apart from passwords: only a right code resets them,
     # so knowing the password does not buy new attempts (growing delay, see throttle.py).
     otp_failure_count = models.PositiveIntegerField(default=0)
     otp_blocked_until = models.DateTimeField(null=True, blank=True)
+    # Self-registered, waiting for the link sent to the e-mail address (cannot log in).
+    pending_activation = models.BooleanField(default=False)
 
     objects = UserManager()  # type: ignore[misc]
 
@@ -78,6 +79,16 @@ class User(PublicIdentified, AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def save(self, *args, **kwargs) -> None:
+        # set_password() leaves the new password in `_password` until saved; an existing
+        # account whose password changed (reset, change, admin) loses its API tokens.
+        password_changed = self.pk is not None and getattr(self, "_password", None) is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from tinhso.accounts.services import revoke_all_tokens
+
+            revoke_all_tokens(user=self, reason="password_changed")
 
     @property
     def is_official(self) -> bool:
@@ -122,3 +133,40 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.agency}"
+
+
+class ApiToken(PublicIdentified, models.Model):
+    """A key another system sends as `Authorization: Token <key>`, acting as `user`.
+
+    Only the SHA-256 of the key is stored (the key is shown once, when issued). A token
+    stops working when it expires, is revoked by its owner, or the owner's password
+    changes."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("tên"), max_length=100, blank=True)
+    key_prefix = models.CharField(max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mã truy cập API")
+        verbose_name_plural = _("mã truy cập API")
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.key_prefix}…"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def is_active(self) -> bool:
+        from django.utils import timezone
+
+        return self.revoked_at is None and self.expires_at > timezone.now()

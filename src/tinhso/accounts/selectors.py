@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tinhso.accounts.models import Role, RoleGrant
+from tinhso.core.collation import vi
 
 
 def grants_by_agency(user) -> list[dict[str, Any]]:
@@ -51,5 +52,5 @@ def grants_in(agency):
     return (
         RoleGrant.objects.filter(agency=agency)
         .select_related("user", "org_unit")
-        .order_by("user__full_name", "user__username", "role")
+        .order_by(vi("user__full_name"), "user__username", "role")
     )

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from tinhso.accounts import crypto, otp, services
 from tinhso.accounts.forms import (
@@ -53,14 +54,37 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = False
 
     def form_valid(self, form):
+        from tinhso.accounts import throttle
+
         response = super().form_valid(form)
         user = form.get_user()
         self.request.session.pop(SESSION_KEY, None)
         if user.needs_second_factor:
             target = "accounts:otp_verify" if user.totp_confirmed_at else "accounts:otp_enrol"
-            return redirect(_with_next(reverse(target), self.get_success_url()))
-        services.record_login(user=user)
+            response = redirect(_with_next(reverse(target), self.get_success_url()))
+        else:
+            services.record_login(user=user)
+        # This browser is the owner's: others' wrong passwords will not delay it.
+        throttle.trust_device(self.request, response, user.username)
         return response
+
+
+@never_cache
+def unlock(request: HttpRequest, token: str) -> HttpResponse:
+    """The link e-mailed to the owner when their account name is being guessed."""
+    from tinhso.accounts import throttle
+
+    try:
+        user = services.read_unlock_link(token)
+    except DomainError as err:
+        messages.error(request, err.message)
+        return render(request, "accounts/login.html", {"form": LoginForm(request)}, status=400)
+    messages.success(
+        request, _("Trình duyệt này đã được mở khóa cho tài khoản của bạn. Mời đăng nhập.")
+    )
+    response = redirect(reverse("accounts:login"))
+    throttle.trust_device(request, response, user.username)
+    return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -145,9 +169,26 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """The same answer for every address; a flood from one IP or to one address is
+    answered the same way but sends nothing more."""
+
     template_name = "accounts/password_reset_form.html"
     form_class = PasswordResetForm
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        from django.http import HttpResponseRedirect
+
+        from tinhso.core import ratelimit
+        from tinhso.core.middleware import client_ip
+
+        rate = settings.ACCOUNTS_PASSWORD_RESET_RATE
+        ip_ok = ratelimit.hit("accounts_reset_ip", client_ip(self.request) or "?", rate).allowed
+        address = form.cleaned_data["email"].strip().casefold()
+        address_ok = ratelimit.hit("accounts_reset_address", address, "3/h").allowed
+        if ip_ok and address_ok:
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -175,19 +216,29 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 @never_cache
 @sensitive_post_parameters("password1", "password2")
 def register(request: HttpRequest) -> HttpResponse:
-    """Citizens and businesses open an account themselves (officials are created by admins)."""
-    from django.contrib.auth import login
-    from django.core.exceptions import ValidationError
+    """Citizens and businesses ask for an account themselves (officials are created by
+    admins). The answer is the same whether or not the number is already registered."""
+    from tinhso.core import ratelimit
+    from tinhso.core.middleware import client_ip
 
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = RegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        business = data["kind"] == "business"
-        try:
-            user = services.create_citizen(
-                username=form.username,
+    status = 200
+    if request.method == "POST":
+        allowed = ratelimit.hit(
+            "accounts_register", client_ip(request) or "unknown", settings.ACCOUNTS_REGISTER_RATE
+        ).allowed
+        if not allowed:
+            form.is_valid()
+            form.add_error(
+                None, _("Bạn đã gửi quá nhiều yêu cầu đăng ký. Vui lòng thử lại sau ít phút.")
+            )
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            business = data["kind"] == "business"
+            services.register_citizen(
                 full_name=data["full_name"],
                 citizen_id=None if business else data["citizen_id"],
                 tax_code=data["tax_code"] if business else None,
@@ -195,19 +246,30 @@ def register(request: HttpRequest) -> HttpResponse:
                 phone=data["phone"],
                 password=data["password1"],
             )
-        except ValidationError as err:  # a concurrent registration of the same number
-            for field, errors in err.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            return render(request, "accounts/register_sent.html", {"email": data["email"]})
         else:
-            login(request, user, backend="tinhso.accounts.backends.LockoutModelBackend")
-            messages.success(request, _("Đã tạo tài khoản. Chào mừng bạn!"))
-            return redirect(_safe_next(request))
+            status = 400
     return render(
         request,
         "accounts/register.html",
         {"form": form, "next": _safe_next(request)},
-        status=400 if form.errors else 200,
+        status=status,
     )
+
+
+@never_cache
+def activate(request: HttpRequest, token: str) -> HttpResponse:
+    """The link sent to a new account's e-mail address: open the account and sign in."""
+    from django.contrib.auth import login
+
+    try:
+        user = services.activate_registration(token=token)
+    except DomainError as err:
+        messages.error(request, err.message)
+        return render(request, "accounts/login.html", {"form": LoginForm(request)}, status=400)
+    login(request, user, backend="tinhso.accounts.backends.LockoutModelBackend")
+    messages.success(request, _("Đã kích hoạt tài khoản. Chào mừng bạn!"))
+    return redirect(settings.LOGIN_REDIRECT_URL)
 
 
 @login_required
@@ -276,3 +338,26 @@ def roles(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@login_required
+@never_cache
+def tokens(request: HttpRequest) -> HttpResponse:
+    """The user's API tokens: when each expires, when it was last used; revoke any."""
+    from tinhso.accounts.models import ApiToken
+
+    user: Any = request.user
+    rows = ApiToken.objects.filter(user=user).order_by("-created_at")[:100]
+    return render(request, "accounts/tokens.html", {"tokens": rows})
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, uid: str) -> HttpResponse:
+    try:
+        services.revoke_token(actor=request.user, token_uid=uid)
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("Đã thu hồi mã truy cập."))
+    return redirect(reverse("accounts:tokens"))

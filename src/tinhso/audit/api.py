@@ -8,6 +8,7 @@ from rest_framework import generics, serializers
 from tinhso.accounts.rules import require
 from tinhso.audit.errors import AuditErrorCode as E
 from tinhso.audit.forms import TrailFilterForm
+from tinhso.audit.labels import action_label
 from tinhso.audit.models import AuditEntry
 from tinhso.audit.selectors import trail_for
 from tinhso.core.dates import DateField
@@ -17,6 +18,9 @@ from tinhso.core.errors import ValidationFailed
 class AuditEntrySerializer(serializers.ModelSerializer):
     agency_code = serializers.CharField(
         source="agency.code", default=None, read_only=True, allow_null=True
+    )
+    action_label = serializers.SerializerMethodField(
+        help_text="tên hành động bằng lời, theo ngôn ngữ của yêu cầu"
     )
     sealed = serializers.BooleanField(
         read_only=True,
@@ -33,6 +37,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "actor_id",
             "actor_name",
             "action",
+            "action_label",
             "object_type",
             "object_id",
             "object_repr",
@@ -45,6 +50,9 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_action_label(self, obj: AuditEntry) -> str:
+        return action_label(obj.action)
+
 
 class TrailQuerySerializer(serializers.Serializer):
     """The filters' shape (documented); the values are then read by the page's own form."""
@@ -53,7 +61,9 @@ class TrailQuerySerializer(serializers.Serializer):
         required=False, max_length=150, help_text="tên đăng nhập hoặc họ tên (một phần)"
     )
     action = serializers.CharField(
-        required=False, max_length=80, help_text="tiền tố: 'accounts.' hoặc đầy đủ"
+        required=False,
+        max_length=80,
+        help_text="mã ('accounts.login_2fa'), tiền tố ('accounts.') hoặc vài chữ của tên hành động",
     )
     object = serializers.CharField(
         required=False, max_length=170, help_text="mã đối tượng, hoặc loại:mã"

@@ -22,7 +22,7 @@ class TrailFilterForm(forms.Form):
         label=_("Hành động"),
         required=False,
         max_length=80,
-        help_text=_("ví dụ: accounts. hoặc accounts.grant_role"),
+        help_text=_("chọn hành động, hoặc gõ vài chữ của tên hành động"),
     )
     object = forms.CharField(
         label=_("Đối tượng"),
@@ -37,6 +37,12 @@ class TrailFilterForm(forms.Form):
     date_to = FormDateField(
         label=_("Đến ngày"), required=False, widget=DateInput(), input_formats=["%Y-%m-%d"]
     )
+
+    def action_groups(self):
+        """The action filter's choices, grouped by module and named in words."""
+        from tinhso.audit.labels import action_choices
+
+        return action_choices()
 
     def clean(self):
         data = super().clean()

@@ -288,7 +288,12 @@ def filter_trail(qs: QuerySet[AuditEntry], f: TrailFilter) -> QuerySet[AuditEntr
         term = f.actor.strip()
         qs = qs.filter(Q(actor_name__icontains=term) | Q(actor_id__in=_users_matching(term)))
     if f.action:
-        qs = qs.filter(action__startswith=f.action.strip())
+        from tinhso.audit.labels import actions_matching
+
+        # A code or a module prefix ("accounts.", "accounts.login_2fa"), or words of the
+        # label ("đăng nhập", "dang nhap", "sign-in").
+        term = f.action.strip()
+        qs = qs.filter(Q(action__startswith=term) | Q(action__in=actions_matching(term)))
     if f.object:
         term = f.object.strip()
         if ":" in term:

@@ -7,6 +7,16 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from tinhso.core import checks
+        from django.db.backends.signals import connection_created
+        from django.db.models.signals import post_migrate
+
+        from tinhso.core import checks, textguard
+        from tinhso.core.cache import create_cache_tables
+        from tinhso.core.collation import register_sqlite
 
         checks.register()
+        textguard.install()
+        # `tinhso migrate` also creates the database cache's table (shared rate limits).
+        post_migrate.connect(create_cache_tables, sender=self)
+        # ORDER BY … COLLATE "vi" (Vietnamese order) on SQLite: tinhso.core.collation.
+        connection_created.connect(register_sqlite, dispatch_uid="tinhso.core.vi_collation")

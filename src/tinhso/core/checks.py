@@ -32,7 +32,23 @@ def check_secret_key(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
     ]
 
 
-DEPLOY_CHECKS = [check_secret_key]
+def check_payment_sandbox(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """An error when the sandbox payment gateway is on (PAYMENT_SANDBOX): with it, any
+    applicant can mark a fee paid without paying (onestop/payments)."""
+    if not getattr(settings, "PAYMENT_SANDBOX", False):
+        return []
+    return [
+        checks.Error(
+            "The sandbox payment gateway is on (PAYMENT_SANDBOX): any applicant can mark "
+            "a fee paid without paying.",
+            hint="Unset PAYMENT_SANDBOX and configure a real provider in PAYMENT_PROVIDERS "
+            "(or none: fees are then paid at the counter).",
+            id="payments.E001",
+        )
+    ]
+
+
+DEPLOY_CHECKS = [check_secret_key, check_payment_sandbox]
 
 
 def register() -> None:

@@ -84,10 +84,18 @@ class CoreErrorCode(StrEnum):
     # bounded input
     INVALID_PAGINATION = "invalid_pagination"
     DATE_OUT_OF_RANGE = "date_out_of_range"
-    # uploaded files (tinhso.core.files)
+    # stored text (tinhso.core.textguard)
+    TEXT_TOO_LONG = "text_too_long"
+    JSON_TOO_DEEP = "json_too_deep"
+    # uploaded files (tinhso.core.files, tinhso.core.pdf)
     FILE_TYPE_NOT_ALLOWED = "file_type_not_allowed"
     FILE_TOO_LARGE = "file_too_large"
     FILE_CONTENT_MISMATCH = "file_content_mismatch"
+    INVALID_PDF = "invalid_pdf"
+    ENCRYPTED_PDF = "encrypted_pdf"
+    PDF_ACTIVE_CONTENT = "pdf_active_content"
+    INVALID_XML = "invalid_xml"
+    XML_DTD_FORBIDDEN = "xml_dtd_forbidden"
 
 
 class DomainError(Exception):

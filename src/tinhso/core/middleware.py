@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextvars
+import functools
+import ipaddress
 from collections.abc import Callable
 
 from django.conf import settings
@@ -15,13 +17,53 @@ current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.Contex
 )
 
 
+@functools.lru_cache(maxsize=8)
+def _networks(
+    proxies: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def _parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    value = value.strip()
+    if value.startswith("[") and "]" in value:  # [v6]:port
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:  # v4:port
+        value = value.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
+
+
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The address of whoever is calling, as far as we can trust it.
+
+    REMOTE_ADDR (the peer that connected) unless that peer is one of TRUSTED_PROXIES;
+    only then X-Forwarded-For is read, from the right (the entries our proxies appended)
+    to the first address that is not itself a trusted proxy. A client cannot choose its
+    address by sending the header: rate limits and the audit trail both use this value.
+    """
     if request is None:
         return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if forwarded:
-        return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ())
+    peer = _parse_ip(remote) if remote else None
+    if peer is None or not proxies:
+        return str(peer) if peer is not None else remote
+    networks = _networks(proxies)
+    if not any(peer in net for net in networks):
+        return str(peer)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    client = peer
+    for entry in reversed([e for e in forwarded.split(",") if e.strip()]):
+        address = _parse_ip(entry)
+        if address is None:
+            break  # garbage written by the client: the last trusted hop is what we know
+        client = address
+        if not any(address in net for net in networks):
+            break
+    return str(client)
 
 
 class RequestContextMiddleware:

@@ -143,7 +143,8 @@ class PeopleSearchView(APIView):
         operation_id="directory_people_search",
         summary="Tìm cán bộ theo họ tên",
         description="Không phân biệt dấu; mỗi vị trí công tác hiện tại là một dòng. Chỉ "
-        "trường công khai (không có số điện thoại cá nhân).",
+        "trường công khai (không có số điện thoại cá nhân); thư điện tử công vụ chỉ trả về "
+        "cho cán bộ, công chức (với người dân là chuỗi rỗng).",
         parameters=[PeopleQuerySerializer],
         responses={200: PersonPostSerializer(many=True), 400: ERRORS[400]},
         tags=["directory"],
@@ -151,4 +152,9 @@ class PeopleSearchView(APIView):
     def get(self, request: Request) -> Response:
         params = _query(PeopleQuerySerializer, request)
         posts = selectors.search_people(params["q"], limit=100)
-        return Response(PersonPostSerializer(posts, many=True).data)
+        data = PersonPostSerializer(posts, many=True).data
+        if not getattr(request.user, "is_official", False):
+            # Work e-mails double as login names: only officials see them.
+            for row in data:
+                row["email"] = ""
+        return Response(data)

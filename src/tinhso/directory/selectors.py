@@ -13,6 +13,7 @@ from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, W
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound
 from tinhso.core.text import fold
 from tinhso.directory.codes import normalize_any
@@ -206,7 +207,7 @@ def search_agencies(
             default=Value(3),
             output_field=IntegerField(),
         ),
-    ).order_by("_active", "_phrase", "depth", "name")
+    ).order_by("_active", "_phrase", "depth", vi("name"))
     return qs if limit is None else qs[:limit]  # None: every match, for a paginated list
 
 
@@ -231,7 +232,7 @@ def people_matching(q: str) -> QuerySet[Membership]:
         current_memberships()
         .filter(cond)
         .select_related("user", "agency", "position", "org_unit")
-        .order_by("person_name_folded", "user_id", "position__rank")
+        .order_by(vi("user__full_name"), "user_id", "position__rank")
     )
 
 
@@ -239,7 +240,7 @@ def agency_people(agency: Agency) -> list[Membership]:
     return list(
         agency.memberships.filter(ended_on__isnull=True)
         .select_related("user", "position", "org_unit")
-        .order_by("position__rank", "person_name_folded")
+        .order_by("position__rank", vi("user__full_name"))
     )
 
 

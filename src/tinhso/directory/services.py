@@ -1076,6 +1076,8 @@ def appoint_official(
     if not username:
         raise ValidationFailed("Cần nhập tên đăng nhập.", code="username_required")
     user = User.objects.filter(username=username).first()
+    if roles:
+        accounts_services.refuse_self_grant(actor=actor, user=user)
     if user is None:
         if not full_name.strip():
             raise ValidationFailed(

@@ -20,6 +20,7 @@ from tinhso.accounts.rules import require
 from tinhso.core.api import JSONParser, column_integer, column_text, query
 from tinhso.core.dates import DateField
 from tinhso.core.errors import ValidationFailed
+from tinhso.core.files import attachment_response
 from tinhso.core.pagination import limit_field, offset_field, page_params
 from tinhso.documents import exports, selectors, services
 from tinhso.documents.errors import DocumentErrorCode as E
@@ -33,6 +34,7 @@ from tinhso.documents.models import (
     Urgency,
     WorkRecord,
 )
+from tinhso.documents.services.outgoing import parse_external
 
 # ---------------------------------------------------------------------------------------
 # References
@@ -559,6 +561,21 @@ class DocumentDraftSerializer(serializers.Serializer):
     confidentiality = serializers.ChoiceField(
         choices=Confidentiality.choices, default=Confidentiality.NORMAL
     )
+    recipients = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        help_text="nơi nhận trên nền tảng: mã định danh cơ quan (cần ít nhất một nơi nhận)",
+    )
+    external = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        help_text="nơi nhận bên ngoài, mỗi mục 'tên; mã định danh'",
+    )
+    in_reply_to = serializers.UUIDField(
+        required=False, help_text="uid văn bản đến mà dự thảo này trả lời"
+    )
 
 
 class OutgoingListView(APIView):
@@ -591,6 +608,13 @@ class OutgoingListView(APIView):
             drafting_unit=_unit(data["drafting_unit"]) if data.get("drafting_unit") else None,
             urgency=data["urgency"],
             confidentiality=data["confidentiality"],
+            recipients=[_agency(code) for code in data["recipients"]],
+            external_recipients=parse_external("\n".join(data["external"])),
+            in_reply_to=(
+                selectors.incoming_for(request.user, data["in_reply_to"])
+                if data.get("in_reply_to")
+                else None
+            ),
         )
         return Response(OutgoingDocumentDetailSerializer(document).data, status=201)
 
@@ -747,9 +771,9 @@ class FileDownloadView(APIView):
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         doc_file = selectors.file_for(request.user, pk)
-        response = HttpResponse(services.read_file_bytes(doc_file), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{doc_file.sha256[:16]}.pdf"'
-        return response
+        return attachment_response(
+            services.read_file_bytes(doc_file), filename=f"{doc_file.sha256[:16]}.pdf"
+        )
 
 
 class WorkspaceView(APIView):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from tinhso.accounts.models import Role, RoleGrant, User
 from tinhso.core.progress import report_progress
+from tinhso.directory.models import Agency
 from tinhso.documents import services
 from tinhso.documents.models import Assignment, IncomingDocument, OutgoingDocument
 from tinhso.documents.pdfs import render_document_pdf
@@ -108,8 +109,8 @@ def load(out) -> None:
     can_sign = _signing_ready()
     signed_budget = 8
     counts = {"incoming": 0, "outgoing": 0, "signed": 0}
-    for number, (agency, clerk, leader, specialist, specialist2) in enumerate(offices):
-        report_progress(out, number, len(offices))
+    for position, (agency, clerk, leader, specialist, specialist2) in enumerate(offices):
+        report_progress(out, position, len(offices))
         # Incoming: spread over the year, in order of arrival.
         n_in = 12
         offsets = sorted(rng.sample(range(1, max(day_of_year, n_in + 2)), n_in), reverse=True)
@@ -178,6 +179,15 @@ def load(out) -> None:
                 agency=agency,
                 drafting_unit=services.drafter_unit(specialist, agency),
             )
+            # Nơi nhận are part of the draft; dispatch sends to them.
+            others = [o[0] for o in offices if o[0] != agency]
+            to_agencies = others[:1] if j % 2 else others[:2]
+            to_outside = [("Bộ Nội vụ", "G09")] if j % 3 == 0 or not to_agencies else []
+            answered = (
+                IncomingDocument.objects.filter(agency=agency, status="done").first()
+                if j == 0
+                else None
+            )
             out_doc = services.create_draft(
                 actor=specialist,
                 agency=agency,
@@ -185,6 +195,9 @@ def load(out) -> None:
                 subject=subject,
                 pdf=_pdf(rng, agency.name, doc_type, subject, f"     /{suffix}"),
                 filename=f"du-thao-{j + 1}.pdf",
+                recipients=to_agencies,
+                external_recipients=to_outside,
+                in_reply_to=answered,
             )
             counts["outgoing"] += 1
             if target == "draft":
@@ -219,12 +232,22 @@ def load(out) -> None:
                 counts["signed"] += 1
             if target == "issued":
                 continue
-            others = [o[0] for o in offices if o[0] != agency]
             services.dispatch_outgoing(
                 actor=clerk,
                 document=out_doc,
-                agencies=others[:1] if j % 2 else others[:2],
-                external=[("Bộ Nội vụ", "G09")] if j % 3 == 0 else [],
+                agencies=list(out_doc.planned_agencies.all()),
+                external=services.parse_external(out_doc.planned_external),
+            )
+        # A saved recipient group: every department, picked at once when dispatching.
+        departments = list(
+            Agency.objects.active().filter(kind=Agency.Kind.DEPARTMENT).exclude(pk=agency.pk)
+        )
+        if departments:
+            services.create_recipient_group(
+                actor=clerk,
+                agency=agency,
+                name="Các sở, ban, ngành tỉnh",
+                members=departments,
             )
         record = services.create_work_record(
             actor=specialist,

@@ -31,6 +31,7 @@ class DocumentErrorCode(StrEnum):
     UNKNOWN_USER = "unknown_user"
     UNKNOWN_UNIT = "unknown_unit"
     UNKNOWN_AGENCY = "unknown_agency"
+    NO_ACCESS = "documents_no_access"
     # incoming and assignments
     ALREADY_REGISTERED = "already_registered"
     NOT_REGISTERED = "not_registered"
@@ -45,6 +46,10 @@ class DocumentErrorCode(StrEnum):
     # outgoing
     UNIT_OUTSIDE_AGENCY = "unit_outside_agency"
     DRAFTING_UNIT_REQUIRED = "drafting_unit_required"
+    REPLY_OUTSIDE_AGENCY = "reply_outside_agency"
+    GROUP_NAME_REQUIRED = "group_name_required"
+    GROUP_EXISTS = "group_exists"
+    CONFIRMATION_REQUIRED = "confirmation_required"
     NOT_A_DRAFT = "not_a_draft"
     SIGNER_NOT_LEADER = "signer_not_leader"
     REVIEWER_REPEATED = "reviewer_repeated"

@@ -1,12 +1,23 @@
-"""The year's registers as the decree's annex IV templates: printable PDF and XLSX."""
+"""The year's registers as the decree's annex IV templates: printable PDF and XLSX.
+
+Both files must come out whatever the rows hold (they are the legal record of the year):
+XLSX cells go through `tinhso.core.sheets` (no illegal character, never a formula) and a
+PDF cell is shortened, with "…", to at most `MAX_CELL_HEIGHT`
+(`tinhso.core.pdf.fitted_paragraph`) so that one row can never be taller than a page.
+"""
 
 from __future__ import annotations
 
 import io
 from datetime import date
 
+from tinhso.core.pdf import fitted_paragraph
+from tinhso.core.sheets import append_row
+from tinhso.core.text import clean_text
 from tinhso.documents.models import Register
 from tinhso.documents.selectors import register_columns, register_rows
+
+MAX_CELL_HEIGHT = 170.0  # points (6 cm): a row never takes more than a third of a page
 
 
 def _cell(value) -> str:
@@ -41,11 +52,6 @@ def register_pdf(register: Register) -> bytes:
     head = ParagraphStyle("head", fontName="Serif-Bold", fontSize=8, leading=10, alignment=1)
     title = ParagraphStyle("title", fontName="Serif-Bold", fontSize=14, leading=18, alignment=1)
     sub = ParagraphStyle("sub", fontName="Serif", fontSize=10, leading=13, alignment=1)
-    data = [[Paragraph(label, head) for _key, label in columns]]
-    for row in rows:
-        data.append([Paragraph(_escape(_cell(row[key])), cell) for key, _label in columns])
-    if len(data) == 1:
-        data.append([Paragraph("", cell) for _ in columns])
     width = landscape(A4)[0] - 24 * mm
     weights = {
         "type_and_subject": 4.0,
@@ -59,6 +65,19 @@ def register_pdf(register: Register) -> bytes:
     }
     total = sum(weights.get(key, 1.0) for key, _ in columns)
     col_widths = [width * weights.get(key, 1.0) / total for key, _ in columns]
+    padding = 12  # the table's default left + right cell padding, in points
+    data = [[Paragraph(_escape(label), head) for _key, label in columns]]
+    for row in rows:
+        data.append(
+            [
+                fitted_paragraph(
+                    _cell(row[key]), cell, width=w - padding, max_height=MAX_CELL_HEIGHT
+                )
+                for (key, _label), w in zip(columns, col_widths, strict=True)
+            ]
+        )
+    if len(data) == 1:
+        data.append([Paragraph("", cell) for _ in columns])
     table = Table(data, colWidths=col_widths, repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -70,9 +89,9 @@ def register_pdf(register: Register) -> bytes:
         )
     )
     story = [
-        Paragraph(register.agency.name.upper(), sub),
+        Paragraph(_escape(clean_text(register.agency.name).upper()), sub),
         Spacer(1, 4 * mm),
-        Paragraph(register.title.upper(), title),
+        Paragraph(_escape(clean_text(register.title).upper()), title),
         Paragraph(f"Năm {register.year} — {len(rows)} văn bản", sub),
         Spacer(1, 6 * mm),
         table,
@@ -93,16 +112,16 @@ def register_xlsx(register: Register) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = f"{register.get_direction_display()} {register.year}"[:31]
-    ws.append([register.agency.name])
-    ws.append([register.title])
-    ws.append([])
-    ws.append([label for _key, label in columns])
+    append_row(ws, [register.agency.name])
+    append_row(ws, [register.title])
+    append_row(ws, [])
+    append_row(ws, [label for _key, label in columns])
     for cell in ws[4]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws["A2"].font = Font(bold=True, size=14)
     for row in register_rows(register):
-        ws.append([_xlsx_value(row[key]) for key, _label in columns])
+        append_row(ws, [_xlsx_value(row[key]) for key, _label in columns])
     for idx, (key, _label) in enumerate(columns, start=1):
         letter = ws.cell(row=4, column=idx).column_letter
         ws.column_dimensions[letter].width = 60 if key == "type_and_subject" else 18

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.models import Role, User
+from tinhso.core.collation import vi
 from tinhso.core.dates import FormDateField
 from tinhso.documents.models import (
     DOC_TYPE_CHOICES,
@@ -32,8 +33,36 @@ class BootstrapMixin:
                 widget.attrs.setdefault("class", "form-control")
 
 
-def people_of(agency) -> list[tuple[str, str]]:
-    """(uid, label) of the officials working in the agency (roles or current posts)."""
+def _posts(agency, user_ids) -> dict[int, str]:
+    """'Position, unit' of each official in the agency (their current post there)."""
+    from tinhso.directory.models import Membership
+
+    posts: dict[int, str] = {}
+    memberships = (
+        Membership.objects.filter(agency=agency, user_id__in=user_ids, ended_on__isnull=True)
+        .select_related("position", "org_unit")
+        .order_by("-is_primary", "id")
+    )
+    for m in memberships:
+        if m.user_id in posts:
+            continue
+        parts = [p for p in (getattr(m.position, "name", ""), getattr(m.org_unit, "name", "")) if p]
+        posts[m.user_id] = ", ".join(parts)
+    return posts
+
+
+def _labelled(agency, users) -> list[tuple[str, str]]:
+    users = list(users)
+    posts = _posts(agency, [u.pk for u in users])
+    out = []
+    for u in users:
+        name = u.full_name or u.username
+        out.append((str(u.uid), f"{name} — {posts[u.pk]}" if posts.get(u.pk) else name))
+    return out
+
+
+def people_of(agency, *, exclude=None) -> list[tuple[str, str]]:
+    """(uid, 'name — position, unit') of the officials working in the agency."""
     from django.db.models import Q
 
     users = (
@@ -43,16 +72,97 @@ def people_of(agency) -> list[tuple[str, str]]:
             | Q(memberships__agency=agency, memberships__ended_on__isnull=True)
         )
         .distinct()
-        .order_by("full_name", "username")
+        .order_by(vi("full_name"), "username")
     )
-    return [(str(u.uid), u.full_name or u.username) for u in users]
+    if exclude is not None:
+        users = users.exclude(pk=exclude.pk)
+    return _labelled(agency, users)
 
 
 def leaders_of(agency) -> list[tuple[str, str]]:
     users = User.objects.filter(
         is_active=True, role_grants__agency=agency, role_grants__role=Role.LEADER
-    ).order_by("full_name")
-    return [(str(u.uid), u.full_name or u.username) for u in users]
+    ).order_by(vi("full_name"))
+    return _labelled(agency, users)
+
+
+def doc_types_by_use(agencies=None) -> list[tuple[str, str]]:
+    """Document types, the most used first (by the agencies' documents of the last year);
+    without history the official letter (công văn), then decisions, reports, plans..."""
+    from datetime import timedelta
+
+    from django.db.models import Count
+
+    from tinhso.documents.models import DOC_TYPES
+
+    default = ["cv", "qd", "bc", "kh", "tb", "gm", "ttr", "ct", "hd"]
+    rank = {key: i for i, key in enumerate(default)}
+    uses: dict[str, int] = {}
+    if agencies is not None:
+        since = timezone.now() - timedelta(days=365)
+        for model, field in ((IncomingDocument, "arrived_at"), (OutgoingDocument, "created_at")):
+            rows = (
+                model.objects.filter(agency__in=agencies, **{f"{field}__gte": since})
+                .values("doc_type")
+                .annotate(n=Count("id"))
+            )
+            for row in rows:
+                uses[row["doc_type"]] = uses.get(row["doc_type"], 0) + row["n"]
+    order = list(DOC_TYPES)
+    keys = sorted(order, key=lambda k: (-uses.get(k, 0), rank.get(k, 99), order.index(k)))
+    return [(k, DOC_TYPES[k][1]) for k in keys]
+
+
+def agency_groups(exclude=None) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Active agencies grouped by level (kind), for a recipient picker of dozens."""
+    from tinhso.core.text import fold
+    from tinhso.directory.models import Agency
+
+    qs = Agency.objects.active()
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    order = [k for k, _label in Agency.Kind.choices]
+    labels = dict(Agency.Kind.choices)
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for a in qs.only("pk", "name", "kind"):
+        groups.setdefault(a.kind, []).append((a.pk, a.name))
+    return [
+        (str(labels.get(kind, kind)), sorted(groups[kind], key=lambda o: fold(o[1])))
+        for kind in sorted(groups, key=lambda k: order.index(k) if k in order else 99)
+    ]
+
+
+class RecipientsField(forms.ModelMultipleChoiceField):
+    """Agencies picked in the grouped, searchable picker (documents/_recipients.html)."""
+
+    def __init__(self, *args, exclude=None, **kwargs):
+        from tinhso.directory.models import Agency
+
+        kwargs.setdefault("queryset", Agency.objects.active())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+        self.exclude = exclude
+        self.picker = True
+        self.selected: set[str] = set()
+        self.saved_groups: list = []
+
+    def groups(self):
+        return agency_groups(self.exclude)
+
+
+def _picker(form, name: str, owners) -> None:
+    """What the picker shows as chosen, and the saved groups of the owning agencies."""
+    from tinhso.documents.models import RecipientGroup
+
+    field = form.fields[name]
+    if form.is_bound:
+        raw = form.data.getlist(form.add_prefix(name)) if hasattr(form.data, "getlist") else []
+    else:
+        raw = [getattr(v, "pk", v) for v in (form.initial.get(name) or [])]
+    field.selected = {str(v) for v in raw}
+    field.saved_groups = list(
+        RecipientGroup.objects.filter(agency__in=owners).prefetch_related("members")
+    )
 
 
 def targets_of(agency) -> list[tuple[str, str]]:
@@ -60,7 +170,7 @@ def targets_of(agency) -> list[tuple[str, str]]:
 
     units = [
         (f"o:{u.pk}", f"{_('Đơn vị')}: {u.name}")
-        for u in OrgUnit.objects.filter(agency=agency, is_active=True).order_by("name")
+        for u in OrgUnit.objects.filter(agency=agency, is_active=True).order_by(vi("name"))
     ]
     return [(f"u:{uid}", label) for uid, label in people_of(agency)] + units
 
@@ -106,7 +216,8 @@ class IncomingForm(BootstrapMixin, forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
-        self.fields["sender_agency"].queryset = Agency.objects.active().order_by("name")
+        self.fields["sender_agency"].queryset = Agency.objects.active().order_by(vi("name"))
+        self.fields["doc_type"].choices = doc_types_by_use(agencies)
         self._style()
 
 
@@ -143,9 +254,11 @@ class ForwardForm(BootstrapMixin, forms.Form):
     to = forms.ChoiceField(label=_("Chuyển tiếp cho"))
     instruction = forms.CharField(required=False, label=_("Ghi chú"))
 
-    def __init__(self, *args, agency=None, **kwargs):
+    def __init__(self, *args, agency=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = targets_of(agency)
+        # No one chosen in advance (the first person listed was the clerk), never oneself.
+        choices = [c for c in targets_of(agency) if user is None or c[0] != f"u:{user.uid}"]
+        self.fields["to"].choices = [("", _("— chọn người hoặc đơn vị —")), *choices]
         self._style()
 
 
@@ -171,17 +284,40 @@ class DraftForm(BootstrapMixin, forms.Form):
     )
     urgency = forms.ChoiceField(choices=Urgency.choices, label=_("Độ khẩn"))
     confidentiality = forms.ChoiceField(choices=Confidentiality.choices, label=_("Độ mật"))
+    recipients = RecipientsField(label=_("Nơi nhận trên nền tảng"))
+    external = forms.CharField(
+        required=False,
+        label=_("Nơi nhận bên ngoài (mỗi dòng: tên; mã định danh)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Cần ít nhất một nơi nhận: trên nền tảng hoặc bên ngoài."),
+    )
+    in_reply_to = forms.ChoiceField(required=False, label=_("Trả lời văn bản đến (nếu có)"))
 
     def __init__(self, *args, agencies=None, **kwargs):
         from tinhso.directory.models import OrgUnit
 
         super().__init__(*args, **kwargs)
+        self.fields["doc_type"].choices = doc_types_by_use(agencies)
+        recent = (
+            IncomingDocument.objects.filter(agency__in=agencies)
+            .exclude(status=IncomingDocument.Status.PENDING)
+            .order_by("-arrived_at")[:200]
+        )
+        self.fields["in_reply_to"].choices = [("", _("— không —"))] + [
+            (str(d.uid), f"{d.number_notation} — {d.sender_name}: {d.subject[:70]}") for d in recent
+        ]
+        _picker(self, "recipients", agencies)
         self.fields["agency"].queryset = agencies
         self.fields["drafting_unit"].queryset = OrgUnit.objects.filter(
             agency__in=agencies, is_active=True
         ).select_related("agency")
         self.fields["drafting_unit"].label_from_instance = lambda u: f"{u.name} ({u.agency})"
         self._style()
+
+    def external_list(self) -> list[tuple[str, str]]:
+        from tinhso.documents.services.outgoing import parse_external
+
+        return parse_external(self.cleaned_data.get("external") or "")
 
 
 class VersionForm(BootstrapMixin, forms.Form):
@@ -218,9 +354,7 @@ class CommentForm(BootstrapMixin, forms.Form):
 
 
 class DispatchForm(BootstrapMixin, forms.Form):
-    agencies: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
-        queryset=None, required=False, label=_("Nơi nhận trên nền tảng")
-    )
+    agencies = RecipientsField(label=_("Nơi nhận trên nền tảng"))
     external = forms.CharField(
         required=False,
         label=_("Nơi nhận bên ngoài (mỗi dòng: tên; mã định danh)"),
@@ -231,28 +365,46 @@ class DispatchForm(BootstrapMixin, forms.Form):
         from tinhso.directory.models import Agency
 
         super().__init__(*args, **kwargs)
-        qs = Agency.objects.active().order_by("name")
+        qs = Agency.objects.active().order_by(vi("name"))
         if exclude is not None:
             qs = qs.exclude(pk=exclude.pk)
         self.fields["agencies"].queryset = qs
+        self.fields["agencies"].exclude = exclude
+        _picker(self, "agencies", [exclude] if exclude is not None else [])
         self._style()
 
     def external_list(self) -> list[tuple[str, str]]:
-        rows = []
-        for line in (self.cleaned_data.get("external") or "").splitlines():
-            if not line.strip():
-                continue
-            name, _sep, code = line.partition(";")
-            rows.append((name.strip(), code.strip()))
-        return rows
+        from tinhso.documents.services.outgoing import parse_external
+
+        return parse_external(self.cleaned_data.get("external") or "")
+
+
+class RecipientGroupForm(BootstrapMixin, forms.Form):
+    # Not required in the page: it sits in the dispatch form (the service requires a name).
+    name = forms.CharField(
+        max_length=120, required=False, label=_("Lưu các nơi nhận đã chọn thành nhóm")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
 
 
 class SearchForm(BootstrapMixin, forms.Form):
-    q = forms.CharField(required=False, label=_("Từ khóa (có dấu hoặc không dấu)"))
-    kind = forms.ChoiceField(
-        choices=[("incoming", _("Văn bản đến")), ("outgoing", _("Văn bản đi"))],
+    q = forms.CharField(
         required=False,
-        label=_("Loại"),
+        max_length=200,
+        label=_("Từ khóa, số ký hiệu hoặc cơ quan gửi"),
+    )
+    kind = forms.ChoiceField(
+        choices=[
+            ("all", _("Tất cả văn bản")),
+            ("incoming", _("Văn bản đến")),
+            ("outgoing", _("Văn bản đi")),
+        ],
+        required=False,
+        initial="all",
+        label=_("Văn bản đến/đi"),
     )
     doc_type = forms.ChoiceField(
         choices=[("", _("Tất cả")), *DOC_TYPE_CHOICES], required=False, label=_("Loại văn bản")
@@ -275,6 +427,7 @@ class SearchForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, agencies=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
+        self.fields["doc_type"].choices = [("", _("Tất cả")), *doc_types_by_use(agencies)]
         self._style()
 
 

@@ -120,6 +120,8 @@ class Register(models.Model):
 class IncomingDocument(PublicIdentified, TimeStamped):
     """Văn bản đến: registered in the agency's incoming register with an arrival number."""
 
+    direction = "incoming"  # in mixed lists (search "all")
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Chờ vào sổ")
         REGISTERED = "registered", _("Đã vào sổ, chờ phân công")
@@ -148,6 +150,7 @@ class IncomingDocument(PublicIdentified, TimeStamped):
         related_name="sent_documents_received",
     )
     sender_name = models.CharField(_("cơ quan ban hành"), max_length=255)
+    sender_folded = models.CharField(max_length=255, editable=False, default="", db_index=True)
     number_notation = models.CharField(_("số, ký hiệu"), max_length=60)
     notation_key = models.CharField(max_length=60, db_index=True, editable=False, default="")
     issued_on = models.DateField(_("ngày ban hành"))
@@ -208,6 +211,8 @@ class IncomingDocument(PublicIdentified, TimeStamped):
 class OutgoingDocument(PublicIdentified, TimeStamped):
     """Văn bản đi: drafted, reviewed, approved, signed, numbered, sealed, dispatched."""
 
+    direction = "outgoing"
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Dự thảo")
         IN_REVIEW = "in_review", _("Đang xem xét")
@@ -255,12 +260,28 @@ class OutgoingDocument(PublicIdentified, TimeStamped):
     )
     number = models.PositiveIntegerField(_("số"), null=True, blank=True)
     number_notation = models.CharField(_("số, ký hiệu"), max_length=60, blank=True, default="")
+    notation_key = models.CharField(max_length=60, db_index=True, editable=False, default="")
     issued_on = models.DateField(_("ngày ban hành"), null=True, blank=True)
     numbered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     sealed_at = models.DateTimeField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    # Nơi nhận as drafted (Decree 30: part of the document); dispatch sends to these.
+    planned_agencies = models.ManyToManyField(
+        "directory.Agency", blank=True, related_name="+", verbose_name=_("nơi nhận")
+    )
+    planned_external = models.TextField(
+        _("nơi nhận bên ngoài"), blank=True, help_text="one per line: name; agency ID code"
+    )
+    in_reply_to = models.ForeignKey(
+        "IncomingDocument",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+        verbose_name=_("trả lời văn bản đến"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -505,6 +526,29 @@ class Recipient(models.Model):
     @property
     def is_internal(self) -> bool:
         return self.agency_id is not None
+
+
+class RecipientGroup(TimeStamped):
+    """A saved list of recipients (e.g. "Các sở, ban, ngành", "UBND cấp xã") of an agency,
+    to pick dozens of recipients at once when dispatching."""
+
+    agency = models.ForeignKey(
+        "directory.Agency", on_delete=models.CASCADE, related_name="recipient_groups"
+    )
+    name = models.CharField(_("tên nhóm"), max_length=120)
+    members = models.ManyToManyField("directory.Agency", related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["agency", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "name"], name="recipientgroup_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class WorkRecord(PublicIdentified, TimeStamped):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from tinhso.core.errors import ValidationFailed
 from tinhso.core.files import PDF_MAGIC
+from tinhso.core.pdf import check_pdf
 from tinhso.documents.errors import DocumentErrorCode as E
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,8 @@ class PdfInfo:
 
 
 def read_pdf(data: bytes) -> PdfInfo:
-    """Check that `data` is a readable, unencrypted PDF; return its page count and text."""
+    """Check that `data` is a readable, unencrypted PDF without active content
+    (`pdf_active_content`); return its page count and text."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -55,6 +57,7 @@ def read_pdf(data: bytes) -> PdfInfo:
         page_count = len(pages)
         if page_count == 0:
             raise InvalidPdf("Tệp PDF không có trang nào.")
+        check_pdf(data, reader=reader)  # no JavaScript, automatic action, embedded file
         parts: list[str] = []
         size = 0
         for page in list(pages)[:MAX_TEXT_PAGES]:
@@ -67,7 +70,7 @@ def read_pdf(data: bytes) -> PdfInfo:
             size += len(chunk)
             if size > MAX_TEXT_CHARS:
                 break
-    except (EncryptedPdf, InvalidPdf):
+    except ValidationFailed:  # EncryptedPdf, InvalidPdf, pdf_active_content
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError):
         raise InvalidPdf() from None

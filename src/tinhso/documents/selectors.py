@@ -13,9 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import can, is_platform_admin, visible_agency_filter
+from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound, ValidationFailed
 from tinhso.core.text import fold
 from tinhso.documents.errors import DocumentErrorCode as E
@@ -127,6 +129,23 @@ def office_agencies(user, roles=None):
     return Agency.objects.filter(visible_agency_filter(user, roles or OFFICE_ROLES))
 
 
+def is_office_user(user) -> bool:
+    """An official who works with documents: a document role somewhere, a current post, or
+    work given to them. Citizens are none of these."""
+    from tinhso.directory.models import Membership
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_platform_admin(user) or office_agencies(user).exists():
+        return True
+    if Membership.objects.filter(user_id=user.pk, ended_on__isnull=True).exists():
+        return True
+    return (
+        Assignment.objects.filter(assignee_id=user.pk).exists()
+        or ReviewStep.objects.filter(reviewer_id=user.pk).exists()
+    )
+
+
 def _user_units(user) -> list[int]:
     from tinhso.directory.models import Membership
 
@@ -144,6 +163,49 @@ def my_assignments(user, *, open_only: bool = True) -> QuerySet[Assignment]:
     return qs.select_related("document", "document__agency", "unit", "assignee").order_by(
         "deadline", "-id"
     )
+
+
+def my_parts(user, document: IncomingDocument) -> list[tuple[Assignment, list[Assignment]]]:
+    """The user's open parts of one document as one box: the main part (lead before
+    cooperate) with the other parts the same person also holds (e.g. lead in person and
+    cooperating through their unit), instead of two identical boxes."""
+    open_parts = [
+        a for a in my_assignments(user).filter(document=document) if a.kind != Assignment.Kind.INFO
+    ]
+    if not open_parts:
+        return []
+    weight: dict[str, int] = {Assignment.Kind.LEAD: 0, Assignment.Kind.COOPERATE: 1}
+    open_parts.sort(key=lambda a: (weight.get(a.kind, 2), a.assignee_id is None, a.pk))
+    main, *others = open_parts
+    return [(main, others)]
+
+
+def signing_method(user, document: OutgoingDocument) -> dict[str, Any]:
+    """How the leader's "Duyệt và ký số" would sign, shown before they confirm: the
+    certificate the signing service would pick (where its key is, serial, valid until)."""
+    try:
+        from tinhso.signing.models import Certificate
+        from tinhso.signing.services.sign import select_certificate
+    except ImportError:  # pragma: no cover - signing app missing
+        return {"available": False, "reason": _("Chức năng ký số chưa sẵn sàng.")}
+    from tinhso.core.errors import DomainError
+
+    try:
+        cert = select_certificate(owner_user=user, agency=document.agency)
+    except DomainError as err:
+        return {"available": False, "reason": err.message}
+    methods: dict[str, str] = {
+        Certificate.Storage.SERVER: _("chứng thư số lưu trên máy chủ (khóa bí mật được mã hóa)"),
+        Certificate.Storage.PKCS11: _("thiết bị ký số PKCS#11 (token/HSM)"),
+    }
+    where = methods.get(str(cert.storage)) or str(cert.get_storage_display())
+    return {
+        "available": True,
+        "method": where,
+        "subject": cert.common_name,
+        "serial": cert.serial_hex,
+        "not_after": cert.not_after,
+    }
 
 
 # ---------------------------------------------------------------------------------------
@@ -305,38 +367,36 @@ def _day_bounds(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, dtime.min))
 
 
-def search_documents(
+def notation_query(q: str) -> tuple[str, bool] | None:
+    """When `q` is a number/notation ("07/STC", "01/QĐ-STC", "qd-stc"): its normalised key
+    and whether it starts with the number (then matched as a prefix: "07/STC" finds
+    "07/STC-QLNS" but not "107/STC"); None for words."""
+    from tinhso.documents.services.numbering import notation_key
+
+    compact = re.sub(r"\s*([/-])\s*", r"\1", (q or "").strip())
+    if not compact or any(ch.isspace() for ch in compact) or '"' in compact:
+        return None
+    if "/" not in compact and not ("-" in compact and any(ch.isupper() for ch in compact)):
+        return None
+    key = notation_key(compact)
+    head, sep, _tail = key.partition("/")
+    return key, bool(sep and head.isdigit())
+
+
+def _search_one(
     *,
     user,
-    q: str = "",
-    kind: str = "incoming",
-    doc_type: str | None = None,
-    agency: Any = None,
-    register: Any = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    status: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> SearchPage:
-    """Full-text, diacritics-insensitive search over subject and the PDF text.
-
-    Words are ANDed; "quoted words" must appear together. Results are the documents of the
-    agencies the user works in. On PostgreSQL the generated `search_tsv` (GIN) is used and
-    the most recent SEARCH_CANDIDATES matches are ranked with ts_rank; on SQLite the folded
-    columns are matched with LIKE and ordered by date. The API is the same on both.
-    """
-    started = time.perf_counter()
-    if kind not in ("incoming", "outgoing"):
-        raise ValidationFailed(
-            "Loại tìm kiếm phải là văn bản đến hoặc văn bản đi.", code=E.INVALID_KIND
-        )
-    limit = max(1, min(int(limit), 200))
-    offset = max(0, int(offset))
-    if date_from and date_to and date_from > date_to:
-        raise ValidationFailed(
-            "Khoảng ngày không hợp lệ (từ ngày sau đến ngày).", code=E.INVALID_RANGE
-        )
+    q: str,
+    kind: str,
+    doc_type: str | None,
+    agency: Any,
+    register: Any,
+    date_from: date | None,
+    date_to: date | None,
+    status: str | None,
+    window: int,
+) -> list:
+    """The first `window` matches of one kind, best first."""
     model = IncomingDocument if kind == "incoming" else OutgoingDocument
     date_field = "arrived_at" if kind == "incoming" else "created_at"
     qs = model.objects.all()
@@ -352,6 +412,8 @@ def search_documents(
     if register is not None:
         qs = qs.filter(register=register)
     if status:
+        if status not in model.Status.values:
+            return []  # a status of the other kind
         qs = qs.filter(status=status)
     if date_from:
         qs = qs.filter(**{f"{date_field}__gte": _day_bounds(date_from)})
@@ -359,9 +421,24 @@ def search_documents(
         qs = qs.filter(**{f"{date_field}__lt": _day_bounds(date_to + timedelta(days=1))})
     order = [f"-{date_field}", "-id"]
     folded = fold(q)
-    if folded:
+    notation = notation_query(q)
+    if notation is not None:
+        key, prefix = notation
+        lookup = "notation_key__startswith" if prefix else "notation_key__contains"
+        qs = qs.filter(**{lookup: key}).order_by(*order)
+    elif folded:
+        sender = kind == "incoming"
         if connection.vendor == "postgresql":
             ids = _pg_candidates(qs, folded, order)
+            if sender:
+                # A sender typed as free text ("Bộ Tài chính"): the whole phrase.
+                phrase = _PHRASE.sub(r"\1", folded).replace('"', "")
+                by_sender = qs.filter(**{"sender_folded__contains": phrase}).order_by(*order)
+                ids = list(
+                    dict.fromkeys(
+                        [*ids, *by_sender.values_list("pk", flat=True)[:SEARCH_CANDIDATES]]
+                    )
+                )
             rank = "ts_rank(search_tsv, websearch_to_tsquery('simple', %s))"
             qs = (
                 model.objects.filter(pk__in=ids)
@@ -372,12 +449,73 @@ def search_documents(
             phrases = _PHRASE.findall(folded)
             words = _PHRASE.sub(" ", folded).replace('"', " ").split()
             for term in [*phrases, *words]:
-                qs = qs.filter(Q(subject_folded__contains=term) | Q(text_folded__contains=term))
+                match = Q(subject_folded__contains=term) | Q(text_folded__contains=term)
+                if sender:
+                    match |= Q(sender_folded__contains=term)
+                qs = qs.filter(match)
             qs = qs.order_by(*order)
     else:
         qs = qs.order_by(*order)
     qs = qs.select_related("agency").defer("text_folded")
-    rows = list(qs[offset : offset + limit + 1])
+    return list(qs[:window])
+
+
+SEARCH_KINDS = ("all", "incoming", "outgoing")
+
+
+def search_documents(
+    *,
+    user,
+    q: str = "",
+    kind: str = "incoming",
+    doc_type: str | None = None,
+    agency: Any = None,
+    register: Any = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> SearchPage:
+    """Diacritics-insensitive search over subject, the PDF text and (incoming) the sender;
+    a query that is a number/notation ("07/STC", "01/QĐ-STC") finds the document by it.
+
+    Words are ANDed; "quoted words" must appear together. `kind` "all" searches incoming
+    and outgoing documents together (newest first). Results are the documents of the
+    agencies the user works in. On PostgreSQL the generated `search_tsv` (GIN) is used and
+    the most recent SEARCH_CANDIDATES matches are ranked with ts_rank; on SQLite the folded
+    columns are matched with LIKE and ordered by date. The API is the same on both.
+    """
+    started = time.perf_counter()
+    if kind not in SEARCH_KINDS:
+        raise ValidationFailed(
+            "Loại tìm kiếm phải là tất cả, văn bản đến hoặc văn bản đi.", code=E.INVALID_KIND
+        )
+    limit = max(1, min(int(limit), 200))
+    offset = max(0, min(int(offset), 10_000))
+    if date_from and date_to and date_from > date_to:
+        raise ValidationFailed(
+            "Khoảng ngày không hợp lệ (từ ngày sau đến ngày).", code=E.INVALID_RANGE
+        )
+    window = offset + limit + 1
+    kinds = ["incoming", "outgoing"] if kind == "all" else [kind]
+    rows: list = []
+    for one in kinds:
+        rows += _search_one(
+            user=user,
+            q=q,
+            kind=one,
+            doc_type=doc_type,
+            agency=agency,
+            register=register,
+            date_from=date_from,
+            date_to=date_to,
+            status=status,
+            window=window,
+        )
+    if len(kinds) > 1:
+        rows.sort(key=lambda d: getattr(d, "arrived_at", None) or d.created_at, reverse=True)
+    rows = rows[offset:window]
     return SearchPage(
         kind=kind,
         items=rows[:limit],
@@ -399,7 +537,7 @@ def registers_for(user, year: int | None = None) -> QuerySet[Register]:
     ).select_related("agency")
     if year:
         qs = qs.filter(year=year)
-    return qs.order_by("agency__name", "-year", "direction", "series")
+    return qs.order_by(vi("agency__name"), "-year", "direction", "series")
 
 
 def get_register(pk: Any) -> Register:

@@ -15,11 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tinhso.accounts.models import Role, User
 from tinhso.accounts.rules import can
-from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.errors import DomainError, NotFound, PermissionDenied
+from tinhso.core.files import attachment_response
 from tinhso.core.pagination import page_params
 from tinhso.documents import exports, forms, selectors, services
 from tinhso.documents.errors import DocumentErrorCode as E
-from tinhso.documents.models import Assignment, ReviewStep
+from tinhso.documents.models import ReviewStep
 
 
 def _error_page(request: HttpRequest, err: DomainError) -> HttpResponse:
@@ -34,6 +35,29 @@ def domain_errors(view: Callable) -> Callable:
             return view(request, *args, **kwargs)
         except DomainError as err:
             return _error_page(request, err)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def office_required(view: Callable) -> Callable:
+    """The documents desk is for officials: anyone else (a citizen) gets a clear 403 page
+    saying so, instead of an empty desk."""
+
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not selectors.is_office_user(request.user):
+            return _error_page(
+                request,
+                PermissionDenied(
+                    _(
+                        "Trang văn bản điều hành dành cho cán bộ, công chức làm việc với văn "
+                        "bản của cơ quan. Tài khoản của bạn không có quyền truy cập."
+                    ),
+                    code=E.NO_ACCESS,
+                ),
+            )
+        return view(request, *args, **kwargs)
 
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__
@@ -60,6 +84,7 @@ def _pdf(upload) -> tuple[bytes, str]:
 
 @login_required
 @require_GET
+@office_required
 def home(request: HttpRequest) -> HttpResponse:
     ws = selectors.workspace(request.user)
     user = request.user
@@ -79,6 +104,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@office_required
 def incoming_new(request: HttpRequest) -> HttpResponse:
     agencies = selectors.office_agencies(request.user, {Role.CLERK, Role.LEADER})
     form = forms.IncomingForm(request.POST or None, request.FILES or None, agencies=agencies)
@@ -124,11 +150,7 @@ def incoming_detail(request: HttpRequest, uid) -> HttpResponse:
     document = selectors.incoming_for(request.user, uid)
     services.mark_read(user=request.user, incoming=document)
     user = request.user
-    mine = [
-        a
-        for a in selectors.my_assignments(user).filter(document=document)
-        if a.kind != Assignment.Kind.INFO
-    ]
+    mine = selectors.my_parts(user, document)
     can_assign = can(user, "documents.assign", document) and document.status in (
         "registered",
         "in_progress",
@@ -145,10 +167,13 @@ def incoming_detail(request: HttpRequest, uid) -> HttpResponse:
                 {
                     "assignment": a,
                     "note_form": forms.NoteForm(prefix=f"n{a.pk}"),
-                    "forward_form": forms.ForwardForm(prefix=f"f{a.pk}", agency=document.agency),
+                    "also": also,
+                    "forward_form": forms.ForwardForm(
+                        prefix=f"f{a.pk}", agency=document.agency, user=user
+                    ),
                     "finish_form": forms.FinishForm(prefix=f"d{a.pk}"),
                 }
-                for a in mine
+                for a, also in mine
             ],
             "assign_form": forms.AssignForm(agency=document.agency) if can_assign else None,
             "can_accept": document.status == "pending"
@@ -221,7 +246,7 @@ def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
             )
     elif action == "forward":
         forward = forms.ForwardForm(
-            request.POST, prefix=f"f{pk}", agency=assignment.document.agency
+            request.POST, prefix=f"f{pk}", agency=assignment.document.agency, user=request.user
         )
         if forward.is_valid():
             _run(
@@ -234,6 +259,8 @@ def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
                 ),
                 _("Đã chuyển tiếp."),
             )
+        else:
+            messages.error(request, _("Vui lòng chọn người hoặc đơn vị nhận chuyển tiếp."))
     elif action == "finish":
         finish = forms.FinishForm(request.POST, prefix=f"d{pk}")
         if finish.is_valid():
@@ -254,13 +281,25 @@ def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
 
 
 @login_required
+@office_required
 def outgoing_new(request: HttpRequest) -> HttpResponse:
     agencies = selectors.office_agencies(request.user)
-    form = forms.DraftForm(request.POST or None, request.FILES or None, agencies=agencies)
+    initial = {}
+    reply_to = request.GET.get("reply_to")
+    if reply_to:
+        initial["in_reply_to"] = reply_to
+    form = forms.DraftForm(
+        request.POST or None, request.FILES or None, agencies=agencies, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         pdf, name = _pdf(data["file"])
         try:
+            answered = (
+                selectors.incoming_for(request.user, data["in_reply_to"])
+                if data["in_reply_to"]
+                else None
+            )
             document = services.create_draft(
                 actor=request.user,
                 agency=data["agency"],
@@ -271,6 +310,9 @@ def outgoing_new(request: HttpRequest) -> HttpResponse:
                 drafting_unit=data["drafting_unit"],
                 urgency=data["urgency"],
                 confidentiality=data["confidentiality"],
+                recipients=list(data["recipients"]),
+                external_recipients=form.external_list(),
+                in_reply_to=answered,
             )
         except DomainError as err:
             messages.error(request, err.message)
@@ -310,7 +352,16 @@ def outgoing_detail(request: HttpRequest, uid) -> HttpResponse:
             "can_number": is_clerk and status == "signed",
             "can_seal": is_clerk and status == "numbered",
             "can_dispatch": is_clerk and status == "issued",
-            "dispatch_form": forms.DispatchForm(exclude=document.agency),
+            "dispatch_form": forms.DispatchForm(
+                exclude=document.agency,
+                initial={
+                    "agencies": list(document.planned_agencies.all()),
+                    "external": document.planned_external,
+                },
+            ),
+            "group_form": forms.RecipientGroupForm(),
+            "planned": list(document.planned_agencies.all()),
+            "signing": selectors.signing_method(user, document) if can_approve else None,
             "file_form": forms.FileToRecordForm(agency=document.agency),
         },
     )
@@ -379,13 +430,33 @@ def outgoing_action(request: HttpRequest, uid, action: str) -> HttpResponse:
             _("Đã trả lại dự thảo."),
         )
     elif action == "sign":
-        _run(
-            request,
-            lambda: services.sign_outgoing(
-                actor=user, document=document, digital=post.get("digital", "1") == "1"
-            ),
-            _("Đã ký văn bản."),
-        )
+        if post.get("confirm") != "1":
+            # "Duyệt và ký số" signs only after the leader confirmed (and saw how).
+            messages.error(request, _("Vui lòng xác nhận trước khi ký."))
+        else:
+            _run(
+                request,
+                lambda: services.sign_outgoing(
+                    actor=user, document=document, digital=post.get("digital", "1") == "1"
+                ),
+                _("Đã ký văn bản."),
+            )
+    elif action == "recipient_group":
+        group_form = forms.RecipientGroupForm(post)
+        dispatch = forms.DispatchForm(post, exclude=document.agency)
+        if group_form.is_valid() and dispatch.is_valid():
+            _run(
+                request,
+                lambda: services.create_recipient_group(
+                    actor=user,
+                    agency=document.agency,
+                    name=group_form.cleaned_data["name"],
+                    members=list(dispatch.cleaned_data["agencies"]),
+                ),
+                _("Đã lưu nhóm nơi nhận."),
+            )
+        else:
+            messages.error(request, _("Vui lòng đặt tên nhóm và chọn nơi nhận."))
     elif action == "number":
         _run(
             request,
@@ -427,14 +498,15 @@ def outgoing_action(request: HttpRequest, uid, action: str) -> HttpResponse:
 @domain_errors
 def file_download(request: HttpRequest, pk: int) -> HttpResponse:
     doc_file = selectors.file_for(request.user, pk)
-    response = HttpResponse(services.read_file_bytes(doc_file), content_type="application/pdf")
-    disposition = "attachment" if request.GET.get("download") else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{doc_file.sha256[:16]}.pdf"'
-    return response
+    # An uploaded file: always a download (tinhso.core.files.attachment_response).
+    return attachment_response(
+        services.read_file_bytes(doc_file), filename=f"{doc_file.sha256[:16]}.pdf"
+    )
 
 
 @login_required
 @require_GET
+@office_required
 def search(request: HttpRequest) -> HttpResponse:
     form = forms.SearchForm(request.GET or None, agencies=selectors.office_agencies(request.user))
     page = None
@@ -446,7 +518,7 @@ def search(request: HttpRequest) -> HttpResponse:
             page = selectors.search_documents(
                 user=request.user,
                 q=data["q"],
-                kind=data["kind"] or "incoming",
+                kind=data["kind"] or "all",
                 doc_type=data["doc_type"] or None,
                 status=data["status"] or None,
                 agency=data["agency"],
@@ -467,6 +539,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@office_required
 def registers(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -512,6 +585,7 @@ def register_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@office_required
 def statistics(request: HttpRequest) -> HttpResponse:
     form = forms.PeriodForm(request.GET or None)
     date_from, date_to = form.period()
@@ -537,6 +611,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@office_required
 def work_records(request: HttpRequest) -> HttpResponse:
     agencies = selectors.office_agencies(request.user)
     form = forms.WorkRecordForm(request.POST or None, agencies=agencies)

@@ -3,10 +3,9 @@ selector, serialise. Domain errors become {"code", "message"} with a 4xx status.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as drf
@@ -15,17 +14,19 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from tinhso.accounts.rules import can, require
+from tinhso.core import ratelimit
 from tinhso.core.api import JSONParser, loads_json, query
+from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound, ValidationFailed
 from tinhso.directory.models import Agency
-from tinhso.onestop import selectors, services
+from tinhso.onestop import selectors, services, workflow
 from tinhso.onestop import serializers as s
 from tinhso.onestop import statistics as stats
 from tinhso.onestop.models import Dossier, Payment, ProcessStep, WalletItem
+from tinhso.signing.serializers import RemotePreparedSerializer
 
 # JSON, or multipart/form-data when files are uploaded (files cannot be sent url-encoded).
 PARSERS = [JSONParser, MultiPartParser]
@@ -36,6 +37,12 @@ def _dossier(user, uid: Any) -> Dossier:
     if not can(user, "onestop.view_dossier", dossier):
         raise NotFound("Không tìm thấy hồ sơ.", code="dossier_not_found")
     return dossier
+
+
+def _detail(request: Request, uid: Any) -> dict:
+    """The dossier as the caller may see it (the applicant: the result once returned)."""
+    dossier = _dossier(request.user, uid)
+    return dict(s.DossierDetailSerializer(dossier, context={"request": request}).data)
 
 
 def _agency(code: str | None) -> Agency | None:
@@ -164,7 +171,7 @@ class FieldList(ListAPIView):
     def get_queryset(self):
         from tinhso.onestop.models import Field
 
-        return Field.objects.order_by("name")
+        return Field.objects.order_by(vi("name"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -214,7 +221,7 @@ class DossierList(ListAPIView):
             return_method=values.get("return_method") or "online",
             postal_address=values.get("postal_address", ""),
         )
-        return Response(s.DossierDetailSerializer(_dossier(request.user, dossier.uid)).data, 201)
+        return Response(_detail(request, dossier.uid), 201)
 
 
 class CounterDossierCreate(APIView):
@@ -230,10 +237,22 @@ class CounterDossierCreate(APIView):
         values = _parse(s.OnestopCounterSerializer, request, s.OnestopCounterUploadSerializer)
         procedure = selectors.get_procedure(code=values["procedure"])
         attachments = _attachments(request, values, procedure, None)
+        papers = {p.pk: p for p in procedure.papers.all()}
+        received = []
+        for item in values.get("papers_received") or []:
+            if item["paper"] not in papers:
+                raise ValidationFailed(
+                    f"Thành phần hồ sơ {item['paper']} không thuộc thủ tục.",
+                    code="paper_not_in_procedure",
+                )
+            received.append(
+                services.PaperReceived(papers[item["paper"]], item["originals"], item["copies"])
+            )
         dossier = services.receive_counter_dossier(
             officer=request.user,
             procedure=procedure,
-            applicant_name=values["applicant_name"],
+            papers_received=received,
+            applicant_name=values.get("applicant_name", ""),
             form_data=values.get("form_data") or {},
             attachments=attachments,
             agency=_agency(values.get("agency")),
@@ -247,13 +266,13 @@ class CounterDossierCreate(APIView):
             accept=values.get("accept", True),
             fee_paid_cash=values.get("fee_paid_cash", False),
         )
-        return Response(s.DossierDetailSerializer(_dossier(request.user, dossier.uid)).data, 201)
+        return Response(_detail(request, dossier.uid), 201)
 
 
 class DossierDetail(APIView):
     @extend_schema(tags=["onestop"], responses=s.DossierDetailSerializer)
     def get(self, request: Request, uid: str) -> Response:
-        return Response(s.DossierDetailSerializer(_dossier(request.user, uid)).data)
+        return Response(_detail(request, uid))
 
 
 def _step(dossier: Dossier, order: int | None) -> ProcessStep | None:
@@ -265,169 +284,54 @@ def _step(dossier: Dossier, order: int | None) -> ProcessStep | None:
     return step
 
 
-def _answer(request: Request, d: Dossier, v: dict) -> Any:
-    owner = d.applicant if d.applicant_id else None
-    return services.answer_supplement(
-        user=request.user,
-        dossier=d,
-        attachments=_attachments(request, v, d.procedure, owner),
-        note=v.get("note", ""),
-        form_data=v.get("form_data"),
-        version=v.get("version"),
-    )
+# The API's inputs, by the API's action names (kept as clients know them). Which states,
+# who and what runs are the transition table's (`onestop.workflow`), as on the page.
+INPUTS: dict[str, type[drf.Serializer]] = {
+    "accept": s.NoteInput,
+    "request-supplement": s.SupplementInput,
+    "answer-supplement": s.AnswerSupplementInput,
+    "refuse": s.ReasonsInput,
+    "assign": s.AssignInput,
+    "start": s.VersionedInput,
+    "forward": s.ForwardInput,
+    "send-back": s.SendBackInput,
+    "request-obligation": s.ObligationInput,
+    "pause": s.PauseInput,
+    "resume": s.NoteInput,
+    "extend": s.ExtendInput,
+    "approve": s.ApproveInput,
+    "reject": s.ReasonsInput,
+    "attach-result": s.ResultInput,
+    "return": s.ReturnInput,
+    "withdraw": s.WithdrawInput,
+    "rate": s.RateInput,
+    "prepare-signature": s.VersionedInput,
+}
 
 
-# action name -> (input serializer, summary, handler(request, dossier, values))
-ACTIONS: dict[str, tuple[type[drf.Serializer], str, Callable[[Request, Dossier, dict], Any]]] = {
-    "accept": (
-        s.NoteInput,
-        "Tiếp nhận hồ sơ (cấp mã, phiếu tiếp nhận Mẫu 01)",
-        lambda r, d, v: services.accept_dossier(
-            officer=r.user, dossier=d, note=v["note"], version=v.get("version")
-        ),
-    ),
-    "request-supplement": (
-        s.SupplementInput,
-        "Yêu cầu bổ sung hồ sơ (Mẫu 02, một lần đầy đủ)",
-        lambda r, d, v: services.request_supplement(
-            official=r.user, dossier=d, items=v["items"], note=v["note"], version=v.get("version")
-        ),
-    ),
-    "answer-supplement": (s.AnswerSupplementInput, "Công dân bổ sung hồ sơ", _answer),
-    "refuse": (
-        s.ReasonsInput,
-        "Từ chối tiếp nhận (Mẫu 03)",
-        lambda r, d, v: services.refuse_reception(
-            officer=r.user, dossier=d, reasons=v["reasons"], version=v.get("version")
-        ),
-    ),
-    "assign": (
-        s.AssignInput,
-        "Phân công xử lý",
-        lambda r, d, v: services.assign(
-            official=r.user,
-            dossier=d,
-            assignee=_user(v["assignee"]),
-            note=v["note"],
-            version=v.get("version"),
-        ),
-    ),
-    "start": (
-        s.VersionedInput,
-        "Bắt đầu xử lý",
-        lambda r, d, v: services.start_processing(
-            official=r.user, dossier=d, version=v.get("version")
-        ),
-    ),
-    "forward": (
-        s.ForwardInput,
-        "Chuyển bước tiếp theo (hoặc cơ quan liên thông)",
-        lambda r, d, v: services.forward_to_next_step(
-            official=r.user,
-            dossier=d,
-            to_user=_user(v.get("to_user")),
-            note=v["note"],
-            version=v.get("version"),
-        ),
-    ),
-    "send-back": (
-        s.SendBackInput,
-        "Chuyển trả bước trước",
-        lambda r, d, v: services.send_back(
-            official=r.user,
-            dossier=d,
-            note=v["note"],
-            to_step=_step(d, v.get("to_step")),
-            version=v.get("version"),
-        ),
-    ),
-    "request-obligation": (
-        s.ObligationInput,
-        "Yêu cầu thực hiện nghĩa vụ tài chính",
-        lambda r, d, v: services.request_financial_obligation(
-            official=r.user,
-            dossier=d,
-            amount_vnd=v["amount_vnd"],
-            note=v["note"],
-            version=v.get("version"),
-        ),
-    ),
-    "pause": (
-        s.PauseInput,
-        "Tạm dừng xử lý",
-        lambda r, d, v: services.pause(
-            official=r.user, dossier=d, reason=v["reason"], version=v.get("version")
-        ),
-    ),
-    "resume": (
-        s.NoteInput,
-        "Tiếp tục xử lý",
-        lambda r, d, v: services.resume(
-            official=r.user, dossier=d, note=v["note"], version=v.get("version")
-        ),
-    ),
-    "extend": (
-        s.ExtendInput,
-        "Gia hạn, thư xin lỗi (Mẫu 04, một lần)",
-        lambda r, d, v: services.propose_extension(
-            official=r.user,
-            dossier=d,
-            new_due_date=v["new_due_date"],
-            reason=v["reason"],
-            apology=v["apology"],
-            version=v.get("version"),
-        ),
-    ),
-    "approve": (
-        s.ApproveInput,
-        "Phê duyệt kết quả",
-        lambda r, d, v: services.approve(
-            official=r.user,
-            dossier=d,
-            result_summary=v["result_summary"],
-            note=v["note"],
-            version=v.get("version"),
-        ),
-    ),
-    "reject": (
-        s.ReasonsInput,
-        "Dừng xử lý (nêu lý do)",
-        lambda r, d, v: services.reject(
-            official=r.user, dossier=d, reasons=v["reasons"], version=v.get("version")
-        ),
-    ),
-    "attach-result": (
-        s.ResultInput,
-        "Đính kèm kết quả (PDF)",
-        lambda r, d, v: services.attach_result(
-            official=r.user, dossier=d, file=v["file"], name=v["name"]
-        ),
-    ),
-    "return": (
-        s.ReturnInput,
-        "Trả kết quả",
-        lambda r, d, v: services.return_result(
-            officer=r.user,
-            dossier=d,
-            method=v.get("method"),
-            note=v["note"],
-            version=v.get("version"),
-        ),
-    ),
-    "withdraw": (
-        s.WithdrawInput,
-        "Công dân rút hồ sơ",
-        lambda r, d, v: services.withdraw(
-            user=r.user, dossier=d, reason=v["reason"], version=v.get("version")
-        ),
-    ),
-    "rate": (
-        s.RateInput,
-        "Đánh giá mức độ hài lòng",
-        lambda r, d, v: services.rate(
-            user=r.user, dossier=d, score=v["score"], comment=v["comment"]
-        ),
-    ),
+def _values(request: Request, dossier: Dossier, name: str, values: dict) -> dict:
+    """The API's input in the table's terms: people by username, steps by order, files."""
+    values = dict(values)
+    if "assignee" in values:
+        values["assignee"] = _user(values.get("assignee"))
+    if "to_user" in values:
+        values["to_user"] = _user(values.get("to_user"))
+    if "to_step" in values:
+        values["to_step"] = _step(dossier, values.get("to_step"))
+    if name == "answer-supplement":
+        owner = dossier.applicant if dossier.applicant_id else None
+        values["attachments"] = _attachments(request, values, dossier.procedure, owner)
+    return values
+
+
+def _summary(api_name: str) -> str:
+    labels = [str(a.label) for a in workflow.TABLE if a.api_name == api_name]
+    return " / ".join(dict.fromkeys(labels))
+
+
+# action name -> (input serializer, summary)
+ACTIONS: dict[str, tuple[type[drf.Serializer], str]] = {
+    name: (INPUTS[name], _summary(name)) for name in workflow.API_NAMES
 }
 
 
@@ -439,7 +343,7 @@ UPLOAD_BODIES: dict[str, tuple[type[drf.Serializer] | None, type[drf.Serializer]
 
 
 def _action_view(name: str) -> type[APIView]:
-    input_serializer, summary, handler = ACTIONS[name]
+    input_serializer, summary = ACTIONS[name]
     json_body, upload_body = UPLOAD_BODIES.get(name, (input_serializer, input_serializer))
     body = {"multipart/form-data": upload_body}
     if json_body is not None:
@@ -458,8 +362,14 @@ def _action_view(name: str) -> type[APIView]:
         def post(self, request: Request, uid: str) -> Response:
             dossier = _dossier(request.user, uid)
             values = _parse(json_body or upload_body, request, upload_body)
-            handler(request, dossier, values)
-            return Response(s.DossierDetailSerializer(_dossier(request.user, uid)).data)
+            action = workflow.for_api(name, dossier)
+            action.execute(
+                user=request.user,
+                dossier=dossier,
+                values=_values(request, dossier, name, values),
+                version=values.get("version"),
+            )
+            return Response(_detail(request, uid))
 
     ActionView.__name__ = ActionView.__qualname__ = (
         "Dossier" + "".join(p.title() for p in name.split("-")) + "View"
@@ -467,7 +377,34 @@ def _action_view(name: str) -> type[APIView]:
     return ActionView
 
 
-ACTION_VIEWS = {name: _action_view(name) for name in ACTIONS}
+class DossierPrepareSignatureView(APIView):
+    """The leader's USB token signs the result: the server prepares the signature of the
+    current result draft and answers what the token must sign; the signing client posts
+    the token's signature to `/api/v1/signing/remote/{session_id}/complete`, then the
+    leader approves with `"signing": "token"`."""
+
+    parser_classes = PARSERS
+
+    @extend_schema(
+        tags=["onestop"],
+        operation_id="onestop_dossier_prepare_signature",
+        summary=_summary("prepare-signature"),
+        request=s.VersionedInput,
+        responses={200: RemotePreparedSerializer},
+    )
+    def post(self, request: Request, uid: str) -> Response:
+        dossier = _dossier(request.user, uid)
+        values = _parse(s.VersionedInput, request)
+        prepared = workflow.get("prepare_signature").execute(
+            user=request.user, dossier=dossier, values=values, version=values.get("version")
+        )
+        return Response(prepared)
+
+
+ACTION_VIEWS: dict[str, type[APIView]] = {
+    name: _action_view(name) for name in ACTIONS if name != "prepare-signature"
+}
+ACTION_VIEWS["prepare-signature"] = DossierPrepareSignatureView
 
 
 # ---------------------------------------------------------------------------------------
@@ -533,19 +470,28 @@ class WalletItemDetail(APIView):
 # Public lookup
 
 
-class LookupThrottle(AnonRateThrottle):
-    scope = "onestop_lookup"
-    rate = os.environ.get("ONESTOP_LOOKUP_RATE", "30/min")
+class LookupThrottle(ratelimit.ClientRateThrottle):
+    """Per client IP, signed-in users too (settings.ONESTOP_LOOKUP_RATE)."""
 
-    def allow_request(self, request, view) -> bool:  # throttle signed-in users too
-        self.key = self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-        self.history = self.cache.get(self.key, [])
-        self.now = self.timer()
-        while self.history and self.history[-1] <= self.now - self.duration:
-            self.history.pop()
-        if len(self.history) >= self.num_requests:
-            return self.throttle_failure()
-        return self.throttle_success()
+    scope = "onestop_lookup"
+    rate_setting = "ONESTOP_LOOKUP_RATE"
+
+
+def limited_lookup(*, code: str, secret: str):
+    """The public lookup, limited per dossier code too (the secret is 4 digits and codes
+    are sequential): wrong attempts on one code count from every IP; a right one is free."""
+    key = (code or "").strip().upper()
+    rate = settings.ONESTOP_LOOKUP_CODE_RATE
+    ratelimit.enforce(
+        "onestop_lookup_code",
+        key,
+        rate,
+        "Hồ sơ này đã được tra cứu sai quá nhiều lần. Vui lòng thử lại sau, hoặc đăng nhập "
+        "để xem hồ sơ của mình.",
+    )
+    result = selectors.lookup(code=code, secret=secret)
+    ratelimit.refund("onestop_lookup_code", key, rate)
+    return result
 
 
 class Lookup(APIView):
@@ -561,7 +507,7 @@ class Lookup(APIView):
     )
     def get(self, request: Request) -> Response:
         params = query(s.LookupQuerySerializer, request)
-        result = selectors.lookup(code=params["code"], secret=params["secret"])
+        result = limited_lookup(code=params["code"], secret=params["secret"])
         return Response(s.LookupSerializer(result.__dict__).data)
 
 

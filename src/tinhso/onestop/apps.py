@@ -10,3 +10,4 @@ class OnestopConfig(AppConfig):
     def ready(self) -> None:
         from tinhso.onestop import rules  # noqa: F401  (registers the permission rules)
         from tinhso.onestop.payments import checks  # noqa: F401  (registers system checks)
+        from tinhso.onestop.services import fees  # noqa: F401  (applies payments to dossiers)

@@ -27,7 +27,7 @@ from tinhso.accounts.models import Role, RoleGrant, User
 from tinhso.core.errors import DomainError
 from tinhso.core.progress import report_progress
 from tinhso.directory.models import Agency
-from tinhso.onestop import services
+from tinhso.onestop import demo_forms, services
 from tinhso.onestop.models import (
     CodeSequence,
     Dossier,
@@ -47,9 +47,6 @@ DOSSIERS = 320
 DAYS_BACK = 120
 CATALOG = Path(__file__).resolve().parent / "data" / "procedures.json"
 
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ"]
-MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Thanh", "Ngọc", "Đức", "Thu"]
-GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Khoa", "Lan", "Long", "Mai"]
 STREETS = ["Lê Lợi", "Trần Phú", "Quang Trung", "Nguyễn Du", "Hùng Vương", "Phan Bội Châu"]
 
 
@@ -73,23 +70,10 @@ def _pdf(text: str) -> bytes:
     return buf.getvalue()
 
 
-def _signed_result(text: str, *, official: User, agency) -> bytes:
-    """The result document, digitally signed by the approving official when they have a
-    certificate (the signing demo issues them to leaders); unsigned otherwise."""
-    from tinhso.core.errors import DomainError
-    from tinhso.signing.services import sign_pdf
-
-    pdf = _pdf(text)
-    try:
-        return sign_pdf(
-            pdf=pdf,
-            signer=official,
-            kind="personal",
-            agency=agency,
-            reason="Phê duyệt kết quả giải quyết thủ tục hành chính",
-        )
-    except DomainError:
-        return pdf
+def _result_name(procedure: Procedure) -> str:
+    """The result's name as the procedure states it ("Giấy khai sinh (bản chính)...")."""
+    first = (procedure.result_description or "").split(",")[0].strip()
+    return first[:200] or "Kết quả giải quyết"
 
 
 class _People:
@@ -149,10 +133,6 @@ class _Replay:
         ]
 
     # ------------------------------------------------------------------ helpers
-    def person(self) -> str:
-        r = self.rng
-        return f"{r.choice(SURNAMES)} {r.choice(MIDDLE)} {r.choice(GIVEN)}"
-
     def phone(self) -> str:
         return "09" + "".join(str(self.rng.randint(0, 9)) for _ in range(8))
 
@@ -194,10 +174,6 @@ class _Replay:
             self.wallets[citizen.pk] = item
         return item
 
-    def form_data(self, procedure: Procedure, name: str) -> dict:
-        """Fill the e-form minimally from its schema (required fields only)."""
-        return _fill(procedure.form_schema or {}, name, self.rng)
-
     # ------------------------------------------------------------------ one dossier
     def one(self, index: int) -> None:
         r = self.rng
@@ -217,24 +193,37 @@ class _Replay:
             return
         online = r.random() < 0.62
         citizen = r.choice(self.citizens) if online and self.citizens else None
-        name = citizen.full_name if citizen else self.person()
+        form_rng = random.Random(f"demo-form-{index}")  # the people in the e-form
+        business = citizen is not None and citizen.kind == User.Kind.BUSINESS
+        if business and "tổ chức" not in procedure.applicant_description:
+            citizen, online = None, False  # a company files only what organisations may
+        if citizen is None or business:  # a counter applicant, or a company's representative
+            applicant = demo_forms.adult(form_rng, on=day)
+        else:
+            applicant = demo_forms.person_from(
+                citizen.full_name, citizen.citizen_id or "", form_rng
+            )
+        name = applicant.name
         phone = self.phone()
+        return_method = r.choice(["online", "online", "counter", "post"])
         with frozen(start):
             if citizen is not None:
                 attachments = [
                     services.Attachment(wallet_item=self.wallet_item(citizen), paper=paper)
                     for paper in procedure.papers.all()
-                    if paper.is_required
+                    if paper.is_required and not paper.is_eform  # the e-form is the tờ khai
                 ]
                 dossier = services.submit_dossier(
                     user=citizen,
                     procedure=procedure,
-                    form_data=self.form_data(procedure, name),
+                    form_data=form_data(
+                        procedure.form_schema, applicant, day, form_rng, return_method
+                    ),
                     attachments=attachments,
                     agency=competent if procedure.agency is None else None,
                     applicant_phone=phone,
                     applicant_address=f"{r.randint(1, 300)} {r.choice(STREETS)}",
-                    return_method=r.choice(["online", "online", "counter", "post"]),
+                    return_method=return_method,
                     postal_address=f"{r.randint(1, 300)} {r.choice(STREETS)}",
                 )
             else:
@@ -242,14 +231,24 @@ class _Replay:
                     officer=officer,
                     procedure=procedure,
                     applicant_name=name,
-                    form_data=self.form_data(procedure, name),
+                    form_data=form_data(procedure.form_schema, applicant, day, form_rng, "counter"),
                     agency=competent if procedure.agency is None else None,
                     applicant_phone=phone,
-                    applicant_id_number="0990" + "".join(str(r.randint(0, 9)) for _ in range(8)),
+                    applicant_id_number=applicant.id_number,
                     applicant_address=f"{r.randint(1, 300)} {r.choice(STREETS)}",
                     channel="post" if r.random() < 0.08 else "counter",
                     accept=False,
                     fee_paid_cash=procedure.fee_vnd > 0,
+                    # the officer ticks the papers handed in (printed on form 01)
+                    papers_received=[
+                        services.PaperReceived(
+                            paper,
+                            paper.copies_original,
+                            paper.copies_copy or (0 if paper.copies_original else 1),
+                        )
+                        for paper in procedure.papers.all()
+                        if paper.is_required or paper.order % 2 == 0
+                    ],
                 )
         self.run(dossier, officer, start, online)
 
@@ -314,6 +313,7 @@ class _Replay:
         )
         with frozen(moment):
             handle_callback(provider="sandbox", params=params)
+        dossier.refresh_from_db()  # paying moved the dossier on (a new version)
 
     def process(self, dossier: Dossier, moment: datetime) -> None:
         r = self.rng
@@ -422,22 +422,24 @@ class _Replay:
                             reasons="Hồ sơ không đủ điều kiện theo quy định.",
                         )
                         return
-                    if dossier.return_method == "online":
+                    # the leader signs the draft (with the certificate `tinhso pki
+                    # init-demo` gave them) and the agency's seal follows: the user's steps
+                    services.approve(official=actor, dossier=dossier, signing="certificate")
+                else:
+                    nxt = steps[index + 1]
+                    after = steps[index + 2] if index + 2 < len(steps) else None
+                    if dossier.return_method == "online" and (
+                        after is None or after.kind == "return"
+                    ):
+                        # before the approval step: the result draft the leader will sign
                         services.attach_result(
                             official=actor,
                             dossier=dossier,
                             file=_named(
-                                _signed_result(
-                                    f"Kết quả giải quyết hồ sơ {dossier.code}",
-                                    official=actor,
-                                    agency=dossier.agency,
-                                ),
-                                "ket-qua.pdf",
+                                _pdf(f"Kết quả giải quyết hồ sơ {dossier.code}"), "ket-qua.pdf"
                             ),
+                            name=_result_name(dossier.procedure),
                         )
-                    services.approve(official=actor, dossier=dossier)
-                else:
-                    nxt = steps[index + 1]
                     next_agency = nxt.agency_id or dossier.agency_id
                     to_user = self.people.get(next_agency, nxt.role, r)
                     services.forward_to_next_step(official=actor, dossier=dossier, to_user=to_user)
@@ -464,6 +466,25 @@ def _named(data: bytes, name: str):
     stream = io.BytesIO(data)
     stream.name = name
     return stream
+
+
+def form_data(
+    schema: dict | None,
+    applicant: demo_forms.Person,
+    submitted,
+    rng: random.Random,
+    delivery: str | None = None,
+) -> dict:
+    """A demo dossier's e-form: every required field, people and dates that fit."""
+    schema = schema or {}
+    return demo_forms.make_consistent(
+        schema,
+        _fill(schema, applicant.name, rng),
+        applicant=applicant,
+        submitted=submitted,
+        rng=rng,
+        delivery=delivery,
+    )
 
 
 def _fill(schema: dict, name: str, rng: random.Random) -> dict:

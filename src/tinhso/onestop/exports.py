@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from tinhso.core.sheets import append_row
+
 STAT_COLUMNS = [
     ("name", "Đơn vị / lĩnh vực / thủ tục"),
     ("code", "Mã"),
@@ -103,26 +105,28 @@ def statistics_xlsx(
     ws = wb.active
     ws.title = "Thong ke"
     scope = agency.name if agency is not None else "Toàn tỉnh"
-    ws.append([f"THỐNG KÊ TÌNH HÌNH GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH — {scope}"])
-    ws.append(
+    append_row(ws, [f"THỐNG KÊ TÌNH HÌNH GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH — {scope}"])
+    append_row(
+        ws,
         [
             f"Từ ngày {period.start:%d/%m/%Y} đến ngày {period.end:%d/%m/%Y}; "
             f"theo {GROUP_TITLES.get(group_by, group_by)}"
-        ]
+        ],
     )
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([])
-    ws.append([title for _key, title in STAT_COLUMNS])
+    append_row(ws, [])
+    append_row(ws, [title for _key, title in STAT_COLUMNS])
     header_row = ws.max_row
     for cell in ws[header_row]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in [*rows, {**total, "name": "Tổng cộng", "code": ""}]:
-        ws.append(
+        append_row(
+            ws,
             [
                 _percent(row.get(key)) if key in RATE_KEYS else row.get(key)
                 for key, _t in STAT_COLUMNS
-            ]
+            ],
         )
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
@@ -131,11 +135,11 @@ def statistics_xlsx(
     notes = wb.create_sheet("Cach tinh")
     notes.column_dimensions["A"].width = 140
     for line in RULES_VI:
-        notes.append([line])
-    notes.append([])
-    notes.append(["Quy tắc trong mã nguồn (tinhso.onestop.statistics):"])
+        append_row(notes, [line])
+    append_row(notes, [])
+    append_row(notes, ["Quy tắc trong mã nguồn (tinhso.onestop.statistics):"])
     for line in (rules or RULES).strip().splitlines():
-        notes.append([line.strip()])
+        append_row(notes, [line.strip()])
     return _save(wb)
 
 
@@ -148,18 +152,18 @@ def register_xlsx(*, rows: list[dict], period, agency=None) -> bytes:
     ws.title = "So theo doi"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.append(["SỔ THEO DÕI HỒ SƠ (Mẫu số 06 — Thông tư 01/2018/TT-VPCP)"])
+    append_row(ws, ["SỔ THEO DÕI HỒ SƠ (Mẫu số 06 — Thông tư 01/2018/TT-VPCP)"])
     ws["A1"].font = Font(bold=True, size=13)
     scope = agency.name if agency is not None else "Toàn tỉnh"
-    ws.append([f"{scope} — từ ngày {period.start:%d/%m/%Y} đến ngày {period.end:%d/%m/%Y}"])
-    ws.append([])
-    ws.append([title for _key, title in REGISTER_COLUMNS])
+    append_row(ws, [f"{scope} — từ ngày {period.start:%d/%m/%Y} đến ngày {period.end:%d/%m/%Y}"])
+    append_row(ws, [])
+    append_row(ws, [title for _key, title in REGISTER_COLUMNS])
     header_row = ws.max_row
     for cell in ws[header_row]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        ws.append([_local(row.get(key)) for key, _title in REGISTER_COLUMNS])
+        append_row(ws, [_local(row.get(key)) for key, _title in REGISTER_COLUMNS])
     for column in ("G", "H", "I", "J", "K"):
         for cell in ws[column][header_row:]:
             cell.number_format = "dd/mm/yyyy hh:mm"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.accounts.models import Role
 from tinhso.core.models import PublicIdentified, TimeStamped
 from tinhso.core.text import fold
+from tinhso.onestop.codes import new_tracking_code
 
 # ---------------------------------------------------------------------------------------
 # Catalog
@@ -115,6 +117,11 @@ class Procedure(PublicIdentified, TimeStamped):
     applicant_description = models.TextField(_("đối tượng thực hiện"), blank=True)
     legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
     result_description = models.TextField(_("kết quả thực hiện"), blank=True)
+    # The result is issued by the agency: its digital seal (chữ ký số cơ quan) follows the
+    # approving leader's signature, as the agency's seal follows a signature on paper.
+    result_needs_seal = models.BooleanField(
+        _("kết quả đóng dấu cơ quan (chữ ký số cơ quan)"), default=True
+    )
     # JSON Schema of the e-form (validated with jsonschema; rendered by onestop.eforms).
     form_schema = models.JSONField(_("biểu mẫu điện tử (JSON Schema)"), default=dict, blank=True)
     is_active = models.BooleanField(_("đang áp dụng"), default=True)
@@ -158,6 +165,9 @@ class RequiredPaper(models.Model):
     copies_original = models.PositiveSmallIntegerField(_("số bản chính"), default=1)
     copies_copy = models.PositiveSmallIntegerField(_("số bản sao"), default=0)
     is_required = models.BooleanField(_("bắt buộc"), default=True)
+    # The declaration (tờ khai, đơn) the procedure's e-form fills in: online it is
+    # generated from the e-form data, so nobody uploads it again.
+    is_eform = models.BooleanField(_("là tờ khai điện tử"), default=False)
     note = models.TextField(blank=True)
     # Blank form (mẫu đơn, tờ khai) the applicant downloads, when the paper is a form.
     template_file = models.FileField(
@@ -346,17 +356,17 @@ PORTAL_STATUS: dict[str, int] = {
     DossierState.APPROVED: 9,
     DossierState.RETURNED: 10,
 }
-PORTAL_STATUS_LABELS: dict[int, str] = {
-    1: "Mới đăng ký",
-    2: "Được tiếp nhận",
-    3: "Không được tiếp nhận",
-    4: "Đang xử lý",
-    5: "Yêu cầu bổ sung giấy tờ",
-    6: "Yêu cầu thực hiện nghĩa vụ tài chính",
-    7: "Công dân yêu cầu rút hồ sơ",
-    8: "Dừng xử lý",
-    9: "Đã xử lý xong",
-    10: "Đã trả kết quả",
+PORTAL_STATUS_LABELS: dict[int, Any] = {  # the national portal's words, translated on display
+    1: _("Mới đăng ký"),
+    2: _("Được tiếp nhận"),
+    3: _("Không được tiếp nhận"),
+    4: _("Đang xử lý"),
+    5: _("Yêu cầu bổ sung giấy tờ"),
+    6: _("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    7: _("Công dân yêu cầu rút hồ sơ"),
+    8: _("Dừng xử lý"),
+    9: _("Đã xử lý xong"),
+    10: _("Đã trả kết quả"),
 }
 # States in which the agency's clock runs (used by queues and "in progress" statistics).
 OPEN_STATES = {DossierState.ACCEPTED, DossierState.PROCESSING}
@@ -375,7 +385,8 @@ FINAL_STATES = {
 
 
 class Dossier(PublicIdentified, TimeStamped):
-    """Hồ sơ TTHC. `code` is issued at acceptance (`<legacy code>-<YYMMDD>-<seq>`).
+    """Hồ sơ TTHC. `tracking_code` is given at submission (`TD-<YYMMDD>-<random>`), `code`
+    at acceptance (Circular 01: `<agency code>-<YYMMDD>-<seq>`); see `onestop/codes.py`.
 
     Optimistic locking: every service updates with `WHERE version = <read version>`
     and increments it; a lost race raises Conflict (409, code `dossier_changed`).
@@ -384,6 +395,15 @@ class Dossier(PublicIdentified, TimeStamped):
     State = DossierState
 
     code = models.CharField(_("mã hồ sơ"), max_length=40, unique=True, null=True, blank=True)
+    tracking_code = models.CharField(
+        _("mã theo dõi"),
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        default=new_tracking_code,
+        editable=False,
+    )
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="dossiers")
     field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="dossiers")
     process_template = models.ForeignKey(
@@ -475,6 +495,9 @@ class Dossier(PublicIdentified, TimeStamped):
         related_name="assigned_dossiers",
     )
     state_before_pause = models.CharField(max_length=25, blank=True, default="")
+    # The leader's USB-token signing session of the result, while the token signs it
+    # (tinhso.signing RemoteSigningSession uid).
+    signing_session = models.CharField(max_length=36, blank=True, default="")
 
     # Money.
     fee_vnd = models.PositiveBigIntegerField(default=0)
@@ -515,7 +538,19 @@ class Dossier(PublicIdentified, TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return self.code or f"Hồ sơ {str(self.uid)[:8]} (chưa tiếp nhận)"
+        return self.display_code or f"Hồ sơ {str(self.uid)[:8]}"
+
+    @property
+    def status_text(self):
+        """The dossier's status in words (`selectors.StatusText`): every page shows this."""
+        from tinhso.onestop.selectors import dossier_status
+
+        return dossier_status(self)
+
+    @property
+    def display_code(self) -> str:
+        """The code people use: the dossier code once accepted, else the tracking code."""
+        return self.code or self.tracking_code or ""
 
     @property
     def portal_status(self) -> int:
@@ -523,7 +558,7 @@ class Dossier(PublicIdentified, TimeStamped):
 
     @property
     def portal_status_label(self) -> str:
-        return PORTAL_STATUS_LABELS[self.portal_status]
+        return str(PORTAL_STATUS_LABELS[self.portal_status])
 
     @property
     def is_final(self) -> bool:
@@ -541,7 +576,8 @@ class DossierFile(PublicIdentified):
     class Kind(models.TextChoices):
         PAPER = "paper", _("Thành phần hồ sơ")
         SUPPLEMENT = "supplement", _("Giấy tờ bổ sung")
-        RESULT = "result", _("Kết quả giải quyết")
+        RESULT = "result", _("Kết quả giải quyết")  # signed by the approving leader
+        RESULT_DRAFT = "result_draft", _("Dự thảo kết quả (chưa ký)")
         FORM = "form", _("Phiếu, biểu mẫu")
         RECEIPT = "receipt", _("Biên lai")
 
@@ -654,6 +690,36 @@ class SupplementRequest(models.Model):
         return f"{self.dossier} bổ sung {self.requested_at:%Y-%m-%d}"
 
 
+class ReceivedPaper(models.Model):
+    """A paper handed in at the counter, as the officer checked it: how many originals and
+    copies. Form 01 lists them; required papers must be there before acceptance."""
+
+    class Stage(models.TextChoices):
+        RECEPTION = "reception", _("Khi tiếp nhận")
+        SUPPLEMENT = "supplement", _("Khi bổ sung")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="received_papers")
+    required_paper = models.ForeignKey(
+        RequiredPaper, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(_("tên giấy tờ"), max_length=500)
+    originals = models.PositiveSmallIntegerField(_("số bản chính"), default=0)
+    copies = models.PositiveSmallIntegerField(_("số bản sao"), default=0)
+    stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.RECEPTION)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["dossier", "received_at", "pk"]
+        verbose_name = _("giấy tờ đã nhận")
+        verbose_name_plural = _("giấy tờ đã nhận")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.originals} bản chính, {self.copies} bản sao)"
+
+
 class Extension(models.Model):
     """Form 04: apology and new appointment date. At most one per dossier (law)."""
 
@@ -669,6 +735,57 @@ class Extension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier} gia hạn đến {self.new_due_at:%Y-%m-%d}"
+
+
+def issued_form_path(instance: IssuedForm, filename: str) -> str:
+    return f"onestop/forms/{uuid.uuid4().hex}.pdf"
+
+
+class IssuedForm(PublicIdentified):
+    """A form 01–05 as the citizen was given it: its content is frozen when its event
+    happens, the PDF is rendered once from that content (by the worker) and stored with
+    its SHA-256, then served as stored. A later event issues a new row; an issued form is
+    never rewritten (see `services.forms_issued`)."""
+
+    class Number(models.TextChoices):
+        RECEIPT = "01", _("Mẫu 01 — Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
+        SUPPLEMENT = "02", _("Mẫu 02 — Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ")
+        REFUSAL = "03", _("Mẫu 03 — Phiếu từ chối tiếp nhận giải quyết hồ sơ")
+        APOLOGY = "04", _("Mẫu 04 — Phiếu xin lỗi và hẹn lại ngày trả kết quả")
+        CONTROL = "05", _("Mẫu 05 — Phiếu kiểm soát quá trình giải quyết hồ sơ")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="issued_forms")
+    number = models.CharField(_("mẫu số"), max_length=2, choices=Number.choices)
+    event = models.ForeignKey(
+        DossierEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=40, blank=True)  # the event's action, kept
+    issued_at = models.DateTimeField(_("ngày cấp"))
+    content = models.JSONField(default=dict)  # what the form says, as of `issued_at`
+    file = models.FileField(upload_to=issued_form_path, max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, default="")
+    size = models.PositiveIntegerField(default=0)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["dossier", "issued_at", "pk"]
+        indexes = [models.Index(fields=["dossier", "number", "issued_at"])]
+        verbose_name = _("phiếu đã cấp")
+        verbose_name_plural = _("phiếu đã cấp")
+
+    def __str__(self) -> str:
+        return f"{self.dossier} mẫu {self.number} {self.issued_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_rendered(self) -> bool:
+        return bool(self.sha256)
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            stored = IssuedForm.objects.filter(pk=self.pk).values_list("sha256", flat=True).first()
+            if stored:  # rendered: what the citizen was given does not change
+                raise ValueError("An issued form is immutable once rendered.")
+        super().save(*args, **kwargs)
 
 
 class Payment(PublicIdentified):
@@ -687,7 +804,7 @@ class Payment(PublicIdentified):
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="payments")
     purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.FEE)
     amount_vnd = models.PositiveBigIntegerField()
-    provider = models.CharField(max_length=30, default="sandbox")
+    provider = models.CharField(max_length=30, blank=True, default="")  # "counter": cash
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # Our transaction reference sent to the provider (unique), and theirs.
     reference = models.CharField(max_length=40, unique=True)
@@ -695,18 +812,44 @@ class Payment(PublicIdentified):
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     online = models.BooleanField(default=True)  # False: paid in cash at the counter
-    receipt_number = models.CharField(
-        _("số biên lai điện tử"), max_length=30, unique=True, null=True, blank=True
+    # The e-receipt (biên lai điện tử): numbered when the payment is confirmed, per
+    # collecting agency and series (one series a year, e.g. BL-26E), without gaps; the
+    # PDF is rendered and sealed once, then served as stored (onestop/payments/receipts.py).
+    collecting_agency = models.ForeignKey(
+        "directory.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    receipt_series = models.CharField(_("ký hiệu biên lai"), max_length=20, blank=True)
+    receipt_number = models.CharField(  # noqa: DJ001 (NULL until numbered; unique with NULLs apart)
+        _("số biên lai điện tử"), max_length=30, null=True, blank=True
+    )
+    receipt_file = models.FileField(max_length=255, blank=True)
+    receipt_sha256 = models.CharField(max_length=64, blank=True)
+    receipt_issued_at = models.DateTimeField(null=True, blank=True)
+    receipt_sealed_by = models.CharField(max_length=64, blank=True)  # seal certificate serial
     payer_name = models.CharField(max_length=255, blank=True)
     callback_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["dossier", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collecting_agency", "receipt_series", "receipt_number"],
+                name="onestop_payment_receipt_number_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.amount_vnd} đ {self.status}"
+
+    @property
+    def receipt_reference(self) -> str:
+        """'BL-26E số 0000012' (series and number as printed on the receipt)."""
+        if not self.receipt_number:
+            return ""
+        if not self.receipt_series:
+            return self.receipt_number
+        return f"{self.receipt_series} số {self.receipt_number}"
 
 
 class PaymentCallback(models.Model):
@@ -815,3 +958,29 @@ class StatWatermark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.through}"
+
+
+class SearchSynonym(TimeStamped):
+    """What people call a procedure when the catalogue calls it otherwise (catalogue search).
+
+    `terms` are the words people type, comma-separated ("sổ đỏ, sổ hồng", "GPXD");
+    `meaning` is how the catalogue says it ("giấy chứng nhận quyền sử dụng đất"), or
+    several ways separated by ";", most specific first. A query that contains a term is
+    searched with the term replaced by each meaning as well (see tinhso.onestop.search).
+    Edited by the platform administrator on the catalogue administration page.
+    """
+
+    terms = models.CharField(_("cách gọi thường dùng"), max_length=300)
+    meaning = models.CharField(_("tên gọi trong danh mục"), max_length=300)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("từ đồng nghĩa khi tìm thủ tục")
+        verbose_name_plural = _("từ đồng nghĩa khi tìm thủ tục")
+
+    def __str__(self) -> str:
+        return f"{self.terms} = {self.meaning}"
+
+    @property
+    def term_list(self) -> list[str]:
+        return [t.strip() for t in self.terms.split(",") if t.strip()]

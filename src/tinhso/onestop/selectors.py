@@ -17,20 +17,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import _grants, is_platform_admin, visible_agency_filter
+from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound
-from tinhso.core.text import fold
 from tinhso.directory.models import Agency
+from tinhso.onestop import search
 from tinhso.onestop.models import (
     PORTAL_STATUS_LABELS,
     Dossier,
     DossierEvent,
+    DossierFile,
     DossierState,
     Field,
     Procedure,
+    SearchSynonym,
     WalletItem,
 )
 from tinhso.onestop.services.clock import now as clock_now
@@ -59,12 +63,12 @@ def search_procedures(
     online_type: str = "",
     active_only: bool = True,
 ) -> QuerySet[Procedure]:
-    """Diacritics-insensitive search over code and name ("ho tich" finds "Hộ tịch")."""
+    """Diacritics-insensitive search with synonyms, best match first (`onestop.search`):
+    "ho tich" finds "Hộ tịch", "so do" the land-use right certificate. Without a query:
+    every procedure the filters keep, by code."""
     qs = Procedure.objects.select_related("field", "agency")
     if active_only:
         qs = qs.filter(is_active=True)
-    for word in fold(q).split():
-        qs = qs.filter(name_folded__contains=word)
     if field:
         qs = qs.filter(field__code=field) if isinstance(field, str) else qs.filter(field=field)
     if agency is not None:
@@ -73,7 +77,23 @@ def search_procedures(
         qs = qs.filter(levels__contains=level)
     if online_type:
         qs = qs.filter(online_type=online_type)
-    return qs.order_by("code")
+    q = (q or "").strip()
+    if not q:
+        return qs.order_by("code")
+    if search.CODE_QUERY.match(q):  # a procedure code, or its beginning
+        return qs.filter(code__startswith=q).order_by("code")
+    entries = [
+        search.Entry(key=pk, code=code, name=name, description=f"{result} {field_name}")
+        for pk, code, name, result, field_name in qs.values_list(
+            "pk", "code", "name", "result_description", "field__name"
+        )
+    ]
+    synonyms = [search.Synonym.of(s.term_list, s.meaning) for s in SearchSynonym.objects.all()]
+    ranked = search.rank(q, entries, synonyms)
+    if not ranked:
+        return qs.none()
+    order = Case(*(When(pk=pk, then=Value(i)) for i, pk in enumerate(ranked)))
+    return qs.filter(pk__in=[int(str(pk)) for pk in ranked]).order_by(order)
 
 
 def competent_agencies(procedure: Procedure) -> QuerySet[Agency]:
@@ -103,12 +123,16 @@ def get_procedure(*, code: str | None = None, uid: Any = None) -> Procedure:
         raise NotFound("Không tìm thấy thủ tục hành chính.", code="procedure_not_found") from exc
 
 
-def fields_with_counts() -> QuerySet[Field]:
+def fields_with_counts(*, in_use: bool = False) -> QuerySet[Field]:
+    """Fields with `procedure_count` (active procedures); `in_use`: only those with some."""
     from django.db.models import Count
 
-    return Field.objects.annotate(
+    fields = Field.objects.annotate(
         procedure_count=Count("procedures", filter=Q(procedures__is_active=True))
-    ).order_by("name")
+    )
+    if in_use:
+        fields = fields.filter(procedure_count__gt=0)
+    return fields.order_by(vi("name"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -229,6 +253,110 @@ def agency_dossiers(user) -> QuerySet[Dossier]:
 
 
 # ---------------------------------------------------------------------------------------
+# People: who can take a dossier, who has it now
+
+
+def officials(agency, roles) -> QuerySet:
+    """Active officials holding one of `roles` in `agency`, with their post there
+    (`position_name`), sorted by name."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import OuterRef, Subquery
+
+    from tinhso.directory.models import Membership
+
+    user_model = get_user_model()
+    if agency is None:
+        return user_model.objects.none()
+    post = (
+        Membership.objects.filter(user=OuterRef("pk"), agency=agency, ended_on__isnull=True)
+        .order_by("-is_primary", "position__rank")
+        .values("position__name")[:1]
+    )
+    unit = (
+        Membership.objects.filter(user=OuterRef("pk"), agency=agency, ended_on__isnull=True)
+        .order_by("-is_primary", "position__rank")
+        .values("org_unit__name")[:1]
+    )
+    return (
+        user_model.objects.filter(
+            role_grants__agency=agency, role_grants__role__in=list(roles), is_active=True
+        )
+        .distinct()
+        .annotate(position_name=Subquery(post), unit_name=Subquery(unit))
+        .order_by(vi("full_name"), "username")
+    )
+
+
+def person_label(user) -> str:
+    """ "Nguyễn Văn B — Chuyên viên" (the post when known)."""
+    name = getattr(user, "full_name", "") or getattr(user, "username", "")
+    post = getattr(user, "position_name", "") or ""
+    return f"{name} — {post}" if post else name
+
+
+def next_step_people(dossier: Dossier) -> QuerySet:
+    """Who may receive the dossier at its next step: the step's role in the step's agency."""
+    from tinhso.onestop.services.common import _next_step, _step_agency
+
+    nxt = _next_step(dossier)
+    if nxt is None:
+        return officials(None, ())
+    return officials(_step_agency(dossier, nxt), {nxt.role, Role.LEADER})
+
+
+def _post_of(user, agency) -> tuple[str, str]:
+    """(position, org unit) of `user` in `agency` ("" when unknown)."""
+    from tinhso.directory.models import Membership
+
+    row = (
+        Membership.objects.filter(user=user, agency=agency, ended_on__isnull=True)
+        .order_by("-is_primary", "position__rank")
+        .values_list("position__name", "org_unit__name")
+        .first()
+    )
+    return (row[0] or "", row[1] or "") if row else ("", "")
+
+
+def whereabouts(dossier: Dossier) -> str:
+    """Who has the dossier now, in words: "Nguyễn Văn B (Chuyên viên), Phòng Hộ tịch,
+    Sở Tư pháp"; "" once it is finished."""
+    from django.utils.translation import gettext as _
+
+    state = dossier.state
+    if state == S.SUBMITTED:
+        return _("Bộ phận một cửa, %(agency)s (chờ tiếp nhận)") % {
+            "agency": dossier.receiving_agency.name
+        }
+    if state in (S.RECEPTION_SUPPLEMENT, S.SUPPLEMENT):
+        return _("Người nộp hồ sơ %(name)s (đang bổ sung giấy tờ)") % {
+            "name": dossier.applicant_name
+        }
+    if state == S.FINANCIAL:
+        return _("Người nộp hồ sơ %(name)s (đang thực hiện nghĩa vụ tài chính)") % {
+            "name": dossier.applicant_name
+        }
+    if state == S.APPROVED:
+        return _("Bộ phận một cửa, %(agency)s (chờ trả kết quả)") % {
+            "agency": dossier.receiving_agency.name
+        }
+    if state not in OPEN:
+        return ""
+    agency = dossier.handling_agency or dossier.agency
+    if dossier.assignee is not None:
+        person = dossier.assignee
+        position, unit = _post_of(person, agency)
+        name = person.full_name or person.username
+        parts = [f"{name} ({position})" if position else name, unit, agency.name]
+        return ", ".join(p for p in parts if p)
+    step = dossier.current_step
+    role = Role(step.role).label if step is not None else _("Cán bộ xử lý")
+    return _("%(role)s, %(agency)s (chưa giao cho người cụ thể)") % {
+        "role": role,
+        "agency": agency.name,
+    }
+
+
+# ---------------------------------------------------------------------------------------
 # Citizens
 
 
@@ -240,6 +368,90 @@ def wallet(user) -> QuerySet[WalletItem]:
     return WalletItem.objects.filter(owner=user).order_by("-created_at")
 
 
+def visible_files(dossier: Dossier, user) -> QuerySet[DossierFile]:
+    """The dossier's files this person may open. The applicant sees the result only once
+    it is returned (the officials work on it until then)."""
+    files = dossier.files.all()
+    officials_see_all = is_platform_admin(user) or (
+        getattr(user, "is_official", False) and dossier.applicant_id != getattr(user, "pk", None)
+    )
+    if officials_see_all:
+        return files
+    files = files.exclude(kind=DossierFile.Kind.RESULT_DRAFT)  # the officials' working copy
+    if dossier.state != S.RETURNED:
+        files = files.exclude(kind=DossierFile.Kind.RESULT)
+    return files
+
+
+@dataclass(frozen=True)
+class SignatureStatement:
+    """What the page may say about a result file's signatures, read from the file itself."""
+
+    status: str  # "valid" | "warning" | "invalid" | "unsigned"
+    text: str
+    signers: tuple[str, ...]
+
+
+def signature_statement(item: DossierFile) -> SignatureStatement:
+    """Verify the stored file (tinhso.signing's verification) and say what it carries:
+    never a signature the file does not have. Cached by content for ten minutes."""
+    from django.core.cache import cache
+    from django.core.files.storage import default_storage
+
+    from tinhso.core.errors import DomainError
+    from tinhso.signing.selectors import verify_pdf
+
+    key = f"onestop:signatures:{item.sha256}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        with default_storage.open(item.file.name or "", "rb") as handle:
+            reports = verify_pdf(handle.read())
+    except (DomainError, OSError):
+        reports = []
+    if not reports:
+        statement = SignatureStatement(
+            "unsigned", "Tệp này không có chữ ký số (kiểm tra tự động khi mở trang).", ()
+        )
+    else:
+        signers = tuple(_signer_text(r) for r in reports)
+        if all(r.status == "valid" for r in reports):
+            statement = SignatureStatement(
+                "valid",
+                "Kết quả được ký số bởi " + "; ".join(signers) + ". Các chữ ký hợp lệ, tệp "
+                "nguyên vẹn từ khi ký (kiểm tra tự động khi mở trang).",
+                signers,
+            )
+        elif any(r.status == "invalid" for r in reports):
+            problems = " ".join(r.summary for r in reports if r.status == "invalid")
+            statement = SignatureStatement(
+                "invalid", "Tệp có chữ ký số nhưng kiểm tra KHÔNG đạt: " + problems, signers
+            )
+        else:
+            notes = " ".join(r.summary for r in reports if r.status == "warning")
+            statement = SignatureStatement(
+                "warning",
+                "Kết quả được ký số bởi " + "; ".join(signers) + ". " + notes,
+                signers,
+            )
+    cache.set(key, statement, 600)
+    return statement
+
+
+def _signer_text(report) -> str:
+    from django.utils import timezone
+
+    name = report.signer_name or "(không rõ người ký)"
+    if report.field_name.startswith("Sig-seal"):  # the agency's digital seal
+        name = f"chữ ký số cơ quan của {name}"
+    elif report.signer_agency and report.signer_agency not in name:
+        name = f"{name} ({report.signer_agency})"
+    if report.signed_at is not None:
+        name += f", lúc {timezone.localtime(report.signed_at):%H:%M %d/%m/%Y}"
+    return name
+
+
 def process_slip(dossier: Dossier) -> QuerySet[DossierEvent]:
     """The form-05 lines: every action and hand-over in order."""
     return dossier.events.select_related(
@@ -248,14 +460,61 @@ def process_slip(dossier: Dossier) -> QuerySet[DossierEvent]:
 
 
 # ---------------------------------------------------------------------------------------
+# A dossier's status, in words: one source for every page, the lookup and the API
+
+
+@dataclass(frozen=True)
+class StatusText:
+    status: int  # the national portal's status code (1–10)
+    label: str  # the national portal's words for it
+    detail: str  # what tinhso's own state adds ("" when the label says it all)
+    step: str  # the step being worked on; "" when nobody at the agency is working on it
+
+    @property
+    def full(self) -> str:
+        return f"{self.label} ({self.detail})" if self.detail else self.label
+
+    def __str__(self) -> str:
+        return self.full
+
+
+# Only what the national label does not already say (never the same words twice).
+STATE_DETAIL: dict[str, Any] = {  # translated on display, like the portal's labels
+    S.RECEPTION_SUPPLEMENT: gettext_lazy("trước khi tiếp nhận"),
+    S.SUPPLEMENT: gettext_lazy("trong khi giải quyết"),
+    S.PAUSED: gettext_lazy("tạm dừng"),
+    S.APPROVED: gettext_lazy("chờ trả kết quả"),
+}
+# The states in which the agency is working on a step (else no step is named).
+STEP_STATES = frozenset({S.ACCEPTED, S.PROCESSING, S.PAUSED})
+
+
+def status_text(state: str, step_name: str = "") -> StatusText:
+    from tinhso.onestop.models import PORTAL_STATUS
+
+    code = PORTAL_STATUS[state]
+    return StatusText(
+        status=code,
+        label=str(PORTAL_STATUS_LABELS[code]),
+        detail=str(STATE_DETAIL.get(state, "")),
+        step=(step_name or "") if state in STEP_STATES else "",
+    )
+
+
+def dossier_status(dossier: Dossier) -> StatusText:
+    step = dossier.current_step.name if dossier.current_step_id and dossier.current_step else ""
+    return status_text(dossier.state, step)
+
+
+# ---------------------------------------------------------------------------------------
 # Public lookup
 
 
 _LOOKUP_SQL = (
-    "SELECT d.code, p.name, d.state, s.name, d.due_at, d.received_at, d.applicant_phone, "
-    "d.applicant_id_number FROM onestop_dossier d "
+    "SELECT d.code, d.tracking_code, p.name, d.state, s.name, d.due_at, d.received_at, "
+    "d.applicant_phone, d.applicant_id_number FROM onestop_dossier d "
     "JOIN onestop_procedure p ON p.id = d.procedure_id "
-    "LEFT JOIN onestop_processstep s ON s.id = d.current_step_id WHERE d.code = %s"
+    "LEFT JOIN onestop_processstep s ON s.id = d.current_step_id WHERE d.{column} = %s"
 )
 
 
@@ -275,18 +534,23 @@ def _as_datetime(value: Any) -> datetime | None:
 
 @dataclass(frozen=True)
 class LookupResult:
-    code: str
+    code: str  # the dossier code once accepted, else the tracking code
+    tracking_code: str
     procedure: str
     status: int
     status_label: str
+    status_detail: str
     step: str
     due_at: datetime | None
     received_at: datetime | None
 
 
 def lookup(*, code: str, secret: str) -> LookupResult:
-    """Anyone: the code plus the last 4 digits of the applicant's phone or ID number →
-    status, step and due date only. Wrong code or digits look the same (not found)."""
+    """Anyone: the dossier code or the tracking code, plus the last 4 digits of the
+    applicant's phone or ID number → status, step and due date only. Wrong code or digits
+    look the same (not found)."""
+    from tinhso.onestop.codes import looks_like_tracking_code
+
     code = (code or "").strip().upper()
     secret = (secret or "").strip()
     not_found = NotFound(
@@ -297,13 +561,15 @@ def lookup(*, code: str, secret: str) -> LookupResult:
     # The hot public path: one indexed query, no ORM query building.
     from django.db import connection
 
+    column = "tracking_code" if looks_like_tracking_code(code) else "code"
     with connection.cursor() as cursor:
-        cursor.execute(_LOOKUP_SQL, [code])
+        cursor.execute(_LOOKUP_SQL.format(column=column), [code])
         found = cursor.fetchone()
     row = None
     if found is not None:
         keys = (
             "code",
+            "tracking_code",
             "procedure__name",
             "state",
             "current_step__name",
@@ -324,15 +590,15 @@ def lookup(*, code: str, secret: str) -> LookupResult:
         or (len(id_number) >= 4 and id_number[-4:] == secret)
     ):
         raise not_found
-    from tinhso.onestop.models import PORTAL_STATUS
-
-    status = PORTAL_STATUS[row["state"]]
+    status = status_text(row["state"], row["current_step__name"] or "")
     return LookupResult(
-        code=row["code"],
+        code=row["code"] or row["tracking_code"] or "",
+        tracking_code=row["tracking_code"] or "",
         procedure=row["procedure__name"],
-        status=status,
-        status_label=PORTAL_STATUS_LABELS[status],
-        step=row["current_step__name"] or "",
+        status=status.status,
+        status_label=status.label,
+        status_detail=status.detail,
+        step=status.step,
         due_at=row["due_at"],
         received_at=row["received_at"],
     )

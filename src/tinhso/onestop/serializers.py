@@ -9,7 +9,6 @@ from tinhso.core.api import column_integer, column_text
 from tinhso.core.dates import RANGE_TEXT, DateField
 from tinhso.onestop.models import (
     PORTAL_STATUS,
-    PORTAL_STATUS_LABELS,
     Channel,
     Dossier,
     DossierEvent,
@@ -48,6 +47,7 @@ class RequiredPaperSerializer(serializers.ModelSerializer):
             "copies_original",
             "copies_copy",
             "is_required",
+            "is_eform",
             "note",
             "template_name",
         ]
@@ -151,6 +151,7 @@ class PaymentSerializer(serializers.ModelSerializer):
             "reference",
             "paid_at",
             "online",
+            "receipt_series",
             "receipt_number",
         ]
 
@@ -162,7 +163,9 @@ class DossierListSerializer(serializers.ModelSerializer):
     procedure_name = serializers.CharField(source="procedure.name")
     status = serializers.SerializerMethodField()
     status_label = serializers.SerializerMethodField()
-    current_step = serializers.CharField(source="current_step.name", default="", read_only=True)
+    status_detail = serializers.SerializerMethodField()
+    current_step = serializers.SerializerMethodField()
+    tracking_code = serializers.CharField(read_only=True)
     receiving_agency = serializers.CharField(source="receiving_agency.code")
 
     class Meta:
@@ -170,11 +173,13 @@ class DossierListSerializer(serializers.ModelSerializer):
         fields = [
             "uid",
             "code",
+            "tracking_code",
             "procedure_code",
             "procedure_name",
             "state",
             "status",
             "status_label",
+            "status_detail",
             "current_step",
             "channel",
             "applicant_name",
@@ -190,13 +195,21 @@ class DossierListSerializer(serializers.ModelSerializer):
         return PORTAL_STATUS[obj.state]
 
     def get_status_label(self, obj: Dossier) -> str:
-        return PORTAL_STATUS_LABELS[PORTAL_STATUS[obj.state]]
+        return obj.status_text.label
+
+    def get_status_detail(self, obj: Dossier) -> str:
+        """What tinhso's state adds to the national label ("" when nothing)."""
+        return obj.status_text.detail
+
+    def get_current_step(self, obj: Dossier) -> str:
+        """The step being worked on ("" once finished or while waiting for reception)."""
+        return obj.status_text.step
 
 
 class DossierDetailSerializer(DossierListSerializer):
     timeliness = serializers.CharField(read_only=True)
     return_method = serializers.CharField(read_only=True)
-    files = DossierFileSerializer(many=True, read_only=True)
+    files = serializers.SerializerMethodField()
     events = DossierEventSerializer(many=True, read_only=True)
     payments = PaymentSerializer(many=True, read_only=True)
     agency = serializers.CharField(source="agency.code")
@@ -236,6 +249,16 @@ class DossierDetailSerializer(DossierListSerializer):
             "supplements",
         ]
 
+    @extend_schema_field(DossierFileSerializer(many=True))
+    def get_files(self, obj: Dossier) -> list[dict]:
+        """The files the caller may open: the applicant gets the result once returned."""
+        from tinhso.onestop.selectors import visible_files
+
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        files = visible_files(obj, user) if user is not None else obj.files.none()
+        return list(DossierFileSerializer(files, many=True).data)
+
     def get_supplements(self, obj: Dossier) -> list[dict]:
         return [
             {
@@ -258,10 +281,12 @@ class WalletItemSerializer(serializers.ModelSerializer):
 
 
 class LookupSerializer(serializers.Serializer):
-    code = serializers.CharField()
+    code = serializers.CharField(help_text="Mã hồ sơ (sau khi tiếp nhận), trước đó mã theo dõi")
+    tracking_code = serializers.CharField(help_text="Mã theo dõi cấp khi nộp")
     procedure = serializers.CharField()
     status = serializers.IntegerField(help_text="Mã trạng thái Cổng DVC quốc gia (1–10)")
     status_label = serializers.CharField()
+    status_detail = serializers.CharField()
     step = serializers.CharField()
     due_at = serializers.DateTimeField(allow_null=True)
     received_at = serializers.DateTimeField(allow_null=True)
@@ -383,8 +408,22 @@ class OnestopSubmitUploadSerializer(OnestopSubmitSerializer):
     )
 
 
+class PaperReceivedSerializer(serializers.Serializer):
+    paper = column_integer(
+        RequiredPaper, "id", min_value=1, help_text="id của thành phần hồ sơ (papers[].id)"
+    )
+    originals = serializers.IntegerField(min_value=0, max_value=99, default=1)
+    copies = serializers.IntegerField(min_value=0, max_value=99, default=0)
+
+
 class _CounterFields(serializers.Serializer):
-    applicant_name = column_text(Dossier, "applicant_name")
+    applicant_name = column_text(
+        Dossier,
+        "applicant_name",
+        required=False,
+        allow_blank=True,
+        help_text="Để trống: lấy từ tờ khai điện tử",
+    )
     channel = serializers.ChoiceField(
         choices=[Channel.COUNTER, Channel.POST], default=Channel.COUNTER
     )
@@ -396,7 +435,12 @@ class _CounterFields(serializers.Serializer):
 
 
 class OnestopCounterSerializer(_CounterFields, OnestopSubmitSerializer):
-    pass
+    papers_received = PaperReceivedSerializer(
+        many=True,
+        required=False,
+        help_text="Giấy tờ công dân nộp tại quầy (số bản chính, bản sao); giấy tờ bắt buộc "
+        "phải có trước khi tiếp nhận",
+    )
 
 
 class OnestopCounterUploadSerializer(_CounterFields, OnestopSubmitUploadSerializer):
@@ -465,6 +509,13 @@ class ExtendInput(VersionedInput):
 class ApproveInput(VersionedInput):
     result_summary = serializers.CharField(required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    signing = serializers.ChoiceField(
+        choices=["certificate", "token"],
+        required=False,
+        default="certificate",
+        help_text="Cách ký kết quả: certificate (chứng thư số do hệ thống quản lý: khóa trên "
+        "máy chủ hoặc PKCS#11) hoặc token (USB token của người ký, sau prepare-signature)",
+    )
 
 
 class ResultInput(serializers.Serializer):

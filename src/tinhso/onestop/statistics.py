@@ -36,6 +36,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from tinhso.core.text import vi_sort_key
 from tinhso.onestop.models import Channel, Dossier, DossierState, OnlineType, Timeliness
 from tinhso.onestop.services.clock import now as clock_now
 from tinhso.workdays.services import VN
@@ -388,7 +389,7 @@ def summary(
         name, code = names.get(group, ("", ""))
         row: dict[str, Any] = {**values, "key": group, "name": name, "code": code}
         result.append(_derive(row))
-    result.sort(key=lambda r: (-r["received"], r["name"] or ""))
+    result.sort(key=lambda r: (-r["received"], vi_sort_key(r["name"])))
     return result
 
 
@@ -520,7 +521,7 @@ def register_rows(
                 "transferred_at": first_forward.get(r["pk"]),
                 "result_at": r["result_at"],
                 "returned_at": r["returned_at"],
-                "status": PORTAL_STATUS_LABELS[status],
+                "status": str(PORTAL_STATUS_LABELS[status]),
                 "note": "; ".join(notes),
             }
         )

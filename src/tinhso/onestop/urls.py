@@ -19,7 +19,8 @@ urlpatterns = [
     path("kho-giay-to/", views.wallet, name="wallet"),
     path("kho-giay-to/<uuid:uid>/", views.wallet_file, name="wallet_file"),
     path("ho-so/<uuid:uid>/", views.dossier_detail, name="dossier"),
-    path("ho-so/<uuid:uid>/mau-<str:form>.pdf", views.dossier_form_pdf, name="dossier_form"),
+    path("ho-so/<uuid:uid>/mau-<str:form>.pdf", views.latest_form, name="dossier_form"),
+    path("ho-so/<uuid:uid>/phieu/<uuid:form_uid>.pdf", views.issued_form, name="issued_form"),
     path("ho-so/<uuid:uid>/tep/<uuid:file_uid>/", views.dossier_file, name="dossier_file"),
     path(
         "ho-so/<uuid:uid>/bien-lai/<uuid:payment_uid>.pdf",
@@ -27,6 +28,11 @@ urlpatterns = [
         name="payment_receipt",
     ),
     path("ho-so/<uuid:uid>/thanh-toan/<uuid:payment_uid>/", views.pay, name="pay"),
+    path(
+        "ho-so/<uuid:uid>/thanh-toan/<uuid:payment_uid>/ket-qua/",
+        views.payment_done,
+        name="payment_done",
+    ),
     path("ho-so/<uuid:uid>/cong-dan/<str:action>/", views.citizen_action, name="citizen_action"),
     # Officials
     path("xu-ly/", views.queue, name="queue"),
@@ -40,5 +46,6 @@ urlpatterns = [
     path("quan-tri/thu-tuc/", views.catalog_admin, name="catalog_admin"),
     path("quan-tri/thu-tuc/xuat.<catalog_format:fmt>", views.catalog_export, name="catalog_export"),
     path("quan-tri/thu-tuc/them/", views.procedure_edit, name="procedure_new"),
+    path("quan-tri/thu-tuc/tu-dong-nghia/", views.catalog_synonyms, name="catalog_synonyms"),
     path("quan-tri/thu-tuc/<str:code>/", views.procedure_edit, name="procedure_edit"),
 ]

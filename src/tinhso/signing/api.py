@@ -11,15 +11,15 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from tinhso.core import ratelimit
 from tinhso.core.api import ApiErrorSerializer, JSONParser
 from tinhso.core.errors import ValidationFailed
 from tinhso.signing import conf, selectors, serializers, services
 
 
-class VerifyThrottle(AnonRateThrottle):
+class VerifyThrottle(ratelimit.ClientRateThrottle):
     scope = "signing_verify"
     rate = "60/min"
 

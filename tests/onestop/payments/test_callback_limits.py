@@ -95,7 +95,7 @@ def test_malformed_callbacks_get_a_400_not_a_500(pending):
 
 
 def test_an_address_that_keeps_forging_is_refused_even_with_a_valid_signature(pending, settings):
-    settings.PAYMENT_CALLBACK_MAX_REJECTED = 3
+    settings.PAYMENT_CALLBACK_REJECTED_RATE = "3/10min"
     attacker = APIClient(REMOTE_ADDR="203.0.113.7")
     for n in range(3):
         assert attacker.post(IPN, _forged(pending, n)).json()["RspCode"] == "97"
@@ -114,8 +114,8 @@ def test_an_address_that_keeps_forging_is_refused_even_with_a_valid_signature(pe
 
 
 def test_an_address_flooding_the_callback_is_limited_per_minute(pending, settings):
-    settings.PAYMENT_CALLBACK_RATE_PER_MINUTE = 5
-    settings.PAYMENT_CALLBACK_MAX_REJECTED = 1000
+    settings.PAYMENT_CALLBACK_RATE = "5/min"
+    settings.PAYMENT_CALLBACK_REJECTED_RATE = "1000/min"
     client = APIClient(REMOTE_ADDR="203.0.113.8")
     codes = [
         client.post(IPN, _forged(pending, n), HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code

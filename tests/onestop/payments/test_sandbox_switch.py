@@ -77,6 +77,9 @@ def test_without_a_provider_paying_online_says_none_is_configured(fee_world, set
 
     browser = Client()
     browser.force_login(w.citizen)
+    page = browser.get(f"/onestop/ho-so/{dossier.uid}/").content.decode()
+    assert "vui lòng nộp tại Bộ phận Một cửa" in page
+    assert f"/thanh-toan/{payment.uid}/" not in page  # no "pay online" button
     page = browser.post(f"/onestop/ho-so/{dossier.uid}/thanh-toan/{payment.uid}/", follow=True)
     assert "Chưa có cổng thanh toán trực tuyến" in page.content.decode()
 

@@ -44,11 +44,13 @@ from tinhso.documents.services.outgoing import (
     approve_outgoing,
     create_draft,
     drafter_unit,
+    parse_external,
     return_to_drafter,
     review_draft,
     sign_outgoing,
     submit_for_review,
 )
+from tinhso.documents.services.recipients import create_recipient_group
 from tinhso.documents.services.work_records import (
     close_work_record,
     create_work_record,
@@ -65,6 +67,7 @@ __all__ = [
     "assign_incoming",
     "close_work_record",
     "create_draft",
+    "create_recipient_group",
     "create_work_record",
     "dispatch_outgoing",
     "drafter_unit",
@@ -78,6 +81,7 @@ __all__ = [
     "mark_read",
     "notation_key",
     "notation_suffix",
+    "parse_external",
     "number_outgoing",
     "read_file_bytes",
     "receive_external",

@@ -69,6 +69,7 @@ def receive_external(
         arrived_at=timezone.now(),
         sender_agency=sender_agency,
         sender_name=sender_name,
+        sender_folded=fold(sender_name)[:255],
         number_notation=number_notation,
         notation_key=notation_key(number_notation),
         issued_on=issued_on,

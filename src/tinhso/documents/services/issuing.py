@@ -15,6 +15,7 @@ from tinhso.core.errors import (
     Conflict,
     ValidationFailed,
 )
+from tinhso.core.text import fold
 from tinhso.documents import stamping
 from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import (
@@ -78,6 +79,7 @@ def number_outgoing(*, actor: Any, document: OutgoingDocument) -> OutgoingDocume
         agency=document.agency,
         drafting_unit=document.drafting_unit,
     )
+    document.notation_key = notation_key(document.number_notation)
     document.issued_on = today
     document.numbered_by = actor
     document.status = OutgoingDocument.Status.NUMBERED
@@ -87,6 +89,7 @@ def number_outgoing(*, actor: Any, document: OutgoingDocument) -> OutgoingDocume
             "register",
             "number",
             "number_notation",
+            "notation_key",
             "issued_on",
             "numbered_by",
             "status",
@@ -212,6 +215,7 @@ def dispatch_outgoing(
             arrived_at=now,
             sender_agency=document.agency,
             sender_name=document.agency.name,
+            sender_folded=fold(document.agency.name)[:255],
             number_notation=document.number_notation,
             notation_key=notation_key(document.number_notation),
             issued_on=document.issued_on or local_today(),

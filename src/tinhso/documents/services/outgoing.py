@@ -24,6 +24,7 @@ from tinhso.documents.models import (
     OFFICIAL_LETTER,
     Confidentiality,
     DocumentFile,
+    IncomingDocument,
     OutgoingDocument,
     ReviewStep,
     Urgency,
@@ -88,7 +89,12 @@ def create_draft(
     drafting_unit: Any = None,
     urgency: str = Urgency.NORMAL,
     confidentiality: str = Confidentiality.NORMAL,
+    recipients: Sequence[Any] = (),
+    external_recipients: Sequence[tuple[str, str]] = (),
+    in_reply_to: IncomingDocument | None = None,
 ) -> OutgoingDocument:
+    """A draft with its Nơi nhận (agencies on the platform and/or outside ones, which
+    dispatch will send to) and, optionally, the incoming document it answers."""
     require(actor, "documents.draft_outgoing", agency)
     subject = required(subject, "trích yếu", E.SUBJECT_REQUIRED)
     check_choice(doc_type, DOC_TYPES, E.INVALID_DOC_TYPE, "Loại văn bản")
@@ -107,9 +113,19 @@ def create_draft(
             "và của đơn vị soạn thảo).",
             code=E.DRAFTING_UNIT_REQUIRED,
         )
+    recipients = check_recipients(agency=agency, agencies=recipients, external=external_recipients)
+    if in_reply_to is not None:
+        require_visible(actor, in_reply_to)
+        if in_reply_to.agency_id != agency.pk:
+            raise ValidationFailed(
+                "Văn bản được trả lời phải là văn bản đến của cơ quan ban hành.",
+                code=E.REPLY_OUTSIDE_AGENCY,
+            )
     info = read_pdf(pdf)
     document = OutgoingDocument.objects.create(
         agency=agency,
+        in_reply_to=in_reply_to,
+        planned_external=format_external(external_recipients),
         drafting_unit=drafting_unit,
         drafter=actor,
         doc_type=doc_type,
@@ -134,9 +150,57 @@ def create_draft(
         action="documents.create_draft",
         obj=document,
         agency=agency,
-        summary={"doc_type": doc_type},
+        summary={
+            "doc_type": doc_type,
+            "recipients": [a.code for a in recipients],
+            "external": [name for name, _code in external_recipients],
+            "in_reply_to": str(in_reply_to.uid) if in_reply_to else None,
+        },
     )
+    document.planned_agencies.set(recipients)
     return document
+
+
+def format_external(external: Sequence[tuple[str, str]]) -> str:
+    return "\n".join(f"{name.strip()}; {code.strip()}".rstrip("; ") for name, code in external)
+
+
+def parse_external(text: str) -> list[tuple[str, str]]:
+    """'name; agency code' per line -> [(name, code)]."""
+    rows = []
+    for line in (text or "").splitlines():
+        if line.strip():
+            name, _sep, code = line.partition(";")
+            rows.append((name.strip(), code.strip()))
+    return rows
+
+
+def check_recipients(
+    *, agency: Any, agencies: Sequence[Any], external: Sequence[tuple[str, str]]
+) -> list[Any]:
+    """Nơi nhận: at least one; no repeats; not the issuing agency; active agencies only."""
+    if not agencies and not external:
+        raise ValidationFailed(
+            "Vui lòng chọn nơi nhận (cơ quan trên nền tảng hoặc nơi nhận bên ngoài).",
+            code=E.NO_RECIPIENTS,
+        )
+    ids = [a.pk for a in agencies]
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed("Một nơi nhận được chọn nhiều lần.", code=E.RECIPIENT_REPEATED)
+    if agency.pk in ids:
+        raise ValidationFailed(
+            "Không gửi văn bản cho chính cơ quan ban hành.", code=E.RECIPIENT_IS_SENDER
+        )
+    for target in agencies:
+        if not target.is_active:
+            raise ValidationFailed(
+                f"{target} đã ngừng hoạt động; chọn cơ quan kế thừa.",
+                code=E.RECIPIENT_INACTIVE,
+            )
+    for name, _code in external:
+        if not (name or "").strip():
+            raise ValidationFailed("Tên nơi nhận bên ngoài không được để trống.", code=E.NO_NAME)
+    return list(agencies)
 
 
 @transaction.atomic

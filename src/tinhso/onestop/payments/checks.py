@@ -1,26 +1,9 @@
-"""System checks of payments: `check --deploy` refuses the sandbox gateway; every
-configured provider must import."""
+"""System check of payments: every configured provider must load. (`check --deploy`
+refusing the sandbox gateway is tinhso.core.checks.check_payment_sandbox.)"""
 
 from __future__ import annotations
 
-from django.core.checks import Error, Tags, register
-
-from tinhso.onestop.payments import conf
-
-
-@register(Tags.security, deploy=True)
-def sandbox_not_deployed(app_configs, **kwargs) -> list[Error]:
-    if not conf.sandbox_enabled():
-        return []
-    return [
-        Error(
-            "The sandbox payment gateway is on (PAYMENT_SANDBOX): any applicant can mark "
-            "a fee paid without paying.",
-            hint="Unset PAYMENT_SANDBOX and configure a real provider in PAYMENT_PROVIDERS "
-            "(or none: fees are then paid at the counter).",
-            id="payments.E001",
-        )
-    ]
+from django.core.checks import Error, register
 
 
 @register()

@@ -7,9 +7,9 @@ Settings (all optional; each is also read from the environment in settings.py):
                            this is on: `make demo` and the test suite turn it on; every page
                            then carries a banner and `check --deploy` refuses it
   PAYMENT_CALLBACK_MAX_BYTES        largest provider callback (body or query) accepted (4096)
-  PAYMENT_CALLBACK_RATE_PER_MINUTE  callbacks accepted per client IP per minute (300)
-  PAYMENT_CALLBACK_MAX_REJECTED     callbacks with a bad signature per client IP per
-                                    10 minutes before the IP is refused (20)
+  PAYMENT_CALLBACK_RATE             callbacks accepted per client IP ("300/min")
+  PAYMENT_CALLBACK_REJECTED_RATE    callbacks with a bad signature per client IP before
+                                    the IP is refused for a while ("20/10min")
   PAYMENT_RECEIPT_SERIES   letters of the e-receipt series (ký hiệu), "BL" by default:
                            the series of a year is "<letters>-<YY>E", e.g. BL-26E
 """
@@ -20,7 +20,6 @@ from django.conf import settings
 
 SANDBOX = "sandbox"
 SANDBOX_PATH = "tinhso.onestop.payments.sandbox.SandboxProvider"
-REJECTED_WINDOW_SECONDS = 600
 
 
 def sandbox_enabled() -> bool:
@@ -38,12 +37,12 @@ def callback_max_bytes() -> int:
     return int(getattr(settings, "PAYMENT_CALLBACK_MAX_BYTES", 4096))
 
 
-def callback_rate_per_minute() -> int:
-    return int(getattr(settings, "PAYMENT_CALLBACK_RATE_PER_MINUTE", 300))
+def callback_rate() -> str:
+    return str(getattr(settings, "PAYMENT_CALLBACK_RATE", "") or "300/min")
 
 
-def callback_max_rejected() -> int:
-    return int(getattr(settings, "PAYMENT_CALLBACK_MAX_REJECTED", 20))
+def callback_rejected_rate() -> str:
+    return str(getattr(settings, "PAYMENT_CALLBACK_REJECTED_RATE", "") or "20/10min")
 
 
 def receipt_series_letters() -> str:

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from tinhso.onestop.payments import CallbackResult
+from tinhso.onestop.payments.receipts import dossier_code
 
 SUCCESS = "00"
 CANCELLED = "24"
@@ -36,14 +37,14 @@ def sign(params: dict[str, Any]) -> str:
 
 class SandboxProvider:
     name = "sandbox"
-    label = f"Cổng thanh toán thử nghiệm ({LABEL})"
+    label = "Cổng thanh toán thử nghiệm (không thu tiền thật)"
 
     def checkout_params(self, payment, return_url: str = "") -> dict[str, str]:
         params = {
             "ref": payment.reference,
             "amount": str(payment.amount_vnd),
             "order": str(payment.dossier.uid),
-            "info": f"Thanh toan ho so {payment.dossier.code or payment.dossier.uid}",
+            "info": f"Thanh toan ho so {dossier_code(payment.dossier)}".strip(),
             "return_url": return_url,
         }
         params["sig"] = sign(params)

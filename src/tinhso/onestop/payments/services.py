@@ -6,24 +6,26 @@ import logging
 import uuid
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from tinhso.accounts.rules import require
 from tinhso.audit.services import record
-from tinhso.onestop import codes
+from tinhso.onestop.clock import now as clock_now
 from tinhso.onestop.models import Dossier, Payment, PaymentCallback
 from tinhso.onestop.payments import (
     CallbackOutcome,
     default_provider_name,
     get_provider,
     is_enabled,
+    receipts,
 )
 from tinhso.onestop.payments.errors import (
     InvalidAmount,
     PaymentNotPending,
     ProviderUnavailable,
 )
-from tinhso.onestop.services.clock import now as clock_now
+from tinhso.onestop.payments.signals import payment_confirmed
 
 log = logging.getLogger(__name__)
 COUNTER = "counter"
@@ -79,28 +81,21 @@ def _mark_paid(payment: Payment, *, provider_ref: str, online: bool, actor=None)
     payment.status = Payment.Status.PAID
     payment.paid_at = at
     payment.provider_ref = provider_ref
-    payment.receipt_number = codes.next_receipt_number(at)
-    payment.save(update_fields=["status", "paid_at", "provider_ref", "receipt_number"])
-    dossier = Dossier.objects.select_related("procedure", "receiving_agency", "applicant").get(
-        pk=payment.dossier_id
+    receipts.number_receipt(payment, at)
+    payment.save(
+        update_fields=[
+            "status",
+            "paid_at",
+            "provider_ref",
+            "collecting_agency",
+            "receipt_series",
+            "receipt_number",
+        ]
     )
-    if payment.purpose == Payment.Purpose.FEE:
-        Dossier.objects.filter(pk=dossier.pk).update(fee_paid=True, paid_online=online)
-    else:
-        from tinhso.onestop.services.dossiers import obligation_fulfilled
-
-        if online:
-            Dossier.objects.filter(pk=dossier.pk).update(paid_online=True)
-            dossier.refresh_from_db(fields=["version"])
-        obligation_fulfilled(dossier=dossier, actor=actor)
-    from tinhso.onestop.services.dossiers import notify_applicant
-
-    notify_applicant(
-        dossier,
-        "onestop_receipt",
-        amount=f"{payment.amount_vnd:,}".replace(",", "."),
-        receipt_number=payment.receipt_number,
-    )
+    dossier = payment.dossier
+    # the dossier side (fee paid / obligation fulfilled, with its version and audit entry)
+    if not payment_confirmed.send(sender=Payment, payment=payment, actor=actor):
+        raise ImproperlyConfigured("No receiver applies confirmed payments to dossiers.")
     record(
         actor=actor,
         action="onestop.payment_paid",
@@ -108,12 +103,14 @@ def _mark_paid(payment: Payment, *, provider_ref: str, online: bool, actor=None)
         object_id=payment.reference,
         agency=dossier.receiving_agency_id,
         summary={
-            "dossier": dossier.code or str(dossier.uid),
+            "dossier": receipts.dossier_code(dossier) or str(dossier.uid),
             "amount_vnd": payment.amount_vnd,
-            "receipt": payment.receipt_number,
+            "receipt": payment.receipt_reference,
+            "collecting_agency": payment.collecting_agency_id,
             "online": online,
         },
     )
+    receipts.schedule_issue(payment.pk)
     return payment
 
 
@@ -197,7 +194,7 @@ def _mark_failed(payment: Payment, *, provider_ref: str) -> Payment:
         object_id=payment.reference,
         agency=payment.dossier.receiving_agency_id,
         summary={
-            "dossier": payment.dossier.code or str(payment.dossier.uid),
+            "dossier": receipts.dossier_code(payment.dossier) or str(payment.dossier.uid),
             "amount_vnd": payment.amount_vnd,
             "provider": payment.provider,
             "retry_reference": retry.reference,
@@ -222,7 +219,7 @@ def cancel_pending(*, dossier: Dossier, actor=None, reason: str) -> list[Payment
             object_id=payment.reference,
             agency=dossier.receiving_agency_id,
             summary={
-                "dossier": dossier.code or str(dossier.uid),
+                "dossier": receipts.dossier_code(dossier) or str(dossier.uid),
                 "amount_vnd": payment.amount_vnd,
                 "reason": reason,
             },

@@ -25,15 +25,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tinhso.core import ratelimit
 from tinhso.core.api import ApiErrorSerializer
+from tinhso.core.middleware import client_ip
 from tinhso.onestop.models import Payment
-from tinhso.onestop.payments import CallbackOutcome, conf, is_enabled, ratelimit, sandbox
+from tinhso.onestop.payments import CallbackOutcome, conf, is_enabled, sandbox
 from tinhso.onestop.payments.errors import (
     CallbackMalformed,
     CallbackRateLimited,
     CallbackTooLarge,
     ProviderUnknown,
 )
+from tinhso.onestop.payments.receipts import dossier_code
 from tinhso.onestop.payments.services import handle_callback
 from tinhso.onestop.serializers import CallbackOutput
 
@@ -50,8 +53,10 @@ class PaymentCallbackView(APIView):
     """IPN: the provider's signed server-to-server callback.
 
     Bounded before anything is read or stored: the provider must be enabled (404), the
-    client IP within its rate (429; an IP that keeps sending bad signatures is refused
-    for a while), the request within PAYMENT_CALLBACK_MAX_BYTES (413). Then the signature
+    client IP within PAYMENT_CALLBACK_RATE and, for bad signatures, within
+    PAYMENT_CALLBACK_REJECTED_RATE (429; counted in the shared store, per client IP as
+    core.middleware.client_ip trusts it), the request within PAYMENT_CALLBACK_MAX_BYTES
+    (413). Then the signature
     is verified; only a verified callback writes (see services.handle_callback)."""
 
     permission_classes = [AllowAny]
@@ -72,16 +77,15 @@ class PaymentCallbackView(APIView):
     def _handle(self, request: Request, provider: str) -> Response:
         if not is_enabled(provider):
             raise ProviderUnknown()
-        ip = ratelimit.client_ip(request._request)
-        if ratelimit.hit("ipn", ip, window=60) > conf.callback_rate_per_minute():
+        ip = client_ip(request._request) or "unknown"
+        if not ratelimit.hit("payments_ipn", ip, conf.callback_rate()).allowed:
             raise CallbackRateLimited()
-        window = conf.REJECTED_WINDOW_SECONDS
-        if ratelimit.count("ipn-bad", ip, window=window) >= conf.callback_max_rejected():
+        if not ratelimit.peek("payments_ipn_rejected", ip, conf.callback_rejected_rate()).allowed:
             raise CallbackRateLimited()
         params = _bounded_params(request)
         outcome, _payment = handle_callback(provider=provider, params=params)
         if outcome == CallbackOutcome.BAD_SIGNATURE:
-            ratelimit.hit("ipn-bad", ip, window=window)
+            ratelimit.hit("payments_ipn_rejected", ip, conf.callback_rejected_rate())
         code, message = self.RESPONSES[outcome]
         return Response({"RspCode": code, "Message": message})
 
@@ -135,7 +139,9 @@ def sandbox_checkout(request: HttpRequest) -> HttpResponse:
     params["sig"] = request.GET.get("sig", "")
     if not provider.verify_request(params):
         return HttpResponseBadRequest("Yêu cầu thanh toán không hợp lệ (sai chữ ký).")
-    payment = Payment.objects.select_related("dossier").filter(reference=params["ref"]).first()
+    payment = (
+        Payment.objects.select_related("dossier__procedure").filter(reference=params["ref"]).first()
+    )
     if payment is None:
         return HttpResponseBadRequest("Không tìm thấy giao dịch.")
     if request.method == "POST":
@@ -161,5 +167,10 @@ def sandbox_checkout(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "onestop/payments/sandbox_checkout.html",
-        {"payment": payment, "params": params, "label": sandbox.LABEL},
+        {
+            "payment": payment,
+            "code": dossier_code(payment.dossier),
+            "params": params,
+            "label": sandbox.LABEL,
+        },
     )

@@ -224,3 +224,64 @@ def save_process(*, actor, procedure: Procedure, steps: Sequence[dict]) -> Proce
         summary={"steps": [s["name"] for s in steps]},
     )
     return template
+
+
+# ---------------------------------------------------------------------------------------
+# Search synonyms (what people call procedures; see tinhso.onestop.search)
+
+
+def synonyms_text() -> str:
+    """The synonyms as the administration page edits them: "terms = meaning" per line."""
+    from tinhso.onestop.models import SearchSynonym
+
+    return "\n".join(f"{s.terms} = {s.meaning}" for s in SearchSynonym.objects.all())
+
+
+def parse_synonyms(text: str) -> list[tuple[str, str]]:
+    """[(terms, meaning)] from "sổ đỏ, sổ hồng = giấy chứng nhận quyền sử dụng đất" lines;
+    `ValidationFailed` naming every bad line (blank lines and lines starting with # skip)."""
+    rows: list[tuple[str, str]] = []
+    problems: list[str] = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        terms, sep, meaning = line.partition("=")
+        term_list = [t.strip() for t in terms.split(",") if t.strip()]
+        meaning = meaning.strip()
+        if not sep or not term_list or not meaning:
+            problems.append(
+                f"dòng {number}: cần dạng 'cách gọi, cách gọi khác = tên trong danh mục'"
+            )
+            continue
+        if len(", ".join(term_list)) > 300 or len(meaning) > 300:
+            problems.append(f"dòng {number}: dài quá 300 ký tự")
+            continue
+        rows.append((", ".join(term_list), meaning))
+    if problems:
+        raise ValidationFailed(
+            "Danh sách từ đồng nghĩa có lỗi: " + "; ".join(problems) + ".",
+            code="invalid_synonyms",
+            details={"lines": problems},
+        )
+    return rows
+
+
+@transaction.atomic
+def save_search_synonyms(*, actor, text: str) -> int:
+    """Replace the catalogue search's synonyms (platform administrators); returns how many."""
+    from tinhso.onestop.models import SearchSynonym
+
+    require(actor, "onestop.manage_catalog", None)
+    rows = parse_synonyms(text)
+    before = synonyms_text()
+    SearchSynonym.objects.all().delete()
+    SearchSynonym.objects.bulk_create(SearchSynonym(terms=t, meaning=m) for t, m in rows)
+    record(
+        actor=actor,
+        action="onestop.save_search_synonyms",
+        object_type="onestop.searchsynonym",
+        object_id="*",
+        summary={"count": len(rows), "before": before, "after": synonyms_text()},
+    )
+    return len(rows)

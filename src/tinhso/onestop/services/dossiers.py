@@ -29,7 +29,10 @@ from tinhso.onestop.services.processing import (  # noqa: F401
     start_processing,
 )
 from tinhso.onestop.services.reception import (  # noqa: F401
+    PaperReceived,
     accept_dossier,
+    look_up_citizen,
+    missing_papers,
     receive_counter_dossier,
     refuse_reception,
     request_supplement,
@@ -37,6 +40,7 @@ from tinhso.onestop.services.reception import (  # noqa: F401
 from tinhso.onestop.services.results import (  # noqa: F401
     approve,
     attach_result,
+    prepare_result_signature,
     reject,
     return_result,
 )

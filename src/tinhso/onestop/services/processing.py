@@ -6,12 +6,13 @@ The rules every use-case follows are in `common.py`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import transaction
 
-from tinhso.accounts.rules import require
-from tinhso.core.errors import InvalidTransition, ValidationFailed
+from tinhso.core.errors import ValidationFailed
+from tinhso.onestop import workflow
+from tinhso.onestop.errors import OnestopError as E
 from tinhso.onestop.models import (
     Dossier,
     DossierEvent,
@@ -19,9 +20,9 @@ from tinhso.onestop.models import (
     Payment,
     ProcessStep,
 )
+from tinhso.onestop.payments.services import check_amount, create_payment
 from tinhso.onestop.services.clock import now as clock_now
 from tinhso.onestop.services.common import (
-    ACTIVE_PROCESS_STATES,
     S,
     _audit,
     _check_official_in,
@@ -36,6 +37,7 @@ from tinhso.onestop.services.common import (
     _transition,
     notify_applicant,
 )
+from tinhso.onestop.services.forms_issued import issue_form
 from tinhso.workdays.services import VN, Calendar
 
 
@@ -44,15 +46,15 @@ def assign(
     *, official, dossier: Dossier, assignee, note: str = "", version: int | None = None
 ) -> Dossier:
     """Give the current step to one official of the handling agency."""
-    require(official, "onestop.assign_dossier", dossier)
+    workflow.check("assign", official, dossier)
     if assignee is None:
-        raise ValidationFailed("Vui lòng chọn người được giao xử lý.", code="assignee_required")
+        raise ValidationFailed("Vui lòng chọn người được giao xử lý.", code=E.ASSIGNEE_REQUIRED)
     handling = dossier.handling_agency or dossier.agency
     _check_official_in(assignee, handling, "Người được giao không thuộc cơ quan đang xử lý hồ sơ.")
     at = clock_now()
     _transition(
         dossier,
-        allowed=(*ACTIVE_PROCESS_STATES, S.PAUSED),
+        allowed=workflow.states("assign"),
         action_label="phân công",
         version=version,
         assignee=assignee,
@@ -73,11 +75,11 @@ def assign(
 
 @transaction.atomic
 def start_processing(*, official, dossier: Dossier, version: int | None = None) -> Dossier:
-    require(official, "onestop.process_dossier", dossier)
+    workflow.check("start", official, dossier)
     at = clock_now()
     _transition(
         dossier,
-        allowed=(S.ACCEPTED,),
+        allowed=workflow.states("start"),
         action_label="bắt đầu xử lý",
         version=version,
         state=S.PROCESSING,
@@ -99,13 +101,9 @@ def forward_to_next_step(
 ) -> Dossier:
     """Hand the dossier over to the next step of the internal process (possibly another
     agency: inter-agency procedures). The hand-over is a line of form 05, on time or not."""
-    require(official, "onestop.process_dossier", dossier)
+    workflow.check("forward", official, dossier)
     nxt = _next_step(dossier)
-    if nxt is None:
-        raise InvalidTransition(
-            "Hồ sơ đang ở bước cuối của quy trình: trình phê duyệt hoặc dừng xử lý.",
-            code="no_next_step",
-        )
+    assert nxt is not None  # the workflow's guard
     to_agency = _step_agency(dossier, nxt)
     if to_user is not None:
         _check_official_in(
@@ -117,7 +115,7 @@ def forward_to_next_step(
         target=nxt,
         to_agency=to_agency,
         to_user=to_user,
-        allowed=ACTIVE_PROCESS_STATES,
+        allowed=workflow.states("forward"),
         action="forward",
         action_label="chuyển bước tiếp theo",
         version=version,
@@ -183,18 +181,16 @@ def send_back(
     version: int | None = None,
 ) -> Dossier:
     """Return the dossier to an earlier step (the previous one by default) with a reason."""
-    require(official, "onestop.process_dossier", dossier)
+    workflow.check("send_back", official, dossier)
     if not (note or "").strip():
-        raise ValidationFailed("Vui lòng ghi lý do chuyển trả.", code="reasons_required")
+        raise ValidationFailed("Vui lòng ghi lý do chuyển trả.", code=E.REASONS_REQUIRED)
     steps = _steps(dossier)
-    current_index = next((i for i, s in enumerate(steps) if s.pk == dossier.current_step_id), None)
-    if current_index is None or current_index == 0:
-        raise InvalidTransition("Hồ sơ đang ở bước đầu tiên.", code="no_previous_step")
+    current_index = next(i for i, s in enumerate(steps) if s.pk == dossier.current_step_id)
     target: ProcessStep | None = steps[current_index - 1]
     if to_step is not None:
         target = next((s for s in steps[:current_index] if s.pk == to_step.pk), None)
     if target is None:
-        raise ValidationFailed("Bước chuyển trả không hợp lệ.", code="invalid_step")
+        raise ValidationFailed("Bước chuyển trả không hợp lệ.", code=E.INVALID_STEP)
     to_agency = _step_agency(dossier, target)
     back_to = to_user
     if back_to is None:
@@ -214,7 +210,7 @@ def send_back(
         target=target,
         to_agency=to_agency,
         to_user=back_to,
-        allowed=(S.PROCESSING,),
+        allowed=workflow.states("send_back"),
         action="send_back",
         action_label="chuyển trả",
         version=version,
@@ -230,17 +226,12 @@ def request_financial_obligation(
 ) -> Payment:
     """Ask the applicant to pay tax/fees before the result (status 6); the clock pauses
     until the payment is confirmed."""
-    require(official, "onestop.process_dossier", dossier)
-    try:
-        amount = int(amount_vnd)
-    except (TypeError, ValueError) as exc:
-        raise ValidationFailed("Số tiền không hợp lệ.", code="invalid_amount") from exc
-    if amount <= 0:
-        raise ValidationFailed("Số tiền phải lớn hơn 0.", code="invalid_amount")
+    workflow.check("financial", official, dossier)
+    amount = check_amount(amount_vnd)
     at = clock_now()
     _transition(
         dossier,
-        allowed=ACTIVE_PROCESS_STATES,
+        allowed=workflow.states("financial"),
         action_label="yêu cầu thực hiện nghĩa vụ tài chính",
         version=version,
         state=S.FINANCIAL,
@@ -248,8 +239,6 @@ def request_financial_obligation(
         state_before_pause=S.PROCESSING,
         obligation_vnd=amount,
     )
-    from tinhso.onestop.payments.services import create_payment
-
     payment = create_payment(dossier=dossier, amount_vnd=amount, purpose="obligation")
     _event(
         dossier,
@@ -267,8 +256,11 @@ def request_financial_obligation(
     return payment
 
 
-def obligation_fulfilled(*, dossier: Dossier, actor=None) -> Dossier:
-    """Called (in the payment's transaction) when the financial obligation is paid."""
+def obligation_fulfilled(
+    *, dossier: Dossier, actor=None, paid_online: bool = False, note: str = ""
+) -> Dossier:
+    """Called (in the payment's transaction, see services/fees.py) when the financial
+    obligation is paid: processing resumes, the paused days are not counted."""
     if dossier.state != S.FINANCIAL:
         return dossier
     at = clock_now()
@@ -279,9 +271,12 @@ def obligation_fulfilled(*, dossier: Dossier, actor=None) -> Dossier:
         action_label="tiếp tục xử lý",
         state=S.PROCESSING,
         state_before_pause="",
+        **({"paid_online": True} if paid_online else {}),
         **_resume_changes(cal, dossier, at),
     )
-    _event(dossier, action="obligation_paid", actor=actor, at=at, step=dossier.current_step)
+    _event(
+        dossier, action="obligation_paid", actor=actor, at=at, step=dossier.current_step, note=note
+    )
     _audit(actor, "obligation_fulfilled", dossier)
     return dossier
 
@@ -290,14 +285,14 @@ def obligation_fulfilled(*, dossier: Dossier, actor=None) -> Dossier:
 def pause(*, official, dossier: Dossier, reason: str, version: int | None = None) -> Dossier:
     """Pause processing (e.g. waiting for a third party the law allows); the paused
     working days are not counted against the agency."""
-    require(official, "onestop.process_dossier", dossier)
+    workflow.check("pause", official, dossier)
     if not (reason or "").strip():
-        raise ValidationFailed("Vui lòng ghi lý do tạm dừng.", code="reasons_required")
+        raise ValidationFailed("Vui lòng ghi lý do tạm dừng.", code=E.REASONS_REQUIRED)
     at = clock_now()
     previous = dossier.state
     _transition(
         dossier,
-        allowed=ACTIVE_PROCESS_STATES,
+        allowed=workflow.states("pause"),
         action_label="tạm dừng",
         version=version,
         state=S.PAUSED,
@@ -311,12 +306,12 @@ def pause(*, official, dossier: Dossier, reason: str, version: int | None = None
 
 @transaction.atomic
 def resume(*, official, dossier: Dossier, note: str = "", version: int | None = None) -> Dossier:
-    require(official, "onestop.process_dossier", dossier)
+    workflow.check("resume", official, dossier)
     at = clock_now()
     cal = Calendar()
     _transition(
         dossier,
-        allowed=(S.PAUSED,),
+        allowed=workflow.states("resume"),
         action_label="tiếp tục xử lý",
         version=version,
         state=dossier.state_before_pause or S.PROCESSING,
@@ -340,37 +335,28 @@ def propose_extension(
 ) -> Extension:
     """Form 04: apologise and set a new appointment date — once per dossier, at least one
     working day before the current appointment."""
-    require(official, "onestop.process_dossier", dossier)
+    workflow.check("extend", official, dossier)
     if not (reason or "").strip():
-        raise ValidationFailed("Vui lòng nêu lý do gia hạn.", code="reasons_required")
-    if dossier.extended_once or Extension.objects.filter(dossier=dossier).exists():
-        raise InvalidTransition(
-            "Hồ sơ đã được gia hạn một lần; không thể gia hạn thêm.", code="already_extended"
-        )
-    if dossier.due_at is None:
-        raise InvalidTransition("Hồ sơ chưa có ngày hẹn trả.", code="invalid_transition")
+        raise ValidationFailed("Vui lòng nêu lý do gia hạn.", code=E.REASONS_REQUIRED)
+    assert dossier.due_at is not None  # the workflow's guard
+    if not isinstance(new_due_date, date):
+        raise ValidationFailed("Ngày hẹn mới không hợp lệ.", code=E.INVALID_DATE)
     at = clock_now()
     cal = Calendar()
-    today = at.astimezone(VN).date()
     due_day = dossier.due_at.astimezone(VN).date()
-    if cal.working_days_between(today, due_day) < 1:
-        raise ValidationFailed(
-            "Phải gửi thư xin lỗi và hẹn lại ngày trả ít nhất 01 ngày làm việc trước ngày hẹn.",
-            code="extension_too_late",
-        )
     if isinstance(new_due_date, datetime):
         new_due_date = new_due_date.astimezone(VN).date()
     if new_due_date <= due_day:
         raise ValidationFailed(
-            "Ngày hẹn mới phải sau ngày hẹn hiện tại.", code="extension_date_invalid"
+            "Ngày hẹn mới phải sau ngày hẹn hiện tại.", code=E.EXTENSION_DATE_INVALID
         )
     if not cal.is_working_day(new_due_date):
-        raise ValidationFailed("Ngày hẹn mới phải là ngày làm việc.", code="extension_date_invalid")
+        raise ValidationFailed("Ngày hẹn mới phải là ngày làm việc.", code=E.EXTENSION_DATE_INVALID)
     new_due = _end_of_office_day(new_due_date)
     old_due = dossier.due_at
     _transition(
         dossier,
-        allowed=(*ACTIVE_PROCESS_STATES, S.PAUSED),
+        allowed=workflow.states("extend"),
         action_label="gia hạn",
         version=version,
         due_at=new_due,
@@ -385,7 +371,7 @@ def propose_extension(
         proposed_by=official,
         created_at=at,
     )
-    _event(
+    event = _event(
         dossier,
         action="extend",
         actor=official,
@@ -393,6 +379,7 @@ def propose_extension(
         step=dossier.current_step,
         note=f"Hẹn lại: {new_due_date:%d/%m/%Y}. {reason}",
     )
+    issue_form(dossier, "04", event=event, extension=extension)  # form 04, as issued
     notify_applicant(
         dossier,
         "onestop_extension",

@@ -10,13 +10,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.core.errors import DomainError, NotFound, ValidationFailed
+from tinhso.core.files import attachment_response
 from tinhso.core.pagination import paginate
 from tinhso.onestop import eforms, forms, selectors, services
 from tinhso.onestop.models import (
@@ -112,8 +113,10 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
                 messages.success(
                     request,
                     _(
-                        "Đã nộp hồ sơ. Cơ quan sẽ kiểm tra và tiếp nhận; bạn theo dõi tại trang này."
-                    ),
+                        "Đã nộp hồ sơ. Mã theo dõi: %(code)s — dùng để tra cứu hồ sơ ngay từ "
+                        "bây giờ. Cơ quan sẽ kiểm tra và tiếp nhận; bạn theo dõi tại trang này."
+                    )
+                    % {"code": dossier.tracking_code},
                 )
                 return redirect("onestop:dossier", uid=dossier.uid)
         else:
@@ -187,34 +190,15 @@ def wallet(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def wallet_file(request: HttpRequest, uid) -> HttpResponse:
-    item = WalletItem.objects.filter(uid=uid, owner=request.user).first()
+def wallet_file(request: HttpRequest, uid) -> HttpResponseBase:
+    item = WalletItem.objects.filter(uid=uid, owner_id=request.user.pk).first()
     if item is None:
         raise Http404(_("Không tìm thấy giấy tờ."))
-    return FileResponse(
-        default_storage.open(item.file.name, "rb"),
-        as_attachment=True,
-        filename=item.original_name or item.file.name.rsplit("/", 1)[-1],
+    stored = item.file.name or ""
+    return attachment_response(  # an upload: always a download, never shown as a page
+        default_storage.open(stored, "rb"),
+        filename=item.original_name or stored.rsplit("/", 1)[-1],
     )
-
-
-@require_POST
-def pay(request: HttpRequest, uid, payment_uid) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect("accounts:login")
-    dossier = _dossier_or_404(uid)
-    payment = dossier.payments.filter(uid=payment_uid).first()
-    if payment is None:
-        raise Http404(_("Không tìm thấy khoản thanh toán."))
-    from tinhso.onestop.payments.services import payment_url
-
-    back = request.build_absolute_uri(reverse("onestop:dossier", kwargs={"uid": dossier.uid}))
-    try:
-        url = payment_url(user=request.user, payment=payment, return_url=back)
-    except DomainError as exc:
-        _error(request, exc)
-        return redirect("onestop:dossier", uid=dossier.uid)
-    return redirect(url)
 
 
 @require_POST

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import is_platform_admin, visible_agency_filter
+from tinhso.core.collation import vi
 from tinhso.core.errors import DomainError, PermissionDenied, ValidationFailed
 from tinhso.core.pagination import paginate
 from tinhso.directory.models import Agency
@@ -82,7 +83,35 @@ def catalog_admin(request: HttpRequest) -> HttpResponse:
         "q": q,
         "can_import": is_platform_admin(user),
     }
+    if context["can_import"]:
+        from tinhso.onestop.services.catalog import synonyms_text
+
+        context["synonyms"] = synonyms_text()
     return render(request, "onestop/catalog_admin.html", context)
+
+
+@require_http_methods(["POST"])
+def catalog_synonyms(request: HttpRequest) -> HttpResponse:
+    """Save the search synonyms (platform administrators; the rest get a 403)."""
+    denied = _catalog_admin_required(request)
+    if denied:
+        return denied
+    if not is_platform_admin(request.user):
+        return _forbidden(
+            request, _("Từ đồng nghĩa dùng chung cho cả tỉnh: chỉ quản trị nền tảng sửa.")
+        )
+    text = request.POST.get("synonyms", "")
+    try:
+        count = services.save_search_synonyms(actor=request.user, text=text)
+    except DomainError as exc:  # nothing saved: show the text again with what is wrong
+        return render(
+            request,
+            "onestop/catalog_synonyms_error.html",
+            {"synonyms": text, "message": exc.message},
+            status=400,
+        )
+    messages.success(request, _("Đã lưu %(n)s dòng từ đồng nghĩa.") % {"n": count})
+    return redirect("onestop:catalog_admin")
 
 
 @require_GET
@@ -187,7 +216,7 @@ def procedure_edit(request: HttpRequest, code: str | None = None) -> HttpRespons
     procedure = Procedure.objects.filter(code=code).first() if code else None
     if code and procedure is None:
         raise Http404(_("Không tìm thấy thủ tục."))
-    fields = Field.objects.order_by("name")
+    fields = Field.objects.order_by(vi("name"))
     agencies = Agency.objects.filter(status=Agency.Status.ACTIVE).order_by("path")
     initial: dict[str, Any] = {
         "online_type": "partial",
@@ -200,9 +229,9 @@ def procedure_edit(request: HttpRequest, code: str | None = None) -> HttpRespons
             "name": procedure.name,
             "field": procedure.field.code,
             "levels": procedure.level_list,
-            "agency": procedure.agency.code if procedure.agency_id else "",
+            "agency": procedure.agency.code if procedure.agency else "",
             "receiving_agency": procedure.receiving_agency.code
-            if procedure.receiving_agency_id
+            if procedure.receiving_agency
             else "",
             "processing_days": procedure.processing_days,
             "processing_time_note": procedure.processing_time_note,

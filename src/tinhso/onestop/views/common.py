@@ -1,4 +1,4 @@
-"""Helpers shared by the one-stop pages (permissions, errors, files, action lists).
+"""Helpers shared by the one-stop pages (permissions, errors, files).
 
 Thin: every write goes through `tinhso.onestop.services` (or `catalog_io`), every read
 through `selectors` / `statistics`; a `DomainError` becomes a message on the page.
@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tinhso.accounts.models import Role, User
-from tinhso.accounts.rules import can, visible_agency_filter
+from tinhso.accounts.models import Role
+from tinhso.accounts.rules import visible_agency_filter
+from tinhso.core.collation import vi
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.directory.models import Agency
 from tinhso.onestop import services
@@ -25,7 +26,6 @@ from tinhso.onestop.models import (
     Dossier,
     DossierState,
     Procedure,
-    ProcessStep,
 )
 
 S = DossierState
@@ -75,12 +75,13 @@ def _version(request: HttpRequest) -> int | None:
 def _commune_agencies():
     return Agency.objects.filter(
         kind=Agency.Kind.PEOPLES_COMMITTEE, status=Agency.Status.ACTIVE, admin_unit__level="commune"
-    ).order_by("name")
+    ).order_by(vi("name"))
 
 
 def _procedure_agencies():
     ids = Procedure.objects.filter(is_active=True).values("agency_id")
-    return Agency.objects.filter(pk__in=ids).order_by("name")
+    # closed (dissolved, merged) agencies are no filter choice: their procedures moved
+    return Agency.objects.active().filter(pk__in=ids).order_by(vi("name"), "code")
 
 
 def _pdf_response(data: bytes, filename: str, *, inline: bool = True) -> HttpResponse:
@@ -123,95 +124,6 @@ def _attachments(request: HttpRequest, procedure: Procedure, wallet_items) -> tu
             else:
                 result.append(services.Attachment(wallet_item=item, paper=paper, name=paper.name))
     return result, errors
-
-
-def _officials_of(agency, roles) -> list[User]:
-    if agency is None:
-        return []
-    return list(
-        User.objects.filter(
-            role_grants__agency=agency, role_grants__role__in=list(roles), is_active=True
-        )
-        .distinct()
-        .order_by("full_name", "username")
-    )
-
-
-def _official_actions(user, dossier: Dossier) -> list[str]:
-    """The actions the page offers: what the state allows and the user's role permits."""
-    state = dossier.state
-    actions: list[str] = []
-    if state == S.SUBMITTED and can(user, "onestop.accept_dossier", dossier):
-        actions += ["accept", "reception_supplement", "refuse"]
-    processing = state in (S.ACCEPTED, S.PROCESSING)
-    if (processing or state == S.PAUSED) and can(user, "onestop.assign_dossier", dossier):
-        actions.append("assign")
-    if can(user, "onestop.process_dossier", dossier):
-        if state == S.ACCEPTED:
-            actions.append("start")
-        if processing:
-            steps = (
-                list(dossier.process_template.steps.order_by("order"))
-                if dossier.process_template_id
-                else []
-            )
-            current = dossier.current_step
-            is_last = bool(steps) and current is not None and current.pk == steps[-1].pk
-            next_kind = None
-            if current is not None and steps:
-                later = [s for s in steps if s.order > current.order]
-                next_kind = later[0].kind if later else None
-            if not is_last and next_kind != ProcessStep.Kind.RETURN:
-                actions.append("forward")
-            if state == S.PROCESSING:
-                actions.append("send_back")
-            actions += ["supplement", "financial", "pause"]
-            if not dossier.extended_once:
-                actions.append("extend")
-        if state == S.PAUSED:
-            actions.append("resume")
-    if can(user, "onestop.approve_dossier", dossier):
-        if processing:
-            actions += ["approve", "reject"]
-        elif state in (S.PAUSED, S.SUPPLEMENT, S.FINANCIAL):
-            actions.append("reject")
-    if state in (S.ACCEPTED, S.PROCESSING, S.APPROVED) and (
-        can(user, "onestop.approve_dossier", dossier)
-        or can(user, "onestop.process_dossier", dossier)
-        or can(user, "onestop.return_result", dossier)
-    ):
-        actions.append("attach_result")
-    if state == S.APPROVED and can(user, "onestop.return_result", dossier):
-        actions.append("return_result")
-    seen: set[str] = set()
-    return [a for a in actions if not (a in seen or seen.add(a))]
-
-
-def _citizen_actions(user, dossier: Dossier) -> list[str]:
-    if not can(user, "onestop.act_as_applicant", dossier):
-        return []
-    actions = []
-    if dossier.state in (S.RECEPTION_SUPPLEMENT, S.SUPPLEMENT):
-        actions.append("answer_supplement")
-    if dossier.state in (
-        S.SUBMITTED,
-        S.RECEPTION_SUPPLEMENT,
-        S.ACCEPTED,
-        S.PROCESSING,
-        S.SUPPLEMENT,
-        S.FINANCIAL,
-        S.PAUSED,
-    ):
-        actions.append("withdraw")
-    if dossier.state == S.RETURNED and not hasattr_rating(dossier):
-        actions.append("rate")
-    return actions
-
-
-def hasattr_rating(dossier: Dossier) -> bool:
-    from tinhso.onestop.models import Rating
-
-    return Rating.objects.filter(dossier=dossier).exists()
 
 
 def _official_required(request: HttpRequest) -> HttpResponse | None:

@@ -5,33 +5,32 @@ Thin: writes go through `tinhso.onestop.services`, reads through `selectors`.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from tinhso.accounts.models import Role
 from tinhso.accounts.rules import can
-from tinhso.onestop import eforms, forms, pdf, selectors
+from tinhso.core.files import attachment_response
+from tinhso.onestop import eforms, forms, selectors, workflow
 from tinhso.onestop.models import (
     FINAL_STATES,
     Dossier,
     DossierFile,
     Payment,
 )
+from tinhso.onestop.services import results
 from tinhso.onestop.views.common import (
     S,
-    _citizen_actions,
     _dossier_or_404,
     _forbidden,
     _is_official,
-    _official_actions,
-    _officials_of,
-    _pdf_response,
 )
 
 
@@ -51,44 +50,58 @@ def dossier_detail(request: HttpRequest, uid) -> HttpResponse:
                 "đang công tác."
             ),
         )
+    return render(request, "onestop/dossier.html", dossier_context(request, dossier))
+
+
+def dossier_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
+    user = request.user
     is_applicant = can(user, "onestop.act_as_applicant", dossier)
+    is_official = _is_official(user)
     schema = dossier.procedure.form_schema or {}
-    files = list(dossier.files.all())
+    files = list(selectors.visible_files(dossier, user))
     supplements = list(dossier.supplements.order_by("requested_at"))
     payments = list(dossier.payments.order_by("created_at"))
+    # What the page offers is exactly what the transition table allows this person now.
+    offered = workflow.available(user, dossier)
     official_actions = (
-        [] if is_applicant and not _is_official(user) else _official_actions(user, dossier)
-    )
-    handling = dossier.handling_agency or dossier.agency
-    steps = (
-        list(dossier.process_template.steps.order_by("order"))
-        if dossier.process_template_id
+        [a for a in offered if a.card and (a.actor == workflow.Actor.OFFICIAL or not is_applicant)]
+        if is_official
         else []
     )
-    context = {
+    primary = workflow.expected(user, dossier, official_actions)
+    others = [a for a in official_actions if a is not primary]
+    citizen_actions = (
+        [a.name for a in offered if a.actor == workflow.Actor.APPLICANT] if is_applicant else []
+    )
+    steps = (
+        list(dossier.process_template.steps.order_by("order"))
+        if dossier.process_template is not None
+        else []
+    )
+    return {
         "dossier": dossier,
         "is_applicant": is_applicant,
-        "is_official": _is_official(user),
+        "is_official": is_official,
         "form_rows": eforms.summarise(schema, dossier.form_data),
         "papers": [
             f for f in files if f.kind in (DossierFile.Kind.PAPER, DossierFile.Kind.SUPPLEMENT)
         ],
-        "results": [f for f in files if f.kind == DossierFile.Kind.RESULT],
+        "results": [
+            (f, selectors.signature_statement(f))
+            for f in files
+            if f.kind == DossierFile.Kind.RESULT
+        ],
+        "drafts": [f for f in files if f.kind == DossierFile.Kind.RESULT_DRAFT],
+        "token_session": results.token_session(dossier, user) if is_official else None,
         "supplements": supplements,
         "open_supplement": next((s for s in reversed(supplements) if s.answered_at is None), None),
         "payments": payments,
         "pending_payments": [p for p in payments if p.status == Payment.Status.PENDING],
-        "events": list(selectors.process_slip(dossier))
-        if _is_official(user) or is_applicant
-        else [],
-        "citizen_actions": _citizen_actions(user, dossier),
-        "official_actions": official_actions,
-        "assignees": _officials_of(handling, (Role.SPECIALIST, Role.LEADER, Role.ONESTOP_OFFICER))
-        if {"assign", "forward", "send_back"} & set(official_actions)
-        else [],
-        "earlier_steps": [
-            s for s in steps if dossier.current_step and s.order < dossier.current_step.order
-        ],
+        "events": list(selectors.process_slip(dossier)) if is_official or is_applicant else [],
+        "citizen_actions": citizen_actions,
+        "primary_action": _card(primary, dossier, user) if primary else None,
+        "other_actions": [_card(a, dossier, user) for a in others],
+        "whereabouts": selectors.whereabouts(dossier) if is_official else "",
         "steps": steps,
         "extension": getattr(dossier, "extension", None) if dossier.extended_once else None,
         "is_final": dossier.state in FINAL_STATES,
@@ -97,74 +110,27 @@ def dossier_detail(request: HttpRequest, uid) -> HttpResponse:
         "withdraw_form": forms.WithdrawForm(),
         "supplement_form": forms.SupplementAnswerForm(),
         "wallet_items": list(selectors.wallet(user)) if is_applicant else [],
-        "forms_available": _forms_available(dossier),
+        "issued_forms": list(dossier.issued_forms.order_by("issued_at", "pk")),
+        "received_papers": list(dossier.received_papers.all()),
     }
-    return render(request, "onestop/dossier.html", context)
 
 
-def _forms_available(dossier: Dossier) -> list[tuple[str, str]]:
-    available = []
-    if dossier.code:
-        available.append(("01", _("Mẫu 01 — Giấy tiếp nhận và hẹn trả kết quả")))
-    if dossier.supplements.exists():
-        available.append(("02", _("Mẫu 02 — Phiếu yêu cầu bổ sung hồ sơ")))
-    if dossier.state == S.REFUSED:
-        available.append(("03", _("Mẫu 03 — Phiếu từ chối tiếp nhận")))
-    if dossier.extended_once:
-        available.append(("04", _("Mẫu 04 — Phiếu xin lỗi và hẹn lại ngày trả")))
-    if dossier.code:
-        available.append(("05", _("Mẫu 05 — Phiếu kiểm soát quá trình giải quyết")))
-    return available
+def _card(action: workflow.Action, dossier: Dossier, user) -> dict[str, Any]:
+    return {"action": action, "form": action.make_form(dossier, user)}
 
 
 @require_GET
-def dossier_form_pdf(request: HttpRequest, uid, form: str) -> HttpResponse:
+def dossier_file(request: HttpRequest, uid, file_uid) -> HttpResponseBase:
     if not request.user.is_authenticated:
         return redirect("accounts:login")
     dossier = _dossier_or_404(uid)
     if not can(request.user, "onestop.view_dossier", dossier):
         return _forbidden(request, _("Bạn không có quyền xem hồ sơ này."))
-    builders = {
-        "01": pdf.receipt_pdf,
-        "02": pdf.supplement_pdf,
-        "03": pdf.refusal_pdf,
-        "04": pdf.apology_pdf,
-        "05": pdf.control_slip_pdf,
-    }
-    if form not in builders or form not in dict(_forms_available(dossier)):
-        raise Http404(_("Phiếu này chưa có cho hồ sơ."))
-    if form == "05":
-        data = pdf.control_slip_pdf(dossier, events=list(selectors.process_slip(dossier)))
-    else:
-        data = builders[form](dossier)
-    return _pdf_response(data, f"mau-{form}-{dossier.code or dossier.uid}.pdf")
-
-
-@require_GET
-def dossier_file(request: HttpRequest, uid, file_uid) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect("accounts:login")
-    dossier = _dossier_or_404(uid)
-    if not can(request.user, "onestop.view_dossier", dossier):
-        return _forbidden(request, _("Bạn không có quyền xem hồ sơ này."))
-    item = dossier.files.filter(uid=file_uid).first()
+    item = selectors.visible_files(dossier, request.user).filter(uid=file_uid).first()
     if item is None:
         raise Http404(_("Không tìm thấy tệp."))
-    return FileResponse(
-        default_storage.open(item.file.name, "rb"),
-        as_attachment=True,
-        filename=item.original_name or item.file.name.rsplit("/", 1)[-1],
+    stored = item.file.name or ""
+    return attachment_response(  # an upload: always a download, never shown as a page
+        default_storage.open(stored, "rb"),
+        filename=item.original_name or stored.rsplit("/", 1)[-1],
     )
-
-
-@require_GET
-def payment_receipt(request: HttpRequest, uid, payment_uid) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect("accounts:login")
-    dossier = _dossier_or_404(uid)
-    if not can(request.user, "onestop.view_dossier", dossier):
-        return _forbidden(request, _("Bạn không có quyền xem hồ sơ này."))
-    payment = dossier.payments.filter(uid=payment_uid, status=Payment.Status.PAID).first()
-    if payment is None:
-        raise Http404(_("Không có biên lai."))
-    return _pdf_response(pdf.payment_receipt_pdf(payment), f"bien-lai-{payment.receipt_number}.pdf")

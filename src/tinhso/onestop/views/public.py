@@ -33,7 +33,7 @@ from tinhso.onestop.views.common import (
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context: dict[str, Any] = {"search_form": forms.CatalogSearchForm(fields=(), agencies=())}
-    context["fields"] = selectors.fields_with_counts().filter(procedure_count__gt=0)
+    context["fields"] = selectors.fields_with_counts(in_use=True)
     context["procedure_count"] = Procedure.objects.filter(is_active=True).count()
     if _is_official(user):
         context["queue_counts"] = [
@@ -49,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def catalog(request: HttpRequest) -> HttpResponse:
-    fields = selectors.fields_with_counts().filter(procedure_count__gt=0)
+    fields = selectors.fields_with_counts(in_use=True)
     agencies = _procedure_agencies()
     form = forms.CatalogSearchForm(request.GET or None, fields=fields, agencies=agencies)
     procedures = Procedure.objects.none()
@@ -68,7 +68,13 @@ def catalog(request: HttpRequest) -> HttpResponse:
     page = paginate(request, procedures, 20)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    filters = ("field", "agency", "level", "online_type")
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "filters_active": sum(1 for name in filters if request.GET.get(name)),
+    }
     if request.headers.get("HX-Request"):
         return render(request, "onestop/_catalog_results.html", context)
     return render(request, "onestop/catalog.html", context)
@@ -118,18 +124,19 @@ def lookup(request: HttpRequest) -> HttpResponse:
     error = None
     status = 200
     if form.is_bound and form.is_valid():
-        # The same per-client limit as the API's lookup: 4 digits must not be guessable.
-        from tinhso.onestop.api import LookupThrottle
+        # The same limits as the API's lookup (per client IP and per dossier code).
+        from tinhso.onestop.api import LookupThrottle, limited_lookup
 
         if not LookupThrottle().allow_request(request, None):
             error = _("Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.")
             status = 429
         else:
             try:
-                result = selectors.lookup(
+                result = limited_lookup(
                     code=form.cleaned_data["code"], secret=form.cleaned_data["secret"]
                 )
             except DomainError as exc:
                 error = exc.message
+                status = 429 if exc.status == 429 else status
     context = {"form": form, "result": result, "error": error}
     return render(request, "onestop/lookup.html", context, status=status)

@@ -5,6 +5,8 @@ Thin: writes go through `tinhso.onestop.services`, reads through `selectors`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -46,7 +48,7 @@ def _stats_params(request: HttpRequest):
     start, end = forms.default_period()
     initial = {"start": start, "end": end, "group_by": "agency"}
     form = forms.PeriodForm(request.GET or None, initial=initial, agencies=agencies)
-    data = dict(initial)
+    data: dict[str, Any] = dict(initial)
     if form.is_bound and form.is_valid():
         data.update({k: v for k, v in form.cleaned_data.items() if v})
     agency = None

@@ -25,6 +25,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from tinhso.accounts.rules import require
 from tinhso.audit.services import record
 from tinhso.core.errors import ValidationFailed
+from tinhso.core.pdf import check_pdf
 from tinhso.signing import appearance, trust
 from tinhso.signing.aio import run
 from tinhso.signing.crypto import decrypt_private_key, decrypt_text
@@ -44,7 +45,8 @@ KINDS = ("personal", "seal")
 
 # ---------------------------------------------------------------- reading the input
 def open_pdf(pdf: bytes) -> IncrementalPdfFileWriter:
-    """An incremental writer over the PDF, or `invalid_pdf` / `encrypted_pdf`."""
+    """An incremental writer over the PDF, or `invalid_pdf` / `encrypted_pdf` /
+    `pdf_active_content` (a signature must not vouch for scripts or embedded files)."""
     if not isinstance(pdf, bytes | bytearray) or b"%PDF-" not in bytes(pdf[:1024]):
         raise InvalidPdf()
     try:
@@ -62,6 +64,7 @@ def open_pdf(pdf: bytes) -> IncrementalPdfFileWriter:
         if "encrypt" in str(exc).lower():
             raise EncryptedPdf() from exc
         raise InvalidPdf() from exc
+    check_pdf(bytes(pdf))
     return writer
 
 

@@ -1,0 +1,195 @@
+"""The one rate limiter: counters in the shared cache, keyed by what is being limited.
+
+    from tinhso.core import ratelimit
+
+    ratelimit.enforce("onestop_lookup", client_ip(request), "30/min")  # raises RateLimited
+    decision = ratelimit.hit("accounts_register", ip, settings.ACCOUNTS_REGISTER_RATE)
+    if not decision.allowed: ...                                      # decision.retry_after
+
+    class MyThrottle(ratelimit.ClientRateThrottle):                   # DRF views
+        scope = "signing_verify"
+        rate = "60/min"
+
+Counters live in Django's default cache, which the settings point at the database (or
+Redis when REDIS_URL / CACHE_URL is set) so that every web process shares them; never a
+per-process memory cache. The window slides: the count of the previous fixed window is
+weighted by how much of it still overlaps, so a client cannot double its allowance at a
+window boundary. The client is `tinhso.core.middleware.client_ip` (X-Forwarded-For only
+from TRUSTED_PROXIES), the same address the audit trail records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle
+
+from tinhso.core.errors import DomainError
+
+_UNITS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+}
+_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    period: int  # seconds
+
+    @classmethod
+    def parse(cls, text: str | Rate) -> Rate:
+        """'30/min', '10/day', '5/15min', '100/h' → Rate."""
+        if isinstance(text, Rate):
+            return text
+        match = _RATE_RE.match(str(text).lower())
+        unit = match and (_UNITS.get(match.group(3)) or _UNITS.get(match.group(3).rstrip("s")))
+        if not match or not unit:
+            raise ValueError(f"not a rate: {text!r} (e.g. '30/min', '10/day')")
+        return cls(int(match.group(1)), int(match.group(2) or 1) * unit)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    count: float  # the sliding estimate, this attempt included when counted
+    retry_after: int  # seconds until an attempt would be allowed again (0 when allowed)
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    status = 429
+    message = "Bạn đã thao tác quá nhiều lần. Vui lòng thử lại sau ít phút."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+def _keys(scope: str, key: str, period: int, now: float) -> tuple[str, str, float]:
+    digest = hashlib.sha256(f"{scope}\0{key}".encode()).hexdigest()[:40]
+    window = int(now // period)
+    elapsed = (now - window * period) / period
+    base = f"rl:{scope}:{digest}:{period}"
+    return f"{base}:{window}", f"{base}:{window - 1}", elapsed
+
+
+def _estimate(previous: int, current: int, elapsed: float) -> float:
+    return previous * (1.0 - elapsed) + current
+
+
+def _retry_after(rate: Rate, previous: int, current: int, now: float) -> int:
+    """Seconds until the estimate drops back under the limit (at most one window)."""
+    elapsed_seconds = now % rate.period
+    if previous > 0 and current < rate.limit:
+        # the previous window's weight falls linearly over this window
+        needed = 1.0 - (rate.limit - current) / previous
+        return max(1, math.ceil(needed * rate.period - elapsed_seconds))
+    return max(1, math.ceil(rate.period - elapsed_seconds))
+
+
+def peek(scope: str, key: str, rate: str | Rate) -> Decision:
+    """Would one more attempt be allowed? Counts nothing."""
+    rate = Rate.parse(rate)
+    now = time.time()
+    current_key, previous_key, elapsed = _keys(scope, key, rate.period, now)
+    values = cache.get_many([current_key, previous_key])
+    current, previous = int(values.get(current_key, 0)), int(values.get(previous_key, 0))
+    estimate = _estimate(previous, current + 1, elapsed)
+    if estimate <= rate.limit:
+        return Decision(True, estimate, 0)
+    return Decision(False, estimate, _retry_after(rate, previous, current + 1, now))
+
+
+def hit(scope: str, key: str, rate: str | Rate) -> Decision:
+    """Count one attempt of `key` in `scope`; allowed while within `rate`."""
+    rate = Rate.parse(rate)
+    now = time.time()
+    current_key, previous_key, elapsed = _keys(scope, key, rate.period, now)
+    timeout = 2 * rate.period + 1
+    if cache.add(current_key, 1, timeout=timeout):
+        current = 1
+    else:
+        try:
+            current = int(cache.incr(current_key))
+        except ValueError:  # expired between add and incr
+            cache.add(current_key, 1, timeout=timeout)
+            current = 1
+    previous = int(cache.get(previous_key, 0))
+    estimate = _estimate(previous, current, elapsed)
+    if estimate <= rate.limit:
+        return Decision(True, estimate, 0)
+    return Decision(False, estimate, _retry_after(rate, previous, current, now))
+
+
+def refund(scope: str, key: str, rate: str | Rate) -> None:
+    """Take back one counted attempt (e.g. count only failures: hit first, refund on success)."""
+    rate = Rate.parse(rate)
+    current_key, _previous, _elapsed = _keys(scope, key, rate.period, time.time())
+    try:
+        if int(cache.get(current_key, 0)) > 0:
+            cache.decr(current_key)
+    except ValueError:
+        pass
+
+
+def reset(scope: str, key: str, rate: str | Rate) -> None:
+    rate = Rate.parse(rate)
+    current_key, previous_key, _elapsed = _keys(scope, key, rate.period, time.time())
+    cache.delete_many([current_key, previous_key])
+
+
+def enforce(scope: str, key: str, rate: str | Rate, message: str | None = None) -> Decision:
+    """`hit`, raising RateLimited (429, code `rate_limited`) when over the limit."""
+    decision = hit(scope, key, rate)
+    if not decision.allowed:
+        raise RateLimited(message, retry_after=decision.retry_after)
+    return decision
+
+
+class ClientRateThrottle(BaseThrottle):
+    """A DRF throttle counting per client IP (signed-in users too) in the shared store.
+
+    Subclasses set `scope` and either `rate` (e.g. "60/min") or `rate_setting`, the name
+    of a setting read at request time."""
+
+    scope = "default"
+    rate: str | None = None
+    rate_setting = ""
+
+    def get_rate(self) -> Rate:
+        from django.conf import settings
+
+        return Rate.parse(self.rate or getattr(settings, self.rate_setting, None) or "60/min")
+
+    @property
+    def num_requests(self) -> int:
+        return self.get_rate().limit
+
+    def get_ident(self, request) -> str:
+        from tinhso.core.middleware import client_ip
+
+        return client_ip(getattr(request, "_request", request)) or "unknown"
+
+    def allow_request(self, request, view) -> bool:
+        self.decision = hit(self.scope, self.get_ident(request), self.get_rate())
+        return self.decision.allowed
+
+    def wait(self) -> float | None:
+        decision = getattr(self, "decision", None)
+        return float(decision.retry_after) if decision is not None else None

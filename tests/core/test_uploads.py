@@ -1,0 +1,282 @@
+"""Uploaded files: PDFs that run code or carry files are refused however they hide it,
+ordinary PDFs pass, XML is parsed without entities, and uploads are served as downloads."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.actions import JavaScript
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
+
+from tinhso.core.errors import ValidationFailed
+from tinhso.core.files import attachment_response, check_content, check_xml, safe_content_type
+from tinhso.core.pdf import check_pdf
+from tinhso.documents.pdfs import render_document_pdf
+
+
+@pytest.fixture(scope="module")
+def clean_pdf() -> bytes:
+    return render_document_pdf(
+        agency_name="Ủy ban nhân dân tỉnh",
+        title="Công văn",
+        subject="Về việc thử",
+        body=["Nội dung"],
+    )
+
+
+def _writer(pdf: bytes) -> PdfWriter:
+    return PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+
+
+def _bytes(writer: PdfWriter) -> bytes:
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _name(value: str) -> NameObject:
+    return NameObject(value)
+
+
+def _action(kind: str, **entries) -> DictionaryObject:
+    action = DictionaryObject({_name("/S"): _name(kind)})
+    for key, value in entries.items():
+        action[_name(f"/{key}")] = value
+    return action
+
+
+def _open_javascript(pdf: bytes) -> bytes:
+    writer = _writer(pdf)
+    writer.add_open_action(JavaScript("app.alert(1)"))
+    return _bytes(writer)
+
+
+def _open_action(action: DictionaryObject):
+    def build(pdf: bytes) -> bytes:
+        writer = _writer(pdf)
+        writer._root_object[_name("/OpenAction")] = action
+        return _bytes(writer)
+
+    return build
+
+
+def _page_aa(pdf: bytes) -> bytes:
+    writer = _writer(pdf)
+    uri = _action("/URI", URI=TextStringObject("http://evil.example/"))
+    writer.pages[0][_name("/AA")] = DictionaryObject({_name("/O"): uri})
+    return _bytes(writer)
+
+
+def _embedded_file(pdf: bytes) -> bytes:
+    writer = _writer(pdf)
+    writer.add_attachment("virus.exe", b"MZ\x90\x00")
+    return _bytes(writer)
+
+
+def _link_running_javascript(pdf: bytes) -> bytes:
+    """A link annotation whose click action chains (/Next) into JavaScript."""
+    writer = _writer(pdf)
+    chained = _action("/JavaScript", JS=TextStringObject("app.alert(2)"))
+    go = _action("/GoTo", D=ArrayObject([writer.pages[0].indirect_reference, _name("/Fit")]))
+    go[_name("/Next")] = writer._add_object(chained)
+    link = DictionaryObject(
+        {
+            _name("/Type"): _name("/Annot"),
+            _name("/Subtype"): _name("/Link"),
+            _name("/Rect"): ArrayObject([FloatObject(v) for v in (10, 10, 100, 30)]),
+            _name("/A"): go,
+        }
+    )
+    writer.pages[0][_name("/Annots")] = ArrayObject([writer._add_object(link)])
+    return _bytes(writer)
+
+
+def _hex_escaped_names(pdf: bytes) -> bytes:
+    """/JavaScript written as /J#61vaScript: a byte search would not see it."""
+    raw = _bytes(_writer(pdf))
+    return raw.replace(
+        b"/Type /Catalog",
+        b"/Type /Catalog /Open#41ction << /S /J#61vaScript /J#53 (app.alert(1)) >>",
+        1,
+    )
+
+
+def _xfa(pdf: bytes) -> bytes:
+    writer = _writer(pdf)
+    writer._root_object[_name("/AcroForm")] = DictionaryObject(
+        {_name("/Fields"): ArrayObject(), _name("/XFA"): TextStringObject("<xdp/>")}
+    )
+    return _bytes(writer)
+
+
+def _javascript_in_an_object_stream(_pdf: bytes) -> bytes:
+    """The action lives compressed inside an object stream (no "JavaScript" in the bytes)."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+
+    writer = PdfFileWriter(stream_xrefs=True)
+    stream = writer.prepare_object_stream()
+    action = generic.DictionaryObject(
+        {
+            generic.NameObject("/S"): generic.NameObject("/JavaScript"),
+            generic.NameObject("/JS"): generic.TextStringObject("app.alert(1)"),
+        }
+    )
+    writer.root[generic.NameObject("/OpenAction")] = writer.add_object(action, obj_stream=stream)
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    data = out.getvalue()
+    assert b"JavaScript" not in data
+    return data
+
+
+@pytest.mark.parametrize(
+    ("make", "found"),
+    [
+        (_open_javascript, "javascript"),
+        (_open_action(_action("/Launch", F=TextStringObject("cmd.exe"))), "launch_action"),
+        (_open_action(_action("/SubmitForm", F=TextStringObject("http://x/"))), "submit_form"),
+        (
+            _open_action(_action("/GoToR", F=TextStringObject("\\\\host\\share\\a.pdf"))),
+            "remote_link",
+        ),
+        (_open_action(_action("/URI", URI=TextStringObject("http://x/"))), "automatic_action"),
+        (_page_aa, "automatic_action"),
+        (_embedded_file, "embedded_file"),
+        (_link_running_javascript, "javascript"),
+        (_hex_escaped_names, "javascript"),
+        (_xfa, "xfa_form"),
+        (_javascript_in_an_object_stream, "javascript"),
+    ],
+)
+def test_a_pdf_with_active_content_is_refused(clean_pdf, make, found):
+    data = make(clean_pdf)
+    with pytest.raises(ValidationFailed) as err:
+        check_pdf(data)
+    assert err.value.code == "pdf_active_content"
+    assert found in err.value.details["found"]
+    with pytest.raises(ValidationFailed):
+        check_content(ext="pdf", data=data)
+
+
+def _open_at_first_page(pdf: bytes) -> bytes:
+    writer = _writer(pdf)
+    writer._root_object[_name("/OpenAction")] = ArrayObject(
+        [writer.pages[0].indirect_reference, _name("/XYZ"), NumberObject(0), NumberObject(800)]
+    )
+    return _bytes(writer)
+
+
+def _web_link(pdf: bytes) -> bytes:
+    writer = _writer(pdf)
+    link = DictionaryObject(
+        {
+            _name("/Type"): _name("/Annot"),
+            _name("/Subtype"): _name("/Link"),
+            _name("/Rect"): ArrayObject([FloatObject(v) for v in (10, 10, 100, 30)]),
+            _name("/A"): _action("/URI", URI=TextStringObject("https://dichvucong.gov.vn/")),
+        }
+    )
+    writer.pages[0][_name("/Annots")] = ArrayObject([writer._add_object(link)])
+    return _bytes(writer)
+
+
+def _owner_password_only(pdf: bytes) -> bytes:
+    writer = _writer(pdf)
+    writer.encrypt(user_password="", owner_password="chu-so-huu")
+    return _bytes(writer)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda pdf: pdf, _open_at_first_page, _web_link, _owner_password_only],
+    ids=["rendered", "open-at-page", "web-link", "owner-password-only"],
+)
+def test_an_ordinary_pdf_is_accepted(clean_pdf, make):
+    check_pdf(make(clean_pdf))
+
+
+def test_a_pdf_locked_with_a_password_or_damaged_is_refused(clean_pdf):
+    writer = _writer(clean_pdf)
+    writer.encrypt(user_password="mat-khau", owner_password="chu")
+    with pytest.raises(ValidationFailed) as err:
+        check_pdf(_bytes(writer))
+    assert err.value.code == "encrypted_pdf"
+    for damaged in (b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", b"%PDF-", b""):
+        with pytest.raises(ValidationFailed) as err:
+            check_pdf(damaged)
+        assert err.value.code == "invalid_pdf"
+
+
+# ---------------------------------------------------------------------------------------
+# XML
+
+
+def test_well_formed_xml_is_accepted():
+    check_xml('<?xml version="1.0" encoding="UTF-8"?><a><b>Nguyễn Văn A</b></a>'.encode())
+    check_xml("<a/>".encode("utf-16"))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>',
+        b'<!DOCTYPE a SYSTEM "http://evil.example/a.dtd"><a/>',
+        b'<!DOCTYPE a [<!ENTITY % p SYSTEM "http://evil.example/p">%p;]><a/>',
+        b'<!DOCTYPE a [<!ENTITY x "y"><!ENTITY z "&x;&x;&x;&x;">]><a>&z;</a>',
+    ],
+    ids=["external-entity", "external-dtd", "parameter-entity", "entity-expansion"],
+)
+def test_xml_with_a_dtd_or_entities_is_refused(data):
+    with pytest.raises(ValidationFailed) as err:
+        check_xml(data)
+    assert err.value.code == "xml_dtd_forbidden"
+
+
+@pytest.mark.parametrize("data", [b"<a><b></a>", b"", b"not xml", b"<a/><b/>"])
+def test_xml_that_is_not_well_formed_is_refused(data):
+    with pytest.raises(ValidationFailed) as err:
+        check_content(ext="xml", data=data)
+    assert err.value.code == "invalid_xml"
+
+
+# ---------------------------------------------------------------------------------------
+# Serving
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [
+        ("giay-to.pdf", "application/pdf"),
+        ("anh.PNG", "image/png"),
+        ("to-khai.xml", "application/xml"),
+        ("trang.html", "application/octet-stream"),
+        ("anh.svg", "application/octet-stream"),
+        ("khong-duoi", "application/octet-stream"),
+    ],
+)
+def test_uploads_are_served_as_downloads_with_a_type_chosen_by_us(name, content_type):
+    assert safe_content_type(name) == content_type
+    for content in (b"data", io.BytesIO(b"data")):
+        response = attachment_response(content, filename=name)
+        assert response["Content-Disposition"].startswith("attachment;")
+        assert response["Content-Type"] == content_type
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+
+def test_a_hostile_file_name_cannot_break_the_header():
+    response = attachment_response(b"x", filename='a"\r\nSet-Cookie: x=1\x00.pdf')
+    disposition = response["Content-Disposition"]
+    assert "\r" not in disposition and "\n" not in disposition
+    assert response["Content-Type"] == "application/pdf"

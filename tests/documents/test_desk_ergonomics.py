@@ -1,0 +1,148 @@
+"""Issue 8 item 19: what officials used to other systems tripped over on the desk."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tinhso.core.errors import DomainError
+from tinhso.directory.models import Agency, Position
+from tinhso.documents import forms, selectors, services
+from tinhso.documents.models import OutgoingDocument, RecipientGroup
+
+from .conftest import make_pdf, register
+
+pytestmark = pytest.mark.django_db
+
+
+def login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session["tinhso_2fa_ok"] = True
+    session.save()
+    return client
+
+
+def test_lead_in_person_and_cooperating_through_the_unit_gets_one_my_part_box(office):
+    doc = register(office)
+    services.assign_incoming(
+        actor=office.leader, document=doc, lead=office.specialist, cooperate=[office.unit]
+    )
+    parts = selectors.my_parts(office.specialist, doc)
+    assert len(parts) == 1
+    main, also = parts[0]
+    assert main.kind == "lead" and [a.kind for a in also] == ["cooperate"]
+    html = login(office.specialist).get(f"/documents/incoming/{doc.uid}/").content.decode()
+    assert html.count("Phần việc của tôi") == 1
+
+
+def test_forward_to_chooses_nobody_in_advance_and_never_oneself(office):
+    doc = register(office)
+    services.assign_incoming(actor=office.leader, document=doc, lead=office.specialist)
+    form = forms.ForwardForm(agency=office.agency, user=office.specialist)
+    choices = form.fields["to"].choices
+    assert choices[0][0] == ""  # "— chọn người hoặc đơn vị —"
+    assert f"u:{office.specialist.uid}" not in [value for value, _label in choices]
+    # Posting without a choice forwards to no one and says so.
+    (part,) = doc.assignments.all()
+    client = login(office.specialist)
+    r = client.post(
+        f"/documents/assignments/{part.pk}/forward/", {f"f{part.pk}-to": ""}, follow=True
+    )
+    assert "Vui lòng chọn người hoặc đơn vị" in r.content.decode()
+    assert doc.assignments.count() == 1
+
+
+def test_assignee_lists_show_the_position(office):
+    from tinhso.directory.models import Membership
+
+    position = Position.objects.create(name="Trưởng phòng", rank=10)
+    Membership.objects.filter(user=office.specialist).update(position=position)
+    labels = dict(forms.people_of(office.agency))
+    assert labels[str(office.specialist.uid)] == "Lê Thị Chuyên Viên — Trưởng phòng, Phòng Kế hoạch"
+
+
+def test_document_types_put_the_official_letter_first_then_follow_use(office):
+    assert forms.doc_types_by_use()[0] == ("cv", "Công văn")
+    for n in range(3):
+        register(office, doc_type="tb", number_notation=f"{n + 1}/TB-UBND")
+    agencies = Agency.objects.filter(pk=office.agency.pk)
+    assert [k for k, _ in forms.doc_types_by_use(agencies)][:2] == ["tb", "cv"]
+
+
+def test_a_draft_needs_recipients_and_may_answer_an_incoming_document(office, other_office):
+    incoming = register(office)
+    with pytest.raises(DomainError) as err:
+        services.create_draft(
+            actor=office.specialist,
+            agency=office.agency,
+            doc_type="cv",
+            subject="Về việc trả lời",
+            pdf=make_pdf(),
+        )
+    assert err.value.code == "no_recipients"
+    assert not OutgoingDocument.objects.exists()
+    doc = services.create_draft(
+        actor=office.specialist,
+        agency=office.agency,
+        doc_type="cv",
+        subject="Về việc trả lời",
+        pdf=make_pdf(),
+        recipients=[other_office.agency],
+        external_recipients=[("Bộ Nội vụ", "G09")],
+        in_reply_to=incoming,
+    )
+    assert list(doc.planned_agencies.all()) == [other_office.agency]
+    assert doc.in_reply_to == incoming and list(incoming.replies.all()) == [doc]
+    # The dispatch form starts from the drafted recipients.
+    html = login(office.leader).get(f"/documents/outgoing/{doc.uid}/").content.decode()
+    assert other_office.agency.name in html and incoming.number_notation in html
+
+
+def test_dispatch_picker_groups_by_level_and_saves_recipient_groups(office, other_office):
+    for n in range(60):
+        Agency.objects.create(
+            code=f"H99.9{n:02d}", name=f"Ủy ban nhân dân xã Số {n}", kind="peoples_committee"
+        )
+    groups = dict(forms.agency_groups(exclude=office.agency))
+    assert len(groups["Ủy ban nhân dân"]) == 60 and "Sở, ban, ngành" in groups
+    communes = list(Agency.objects.filter(kind="peoples_committee"))
+    group = services.create_recipient_group(
+        actor=office.clerk, agency=office.agency, name="UBND các xã", members=communes
+    )
+    assert group.members.count() == 60
+    with pytest.raises(DomainError) as err:
+        services.create_recipient_group(
+            actor=office.specialist, agency=office.agency, name="Khác", members=communes
+        )
+    assert err.value.code == "permission_denied"
+    form = forms.DispatchForm(exclude=office.agency)
+    assert [g.name for g in form.fields["agencies"].saved_groups] == ["UBND các xã"]
+    assert RecipientGroup.objects.count() == 1
+
+
+def test_sign_and_approve_asks_for_confirmation_and_names_the_signing_method(office):
+    from tinhso.signing.services.demo import init_demo
+
+    init_demo()
+    doc = services.create_draft(
+        actor=office.specialist,
+        agency=office.agency,
+        doc_type="qd",
+        subject="Quyết định ban hành quy chế",
+        pdf=make_pdf(),
+        external_recipients=[("Bộ Nội vụ", "G09")],
+    )
+    services.submit_for_review(actor=office.specialist, document=doc, signer=office.leader)
+    leader = login(office.leader)
+    html = leader.get(f"/documents/outgoing/{doc.uid}/").content.decode()
+    assert "chứng thư số lưu trên máy chủ" in html and 'name="confirm"' in html
+    # One click without confirming signs nothing.
+    r = leader.post(f"/documents/outgoing/{doc.uid}/sign/", {"digital": "1"}, follow=True)
+    assert "Vui lòng xác nhận trước khi ký" in r.content.decode()
+    doc.refresh_from_db()
+    assert doc.status == "reviewed" and doc.files.count() == 1
+    leader.post(f"/documents/outgoing/{doc.uid}/sign/", {"digital": "1", "confirm": "1"})
+    doc.refresh_from_db()
+    assert doc.status == "signed" and doc.digitally_signed
