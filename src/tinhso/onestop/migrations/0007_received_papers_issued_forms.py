@@ -41,7 +41,7 @@ def mark_eform_papers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("onestop", "0005_search_synonyms"),
+        ("onestop", "0006_result_signing_and_tracking_code"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
