@@ -15,11 +15,20 @@ from tinhso.accounts import services as accounts
 from tinhso.accounts.models import Role, User
 from tinhso.directory.models import AdministrativeUnit, Agency, Membership, OrgUnit
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def pdf_bytes() -> bytes:
+    from tinhso.documents.pdfs import render_document_pdf
+
+    return render_document_pdf(
+        agency_name="Ủy ban nhân dân tỉnh Thử Nghiệm",
+        title="Tờ khai",
+        subject="Tờ khai cấp bản sao trích lục hộ tịch",
+        body=["Nội dung tờ khai."],
+    )
 
 
 def pdf_file(name: str = "giay-to.pdf") -> io.BytesIO:
-    stream = io.BytesIO(PDF)
+    stream = io.BytesIO(pdf_bytes())
     stream.name = name
     return stream
 

@@ -138,6 +138,6 @@ def paginate(request, object_list: Sequence | Any, per_page: int, *, param: str 
     the last page, anything that is not a plain number shows the first (never an error)."""
     raw = str(request.GET.get(param, "") or "").strip()
     number: int | str = 1
-    if _DIGITS.match(raw):
+    if raw.isascii() and raw.isdigit() and len(raw) <= 100:
         number = min(int(raw), MAX_PAGE_NUMBER) or 1
     return Paginator(object_list, per_page).get_page(number)
