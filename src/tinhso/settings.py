@@ -255,6 +255,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tinhso@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "tinhso.core.api.AutoSchema",
+    # The API answers JSON, whatever the Accept header (errors included); the browsable
+    # HTML API is off: the documentation is /api/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # One JSON parser for the whole API, with a bounded nesting depth.
     "DEFAULT_PARSER_CLASSES": [
         "tinhso.core.parsers.JSONParser",

@@ -308,3 +308,10 @@ def test_a_server_error_under_the_api_answers_json_and_a_page_answers_html(api_w
 
     page = Client().get("/khong-co-trang-nay/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_the_api_answers_json_even_to_a_browser(api_world):
+    client = Client()
+    for path in ["/api/v1/onestop/procedures/", "/api/v1/me", "/api/v1/onestop/dossiers/x/"]:
+        response = client.get(path, HTTP_ACCEPT="text/html,application/xhtml+xml")
+        assert response["Content-Type"].startswith("application/json"), path
