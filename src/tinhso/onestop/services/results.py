@@ -452,7 +452,9 @@ def return_result(
             )
             if result.wallet_item_id is None:
                 DossierFile.objects.filter(pk=result.pk).update(wallet_item=wallet)
-    _event(dossier, action="return", actor=officer, at=at, note=note or method)
+    _event(
+        dossier, action="return", actor=officer, at=at, note=note or str(ReturnMethod(method).label)
+    )
     notify_applicant(
         dossier, "onestop_result", method=ReturnMethod(method).label, timeliness=dossier.timeliness
     )
