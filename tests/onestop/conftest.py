@@ -128,6 +128,15 @@ def world(db) -> World:
             budget_days=Decimal("1"),
         ),
     ]
+    # The leader who approves signs the result: a certificate, as `tinhso pki init-demo`
+    # gives one. (The agency's seal is the signing tests' business: this procedure's
+    # result goes without it, and the department holds no seal certificate here.)
+    from tinhso.signing.services import ensure_demo_ca, issue_certificate
+
+    _root, issuing = ensure_demo_ca()
+    issue_certificate(ca=issuing, kind="personal", owner_user=w.leader, owner_agency=w.dept)
+    w.procedure.result_needs_seal = False
+    w.procedure.save(update_fields=["result_needs_seal"])
     return w
 
 
@@ -150,7 +159,11 @@ def accepted(w: World, **kwargs):
 
 
 def at_last_step(w: World, **kwargs):
+    """At the leader's approval step, with the result draft the specialist attached."""
     dossier = accepted(w, **kwargs)
     services.forward_to_next_step(official=w.officer, dossier=dossier, to_user=w.specialist)
+    services.attach_result(
+        official=w.specialist, dossier=dossier, file=pdf_file("du-thao-ket-qua.pdf")
+    )
     services.forward_to_next_step(official=w.specialist, dossier=dossier, to_user=w.leader)
     return dossier

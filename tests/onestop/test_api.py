@@ -141,9 +141,11 @@ def test_public_lookup_shows_status_step_and_due_date_only(world):
     assert body["due_at"].startswith("2026-03-09T17:00")
     assert set(body) == {
         "code",
+        "tracking_code",
         "procedure",
         "status",
         "status_label",
+        "status_detail",
         "step",
         "due_at",
         "received_at",

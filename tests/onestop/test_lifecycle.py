@@ -63,6 +63,7 @@ def test_whole_lifecycle_submit_accept_three_steps_approve_return_rate(world):
         "forward",
         "forward",
         "attach_result",
+        "sign_result",
         "approve",
         "return",
     ]
@@ -140,6 +141,7 @@ def test_supplement_during_processing_restarts_the_clock_from_zero(world):
     assert dossier.due_at.astimezone(VN) == vn(2026, 3, 17, 17, 0)
     assert dossier.clock_restarted
     with frozen(vn(2026, 3, 16, 9, 0)):  # would be late against the first date, not now
+        services.attach_result(official=w.specialist, dossier=dossier, file=pdf_file())
         services.forward_to_next_step(official=w.specialist, dossier=dossier, to_user=w.leader)
         services.approve(official=w.leader, dossier=dossier)
     assert dossier.timeliness == "early"

@@ -102,7 +102,7 @@ def test_citizen_submits_with_a_paper_and_sees_the_dossier(client, world):
     page = client.get(response["Location"]).content.decode()
     assert "Mới đăng ký" in page and "Nguyễn Văn A" in page
     mine = client.get(reverse("onestop:my_dossiers")).content.decode()
-    assert "(chờ tiếp nhận)" in mine
+    assert dossier.tracking_code in mine  # looked up by its tracking code until received
 
 
 @pytest.mark.django_db
@@ -208,10 +208,13 @@ def test_leader_approves_officer_returns_citizen_downloads_and_rates(client, wor
         {"file": pdf_file("ket-qua.pdf", b"kq"), "name": "Bản sao trích lục"},
     )
     dossier.refresh_from_db()
-    client.post(
-        reverse("onestop:official_action", args=[dossier.uid, "approve"]),
-        {"version": dossier.version, "result_summary": "Cấp 1 bản sao"},
-    )
+    approve = reverse("onestop:official_action", args=[dossier.uid, "approve"])
+    form = {"version": dossier.version, "result_summary": "Cấp 1 bản sao", "signing": "certificate"}
+    confirmation = client.post(approve, form).content.decode()
+    assert "Xác nhận phê duyệt và ký số" in confirmation  # nothing signed yet
+    dossier.refresh_from_db()
+    assert dossier.state == DossierState.PROCESSING
+    client.post(approve, {**form, "confirm": "1"})
     dossier.refresh_from_db()
     assert dossier.state == DossierState.APPROVED
     client.logout()

@@ -54,10 +54,16 @@ def _processing(w):
     return dossier
 
 
-def _approved(w):
+def _to_sign(w):
+    """At the leader's step with the result draft the specialist attached."""
     dossier = _processing(w)
     services.attach_result(official=w.specialist, dossier=dossier, file=result_pdf())
     services.forward_to_next_step(official=w.specialist, dossier=dossier, to_user=w.leader)
+    return dossier
+
+
+def _approved(w):
+    dossier = _to_sign(w)
     return workflow.get("approve").execute(
         user=w.leader, dossier=dossier, values=sample_values("approve", dossier, w)
     )
@@ -71,6 +77,7 @@ def scenarios(w) -> dict[str, Dossier]:
             "accepted": accepted(w),
             "processing": _processing(w),
             "last_step": at_last_step(w),
+            "to_sign": _to_sign(w),
         }
         d = submit(w)
         services.request_supplement(official=w.officer, dossier=d, items=["Tờ khai"])
@@ -137,6 +144,7 @@ def sample_values(name: str, dossier: Dossier, w) -> dict:
         "resume": {"note": ""},
         "attach_result": {"file": None, "name": "Bản sao trích lục"},
         "approve": {"result_summary": "Cấp 01 bản sao", "note": "", "signing": "certificate"},
+        "prepare_signature": {},
         "reject": {"reasons": "Không đủ điều kiện"},
         "return_result": {"method": "counter", "note": ""},
         "answer_supplement": {"attachments": [], "note": "Đã bổ sung đầy đủ"},
@@ -166,12 +174,21 @@ def attempt(
 
 @pytest.fixture
 def signer(world):
-    """The leader holds a certificate; the agency its seal (as `tinhso pki init-demo` does)."""
+    """Besides the certificate on the server (the `world`), the leader has a USB token."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from tinhso.signing.models import Certificate
     from tinhso.signing.services import ensure_demo_ca, issue_certificate
 
     _root, issuing = ensure_demo_ca()
-    issue_certificate(ca=issuing, kind="personal", owner_user=world.leader, owner_agency=world.dept)
-    issue_certificate(ca=issuing, kind="agency", owner_agency=world.dept)
+    issue_certificate(
+        ca=issuing,
+        kind="personal",
+        owner_user=world.leader,
+        owner_agency=world.dept,
+        public_key=ec.generate_private_key(ec.SECP256R1()).public_key(),
+        storage=Certificate.Storage.REMOTE,
+    )
     return world.leader
 
 

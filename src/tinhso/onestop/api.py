@@ -27,6 +27,7 @@ from tinhso.onestop import selectors, services, workflow
 from tinhso.onestop import serializers as s
 from tinhso.onestop import statistics as stats
 from tinhso.onestop.models import Dossier, Payment, ProcessStep, WalletItem
+from tinhso.signing.serializers import RemotePreparedSerializer
 
 PARSERS = [JSONParser, MultiPartParser, FormParser]
 
@@ -36,6 +37,12 @@ def _dossier(user, uid: Any) -> Dossier:
     if not can(user, "onestop.view_dossier", dossier):
         raise NotFound("Không tìm thấy hồ sơ.", code="dossier_not_found")
     return dossier
+
+
+def _detail(request: Request, uid: Any) -> dict:
+    """The dossier as the caller may see it (the applicant: the result once returned)."""
+    dossier = _dossier(request.user, uid)
+    return dict(s.DossierDetailSerializer(dossier, context={"request": request}).data)
 
 
 def _agency(code: str | None) -> Agency | None:
@@ -225,7 +232,7 @@ class DossierList(APIView):
             return_method=values.get("return_method") or "online",
             postal_address=values.get("postal_address", ""),
         )
-        return Response(s.DossierDetailSerializer(_dossier(request.user, dossier.uid)).data, 201)
+        return Response(_detail(request, dossier.uid), 201)
 
 
 class CounterDossierCreate(APIView):
@@ -261,13 +268,13 @@ class CounterDossierCreate(APIView):
             accept=values.get("accept", True),
             fee_paid_cash=values.get("fee_paid_cash", False),
         )
-        return Response(s.DossierDetailSerializer(_dossier(request.user, dossier.uid)).data, 201)
+        return Response(_detail(request, dossier.uid), 201)
 
 
 class DossierDetail(APIView):
     @extend_schema(tags=["onestop"], responses=s.DossierDetailSerializer)
     def get(self, request: Request, uid: str) -> Response:
-        return Response(s.DossierDetailSerializer(_dossier(request.user, uid)).data)
+        return Response(_detail(request, uid))
 
 
 def _step(dossier: Dossier, order: int | None) -> ProcessStep | None:
@@ -300,6 +307,7 @@ INPUTS: dict[str, type[drf.Serializer]] = {
     "return": s.ReturnInput,
     "withdraw": s.WithdrawInput,
     "rate": s.RateInput,
+    "prepare-signature": s.VersionedInput,
 }
 
 
@@ -355,7 +363,7 @@ def _action_view(name: str) -> type[APIView]:
                 values=_values(request, dossier, name, values),
                 version=values.get("version"),
             )
-            return Response(s.DossierDetailSerializer(_dossier(request.user, uid)).data)
+            return Response(_detail(request, uid))
 
     ActionView.__name__ = ActionView.__qualname__ = (
         "Dossier" + "".join(p.title() for p in name.split("-")) + "View"
@@ -363,7 +371,34 @@ def _action_view(name: str) -> type[APIView]:
     return ActionView
 
 
-ACTION_VIEWS = {name: _action_view(name) for name in ACTIONS}
+class DossierPrepareSignatureView(APIView):
+    """The leader's USB token signs the result: the server prepares the signature of the
+    current result draft and answers what the token must sign; the signing client posts
+    the token's signature to `/api/v1/signing/remote/{session_id}/complete`, then the
+    leader approves with `"signing": "token"`."""
+
+    parser_classes = PARSERS
+
+    @extend_schema(
+        tags=["onestop"],
+        operation_id="onestop_dossier_prepare_signature",
+        summary=_summary("prepare-signature"),
+        request=s.VersionedInput,
+        responses={200: RemotePreparedSerializer},
+    )
+    def post(self, request: Request, uid: str) -> Response:
+        dossier = _dossier(request.user, uid)
+        values = _parse(s.VersionedInput, request)
+        prepared = workflow.get("prepare_signature").execute(
+            user=request.user, dossier=dossier, values=values, version=values.get("version")
+        )
+        return Response(prepared)
+
+
+ACTION_VIEWS: dict[str, type[APIView]] = {
+    name: _action_view(name) for name in ACTIONS if name != "prepare-signature"
+}
+ACTION_VIEWS["prepare-signature"] = DossierPrepareSignatureView
 
 
 # ---------------------------------------------------------------------------------------

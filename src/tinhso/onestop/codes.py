@@ -10,6 +10,21 @@ receptions at the same moment on PostgreSQL get different numbers (the second wa
 the row lock until the first commits) and a number is never issued twice: the code is
 also unique in the `Dossier` table. A rolled-back reception frees nothing visible: its
 number was never shown to anyone. More than 9,999 dossiers a day widen the number.
+
+Two codes, two moments (domain/onestop.md, "Dossier code"):
+- the **tracking code** (mã theo dõi), `TD-<YYMMDD submission date>-<6 random letters and
+  digits>`, e.g. `TD-250704-K7Q2MX`, is given to every dossier the moment it is submitted
+  (online, or entered at the counter), as the national portal gives one at submission: the
+  applicant sees it at once and looks the dossier up by it while it waits for reception;
+  it never changes. Random, not sequential: it tells nobody how many dossiers there are.
+- the **dossier code** (mã hồ sơ) of Circular 01/2018 art. 19, `<receiving agency code>-
+  <YYMMDD receipt date>-<sequence>`, is issued when the one-stop desk accepts the dossier
+  (the receipt date is the day of acceptance, the sequence that agency's of that day); it
+  is the code of forms 01–06, the registers, statistics and synchronisation with the
+  national portal. Until then a dossier has no such code (and the sequence has no gaps
+  for dossiers that were never accepted).
+Both look a dossier up (`selectors.lookup`, `services.get_dossier`); pages show the dossier
+code once issued, the tracking code before.
 """
 
 from __future__ import annotations
@@ -48,6 +63,25 @@ def next_dossier_code(agency, moment: datetime) -> str:
     prefix = agency_code_for_dossiers(agency)
     seq = next_value(f"dossier:{agency.pk}:{local_day}")
     return f"{prefix}-{local_day}-{seq:04d}"
+
+
+TRACKING_RE = re.compile(r"^TD-\d{6}-[2-9A-HJ-KM-NP-Z]{6}$")
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L to misread
+
+
+def new_tracking_code(moment: datetime | None = None) -> str:
+    """A fresh tracking code for a dossier submitted at `moment` (default: now)."""
+    import secrets
+
+    from tinhso.onestop.services.clock import now
+
+    day = (moment or now()).astimezone(VN).strftime("%y%m%d")
+    tail = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(6))
+    return f"TD-{day}-{tail}"
+
+
+def looks_like_tracking_code(value: str) -> bool:
+    return bool(TRACKING_RE.match((value or "").strip().upper()))
 
 
 def looks_like_dossier_code(value: str) -> bool:

@@ -70,23 +70,10 @@ def _pdf(text: str) -> bytes:
     return buf.getvalue()
 
 
-def _signed_result(text: str, *, official: User, agency) -> bytes:
-    """The result document, digitally signed by the approving official when they have a
-    certificate (the signing demo issues them to leaders); unsigned otherwise."""
-    from tinhso.core.errors import DomainError
-    from tinhso.signing.services import sign_pdf
-
-    pdf = _pdf(text)
-    try:
-        return sign_pdf(
-            pdf=pdf,
-            signer=official,
-            kind="personal",
-            agency=agency,
-            reason="Phê duyệt kết quả giải quyết thủ tục hành chính",
-        )
-    except DomainError:
-        return pdf
+def _result_name(procedure: Procedure) -> str:
+    """The result's name as the procedure states it ("Giấy khai sinh (bản chính)...")."""
+    first = (procedure.result_description or "").split(",")[0].strip()
+    return first[:200] or "Kết quả giải quyết"
 
 
 class _People:
@@ -213,7 +200,9 @@ class _Replay:
         if citizen is None or business:  # a counter applicant, or a company's representative
             applicant = demo_forms.adult(form_rng, on=day)
         else:
-            applicant = demo_forms.person_from(citizen.full_name, citizen.citizen_id, form_rng)
+            applicant = demo_forms.person_from(
+                citizen.full_name, citizen.citizen_id or "", form_rng
+            )
         name = applicant.name
         phone = self.phone()
         return_method = r.choice(["online", "online", "counter", "post"])
@@ -314,6 +303,7 @@ class _Replay:
         )
         with frozen(moment):
             handle_callback(provider="sandbox", params=params)
+        dossier.refresh_from_db()  # paying moved the dossier on (a new version)
 
     def process(self, dossier: Dossier, moment: datetime) -> None:
         r = self.rng
@@ -422,22 +412,24 @@ class _Replay:
                             reasons="Hồ sơ không đủ điều kiện theo quy định.",
                         )
                         return
-                    if dossier.return_method == "online":
+                    # the leader signs the draft (with the certificate `tinhso pki
+                    # init-demo` gave them) and the agency's seal follows: the user's steps
+                    services.approve(official=actor, dossier=dossier, signing="certificate")
+                else:
+                    nxt = steps[index + 1]
+                    after = steps[index + 2] if index + 2 < len(steps) else None
+                    if dossier.return_method == "online" and (
+                        after is None or after.kind == "return"
+                    ):
+                        # before the approval step: the result draft the leader will sign
                         services.attach_result(
                             official=actor,
                             dossier=dossier,
                             file=_named(
-                                _signed_result(
-                                    f"Kết quả giải quyết hồ sơ {dossier.code}",
-                                    official=actor,
-                                    agency=dossier.agency,
-                                ),
-                                "ket-qua.pdf",
+                                _pdf(f"Kết quả giải quyết hồ sơ {dossier.code}"), "ket-qua.pdf"
                             ),
+                            name=_result_name(dossier.procedure),
                         )
-                    services.approve(official=actor, dossier=dossier)
-                else:
-                    nxt = steps[index + 1]
                     next_agency = nxt.agency_id or dossier.agency_id
                     to_user = self.people.get(next_agency, nxt.role, r)
                     services.forward_to_next_step(official=actor, dossier=dossier, to_user=to_user)

@@ -113,5 +113,11 @@ INPUT_ERRORS = frozenset(
         OnestopError.SIGNING_NOT_PREPARED,
         OnestopError.SIGNING_PENDING,
         OnestopError.INVALID_INPUT,
+        # the files' checks (tinhso.core.files, tinhso.signing)
+        "file_type_not_allowed",
+        "file_too_large",
+        "file_content_mismatch",
+        "invalid_pdf",
+        "encrypted_pdf",
     }
 )

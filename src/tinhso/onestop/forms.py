@@ -41,9 +41,12 @@ class CatalogSearchForm(forms.Form):
 
 class LookupForm(forms.Form):
     code = forms.CharField(
-        label=_("Mã hồ sơ"),
+        label=_("Mã hồ sơ hoặc mã theo dõi"),
         max_length=40,
-        help_text=_("In trên giấy tiếp nhận, ví dụ 000.00.04.H99-250704-0012."),
+        help_text=_(
+            "Mã hồ sơ in trên giấy tiếp nhận (ví dụ 000.00.04.H99-250704-0012), hoặc mã theo "
+            "dõi nhận được khi nộp (ví dụ TD-250704-K7Q2MX)."
+        ),
     )
     secret = forms.CharField(
         label=_("4 số cuối điện thoại hoặc số định danh của người nộp"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.accounts.models import Role
 from tinhso.core.models import PublicIdentified, TimeStamped
 from tinhso.core.text import fold
+from tinhso.onestop.codes import new_tracking_code
 
 # ---------------------------------------------------------------------------------------
 # Catalog
@@ -115,6 +117,11 @@ class Procedure(PublicIdentified, TimeStamped):
     applicant_description = models.TextField(_("đối tượng thực hiện"), blank=True)
     legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
     result_description = models.TextField(_("kết quả thực hiện"), blank=True)
+    # The result is issued by the agency: its digital seal (chữ ký số cơ quan) follows the
+    # approving leader's signature, as the agency's seal follows a signature on paper.
+    result_needs_seal = models.BooleanField(
+        _("kết quả đóng dấu cơ quan (chữ ký số cơ quan)"), default=True
+    )
     # JSON Schema of the e-form (validated with jsonschema; rendered by onestop.eforms).
     form_schema = models.JSONField(_("biểu mẫu điện tử (JSON Schema)"), default=dict, blank=True)
     is_active = models.BooleanField(_("đang áp dụng"), default=True)
@@ -346,7 +353,7 @@ PORTAL_STATUS: dict[str, int] = {
     DossierState.APPROVED: 9,
     DossierState.RETURNED: 10,
 }
-PORTAL_STATUS_LABELS: dict[int, str] = {  # the national portal's words, translated on display
+PORTAL_STATUS_LABELS: dict[int, Any] = {  # the national portal's words, translated on display
     1: _("Mới đăng ký"),
     2: _("Được tiếp nhận"),
     3: _("Không được tiếp nhận"),
@@ -375,7 +382,8 @@ FINAL_STATES = {
 
 
 class Dossier(PublicIdentified, TimeStamped):
-    """Hồ sơ TTHC. `code` is issued at acceptance (`<legacy code>-<YYMMDD>-<seq>`).
+    """Hồ sơ TTHC. `tracking_code` is given at submission (`TD-<YYMMDD>-<random>`), `code`
+    at acceptance (Circular 01: `<agency code>-<YYMMDD>-<seq>`); see `onestop/codes.py`.
 
     Optimistic locking: every service updates with `WHERE version = <read version>`
     and increments it; a lost race raises Conflict (409, code `dossier_changed`).
@@ -384,6 +392,15 @@ class Dossier(PublicIdentified, TimeStamped):
     State = DossierState
 
     code = models.CharField(_("mã hồ sơ"), max_length=40, unique=True, null=True, blank=True)
+    tracking_code = models.CharField(
+        _("mã theo dõi"),
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        default=new_tracking_code,
+        editable=False,
+    )
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="dossiers")
     field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="dossiers")
     process_template = models.ForeignKey(
@@ -475,6 +492,9 @@ class Dossier(PublicIdentified, TimeStamped):
         related_name="assigned_dossiers",
     )
     state_before_pause = models.CharField(max_length=25, blank=True, default="")
+    # The leader's USB-token signing session of the result, while the token signs it
+    # (tinhso.signing RemoteSigningSession uid).
+    signing_session = models.CharField(max_length=36, blank=True, default="")
 
     # Money.
     fee_vnd = models.PositiveBigIntegerField(default=0)
@@ -515,7 +535,19 @@ class Dossier(PublicIdentified, TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return self.code or f"Hồ sơ {str(self.uid)[:8]} (chưa tiếp nhận)"
+        return self.display_code or f"Hồ sơ {str(self.uid)[:8]}"
+
+    @property
+    def status_text(self):
+        """The dossier's status in words (`selectors.StatusText`): every page shows this."""
+        from tinhso.onestop.selectors import dossier_status
+
+        return dossier_status(self)
+
+    @property
+    def display_code(self) -> str:
+        """The code people use: the dossier code once accepted, else the tracking code."""
+        return self.code or self.tracking_code or ""
 
     @property
     def portal_status(self) -> int:
@@ -541,7 +573,8 @@ class DossierFile(PublicIdentified):
     class Kind(models.TextChoices):
         PAPER = "paper", _("Thành phần hồ sơ")
         SUPPLEMENT = "supplement", _("Giấy tờ bổ sung")
-        RESULT = "result", _("Kết quả giải quyết")
+        RESULT = "result", _("Kết quả giải quyết")  # signed by the approving leader
+        RESULT_DRAFT = "result_draft", _("Dự thảo kết quả (chưa ký)")
         FORM = "form", _("Phiếu, biểu mẫu")
         RECEIPT = "receipt", _("Biên lai")
 

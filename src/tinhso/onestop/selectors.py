@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Case, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import _grants, is_platform_admin, visible_agency_filter
@@ -92,7 +93,7 @@ def search_procedures(
     if not ranked:
         return qs.none()
     order = Case(*(When(pk=pk, then=Value(i)) for i, pk in enumerate(ranked)))
-    return qs.filter(pk__in=ranked).order_by(order)
+    return qs.filter(pk__in=[int(str(pk)) for pk in ranked]).order_by(order)
 
 
 def get_procedure(*, code: str | None = None, uid: Any = None) -> Procedure:
@@ -362,9 +363,79 @@ def visible_files(dossier: Dossier, user) -> QuerySet[DossierFile]:
     )
     if officials_see_all:
         return files
+    files = files.exclude(kind=DossierFile.Kind.RESULT_DRAFT)  # the officials' working copy
     if dossier.state != S.RETURNED:
         files = files.exclude(kind=DossierFile.Kind.RESULT)
     return files
+
+
+@dataclass(frozen=True)
+class SignatureStatement:
+    """What the page may say about a result file's signatures, read from the file itself."""
+
+    status: str  # "valid" | "warning" | "invalid" | "unsigned"
+    text: str
+    signers: tuple[str, ...]
+
+
+def signature_statement(item: DossierFile) -> SignatureStatement:
+    """Verify the stored file (tinhso.signing's verification) and say what it carries:
+    never a signature the file does not have. Cached by content for ten minutes."""
+    from django.core.cache import cache
+    from django.core.files.storage import default_storage
+
+    from tinhso.core.errors import DomainError
+    from tinhso.signing.selectors import verify_pdf
+
+    key = f"onestop:signatures:{item.sha256}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        with default_storage.open(item.file.name or "", "rb") as handle:
+            reports = verify_pdf(handle.read())
+    except (DomainError, OSError):
+        reports = []
+    if not reports:
+        statement = SignatureStatement(
+            "unsigned", "Tệp này không có chữ ký số (kiểm tra tự động khi mở trang).", ()
+        )
+    else:
+        signers = tuple(_signer_text(r) for r in reports)
+        if all(r.status == "valid" for r in reports):
+            statement = SignatureStatement(
+                "valid",
+                "Kết quả được ký số bởi " + "; ".join(signers) + ". Các chữ ký hợp lệ, tệp "
+                "nguyên vẹn từ khi ký (kiểm tra tự động khi mở trang).",
+                signers,
+            )
+        elif any(r.status == "invalid" for r in reports):
+            problems = " ".join(r.summary for r in reports if r.status == "invalid")
+            statement = SignatureStatement(
+                "invalid", "Tệp có chữ ký số nhưng kiểm tra KHÔNG đạt: " + problems, signers
+            )
+        else:
+            notes = " ".join(r.summary for r in reports if r.status == "warning")
+            statement = SignatureStatement(
+                "warning",
+                "Kết quả được ký số bởi " + "; ".join(signers) + ". " + notes,
+                signers,
+            )
+    cache.set(key, statement, 600)
+    return statement
+
+
+def _signer_text(report) -> str:
+    from django.utils import timezone
+
+    name = report.signer_name or "(không rõ người ký)"
+    if report.field_name.startswith("Sig-seal"):  # the agency's digital seal
+        name = f"chữ ký số cơ quan của {name}"
+    elif report.signer_agency and report.signer_agency not in name:
+        name = f"{name} ({report.signer_agency})"
+    if report.signed_at is not None:
+        name += f", lúc {timezone.localtime(report.signed_at):%H:%M %d/%m/%Y}"
+    return name
 
 
 def process_slip(dossier: Dossier) -> QuerySet[DossierEvent]:
@@ -375,14 +446,61 @@ def process_slip(dossier: Dossier) -> QuerySet[DossierEvent]:
 
 
 # ---------------------------------------------------------------------------------------
+# A dossier's status, in words: one source for every page, the lookup and the API
+
+
+@dataclass(frozen=True)
+class StatusText:
+    status: int  # the national portal's status code (1–10)
+    label: str  # the national portal's words for it
+    detail: str  # what tinhso's own state adds ("" when the label says it all)
+    step: str  # the step being worked on; "" when nobody at the agency is working on it
+
+    @property
+    def full(self) -> str:
+        return f"{self.label} ({self.detail})" if self.detail else self.label
+
+    def __str__(self) -> str:
+        return self.full
+
+
+# Only what the national label does not already say (never the same words twice).
+STATE_DETAIL: dict[str, Any] = {  # translated on display, like the portal's labels
+    S.RECEPTION_SUPPLEMENT: gettext_lazy("trước khi tiếp nhận"),
+    S.SUPPLEMENT: gettext_lazy("trong khi giải quyết"),
+    S.PAUSED: gettext_lazy("tạm dừng"),
+    S.APPROVED: gettext_lazy("chờ trả kết quả"),
+}
+# The states in which the agency is working on a step (else no step is named).
+STEP_STATES = frozenset({S.ACCEPTED, S.PROCESSING, S.PAUSED})
+
+
+def status_text(state: str, step_name: str = "") -> StatusText:
+    from tinhso.onestop.models import PORTAL_STATUS
+
+    code = PORTAL_STATUS[state]
+    return StatusText(
+        status=code,
+        label=str(PORTAL_STATUS_LABELS[code]),
+        detail=str(STATE_DETAIL.get(state, "")),
+        step=(step_name or "") if state in STEP_STATES else "",
+    )
+
+
+def dossier_status(dossier: Dossier) -> StatusText:
+    step = dossier.current_step.name if dossier.current_step_id and dossier.current_step else ""
+    return status_text(dossier.state, step)
+
+
+# ---------------------------------------------------------------------------------------
 # Public lookup
 
 
 _LOOKUP_SQL = (
-    "SELECT d.code, p.name, d.state, s.name, d.due_at, d.received_at, d.applicant_phone, "
-    "d.applicant_id_number FROM onestop_dossier d "
+    "SELECT d.code, d.tracking_code, p.name, d.state, s.name, d.due_at, d.received_at, "
+    "d.applicant_phone, d.applicant_id_number FROM onestop_dossier d "
     "JOIN onestop_procedure p ON p.id = d.procedure_id "
-    "LEFT JOIN onestop_processstep s ON s.id = d.current_step_id WHERE d.code = %s"
+    "LEFT JOIN onestop_processstep s ON s.id = d.current_step_id WHERE d.{column} = %s"
 )
 
 
@@ -402,18 +520,23 @@ def _as_datetime(value: Any) -> datetime | None:
 
 @dataclass(frozen=True)
 class LookupResult:
-    code: str
+    code: str  # the dossier code once accepted, else the tracking code
+    tracking_code: str
     procedure: str
     status: int
     status_label: str
+    status_detail: str
     step: str
     due_at: datetime | None
     received_at: datetime | None
 
 
 def lookup(*, code: str, secret: str) -> LookupResult:
-    """Anyone: the code plus the last 4 digits of the applicant's phone or ID number →
-    status, step and due date only. Wrong code or digits look the same (not found)."""
+    """Anyone: the dossier code or the tracking code, plus the last 4 digits of the
+    applicant's phone or ID number → status, step and due date only. Wrong code or digits
+    look the same (not found)."""
+    from tinhso.onestop.codes import looks_like_tracking_code
+
     code = (code or "").strip().upper()
     secret = (secret or "").strip()
     not_found = NotFound(
@@ -424,13 +547,15 @@ def lookup(*, code: str, secret: str) -> LookupResult:
     # The hot public path: one indexed query, no ORM query building.
     from django.db import connection
 
+    column = "tracking_code" if looks_like_tracking_code(code) else "code"
     with connection.cursor() as cursor:
-        cursor.execute(_LOOKUP_SQL, [code])
+        cursor.execute(_LOOKUP_SQL.format(column=column), [code])
         found = cursor.fetchone()
     row = None
     if found is not None:
         keys = (
             "code",
+            "tracking_code",
             "procedure__name",
             "state",
             "current_step__name",
@@ -451,15 +576,15 @@ def lookup(*, code: str, secret: str) -> LookupResult:
         or (len(id_number) >= 4 and id_number[-4:] == secret)
     ):
         raise not_found
-    from tinhso.onestop.models import PORTAL_STATUS
-
-    status = PORTAL_STATUS[row["state"]]
+    status = status_text(row["state"], row["current_step__name"] or "")
     return LookupResult(
-        code=row["code"],
+        code=row["code"] or row["tracking_code"] or "",
+        tracking_code=row["tracking_code"] or "",
         procedure=row["procedure__name"],
-        status=status,
-        status_label=str(PORTAL_STATUS_LABELS[status]),
-        step=row["current_step__name"] or "",
+        status=status.status,
+        status_label=status.label,
+        status_detail=status.detail,
+        step=status.step,
         due_at=row["due_at"],
         received_at=row["received_at"],
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tinhso.onestop.models import (
     PORTAL_STATUS,
-    PORTAL_STATUS_LABELS,
     Dossier,
     DossierEvent,
     DossierFile,
@@ -156,7 +156,9 @@ class DossierListSerializer(serializers.ModelSerializer):
     procedure_name = serializers.CharField(source="procedure.name")
     status = serializers.SerializerMethodField()
     status_label = serializers.SerializerMethodField()
-    current_step = serializers.CharField(source="current_step.name", default="", read_only=True)
+    status_detail = serializers.SerializerMethodField()
+    current_step = serializers.SerializerMethodField()
+    tracking_code = serializers.CharField(read_only=True)
     receiving_agency = serializers.CharField(source="receiving_agency.code")
 
     class Meta:
@@ -164,11 +166,13 @@ class DossierListSerializer(serializers.ModelSerializer):
         fields = [
             "uid",
             "code",
+            "tracking_code",
             "procedure_code",
             "procedure_name",
             "state",
             "status",
             "status_label",
+            "status_detail",
             "current_step",
             "channel",
             "applicant_name",
@@ -184,13 +188,21 @@ class DossierListSerializer(serializers.ModelSerializer):
         return PORTAL_STATUS[obj.state]
 
     def get_status_label(self, obj: Dossier) -> str:
-        return str(PORTAL_STATUS_LABELS[PORTAL_STATUS[obj.state]])
+        return obj.status_text.label
+
+    def get_status_detail(self, obj: Dossier) -> str:
+        """What tinhso's state adds to the national label ("" when nothing)."""
+        return obj.status_text.detail
+
+    def get_current_step(self, obj: Dossier) -> str:
+        """The step being worked on ("" once finished or while waiting for reception)."""
+        return obj.status_text.step
 
 
 class DossierDetailSerializer(DossierListSerializer):
     timeliness = serializers.CharField(read_only=True)
     return_method = serializers.CharField(read_only=True)
-    files = DossierFileSerializer(many=True, read_only=True)
+    files = serializers.SerializerMethodField()
     events = DossierEventSerializer(many=True, read_only=True)
     payments = PaymentSerializer(many=True, read_only=True)
     agency = serializers.CharField(source="agency.code")
@@ -228,6 +240,16 @@ class DossierDetailSerializer(DossierListSerializer):
             "supplements",
         ]
 
+    @extend_schema_field(DossierFileSerializer(many=True))
+    def get_files(self, obj: Dossier) -> list[dict]:
+        """The files the caller may open: the applicant gets the result once returned."""
+        from tinhso.onestop.selectors import visible_files
+
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        files = visible_files(obj, user) if user is not None else obj.files.none()
+        return list(DossierFileSerializer(files, many=True).data)
+
     def get_supplements(self, obj: Dossier) -> list[dict]:
         return [
             {
@@ -250,10 +272,12 @@ class WalletItemSerializer(serializers.ModelSerializer):
 
 
 class LookupSerializer(serializers.Serializer):
-    code = serializers.CharField()
+    code = serializers.CharField(help_text="Mã hồ sơ (sau khi tiếp nhận), trước đó mã theo dõi")
+    tracking_code = serializers.CharField(help_text="Mã theo dõi cấp khi nộp")
     procedure = serializers.CharField()
     status = serializers.IntegerField(help_text="Mã trạng thái Cổng DVC quốc gia (1–10)")
     status_label = serializers.CharField()
+    status_detail = serializers.CharField()
     step = serializers.CharField()
     due_at = serializers.DateTimeField(allow_null=True)
     received_at = serializers.DateTimeField(allow_null=True)
@@ -361,6 +385,13 @@ class ExtendInput(VersionedInput):
 class ApproveInput(VersionedInput):
     result_summary = serializers.CharField(required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    signing = serializers.ChoiceField(
+        choices=["certificate", "token"],
+        required=False,
+        default="certificate",
+        help_text="Cách ký kết quả: certificate (chứng thư số do hệ thống quản lý: khóa trên "
+        "máy chủ hoặc PKCS#11) hoặc token (USB token của người ký, sau prepare-signature)",
+    )
 
 
 class ResultInput(serializers.Serializer):

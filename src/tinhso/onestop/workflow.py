@@ -198,6 +198,22 @@ class ExtendForm(ActionForm):
 class ApproveForm(ActionForm):
     result_summary = _text(_("Tóm tắt kết quả"), max_length=1000)
     note = _text(_("Ý kiến phê duyệt"))
+    signing = forms.ChoiceField(label=_("Ký số kết quả bằng"), widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from tinhso.onestop.services.results import latest_draft, signing_options
+
+        options = (
+            signing_options(self.user, self.dossier.agency) if latest_draft(self.dossier) else []
+        )
+        if not options:  # a paper result: signed on paper, nothing to choose
+            del self.fields["signing"]
+            return
+        field = self.fields["signing"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(o.method, o.label) for o in options]
+        field.initial = options[0].method
 
 
 class ResultForm(ActionForm):
@@ -349,6 +365,44 @@ def _extension_possible(user: Any, dossier: Dossier) -> None:
         )
 
 
+def _result_signable(user: Any, dossier: Dossier) -> None:
+    """A result draft for an online return, and the means to sign (and seal) it."""
+    from tinhso.onestop.services.results import latest_draft, seal_certificate, signing_options
+
+    if latest_draft(dossier) is None:
+        if dossier.return_method == ReturnMethod.ONLINE:
+            raise InvalidTransition(
+                "Chưa có dự thảo kết quả (PDF) để ký: người xử lý đính kèm dự thảo kết quả "
+                "trước khi trình phê duyệt.",
+                code=E.RESULT_FILE_REQUIRED,
+            )
+        return  # a paper result
+    if not signing_options(user, dossier.agency):
+        raise InvalidTransition(
+            "Bạn chưa có chứng thư số còn hiệu lực để ký kết quả: đăng ký chứng thư số (hoặc "
+            "USB token) tại trang Chứng thư số.",
+            code=E.SIGNING_METHOD_UNAVAILABLE,
+        )
+    if dossier.procedure.result_needs_seal and seal_certificate(dossier.agency) is None:
+        raise InvalidTransition(
+            "Cơ quan chưa có chứng thư số (con dấu điện tử) để đóng dấu kết quả.",
+            code=E.SEAL_UNAVAILABLE,
+        )
+
+
+def _token_signable(user: Any, dossier: Dossier) -> None:
+    from tinhso.onestop.services.results import SigningMethod, latest_draft, signing_options
+
+    _result_signable(user, dossier)
+    methods = {o.method for o in signing_options(user, dossier.agency)}
+    if latest_draft(dossier) is None or SigningMethod.TOKEN not in methods:
+        raise InvalidTransition(
+            "Không có dự thảo kết quả để ký bằng USB token, hoặc bạn chưa đăng ký chứng thư "
+            "số của USB token.",
+            code=E.SIGNING_METHOD_UNAVAILABLE,
+        )
+
+
 def _open_supplement(user: Any, dossier: Dossier) -> None:
     if not dossier.supplements.filter(answered_at__isnull=True).exists():
         raise InvalidTransition("Hồ sơ không ở trạng thái chờ bổ sung.", code=E.NO_OPEN_SUPPLEMENT)
@@ -455,8 +509,12 @@ def _run_attach(user, d, v, version):
 def _run_approve(user, d, v, version):
     return _svc().approve(
         official=user, dossier=d, result_summary=v.get("result_summary", ""),
-        note=v.get("note", ""), version=version,
+        note=v.get("note", ""), signing=v.get("signing") or "certificate", version=version,
     )  # fmt: skip
+
+
+def _run_prepare_signature(user, d, v, version):
+    return _svc().prepare_result_signature(official=user, dossier=d, version=version)
 
 
 def _run_reject(user, d, v, version):
@@ -504,6 +562,8 @@ class Action:
     button: str | Promise = ""
     success: str | Promise = ""  # flash message; "{where}" = who has the dossier now
     hand_over: bool = False  # the dossier changes hands: say who has it now
+    confirm: bool = False  # the page asks for a confirmation naming what will happen
+    card: bool = True  # offered as a card of its own (else reached from another action)
     style: str = "primary"  # Bootstrap colour of its button
     help: str | Promise = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -652,8 +712,20 @@ TABLE: tuple[Action, ...] = (
     _action(
         name="approve", api_name="approve", label=_("Phê duyệt kết quả"), verb="phê duyệt",
         states=ACTIVE, rules=("onestop.approve_dossier",), actor=OFFICIAL, run=_run_approve,
-        form=ApproveForm, guard=_at_last_step, button=_("Phê duyệt"), style="success",
-        hand_over=True, success=_("Đã phê duyệt kết quả. Hồ sơ đang ở: {where}."),
+        form=ApproveForm, guard=_all(_at_last_step, _result_signable),
+        button=_("Phê duyệt và ký số…"), style="success", hand_over=True, confirm=True,
+        help=_("Bạn phê duyệt và ký số dự thảo kết quả; công dân nhận kết quả đã ký khi bộ "
+               "phận một cửa trả kết quả."),
+        success=_("Đã phê duyệt và ký số kết quả. Hồ sơ đang ở: {where}."),
+    ),
+    _action(
+        name="prepare_signature", api_name="prepare-signature",
+        label=_("Chuẩn bị ký bằng USB token"), verb="chuẩn bị ký số", states=ACTIVE,
+        rules=("onestop.approve_dossier",), actor=OFFICIAL, run=_run_prepare_signature,
+        form=EmptyForm, guard=_all(_at_last_step, _token_signable),
+        button=_("Chuẩn bị ký bằng USB token"), card=False,
+        success=_("Đã tạo phiên ký: ký phiên này bằng ứng dụng ký số trên máy tính có cắm "
+                  "USB token, rồi bấm “Hoàn tất phê duyệt”."),
     ),
     _action(
         name="reject", api_name="reject", label=_("Dừng xử lý, từ chối giải quyết"),

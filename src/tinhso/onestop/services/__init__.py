@@ -18,6 +18,7 @@ from tinhso.onestop.services.dossiers import (  # noqa: F401
     get_dossier,
     notify_applicant,
     pause,
+    prepare_result_signature,
     propose_extension,
     rate,
     receive_counter_dossier,

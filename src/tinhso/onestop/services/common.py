@@ -37,6 +37,7 @@ from tinhso.core.errors import Conflict, InvalidTransition, NotFound, Validation
 from tinhso.core.textguard import guard_changes
 from tinhso.notify.services import enqueue, notify_user
 from tinhso.onestop import workflow
+from tinhso.onestop.errors import OnestopError as E
 from tinhso.onestop.links import dossier_url
 from tinhso.onestop.models import (
     Dossier,
@@ -175,7 +176,7 @@ def notify_applicant(dossier: Dossier, template: str, **extra: Any) -> int:
     """Enqueue `notify/<template>.txt` to the applicant (account, else the given contacts)."""
     context = {
         "dossier": dossier,
-        "code": dossier.code or "",
+        "code": dossier.display_code,
         "procedure": dossier.procedure.name,
         "applicant": dossier.applicant_name,
         "due": _local(dossier.due_at),
@@ -282,7 +283,21 @@ def _next_step(dossier: Dossier) -> ProcessStep | None:
 
 
 def _step_agency(dossier: Dossier, step: ProcessStep | None):
-    return (step.agency if step is not None and step.agency_id else None) or dossier.agency
+    """Where a step is done: its own agency (inter-agency steps); the reception step at the
+    desk that received the dossier; every other step at the competent agency."""
+    if step is not None and step.agency_id:
+        return step.agency
+    if step is not None and step.kind == ProcessStep.Kind.RECEPTION:
+        return dossier.receiving_agency
+    return dossier.agency
+
+
+def reception_keeper(dossier: Dossier, step: ProcessStep | None, officer):
+    """Who holds the dossier after acceptance: the officer who accepted it, when the first
+    step is the desk's own "receive and hand over" step (they hand it over next)."""
+    if step is not None and step.kind == ProcessStep.Kind.RECEPTION and not step.agency_id:
+        return officer
+    return None
 
 
 def _check_official_in(user, agency, message: str) -> None:
@@ -293,15 +308,21 @@ def _check_official_in(user, agency, message: str) -> None:
 
 
 def get_dossier(*, code: str | None = None, uid: Any = None) -> Dossier:
+    """By uid, or by code: the dossier code or the tracking code given at submission."""
+    from tinhso.onestop.codes import looks_like_tracking_code
+
     queryset = Dossier.objects.select_related(
         "procedure", "receiving_agency", "agency", "handling_agency", "current_step", "applicant"
     )
     try:
         if code:
-            return queryset.get(code=code.strip().upper())
+            code = code.strip().upper()
+            if looks_like_tracking_code(code):
+                return queryset.get(tracking_code=code)
+            return queryset.get(code=code)
         return queryset.get(uid=uid)
     except (Dossier.DoesNotExist, ValueError, DjangoValidationError) as exc:
-        raise NotFound("Không tìm thấy hồ sơ.", code="dossier_not_found") from exc
+        raise NotFound("Không tìm thấy hồ sơ.", code=E.DOSSIER_NOT_FOUND) from exc
 
 
 def _attach(

@@ -37,6 +37,7 @@ from tinhso.onestop.services.reception import (  # noqa: F401
 from tinhso.onestop.services.results import (  # noqa: F401
     approve,
     attach_result,
+    prepare_result_signature,
     reject,
     return_result,
 )

@@ -39,6 +39,7 @@ from tinhso.onestop.services.common import (
     _step_due,
     _transition,
     notify_applicant,
+    reception_keeper,
 )
 from tinhso.workdays.services import Calendar
 
@@ -136,6 +137,7 @@ def accept_dossier(
         due_at=due,
         original_due_at=due,
         current_step=first,
+        assignee=reception_keeper(dossier, first, officer),
         step_started_at=at if first else None,
         step_due_at=step_due,
         handling_agency=handling,
@@ -146,6 +148,7 @@ def accept_dossier(
         action="accept",
         actor=officer,
         at=at,
+        to_user=dossier.assignee,
         from_agency=dossier.receiving_agency,
         to_agency=handling,
         step=first,

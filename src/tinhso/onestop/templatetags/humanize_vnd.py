@@ -47,7 +47,8 @@ def days(value) -> str:
     amount = _amount(value)
     if amount is None:
         return ""
-    places = max(0, -amount.as_tuple().exponent)
+    exponent = amount.as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 0
     return number_format(amount, decimal_pos=places)
 
 

@@ -114,8 +114,10 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
                 messages.success(
                     request,
                     _(
-                        "Đã nộp hồ sơ. Cơ quan sẽ kiểm tra và tiếp nhận; bạn theo dõi tại trang này."
-                    ),
+                        "Đã nộp hồ sơ. Mã theo dõi: %(code)s — dùng để tra cứu hồ sơ ngay từ "
+                        "bây giờ. Cơ quan sẽ kiểm tra và tiếp nhận; bạn theo dõi tại trang này."
+                    )
+                    % {"code": dossier.tracking_code},
                 )
                 return redirect("onestop:dossier", uid=dossier.uid)
         else:

@@ -25,6 +25,7 @@ from tinhso.onestop.models import (
     DossierFile,
     Payment,
 )
+from tinhso.onestop.services import results
 from tinhso.onestop.views.common import (
     S,
     _dossier_or_404,
@@ -64,7 +65,7 @@ def dossier_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
     # What the page offers is exactly what the transition table allows this person now.
     offered = workflow.available(user, dossier)
     official_actions = (
-        [a for a in offered if a.actor == workflow.Actor.OFFICIAL or not is_applicant]
+        [a for a in offered if a.card and (a.actor == workflow.Actor.OFFICIAL or not is_applicant)]
         if is_official
         else []
     )
@@ -86,7 +87,13 @@ def dossier_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
         "papers": [
             f for f in files if f.kind in (DossierFile.Kind.PAPER, DossierFile.Kind.SUPPLEMENT)
         ],
-        "results": [f for f in files if f.kind == DossierFile.Kind.RESULT],
+        "results": [
+            (f, selectors.signature_statement(f))
+            for f in files
+            if f.kind == DossierFile.Kind.RESULT
+        ],
+        "drafts": [f for f in files if f.kind == DossierFile.Kind.RESULT_DRAFT],
+        "token_session": results.token_session(dossier, user) if is_official else None,
         "supplements": supplements,
         "open_supplement": next((s for s in reversed(supplements) if s.answered_at is None), None),
         "payments": payments,

@@ -49,7 +49,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     dossiers = selectors.queue(request.user, name)
     search = (request.GET.get("s") or "").strip()
     if search:
-        dossiers = dossiers.filter(Q(code__icontains=search) | Q(applicant_name__icontains=search))
+        dossiers = dossiers.filter(
+            Q(code__icontains=search)
+            | Q(tracking_code__icontains=search)
+            | Q(applicant_name__icontains=search)
+        )
     page = Paginator(dossiers, 25).get_page(request.GET.get("page"))
     tabs = [(key, title, counts.get(key, 0)) for key, title in QUEUE_TITLES.items()]
     context = {
@@ -85,6 +89,10 @@ def official_action(request: HttpRequest, uid, action: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _form_error(form))
         return redirect("onestop:dossier", uid=dossier.uid)
+    if entry.confirm and request.POST.get("confirm") != "1":
+        if not entry.allowed(user, dossier):  # say why now, not after the confirmation
+            return _refused(request, entry, dossier)
+        return render(request, "onestop/confirm.html", _confirmation(entry, dossier, form))
     try:
         entry.execute(user=user, dossier=dossier, values=form.values(), version=_version(request))
     except PermissionDenied as exc:
@@ -98,6 +106,42 @@ def official_action(request: HttpRequest, uid, action: str) -> HttpResponse:
             text = text.replace("{where}", selectors.whereabouts(dossier) or "—")
         messages.success(request, text)
     return redirect("onestop:dossier", uid=dossier.uid)
+
+
+def _refused(request: HttpRequest, entry: workflow.Action, dossier) -> HttpResponse:
+    try:
+        entry.check(request.user, dossier)
+    except PermissionDenied as exc:
+        return _forbidden(request, exc.message)
+    except DomainError as exc:
+        _error(request, exc)
+    return redirect("onestop:dossier", uid=dossier.uid)
+
+
+def _confirmation(entry: workflow.Action, dossier, form) -> dict:
+    """What the person confirms, in words: for an approval, which file is signed, how
+    (naming the certificate and where its key is), and whose seal follows."""
+    from tinhso.onestop.services import results
+
+    values = form.values()
+    draft = results.latest_draft(dossier)
+    options = {o.method: o for o in results.signing_options(form.user, dossier.agency)}
+    chosen = options.get(values.get("signing") or "") if draft is not None else None
+    token = chosen is not None and chosen.method == results.SigningMethod.TOKEN
+    return {
+        "dossier": dossier,
+        "action": entry,
+        "hidden": [
+            (name, value)
+            for name, value in form.data.items()
+            if name not in ("confirm", "csrfmiddlewaretoken")
+        ],
+        "draft": draft,
+        "option": chosen,
+        "token": token,
+        "token_state": results.token_state(dossier, form.user, draft) if token else "",
+        "seal_agency": dossier.agency if draft and dossier.procedure.result_needs_seal else None,
+    }
 
 
 def _form_error(form) -> str:
