@@ -98,8 +98,13 @@ def world(db) -> World:
             },
         },
     )
+    # the declaration the e-form fills in (satisfied by the e-form; an upload is optional)
     w.paper = RequiredPaper.objects.create(
-        procedure=w.procedure, order=1, name="Tờ khai cấp bản sao trích lục", is_required=True
+        procedure=w.procedure,
+        order=1,
+        name="Tờ khai cấp bản sao trích lục",
+        is_required=True,
+        is_eform=True,
     )
     w.template = ProcessTemplate.objects.create(procedure=w.procedure, name="QT")
     w.steps = [

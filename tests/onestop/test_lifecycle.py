@@ -381,9 +381,13 @@ def test_invalid_eform_and_missing_papers_change_nothing(world):
     with pytest.raises(ValidationFailed) as err:
         submit(w, form_data={"so_ban": 99})
     assert err.value.code == "eform_invalid"
+    from tinhso.onestop.models import RequiredPaper
+
+    RequiredPaper.objects.create(procedure=w.procedure, order=2, name="Giấy ủy quyền")
     with pytest.raises(ValidationFailed) as err:
-        submit(w, attachments=[])
+        submit(w, attachments=[])  # the declaration is the e-form; the other paper is missing
     assert err.value.code == "missing_papers"
+    assert err.value.details["missing"] == ["Giấy ủy quyền"]
     assert Dossier.objects.count() == 0
 
 

@@ -251,10 +251,22 @@ class CounterDossierCreate(APIView):
         values = _parse(s.OnestopCounterSerializer, request)
         procedure = selectors.get_procedure(code=values["procedure"])
         attachments = _attachments(request, values, procedure, None)
+        papers = {p.pk: p for p in procedure.papers.all()}
+        received = []
+        for item in values.get("papers_received") or []:
+            if item["paper"] not in papers:
+                raise ValidationFailed(
+                    f"Thành phần hồ sơ {item['paper']} không thuộc thủ tục.",
+                    code="paper_not_in_procedure",
+                )
+            received.append(
+                services.PaperReceived(papers[item["paper"]], item["originals"], item["copies"])
+            )
         dossier = services.receive_counter_dossier(
             officer=request.user,
             procedure=procedure,
-            applicant_name=values["applicant_name"],
+            papers_received=received,
+            applicant_name=values.get("applicant_name", ""),
             form_data=values.get("form_data") or {},
             attachments=attachments,
             agency=_agency(values.get("agency")),

@@ -13,7 +13,7 @@ JSON format (``data/procedures.json`` is an example)::
         "sequence_description": "...", "conditions": "...", "applicant_description": "...",
         "result_description": "...", "legal_basis": ["...", ...], "is_active": true,
         "papers": [{"name", "copies_original", "copies_copy", "required", "template_name",
-                    "note"}],
+                    "note", "eform"}],   # eform: the declaration the e-form fills in
         "form_schema": {JSON Schema, see onestop.eforms},
         "process": {"name": "...", "steps": [{"name", "kind", "role", "org_unit",
                                                "agency": {"code"} | null, "budget_days"}]}}]}
@@ -29,7 +29,7 @@ in parentheses is what is read, so columns may be reordered or retitled.
 - ``Thu tuc``: one row per procedure, the columns above; ``levels`` comma-separated,
   ``legal_basis`` one item per line, ``form_schema`` as JSON text, agencies by code
 - ``Thanh phan ho so``: procedure, order, name, copies_original, copies_copy, required,
-  template_name, note
+  template_name, note, eform
 - ``Quy trinh``: procedure, order, name, kind, role, org_unit, agency, budget_days
 - ``Huong dan``: this description (ignored on import)
 
@@ -98,6 +98,7 @@ PAPER_COLUMNS = [
     ("required", "Bắt buộc"),
     ("template_name", "Mẫu đơn, tờ khai"),
     ("note", "Ghi chú"),
+    ("eform", "Tờ khai điện tử"),
 ]
 STEP_COLUMNS = [
     ("procedure", "Mã thủ tục"),
@@ -193,7 +194,8 @@ def _sheet_rows(
         k
         for k, _ in columns
         if k not in keys
-        and k not in ("is_active", "process_name", "agency", "kind", "note", "template_name")
+        and k
+        not in ("is_active", "process_name", "agency", "kind", "note", "template_name", "eform")
     ]
     if missing:
         errors.append(
@@ -313,6 +315,7 @@ def _xlsx_to_catalog(data: bytes) -> tuple[dict, list[dict]]:
                     item[key] = _text(item[key])
             if target == "papers":
                 item["required"] = _bool(item.get("required"), default=True)
+                item["eform"] = _bool(item.get("eform"), default=False)
                 found["papers"].append(item)
             else:
                 agency = _text(item.get("agency"))
@@ -528,8 +531,13 @@ def _validate(catalog: dict, errors: list[dict]) -> list[dict]:
                     "is_required": bool(paper.get("required", True)),
                     "template_name": _text(paper.get("template_name"))[:255],
                     "note": _text(paper.get("note")),
+                    "is_eform": bool(paper.get("eform", False)),
                 }
             )
+        if sum(1 for p in papers if p["is_eform"]) > 1:
+            err("Chỉ một thành phần hồ sơ là tờ khai điện tử (eform).")
+        if any(p["is_eform"] for p in papers) and not proc.get("form_schema"):
+            err("Thành phần hồ sơ là tờ khai điện tử nhưng thủ tục chưa có biểu mẫu điện tử.")
         process = proc.get("process") or {}
         steps = []
         total = Decimal("0")
@@ -832,6 +840,7 @@ def catalog_dict(procedures=None) -> dict:
                         "required": r.is_required,
                         "template_name": r.template_name,
                         "note": r.note,
+                        "eform": r.is_eform,
                     }
                     for r in sorted(p.papers.all(), key=lambda r: (r.order, r.pk))
                 ],
@@ -942,6 +951,7 @@ def export_xlsx(procedures=None) -> bytes:
                 "có" if r["required"] else "không",
                 r["template_name"],
                 r["note"],
+                "có" if r.get("eform") else "không",
             ]
             for p in catalog["procedures"]
             for i, r in enumerate(p["papers"], start=1)

@@ -211,7 +211,7 @@ class _Replay:
                 attachments = [
                     services.Attachment(wallet_item=self.wallet_item(citizen), paper=paper)
                     for paper in procedure.papers.all()
-                    if paper.is_required
+                    if paper.is_required and not paper.is_eform  # the e-form is the tờ khai
                 ]
                 dossier = services.submit_dossier(
                     user=citizen,
@@ -239,6 +239,16 @@ class _Replay:
                     channel="post" if r.random() < 0.08 else "counter",
                     accept=False,
                     fee_paid_cash=procedure.fee_vnd > 0,
+                    # the officer ticks the papers handed in (printed on form 01)
+                    papers_received=[
+                        services.PaperReceived(
+                            paper,
+                            paper.copies_original,
+                            paper.copies_copy or (0 if paper.copies_original else 1),
+                        )
+                        for paper in procedure.papers.all()
+                        if paper.is_required or paper.order % 2 == 0
+                    ],
                 )
         self.run(dossier, officer, start, online)
 
@@ -303,6 +313,7 @@ class _Replay:
         )
         with frozen(moment):
             handle_callback(provider="sandbox", params=params)
+        dossier.refresh_from_db()  # paying moved the dossier on (a new version)
 
     def process(self, dossier: Dossier, moment: datetime) -> None:
         r = self.rng

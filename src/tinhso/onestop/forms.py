@@ -87,7 +87,28 @@ class SubmitMetaForm(forms.Form):
             ]
 
 
+class CitizenLookupForm(forms.Form):
+    """Counter: find the citizen by their 12-digit personal ID number (CCCD)."""
+
+    cccd = forms.CharField(
+        label=_("Số định danh cá nhân (CCCD)"),
+        max_length=12,
+        help_text=_("12 chữ số in trên thẻ căn cước; tìm tài khoản và hồ sơ trước của công dân."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def clean_cccd(self) -> str:
+        value = "".join(self.cleaned_data["cccd"].split())
+        if not (len(value) == 12 and value.isdigit()):
+            raise forms.ValidationError(_("Số định danh cá nhân phải gồm đúng 12 chữ số."))
+        return value
+
+
 class CounterApplicantForm(forms.Form):
+    """What the counter asks about the applicant beyond the e-form: each field appears only
+    when the e-form does not ask it already (`asked`: name / id_number / phone / email /
+    address), and the delivery choice only when the e-form has no delivery block."""
+
     applicant_name = forms.CharField(label=_("Họ tên người nộp / tên tổ chức"), max_length=255)
     applicant_id_number = forms.CharField(
         label=_("Số định danh cá nhân / mã số thuế"), max_length=20, required=False
@@ -98,7 +119,36 @@ class CounterApplicantForm(forms.Form):
     return_method = forms.ChoiceField(
         label=_("Hình thức nhận kết quả"), choices=ReturnMethod.choices, initial="counter"
     )
+    postal_address = forms.CharField(
+        label=_("Địa chỉ nhận kết quả qua bưu chính"), required=False, max_length=500
+    )
     fee_paid_cash = forms.BooleanField(label=_("Đã thu phí, lệ phí bằng tiền mặt"), required=False)
+
+    FROM_EFORM = {
+        "name": "applicant_name",
+        "id_number": "applicant_id_number",
+        "phone": "applicant_phone",
+        "email": "applicant_email",
+        "address": "applicant_address",
+    }
+
+    def __init__(self, *args, asked=(), has_delivery=False, has_fee=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        for ours in asked:
+            self.fields.pop(self.FROM_EFORM[ours], None)
+        if has_delivery:
+            self.fields.pop("return_method")
+            self.fields.pop("postal_address")
+        if not has_fee:
+            self.fields.pop("fee_paid_cash")
+
+    @property
+    def applicant_fields(self) -> list:
+        return [self[name] for name in self.FROM_EFORM.values() if name in self.fields]
+
+    @property
+    def delivery_fields(self) -> list:
+        return [self[name] for name in ("return_method", "postal_address") if name in self.fields]
 
 
 class SupplementAnswerForm(forms.Form):

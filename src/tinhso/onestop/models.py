@@ -165,6 +165,9 @@ class RequiredPaper(models.Model):
     copies_original = models.PositiveSmallIntegerField(_("số bản chính"), default=1)
     copies_copy = models.PositiveSmallIntegerField(_("số bản sao"), default=0)
     is_required = models.BooleanField(_("bắt buộc"), default=True)
+    # The declaration (tờ khai, đơn) the procedure's e-form fills in: online it is
+    # generated from the e-form data, so nobody uploads it again.
+    is_eform = models.BooleanField(_("là tờ khai điện tử"), default=False)
     note = models.TextField(blank=True)
     # Blank form (mẫu đơn, tờ khai) the applicant downloads, when the paper is a form.
     template_file = models.FileField(
@@ -687,6 +690,36 @@ class SupplementRequest(models.Model):
         return f"{self.dossier} bổ sung {self.requested_at:%Y-%m-%d}"
 
 
+class ReceivedPaper(models.Model):
+    """A paper handed in at the counter, as the officer checked it: how many originals and
+    copies. Form 01 lists them; required papers must be there before acceptance."""
+
+    class Stage(models.TextChoices):
+        RECEPTION = "reception", _("Khi tiếp nhận")
+        SUPPLEMENT = "supplement", _("Khi bổ sung")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="received_papers")
+    required_paper = models.ForeignKey(
+        RequiredPaper, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(_("tên giấy tờ"), max_length=500)
+    originals = models.PositiveSmallIntegerField(_("số bản chính"), default=0)
+    copies = models.PositiveSmallIntegerField(_("số bản sao"), default=0)
+    stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.RECEPTION)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["dossier", "received_at", "pk"]
+        verbose_name = _("giấy tờ đã nhận")
+        verbose_name_plural = _("giấy tờ đã nhận")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.originals} bản chính, {self.copies} bản sao)"
+
+
 class Extension(models.Model):
     """Form 04: apology and new appointment date. At most one per dossier (law)."""
 
@@ -702,6 +735,57 @@ class Extension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier} gia hạn đến {self.new_due_at:%Y-%m-%d}"
+
+
+def issued_form_path(instance: IssuedForm, filename: str) -> str:
+    return f"onestop/forms/{uuid.uuid4().hex}.pdf"
+
+
+class IssuedForm(PublicIdentified):
+    """A form 01–05 as the citizen was given it: its content is frozen when its event
+    happens, the PDF is rendered once from that content (by the worker) and stored with
+    its SHA-256, then served as stored. A later event issues a new row; an issued form is
+    never rewritten (see `services.forms_issued`)."""
+
+    class Number(models.TextChoices):
+        RECEIPT = "01", _("Mẫu 01 — Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
+        SUPPLEMENT = "02", _("Mẫu 02 — Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ")
+        REFUSAL = "03", _("Mẫu 03 — Phiếu từ chối tiếp nhận giải quyết hồ sơ")
+        APOLOGY = "04", _("Mẫu 04 — Phiếu xin lỗi và hẹn lại ngày trả kết quả")
+        CONTROL = "05", _("Mẫu 05 — Phiếu kiểm soát quá trình giải quyết hồ sơ")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="issued_forms")
+    number = models.CharField(_("mẫu số"), max_length=2, choices=Number.choices)
+    event = models.ForeignKey(
+        DossierEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=40, blank=True)  # the event's action, kept
+    issued_at = models.DateTimeField(_("ngày cấp"))
+    content = models.JSONField(default=dict)  # what the form says, as of `issued_at`
+    file = models.FileField(upload_to=issued_form_path, max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, default="")
+    size = models.PositiveIntegerField(default=0)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["dossier", "issued_at", "pk"]
+        indexes = [models.Index(fields=["dossier", "number", "issued_at"])]
+        verbose_name = _("phiếu đã cấp")
+        verbose_name_plural = _("phiếu đã cấp")
+
+    def __str__(self) -> str:
+        return f"{self.dossier} mẫu {self.number} {self.issued_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_rendered(self) -> bool:
+        return bool(self.sha256)
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            stored = IssuedForm.objects.filter(pk=self.pk).values_list("sha256", flat=True).first()
+            if stored:  # rendered: what the citizen was given does not change
+                raise ValueError("An issued form is immutable once rendered.")
+        super().save(*args, **kwargs)
 
 
 class Payment(PublicIdentified):

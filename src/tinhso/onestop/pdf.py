@@ -2,16 +2,17 @@
 
 01 receipt and appointment slip (with a QR code carrying the dossier code) · 02 request
 to supplement · 03 refusal to accept · 04 apology and new appointment date · 05
-process-control slip — all A5 (05 in landscape for its table). E-receipts of payments are
-in onestop/payments/receipts.py. Each function takes the object (duck-typed: a Dossier or
-anything with the same attributes) and returns the PDF bytes. Fonts: vendored DejaVu
-(full Vietnamese).
+process-control slip — all A5 (05 in landscape for its table). Forms 01–05 are laid out
+from the content frozen when they were issued (a dict built by `services.forms_issued`),
+so re-rendering never changes what a citizen was given; the blank e-form takes the
+Procedure. E-receipts of payments are in onestop/payments/receipts.py. Fonts: vendored
+DejaVu (full Vietnamese).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
@@ -193,14 +194,6 @@ def _place_date(s, moment: datetime | None = None) -> Paragraph:
     )
 
 
-def _files(dossier: Any, kind: str = "paper") -> list[Any]:
-    files = getattr(dossier, "files", None)
-    if files is None:
-        return []
-    items = files.all() if hasattr(files, "all") else files
-    return [f for f in items if getattr(f, "kind", kind) == kind]
-
-
 def _procedure(dossier: Any) -> Any:
     return getattr(dossier, "procedure", None)
 
@@ -216,55 +209,79 @@ def _width(pagesize=A5) -> float:
     return pagesize[0] - 24 * mm
 
 
-def _applicant_lines(s, dossier: Any) -> list[Paragraph]:
-    lines = [
-        Paragraph(f"Ông/bà/tổ chức: <b>{_t(getattr(dossier, 'applicant_name', ''))}</b>", s["base"])
-    ]
-    if getattr(dossier, "applicant_id_number", ""):
-        lines.append(
-            Paragraph(f"Số định danh/CCCD/MST: {_t(dossier.applicant_id_number)}", s["base"])
+# ---------------------------------------------------------------------------------------
+# Forms 01–05, rendered from the content frozen when the form was issued
+# (`services.forms_issued` builds that content from the dossier; these functions only lay
+# it out). Times in the content are ISO strings in UTC, shown in Asia/Ho_Chi_Minh.
+
+
+def _when(value: Any) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def _c_agency(content: dict) -> tuple[str, str]:
+    agency = content.get("agency") or {}
+    return agency.get("name") or "Bộ phận tiếp nhận và trả kết quả", agency.get("parent") or ""
+
+
+def _c_applicant(s, content: dict) -> list[Paragraph]:
+    person = content.get("applicant") or {}
+    lines = [Paragraph(f"Ông/bà/tổ chức: <b>{_t(person.get('name', ''))}</b>", s["base"])]
+    if person.get("id_number"):
+        lines.append(Paragraph(f"Số định danh/CCCD/MST: {_t(person['id_number'])}", s["base"]))
+    if person.get("address"):
+        lines.append(Paragraph(f"Địa chỉ: {_t(person['address'])}", s["base"]))
+    contact = " · ".join(
+        x
+        for x in (
+            f"Điện thoại: {_t(person['phone'])}" if person.get("phone") else "",
+            f"Thư điện tử: {_t(person['email'])}" if person.get("email") else "",
         )
-    if getattr(dossier, "applicant_address", ""):
-        lines.append(Paragraph(f"Địa chỉ: {_t(dossier.applicant_address)}", s["base"]))
-    if getattr(dossier, "applicant_phone", "") or getattr(dossier, "applicant_email", ""):
-        contact = " · ".join(
-            x
-            for x in (
-                f"Điện thoại: {_t(dossier.applicant_phone)}" if dossier.applicant_phone else "",
-                f"Thư điện tử: {_t(dossier.applicant_email)}"
-                if getattr(dossier, "applicant_email", "")
-                else "",
-            )
-            if x
-        )
+        if x
+    )
+    if contact:
         lines.append(Paragraph(contact, s["base"]))
     return lines
 
 
-def _procedure_line(s, dossier: Any) -> Paragraph:
-    proc = _procedure(dossier)
-    name = _name(proc) if proc is not None else ""
-    code = getattr(proc, "code", "")
-    return Paragraph(f"Nộp hồ sơ để giải quyết thủ tục: <b>{_t(name)}</b> ({_t(code)})", s["base"])
+def _c_procedure(s, content: dict) -> Paragraph:
+    proc = content.get("procedure") or {}
+    return Paragraph(
+        f"Nộp hồ sơ để giải quyết thủ tục: <b>{_t(proc.get('name', ''))}</b> "
+        f"({_t(proc.get('code', ''))})",
+        s["base"],
+    )
 
 
 def _numbered(s, items: Iterable[str]) -> list[Paragraph]:
-    return [
-        Paragraph(f"{i}. {_t(item)}", s["base"], bulletText=None)
-        for i, item in enumerate(items, start=1)
-    ]
+    return [Paragraph(f"{i}. {_t(item)}", s["base"]) for i, item in enumerate(items, start=1)]
 
 
-# ---------------------------------------------------------------------------------------
-# Form 01: receipt and appointment slip
+def _copies(paper: dict) -> str:
+    """E.g. "1 bản chính, 2 bản sao" for a paper handed in, "bản điện tử" for a file."""
+    parts = []
+    if paper.get("originals"):
+        parts.append(f"{paper['originals']} bản chính")
+    if paper.get("copies"):
+        parts.append(f"{paper['copies']} bản sao")
+    if paper.get("note"):
+        parts.append(paper["note"])
+    return ", ".join(parts)
 
 
-def receipt_pdf(dossier: Any) -> bytes:
-    """Mẫu số 01: giấy tiếp nhận hồ sơ và hẹn trả kết quả, with the code as a QR code."""
+def receipt_pdf(content: dict) -> bytes:
+    """Mẫu số 01: giấy tiếp nhận hồ sơ và hẹn trả kết quả, with the code as a QR code.
+
+    The appointment printed is the one issued with this form; a later appointment (after a
+    supplement during processing) is a new form 01, never a change to this one."""
     s = _styles()
     width = _width()
-    agency_name, parent_name = _agency_names(dossier)
-    code = getattr(dossier, "code", "") or ""
+    agency_name, parent_name = _c_agency(content)
+    code = content.get("code") or ""
     qr = Image(io.BytesIO(qr_png(code or "-")), width=24 * mm, height=24 * mm)
     title_block = [
         Paragraph("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", s["title"]),
@@ -274,22 +291,35 @@ def receipt_pdf(dossier: Any) -> bytes:
     head = Table([[title_block, qr]], colWidths=[width - 27 * mm, 27 * mm])
     head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     story: list = [_header(s, agency_name, parent_name, width=width), Spacer(1, 3 * mm), head]
+    replaces = content.get("replaces")
+    if replaces:
+        story.append(
+            Paragraph(
+                f"<i>Giấy này thay giấy tiếp nhận cấp {_t(_local(_when(replaces), '%H:%M ngày %d/%m/%Y'))}: "
+                f"{_t(content.get('reissue_reason', ''))}</i>",
+                s["small"],
+            )
+        )
     story.append(Paragraph(f"{_t(agency_name)} tiếp nhận hồ sơ của:", s["base"]))
-    story += _applicant_lines(s, dossier)
-    story.append(_procedure_line(s, dossier))
-    papers = _files(dossier, "paper")
+    story += _c_applicant(s, content)
+    story.append(_c_procedure(s, content))
+    papers = content.get("papers") or []
     story.append(Paragraph("1. Thành phần hồ sơ nộp gồm:", s["base"]))
     if papers:
         for i, paper in enumerate(papers, start=1):
+            counts = _copies(paper)
             story.append(
-                Paragraph(f"&nbsp;&nbsp;{i}) {_t(getattr(paper, 'name', paper))}", s["base"])
+                Paragraph(
+                    f"&nbsp;&nbsp;{i}) {_t(paper.get('name', ''))}"
+                    + (f" — {_t(counts)}" if counts else ""),
+                    s["base"],
+                )
             )
     else:
         story.append(Paragraph("&nbsp;&nbsp;(tờ khai điện tử)", s["base"]))
     story.append(Paragraph("2. Số lượng hồ sơ: 01 (bộ)", s["base"]))
-    proc = _procedure(dossier)
-    days = getattr(proc, "processing_days", None)
-    if days is not None:
+    days = (content.get("procedure") or {}).get("processing_days")
+    if days:
         story.append(
             Paragraph(
                 f"3. Thời gian giải quyết hồ sơ theo quy định: {days_text(days)} ngày làm việc",
@@ -298,30 +328,41 @@ def receipt_pdf(dossier: Any) -> bytes:
         )
     story.append(
         Paragraph(
-            f"4. Thời gian nhận hồ sơ: {_local(getattr(dossier, 'received_at', None))}", s["base"]
+            f"4. Thời gian nhận hồ sơ: {_local(_when(content.get('received_at')))}", s["base"]
         )
     )
+    if content.get("clock_started_at") and content.get("clock_started_at") != content.get(
+        "received_at"
+    ):
+        story.append(
+            Paragraph(
+                "&nbsp;&nbsp;&nbsp;Nhận đủ hồ sơ bổ sung, thời hạn tính lại từ: "
+                f"{_local(_when(content['clock_started_at']))}",
+                s["base"],
+            )
+        )
     story.append(
         Paragraph(
-            f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{_local(getattr(dossier, 'due_at', None))}</b>",
+            "5. Thời gian trả kết quả giải quyết hồ sơ: "
+            f"<b>{_local(_when(content.get('appointment')))}</b>",
             s["base"],
         )
     )
-    method = getattr(dossier, "get_return_method_display", None)
     story.append(
-        Paragraph(
-            f"6. Hình thức nhận kết quả: {_t(method() if callable(method) else getattr(dossier, 'return_method', ''))}",
-            s["base"],
-        )
+        Paragraph(f"6. Hình thức nhận kết quả: {_t(content.get('return_method', ''))}", s["base"])
     )
-    fee = getattr(dossier, "fee_vnd", 0) or 0
+    if content.get("postal_address"):
+        story.append(
+            Paragraph(f"&nbsp;&nbsp;&nbsp;Địa chỉ nhận: {_t(content['postal_address'])}", s["base"])
+        )
+    fee = content.get("fee_vnd") or 0
     if fee:
-        paid = "đã nộp" if getattr(dossier, "fee_paid", False) else "chưa nộp"
+        paid = "đã nộp" if content.get("fee_paid") else "chưa nộp"
         story.append(Paragraph(f"7. Phí, lệ phí: {_money(fee)} ({paid})", s["base"]))
     story.append(
         Paragraph(
-            "Tra cứu tình trạng hồ sơ bằng mã hồ sơ và 4 số cuối điện thoại/CCCD trên Cổng dịch vụ công "
-            "hoặc quét mã QR.",
+            "Tra cứu tình trạng hồ sơ bằng mã hồ sơ và 4 số cuối điện thoại/CCCD trên Cổng "
+            "dịch vụ công hoặc quét mã QR.",
             s["small"],
         )
     )
@@ -330,32 +371,20 @@ def receipt_pdf(dossier: Any) -> bytes:
             s,
             "NGƯỜI NỘP HỒ SƠ",
             "NGƯỜI TIẾP NHẬN HỒ SƠ",
-            getattr(dossier, "applicant_name", ""),
-            _name(getattr(dossier, "received_by", None)),
+            (content.get("applicant") or {}).get("name", ""),
+            content.get("received_by", ""),
             width=width,
         )
     )
     return _build(story, f"Giấy tiếp nhận hồ sơ và hẹn trả kết quả {code}")
 
 
-# ---------------------------------------------------------------------------------------
-# Form 02: request to supplement
-
-
-def _latest(manager: Any) -> Any:
-    if manager is None:
-        return None
-    items = list(manager.all()) if hasattr(manager, "all") else list(manager)
-    return items[-1] if items else None
-
-
-def supplement_pdf(dossier: Any, supplement: Any = None) -> bytes:
+def supplement_pdf(content: dict) -> bytes:
     """Mẫu số 02: phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (one complete list)."""
     s = _styles()
     width = _width()
-    supplement = supplement or _latest(getattr(dossier, "supplements", None))
-    agency_name, parent_name = _agency_names(dossier)
-    code = getattr(dossier, "code", "") or ""
+    agency_name, parent_name = _c_agency(content)
+    code = content.get("code") or ""
     story: list = [
         _header(s, agency_name, parent_name, width=width),
         Paragraph("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", s["title"]),
@@ -364,9 +393,9 @@ def supplement_pdf(dossier: Any, supplement: Any = None) -> bytes:
     ]
     if code:
         story.append(Paragraph(f"Hồ sơ: <b>{_t(code)}</b>", s["base"]))
-    story += _applicant_lines(s, dossier)
-    story.append(_procedure_line(s, dossier))
-    requested_at = getattr(supplement, "requested_at", None)
+    story += _c_applicant(s, content)
+    story.append(_c_procedure(s, content))
+    requested_at = _when(content.get("requested_at"))
     story.append(
         Paragraph(
             f"Sau khi xem xét hồ sơ{(' ngày ' + _local(requested_at, '%d/%m/%Y')) if requested_at else ''}, "
@@ -374,11 +403,9 @@ def supplement_pdf(dossier: Any, supplement: Any = None) -> bytes:
             s["base"],
         )
     )
-    items = list(getattr(supplement, "items", None) or [])
-    story += _numbered(s, items or ["(không có nội dung)"])
-    note = getattr(supplement, "note", "")
-    if note:
-        story.append(Paragraph(f"Lý do/ghi chú: {_t(note)}", s["base"]))
+    story += _numbered(s, content.get("items") or ["(không có nội dung)"])
+    if content.get("note"):
+        story.append(Paragraph(f"Lý do/ghi chú: {_t(content['note'])}", s["base"]))
     story.append(
         Paragraph(
             "Thời hạn giải quyết được tính lại từ đầu kể từ ngày nhận đủ hồ sơ bổ sung. "
@@ -392,107 +419,93 @@ def supplement_pdf(dossier: Any, supplement: Any = None) -> bytes:
             s,
             "NGƯỜI NỘP HỒ SƠ",
             "NGƯỜI TIẾP NHẬN/XỬ LÝ HỒ SƠ",
-            getattr(dossier, "applicant_name", ""),
-            _name(getattr(supplement, "requested_by", None)),
+            (content.get("applicant") or {}).get("name", ""),
+            content.get("requested_by", ""),
             width=width,
         )
     )
     return _build(story, f"Phiếu yêu cầu bổ sung hồ sơ {code}")
 
 
-# ---------------------------------------------------------------------------------------
-# Form 03: refusal to accept
-
-
-def refusal_pdf(dossier: Any, reasons: str | Sequence[str] | None = None) -> bytes:
+def refusal_pdf(content: dict) -> bytes:
     """Mẫu số 03: phiếu từ chối tiếp nhận giải quyết hồ sơ, with the reasons."""
     s = _styles()
     width = _width()
-    agency_name, parent_name = _agency_names(dossier)
-    if reasons is None:
-        reasons = getattr(dossier, "refusal_reasons", "") or ""
-    if isinstance(reasons, str):
-        reasons = [line.strip() for line in reasons.splitlines() if line.strip()]
+    agency_name, parent_name = _c_agency(content)
     story: list = [
         _header(s, agency_name, parent_name, width=width),
         Paragraph("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", s["title"]),
         Paragraph("(Mẫu số 03 — Thông tư 01/2018/TT-VPCP)", s["subtitle"]),
         Spacer(1, 2 * mm),
+        Paragraph(f"{_t(agency_name)} tiếp nhận hồ sơ của:", s["base"]),
     ]
-    story.append(Paragraph(f"{_t(agency_name)} tiếp nhận hồ sơ của:", s["base"]))
-    story += _applicant_lines(s, dossier)
-    story.append(_procedure_line(s, dossier))
+    story += _c_applicant(s, content)
+    story.append(_c_procedure(s, content))
     story.append(
         Paragraph(
-            "Qua xem xét, cơ quan tiếp nhận thông báo không tiếp nhận, giải quyết hồ sơ này với lý do cụ thể như sau:",
+            "Qua xem xét, cơ quan tiếp nhận thông báo không tiếp nhận, giải quyết hồ sơ này "
+            "với lý do cụ thể như sau:",
             s["base"],
         )
     )
-    story += _numbered(s, reasons or ["(không ghi lý do)"])
+    story += _numbered(s, content.get("reasons") or ["(không ghi lý do)"])
     story.append(Paragraph("Xin thông báo để ông/bà được biết và thực hiện.", s["base"]))
-    story.append(_place_date(s, getattr(dossier, "finished_at", None)))
+    story.append(_place_date(s, _when(content.get("refused_at"))))
     story.append(
         _signature_block(
             s,
             "NGƯỜI NỘP HỒ SƠ",
             "NGƯỜI TIẾP NHẬN HỒ SƠ",
-            getattr(dossier, "applicant_name", ""),
-            _name(getattr(dossier, "received_by", None)),
+            (content.get("applicant") or {}).get("name", ""),
+            content.get("officer", ""),
             width=width,
         )
     )
     return _build(story, "Phiếu từ chối tiếp nhận hồ sơ")
 
 
-# ---------------------------------------------------------------------------------------
-# Form 04: apology and new appointment date
-
-
-def apology_pdf(dossier: Any, extension: Any = None) -> bytes:
+def apology_pdf(content: dict) -> bytes:
     """Mẫu số 04: phiếu xin lỗi và hẹn lại ngày trả kết quả."""
     s = _styles()
     width = _width()
-    extension = extension or getattr(dossier, "extension", None)
-    agency_name, parent_name = _agency_names(dossier, "agency")
-    code = getattr(dossier, "code", "") or ""
+    agency_name, parent_name = _c_agency(content)
+    code = content.get("code") or ""
+    proc = content.get("procedure") or {}
+    person = content.get("applicant") or {}
     story: list = [
         _header(s, agency_name, parent_name, width=width),
         Paragraph("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", s["title"]),
         Paragraph("(Mẫu số 04 — Thông tư 01/2018/TT-VPCP)", s["subtitle"]),
         Spacer(1, 2 * mm),
-        Paragraph(f"Kính gửi: <b>{_t(getattr(dossier, 'applicant_name', ''))}</b>", s["base"]),
+        Paragraph(f"Kính gửi: <b>{_t(person.get('name', ''))}</b>", s["base"]),
         Paragraph(
-            f"Ngày {_local(getattr(dossier, 'received_at', None), '%d/%m/%Y')}, {_t(agency_name)} "
-            f"tiếp nhận hồ sơ mã <b>{_t(code)}</b> đề nghị giải quyết: "
-            f"{_t(_name(_procedure(dossier)))}.",
+            f"Ngày {_local(_when(content.get('received_at')), '%d/%m/%Y')}, {_t(agency_name)} "
+            f"tiếp nhận hồ sơ mã <b>{_t(code)}</b> đề nghị giải quyết: {_t(proc.get('name', ''))}.",
             s["base"],
         ),
         Paragraph(
             "Thời hạn giải quyết hồ sơ theo quy định là "
-            f"{_local(getattr(extension, 'old_due_at', None))}.",
+            f"{_local(_when(content.get('old_due_at')))}.",
             s["base"],
         ),
         Paragraph(
-            f"Tuy nhiên, đến nay cơ quan chưa giải quyết xong hồ sơ. Lý do: {_t(getattr(extension, 'reason', ''))}",
+            "Tuy nhiên, đến nay cơ quan chưa giải quyết xong hồ sơ. "
+            f"Lý do: {_t(content.get('reason', ''))}",
             s["base"],
         ),
+        Paragraph(
+            _t(content.get("apology") or "")
+            or "Sự chậm trễ này đã gây phiền hà cho ông/bà. Cơ quan xin lỗi ông/bà và sẽ trả "
+            "kết quả giải quyết hồ sơ vào:",
+            s["base"],
+        ),
+        Paragraph(
+            f"Ngày hẹn trả kết quả mới: <b>{_local(_when(content.get('new_due_at')))}</b>",
+            s["base"],
+        ),
+        Paragraph("Rất mong nhận được sự thông cảm của ông/bà.", s["base"]),
+        _place_date(s, _when(content.get("proposed_at"))),
     ]
-    apology = getattr(extension, "apology", "") or ""
-    story.append(
-        Paragraph(
-            _t(apology)
-            or "Sự chậm trễ này đã gây phiền hà cho ông/bà. Cơ quan xin lỗi ông/bà và sẽ trả kết quả giải quyết hồ sơ vào:",
-            s["base"],
-        )
-    )
-    story.append(
-        Paragraph(
-            f"Ngày hẹn trả kết quả mới: <b>{_local(getattr(extension, 'new_due_at', None))}</b>",
-            s["base"],
-        )
-    )
-    story.append(Paragraph("Rất mong nhận được sự thông cảm của ông/bà.", s["base"]))
-    story.append(_place_date(s, getattr(extension, "created_at", None)))
     table = Table(
         [
             ["", Paragraph("<b>THỦ TRƯỞNG CƠ QUAN</b>", s["center"])],
@@ -546,34 +559,37 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action.replace("_", " "))
 
 
-def _events(dossier: Any) -> list[Any]:
-    events = getattr(dossier, "events", None)
-    if events is None:
-        return []
-    return list(events.all()) if hasattr(events, "all") else list(events)
-
-
-def control_slip_pdf(dossier: Any, events: Sequence[Any] | None = None) -> bytes:
-    """Mẫu số 05: phiếu kiểm soát quá trình giải quyết hồ sơ — every hand-over.
-
-    `events` (the form-05 lines, e.g. selectors.process_slip) default to dossier.events."""
+def control_slip_pdf(content: dict) -> bytes:
+    """Mẫu số 05: phiếu kiểm soát quá trình giải quyết hồ sơ — every hand-over."""
     s = _styles()
     pagesize = landscape(A5)
     width = _width(pagesize)
-    agency_name, parent_name = _agency_names(dossier)
-    code = getattr(dossier, "code", "") or ""
+    agency_name, parent_name = _c_agency(content)
+    code = content.get("code") or ""
+    person = content.get("applicant") or {}
+    proc = content.get("procedure") or {}
     story: list = [
         _header(s, agency_name, parent_name, width=width),
         Paragraph("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", s["title"]),
         Paragraph("(Mẫu số 05 — Thông tư 01/2018/TT-VPCP)", s["subtitle"]),
+    ]
+    if content.get("provisional"):
+        story.append(
+            Paragraph(
+                f"<b>Bản xem tại thời điểm {_t(_short(_when(content['provisional'])))}</b> — "
+                "hồ sơ đang giải quyết; phiếu được cấp khi hồ sơ kết thúc.",
+                s["small"],
+            )
+        )
+    story += [
         Paragraph(
-            f"Mã hồ sơ: <b>{_t(code)}</b> · Người nộp: {_t(getattr(dossier, 'applicant_name', ''))} · "
-            f"Thủ tục: {_t(_name(_procedure(dossier)))}",
+            f"Mã hồ sơ: <b>{_t(code)}</b> · Người nộp: {_t(person.get('name', ''))} · "
+            f"Thủ tục: {_t(proc.get('name', ''))}",
             s["base"],
         ),
         Paragraph(
-            f"Ngày nhận: {_short(getattr(dossier, 'received_at', None))} · "
-            f"Ngày hẹn trả: {_short(getattr(dossier, 'due_at', None))}",
+            f"Ngày nhận: {_short(_when(content.get('received_at')))} · "
+            f"Ngày hẹn trả: {_short(_when(content.get('due_at')))}",
             s["base"],
         ),
         Spacer(1, 2 * mm),
@@ -595,37 +611,19 @@ def control_slip_pdf(dossier: Any, events: Sequence[Any] | None = None) -> bytes
     def fitted(text: str, column: int) -> Any:  # a row is never taller than half a page
         return fitted_paragraph(text, s["cell"], width=columns[column] - 4, max_height=150)
 
-    for i, event in enumerate(events if events is not None else _events(dossier), start=1):
-        on_time = getattr(event, "on_time", None)
-        verdict = "" if on_time is None else ("Đúng hạn" if on_time else "Quá hạn")
-        step = getattr(event, "step_name", "") or ""
-        label = action_label(getattr(event, "action", ""))
-        who_from = getattr(event, "from_name", "") or _name(getattr(event, "from_user", None))
-        who_to = getattr(event, "to_name", "") or _name(getattr(event, "to_user", None))
-        from_agency = _name(getattr(event, "from_agency", None))
-        to_agency = _name(getattr(event, "to_agency", None))
+    for i, line in enumerate(content.get("events") or [], start=1):
+        late = line.get("on_time") is False
+        verdict = {True: "Đúng hạn", False: "Quá hạn"}.get(line.get("on_time"), "")
         rows.append(
             [
                 Paragraph(str(i), s["cell"]),
-                Paragraph(_t(_short(getattr(event, "at", None))), s["cell"]),
-                fitted(label + (f" — {step}" if step else ""), 2),
-                Paragraph(
-                    _t(
-                        who_from
-                        + (f" ({from_agency})" if from_agency and from_agency != to_agency else "")
-                    ),
-                    s["cell"],
-                ),
-                Paragraph(
-                    _t(
-                        who_to
-                        + (f" ({to_agency})" if to_agency and to_agency != from_agency else "")
-                    ),
-                    s["cell"],
-                ),
-                Paragraph(_t(_short(getattr(event, "step_due_at", None))), s["cell"]),
-                Paragraph(_t(verdict), s["cell_bold"] if on_time is False else s["cell"]),
-                fitted(getattr(event, "note", "") or "", 7),
+                Paragraph(_t(_short(_when(line.get("at")))), s["cell"]),
+                fitted(line.get("label", ""), 2),
+                Paragraph(_t(line.get("from", "")), s["cell"]),
+                Paragraph(_t(line.get("to", "")), s["cell"]),
+                Paragraph(_t(_short(_when(line.get("step_due_at")))), s["cell"]),
+                Paragraph(_t(verdict), s["cell_bold"] if late else s["cell"]),
+                fitted(line.get("note", "") or "", 7),
             ]
         )
     if len(rows) == 1:
@@ -643,11 +641,26 @@ def control_slip_pdf(dossier: Any, events: Sequence[Any] | None = None) -> bytes
         )
     )
     story.append(table)
-    timeliness = getattr(dossier, "get_timeliness_display", None)
-    if callable(timeliness) and bool(getattr(dossier, "timeliness", None)):
+    if content.get("timeliness"):
         story.append(Spacer(1, 2 * mm))
-        story.append(Paragraph(f"Kết quả giải quyết: <b>{_t(timeliness())}</b>", s["base"]))
+        story.append(
+            Paragraph(f"Kết quả giải quyết: <b>{_t(content['timeliness'])}</b>", s["base"])
+        )
     return _build(story, f"Phiếu kiểm soát quá trình giải quyết hồ sơ {code}", pagesize=pagesize)
+
+
+RENDERERS = {
+    "01": receipt_pdf,
+    "02": supplement_pdf,
+    "03": refusal_pdf,
+    "04": apology_pdf,
+    "05": control_slip_pdf,
+}
+
+
+def render_form(number: str, content: dict) -> bytes:
+    """The PDF of form `number` (01–05) from its issued content."""
+    return RENDERERS[number](content)
 
 
 # ---------------------------------------------------------------------------------------

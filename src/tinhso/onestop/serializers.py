@@ -41,6 +41,7 @@ class RequiredPaperSerializer(serializers.ModelSerializer):
             "copies_original",
             "copies_copy",
             "is_required",
+            "is_eform",
             "note",
             "template_name",
         ]
@@ -322,8 +323,22 @@ class OnestopSubmitSerializer(serializers.Serializer):
     )
 
 
+class PaperReceivedSerializer(serializers.Serializer):
+    paper = serializers.IntegerField(help_text="id của thành phần hồ sơ (papers[].id của thủ tục)")
+    originals = serializers.IntegerField(min_value=0, max_value=99, default=1)
+    copies = serializers.IntegerField(min_value=0, max_value=99, default=0)
+
+
 class OnestopCounterSerializer(OnestopSubmitSerializer):
-    applicant_name = serializers.CharField()
+    applicant_name = serializers.CharField(
+        required=False, allow_blank=True, help_text="Để trống: lấy từ tờ khai điện tử"
+    )
+    papers_received = PaperReceivedSerializer(
+        many=True,
+        required=False,
+        help_text="Giấy tờ công dân nộp tại quầy (số bản chính, bản sao); giấy tờ bắt buộc "
+        "phải có trước khi tiếp nhận",
+    )
     channel = serializers.CharField(default="counter", help_text="counter | post")
     accept = serializers.BooleanField(default=True)
     fee_paid_cash = serializers.BooleanField(default=False)

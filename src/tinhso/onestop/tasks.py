@@ -42,3 +42,11 @@ def refresh_statistics(days: int = REFRESH_DAYS) -> int:
 def refresh_statistics_task(days: int = REFRESH_DAYS) -> int:
     """Nightly: `refresh_statistics` (enqueue with refresh_statistics_task.enqueue())."""
     return refresh_statistics(days)
+
+
+@task()
+def render_issued_form_task(form_id: int) -> str:
+    """Render and store one issued form 01–05 (enqueued after the commit that issued it)."""
+    from tinhso.onestop.services.forms_issued import render_issued_form
+
+    return render_issued_form(form_id)

@@ -18,7 +18,8 @@ urlpatterns = [
     path("kho-giay-to/", views.wallet, name="wallet"),
     path("kho-giay-to/<uuid:uid>/", views.wallet_file, name="wallet_file"),
     path("ho-so/<uuid:uid>/", views.dossier_detail, name="dossier"),
-    path("ho-so/<uuid:uid>/mau-<str:form>.pdf", views.dossier_form_pdf, name="dossier_form"),
+    path("ho-so/<uuid:uid>/mau-<str:form>.pdf", views.latest_form, name="dossier_form"),
+    path("ho-so/<uuid:uid>/phieu/<uuid:form_uid>.pdf", views.issued_form, name="issued_form"),
     path("ho-so/<uuid:uid>/tep/<uuid:file_uid>/", views.dossier_file, name="dossier_file"),
     path(
         "ho-so/<uuid:uid>/bien-lai/<uuid:payment_uid>.pdf",

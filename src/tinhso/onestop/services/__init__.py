@@ -9,6 +9,7 @@ from tinhso.onestop.services.catalog import (  # noqa: F401
 )
 from tinhso.onestop.services.dossiers import (  # noqa: F401
     Attachment,
+    PaperReceived,
     accept_dossier,
     answer_supplement,
     approve,
@@ -16,6 +17,7 @@ from tinhso.onestop.services.dossiers import (  # noqa: F401
     attach_result,
     forward_to_next_step,
     get_dossier,
+    look_up_citizen,
     notify_applicant,
     pause,
     prepare_result_signature,

@@ -19,8 +19,10 @@ from tinhso.onestop.models import (
     Channel,
     Dossier,
     DossierFile,
+    IssuedForm,
     Procedure,
     Rating,
+    RequiredPaper,
     ReturnMethod,
 )
 from tinhso.onestop.payments.services import cancel_pending, create_payment
@@ -35,6 +37,7 @@ from tinhso.onestop.services.common import (
     _transition,
     notify_applicant,
 )
+from tinhso.onestop.services.forms_issued import issue_form
 from tinhso.workdays.services import Calendar
 
 
@@ -47,9 +50,94 @@ def _validate_form(procedure: Procedure, form_data: Any) -> dict:
     return validate_form_data(schema, form_data or {})
 
 
-def _check_required_papers(procedure: Procedure, attachments: Sequence[Attachment]) -> None:
+# ---------------------------------------------------------------------------------------
+# What the e-form already says: the applicant's identity and contact, how the result is
+# delivered. Asked once, in the e-form; the dossier's fields are filled from it.
+
+PERSON_FIELDS = {
+    "full_name": "name",
+    "citizen_id": "id_number",
+    "phone": "phone",
+    "email": "email",
+    "address": "address",
+}
+
+
+def person_block(schema: dict | None) -> str | None:
+    """The e-form's block about the person who submits (the first group that has both a
+    full name and an ID number, e.g. "applicant"), or None."""
+    from tinhso.onestop.eforms import ordered_properties
+
+    for name, prop in ordered_properties(schema or {}):
+        if prop.get("type") == "object":
+            props = prop.get("properties") or {}
+            if "full_name" in props and "citizen_id" in props:
+                return name
+    return None
+
+
+def person_fields(schema: dict | None) -> set[str]:
+    """Which of name / id_number / phone / email / address the e-form's person block asks."""
+    block = person_block(schema)
+    if block is None:
+        return set()
+    props = ((schema or {}).get("properties") or {})[block].get("properties") or {}
+    return {ours for theirs, ours in PERSON_FIELDS.items() if theirs in props}
+
+
+def applicant_from_form(schema: dict | None, data: dict | None) -> dict[str, str]:
+    """name / id_number / phone / email / address as the e-form gives them (what it has).
+
+    Outside the person block, a top-level `contact_phone` or the first `phone`, `address`
+    or `citizen_id` anywhere also count (forms of businesses, couples...)."""
+    found: dict[str, str] = {}
+    block = person_block(schema)
+    if block and isinstance((data or {}).get(block), dict):
+        for theirs, ours in PERSON_FIELDS.items():
+            value = data[block].get(theirs)  # type: ignore[index]
+            if isinstance(value, str) and value.strip():
+                found[ours] = value.strip()
+
+    def walk(node: Any) -> None:
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(value)
+            elif isinstance(value, str) and value.strip():
+                if key in ("phone", "contact_phone"):
+                    found.setdefault("phone", value.strip())
+                elif key == "address":
+                    found.setdefault("address", value.strip())
+                elif key == "citizen_id":
+                    found.setdefault("id_number", value.strip())
+
+    walk({k: v for k, v in (data or {}).items() if k != "delivery"})
+    return found
+
+
+def delivery_from_form(data: dict | None) -> tuple[str | None, str]:
+    """(return method, postal address) from the e-form's `delivery` block, if it has one."""
+    delivery = (data or {}).get("delivery") if isinstance(data, dict) else None
+    if isinstance(delivery, dict) and delivery.get("method") in ReturnMethod.values:
+        return delivery["method"], str(delivery.get("post_address") or "")
+    return None, ""
+
+
+def eform_satisfied(paper: RequiredPaper, form_data: dict | None) -> bool:
+    """The declaration paper is the e-form itself once the e-form is filled in."""
+    return bool(paper.is_eform and form_data)
+
+
+def _check_required_papers(
+    procedure: Procedure, attachments: Sequence[Attachment], form_data: dict | None = None
+) -> None:
     given = {a.paper.pk for a in attachments if a.paper is not None}
-    missing = [p.name for p in procedure.papers.all() if p.is_required and p.pk not in given]
+    missing = [
+        p.name
+        for p in procedure.papers.all()
+        if p.is_required and p.pk not in given and not eform_satisfied(p, form_data)
+    ]
     if missing:
         raise ValidationFailed(
             "Hồ sơ còn thiếu giấy tờ bắt buộc: " + "; ".join(missing) + ".",
@@ -90,6 +178,11 @@ def _new_dossier(
 ) -> Dossier:
     if not (applicant_name or "").strip():
         raise ValidationFailed("Vui lòng nhập họ tên người nộp hồ sơ.", code="applicant_required")
+    # one answer to "how is the result delivered": the e-form's, when it asks
+    method, post_address = delivery_from_form(form_data)
+    if method is not None:
+        return_method = method
+        postal_address = post_address or postal_address
     if return_method not in ReturnMethod.values:
         raise ValidationFailed("Hình thức nhận kết quả không hợp lệ.", code="invalid_return")
     if return_method == ReturnMethod.POST and not (postal_address or applicant_address):
@@ -146,8 +239,9 @@ def submit_dossier(
         raise ValidationFailed("Thủ tục này hiện không áp dụng.", code="procedure_inactive")
     require(user, "onestop.submit_dossier", procedure)
     cleaned = _validate_form(procedure, form_data)
-    _check_required_papers(procedure, attachments)
+    _check_required_papers(procedure, attachments, cleaned)
     competent, receiving = _resolve_agencies(procedure, agency)
+    said = applicant_from_form(procedure.form_schema, cleaned)  # declared once, in the e-form
     at = clock_now()
     dossier = _new_dossier(
         procedure=procedure,
@@ -156,11 +250,13 @@ def submit_dossier(
         channel=Channel.ONLINE,
         applicant=user,
         submitted_by=user,
-        applicant_name=applicant_name or user.full_name or user.username,
-        applicant_id_number=applicant_id_number or (user.citizen_id or user.tax_code or ""),
-        applicant_phone=applicant_phone or user.phone,
-        applicant_email=applicant_email or user.email,
-        applicant_address=applicant_address,
+        applicant_name=applicant_name or user.full_name or said.get("name") or user.username,
+        applicant_id_number=applicant_id_number
+        or said.get("id_number")
+        or (user.citizen_id or user.tax_code or ""),
+        applicant_phone=applicant_phone or said.get("phone") or user.phone,
+        applicant_email=applicant_email or said.get("email") or user.email,
+        applicant_address=applicant_address or said.get("address", ""),
         form_data=cleaned,
         return_method=return_method,
         postal_address=postal_address,
@@ -234,8 +330,10 @@ def answer_supplement(
     supplement.answered_at = at
     supplement.answer_note = note
     supplement.save(update_fields=["answered_at", "answer_note"])
-    _event(dossier, action="answer_supplement", actor=user, at=at, note=note)
+    event = _event(dossier, action="answer_supplement", actor=user, at=at, note=note)
     if dossier.state == S.PROCESSING:
+        # the clock restarted: a new form 01 with every paper so far and the new date
+        issue_form(dossier, IssuedForm.Number.RECEIPT, event=event)
         notify_applicant(dossier, "onestop_restarted")
     # audit last: the chain-head lock is then held only until commit
     _audit(user, "answer_supplement", dossier, files=len(attachments))
@@ -257,8 +355,10 @@ def withdraw(*, user, dossier: Dossier, reason: str = "", version: int | None = 
         finished_at=at,
         assignee=None,
     )
-    _event(dossier, action="withdraw", actor=user, at=at, note=reason)
+    event = _event(dossier, action="withdraw", actor=user, at=at, note=reason)
     cancel_pending(dossier=dossier, actor=user, reason="withdrawn")
+    if dossier.code:  # accepted: the process-control slip as it ended
+        issue_form(dossier, IssuedForm.Number.CONTROL, event=event)
     _audit(user, "withdraw", dossier, reason=reason)
     return dossier
 

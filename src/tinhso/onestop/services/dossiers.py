@@ -29,7 +29,10 @@ from tinhso.onestop.services.processing import (  # noqa: F401
     start_processing,
 )
 from tinhso.onestop.services.reception import (  # noqa: F401
+    PaperReceived,
     accept_dossier,
+    look_up_citizen,
+    missing_papers,
     receive_counter_dossier,
     refuse_reception,
     request_supplement,

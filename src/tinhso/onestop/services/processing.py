@@ -37,6 +37,7 @@ from tinhso.onestop.services.common import (
     _transition,
     notify_applicant,
 )
+from tinhso.onestop.services.forms_issued import issue_form
 from tinhso.workdays.services import VN, Calendar
 
 
@@ -370,7 +371,7 @@ def propose_extension(
         proposed_by=official,
         created_at=at,
     )
-    _event(
+    event = _event(
         dossier,
         action="extend",
         actor=official,
@@ -378,6 +379,7 @@ def propose_extension(
         step=dossier.current_step,
         note=f"Hẹn lại: {new_due_date:%d/%m/%Y}. {reason}",
     )
+    issue_form(dossier, "04", event=event, extension=extension)  # form 04, as issued
     notify_applicant(
         dossier,
         "onestop_extension",

@@ -31,6 +31,7 @@ from tinhso.onestop.services.common import (
     notify_applicant,
     timeliness_of,
 )
+from tinhso.onestop.services.forms_issued import issue_form
 
 
 class SigningMethod(StrEnum):
@@ -357,7 +358,10 @@ def reject(*, official, dossier: Dossier, reasons: str, version: int | None = No
         finished_at=at,
         assignee=None,
     )
-    _event(dossier, action="stop", actor=official, at=at, step=dossier.current_step, note=reasons)
+    event = _event(
+        dossier, action="stop", actor=official, at=at, step=dossier.current_step, note=reasons
+    )
+    issue_form(dossier, "05", event=event)  # the process-control slip as it ended
     notify_applicant(dossier, "onestop_stopped", reasons=reasons)
     cancel_pending(dossier=dossier, actor=official, reason="stopped")
     # audit last: the chain-head lock is then held only until commit
@@ -452,9 +456,10 @@ def return_result(
             )
             if result.wallet_item_id is None:
                 DossierFile.objects.filter(pk=result.pk).update(wallet_item=wallet)
-    _event(
+    event = _event(
         dossier, action="return", actor=officer, at=at, note=note or str(ReturnMethod(method).label)
     )
+    issue_form(dossier, "05", event=event)  # the process-control slip as it ended
     notify_applicant(
         dossier, "onestop_result", method=ReturnMethod(method).label, timeliness=dossier.timeliness
     )

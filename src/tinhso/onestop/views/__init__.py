@@ -14,12 +14,13 @@ from tinhso.onestop.views.catalog_admin import (  # noqa: F401
     catalog_synonyms,
     procedure_edit,
 )
+from tinhso.onestop.views.counter import counter  # noqa: F401
 from tinhso.onestop.views.dossier import (  # noqa: F401
     dossier_detail,
     dossier_file,
-    dossier_form_pdf,
 )
-from tinhso.onestop.views.official import counter, official_action, queue  # noqa: F401
+from tinhso.onestop.views.forms_issued import issued_form, latest_form  # noqa: F401
+from tinhso.onestop.views.official import official_action, queue  # noqa: F401
 from tinhso.onestop.views.public import (  # noqa: F401
     catalog,
     eform_pdf,

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from tinhso.accounts.rules import can
 from tinhso.core.files import attachment_response
-from tinhso.onestop import eforms, forms, pdf, selectors, workflow
+from tinhso.onestop import eforms, forms, selectors, workflow
 from tinhso.onestop.models import (
     FINAL_STATES,
     Dossier,
@@ -31,7 +31,6 @@ from tinhso.onestop.views.common import (
     _dossier_or_404,
     _forbidden,
     _is_official,
-    _pdf_response,
 )
 
 
@@ -111,50 +110,13 @@ def dossier_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
         "withdraw_form": forms.WithdrawForm(),
         "supplement_form": forms.SupplementAnswerForm(),
         "wallet_items": list(selectors.wallet(user)) if is_applicant else [],
-        "forms_available": _forms_available(dossier),
+        "issued_forms": list(dossier.issued_forms.order_by("issued_at", "pk")),
+        "received_papers": list(dossier.received_papers.all()),
     }
 
 
 def _card(action: workflow.Action, dossier: Dossier, user) -> dict[str, Any]:
     return {"action": action, "form": action.make_form(dossier, user)}
-
-
-def _forms_available(dossier: Dossier) -> list[tuple[str, str]]:
-    available = []
-    if dossier.code:
-        available.append(("01", _("Mẫu 01 — Giấy tiếp nhận và hẹn trả kết quả")))
-    if dossier.supplements.exists():
-        available.append(("02", _("Mẫu 02 — Phiếu yêu cầu bổ sung hồ sơ")))
-    if dossier.state == S.REFUSED:
-        available.append(("03", _("Mẫu 03 — Phiếu từ chối tiếp nhận")))
-    if dossier.extended_once:
-        available.append(("04", _("Mẫu 04 — Phiếu xin lỗi và hẹn lại ngày trả")))
-    if dossier.code:
-        available.append(("05", _("Mẫu 05 — Phiếu kiểm soát quá trình giải quyết")))
-    return available
-
-
-@require_GET
-def dossier_form_pdf(request: HttpRequest, uid, form: str) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect("accounts:login")
-    dossier = _dossier_or_404(uid)
-    if not can(request.user, "onestop.view_dossier", dossier):
-        return _forbidden(request, _("Bạn không có quyền xem hồ sơ này."))
-    builders = {
-        "01": pdf.receipt_pdf,
-        "02": pdf.supplement_pdf,
-        "03": pdf.refusal_pdf,
-        "04": pdf.apology_pdf,
-        "05": pdf.control_slip_pdf,
-    }
-    if form not in builders or form not in dict(_forms_available(dossier)):
-        raise Http404(_("Phiếu này chưa có cho hồ sơ."))
-    if form == "05":
-        data = pdf.control_slip_pdf(dossier, events=list(selectors.process_slip(dossier)))
-    else:
-        data = builders[form](dossier)
-    return _pdf_response(data, f"mau-{form}-{dossier.code or dossier.uid}.pdf")
 
 
 @require_GET

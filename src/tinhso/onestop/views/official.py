@@ -1,4 +1,4 @@
-"""The officials' pages: queues, actions on a dossier, counter reception.
+"""The officials' pages: queues and actions on a dossier (counter reception: counter.py).
 
 Thin: writes go through `tinhso.onestop.services`, reads through `selectors`.
 """
@@ -11,25 +11,19 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import can, visible_agency_filter
-from tinhso.core.errors import DomainError, PermissionDenied, ValidationFailed
+from tinhso.core.errors import DomainError, PermissionDenied
 from tinhso.directory.models import Agency
-from tinhso.onestop import eforms, forms, selectors, services, workflow
-from tinhso.onestop.models import (
-    Procedure,
-)
+from tinhso.onestop import selectors, services, workflow
 from tinhso.onestop.services.clock import now as clock_now
 from tinhso.onestop.views.common import (
     QUEUE_TITLES,
-    _attachments,
-    _commune_agencies,
     _dossier_or_404,
     _error,
     _forbidden,
-    _officer_agencies,
     _official_required,
     _version,
 )
@@ -151,80 +145,3 @@ def _form_error(form) -> str:
         label = f"{field.label}: " if field is not None and field.label else ""
         return f"{label}{errors[0]}"
     return _("Dữ liệu không hợp lệ.")
-
-
-@require_http_methods(["GET", "POST"])
-def counter(request: HttpRequest) -> HttpResponse:
-    """Counter entry: choose a procedure, then fill the e-form on the citizen's behalf."""
-    denied = _official_required(request)
-    if denied:
-        return denied
-    desks = list(_officer_agencies(request.user))
-    if not desks:
-        return _forbidden(request, _("Chỉ cán bộ một cửa được tiếp nhận hồ sơ tại quầy."))
-    code = request.GET.get("procedure") or request.POST.get("procedure") or ""
-    procedure = Procedure.objects.filter(code=code, is_active=True).first() if code else None
-    if procedure is None:
-        q = request.GET.get("q", "")
-        results = selectors.search_procedures(q=q)[:30] if q else []
-        return render(request, "onestop/counter_pick.html", {"q": q, "results": results})
-    schema = procedure.form_schema or {}
-    applicant_form = forms.CounterApplicantForm(request.POST or None)
-    agencies = None if procedure.agency_id else _commune_agencies()
-    meta = forms.SubmitMetaForm(request.POST or None, agencies=agencies)
-    data: dict = {}
-    field_errors: dict = {}
-    if request.method == "POST":
-        data = eforms.parse_form_data(schema, request.POST)
-        cleaned, errors = eforms.collect_errors(schema, data)
-        field_errors = errors.by_field
-        attachments, _paper_errors = _attachments(request, procedure, [])
-        if applicant_form.is_valid() and meta.is_valid() and not field_errors:
-            a = applicant_form.cleaned_data
-            agency = (
-                agencies.filter(code=meta.cleaned_data["agency"]).first()
-                if agencies is not None
-                else None
-            )
-            receiving = None
-            desk_code = request.POST.get("desk")
-            if desk_code:
-                receiving = next((d for d in desks if d.code == desk_code), None)
-            try:
-                dossier = services.receive_counter_dossier(
-                    officer=request.user,
-                    procedure=procedure,
-                    applicant_name=a["applicant_name"],
-                    form_data=cleaned,
-                    attachments=attachments,
-                    agency=agency,
-                    receiving_agency=receiving,
-                    applicant_id_number=a["applicant_id_number"],
-                    applicant_phone=a["applicant_phone"],
-                    applicant_email=a["applicant_email"],
-                    applicant_address=a["applicant_address"],
-                    return_method=a["return_method"],
-                    fee_paid_cash=a["fee_paid_cash"],
-                )
-            except ValidationFailed as exc:
-                details = exc.details or {}
-                field_errors = details.get("fields", {}) if isinstance(details, dict) else {}
-                _error(request, exc)
-            except DomainError as exc:
-                _error(request, exc)
-            else:
-                messages.success(
-                    request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code}
-                )
-                return redirect("onestop:dossier", uid=dossier.uid)
-        else:
-            messages.error(request, _("Hồ sơ chưa hợp lệ, vui lòng xem các trường được đánh dấu."))
-    context = {
-        "procedure": procedure,
-        "applicant_form": applicant_form,
-        "meta": meta,
-        "desks": desks,
-        "eform_html": eforms.render_form(schema, data, field_errors),
-        "papers": procedure.papers.all(),
-    }
-    return render(request, "onestop/counter.html", context)
