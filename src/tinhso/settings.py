@@ -285,6 +285,7 @@ SPECTACULAR_SETTINGS = {
         "AgencyStatusEnum": "tinhso.directory.models.Agency.Status",
         "DossierChannelEnum": "tinhso.onestop.models.Channel",
         "ReturnMethodEnum": "tinhso.onestop.models.ReturnMethod",
+        "OnestopErrorCodeEnum": "tinhso.onestop.errors.OnestopError",
         "IncomingDocumentSourceEnum": "tinhso.documents.models.IncomingDocument.Source",
         "IncomingDocumentStatusEnum": "tinhso.documents.models.IncomingDocument.Status",
         "OutgoingDocumentStatusEnum": "tinhso.documents.models.OutgoingDocument.Status",

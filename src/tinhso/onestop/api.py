@@ -26,6 +26,8 @@ from tinhso.directory.models import Agency
 from tinhso.onestop import selectors, services, workflow
 from tinhso.onestop import serializers as s
 from tinhso.onestop import statistics as stats
+from tinhso.onestop.errors import OnestopError
+from tinhso.onestop.errors import OnestopError as E
 from tinhso.onestop.models import Dossier, Payment, ProcessStep, WalletItem
 from tinhso.signing.serializers import RemotePreparedSerializer
 
@@ -35,7 +37,7 @@ PARSERS = [JSONParser, MultiPartParser, FormParser]
 def _dossier(user, uid: Any) -> Dossier:
     dossier = services.get_dossier(uid=uid)
     if not can(user, "onestop.view_dossier", dossier):
-        raise NotFound("Không tìm thấy hồ sơ.", code="dossier_not_found")
+        raise NotFound("Không tìm thấy hồ sơ.", code=E.DOSSIER_NOT_FOUND)
     return dossier
 
 
@@ -50,7 +52,7 @@ def _agency(code: str | None) -> Agency | None:
         return None
     agency = Agency.objects.filter(code=code.strip().upper()).first()
     if agency is None:
-        raise NotFound(f"Không tìm thấy cơ quan {code}.", code="agency_not_found")
+        raise NotFound(f"Không tìm thấy cơ quan {code}.", code=E.AGENCY_NOT_FOUND)
     return agency
 
 
@@ -59,7 +61,7 @@ def _user(username: str | None):
         return None
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
-        raise NotFound(f"Không tìm thấy người dùng {username}.", code="user_not_found")
+        raise NotFound(f"Không tìm thấy người dùng {username}.", code=E.USER_NOT_FOUND)
     return user
 
 
@@ -75,7 +77,7 @@ def _attachments(request: Request, data: dict, procedure, owner) -> list[service
             except (ValueError, KeyError) as exc:
                 raise ValidationFailed(
                     f"Thành phần hồ sơ {key[5:]} không thuộc thủ tục.",
-                    code="paper_not_in_procedure",
+                    code=E.PAPER_NOT_IN_PROCEDURE,
                 ) from exc
             for item in request.FILES.getlist(key):
                 result.append(services.Attachment(file=item, paper=paper, save_to_wallet=keep))
@@ -85,7 +87,7 @@ def _attachments(request: Request, data: dict, procedure, owner) -> list[service
         item = WalletItem.objects.filter(uid=pick["item"]).first()
         if item is None or owner is None or item.owner_id != owner.pk:
             raise ValidationFailed(
-                "Giấy tờ trong kho dữ liệu không thuộc về người nộp.", code="wallet_not_owner"
+                "Giấy tờ trong kho dữ liệu không thuộc về người nộp.", code=E.WALLET_NOT_OWNER
             )
         paper = papers.get(pick.get("paper")) if pick.get("paper") else None
         result.append(services.Attachment(wallet_item=item, paper=paper))
@@ -106,7 +108,7 @@ def _parse(serializer_class, request: Request) -> dict:
         try:
             values["form_data"] = json.loads(values["form_data"])
         except ValueError as exc:
-            raise ValidationFailed("form_data không phải JSON hợp lệ.", code="parse_error") from exc
+            raise ValidationFailed("form_data không phải JSON hợp lệ.", code=E.PARSE_ERROR) from exc
     return values
 
 
@@ -257,7 +259,7 @@ class CounterDossierCreate(APIView):
             if item["paper"] not in papers:
                 raise ValidationFailed(
                     f"Thành phần hồ sơ {item['paper']} không thuộc thủ tục.",
-                    code="paper_not_in_procedure",
+                    code=E.PAPER_NOT_IN_PROCEDURE,
                 )
             received.append(
                 services.PaperReceived(papers[item["paper"]], item["originals"], item["copies"])
@@ -294,8 +296,23 @@ def _step(dossier: Dossier, order: int | None) -> ProcessStep | None:
         return None
     step = ProcessStep.objects.filter(template_id=dossier.process_template_id, order=order).first()
     if step is None:
-        raise ValidationFailed("Bước không tồn tại trong quy trình.", code="invalid_step")
+        raise ValidationFailed("Bước không tồn tại trong quy trình.", code=E.INVALID_STEP)
     return step
+
+
+class OnestopErrorSerializer(drf.Serializer):
+    """The body of an error of a dossier action: the code is one of the app's enum."""
+
+    code = drf.ChoiceField(
+        choices=[(c.value, c.name) for c in OnestopError],
+        help_text="mã lỗi ổn định (tinhso.onestop.errors.OnestopError); lỗi chung của "
+        "nền tảng (ví dụ permission_denied, file_too_large) có thể xuất hiện",
+    )
+    message = drf.CharField(help_text="thông báo tiếng Việt cho người dùng")
+    details = drf.JSONField(required=False)
+
+
+ACTION_ERRORS = {status: OnestopErrorSerializer for status in (400, 403, 404, 409)}
 
 
 # The API's inputs, by the API's action names (kept as clients know them). Which states,
@@ -363,7 +380,7 @@ def _action_view(name: str) -> type[APIView]:
                 "application/json": input_serializer,
                 "multipart/form-data": input_serializer,
             },
-            responses={200: s.DossierDetailSerializer},
+            responses={200: s.DossierDetailSerializer, **ACTION_ERRORS},
         )
         def post(self, request: Request, uid: str) -> Response:
             dossier = _dossier(request.user, uid)
@@ -396,7 +413,7 @@ class DossierPrepareSignatureView(APIView):
         operation_id="onestop_dossier_prepare_signature",
         summary=_summary("prepare-signature"),
         request=s.VersionedInput,
-        responses={200: RemotePreparedSerializer},
+        responses={200: RemotePreparedSerializer, **ACTION_ERRORS},
     )
     def post(self, request: Request, uid: str) -> Response:
         dossier = _dossier(request.user, uid)
@@ -467,7 +484,7 @@ class WalletItemDetail(APIView):
     def delete(self, request: Request, uid: str) -> Response:
         item = WalletItem.objects.filter(uid=uid, owner=request.user).first()
         if item is None:
-            raise NotFound("Không tìm thấy giấy tờ.", code="wallet_item_not_found")
+            raise NotFound("Không tìm thấy giấy tờ.", code=E.WALLET_ITEM_NOT_FOUND)
         services.remove_from_wallet(user=request.user, item=item)
         return Response(status=204)
 
@@ -555,7 +572,7 @@ class Statistics(APIView):
             period = stats.Period(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
         except (KeyError, ValueError) as exc:
             raise ValidationFailed(
-                "Vui lòng nhập kỳ thống kê (start, end dạng YYYY-MM-DD).", code="invalid_period"
+                "Vui lòng nhập kỳ thống kê (start, end dạng YYYY-MM-DD).", code=E.INVALID_PERIOD
             ) from exc
         rows = stats.summary(period=period, group_by=p.get("group_by") or None, agency=agency)
         return Response({"rules": stats.RULES.strip(), "rows": rows})
