@@ -21,6 +21,14 @@ def _client(world, who: str) -> APIClient:
     return client
 
 
+def _refused_field(response) -> str:
+    """The field a 400 names: `details.field` (text too long, as the service says it) or
+    the key of a field-by-field validation error."""
+    assert response.status_code == 400, response.content[:300]
+    details = response.json()["details"]
+    return details["field"] if "field" in details else next(iter(details))
+
+
 def _submit(world, **body):
     data = {"procedure": "2.000001", "form_data": {}, **body}
     return _client(world, "citizen").post("/api/v1/onestop/dossiers/", data, format="json")
@@ -63,8 +71,7 @@ def test_the_submit_page_offers_the_same_agencies_the_service_accepts(api_world)
 @pytest.mark.parametrize("email", ["not-an-email", "a@b", "x" * 300 + "@example.com"])
 def test_an_invalid_email_is_refused_by_the_api_and_the_service(api_world, email):
     response = _submit(api_world, agency="H57.02.01", applicant_email=email)
-    assert response.status_code == 400
-    assert "applicant_email" in response.json()["details"]
+    assert _refused_field(response) == "applicant_email"
     with pytest.raises(ValidationFailed) as refused:
         services.submit_dossier(
             user=api_world.citizen,
@@ -73,7 +80,7 @@ def test_an_invalid_email_is_refused_by_the_api_and_the_service(api_world, email
             agency=api_world.commune,
             applicant_email=email,
         )
-    assert refused.value.code == "invalid_email"
+    assert refused.value.code in ("invalid_email", "text_too_long")
 
 
 def test_names_longer_than_the_column_are_refused_by_the_api_as_by_the_counter_form(api_world):
@@ -85,13 +92,13 @@ def test_names_longer_than_the_column_are_refused_by_the_api_as_by_the_counter_f
         {"procedure": "1.001193", "applicant_name": long_name},
         format="json",
     )
-    assert response.status_code == 400
-    assert "applicant_name" in response.json()["details"]
+    assert _refused_field(response) == "applicant_name"
+    assert response.json()["code"] == "text_too_long"  # the service's own code for it
     assert not CounterApplicantForm(
         {"applicant_name": long_name, "return_method": "counter"}
     ).is_valid()
     response = _submit(api_world, agency="H57.02.01", applicant_address="x" * 100_000)
-    assert response.status_code == 400 and "applicant_address" in response.json()["details"]
+    assert _refused_field(response) == "applicant_address"
 
 
 @pytest.mark.parametrize(

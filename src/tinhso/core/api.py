@@ -156,16 +156,43 @@ def column_integer(model: Any, field_name: str, **kwargs: Any) -> IntegerField:
     return IntegerField(**kwargs)
 
 
+class _ColumnText:
+    """Cleans the text as the column will store it (`tinhso.core.textguard`: no control
+    characters, NFC) and refuses a longer one with the same error the service gives:
+    400 `text_too_long`, `details.field` naming the field."""
+
+    column: Any
+
+    def to_internal_value(self, data):
+        from tinhso.core.textguard import guard_value
+
+        return guard_value(self.column, super().to_internal_value(data))  # type: ignore[misc]
+
+
+class ColumnCharField(_ColumnText, serializers.CharField):
+    def __init__(self, *, column: Any, **kwargs: Any) -> None:
+        self.column = column
+        super().__init__(**kwargs)
+
+
+class ColumnEmailField(_ColumnText, serializers.EmailField):
+    def __init__(self, *, column: Any, **kwargs: Any) -> None:
+        self.column = column
+        super().__init__(**kwargs)
+
+
 def column_text(model: Any, field_name: str, **kwargs: Any) -> serializers.CharField:
-    """A text input no longer than `model.field_name`'s column (an e-mail column gives an
-    EmailField): a longer value is a 400 validation error in the API as in the form."""
+    """A text input for `model.field_name`: documented with the column's maximum length,
+    cleaned and checked like the column (an e-mail column gives an e-mail field). Page,
+    API and service thus refuse the same text with the same code."""
     from django.db import models as dj
 
     column = model._meta.get_field(field_name)
-    kwargs.setdefault("max_length", column.max_length)
+    if column.max_length:
+        kwargs.setdefault("max_length", column.max_length)
     if isinstance(column, dj.EmailField):
-        return serializers.EmailField(**kwargs)
-    return serializers.CharField(**kwargs)
+        return ColumnEmailField(column=column, **kwargs)
+    return ColumnCharField(column=column, **kwargs)
 
 
 def query(serializer_class: type[serializers.Serializer], request: Any) -> dict[str, Any]:
