@@ -185,7 +185,7 @@ def _new_dossier(
         raise ValidationFailed("Vui lòng nhập họ tên người nộp hồ sơ.", code="applicant_required")
     if applicant_email:
         try:
-            if len(applicant_email) > Dossier._meta.get_field("applicant_email").max_length:
+            if len(applicant_email) > (Dossier._meta.get_field("applicant_email").max_length or 0):
                 raise DjangoValidationError("too long")
             validate_email(applicant_email)
         except DjangoValidationError:
