@@ -53,3 +53,78 @@ def test_docs_page_loads_only_local_assets():
     external = [u for u in urls if re.match(r"^(https?:)?//", u)]
     assert not external, external
     assert not re.search(r"https?://(?!127\.0\.0\.1|localhost|testserver)", html), html
+
+
+def test_error_codes_of_every_app_are_published_as_one_enum():
+    from tinhso.core.errors import registered_error_codes
+
+    schema, _ = _generate()
+    published = set(schema["components"]["schemas"]["ErrorCode"]["enum"])
+    enums = {enum.__name__: enum for enum in registered_error_codes()}
+    for name in [
+        "CoreErrorCode",
+        "DirectoryErrorCode",
+        "SigningErrorCode",
+        "WorkdaysErrorCode",
+        "AuditErrorCode",
+        "DocumentErrorCode",
+    ]:
+        assert name in enums, sorted(enums)
+        assert {str(member) for member in enums[name]} <= published, name
+    assert {"not_found", "invalid_pagination", "agency_not_found", "invalid_pdf"} <= published
+
+
+def test_every_operation_documents_its_error_answers_with_the_error_body():
+    schema, _ = _generate()
+    missing = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            expected = {"400", "404"}
+            if operation.get("security") and {} not in operation["security"]:
+                expected |= {"401", "403"}
+            if method in ("post", "put", "patch"):
+                expected |= {"409"}
+            for status in sorted(expected - set(responses)):
+                missing.append(f"{method.upper()} {path} {status}")
+            for status in expected & set(responses):
+                body = responses[status].get("content", {}).get("application/json", {})
+                if body.get("schema", {}).get("$ref") != "#/components/schemas/ApiError":
+                    missing.append(f"{method.upper()} {path} {status} body")
+    assert not missing, missing
+
+
+def test_rate_limited_operations_document_429():
+    schema, _ = _generate()
+    for path in ["/api/v1/onestop/lookup/", "/api/v1/signing/verify"]:
+        operation = schema["paths"][path].get("get") or schema["paths"][path].get("post")
+        assert "429" in operation["responses"], path
+
+
+def test_lists_are_documented_as_the_page_objects_they_return():
+    schema, _ = _generate()
+    components = schema["components"]["schemas"]
+    for path in [
+        "/api/v1/onestop/dossiers/",
+        "/api/v1/onestop/procedures/",
+        "/api/v1/audit/entries",
+        "/api/v1/directory/agencies",
+    ]:
+        ref = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        page = components[ref["schema"]["$ref"].rsplit("/", 1)[1]]
+        assert {"count", "results"} <= set(page["properties"]), path
+        names = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+        assert names["limit"]["schema"]["maximum"] == 200, path
+
+
+def test_choice_filters_are_enums_and_nullable_outputs_are_marked():
+    schema, _ = _generate()
+    procedures = {
+        p["name"]: p for p in schema["paths"]["/api/v1/onestop/procedures/"]["get"]["parameters"]
+    }
+    assert set(procedures["online_type"]["schema"]["enum"]) == {"full", "partial"}
+    detail = schema["components"]["schemas"]["DossierDetail"]["properties"]
+    assert detail["handling_agency"].get("nullable") is True
+    assert detail["assignee"].get("nullable") is True
+    audit = schema["components"]["schemas"]["AuditEntry"]["properties"]
+    assert audit["agency_code"].get("nullable") is True

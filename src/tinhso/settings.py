@@ -254,7 +254,16 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tinhso@localhost")
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tinhso.core.api.AutoSchema",
+    # The API answers JSON, whatever the Accept header (errors included); the browsable
+    # HTML API is off: the documentation is /api/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # One JSON parser for the whole API, with a bounded nesting depth.
+    "DEFAULT_PARSER_CLASSES": [
+        "tinhso.core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Tokens for other systems first, so that unauthenticated calls get a 401 with
         # `WWW-Authenticate: Token`; the browser session counts only after the second
@@ -264,7 +273,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "tinhso.core.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # limit 1–200, offset 0–1,000,000; anything else is a 400 (tinhso.core.pagination).
+    "DEFAULT_PAGINATION_CLASS": "tinhso.core.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
@@ -276,6 +286,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1},
+        "register_format": {"type": "string", "enum": ["pdf", "xlsx"]},
+        "catalog_format": {"type": "string", "enum": ["json", "xlsx"]},
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tinhso.core.api.publish_error_codes",
+    ],
     # Several models share field names (`kind`, `status`, `source`...): name their enums
     # instead of letting drf-spectacular hash them (a path that stops importing only
     # produces a schema warning, which tests/test_api_schema.py reports).

@@ -2,8 +2,10 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from tinhso.core.api import api_not_found
 
 APPS = ["directory", "accounts", "audit", "workdays", "notify", "onestop", "documents", "signing"]
 
@@ -16,8 +18,16 @@ urlpatterns = [
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Any other address under /api/ is a JSON 404 (never the HTML page, never a redirect).
+    re_path(r"^api/", api_not_found, name="api-not-found"),
     *[path(f"{app}/", include(f"tinhso.{app}.urls")) for app in APPS],
 ]
+
+# Error pages: HTML for pages, `{"code", "message"}` JSON under /api/.
+handler400 = "tinhso.web.views.bad_request"
+handler403 = "tinhso.web.views.permission_denied"
+handler404 = "tinhso.web.views.page_not_found"
+handler500 = "tinhso.web.views.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -84,7 +84,7 @@ def test_dossier_full_path_in_the_browser(page, request, tmp_path):
     desk = _new_page(page)
     _login(desk, officer, second_factor=True)
     desk.goto(f"{base}/onestop/xu-ly/?q=to_receive")
-    desk.get_by_role("link", name="(chưa cấp mã)").click()
+    desk.get_by_role("link", name=dossier.tracking_code).click()
     desk.get_by_role("button", name="Tiếp nhận", exact=True).click()
     desk.wait_for_selector("text=Đã tiếp nhận hồ sơ")
     dossier.refresh_from_db()
@@ -101,6 +101,8 @@ def test_dossier_full_path_in_the_browser(page, request, tmp_path):
     _login(work, specialist, second_factor=True)
     work.goto(f"{base}/onestop/xu-ly/?q=to_process")
     work.get_by_role("link", name=dossier.code).click()
+    # the result draft comes first on the page; this time the leader will attach it
+    work.get_by_text("Thao tác khác").click()
     work.get_by_label("Người nhận (không bắt buộc)").select_option(str(leader.uid))
     work.get_by_label("Ý kiến xử lý").fill("Hồ sơ hợp lệ, đề nghị cấp")
     work.locator("form.action-forward").get_by_role("button", name="Chuyển").click()
@@ -116,8 +118,9 @@ def test_dossier_full_path_in_the_browser(page, request, tmp_path):
     boss.get_by_role("button", name="Đính kèm").click()
     boss.wait_for_selector("text=Đã đính kèm kết quả")
     boss.get_by_label("Tóm tắt kết quả").fill("Cấp 02 bản sao")
-    boss.get_by_role("button", name="Phê duyệt", exact=True).click()
-    boss.wait_for_selector("text=Đã phê duyệt kết quả")
+    boss.get_by_role("button", name="Phê duyệt và ký số…").click()
+    boss.get_by_role("button", name="Xác nhận phê duyệt và ký số").click()
+    boss.wait_for_selector("text=Đã phê duyệt và ký số kết quả")
 
     # 5. The officer returns the result online.
     desk.goto(dossier_url)

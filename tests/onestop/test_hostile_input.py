@@ -13,8 +13,9 @@ from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from tinhso.accounts.middleware import SESSION_KEY
+from tinhso.core.errors import ValidationFailed
 from tinhso.onestop import services
-from tinhso.onestop.models import Dossier, DossierEvent, DossierFile, WalletItem
+from tinhso.onestop.models import Dossier, DossierEvent, DossierFile, DossierState, WalletItem
 
 from .conftest import PDF, accepted, at_last_step, pdf_file, submit
 
@@ -130,6 +131,19 @@ def test_e_form_strings_are_cleaned_and_a_huge_one_is_refused(world):
     assert response.status_code == 400
     assert response.json()["code"] == "text_too_long"
     assert Dossier.objects.count() == 1
+
+
+def test_a_reason_written_by_a_state_change_is_cleaned_and_measured_too(world):
+    dossier = submit(world)
+    with pytest.raises(ValidationFailed) as err:
+        services.withdraw(user=world.citizen, dossier=dossier, reason="r" * 20_000)
+    assert err.value.code == "text_too_long"
+    assert err.value.details["field"] == "withdraw_reason"
+    dossier.refresh_from_db()
+    assert dossier.state == DossierState.SUBMITTED and dossier.withdraw_reason == ""
+    services.withdraw(user=world.citizen, dossier=dossier, reason="Nộp\x0bnhầm\x00")
+    dossier.refresh_from_db()
+    assert dossier.withdraw_reason == "Nộp\nnhầm"
 
 
 def test_an_uploaded_file_name_of_any_length_or_content_is_stored_safely(world):

@@ -20,6 +20,7 @@ from tinhso.audit.models import AuditEntry
 from tinhso.core.errors import InvalidTransition, ValidationFailed
 from tinhso.onestop import selectors, services, workflow
 from tinhso.onestop.models import DossierFile, DossierState
+from tinhso.onestop.services import results
 from tinhso.signing.models import Certificate
 from tinhso.signing.selectors import verify_pdf
 from tinhso.signing.services import complete_remote_signing, ensure_demo_ca, issue_certificate
@@ -315,3 +316,40 @@ def test_a_submitted_dossier_has_no_result_actions(world):
     dossier = submit(w)
     names = {a.name for a in workflow.available(w.leader, dossier)}
     assert not names & {"attach_result", "approve", "prepare_signature"}
+
+
+def test_the_page_walks_the_leader_through_the_usb_token(sealed, token, token_key, client):
+    w = sealed
+    dossier, _draft = to_sign(w)
+    login(client, w.leader)
+    page = client.get(reverse("onestop:dossier", args=[dossier.uid])).content.decode()
+    assert 'value="token"' in page and "USB token của bạn" in page
+    approve = reverse("onestop:official_action", args=[dossier.uid, "approve"])
+    form = {"version": dossier.version, "signing": "token", "result_summary": "Cấp"}
+    first = client.post(approve, form).content.decode()
+    assert "Chuẩn bị ký bằng USB token" in first and "Xác nhận phê duyệt" not in first
+    client.post(
+        reverse("onestop:official_action", args=[dossier.uid, "prepare_signature"]),
+        {"version": dossier.version},
+    )
+    dossier.refresh_from_db()
+    assert dossier.signing_session
+    page = client.get(reverse("onestop:dossier", args=[dossier.uid])).content.decode()
+    panel = results.token_session(dossier, w.leader)
+    assert panel["session_id"] in page and panel["digest_b64"] in page
+    assert panel["signed"] is False
+    # the signing client signs with the token and posts the signature back
+    complete_remote_signing(
+        session_id=panel["session_id"],
+        user=w.leader,
+        signature=_token_signs(token_key, panel["digest_b64"]),
+        certificate=token.certificate_pem,
+    )
+    form["version"] = dossier.version
+    second = client.post(approve, form).content.decode()
+    assert "Xác nhận phê duyệt và ký số" in second and token.common_name in second
+    client.post(approve, {**form, "confirm": "1"})
+    dossier.refresh_from_db()
+    assert dossier.state == S.APPROVED
+    leader, seal = verify_pdf(_read(dossier.files.get(kind=DossierFile.Kind.RESULT)))
+    assert leader.status == seal.status == "valid"

@@ -13,6 +13,7 @@ from tinhso.accounts import selectors, services
 from tinhso.accounts.errors import AccountsErrorCode
 from tinhso.accounts.models import Role, User
 from tinhso.accounts.rules import is_platform_admin
+from tinhso.core.api import ApiErrorSerializer
 
 
 class RoleSerializer(serializers.Serializer):
@@ -37,11 +38,6 @@ class MeSerializer(serializers.Serializer):
     agencies = AgencyRolesSerializer(many=True, help_text="vai trò của người dùng theo cơ quan")
 
 
-class AccountsErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -49,7 +45,7 @@ class MeView(APIView):
         operation_id="accounts_me",
         summary="Tài khoản đang đăng nhập",
         description="Người dùng hiện tại và các vai trò được cấp ở từng cơ quan.",
-        responses={200: MeSerializer, 401: AccountsErrorSerializer, 403: AccountsErrorSerializer},
+        responses={200: MeSerializer, 401: ApiErrorSerializer, 403: ApiErrorSerializer},
         tags=["accounts"],
     )
     def get(self, request: Request) -> Response:
@@ -93,17 +89,17 @@ class RoleGrantInputSerializer(serializers.Serializer):
 
 _ROLE_ERRORS = {
     400: OpenApiResponse(
-        AccountsErrorSerializer,
+        ApiErrorSerializer,
         description="`validation_failed`, `unknown_role`, `unknown_user`, `not_an_official`",
     ),
-    401: AccountsErrorSerializer,
+    401: ApiErrorSerializer,
     403: OpenApiResponse(
-        AccountsErrorSerializer,
+        ApiErrorSerializer,
         description="`agency_not_managed` (không quản trị cơ quan này), `self_grant` (tự cấp "
         "vai trò cho mình), `platform_admin_only`",
     ),
-    404: OpenApiResponse(AccountsErrorSerializer, description="`not_found`"),
-    409: OpenApiResponse(AccountsErrorSerializer, description="`last_agency_admin`"),
+    404: OpenApiResponse(ApiErrorSerializer, description="`not_found`"),
+    409: OpenApiResponse(ApiErrorSerializer, description="`last_agency_admin`"),
 }
 
 

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
@@ -29,6 +28,7 @@ from tinhso.accounts.forms import (
 )
 from tinhso.accounts.middleware import SESSION_KEY
 from tinhso.core.errors import DomainError
+from tinhso.core.pagination import paginate
 
 PENDING_SECRET_KEY = "tinhso_totp_pending"
 
@@ -333,7 +333,7 @@ def roles(request: HttpRequest) -> HttpResponse:
         {
             "agencies": agencies,
             "agency": agency,
-            "grants": Paginator(selectors.grants_in(agency), 50).get_page(request.GET.get("page")),
+            "grants": paginate(request, selectors.grants_in(agency), 50),
             "form": form,
         },
         status=status,

@@ -6,15 +6,19 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
 from tinhso.accounts.rules import require
+from tinhso.audit.errors import AuditErrorCode as E
 from tinhso.audit.forms import TrailFilterForm
 from tinhso.audit.labels import action_label
 from tinhso.audit.models import AuditEntry
 from tinhso.audit.selectors import trail_for
+from tinhso.core.dates import DateField
 from tinhso.core.errors import ValidationFailed
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
-    agency_code = serializers.CharField(source="agency.code", default=None, read_only=True)
+    agency_code = serializers.CharField(
+        source="agency.code", default=None, read_only=True, allow_null=True
+    )
     action_label = serializers.SerializerMethodField(
         help_text="tên hành động bằng lời, theo ngôn ngữ của yêu cầu"
     )
@@ -51,15 +55,24 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
 
 class TrailQuerySerializer(serializers.Serializer):
-    actor = serializers.CharField(required=False, help_text="tên đăng nhập hoặc họ tên (một phần)")
+    """The filters' shape (documented); the values are then read by the page's own form."""
+
+    actor = serializers.CharField(
+        required=False, max_length=150, help_text="tên đăng nhập hoặc họ tên (một phần)"
+    )
     action = serializers.CharField(
         required=False,
+        max_length=80,
         help_text="mã ('accounts.login_2fa'), tiền tố ('accounts.') hoặc vài chữ của tên hành động",
     )
-    object = serializers.CharField(required=False, help_text="mã đối tượng, hoặc loại:mã")
-    agency = serializers.CharField(required=False, help_text="mã định danh hoặc tên cơ quan")
-    date_from = serializers.DateField(required=False, help_text="YYYY-MM-DD (giờ Việt Nam)")
-    date_to = serializers.DateField(required=False, help_text="YYYY-MM-DD (giờ Việt Nam)")
+    object = serializers.CharField(
+        required=False, max_length=170, help_text="mã đối tượng, hoặc loại:mã"
+    )
+    agency = serializers.CharField(
+        required=False, max_length=255, help_text="mã định danh hoặc tên cơ quan"
+    )
+    date_from = DateField(required=False, help_text="YYYY-MM-DD (giờ Việt Nam)")
+    date_to = DateField(required=False, help_text="YYYY-MM-DD (giờ Việt Nam)")
 
 
 @extend_schema(
@@ -77,14 +90,13 @@ class AuditEntryList(generics.ListAPIView):
 
     def get_queryset(self):
         require(self.request.user, "audit.view_trail")
+        shape = TrailQuerySerializer(data=self.request.query_params.dict())
         form = TrailFilterForm(self.request.query_params)
-        if not form.is_valid():
-            code = (
-                "invalid_date" if {"date_from", "date_to"} & set(form.errors) else "invalid_filter"
-            )
+        if not shape.is_valid() or not form.is_valid():
+            fields = set(shape.errors) | set(form.errors)
             raise ValidationFailed(
                 "Điều kiện lọc không hợp lệ (ngày theo dạng YYYY-MM-DD).",
-                code=code,
-                details=form.errors.get_json_data(),
+                code=E.INVALID_DATE if {"date_from", "date_to"} & fields else E.INVALID_FILTER,
+                details=shape.errors or form.errors.get_json_data(),
             )
         return trail_for(self.request.user, form.to_filter()).select_related("agency")

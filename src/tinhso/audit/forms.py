@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.audit.selectors import TrailFilter
+from tinhso.core.dates import FormDateField
 
 
 class DateInput(forms.DateInput):
@@ -30,10 +31,10 @@ class TrailFilterForm(forms.Form):
         help_text=_("mã đối tượng, hoặc loại:mã (accounts.user:12)"),
     )
     agency = forms.CharField(label=_("Cơ quan"), required=False, max_length=255)
-    date_from = forms.DateField(
+    date_from = FormDateField(
         label=_("Từ ngày"), required=False, widget=DateInput(), input_formats=["%Y-%m-%d"]
     )
-    date_to = forms.DateField(
+    date_to = FormDateField(
         label=_("Đến ngày"), required=False, widget=DateInput(), input_formats=["%Y-%m-%d"]
     )
 

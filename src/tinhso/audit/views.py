@@ -6,13 +6,13 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from tinhso.accounts.rules import can
 from tinhso.audit.forms import TrailFilterForm
 from tinhso.audit.selectors import trail_for, visible_entries
+from tinhso.core.pagination import paginate
 
 PAGE_SIZE = 50
 
@@ -29,7 +29,7 @@ def trail(request: HttpRequest) -> HttpResponse:
     if form.is_bound:
         form.is_valid()  # invalid fields are shown and left out of the filter
     entries = trail_for(request.user, form.to_filter()).select_related("agency")
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, entries, PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -1,30 +1,63 @@
-"""API plumbing shared by every app: the error format and small helpers."""
+"""API plumbing shared by every app: the error format, bounded input and the schema.
+
+- Every API error is `{"code": ..., "message": ...}` (plus `details`), also for unknown
+  `/api/` routes and server errors (`api_error_response`, used by the root URLconf's
+  catch-all and by the project's error handlers).
+- JSON bodies are parsed once, by `JSONParser`, with a bounded nesting depth.
+- Integer inputs are bounded to their column (`IntegerField`, `column_integer`).
+- The OpenAPI schema documents the error answers of every operation (`AutoSchema`) and
+  publishes every registered error-code enum as the `ErrorCode` component
+  (`publish_error_codes`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from tinhso.core.errors import DomainError
+from tinhso.core import dates
+from tinhso.core.errors import CoreErrorCode, DomainError, all_error_codes
+from tinhso.core.parsers import MAX_JSON_DEPTH, JSONParser, loads_json
+
+__all__ = ["MAX_JSON_DEPTH", "JSONParser", "loads_json"]  # re-exported for the apps
+
+API_PREFIX = "/api/"
 
 _DRF_CODES = {
-    exceptions.NotAuthenticated: ("not_authenticated", "Bạn cần đăng nhập."),
-    exceptions.AuthenticationFailed: ("authentication_failed", "Xác thực không thành công."),
+    exceptions.NotAuthenticated: (CoreErrorCode.NOT_AUTHENTICATED, "Bạn cần đăng nhập."),
+    exceptions.AuthenticationFailed: (
+        CoreErrorCode.AUTHENTICATION_FAILED,
+        "Xác thực không thành công.",
+    ),
     exceptions.PermissionDenied: (
-        "permission_denied",
+        CoreErrorCode.PERMISSION_DENIED,
         "Bạn không có quyền thực hiện thao tác này.",
     ),
-    exceptions.NotFound: ("not_found", "Không tìm thấy đối tượng yêu cầu."),
-    exceptions.MethodNotAllowed: ("method_not_allowed", "Phương thức không được hỗ trợ."),
-    exceptions.Throttled: ("throttled", "Quá nhiều yêu cầu, vui lòng thử lại sau."),
-    exceptions.ParseError: ("parse_error", "Dữ liệu gửi lên không đọc được."),
-    exceptions.UnsupportedMediaType: ("unsupported_media_type", "Kiểu dữ liệu không được hỗ trợ."),
-    exceptions.ValidationError: ("validation_failed", "Dữ liệu không hợp lệ."),
+    exceptions.NotFound: (CoreErrorCode.NOT_FOUND, "Không tìm thấy đối tượng yêu cầu."),
+    exceptions.MethodNotAllowed: (
+        CoreErrorCode.METHOD_NOT_ALLOWED,
+        "Phương thức không được hỗ trợ.",
+    ),
+    exceptions.NotAcceptable: (
+        CoreErrorCode.NOT_ACCEPTABLE,
+        "Không trả được kết quả theo định dạng yêu cầu.",
+    ),
+    exceptions.Throttled: (CoreErrorCode.THROTTLED, "Quá nhiều yêu cầu, vui lòng thử lại sau."),
+    exceptions.ParseError: (CoreErrorCode.PARSE_ERROR, "Dữ liệu gửi lên không đọc được."),
+    exceptions.UnsupportedMediaType: (
+        CoreErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        "Kiểu dữ liệu không được hỗ trợ.",
+    ),
+    exceptions.ValidationError: (CoreErrorCode.VALIDATION_FAILED, "Dữ liệu không hợp lệ."),
 }
 
 
@@ -39,12 +72,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    code, message = "error", "Có lỗi xảy ra."
+    code, message = CoreErrorCode.ERROR, "Có lỗi xảy ra."
     for klass, (known_code, known_message) in _DRF_CODES.items():
         if isinstance(exc, klass):
             code, message = known_code, known_message
             break
-    body: dict[str, Any] = {"code": code, "message": message}
+    body: dict[str, Any] = {"code": str(code), "message": message}
     if isinstance(exc, exceptions.ValidationError):
         body["details"] = response.data
     elif isinstance(response.data, dict) and "detail" in response.data and code == "error":
@@ -60,6 +93,186 @@ def error_response(err: DomainError) -> Response:
 class ApiErrorSerializer(serializers.Serializer):
     """The body of every API error (for `@extend_schema(responses={400: ApiErrorSerializer})`)."""
 
-    code = serializers.CharField(help_text="mã lỗi ổn định, ví dụ `agency_not_found`")
+    code = serializers.CharField(
+        help_text="mã lỗi ổn định, một giá trị của `ErrorCode`, ví dụ `agency_not_found`"
+    )
     message = serializers.CharField(help_text="thông báo tiếng Việt cho người dùng")
-    details = serializers.JSONField(required=False)
+    details = serializers.JSONField(required=False, help_text="chi tiết theo từng trường")
+
+
+# ---------------------------------------------------------------------------------------
+# Answers outside DRF's views: unknown /api/ routes and server errors under /api/
+
+_PLAIN_ANSWERS = {
+    400: (CoreErrorCode.BAD_REQUEST, "Yêu cầu không hợp lệ."),
+    403: (CoreErrorCode.PERMISSION_DENIED, "Bạn không có quyền thực hiện thao tác này."),
+    404: (CoreErrorCode.NOT_FOUND, "Không tìm thấy địa chỉ API này."),
+    500: (CoreErrorCode.SERVER_ERROR, "Máy chủ gặp lỗi; lỗi đã được ghi lại để xử lý."),
+}
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIX)
+
+
+def api_error_response(status_code: int) -> JsonResponse:
+    code, message = _PLAIN_ANSWERS[status_code]
+    return JsonResponse({"code": str(code), "message": message}, status=status_code)
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """The catch-all of /api/: an unknown route is a JSON 404, whatever the method."""
+    return api_error_response(404)
+
+
+# ---------------------------------------------------------------------------------------
+# Bounded input
+
+# Inclusive value ranges of the database's integer columns (the same on every backend).
+COLUMN_RANGES: dict[str, tuple[int, int]] = dict(BaseDatabaseOperations.integer_field_ranges)
+INT_MIN, INT_MAX = COLUMN_RANGES["IntegerField"]
+
+
+class IntegerField(serializers.IntegerField):
+    """An integer input bounded to a 32-bit column unless told otherwise: a value beyond
+    the column is a 400 validation error, never a database overflow."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", INT_MIN)
+        kwargs.setdefault("max_value", INT_MAX)
+        super().__init__(**kwargs)
+
+
+def column_integer(model: Any, field_name: str, **kwargs: Any) -> IntegerField:
+    """An integer input bounded to the range of `model.field_name`'s column."""
+    column = model._meta.get_field(field_name)
+    if column.is_relation:  # a foreign key holds the referenced primary key
+        column = column.target_field
+    internal_type = column.get_internal_type()
+    low, high = COLUMN_RANGES[internal_type]
+    kwargs["min_value"] = max(low, kwargs.get("min_value", low))
+    kwargs["max_value"] = min(high, kwargs.get("max_value", high))
+    return IntegerField(**kwargs)
+
+
+class _ColumnText:
+    """Cleans the text as the column will store it (`tinhso.core.textguard`: no control
+    characters, NFC) and refuses a longer one with the same error the service gives:
+    400 `text_too_long`, `details.field` naming the field."""
+
+    column: Any
+
+    def to_internal_value(self, data):
+        from tinhso.core.textguard import guard_value
+
+        return guard_value(self.column, super().to_internal_value(data))  # type: ignore[misc]
+
+
+class ColumnCharField(_ColumnText, serializers.CharField):
+    def __init__(self, *, column: Any, **kwargs: Any) -> None:
+        self.column = column
+        super().__init__(**kwargs)
+
+
+class ColumnEmailField(_ColumnText, serializers.EmailField):
+    def __init__(self, *, column: Any, **kwargs: Any) -> None:
+        self.column = column
+        super().__init__(**kwargs)
+
+
+def column_text(model: Any, field_name: str, **kwargs: Any) -> serializers.CharField:
+    """A text input for `model.field_name`: documented with the column's maximum length,
+    cleaned and checked like the column (an e-mail column gives an e-mail field). Page,
+    API and service thus refuse the same text with the same code."""
+    from django.db import models as dj
+
+    column = model._meta.get_field(field_name)
+    if column.max_length:
+        kwargs.setdefault("max_length", column.max_length)
+    if isinstance(column, dj.EmailField):
+        return ColumnEmailField(column=column, **kwargs)
+    return ColumnCharField(column=column, **kwargs)
+
+
+def query(serializer_class: type[serializers.Serializer], request: Any) -> dict[str, Any]:
+    """Validated query parameters, read as sent: an empty `?level=` is an empty value (not
+    a missing one) and is refused where the schema does not allow it; the last value wins
+    when a parameter is repeated. Invalid parameters are a 400 `validation_failed`."""
+    serializer = serializer_class(data=request.query_params.dict())
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+# ---------------------------------------------------------------------------------------
+# OpenAPI schema
+
+
+# DRF refuses NUL characters in any text, and a text left blank once trimmed where a
+# value is required: the schema says so (ECMA-262 patterns, as OpenAPI uses).
+TEXT_PATTERN = r"^[^\u0000]*$"
+VISIBLE_TEXT_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """Documents the error answers every operation can give, with the `ApiError` body:
+    400 (bad input), 401/403 (authentication, permission), 404, 409 (state, conflicting
+    change), 415 (body media type), 429 (rate limit). An operation's own description of
+    a status (its error codes) wins over this generic one."""
+
+    def _error_statuses(self) -> list[int]:
+        view = self.view
+        method = self.method.upper()
+        statuses = [400, 404]
+        authenticators = getattr(view, "authentication_classes", None)
+        permissions = getattr(view, "permission_classes", None) or []
+        if authenticators:
+            statuses.append(401)  # a wrong token is refused even where no login is needed
+        if authenticators or any(p is not AllowAny for p in permissions):
+            statuses.append(403)
+        if method in {"POST", "PUT", "PATCH", "DELETE"}:
+            statuses += [409, 415] if method != "DELETE" else [409]
+        if getattr(view, "throttle_classes", None):
+            statuses.append(429)
+        return sorted(statuses)
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """Inputs as they are validated: a date within the platform's range, a text
+        without NUL characters and, where a blank value is refused, with a visible one."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction != "request" or not isinstance(schema, dict):
+            return schema
+        if isinstance(field, dates.DateField):
+            schema.setdefault("pattern", dates.DATE_PATTERN)
+        elif (
+            isinstance(field, serializers.CharField)
+            and schema.get("type") == "string"
+            and not {"format", "pattern", "enum"} & set(schema)
+        ):
+            blank_ok = field.allow_blank or not field.trim_whitespace
+            schema["pattern"] = TEXT_PATTERN if blank_ok else VISIBLE_TEXT_PATTERN
+        return schema
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code in self._error_statuses():
+            if str(code) not in responses:
+                responses[str(code)] = self._get_response_for_code(
+                    ApiErrorSerializer, str(code), direction=direction
+                )
+        return dict(sorted(responses.items()))
+
+
+def publish_error_codes(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """drf-spectacular postprocessing hook: every registered error-code enum's values as
+    the `ErrorCode` component, referenced by `ApiError.code`."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["ErrorCode"] = {
+        "type": "string",
+        "enum": all_error_codes(),
+        "description": "Mã lỗi ổn định của mọi câu trả lời lỗi (`ApiError.code`): các giá trị "
+        "của enum mã lỗi của từng phân hệ (`<app>/errors.py`).",
+    }
+    return result

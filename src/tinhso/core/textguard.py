@@ -11,8 +11,9 @@ models of the tinhso apps and wraps `Field.pre_save` of each of their CharField,
 and JSONField. The signal checks a `save()`/`create()` before Django opens its write (so a
 refusal leaves the caller's transaction usable); the field hook is what Django calls for
 each value it writes, `bulk_create()` included, so no ORM write goes around it. (Not
-covered: `QuerySet.update()` and `bulk_update()`, which write the values given as they are
-— use them only for values the code computes itself.)
+covered by itself: `QuerySet.update()` and `bulk_update()`, which write the values given as
+they are — pass text from people through `guard_changes()` first, as the one-stop's
+versioned `_transition` does.)
 
 Limits:
 - CharField: its `max_length`.
@@ -162,6 +163,18 @@ def guard_value(field: models.Field, value: Any) -> Any:
             return cleaned[: limit - 1] + "…"
         raise _too_long(field, len(cleaned), limit)
     return cleaned
+
+
+def guard_changes(model: type[models.Model], changes: dict[str, Any]) -> dict[str, Any]:
+    """`changes` for `model.objects.filter(...).update(**changes)`, with every text value
+    cleaned and measured like a save (expressions and other fields pass unchanged)."""
+    by_name = {f.name: f for f in text_fields(model)}
+    return {
+        key: guard_value(by_name[key], value)
+        if key in by_name and isinstance(value, str | dict | list)
+        else value
+        for key, value in changes.items()
+    }
 
 
 def _guarded_pre_save(self: models.Field, model_instance: models.Model, add: bool) -> Any:

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tinhso.core.api import ApiErrorSerializer, query
 from tinhso.directory import selectors
 from tinhso.directory.serializers import (
     AdminUnitQuerySerializer,
@@ -15,7 +16,6 @@ from tinhso.directory.serializers import (
     AgencyDetailSerializer,
     AgencyEventSerializer,
     AgencySerializer,
-    ErrorSerializer,
     PeopleQuerySerializer,
     PersonPostSerializer,
     SearchQuerySerializer,
@@ -25,17 +25,17 @@ from tinhso.directory.serializers import (
 
 ERRORS = {
     400: OpenApiResponse(
-        ErrorSerializer,
+        ApiErrorSerializer,
         description="mã định danh sai dạng (`invalid_agency_code`) hoặc tham số không hợp lệ",
     ),
-    404: OpenApiResponse(ErrorSerializer, description="không có cơ quan này (`agency_not_found`)"),
+    404: OpenApiResponse(
+        ApiErrorSerializer, description="không có cơ quan này (`agency_not_found`)"
+    ),
 }
 
 
 def _query(serializer_class, request: Request) -> dict:
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    return query(serializer_class, request)
 
 
 def tree_node(node: selectors.TreeNode) -> dict:

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.models import Role
+from tinhso.core.dates import FormDateField
 from tinhso.directory.models import Agency, OrgUnit, Position
 from tinhso.directory.services import AGENCY_ROLES
 
@@ -70,7 +71,7 @@ class ReorganiseForm(BootstrapForm):
             "(giải thể, có thể bỏ trống). Nhập mã theo QĐ 20/2020 hoặc QCVN 102:2016."
         ),
     )
-    effective_on = forms.DateField(
+    effective_on = FormDateField(
         label=_("Ngày hiệu lực"), widget=forms.DateInput(attrs={"type": "date"})
     )
     move_children = forms.BooleanField(

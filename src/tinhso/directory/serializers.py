@@ -121,11 +121,6 @@ class AdminUnitQuerySerializer(serializers.Serializer):
     active = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
 class PersonPostSerializer(serializers.Serializer):
     uid = serializers.UUIDField(source="user.uid")
     full_name = serializers.CharField(source="user.full_name")

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import tinhso.core.converters  # noqa: F401  (the <id:…>, <register_format:…> converters)
 from tinhso.directory import views
 
 app_name = "directory"
@@ -12,7 +13,7 @@ urlpatterns = [
     path("agencies/<str:code>/reorganise/", views.reorganise, name="reorganise"),
     path("agencies/<str:code>/org-units/new/", views.org_unit_create, name="org_unit_create"),
     path("agencies/<str:code>/people/new/", views.appoint, name="appoint"),
-    path("agencies/<str:code>/people/<int:pk>/end/", views.end_post, name="end_post"),
+    path("agencies/<str:code>/people/<id:pk>/end/", views.end_post, name="end_post"),
     path("admin/", views.admin, name="admin"),
     path("people/", views.people, name="people"),
     path("people/<uuid:uid>/", views.person, name="person"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from tinhso.accounts.models import Role, User
 from tinhso.accounts.rules import can, is_platform_admin, visible_agency_filter
 from tinhso.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from tinhso.core.pagination import paginate
 from tinhso.directory import selectors, services
 from tinhso.directory.csvio import (
     CsvImportFailed,
@@ -91,8 +91,8 @@ def search(request: HttpRequest) -> HttpResponse:
         q = form.cleaned_data["q"].strip()
     agencies = selectors.search_agencies(q, limit=None) if q else Agency.objects.none()
     people = selectors.people_matching(q if request.user.is_authenticated else "")
-    agency_page = Paginator(agencies, 30).get_page(request.GET.get("page"))
-    people_page = Paginator(people, 30).get_page(request.GET.get("page_people"))
+    agency_page = paginate(request, agencies, 30)
+    people_page = paginate(request, people, 30, param="page_people")
     return render(
         request,
         "directory/search.html",
@@ -166,7 +166,7 @@ def people(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     q = form.cleaned_data["q"].strip() if form.is_valid() else ""
     results = selectors.people_matching(q)
-    page = Paginator(results, 30).get_page(request.GET.get("page"))
+    page = paginate(request, results, 30)
     return render(
         request, "directory/people.html", {"form": form, "q": q, "results": page, "page": page}
     )
@@ -265,7 +265,7 @@ def admin(request: HttpRequest) -> HttpResponse:
             request,
             PermissionDenied(_("Bạn không phải quản trị cơ quan nào trong danh bạ.")),
         )
-    page = Paginator(agencies, 50).get_page(request.GET.get("page"))
+    page = paginate(request, agencies, 50)
     return render(
         request, "directory/admin.html", {"agencies": page, "page": page, "platform": platform}
     )

@@ -11,14 +11,17 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tinhso.accounts.rules import require
+from tinhso.core.api import JSONParser, column_integer, column_text, query
+from tinhso.core.dates import DateField
 from tinhso.core.errors import ValidationFailed
 from tinhso.core.files import attachment_response
+from tinhso.core.pagination import limit_field, offset_field, page_params
 from tinhso.documents import exports, selectors, services
 from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import (
@@ -118,9 +121,11 @@ class DocumentFileSerializer(serializers.ModelSerializer):
 
 
 class DocumentAssignmentSerializer(serializers.ModelSerializer):
-    assignee = serializers.UUIDField(source="assignee.uid", default=None, read_only=True)
+    assignee = serializers.UUIDField(
+        source="assignee.uid", default=None, read_only=True, allow_null=True
+    )
     assignee_name = serializers.CharField(source="assignee_label", read_only=True)
-    unit = serializers.IntegerField(source="unit_id", default=None, read_only=True)
+    unit = serializers.IntegerField(source="unit_id", default=None, read_only=True, allow_null=True)
     document = serializers.UUIDField(source="document.uid", read_only=True)
     overdue = serializers.SerializerMethodField()
     kind = serializers.CharField(read_only=True, help_text="lead|cooperate|info")
@@ -153,8 +158,12 @@ class DocumentAssignmentSerializer(serializers.ModelSerializer):
 
 class IncomingDocumentSerializer(serializers.ModelSerializer):
     agency = serializers.CharField(source="agency.code", read_only=True)
-    sender_agency = serializers.CharField(source="sender_agency.code", default=None, read_only=True)
-    register_year = serializers.IntegerField(source="register.year", default=None, read_only=True)
+    sender_agency = serializers.CharField(
+        source="sender_agency.code", default=None, read_only=True, allow_null=True
+    )
+    register_year = serializers.IntegerField(
+        source="register.year", default=None, read_only=True, allow_null=True
+    )
     status = serializers.CharField(
         read_only=True, help_text="pending (chờ vào sổ)|registered|in_progress|done"
     )
@@ -203,7 +212,7 @@ class DocumentReviewStepSerializer(serializers.Serializer):
 
 class DocumentRecipientSerializer(serializers.Serializer):
     name = serializers.CharField()
-    agency = serializers.CharField(source="agency.code", default=None)
+    agency = serializers.CharField(source="agency.code", default=None, allow_null=True)
     external_code = serializers.CharField()
     status = serializers.CharField()
 
@@ -211,7 +220,9 @@ class DocumentRecipientSerializer(serializers.Serializer):
 class OutgoingDocumentSerializer(serializers.ModelSerializer):
     agency = serializers.CharField(source="agency.code", read_only=True)
     drafter = serializers.UUIDField(source="drafter.uid", read_only=True)
-    signer = serializers.UUIDField(source="signer.uid", default=None, read_only=True)
+    signer = serializers.UUIDField(
+        source="signer.uid", default=None, read_only=True, allow_null=True
+    )
     status = serializers.CharField(
         read_only=True,
         help_text="draft|in_review|reviewed|approved|signed|numbered|issued|dispatched",
@@ -250,20 +261,28 @@ class OutgoingDocumentDetailSerializer(OutgoingDocumentSerializer):
         fields = [*OutgoingDocumentSerializer.Meta.fields, "files", "review_steps", "recipients"]
 
 
+STATUS_CHOICES = sorted(set(IncomingDocument.Status.values) | set(OutgoingDocument.Status.values))
+
+
 class DocumentSearchQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, help_text="từ khóa, có/không dấu")
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="từ khóa, có/không dấu"
+    )
     doc_type = serializers.ChoiceField(choices=DOC_TYPE_CHOICES, required=False)
-    agency = serializers.CharField(required=False, help_text="mã định danh cơ quan")
-    register = serializers.IntegerField(required=False)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
-    status = serializers.CharField(required=False, help_text="trạng thái văn bản")
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
-    offset = serializers.IntegerField(required=False, min_value=0, default=0)
+    agency = serializers.CharField(required=False, max_length=40, help_text="mã định danh cơ quan")
+    register = column_integer(IncomingDocument, "register", required=False, min_value=1)
+    date_from = DateField(required=False)
+    date_to = DateField(required=False)
+    status = serializers.ChoiceField(
+        choices=STATUS_CHOICES, required=False, help_text="trạng thái văn bản"
+    )
+    limit = limit_field()
+    offset = offset_field()
 
 
 def _search(request: Request, kind: str) -> dict[str, Any]:
-    params = _valid(DocumentSearchQuerySerializer, request.query_params)
+    page_params(request.query_params)  # 400 invalid_pagination, as on every API list
+    params = query(DocumentSearchQuerySerializer, request)
     page = selectors.search_documents(
         user=request.user,
         q=params.get("q", ""),
@@ -302,29 +321,33 @@ def _page_serializer(name: str, item) -> serializers.Serializer:
 
 class RegisterIncomingDocumentSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="tệp PDF của văn bản (bản điện tử hoặc bản quét)")
-    agency = serializers.CharField(help_text="mã định danh cơ quan nhận")
+    agency = serializers.CharField(max_length=40, help_text="mã định danh cơ quan nhận")
     sender_agency = serializers.CharField(
-        required=False, allow_blank=True, help_text="mã cơ quan gửi trên nền tảng"
+        required=False, allow_blank=True, max_length=40, help_text="mã cơ quan gửi trên nền tảng"
     )
-    sender_name = serializers.CharField(
-        required=False, allow_blank=True, help_text="cơ quan ban hành bên ngoài"
+    sender_name = column_text(
+        IncomingDocument,
+        "sender_name",
+        required=False,
+        allow_blank=True,
+        help_text="cơ quan ban hành bên ngoài",
     )
-    number_notation = serializers.CharField(max_length=60)
-    issued_on = serializers.DateField()
+    number_notation = column_text(IncomingDocument, "number_notation")
+    issued_on = DateField()
     doc_type = serializers.ChoiceField(choices=DOC_TYPE_CHOICES)
     subject = serializers.CharField()
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
     confidentiality = serializers.ChoiceField(
         choices=Confidentiality.choices, default=Confidentiality.NORMAL
     )
-    page_count = serializers.IntegerField(required=False, min_value=1)
-    deadline = serializers.DateField(required=False)
-    source = serializers.CharField(default="upload", help_text="upload|paper")
+    page_count = column_integer(IncomingDocument, "page_count", required=False, min_value=1)
+    deadline = DateField(required=False)
+    source = serializers.ChoiceField(choices=["upload", "paper"], default="upload")
     allow_duplicate = serializers.BooleanField(default=False)
 
 
 class IncomingListView(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
         summary="Tìm kiếm văn bản đến",
@@ -397,14 +420,16 @@ class IncomingAcceptView(APIView):
 
 class DocumentTargetSerializer(serializers.Serializer):
     user = serializers.UUIDField(required=False, help_text="uid người dùng")
-    unit = serializers.IntegerField(required=False, help_text="id đơn vị trong cơ quan")
+    unit = column_integer(
+        Assignment, "unit", required=False, min_value=1, help_text="id đơn vị trong cơ quan"
+    )
 
 
 class DocumentAssignSerializer(serializers.Serializer):
     lead = DocumentTargetSerializer()
     cooperate = DocumentTargetSerializer(many=True, required=False)
     info = DocumentTargetSerializer(many=True, required=False)
-    deadline = serializers.DateField(required=False)
+    deadline = DateField(required=False)
     instruction = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -445,19 +470,28 @@ class MyAssignmentsView(APIView):
 
 class DocumentNoteSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, default="")
-    file = serializers.FileField(required=False)
+
+
+class DocumentNoteUploadSerializer(DocumentNoteSerializer):
+    file = serializers.FileField(required=False, help_text="tệp PDF đính kèm")
 
 
 class AssignmentNoteView(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [JSONParser, MultiPartParser]
 
     @extend_schema(
         summary="Ghi ý kiến / đính kèm tệp khi xử lý",
-        request=DocumentNoteSerializer,
+        request={
+            "application/json": DocumentNoteSerializer,
+            "multipart/form-data": DocumentNoteUploadSerializer,
+        },
         responses={201: DocumentAssignmentSerializer},
     )
     def post(self, request: Request, pk: int) -> Response:
-        data = _valid(DocumentNoteSerializer, request.data)
+        upload = (request.content_type or "").startswith("multipart/")
+        data = _valid(
+            DocumentNoteUploadSerializer if upload else DocumentNoteSerializer, request.data
+        )
         pdf, name = (None, "")
         if data.get("file") is not None:
             pdf, name = _pdf_upload(data["file"])
@@ -519,10 +553,10 @@ class AssignmentFinishView(APIView):
 
 class DocumentDraftSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="tệp PDF dự thảo")
-    agency = serializers.CharField(help_text="mã định danh cơ quan ban hành")
+    agency = serializers.CharField(max_length=40, help_text="mã định danh cơ quan ban hành")
     doc_type = serializers.ChoiceField(choices=DOC_TYPE_CHOICES)
     subject = serializers.CharField()
-    drafting_unit = serializers.IntegerField(required=False)
+    drafting_unit = column_integer(OutgoingDocument, "drafting_unit", required=False, min_value=1)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
     confidentiality = serializers.ChoiceField(
         choices=Confidentiality.choices, default=Confidentiality.NORMAL
@@ -545,7 +579,7 @@ class DocumentDraftSerializer(serializers.Serializer):
 
 
 class OutgoingListView(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
         summary="Tìm kiếm văn bản đi",
@@ -598,7 +632,7 @@ class DocumentVersionSerializer(serializers.Serializer):
 
 
 class OutgoingVersionView(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
         summary="Thêm phiên bản dự thảo",
@@ -776,19 +810,18 @@ class DocumentRegisterSerializer(serializers.Serializer):
     title = serializers.CharField()
 
 
+class RegisterQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=1900, max_value=2099)
+
+
 class RegisterListView(APIView):
     @extend_schema(
         summary="Sổ văn bản đến/đi mà tôi được xem",
-        parameters=[
-            inline_serializer(
-                name="RegisterQuery", fields={"year": serializers.IntegerField(required=False)}
-            )
-        ],
+        parameters=[RegisterQuerySerializer],
         responses=DocumentRegisterSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        year = request.query_params.get("year")
-        year_value = int(year) if year and year.isdigit() else None
+        year_value = query(RegisterQuerySerializer, request).get("year")
         return Response(
             DocumentRegisterSerializer(
                 selectors.registers_for(request.user, year_value), many=True
@@ -827,9 +860,9 @@ class RegisterExportView(APIView):
 
 
 class DocumentStatisticsQuerySerializer(serializers.Serializer):
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
-    agency = serializers.CharField(required=False)
+    date_from = DateField(required=False, help_text="từ ngày (mặc định 1/1 năm nay)")
+    date_to = DateField(required=False, help_text="đến ngày (mặc định hôm nay)")
+    agency = serializers.CharField(required=False, max_length=40)
 
 
 class StatisticsView(APIView):
@@ -854,7 +887,7 @@ class StatisticsView(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        params = _valid(DocumentStatisticsQuerySerializer, request.query_params)
+        params = query(DocumentStatisticsQuerySerializer, request)
         today = timezone.localdate()
         date_from = params.get("date_from") or today.replace(month=1, day=1)
         date_to = params.get("date_to") or today
@@ -889,8 +922,8 @@ class DocumentWorkRecordSerializer(serializers.ModelSerializer):
 
 
 class DocumentWorkRecordCreateSerializer(serializers.Serializer):
-    agency = serializers.CharField()
-    title = serializers.CharField()
+    agency = serializers.CharField(max_length=40)
+    title = column_text(WorkRecord, "title")
 
 
 class WorkRecordListView(APIView):

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+import tinhso.core.converters  # noqa: F401  (the <id:…>, <register_format:…> converters)
 from tinhso.documents import api
 
 P = "documents/"
@@ -25,17 +26,17 @@ urlpatterns = [
     ),
     path(f"{P}assignments", api.MyAssignmentsView.as_view(), name="documents-assignments"),
     path(
-        f"{P}assignments/<int:pk>/notes",
+        f"{P}assignments/<id:pk>/notes",
         api.AssignmentNoteView.as_view(),
         name="documents-assignment-note",
     ),
     path(
-        f"{P}assignments/<int:pk>/forward",
+        f"{P}assignments/<id:pk>/forward",
         api.AssignmentForwardView.as_view(),
         name="documents-assignment-forward",
     ),
     path(
-        f"{P}assignments/<int:pk>/finish",
+        f"{P}assignments/<id:pk>/finish",
         api.AssignmentFinishView.as_view(),
         name="documents-assignment-finish",
     ),
@@ -90,10 +91,10 @@ urlpatterns = [
         api.OutgoingDispatchView.as_view(),
         name="documents-outgoing-dispatch",
     ),
-    path(f"{P}files/<int:pk>", api.FileDownloadView.as_view(), name="documents-file"),
+    path(f"{P}files/<id:pk>", api.FileDownloadView.as_view(), name="documents-file"),
     path(f"{P}registers", api.RegisterListView.as_view(), name="documents-registers"),
     path(
-        f"{P}registers/<int:pk>.<str:fmt>",
+        f"{P}registers/<id:pk>.<register_format:fmt>",
         api.RegisterExportView.as_view(),
         name="documents-register-export",
     ),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.models import Role, User
 from tinhso.core.collation import vi
+from tinhso.core.dates import FormDateField
 from tinhso.documents.models import (
     DOC_TYPE_CHOICES,
     Confidentiality,
@@ -195,13 +196,13 @@ class IncomingForm(BootstrapMixin, forms.Form):
         required=False, max_length=255, label=_("hoặc tên cơ quan ban hành bên ngoài")
     )
     number_notation = forms.CharField(max_length=60, label=_("Số, ký hiệu"))
-    issued_on = forms.DateField(label=_("Ngày ban hành"), widget=DATE)
+    issued_on = FormDateField(label=_("Ngày ban hành"), widget=DATE)
     doc_type = forms.ChoiceField(choices=DOC_TYPE_CHOICES, label=_("Loại văn bản"), initial="cv")
     subject = forms.CharField(label=_("Trích yếu"), widget=forms.Textarea(attrs={"rows": 3}))
     urgency = forms.ChoiceField(choices=Urgency.choices, label=_("Độ khẩn"))
     confidentiality = forms.ChoiceField(choices=Confidentiality.choices, label=_("Độ mật"))
     page_count = forms.IntegerField(required=False, min_value=1, label=_("Số trang"))
-    deadline = forms.DateField(required=False, label=_("Hạn xử lý"), widget=DATE)
+    deadline = FormDateField(required=False, label=_("Hạn xử lý"), widget=DATE)
     source = forms.ChoiceField(
         choices=[("upload", _("Tệp điện tử")), ("paper", _("Bản giấy (đã quét)"))],
         label=_("Hình thức nhận"),
@@ -224,7 +225,7 @@ class AssignForm(BootstrapMixin, forms.Form):
     lead = forms.ChoiceField(label=_("Chủ trì"))
     cooperate = forms.MultipleChoiceField(required=False, label=_("Phối hợp"))
     info = forms.MultipleChoiceField(required=False, label=_("Để biết"))
-    deadline = forms.DateField(required=False, label=_("Hạn xử lý"), widget=DATE)
+    deadline = FormDateField(required=False, label=_("Hạn xử lý"), widget=DATE)
     instruction = forms.CharField(
         required=False, label=_("Ý kiến chỉ đạo"), widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -420,8 +421,8 @@ class SearchForm(BootstrapMixin, forms.Form):
     agency: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Cơ quan")
     )
-    date_from = forms.DateField(required=False, label=_("Từ ngày"), widget=DATE)
-    date_to = forms.DateField(required=False, label=_("Đến ngày"), widget=DATE)
+    date_from = FormDateField(required=False, label=_("Từ ngày"), widget=DATE)
+    date_to = FormDateField(required=False, label=_("Đến ngày"), widget=DATE)
 
     def __init__(self, *args, agencies=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -454,8 +455,8 @@ class FileToRecordForm(BootstrapMixin, forms.Form):
 
 
 class PeriodForm(BootstrapMixin, forms.Form):
-    date_from = forms.DateField(required=False, label=_("Từ ngày"), widget=DATE)
-    date_to = forms.DateField(required=False, label=_("Đến ngày"), widget=DATE)
+    date_from = FormDateField(required=False, label=_("Từ ngày"), widget=DATE)
+    date_to = FormDateField(required=False, label=_("Đến ngày"), widget=DATE)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

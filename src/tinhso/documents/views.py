@@ -17,6 +17,7 @@ from tinhso.accounts.models import Role, User
 from tinhso.accounts.rules import can
 from tinhso.core.errors import DomainError, NotFound, PermissionDenied
 from tinhso.core.files import attachment_response
+from tinhso.core.pagination import page_params
 from tinhso.documents import exports, forms, selectors, services
 from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import ReviewStep
@@ -512,10 +513,7 @@ def search(request: HttpRequest) -> HttpResponse:
     error = None
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            offset = max(0, int(request.GET.get("offset", "0") or 0))
-        except ValueError:
-            offset = 0
+        offset = page_params(request.GET, strict=False).offset
         try:
             page = selectors.search_documents(
                 user=request.user,
@@ -598,6 +596,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
     ]
     rows: list = []
     error = None
+    if form.is_bound and not form.is_valid():  # e.g. a date beyond 2099: say so, answer 400
+        error = " ".join(str(m) for messages in form.errors.values() for m in messages)
     try:
         rows = selectors.statistics(agencies=agencies[:200], date_from=date_from, date_to=date_to)
     except DomainError as err:
@@ -606,6 +606,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         request,
         "documents/statistics.html",
         {"form": form, "rows": rows, "error": error, "date_from": date_from, "date_to": date_to},
+        status=400 if error else 200,
     )
 
 

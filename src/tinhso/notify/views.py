@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from tinhso.core.pagination import paginate
 from tinhso.notify.selectors import messages_for
 
 
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
-    page = Paginator(messages_for(request.user), 20).get_page(request.GET.get("page"))
+    page = paginate(request, messages_for(request.user), 20)
     return render(request, "notify/mine.html", {"page": page})

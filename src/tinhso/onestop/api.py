@@ -3,16 +3,14 @@ selector, serialise. Domain errors become {"code", "message"} with a 4xx status.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as drf
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +18,7 @@ from rest_framework.views import APIView
 
 from tinhso.accounts.rules import can, require
 from tinhso.core import ratelimit
+from tinhso.core.api import JSONParser, loads_json, query
 from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound, ValidationFailed
 from tinhso.directory.models import Agency
@@ -29,7 +28,8 @@ from tinhso.onestop import statistics as stats
 from tinhso.onestop.models import Dossier, Payment, ProcessStep, WalletItem
 from tinhso.signing.serializers import RemotePreparedSerializer
 
-PARSERS = [JSONParser, MultiPartParser, FormParser]
+# JSON, or multipart/form-data when files are uploaded (files cannot be sent url-encoded).
+PARSERS = [JSONParser, MultiPartParser]
 
 
 def _dossier(user, uid: Any) -> Dossier:
@@ -92,38 +92,45 @@ def _attachments(request: Request, data: dict, procedure, owner) -> list[service
     return result
 
 
-def _parse(serializer_class, request: Request) -> dict:
+def _is_upload(request: Request) -> bool:
+    return (request.content_type or "").startswith("multipart/")
+
+
+def _parse(serializer_class, request: Request, upload_class=None) -> dict:
+    """The body validated by `serializer_class` (JSON) or `upload_class` (multipart)."""
     data = request.data
-    if hasattr(data, "getlist") and "files" in request.FILES:
-        data = data.copy()
-        data.setlist("files", request.FILES.getlist("files"))
+    if _is_upload(request):
+        serializer_class = upload_class or serializer_class
+        if "files" in request.FILES:
+            data = data.copy()
+            data.setlist("files", request.FILES.getlist("files"))
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     values = dict(serializer.validated_data)
-    if "form_data" in values and isinstance(values["form_data"], str):
-        import json
-
+    if isinstance(values.get("form_data"), str):
+        text = values["form_data"].strip()
         try:
-            values["form_data"] = json.loads(values["form_data"])
+            values["form_data"] = loads_json(text) if text else {}
         except ValueError as exc:
             raise ValidationFailed("form_data không phải JSON hợp lệ.", code="parse_error") from exc
+        if not isinstance(values["form_data"], dict):
+            raise ValidationFailed("form_data phải là một đối tượng JSON.", code="parse_error")
     return values
+
+
+def _body(json_serializer, upload_serializer=None) -> dict:
+    """The documented request bodies: JSON, and multipart/form-data when files go along."""
+    return {
+        "application/json": json_serializer,
+        "multipart/form-data": upload_serializer or json_serializer,
+    }
 
 
 # ---------------------------------------------------------------------------------------
 # Catalog (public)
 
 
-@extend_schema(
-    tags=["onestop"],
-    parameters=[
-        OpenApiParameter("q", str, description="Tìm theo tên/mã (không phân biệt dấu)"),
-        OpenApiParameter("field", str, description="Mã lĩnh vực"),
-        OpenApiParameter("agency", str, description="Mã cơ quan"),
-        OpenApiParameter("level", str, enum=["central", "province", "district", "commune"]),
-        OpenApiParameter("online_type", str, enum=["full", "partial"]),
-    ],
-)
+@extend_schema(tags=["onestop"], parameters=[s.ProcedureQuerySerializer])
 class ProcedureList(ListAPIView):
     """Thủ tục hành chính: tìm kiếm không phân biệt dấu, lọc theo lĩnh vực, cơ quan, cấp."""
 
@@ -131,7 +138,7 @@ class ProcedureList(ListAPIView):
     serializer_class = s.ProcedureListSerializer
 
     def get_queryset(self):
-        p = self.request.query_params
+        p = query(s.ProcedureQuerySerializer, self.request)
         return selectors.search_procedures(
             q=p.get("q", ""),
             field=p.get("field") or None,
@@ -171,51 +178,33 @@ class FieldList(ListAPIView):
 # Dossiers
 
 
-class DossierList(APIView):
+class DossierList(ListAPIView):
     """Citizens: their own dossiers. Officials: a queue (`queue=`) or their agencies'."""
 
     parser_classes = PARSERS
+    serializer_class = s.DossierListSerializer
 
-    @extend_schema(
-        tags=["onestop"],
-        parameters=[
-            OpenApiParameter(
-                "queue",
-                str,
-                enum=list(selectors.QUEUES),
-                description="Hàng đợi của cán bộ",
-            ),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("offset", int),
-        ],
-        responses=s.DossierListSerializer(many=True),
-    )
-    def get(self, request: Request) -> Response:
-        user = request.user
-        queue = request.query_params.get("queue")
+    @extend_schema(tags=["onestop"], parameters=[s.DossierQuerySerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        user = self.request.user
+        queue = query(s.DossierQuerySerializer, self.request).get("queue")
         if queue:
-            qs = selectors.queue(user, queue)
-        elif getattr(user, "is_official", False) or user.is_superuser:
-            qs = selectors.agency_dossiers(user)
-        else:
-            qs = selectors.my_dossiers(user)
-        from rest_framework.pagination import LimitOffsetPagination
-
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(s.DossierListSerializer(page, many=True).data)
+            return selectors.queue(user, queue)
+        if getattr(user, "is_official", False) or user.is_superuser:
+            return selectors.agency_dossiers(user)
+        return selectors.my_dossiers(user)
 
     @extend_schema(
         tags=["onestop"],
-        request={
-            "application/json": s.OnestopSubmitSerializer,
-            "multipart/form-data": s.OnestopSubmitSerializer,
-        },
+        request=_body(s.OnestopSubmitSerializer, s.OnestopSubmitUploadSerializer),
         responses={201: s.DossierDetailSerializer},
         summary="Nộp hồ sơ trực tuyến",
     )
     def post(self, request: Request) -> Response:
-        values = _parse(s.OnestopSubmitSerializer, request)
+        values = _parse(s.OnestopSubmitSerializer, request, s.OnestopSubmitUploadSerializer)
         procedure = selectors.get_procedure(code=values["procedure"])
         attachments = _attachments(request, values, procedure, request.user)
         dossier = services.submit_dossier(
@@ -240,15 +229,12 @@ class CounterDossierCreate(APIView):
 
     @extend_schema(
         tags=["onestop"],
-        request={
-            "application/json": s.OnestopCounterSerializer,
-            "multipart/form-data": s.OnestopCounterSerializer,
-        },
+        request=_body(s.OnestopCounterSerializer, s.OnestopCounterUploadSerializer),
         responses={201: s.DossierDetailSerializer},
         summary="Tiếp nhận hồ sơ trực tiếp/bưu chính (cán bộ một cửa nhập thay)",
     )
     def post(self, request: Request) -> Response:
-        values = _parse(s.OnestopCounterSerializer, request)
+        values = _parse(s.OnestopCounterSerializer, request, s.OnestopCounterUploadSerializer)
         procedure = selectors.get_procedure(code=values["procedure"])
         attachments = _attachments(request, values, procedure, None)
         papers = {p.pk: p for p in procedure.papers.all()}
@@ -349,25 +335,33 @@ ACTIONS: dict[str, tuple[type[drf.Serializer], str]] = {
 }
 
 
+# Actions whose body carries files: (JSON body or None, multipart body).
+UPLOAD_BODIES: dict[str, tuple[type[drf.Serializer] | None, type[drf.Serializer]]] = {
+    "answer-supplement": (s.AnswerSupplementInput, s.AnswerSupplementUploadInput),
+    "attach-result": (None, s.ResultInput),
+}
+
+
 def _action_view(name: str) -> type[APIView]:
     input_serializer, summary = ACTIONS[name]
+    json_body, upload_body = UPLOAD_BODIES.get(name, (input_serializer, input_serializer))
+    body = {"multipart/form-data": upload_body}
+    if json_body is not None:
+        body = {"application/json": json_body, **body}
 
     class ActionView(APIView):
-        parser_classes = PARSERS
+        parser_classes = PARSERS if json_body is not None else [MultiPartParser]
 
         @extend_schema(
             tags=["onestop"],
             operation_id=f"onestop_dossier_{name.replace('-', '_')}",
             summary=summary,
-            request={
-                "application/json": input_serializer,
-                "multipart/form-data": input_serializer,
-            },
+            request=body,
             responses={200: s.DossierDetailSerializer},
         )
         def post(self, request: Request, uid: str) -> Response:
             dossier = _dossier(request.user, uid)
-            values = _parse(input_serializer, request)
+            values = _parse(json_body or upload_body, request, upload_body)
             action = workflow.for_api(name, dossier)
             action.execute(
                 user=request.user,
@@ -445,7 +439,7 @@ class DossierPay(APIView):
 
 
 class WalletList(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(tags=["onestop"], responses=s.WalletItemSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -509,18 +503,11 @@ class Lookup(APIView):
     throttle_classes = [LookupThrottle]
 
     @extend_schema(
-        tags=["onestop"],
-        parameters=[
-            OpenApiParameter("code", str, required=True, description="Mã hồ sơ"),
-            OpenApiParameter("secret", str, required=True, description="4 số cuối"),
-        ],
-        responses=s.LookupSerializer,
+        tags=["onestop"], parameters=[s.LookupQuerySerializer], responses=s.LookupSerializer
     )
     def get(self, request: Request) -> Response:
-        result = limited_lookup(
-            code=request.query_params.get("code", ""),
-            secret=request.query_params.get("secret", ""),
-        )
+        params = query(s.LookupQuerySerializer, request)
+        result = limited_lookup(code=params["code"], secret=params["secret"])
         return Response(s.LookupSerializer(result.__dict__).data)
 
 
@@ -531,14 +518,9 @@ class Lookup(APIView):
 class Statistics(APIView):
     @extend_schema(
         tags=["onestop"],
-        parameters=[
-            OpenApiParameter("start", OpenApiTypes.DATE, required=True),
-            OpenApiParameter("end", OpenApiTypes.DATE, required=True),
-            OpenApiParameter(
-                "group_by", str, enum=["agency", "field", "procedure", "receiving_agency"]
-            ),
-            OpenApiParameter("agency", str, description="Mã cơ quan (kể cả cơ quan cấp dưới)"),
-        ],
+        description="Kỳ thống kê: từ `start` đến `end` (tính cả hai ngày), không quá 3 năm, "
+        "trong khoảng 01/01/1900–31/12/2099; sai thì 400 `invalid_period`.",
+        parameters=[s.StatisticsQuerySerializer],
         responses=inline_serializer(
             "OnestopStatistics",
             {
@@ -548,15 +530,18 @@ class Statistics(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        p = request.query_params
+        serializer = s.StatisticsQuerySerializer(data=request.query_params.dict())
+        if not serializer.is_valid():
+            raise ValidationFailed(
+                "Vui lòng nhập kỳ thống kê (start, end dạng YYYY-MM-DD, trong khoảng "
+                "01/01/1900–31/12/2099).",
+                code="invalid_period",
+                details=serializer.errors,
+            )
+        p = serializer.validated_data
         agency = _agency(p.get("agency"))
         require(request.user, "onestop.view_statistics", agency)
-        try:
-            period = stats.Period(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
-        except (KeyError, ValueError) as exc:
-            raise ValidationFailed(
-                "Vui lòng nhập kỳ thống kê (start, end dạng YYYY-MM-DD).", code="invalid_period"
-            ) from exc
+        period = stats.Period.checked(p["start"], p["end"])
         rows = stats.summary(period=period, group_by=p.get("group_by") or None, agency=agency)
         return Response({"rules": stats.RULES.strip(), "rows": rows})
 

@@ -7,6 +7,7 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.core.dates import FormDateField
 from tinhso.onestop.models import Level, OnlineType, ReturnMethod
 
 LEVEL_CHOICES = [("", _("Tất cả các cấp"))] + [
@@ -191,8 +192,8 @@ class WalletUploadForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("Từ ngày"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Đến ngày"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = FormDateField(label=_("Từ ngày"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = FormDateField(label=_("Đến ngày"), widget=forms.DateInput(attrs={"type": "date"}))
     group_by = forms.ChoiceField(
         label=_("Thống kê theo"),
         required=False,
@@ -212,12 +213,16 @@ class PeriodForm(forms.Form):
         ]
 
     def clean(self):
+        from tinhso.core.errors import ValidationFailed
+        from tinhso.onestop.statistics import Period
+
         data = super().clean()
         start, end = data.get("start"), data.get("end")
-        if start and end and start > end:
-            raise forms.ValidationError(_("Ngày bắt đầu phải trước ngày kết thúc."))
-        if start and end and (end - start).days > 366 * 3:
-            raise forms.ValidationError(_("Khoảng thời gian tối đa 3 năm."))
+        if start and end:
+            try:
+                Period.checked(start, end)  # the same rule as the API's
+            except ValidationFailed as exc:
+                raise forms.ValidationError(exc.message, code=exc.code) from exc
         return data
 
 

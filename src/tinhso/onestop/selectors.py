@@ -96,6 +96,20 @@ def search_procedures(
     return qs.filter(pk__in=[int(str(pk)) for pk in ranked]).order_by(order)
 
 
+def competent_agencies(procedure: Procedure) -> QuerySet[Agency]:
+    """The agencies a dossier of `procedure` may be sent to: its competent agency, or, for a
+    procedure every People's Committee of a level performs (e.g. a commune procedure), the
+    active People's Committees of those levels. The submit page lists these; the service
+    refuses any other (the API can name an agency the page never offers)."""
+    if procedure.agency_id:
+        return Agency.objects.filter(pk=procedure.agency_id)
+    return Agency.objects.filter(
+        kind=Agency.Kind.PEOPLES_COMMITTEE,
+        status=Agency.Status.ACTIVE,
+        admin_unit__level__in=procedure.level_list,
+    ).order_by("name")
+
+
 def get_procedure(*, code: str | None = None, uid: Any = None) -> Procedure:
     # the papers are shown on the submit page and checked again by submit_dossier: one read
     qs = Procedure.objects.select_related("field", "agency", "receiving_agency").prefetch_related(

@@ -5,12 +5,17 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from tinhso.core.api import column_integer, column_text
+from tinhso.core.dates import RANGE_TEXT, DateField
 from tinhso.onestop.models import (
     PORTAL_STATUS,
+    Channel,
     Dossier,
     DossierEvent,
     DossierFile,
     Field,
+    Level,
+    OnlineType,
     Payment,
     Procedure,
     ProcessStep,
@@ -18,6 +23,7 @@ from tinhso.onestop.models import (
     ReturnMethod,
     WalletItem,
 )
+from tinhso.onestop.selectors import QUEUES as QUEUE_NAMES
 
 
 class FieldSerializer(serializers.ModelSerializer):
@@ -208,9 +214,11 @@ class DossierDetailSerializer(DossierListSerializer):
     payments = PaymentSerializer(many=True, read_only=True)
     agency = serializers.CharField(source="agency.code")
     handling_agency = serializers.CharField(
-        source="handling_agency.code", default=None, read_only=True
+        source="handling_agency.code", default=None, read_only=True, allow_null=True
     )
-    assignee = serializers.CharField(source="assignee.username", default=None, read_only=True)
+    assignee = serializers.CharField(
+        source="assignee.username", default=None, read_only=True, allow_null=True
+    )
     supplements = serializers.SerializerMethodField()
 
     class Meta(DossierListSerializer.Meta):
@@ -285,34 +293,111 @@ class LookupSerializer(serializers.Serializer):
 
 
 # ---------------------------------------------------------------------------------------
-# Inputs
+# Inputs: bounded like the columns they fill (text length, integer range, date range)
 
 
-class VersionedInput(serializers.Serializer):
-    version = serializers.IntegerField(
-        required=False, help_text="Phiên bản hồ sơ đã đọc (khóa lạc quan); 409 nếu đã đổi."
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {},
+        "description": "Dữ liệu biểu mẫu điện tử: một đối tượng JSON (phần multipart dạng "
+        "application/json)",
+    }
+)
+class JsonObjectPart(serializers.CharField):
+    """The e-form in a multipart body: an OpenAPI object part, sent as JSON text and
+    parsed by the view (`tinhso.core.api.loads_json`)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("max_length", 100_000)
+        super().__init__(**kwargs)
+
+
+class ProcedureQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Tìm theo tên/mã, không dấu"
+    )
+    field = column_text(Field, "code", required=False, help_text="Mã lĩnh vực")
+    agency = serializers.CharField(required=False, max_length=40, help_text="Mã cơ quan")
+    level = serializers.ChoiceField(choices=Level.choices, required=False)
+    online_type = serializers.ChoiceField(choices=OnlineType.choices, required=False)
+
+
+class DossierQuerySerializer(serializers.Serializer):
+    queue = serializers.ChoiceField(
+        choices=list(QUEUE_NAMES), required=False, help_text="Hàng đợi của cán bộ"
     )
 
 
+class LookupQuerySerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40, help_text="Mã hồ sơ")
+    secret = serializers.CharField(
+        max_length=20, help_text="4 số cuối điện thoại hoặc số định danh của người nộp"
+    )
+
+
+class StatisticsQuerySerializer(serializers.Serializer):
+    start = DateField(help_text=f"Từ ngày (YYYY-MM-DD, trong khoảng {RANGE_TEXT})")
+    end = DateField(help_text=f"Đến ngày (YYYY-MM-DD, trong khoảng {RANGE_TEXT})")
+    group_by = serializers.ChoiceField(
+        choices=["agency", "field", "procedure", "receiving_agency"], required=False
+    )
+    agency = serializers.CharField(
+        required=False, max_length=40, help_text="Mã cơ quan (kể cả cơ quan cấp dưới)"
+    )
+
+
+def _version():
+    return column_integer(
+        Dossier,
+        "version",
+        required=False,
+        help_text="Phiên bản hồ sơ đã đọc (khóa lạc quan); 409 nếu đã đổi.",
+    )
+
+
+class VersionedInput(serializers.Serializer):
+    version = _version()
+
+
 class WalletPickSerializer(serializers.Serializer):
-    paper = serializers.IntegerField(required=False, allow_null=True)
+    paper = column_integer(RequiredPaper, "id", required=False, allow_null=True)
     item = serializers.UUIDField()
 
 
 class OnestopSubmitSerializer(serializers.Serializer):
-    procedure = serializers.CharField(help_text="Mã thủ tục, ví dụ 1.001193")
-    agency = serializers.CharField(required=False, allow_blank=True, help_text="Mã cơ quan")
-    form_data = serializers.JSONField(required=False)
-    applicant_name = serializers.CharField(required=False, allow_blank=True)
-    applicant_id_number = serializers.CharField(required=False, allow_blank=True)
-    applicant_phone = serializers.CharField(required=False, allow_blank=True)
-    applicant_email = serializers.CharField(required=False, allow_blank=True)
-    applicant_address = serializers.CharField(required=False, allow_blank=True)
-    return_method = serializers.CharField(
-        required=False, default=ReturnMethod.ONLINE, help_text="online | counter | post"
+    """A dossier submitted as JSON: the e-form as an object, papers from the wallet."""
+
+    procedure = column_text(Procedure, "code", help_text="Mã thủ tục, ví dụ 1.001193")
+    agency = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text="Mã cơ quan giải quyết (thủ tục không gắn cơ quan, ví dụ thủ tục cấp xã)",
     )
-    postal_address = serializers.CharField(required=False, allow_blank=True)
+    form_data = serializers.DictField(required=False, help_text="Dữ liệu biểu mẫu điện tử")
+    applicant_name = column_text(Dossier, "applicant_name", required=False, allow_blank=True)
+    applicant_id_number = column_text(
+        Dossier, "applicant_id_number", required=False, allow_blank=True
+    )
+    applicant_phone = column_text(Dossier, "applicant_phone", required=False, allow_blank=True)
+    applicant_email = column_text(Dossier, "applicant_email", required=False, allow_blank=True)
+    applicant_address = column_text(Dossier, "applicant_address", required=False, allow_blank=True)
+    return_method = serializers.ChoiceField(
+        choices=ReturnMethod.choices, required=False, default=ReturnMethod.ONLINE
+    )
+    postal_address = column_text(Dossier, "postal_address", required=False, allow_blank=True)
     wallet_items = WalletPickSerializer(many=True, required=False)
+
+
+class OnestopSubmitUploadSerializer(OnestopSubmitSerializer):
+    """A dossier submitted as multipart/form-data: the e-form as JSON text, uploaded
+    papers in `files` or in `file_<id of the required paper>`."""
+
+    form_data = JsonObjectPart()
+    wallet_items = None  # type: ignore[assignment]  # JSON only
     files = serializers.ListField(
         child=serializers.FileField(),
         required=False,
@@ -324,27 +409,42 @@ class OnestopSubmitSerializer(serializers.Serializer):
 
 
 class PaperReceivedSerializer(serializers.Serializer):
-    paper = serializers.IntegerField(help_text="id của thành phần hồ sơ (papers[].id của thủ tục)")
+    paper = column_integer(
+        RequiredPaper, "id", min_value=1, help_text="id của thành phần hồ sơ (papers[].id)"
+    )
     originals = serializers.IntegerField(min_value=0, max_value=99, default=1)
     copies = serializers.IntegerField(min_value=0, max_value=99, default=0)
 
 
-class OnestopCounterSerializer(OnestopSubmitSerializer):
-    applicant_name = serializers.CharField(
-        required=False, allow_blank=True, help_text="Để trống: lấy từ tờ khai điện tử"
+class _CounterFields(serializers.Serializer):
+    applicant_name = column_text(
+        Dossier,
+        "applicant_name",
+        required=False,
+        allow_blank=True,
+        help_text="Để trống: lấy từ tờ khai điện tử",
     )
+    channel = serializers.ChoiceField(
+        choices=[Channel.COUNTER, Channel.POST], default=Channel.COUNTER
+    )
+    accept = serializers.BooleanField(default=True)
+    fee_paid_cash = serializers.BooleanField(default=False)
+    return_method = serializers.ChoiceField(
+        choices=ReturnMethod.choices, required=False, default=ReturnMethod.COUNTER
+    )
+
+
+class OnestopCounterSerializer(_CounterFields, OnestopSubmitSerializer):
     papers_received = PaperReceivedSerializer(
         many=True,
         required=False,
         help_text="Giấy tờ công dân nộp tại quầy (số bản chính, bản sao); giấy tờ bắt buộc "
         "phải có trước khi tiếp nhận",
     )
-    channel = serializers.CharField(default="counter", help_text="counter | post")
-    accept = serializers.BooleanField(default=True)
-    fee_paid_cash = serializers.BooleanField(default=False)
-    return_method = serializers.CharField(
-        required=False, default=ReturnMethod.COUNTER, help_text="online | counter | post"
-    )
+
+
+class OnestopCounterUploadSerializer(_CounterFields, OnestopSubmitUploadSerializer):
+    pass
 
 
 class NoteInput(VersionedInput):
@@ -356,34 +456,43 @@ class ReasonsInput(VersionedInput):
 
 
 class SupplementInput(VersionedInput):
-    items = serializers.ListField(child=serializers.CharField(), min_length=1)
+    items = serializers.ListField(
+        child=serializers.CharField(max_length=500), min_length=1, max_length=100
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class AnswerSupplementInput(VersionedInput):
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    form_data = serializers.JSONField(required=False)
-    files = serializers.ListField(child=serializers.FileField(), required=False)
+    form_data = serializers.DictField(required=False)
     wallet_items = WalletPickSerializer(many=True, required=False)
 
 
+class AnswerSupplementUploadInput(VersionedInput):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    form_data = JsonObjectPart()
+    files = serializers.ListField(child=serializers.FileField(), required=False)
+
+
 class AssignInput(VersionedInput):
-    assignee = serializers.CharField(help_text="Tên đăng nhập của người được giao")
+    assignee = serializers.CharField(max_length=150, help_text="Tên đăng nhập người được giao")
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ForwardInput(VersionedInput):
-    to_user = serializers.CharField(required=False, allow_blank=True, help_text="Tên đăng nhập")
+    to_user = serializers.CharField(
+        required=False, allow_blank=True, max_length=150, help_text="Tên đăng nhập"
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class SendBackInput(VersionedInput):
     note = serializers.CharField()
-    to_step = serializers.IntegerField(required=False, help_text="Thứ tự bước")
+    to_step = column_integer(ProcessStep, "order", required=False, help_text="Thứ tự bước")
 
 
 class ObligationInput(VersionedInput):
-    amount_vnd = serializers.IntegerField(min_value=1)
+    amount_vnd = column_integer(Payment, "amount_vnd", min_value=1)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -392,7 +501,7 @@ class PauseInput(VersionedInput):
 
 
 class ExtendInput(VersionedInput):
-    new_due_date = serializers.DateField()
+    new_due_date = DateField()
     reason = serializers.CharField()
     apology = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -411,11 +520,11 @@ class ApproveInput(VersionedInput):
 
 class ResultInput(serializers.Serializer):
     file = serializers.FileField()
-    name = serializers.CharField(required=False, default="Kết quả giải quyết")
+    name = column_text(DossierFile, "name", required=False, default="Kết quả giải quyết")
 
 
 class ReturnInput(VersionedInput):
-    method = serializers.CharField(required=False, help_text="online | counter | post")
+    method = serializers.ChoiceField(choices=ReturnMethod.choices, required=False)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -430,7 +539,9 @@ class RateInput(serializers.Serializer):
 
 class PayInput(serializers.Serializer):
     payment = serializers.UUIDField(required=False, help_text="Khoản cần thanh toán")
-    return_url = serializers.CharField(required=False, allow_blank=True, default="")
+    return_url = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000
+    )
 
 
 class PayOutput(serializers.Serializer):
@@ -446,7 +557,7 @@ class CallbackOutput(serializers.Serializer):
 
 class WalletUploadInput(serializers.Serializer):
     file = serializers.FileField()
-    name = serializers.CharField(required=False, allow_blank=True, default="")
+    name = column_text(WalletItem, "name", required=False, allow_blank=True, default="")
 
 
 class StatisticsRowSerializer(serializers.Serializer):

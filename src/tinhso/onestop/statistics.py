@@ -92,6 +92,30 @@ class Period:
         """Exclusive end moment."""
         return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=VN)
 
+    MAX_DAYS = 366 * 3
+
+    @classmethod
+    def checked(cls, start: date, end: date) -> Period:
+        """A period a person asked for: within the platform's date range, start not after
+        end, at most three years (the statistics page and the API alike)."""
+        from django.utils.translation import gettext as _
+
+        from tinhso.core.dates import RANGE_TEXT, in_range
+        from tinhso.core.errors import ValidationFailed
+
+        if not (in_range(start) and in_range(end)):
+            raise ValidationFailed(
+                _("Kỳ thống kê phải trong khoảng %(range)s.") % {"range": RANGE_TEXT},
+                code="invalid_period",
+            )
+        if start > end:
+            raise ValidationFailed(
+                _("Ngày bắt đầu phải trước ngày kết thúc."), code="invalid_period"
+            )
+        if (end - start).days > cls.MAX_DAYS:
+            raise ValidationFailed(_("Khoảng thời gian tối đa 3 năm."), code="invalid_period")
+        return cls(start, end)
+
     @classmethod
     def year(cls, year: int) -> Period:
         return cls(date(year, 1, 1), date(year, 12, 31))

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+import tinhso.core.converters  # noqa: F401  (the <id:…>, <register_format:…> converters)
 from tinhso.onestop import views
 
 app_name = "onestop"
@@ -43,7 +44,7 @@ urlpatterns = [
     path("so-theo-doi.xlsx", views.register_xlsx, name="register_xlsx"),
     # Catalog administration
     path("quan-tri/thu-tuc/", views.catalog_admin, name="catalog_admin"),
-    path("quan-tri/thu-tuc/xuat.<str:fmt>", views.catalog_export, name="catalog_export"),
+    path("quan-tri/thu-tuc/xuat.<catalog_format:fmt>", views.catalog_export, name="catalog_export"),
     path("quan-tri/thu-tuc/them/", views.procedure_edit, name="procedure_new"),
     path("quan-tri/thu-tuc/tu-dong-nghia/", views.catalog_synonyms, name="catalog_synonyms"),
     path("quan-tri/thu-tuc/<str:code>/", views.procedure_edit, name="procedure_edit"),

@@ -815,20 +815,26 @@ def expected(user: Any, dossier: Dossier, offered: list[Action]) -> Action | Non
     """The next expected action among those offered (shown first on the page)."""
     names = {a.name for a in offered}
     if "attach_result" in names and "approve" not in names:
-        # the step before approval: the result draft comes first, then the hand-over
+        # at the approval step, or the step before it, without a draft: the result draft
+        # comes first (then the hand-over, or the approval)
         from tinhso.onestop.services.results import latest_draft
 
-        after = next_step(dossier)
-        last = after is not None and (
-            next_step_after(dossier, after) is None
-            or next_step_after(dossier, after).kind == ProcessStep.Kind.RETURN  # type: ignore[union-attr]
-        )
-        if not (last and latest_draft(dossier) is None):
+        if not (_near_approval(dossier) and latest_draft(dossier) is None):
             names.discard("attach_result")
     for name in EXPECTED_ORDER:
         if name in names:
             return ACTIONS[name]
     return None
+
+
+def _is_end(step: ProcessStep | None) -> bool:
+    return step is None or step.kind == ProcessStep.Kind.RETURN
+
+
+def _near_approval(dossier: Dossier) -> bool:
+    """At the last working step of the process, or the one before it."""
+    after = next_step(dossier)
+    return _is_end(after) or (after is not None and _is_end(next_step_after(dossier, after)))
 
 
 def next_step_after(dossier: Dossier, step: ProcessStep) -> ProcessStep | None:

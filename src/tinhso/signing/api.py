@@ -7,13 +7,14 @@ import binascii
 import hashlib
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tinhso.core import ratelimit
+from tinhso.core.api import ApiErrorSerializer, JSONParser
 from tinhso.core.errors import ValidationFailed
 from tinhso.signing import conf, selectors, serializers, services
 
@@ -36,7 +37,7 @@ def read_pdf_upload(upload, max_bytes: int) -> bytes:
 
 ERRORS = {
     400: OpenApiResponse(
-        serializers.SigningErrorSerializer,
+        ApiErrorSerializer,
         description="`invalid_pdf`, `encrypted_pdf`, `file_too_large`, `file_required`",
     )
 }
@@ -45,7 +46,7 @@ ERRORS = {
 class VerifyView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
     throttle_classes = [VerifyThrottle]
 
     @extend_schema(
@@ -73,7 +74,7 @@ class VerifyView(APIView):
 
 class RemotePrepareView(APIView):
     permission_classes = [IsAuthenticated]
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
         operation_id="signing_remote_prepare",
@@ -87,13 +88,15 @@ class RemotePrepareView(APIView):
     )
     def post(self, request: Request) -> Response:
         pdf = read_pdf_upload(request.FILES.get("file"), conf.sign_max_bytes())
-        data = request.data
+        body = serializers.RemotePrepareSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
         result = services.prepare_remote_signing(
             pdf=pdf,
             user=request.user,
-            certificate=str(data.get("certificate", "")),
-            reason=str(data.get("reason", "")),
-            location=str(data.get("location", "")),
+            certificate=data["certificate"],
+            reason=data["reason"],
+            location=data["location"],
         )
         return Response(result)
 
@@ -111,12 +114,10 @@ class RemoteCompleteView(APIView):
         responses={
             200: serializers.RemoteCompletedSerializer,
             400: OpenApiResponse(
-                serializers.SigningErrorSerializer,
+                ApiErrorSerializer,
                 description="`signature_mismatch`, `certificate_mismatch`, `invalid_certificate`",
             ),
-            404: OpenApiResponse(
-                serializers.SigningErrorSerializer, description="`signing_session_not_found`"
-            ),
+            404: OpenApiResponse(ApiErrorSerializer, description="`signing_session_not_found`"),
         },
         tags=["signing"],
     )

@@ -3,11 +3,6 @@
 from rest_framework import serializers
 
 
-class SigningErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
 class PdfUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="Tệp PDF đã ký số")
 
@@ -57,9 +52,11 @@ class VerifyResultSerializer(serializers.Serializer):
 
 class RemotePrepareSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="Tệp PDF cần ký")
-    certificate = serializers.CharField(help_text="Chứng thư số của USB token (PEM)")
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-    location = serializers.CharField(required=False, allow_blank=True, default="")
+    certificate = serializers.CharField(
+        max_length=20_000, help_text="Chứng thư số của USB token (PEM)"
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+    location = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
 
 
 class RemotePreparedSerializer(serializers.Serializer):
@@ -77,8 +74,10 @@ class RemotePreparedSerializer(serializers.Serializer):
 
 
 class RemoteCompleteSerializer(serializers.Serializer):
-    signature_b64 = serializers.CharField(help_text="Chữ ký thô (base64) do token tạo")
-    certificate = serializers.CharField(help_text="Chứng thư số của token (PEM)")
+    signature_b64 = serializers.CharField(
+        max_length=20_000, help_text="Chữ ký thô (base64) do token tạo"
+    )
+    certificate = serializers.CharField(max_length=20_000, help_text="Chứng thư số của token (PEM)")
 
 
 class RemoteCompletedSerializer(serializers.Serializer):

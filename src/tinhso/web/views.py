@@ -8,10 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 
 from tinhso.accounts import selectors as account_selectors
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import can, is_platform_admin
+from tinhso.core.api import api_error_response, is_api_path
 from tinhso.web.navigation import first_url, url_or_none
 
 
@@ -210,3 +212,31 @@ def health(request: HttpRequest) -> HttpResponse:
     except Exception:  # the point of a health check is to report, not to raise
         return JsonResponse({"status": "error", "database": False}, status=503)
     return JsonResponse({"status": "ok", "database": True})
+
+
+# Error handlers of the root URLconf: the API answers `{"code", "message"}` JSON, pages
+# answer the platform's HTML error pages (templates 400/403/404/500.html).
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_path(request.path):
+        return api_error_response(400)
+    return defaults.bad_request(request, exception or Exception())
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_path(request.path):
+        return api_error_response(403)
+    return defaults.permission_denied(request, exception or Exception())
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_path(request.path):
+        return api_error_response(404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if is_api_path(request.path):
+        return api_error_response(500)
+    return defaults.server_error(request)

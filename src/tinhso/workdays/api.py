@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -12,6 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tinhso.core.api import ApiErrorSerializer
+from tinhso.core.dates import DATE_PATTERN
 from tinhso.core.errors import ValidationFailed
 from tinhso.workdays.services import VN, Calendar, check_supported, parse_days
 
@@ -25,13 +28,15 @@ class WorkingDaySerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="vì sao là ngày làm việc hoặc ngày nghỉ")
 
 
-class WorkdaysErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
+# What the parameters look like (the values are then checked: year 1901–2099, 0 < days ≤ 3650).
+START_PATTERN = (
+    r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}"
+    r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?$"
+)
+DAYS_PATTERN = r"^[0-9]{1,4}([.,][0-9]{1,2})?$"
 
 BAD_REQUEST = OpenApiResponse(
-    WorkdaysErrorSerializer,
+    ApiErrorSerializer,
     description="`invalid_date` (ngày giờ sai dạng hoặc ngoài 1901–2099) hoặc `invalid_days`",
 )
 
@@ -53,7 +58,11 @@ def parse_start(value: str | None) -> datetime:
         )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=VN)
-    check_supported(moment.astimezone(VN).date())
+    try:
+        local_day = moment.astimezone(VN).date()
+    except OverflowError:  # year 1 or 9999 shifted past the calendar's ends
+        local_day = date.min
+    check_supported(local_day)
     return moment
 
 
@@ -84,10 +93,18 @@ class DueDateView(APIView):
         ),
         parameters=[
             OpenApiParameter(
-                "start", str, required=True, description="thời điểm tiếp nhận (ISO 8601)"
+                "start",
+                str,
+                required=True,
+                pattern=START_PATTERN,
+                description="thời điểm tiếp nhận (ISO 8601: ngày, hoặc ngày giờ), năm 1901–2099",
             ),
             OpenApiParameter(
-                "days", str, required=True, description="số ngày làm việc, ví dụ 5 hoặc 2.5"
+                "days",
+                str,
+                required=True,
+                pattern=DAYS_PATTERN,
+                description="số ngày làm việc, ví dụ 5 hoặc 2.5 (lớn hơn 0, tối đa 3650)",
             ),
         ],
         responses={200: DueDateSerializer, 400: BAD_REQUEST},
@@ -114,7 +131,13 @@ class IsWorkingDayView(APIView):
     @extend_schema(
         summary="Một ngày có phải ngày làm việc không",
         parameters=[
-            OpenApiParameter("date", str, required=True, description="YYYY-MM-DD"),
+            OpenApiParameter(
+                "date",
+                OpenApiTypes.DATE,
+                required=True,
+                pattern=DATE_PATTERN,
+                description="YYYY-MM-DD, năm 1901–2099",
+            ),
         ],
         responses={200: WorkingDaySerializer, 400: BAD_REQUEST},
         tags=["workdays"],

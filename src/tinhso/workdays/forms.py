@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.core.dates import FormDateField
 from tinhso.workdays.models import CalendarException
 
 
@@ -12,7 +13,7 @@ class DateInput(forms.DateInput):
 
 
 class ExceptionForm(forms.Form):
-    date = forms.DateField(label=_("Ngày"), widget=DateInput(), input_formats=["%Y-%m-%d"])
+    date = FormDateField(label=_("Ngày"), widget=DateInput(), input_formats=["%Y-%m-%d"])
     kind = forms.ChoiceField(label=_("Loại"), choices=CalendarException.Kind.choices)
     reason = forms.CharField(
         label=_("Lý do"),
@@ -22,4 +23,4 @@ class ExceptionForm(forms.Form):
 
 
 class DeleteExceptionForm(forms.Form):
-    date = forms.DateField(widget=forms.HiddenInput(), input_formats=["%Y-%m-%d"])
+    date = FormDateField(widget=forms.HiddenInput(), input_formats=["%Y-%m-%d"])

@@ -10,6 +10,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from tinhso.accounts.rules import require
@@ -148,10 +150,13 @@ def _check_required_papers(
 
 
 def _resolve_agencies(procedure: Procedure, agency) -> tuple[Any, Any]:
+    from tinhso.onestop.selectors import competent_agencies
+
     competent = procedure.agency or agency
     if competent is None:
         raise ValidationFailed("Vui lòng chọn cơ quan giải quyết hồ sơ.", code=E.AGENCY_REQUIRED)
-    if procedure.agency_id and agency is not None and agency.pk != procedure.agency_id:
+    if agency is not None and not competent_agencies(procedure).filter(pk=agency.pk).exists():
+        # e.g. a commune procedure sent to a department, or to a closed commune
         raise ValidationFailed(
             "Cơ quan đã chọn không giải quyết thủ tục này.", code=E.AGENCY_MISMATCH
         )
@@ -179,6 +184,15 @@ def _new_dossier(
 ) -> Dossier:
     if not (applicant_name or "").strip():
         raise ValidationFailed("Vui lòng nhập họ tên người nộp hồ sơ.", code=E.APPLICANT_REQUIRED)
+    if applicant_email:
+        try:
+            if len(applicant_email) > (Dossier._meta.get_field("applicant_email").max_length or 0):
+                raise DjangoValidationError("too long")
+            validate_email(applicant_email)
+        except DjangoValidationError:
+            raise ValidationFailed(
+                "Địa chỉ thư điện tử không hợp lệ.", code="invalid_email"
+            ) from None
     # one answer to "how is the result delivered": the e-form's, when it asks
     method, post_address = delivery_from_form(form_data)
     if method is not None:

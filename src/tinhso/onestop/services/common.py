@@ -34,6 +34,7 @@ from tinhso.accounts.models import Role
 from tinhso.accounts.rules import has_role
 from tinhso.audit.services import record
 from tinhso.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from tinhso.core.textguard import guard_changes
 from tinhso.notify.services import enqueue, notify_user
 from tinhso.onestop import workflow
 from tinhso.onestop.errors import OnestopError as E
@@ -106,6 +107,7 @@ def _transition(
     allowed = tuple(allowed)
     expected = dossier.version if version is None else version
     _ensure_state(dossier, allowed, action_label)
+    changes = guard_changes(Dossier, changes)  # reasons, notes: cleaned and measured
     updated = Dossier.objects.filter(pk=dossier.pk, version=expected, state__in=allowed).update(
         version=expected + 1, **changes
     )

@@ -43,4 +43,5 @@ from tinhso.onestop.services.results import (  # noqa: F401
     prepare_result_signature,
     reject,
     return_result,
+    token_session,
 )

@@ -456,7 +456,9 @@ def return_result(
             )
             if result.wallet_item_id is None:
                 DossierFile.objects.filter(pk=result.pk).update(wallet_item=wallet)
-    event = _event(dossier, action="return", actor=officer, at=at, note=note or method)
+    event = _event(
+        dossier, action="return", actor=officer, at=at, note=note or str(ReturnMethod(method).label)
+    )
     issue_form(dossier, "05", event=event)  # the process-control slip as it ended
     notify_applicant(
         dossier, "onestop_result", method=ReturnMethod(method).label, timeliness=dossier.timeliness

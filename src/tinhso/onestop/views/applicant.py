@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tinhso.core.errors import DomainError, NotFound, ValidationFailed
 from tinhso.core.files import attachment_response
+from tinhso.core.pagination import paginate
 from tinhso.onestop import eforms, forms, selectors, services
 from tinhso.onestop.models import (
     PendingUpload,
@@ -26,7 +26,6 @@ from tinhso.onestop.services import files as file_store
 from tinhso.onestop.services import uploads
 from tinhso.onestop.views.common import (
     _citizen_required,
-    _commune_agencies,
     _dossier_or_404,
     _error,
     _version,
@@ -85,7 +84,7 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.message) from exc
     schema = procedure.form_schema or {}
-    agencies = None if procedure.agency_id else _commune_agencies()
+    agencies = None if procedure.agency_id else selectors.competent_agencies(procedure)
     wallet_items = list(selectors.wallet(request.user))
     papers = list(procedure.papers.all())
     kept = uploads.pending_uploads(request.user, papers)  # kept from an earlier try
@@ -186,7 +185,7 @@ def _prefill(schema: dict, user) -> dict:
 @require_GET
 def my_dossiers(request: HttpRequest) -> HttpResponse:
     dossiers = selectors.my_dossiers(request.user)
-    page = Paginator(dossiers, 20).get_page(request.GET.get("page"))
+    page = paginate(request, dossiers, 20)
     return render(request, "onestop/my_dossiers.html", {"page": page})
 
 
@@ -204,7 +203,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Đã lưu giấy tờ vào kho."))
             return redirect("onestop:wallet")
-    page = Paginator(selectors.wallet(request.user), 20).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.wallet(request.user), 20)
     return render(request, "onestop/wallet.html", {"form": form, "items": page, "page": page})
 
 

@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from tinhso.accounts.models import Role
 from tinhso.accounts.rules import is_platform_admin, visible_agency_filter
 from tinhso.core.collation import vi
 from tinhso.core.errors import DomainError, PermissionDenied, ValidationFailed
+from tinhso.core.pagination import paginate
 from tinhso.directory.models import Agency
 from tinhso.onestop import eforms, forms, selectors, services
 from tinhso.onestop.models import (
@@ -75,7 +75,7 @@ def catalog_admin(request: HttpRequest) -> HttpResponse:
     if not is_platform_admin(user):
         agencies = Agency.objects.filter(visible_agency_filter(user, [Role.AGENCY_ADMIN]))
         procedures = procedures.filter(agency__in=agencies)
-    page = Paginator(procedures, 30).get_page(request.GET.get("page"))
+    page = paginate(request, procedures, 30)
     context = {
         "upload": upload,
         "import_errors": import_errors,

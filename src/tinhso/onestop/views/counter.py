@@ -30,7 +30,6 @@ from tinhso.onestop.models import Procedure, RequiredPaper
 from tinhso.onestop.services.applicant import person_block, person_fields
 from tinhso.onestop.services.reception import MAX_COPIES
 from tinhso.onestop.views.common import (
-    _commune_agencies,
     _error,
     _forbidden,
     _officer_agencies,
@@ -134,7 +133,7 @@ def counter(request: HttpRequest) -> HttpResponse:
     schema = procedure.form_schema or {}
     papers = list(procedure.papers.all())
     has_delivery = "delivery" in (schema.get("properties") or {})
-    agencies = None if procedure.agency_id else _commune_agencies()
+    agencies = None if procedure.agency_id else selectors.competent_agencies(procedure)
     found = None
     lookup = forms.CitizenLookupForm(request.GET if "cccd" in request.GET else None)
     if request.method == "GET" and lookup.is_bound and lookup.is_valid():

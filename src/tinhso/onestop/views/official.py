@@ -6,7 +6,6 @@ Thin: writes go through `tinhso.onestop.services`, reads through `selectors`.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import can, visible_agency_filter
 from tinhso.core.errors import DomainError, PermissionDenied
+from tinhso.core.pagination import paginate
 from tinhso.directory.models import Agency
 from tinhso.onestop import selectors, services, workflow
 from tinhso.onestop.services.clock import now as clock_now
@@ -48,7 +48,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             | Q(tracking_code__icontains=search)
             | Q(applicant_name__icontains=search)
         )
-    page = Paginator(dossiers, 25).get_page(request.GET.get("page"))
+    page = paginate(request, dossiers, 25)
     tabs = [(key, title, counts.get(key, 0)) for key, title in QUEUE_TITLES.items()]
     context = {
         "tabs": tabs,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tinhso.accounts.rules import can
 from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.pagination import paginate
 from tinhso.directory.models import Agency
 from tinhso.onestop import eforms, forms, pdf, selectors
 from tinhso.onestop.models import (
@@ -65,7 +65,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
             level=data.get("level", ""),
             online_type=data.get("online_type", ""),
         )
-    page = Paginator(procedures, 20).get_page(request.GET.get("page"))
+    page = paginate(request, procedures, 20)
     query = request.GET.copy()
     query.pop("page", None)
     filters = ("field", "agency", "level", "online_type")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import can, is_platform_admin, visible_agency_filter
+from tinhso.core.pagination import paginate
 from tinhso.directory.models import Agency
 from tinhso.onestop import forms
 from tinhso.onestop.views.common import (
@@ -34,6 +34,12 @@ def _stats_agencies(user):
     return Agency.objects.filter(
         visible_agency_filter(user, [Role.LEADER, Role.AGENCY_ADMIN])
     ).order_by("path")
+
+
+def _refused(form) -> bool:
+    """A period typed by hand that the form refuses (e.g. `end=9999-12-31`): the page
+    answers 400 and shows why, with the default period's figures."""
+    return form.is_bound and not form.is_valid()
 
 
 def _stats_params(request: HttpRequest):
@@ -81,7 +87,9 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         "rules_vi": exports.RULES_VI,
         "query": request.GET.urlencode(),
     }
-    return render(request, "onestop/statistics.html", context)
+    return render(
+        request, "onestop/statistics.html", context, status=400 if _refused(form) else 200
+    )
 
 
 @require_GET
@@ -93,7 +101,9 @@ def statistics_xlsx(request: HttpRequest) -> HttpResponse:
         return _forbidden(request, _("Thống kê dành cho lãnh đạo và quản trị cơ quan."))
     from tinhso.onestop import exports, statistics
 
-    _form, period, group_by, agency = _stats_params(request)
+    form, period, group_by, agency = _stats_params(request)
+    if _refused(form):
+        return statistics_page(request)
     if agency is not None and not can(request.user, "onestop.view_statistics", agency):
         return _forbidden(request, _("Bạn không được xem số liệu của cơ quan này."))
     total = statistics.summary(period=period, agency=agency)[0]
@@ -124,7 +134,7 @@ def register_page(request: HttpRequest) -> HttpResponse:
     form, period, agency = _register_params(request)
     total = statistics.register_count(period=period, receiving_agency=agency)
     # a page of the register's line numbers; the rows of that page only are read
-    page = Paginator(range(total), REGISTER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, range(total), REGISTER_PAGE)
     rows = statistics.register_rows(
         period=period,
         receiving_agency=agency,
@@ -142,7 +152,7 @@ def register_page(request: HttpRequest) -> HttpResponse:
         "columns": statistics.REGISTER_COLUMNS,
         "query": query.urlencode(),
     }
-    return render(request, "onestop/register.html", context)
+    return render(request, "onestop/register.html", context, status=400 if _refused(form) else 200)
 
 
 @require_GET
@@ -154,7 +164,9 @@ def register_xlsx(request: HttpRequest) -> HttpResponse:
         return _forbidden(request, _("Sổ theo dõi dành cho lãnh đạo và quản trị cơ quan."))
     from tinhso.onestop import exports, statistics
 
-    _form, period, agency = _register_params(request)
+    form, period, agency = _register_params(request)
+    if _refused(form):
+        return register_page(request)
     rows = statistics.register_rows(period=period, receiving_agency=agency)
     data = exports.register_xlsx(rows=rows, period=period, agency=agency)
     return _xlsx_response(data, f"so-theo-doi-ho-so-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
