@@ -44,6 +44,7 @@ from tinhso.onestop.models import (
     DossierEvent,
     DossierFile,
     DossierState,
+    PendingUpload,
     ProcessStep,
     RequiredPaper,
     Timeliness,
@@ -76,6 +77,8 @@ class Attachment:
     name: str = ""
     # keep a copy of the upload in the applicant's wallet: only when they ask for it
     save_to_wallet: bool = False
+    # an upload already checked and kept by an earlier, failed submission (uploads.py)
+    pending: PendingUpload | None = None
 
 
 def _user_name(user) -> str:
@@ -333,8 +336,10 @@ def _attach(
     actor,
     owner=None,
 ) -> list[DossierFile]:
-    """Store uploads (also in the owner's wallet when they asked for it) and wallet picks."""
+    """Store uploads (also in the owner's wallet when they asked for it), uploads kept by
+    an earlier try, and wallet picks."""
     created = []
+    consumed: list[int] = []
     for item in attachments:
         paper = item.paper
         if paper is not None and paper.procedure_id != dossier.procedure_id:
@@ -365,9 +370,25 @@ def _attach(
                 )
             )
             continue
-        if item.file is None:
+        if item.pending is not None:
+            kept = item.pending
+            if (
+                owner is None
+                or kept.owner_id != owner.pk
+                or (paper is not None and kept.required_paper_id != paper.pk)
+            ):
+                raise ValidationFailed(
+                    "Tệp đã tải lên không còn hoặc không thuộc về người nộp.",
+                    code=E.PENDING_UPLOAD_NOT_FOUND,
+                )
+            stored = file_store.StoredFile(
+                str(kept.file.name), kept.original_name, kept.sha256, kept.size, kept.content_type
+            )
+            consumed.append(kept.pk)
+        elif item.file is None:
             raise ValidationFailed("Thiếu tệp đính kèm.", code=E.FILE_MISSING)
-        stored = file_store.store(item.file, folder="dossiers")
+        else:
+            stored = file_store.store(item.file, folder="dossiers")
         wallet: WalletItem | None = None
         by_owner = owner is not None and getattr(actor, "pk", None) == owner.pk
         if by_owner and item.save_to_wallet:
@@ -402,7 +423,9 @@ def _attach(
                 uploaded_by=actor,
             )
         )
-    return DossierFile.objects.bulk_create(created)
+    files = DossierFile.objects.bulk_create(created)
+    PendingUpload.objects.filter(pk__in=consumed).delete()  # the file is the dossier's now
+    return files
 
 
 def _resume_changes(cal: Calendar, dossier: Dossier, at: datetime) -> dict[str, Any]:
