@@ -30,7 +30,12 @@ def _delete_files_on_commit(names: list[str]) -> None:
     """Files go only once the rows that point at them are gone for good."""
     names = [n for n in names if n]
     if names:
-        transaction.on_commit(lambda: [default_storage.delete(n) for n in names])
+        transaction.on_commit(lambda: _delete(names))
+
+
+def _delete(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
 
 
 def _ask_for_a_sweep() -> None:
