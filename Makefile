@@ -30,6 +30,7 @@ test: install
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	SECRET_KEY=lint-only-not-a-secret-key-0123456789abcdefghijklmnop $(BIN)/mypy src
 
 bench: install
 	test -n "$$SECRET_KEY" || $(BIN)/python -m tinhso.core.secret_key var/secret_key >/dev/null

@@ -72,7 +72,8 @@ def test_dossier_full_path_in_the_browser(page, request, tmp_path):
     page.get_by_role("link", name="Nộp hồ sơ trực tuyến").click()
     page.get_by_label("Họ và tên").fill("Nguyễn Văn A")
     page.get_by_label("Số bản").fill("2")
-    page.get_by_label("Tờ khai cấp bản sao trích lục").set_input_files(str(paper))
+    # the declaration is the e-form itself: generated, not uploaded again
+    assert page.get_by_test_id("eform-paper").count() == 1
     page.get_by_role("button", name="Nộp hồ sơ").click()
     page.wait_for_url(re.compile(r"/onestop/ho-so/[0-9a-f-]+/$"))
     assert page.get_by_test_id("dossier-status").inner_text() == "Mới đăng ký"

@@ -141,6 +141,8 @@ def test_online_dossier_to_a_signed_result_the_verification_page_accepts(page, r
     assert desk.get_by_test_id("dossier-code").inner_text() == dossier.code
     assert desk.get_by_test_id("tracking-code").inner_text() == tracking
     assert desk.get_by_role("link", name=re.compile("Mẫu 01")).count() == 1
+    desk.get_by_text("Thao tác khác").click()  # the rest, behind the next action
+    desk.screenshot(path=str(shots / "0-desk-after-acceptance.png"), full_page=True)
     desk.get_by_test_id("next-action").get_by_label("Người nhận (không bắt buộc)").select_option(
         str(specialist.uid)
     )

@@ -90,20 +90,22 @@ def _submit_page(client, w, **extra):
 
 
 def test_an_upload_is_not_copied_into_the_wallet_unless_the_box_is_ticked(client, world):
+    from tinhso.onestop.models import RequiredPaper
+
     w = world
+    copy = RequiredPaper.objects.create(procedure=w.procedure, order=2, name="Bản sao căn cước")
     client.force_login(w.citizen)
-    _submit_page(client, w, **{f"paper-{w.paper.pk}": pdf_file("to-khai.pdf")})
+    _submit_page(client, w, **{f"paper-{copy.pk}": pdf_file("cccd-1.pdf")})
     kept = _submit_page(
-        client, w, **{f"paper-{w.paper.pk}": pdf_file("cccd.pdf", b"2"), f"save-{w.paper.pk}": "1"}
+        client, w, **{f"paper-{copy.pk}": pdf_file("cccd-2.pdf", b"2"), f"save-{copy.pk}": "1"}
     )
     assert kept.status_code == 302
     # only the second upload, whose box was ticked, is in the wallet
-    assert list(
-        WalletItem.objects.filter(owner=w.citizen).values_list("original_name", flat=True)
-    ) == ["cccd.pdf"]
-    first, second = DossierFile.objects.order_by("pk")
+    names = WalletItem.objects.filter(owner=w.citizen).values_list("original_name", flat=True)
+    assert list(names) == ["cccd-2.pdf"]
+    first, second = DossierFile.objects.filter(origin="upload").order_by("pk")
     assert (first.wallet_item, first.origin) == (None, "upload")
-    assert second.wallet_item.original_name == "cccd.pdf" and second.origin == "upload"
+    assert second.wallet_item.original_name == "cccd-2.pdf" and second.origin == "upload"
 
 
 def test_the_dossier_page_says_truthfully_where_each_paper_came_from(client, world):

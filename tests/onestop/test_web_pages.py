@@ -83,16 +83,19 @@ def test_submit_page_labels_every_input_and_reports_errors_per_field(client, wor
 
 @pytest.mark.django_db
 def test_citizen_submits_with_a_paper_and_sees_the_dossier(client, world):
+    from tinhso.onestop.models import RequiredPaper
+
+    copy = RequiredPaper.objects.create(procedure=world.procedure, order=2, name="Bản sao CCCD")
     login(client, world.citizen)
     url = reverse("onestop:submit", args=[world.procedure.code])
-    upload = pdf_file("to-khai.pdf")
+    upload = pdf_file("cccd.pdf")
     response = client.post(
         url,
         {
             "ef-ho_ten": "Nguyễn Văn A",
             "ef-so_ban": "2",
             "return_method": "online",
-            f"paper-{world.paper.pk}": upload,
+            f"paper-{copy.pk}": upload,
         },
     )
     dossier = Dossier.objects.get()
@@ -107,12 +110,15 @@ def test_citizen_submits_with_a_paper_and_sees_the_dossier(client, world):
 
 @pytest.mark.django_db
 def test_a_wrong_file_type_changes_nothing(client, world):
+    from tinhso.onestop.models import RequiredPaper
+
+    copy = RequiredPaper.objects.create(procedure=world.procedure, order=2, name="Bản sao CCCD")
     login(client, world.citizen)
     fake = io.BytesIO(b"MZ\x90\x00 not a pdf")
     fake.name = "virus.exe"
     response = client.post(
         reverse("onestop:submit", args=[world.procedure.code]),
-        {"ef-ho_ten": "Nguyễn Văn A", "return_method": "online", f"paper-{world.paper.pk}": fake},
+        {"ef-ho_ten": "Nguyễn Văn A", "return_method": "online", f"paper-{copy.pk}": fake},
     )
     assert response.status_code == 200
     assert any("không được chấp nhận" in m for m in _messages(response))
@@ -385,11 +391,11 @@ def test_a_demo_procedure_e_form_with_groups_dates_pledge_and_wallet(client, wor
         "ef-delivery.post_address": "Số 1 đường Lam Giang",
     }
     papers = list(world.procedure.__class__.objects.get(code="2.000488").papers.all())
-    files = {f"wallet-{papers[0].pk}": str(item.uid), f"paper-{papers[1].pk}": pdf_file("cmnd.pdf")}
+    files = {f"wallet-{papers[1].pk}": str(item.uid), f"paper-{papers[2].pk}": pdf_file("uq.pdf")}
     response = client.post(url, {**base, **files})
     assert "Cần xác nhận lời cam đoan." in response.content.decode()
     assert Dossier.objects.count() == 0
-    files = {f"wallet-{papers[0].pk}": str(item.uid), f"paper-{papers[1].pk}": pdf_file("cmnd.pdf")}
+    files = {f"wallet-{papers[1].pk}": str(item.uid), f"paper-{papers[2].pk}": pdf_file("uq.pdf")}
     response = client.post(url, {**base, **files, "ef-pledge": "on"})
     assert response.status_code == 302, _messages(response)
     dossier = Dossier.objects.get()

@@ -212,7 +212,10 @@ def _verify_sealed(batch_size: int, workers: int, min_range: int) -> ChainReport
     workers = max(1, min(workers, last_seq // min_range or 1))
     if workers > 1 and (
         connection.in_atomic_block
-        or (connection.vendor == "sqlite" and connection.is_in_memory_db())
+        or (
+            connection.vendor == "sqlite"
+            and getattr(connection, "is_in_memory_db", lambda: False)()
+        )
     ):
         workers = 1  # other processes would not see the same data
     if workers == 1:

@@ -45,7 +45,9 @@ def _collation(connection: Any) -> str | None:
 class ViCollate(Func):
     """`expression COLLATE <the Vietnamese collation of this database>`."""
 
-    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, Any]:
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, Any]:
         sql, params = compiler.compile(self.source_expressions[0])
         collation = _collation(connection)
         if not collation:

@@ -128,18 +128,18 @@ class DomainError(Exception):
 
 
 class ValidationFailed(DomainError):
-    code = CoreErrorCode.VALIDATION_FAILED
+    code: str = CoreErrorCode.VALIDATION_FAILED
     message = "Dữ liệu không hợp lệ."
 
 
 class NotFound(DomainError):
-    code = CoreErrorCode.NOT_FOUND
+    code: str = CoreErrorCode.NOT_FOUND
     status = 404
     message = "Không tìm thấy đối tượng yêu cầu."
 
 
 class PermissionDenied(DomainError):
-    code = CoreErrorCode.PERMISSION_DENIED
+    code: str = CoreErrorCode.PERMISSION_DENIED
     status = 403
     message = "Bạn không có quyền thực hiện thao tác này."
 
@@ -147,12 +147,12 @@ class PermissionDenied(DomainError):
 class Conflict(DomainError):
     """Someone else changed the object first (optimistic locking) or it already exists."""
 
-    code = CoreErrorCode.CONFLICT
+    code: str = CoreErrorCode.CONFLICT
     status = 409
     message = "Đối tượng đã được người khác thay đổi. Vui lòng tải lại và thử lại."
 
 
 class InvalidTransition(DomainError):
-    code = CoreErrorCode.INVALID_TRANSITION
+    code: str = CoreErrorCode.INVALID_TRANSITION
     status = 409
     message = "Thao tác không được phép ở trạng thái hiện tại."

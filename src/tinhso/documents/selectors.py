@@ -361,6 +361,7 @@ class SearchPage:
     offset: int
     limit: int
     took_ms: float
+    total: int = 0  # every match (on PostgreSQL with words: the ranked candidates)
 
 
 def _day_bounds(day: date) -> datetime:
@@ -395,8 +396,8 @@ def _search_one(
     date_to: date | None,
     status: str | None,
     window: int,
-) -> list:
-    """The first `window` matches of one kind, best first."""
+) -> tuple[list, int]:
+    """The first `window` matches of one kind, best first, and how many match."""
     model = IncomingDocument if kind == "incoming" else OutgoingDocument
     date_field = "arrived_at" if kind == "incoming" else "created_at"
     qs = model.objects.all()
@@ -413,7 +414,7 @@ def _search_one(
         qs = qs.filter(register=register)
     if status:
         if status not in model.Status.values:
-            return []  # a status of the other kind
+            return [], 0  # a status of the other kind
         qs = qs.filter(status=status)
     if date_from:
         qs = qs.filter(**{f"{date_field}__gte": _day_bounds(date_from)})
@@ -457,7 +458,8 @@ def _search_one(
     else:
         qs = qs.order_by(*order)
     qs = qs.select_related("agency").defer("text_folded")
-    return list(qs[:window])
+    found = list(qs[:window])
+    return found, (len(found) if len(found) < window else qs.count())
 
 
 SEARCH_KINDS = ("all", "incoming", "outgoing")
@@ -500,8 +502,9 @@ def search_documents(
     window = offset + limit + 1
     kinds = ["incoming", "outgoing"] if kind == "all" else [kind]
     rows: list = []
+    total = 0
     for one in kinds:
-        rows += _search_one(
+        found, count = _search_one(
             user=user,
             q=q,
             kind=one,
@@ -513,6 +516,8 @@ def search_documents(
             status=status,
             window=window,
         )
+        rows += found
+        total += count
     if len(kinds) > 1:
         rows.sort(key=lambda d: getattr(d, "arrived_at", None) or d.created_at, reverse=True)
     rows = rows[offset:window]
@@ -523,6 +528,7 @@ def search_documents(
         offset=offset,
         limit=limit,
         took_ms=round((time.perf_counter() - started) * 1000, 1),
+        total=total,
     )
 
 

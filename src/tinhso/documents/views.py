@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from tinhso.accounts.models import Role, User
 from tinhso.accounts.rules import can
 from tinhso.core.errors import DomainError, NotFound, PermissionDenied
 from tinhso.core.files import attachment_response
-from tinhso.core.pagination import page_params
+from tinhso.core.pagination import paginate
 from tinhso.documents import exports, forms, selectors, services
 from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import ReviewStep
@@ -504,18 +505,23 @@ def file_download(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+SEARCH_PAGE = 50
+SEARCH_DEPTH = 10_000  # matches reachable by page links
+
+
 @login_required
 @require_GET
 @office_required
 def search(request: HttpRequest) -> HttpResponse:
     form = forms.SearchForm(request.GET or None, agencies=selectors.office_agencies(request.user))
-    page = None
+    page = pager = None
     error = None
     if form.is_valid():
         data = form.cleaned_data
-        offset = page_params(request.GET, strict=False).offset
-        try:
-            page = selectors.search_documents(
+        wanted = paginate(request, range(SEARCH_DEPTH), SEARCH_PAGE)  # ?page=, bounded
+
+        def run(offset: int):
+            return selectors.search_documents(
                 user=request.user,
                 q=data["q"],
                 kind=data["kind"] or "all",
@@ -524,16 +530,24 @@ def search(request: HttpRequest) -> HttpResponse:
                 agency=data["agency"],
                 date_from=data["date_from"],
                 date_to=data["date_to"],
+                limit=SEARCH_PAGE,
                 offset=offset,
             )
+
+        try:
+            page = run(wanted.start_index() - 1)
+            # the page bar over every match (deep pages: narrow the search instead)
+            pager = Paginator(range(min(page.total, SEARCH_DEPTH)), SEARCH_PAGE).get_page(
+                wanted.number
+            )
+            if page.total and not page.items and pager.number != wanted.number:
+                page = run(pager.start_index() - 1)  # past the last page: show the last
         except DomainError as err:
             error = err.message
-    query = request.GET.copy()
-    query.pop("offset", None)
     return render(
         request,
         "documents/search.html",
-        {"form": form, "page": page, "error": error, "query": query.urlencode()},
+        {"form": form, "page": page, "pager": pager, "error": error},
     )
 
 
@@ -541,11 +555,8 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 @office_required
 def registers(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "documents/registers.html",
-        {"registers": selectors.registers_for(request.user)},
-    )
+    page = paginate(request, selectors.registers_for(request.user), 50)
+    return render(request, "documents/registers.html", {"registers": page, "page": page})
 
 
 @login_required
@@ -559,7 +570,7 @@ def register_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "register": register,
             "columns": selectors.register_columns(register),
-            "rows": selectors.register_rows(register),
+            "rows": paginate(request, selectors.register_rows(register), 100),
         },
     )
 
@@ -630,7 +641,7 @@ def work_records(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "documents/work_records.html",
-        {"form": form, "records": selectors.work_records_for(request.user)[:200]},
+        {"form": form, "records": paginate(request, selectors.work_records_for(request.user), 30)},
     )
 
 

@@ -47,6 +47,11 @@ class OnestopError(StrEnum):
     PROCEDURE_NOT_FOUND = "procedure_not_found"
     MISSING_PAPERS = "missing_papers"
     PAPER_NOT_IN_PROCEDURE = "paper_not_in_procedure"
+    # counter reception: the checklist of papers handed in, the citizen look-up
+    PAPER_COUNT_INVALID = "paper_count_invalid"
+    PAPER_LISTED_TWICE = "paper_listed_twice"
+    INVALID_CITIZEN_ID = "invalid_citizen_id"
+    APPLICANT_ACCOUNT_MISMATCH = "applicant_account_mismatch"
     EFORM_INVALID = "eform_invalid"
     PARSE_ERROR = "parse_error"
     INVALID_INPUT = "invalid_input"
@@ -56,6 +61,7 @@ class OnestopError(StrEnum):
     WALLET_NOT_OWNER = "wallet_not_owner"
     WALLET_ITEM_NOT_FOUND = "wallet_item_not_found"
     WALLET_RESULT = "wallet_result"
+    PENDING_UPLOAD_NOT_FOUND = "pending_upload_not_found"
     # results and their signatures
     RESULT_FILE_REQUIRED = "result_file_required"
     INVALID_SIGNING_METHOD = "invalid_signing_method"

@@ -304,6 +304,35 @@ class WalletItem(PublicIdentified, TimeStamped):
         return self.name
 
 
+def pending_upload_path(instance: PendingUpload, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"onestop/pending/{uuid.uuid4().hex}.{ext}"
+
+
+class PendingUpload(PublicIdentified):
+    """A paper a citizen uploaded on the submit page, kept (checked and stored) while the
+    rest of the form is not yet valid: offered again on the next try instead of being
+    chosen again. Becomes the dossier's file on submission; swept after a day."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    required_paper = models.ForeignKey(
+        RequiredPaper, on_delete=models.CASCADE, related_name="pending_uploads"
+    )
+    file = models.FileField(upload_to=pending_upload_path, max_length=255)
+    original_name = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(default=0)
+    content_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "required_paper"])]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.required_paper_id})"
+
+
 # ---------------------------------------------------------------------------------------
 # Dossiers
 

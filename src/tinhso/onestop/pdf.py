@@ -723,3 +723,78 @@ def blank_form_pdf(procedure: Any) -> bytes:
     doc = _doc(buffer, f"Tờ khai {getattr(procedure, 'code', '')}", pagesize=A4)
     doc.build(story)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------
+# The declaration (tờ khai) filled in from the e-form: the paper the applicant no longer
+# uploads. Laid out from the content frozen at submission (services.forms_issued).
+
+
+def declaration_pdf(content: dict) -> bytes:
+    """The procedure's tờ khai (A4) with what the applicant declared in the e-form."""
+    from reportlab.lib.pagesizes import A4
+
+    s = _styles()
+    width = _width(A4)
+    proc = content.get("procedure") or {}
+    story: list = [
+        Paragraph(f"<b>{NATION}</b>", s["center"]),
+        Paragraph(f"<b><u>{MOTTO}</u></b>", s["center"]),
+        Spacer(1, 4 * mm),
+        Paragraph(_t((content.get("title") or proc.get("name") or "Tờ khai").upper()), s["title"]),
+        Paragraph(f"({_t(proc.get('code', ''))} — {_t(proc.get('name', ''))})", s["subtitle"]),
+        Spacer(1, 3 * mm),
+    ]
+    if content.get("agency"):
+        story.append(Paragraph(f"Kính gửi: <b>{_t(content['agency'])}</b>", s["base"]))
+        story.append(Spacer(1, 2 * mm))
+    columns = [width * 0.4, width * 0.6]
+    label_style = ParagraphStyle("label", parent=s["base"], fontName="Serif-Bold")
+    rows = [
+        [
+            fitted_paragraph(label, label_style, width=columns[0] - 8, max_height=200),
+            fitted_paragraph(value, s["base"], width=columns[1] - 8, max_height=300),
+        ]
+        for label, value in content.get("rows") or []
+    ] or [[Paragraph("(tờ khai trống)", s["cell"]), ""]]
+    table = Table(rows, colWidths=columns, repeatRows=0)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story.append(table)
+    story.append(Spacer(1, 4 * mm))
+    story.append(_place_date(s, _when(content.get("declared_at"))))
+    story.append(
+        Table(
+            [
+                [
+                    "",
+                    [
+                        Paragraph("<b>NGƯỜI KHAI</b>", s["center"]),
+                        Paragraph(f"<i>{_t(content.get('how', ''))}</i>", s["center"]),
+                        Spacer(1, 8 * mm),
+                        Paragraph(_t(content.get("declarant", "")), s["center_bold"]),
+                    ],
+                ]
+            ],
+            colWidths=[width / 2, width / 2],
+        )
+    )
+    if content.get("tracking_code"):
+        story.append(Spacer(1, 3 * mm))
+        story.append(
+            Paragraph(
+                f"Tờ khai điện tử của hồ sơ {_t(content['tracking_code'])}, tạo từ dữ liệu "
+                "người khai nhập trên Cổng dịch vụ công.",
+                s["small"],
+            )
+        )
+    buffer = io.BytesIO()
+    doc = _doc(buffer, f"Tờ khai {proc.get('code', '')}", pagesize=A4)
+    doc.build(story)
+    return buffer.getvalue()

@@ -50,3 +50,19 @@ def render_issued_form_task(form_id: int) -> str:
     from tinhso.onestop.services.forms_issued import render_issued_form
 
     return render_issued_form(form_id)
+
+
+@task()
+def render_declaration_task(dossier_id: int, paper_id: int, content: dict) -> str:
+    """Render the tờ khai from the e-form data frozen at submission and attach it."""
+    from tinhso.onestop.services.forms_issued import render_declaration
+
+    return render_declaration(dossier_id, paper_id, content)
+
+
+@task()
+def sweep_pending_uploads_task() -> int:
+    """Delete uploads kept from submissions never finished (older than a day)."""
+    from tinhso.onestop.services.uploads import sweep_pending_uploads
+
+    return sweep_pending_uploads()

@@ -17,6 +17,7 @@ from django.db import transaction
 from tinhso.accounts.rules import require
 from tinhso.core.errors import Conflict, ValidationFailed
 from tinhso.onestop import workflow
+from tinhso.onestop.errors import OnestopError as E
 from tinhso.onestop.models import (
     Channel,
     Dossier,
@@ -39,7 +40,7 @@ from tinhso.onestop.services.common import (
     _transition,
     notify_applicant,
 )
-from tinhso.onestop.services.forms_issued import issue_form
+from tinhso.onestop.services.forms_issued import declare_from_eform, issue_form
 from tinhso.workdays.services import Calendar
 
 
@@ -143,7 +144,7 @@ def _check_required_papers(
     if missing:
         raise ValidationFailed(
             "Hồ sơ còn thiếu giấy tờ bắt buộc: " + "; ".join(missing) + ".",
-            code="missing_papers",
+            code=E.MISSING_PAPERS,
             details={"missing": missing},
         )
 
@@ -153,11 +154,11 @@ def _resolve_agencies(procedure: Procedure, agency) -> tuple[Any, Any]:
 
     competent = procedure.agency or agency
     if competent is None:
-        raise ValidationFailed("Vui lòng chọn cơ quan giải quyết hồ sơ.", code="agency_required")
+        raise ValidationFailed("Vui lòng chọn cơ quan giải quyết hồ sơ.", code=E.AGENCY_REQUIRED)
     if agency is not None and not competent_agencies(procedure).filter(pk=agency.pk).exists():
         # e.g. a commune procedure sent to a department, or to a closed commune
         raise ValidationFailed(
-            "Cơ quan đã chọn không giải quyết thủ tục này.", code="agency_mismatch"
+            "Cơ quan đã chọn không giải quyết thủ tục này.", code=E.AGENCY_MISMATCH
         )
     receiving = procedure.receiving_agency or competent
     return competent, receiving
@@ -182,10 +183,10 @@ def _new_dossier(
     at: datetime,
 ) -> Dossier:
     if not (applicant_name or "").strip():
-        raise ValidationFailed("Vui lòng nhập họ tên người nộp hồ sơ.", code="applicant_required")
+        raise ValidationFailed("Vui lòng nhập họ tên người nộp hồ sơ.", code=E.APPLICANT_REQUIRED)
     if applicant_email:
         try:
-            if len(applicant_email) > Dossier._meta.get_field("applicant_email").max_length:
+            if len(applicant_email) > (Dossier._meta.get_field("applicant_email").max_length or 0):
                 raise DjangoValidationError("too long")
             validate_email(applicant_email)
         except DjangoValidationError:
@@ -198,10 +199,10 @@ def _new_dossier(
         return_method = method
         postal_address = post_address or postal_address
     if return_method not in ReturnMethod.values:
-        raise ValidationFailed("Hình thức nhận kết quả không hợp lệ.", code="invalid_return")
+        raise ValidationFailed("Hình thức nhận kết quả không hợp lệ.", code=E.INVALID_RETURN)
     if return_method == ReturnMethod.POST and not (postal_address or applicant_address):
         raise ValidationFailed(
-            "Vui lòng nhập địa chỉ nhận kết quả qua bưu chính.", code="postal_address_required"
+            "Vui lòng nhập địa chỉ nhận kết quả qua bưu chính.", code=E.POSTAL_ADDRESS_REQUIRED
         )
     template = procedure.active_process()
     return Dossier.objects.create(
@@ -250,7 +251,7 @@ def submit_dossier(
 
         raise PermissionDenied("Vui lòng đăng nhập để nộp hồ sơ trực tuyến.")
     if not procedure.is_active:
-        raise ValidationFailed("Thủ tục này hiện không áp dụng.", code="procedure_inactive")
+        raise ValidationFailed("Thủ tục này hiện không áp dụng.", code=E.PROCEDURE_INACTIVE)
     require(user, "onestop.submit_dossier", procedure)
     cleaned = _validate_form(procedure, form_data)
     _check_required_papers(procedure, attachments, cleaned)
@@ -277,6 +278,7 @@ def submit_dossier(
         at=at,
     )
     _attach(dossier, attachments, kind=DossierFile.Kind.PAPER, actor=user, owner=user)
+    declare_from_eform(dossier, actor=user)  # the tờ khai, from the e-form: not uploaded
     if procedure.fee_vnd:
         create_payment(dossier=dossier, amount_vnd=procedure.fee_vnd, purpose="fee")
     _event(dossier, action="submit", actor=user, at=at, to_agency=receiving)
@@ -304,7 +306,7 @@ def answer_supplement(
     if not attachments and not note.strip() and form_data is None:
         raise ValidationFailed(
             "Vui lòng đính kèm giấy tờ bổ sung hoặc ghi nội dung bổ sung.",
-            code="supplement_empty",
+            code=E.SUPPLEMENT_EMPTY,
         )
     at = clock_now()
     changes: dict[str, Any] = {}
@@ -384,9 +386,9 @@ def rate(*, user, dossier: Dossier, score: int, comment: str = "") -> Rating:
     try:
         score = int(score)
     except (TypeError, ValueError) as exc:
-        raise ValidationFailed("Điểm đánh giá phải từ 1 đến 5.", code="invalid_score") from exc
+        raise ValidationFailed("Điểm đánh giá phải từ 1 đến 5.", code=E.INVALID_SCORE) from exc
     if not 1 <= score <= 5:
-        raise ValidationFailed("Điểm đánh giá phải từ 1 đến 5.", code="invalid_score")
+        raise ValidationFailed("Điểm đánh giá phải từ 1 đến 5.", code=E.INVALID_SCORE)
     from django.db import IntegrityError
 
     try:
@@ -395,6 +397,6 @@ def rate(*, user, dossier: Dossier, score: int, comment: str = "") -> Rating:
                 dossier=dossier, user=user, score=score, comment=(comment or "").strip()
             )
     except IntegrityError as exc:
-        raise Conflict("Hồ sơ này đã được đánh giá.", code="already_rated") from exc
+        raise Conflict("Hồ sơ này đã được đánh giá.", code=E.ALREADY_RATED) from exc
     _audit(user, "rate", dossier, score=score)
     return rating

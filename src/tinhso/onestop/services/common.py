@@ -44,6 +44,7 @@ from tinhso.onestop.models import (
     DossierEvent,
     DossierFile,
     DossierState,
+    PendingUpload,
     ProcessStep,
     RequiredPaper,
     Timeliness,
@@ -76,6 +77,8 @@ class Attachment:
     name: str = ""
     # keep a copy of the upload in the applicant's wallet: only when they ask for it
     save_to_wallet: bool = False
+    # an upload already checked and kept by an earlier, failed submission (uploads.py)
+    pending: PendingUpload | None = None
 
 
 def _user_name(user) -> str:
@@ -88,7 +91,7 @@ def _ensure_state(dossier: Dossier, allowed: Iterable[str], action_label: str) -
     if dossier.state not in tuple(allowed):
         raise InvalidTransition(
             f"Không thể {action_label} khi hồ sơ ở trạng thái “{dossier.get_state_display()}”.",
-            code="invalid_transition",
+            code=E.INVALID_TRANSITION,
         )
 
 
@@ -111,11 +114,11 @@ def _transition(
     if not updated:
         current = Dossier.objects.filter(pk=dossier.pk).values_list("state", "version").first()
         if current is None:
-            raise NotFound("Không tìm thấy hồ sơ.", code="dossier_not_found")
+            raise NotFound("Không tìm thấy hồ sơ.", code=E.DOSSIER_NOT_FOUND)
         raise Conflict(
             "Hồ sơ vừa được người khác xử lý. Vui lòng tải lại trang để xem trạng thái mới "
             "rồi thao tác lại.",
-            code="dossier_changed",
+            code=E.DOSSIER_CHANGED,
         )
     for key, value in changes.items():
         setattr(dossier, key, value)
@@ -304,7 +307,7 @@ def _check_official_in(user, agency, message: str) -> None:
     if user is not None and not has_role(
         user, agency, {Role.SPECIALIST, Role.LEADER, Role.ONESTOP_OFFICER}
     ):
-        raise ValidationFailed(message, code="assignee_outside_agency")
+        raise ValidationFailed(message, code=E.ASSIGNEE_OUTSIDE_AGENCY)
 
 
 def get_dossier(*, code: str | None = None, uid: Any = None) -> Dossier:
@@ -333,20 +336,22 @@ def _attach(
     actor,
     owner=None,
 ) -> list[DossierFile]:
-    """Store uploads (also in the owner's wallet when they asked for it) and wallet picks."""
+    """Store uploads (also in the owner's wallet when they asked for it), uploads kept by
+    an earlier try, and wallet picks."""
     created = []
+    consumed: list[int] = []
     for item in attachments:
         paper = item.paper
         if paper is not None and paper.procedure_id != dossier.procedure_id:
             raise ValidationFailed(
-                "Thành phần hồ sơ không thuộc thủ tục này.", code="paper_not_in_procedure"
+                "Thành phần hồ sơ không thuộc thủ tục này.", code=E.PAPER_NOT_IN_PROCEDURE
             )
         name = item.name or (paper.name if paper else "")
         if item.wallet_item is not None:
             picked = item.wallet_item
             if owner is None or picked.owner_id != owner.pk:
                 raise ValidationFailed(
-                    "Giấy tờ trong kho dữ liệu không thuộc về người nộp.", code="wallet_not_owner"
+                    "Giấy tờ trong kho dữ liệu không thuộc về người nộp.", code=E.WALLET_NOT_OWNER
                 )
             created.append(
                 DossierFile(
@@ -365,9 +370,25 @@ def _attach(
                 )
             )
             continue
-        if item.file is None:
-            raise ValidationFailed("Thiếu tệp đính kèm.", code="file_missing")
-        stored = file_store.store(item.file, folder="dossiers")
+        if item.pending is not None:
+            kept = item.pending
+            if (
+                owner is None
+                or kept.owner_id != owner.pk
+                or (paper is not None and kept.required_paper_id != paper.pk)
+            ):
+                raise ValidationFailed(
+                    "Tệp đã tải lên không còn hoặc không thuộc về người nộp.",
+                    code=E.PENDING_UPLOAD_NOT_FOUND,
+                )
+            stored = file_store.StoredFile(
+                str(kept.file.name), kept.original_name, kept.sha256, kept.size, kept.content_type
+            )
+            consumed.append(kept.pk)
+        elif item.file is None:
+            raise ValidationFailed("Thiếu tệp đính kèm.", code=E.FILE_MISSING)
+        else:
+            stored = file_store.store(item.file, folder="dossiers")
         wallet: WalletItem | None = None
         by_owner = owner is not None and getattr(actor, "pk", None) == owner.pk
         if by_owner and item.save_to_wallet:
@@ -402,7 +423,9 @@ def _attach(
                 uploaded_by=actor,
             )
         )
-    return DossierFile.objects.bulk_create(created)
+    files = DossierFile.objects.bulk_create(created)
+    PendingUpload.objects.filter(pk__in=consumed).delete()  # the file is the dossier's now
+    return files
 
 
 def _resume_changes(cal: Calendar, dossier: Dossier, at: datetime) -> dict[str, Any]:

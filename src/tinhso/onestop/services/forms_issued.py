@@ -314,3 +314,81 @@ def stored_pdf(form: IssuedForm) -> IssuedForm:
         render_issued_form(form.pk)
         form.refresh_from_db()
     return form
+
+
+# ---------------------------------------------------------------------------------------
+# The declaration (tờ khai) generated from the e-form: the procedure's e-form paper
+
+
+def declare_from_eform(dossier: Dossier, *, actor, by_officer: bool = False) -> bool:
+    """Inside the submission's transaction: freeze what the applicant declared and, after
+    commit, have the worker render it as the dossier's e-form paper (a PDF file with
+    origin EFORM). Nothing happens when the procedure has no e-form paper, the e-form is
+    empty, or a file was given for that paper. Returns whether one was scheduled."""
+    from tinhso.onestop.eforms import summarise
+
+    paper = dossier.procedure.papers.filter(is_eform=True).first()
+    if paper is None or not dossier.form_data:
+        return False
+    if DossierFile.objects.filter(dossier=dossier, required_paper=paper).exists():
+        return False
+    schema = dossier.procedure.form_schema or {}
+    how = (
+        "(cán bộ một cửa nhập theo lời khai; người khai ký tên trên bản in)"
+        if by_officer
+        else f"(đã xác nhận khi nộp trực tuyến bằng tài khoản {getattr(actor, 'username', '')})"
+    )
+    content = {
+        "title": schema.get("title") or paper.name,
+        "procedure": {"name": dossier.procedure.name, "code": dossier.procedure.code},
+        "agency": dossier.receiving_agency.name,
+        "rows": [list(row) for row in summarise(schema, dossier.form_data)],
+        "declarant": dossier.applicant_name,
+        "how": how,
+        "declared_at": _iso(dossier.submitted_at),
+        "tracking_code": dossier.tracking_code or "",
+    }
+    dossier_id, paper_id = dossier.pk, paper.pk
+    transaction.on_commit(lambda: _schedule_declaration(dossier_id, paper_id, content))
+    return True
+
+
+def _schedule_declaration(dossier_id: int, paper_id: int, content: dict) -> None:
+    from tinhso.onestop.tasks import render_declaration_task
+
+    try:
+        render_declaration_task.enqueue(dossier_id, paper_id, content)
+    except Exception:  # the dossier is complete without it (the e-form data is the record)
+        logger.exception("could not enqueue the declaration of dossier %s", dossier_id)
+
+
+def render_declaration(dossier_id: int, paper_id: int, content: dict) -> str:
+    """Render and attach the declaration PDF, once per dossier."""
+    dossier = Dossier.objects.filter(pk=dossier_id).first()
+    paper = dossier.procedure.papers.filter(pk=paper_id).first() if dossier else None
+    if dossier is None or paper is None:
+        return "missing"
+    if DossierFile.objects.filter(dossier=dossier, required_paper=paper).exists():
+        return "already_attached"
+    data = pdf.declaration_pdf(content)
+    code = (dossier.tracking_code or str(dossier.uid)).replace("/", "-")
+    stored = file_store.store_bytes(data, folder="dossiers", filename=f"to-khai-{code}.pdf")
+    with transaction.atomic():
+        Dossier.objects.select_for_update().filter(pk=dossier.pk).first()  # one at a time
+        if DossierFile.objects.filter(dossier=dossier, required_paper=paper).exists():
+            transaction.on_commit(lambda: default_storage.delete(stored.name))
+            return "already_attached"
+        DossierFile.objects.create(
+            dossier=dossier,
+            kind=DossierFile.Kind.PAPER,
+            required_paper=paper,
+            name=paper.name,
+            file=stored.name,
+            original_name=stored.original_name,
+            sha256=stored.sha256,
+            size=stored.size,
+            content_type=stored.content_type,
+            origin=DossierFile.Origin.EFORM,
+            uploaded_by=dossier.submitted_by,
+        )
+    return "rendered"

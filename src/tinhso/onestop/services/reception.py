@@ -25,6 +25,7 @@ from tinhso.audit.services import record
 from tinhso.core.errors import PermissionDenied, ValidationFailed
 from tinhso.directory.models import Agency
 from tinhso.onestop import codes, workflow
+from tinhso.onestop.errors import OnestopError as E
 from tinhso.onestop.models import (
     Channel,
     Dossier,
@@ -58,7 +59,7 @@ from tinhso.onestop.services.common import (
     notify_applicant,
     reception_keeper,
 )
-from tinhso.onestop.services.forms_issued import issue_form
+from tinhso.onestop.services.forms_issued import declare_from_eform, issue_form
 from tinhso.workdays.services import Calendar
 
 MAX_COPIES = 99  # per paper, originals or copies
@@ -82,11 +83,11 @@ def _counted(procedure: Procedure, papers: Sequence[PaperReceived]) -> list[Pape
         paper = item.paper
         if paper.procedure_id != procedure.pk:
             raise ValidationFailed(
-                "Thành phần hồ sơ không thuộc thủ tục này.", code="paper_not_in_procedure"
+                "Thành phần hồ sơ không thuộc thủ tục này.", code=E.PAPER_NOT_IN_PROCEDURE
             )
         if paper.pk in seen:
             raise ValidationFailed(
-                f"Giấy tờ “{paper.name}” được kê hai lần.", code="paper_listed_twice"
+                f"Giấy tờ “{paper.name}” được kê hai lần.", code=E.PAPER_LISTED_TWICE
             )
         seen.add(paper.pk)
         try:
@@ -94,18 +95,18 @@ def _counted(procedure: Procedure, papers: Sequence[PaperReceived]) -> list[Pape
         except (TypeError, ValueError) as exc:
             raise ValidationFailed(
                 f"Giấy tờ “{paper.name}”: số bản chính và bản sao phải là số.",
-                code="paper_count_invalid",
+                code=E.PAPER_COUNT_INVALID,
             ) from exc
         if not (0 <= originals <= MAX_COPIES and 0 <= copies <= MAX_COPIES):
             raise ValidationFailed(
                 f"Giấy tờ “{paper.name}”: số bản chính và bản sao phải từ 0 đến {MAX_COPIES}.",
-                code="paper_count_invalid",
+                code=E.PAPER_COUNT_INVALID,
             )
         if originals + copies == 0:
             raise ValidationFailed(
                 f"Giấy tờ “{paper.name}”: đã đánh dấu đã nhận thì cần ít nhất 1 bản "
                 "(bản chính hoặc bản sao).",
-                code="paper_count_invalid",
+                code=E.PAPER_COUNT_INVALID,
             )
         result.append(PaperReceived(paper, originals, copies))
     return result
@@ -116,7 +117,7 @@ def _missing_error(missing: list[str]) -> ValidationFailed:
         "Chưa nhận đủ giấy tờ bắt buộc: "
         + "; ".join(f"“{name}”" for name in missing)
         + ". Nếu công dân chưa có đủ, hãy lập phiếu yêu cầu bổ sung hồ sơ (Mẫu 02).",
-        code="missing_papers",
+        code=E.MISSING_PAPERS,
         details={"missing": missing},
     )
 
@@ -197,7 +198,7 @@ def look_up_citizen(*, officer, id_number: str) -> CitizenFound | None:
     id_number = "".join((id_number or "").split())
     if not (len(id_number) == 12 and id_number.isdigit()):
         raise ValidationFailed(
-            "Số định danh cá nhân (CCCD) phải gồm đúng 12 chữ số.", code="invalid_citizen_id"
+            "Số định danh cá nhân (CCCD) phải gồm đúng 12 chữ số.", code=E.INVALID_CITIZEN_ID
         )
     account = (
         User.objects.filter(citizen_id=id_number, is_active=True)
@@ -261,12 +262,12 @@ def receive_counter_dossier(
     The applicant's name, ID, phone, e-mail and address, when not given, come from the
     e-form; `applicant` links the dossier to the citizen's account (same ID number)."""
     if channel not in (Channel.COUNTER, Channel.POST):
-        raise ValidationFailed("Hình thức nộp không hợp lệ.", code="invalid_channel")
+        raise ValidationFailed("Hình thức nộp không hợp lệ.", code=E.INVALID_CHANNEL)
     competent, receiving = _resolve_agencies(procedure, agency)
     receiving = receiving_agency or receiving
     require(officer, "onestop.receive_dossier", receiving)
     if not procedure.is_active:
-        raise ValidationFailed("Thủ tục này hiện không áp dụng.", code="procedure_inactive")
+        raise ValidationFailed("Thủ tục này hiện không áp dụng.", code=E.PROCEDURE_INACTIVE)
     cleaned = _validate_form(procedure, form_data)
     said = applicant_from_form(procedure.form_schema, cleaned)
     applicant_name = applicant_name or said.get("name", "")
@@ -276,7 +277,7 @@ def receive_counter_dossier(
     ):
         raise ValidationFailed(
             "Tài khoản công dân không khớp số định danh của người nộp.",
-            code="applicant_account_mismatch",
+            code=E.APPLICANT_ACCOUNT_MISMATCH,
         )
     checklist = _counted(procedure, papers_received)
     ticked = {item.paper.pk for item in checklist}
@@ -313,6 +314,7 @@ def receive_counter_dossier(
         at=at,
     )
     _attach(dossier, attachments, kind=DossierFile.Kind.PAPER, actor=officer, owner=applicant)
+    declare_from_eform(dossier, actor=officer, by_officer=True)  # printed for signing
     _record_received(dossier, checklist, officer=officer, at=at)
     if procedure.fee_vnd:
         payment = create_payment(
@@ -404,7 +406,7 @@ def request_supplement(
     items = [str(i).strip() for i in items if str(i).strip()]
     if not items:
         raise ValidationFailed(
-            "Vui lòng liệt kê đầy đủ các giấy tờ cần bổ sung (một lần).", code="items_required"
+            "Vui lòng liệt kê đầy đủ các giấy tờ cần bổ sung (một lần).", code=E.ITEMS_REQUIRED
         )
     at = clock_now()
     if action.name == "reception_supplement":
@@ -450,7 +452,7 @@ def refuse_reception(
     """Form 03: the dossier is not eligible; refused with reasons (status 3)."""
     workflow.check("refuse", officer, dossier)
     if not (reasons or "").strip():
-        raise ValidationFailed("Vui lòng nêu rõ lý do từ chối.", code="reasons_required")
+        raise ValidationFailed("Vui lòng nêu rõ lý do từ chối.", code=E.REASONS_REQUIRED)
     at = clock_now()
     _transition(
         dossier,

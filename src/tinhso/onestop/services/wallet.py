@@ -9,6 +9,7 @@ from django.db import transaction
 
 from tinhso.audit.services import record
 from tinhso.core.errors import PermissionDenied, ValidationFailed
+from tinhso.onestop.errors import OnestopError as E
 from tinhso.onestop.models import DossierFile, WalletItem
 from tinhso.onestop.services import files as file_store
 
@@ -46,7 +47,7 @@ def remove_from_wallet(*, user, item: WalletItem) -> None:
         raise PermissionDenied()
     if item.source == WalletItem.Source.RESULT:
         raise ValidationFailed(
-            "Không thể xóa kết quả giải quyết thủ tục khỏi kho dữ liệu.", code="wallet_result"
+            "Không thể xóa kết quả giải quyết thủ tục khỏi kho dữ liệu.", code=E.WALLET_RESULT
         )
     in_use = DossierFile.objects.filter(wallet_item=item).exists()
     record(actor=user, action="onestop.remove_from_wallet", obj=item, summary={"in_use": in_use})

@@ -5,8 +5,6 @@ Thin: writes go through `tinhso.onestop.services`, reads through `selectors`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
@@ -21,11 +19,12 @@ from tinhso.core.files import attachment_response
 from tinhso.core.pagination import paginate
 from tinhso.onestop import eforms, forms, selectors, services
 from tinhso.onestop.models import (
+    PendingUpload,
     WalletItem,
 )
 from tinhso.onestop.services import files as file_store
+from tinhso.onestop.services import uploads
 from tinhso.onestop.views.common import (
-    _attachments,
     _citizen_required,
     _dossier_or_404,
     _error,
@@ -33,33 +32,46 @@ from tinhso.onestop.views.common import (
 )
 
 
-def _contact_from_form(data: dict) -> dict[str, str]:
-    """The applicant's phone/address/ID from the e-form, for the lookup and the slips."""
-    found: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if not isinstance(node, dict):
-            return
-        for key, value in node.items():
-            if isinstance(value, dict):
-                walk(value)
-            elif isinstance(value, str):
-                if key in ("phone", "contact_phone") and "phone" not in found:
-                    found["phone"] = value
-                elif key == "address" and "address" not in found:
-                    found["address"] = value
-                elif key == "citizen_id" and "citizen_id" not in found:
-                    found["citizen_id"] = value
-
-    walk(data)
-    return found
-
-
-def _delivery(data: dict) -> tuple[str | None, str]:
-    delivery = data.get("delivery") if isinstance(data, dict) else None
-    if isinstance(delivery, dict) and delivery.get("method"):
-        return delivery["method"], delivery.get("post_address", "")
-    return None, ""
+def _papers(
+    request: HttpRequest, papers: list, wallet_items: list, kept: dict[int, PendingUpload]
+) -> tuple[list[services.Attachment], dict[int, str]]:
+    """What the citizen gave for each paper: a new upload (checked and kept at once, so
+    that a failed submission does not lose it), the upload kept from an earlier try, or a
+    wallet pick. The e-form paper is generated from the e-form. Errors name the paper."""
+    wallet = {str(w.uid): w for w in wallet_items}
+    attachments: list[services.Attachment] = []
+    errors: dict[int, str] = {}
+    for paper in papers:
+        if paper.is_eform:
+            continue
+        if request.POST.get(f"drop-{paper.pk}") == "1" and paper.pk in kept:
+            uploads.discard_upload(user=request.user, pending=kept.pop(paper.pk))
+        upload = request.FILES.get(f"paper-{paper.pk}")
+        if upload is not None:
+            try:
+                kept[paper.pk] = uploads.keep_upload(user=request.user, paper=paper, file=upload)
+            except DomainError as exc:
+                errors[paper.pk] = exc.message
+                continue
+        chosen = request.POST.get(f"wallet-{paper.pk}", "")
+        save = request.POST.get(f"save-{paper.pk}") == "1"  # "Lưu vào kho giấy tờ"
+        if paper.pk in kept and (upload is not None or not chosen):
+            attachments.append(
+                services.Attachment(
+                    pending=kept[paper.pk], paper=paper, name=paper.name, save_to_wallet=save
+                )
+            )
+        elif chosen:
+            item = wallet.get(chosen)
+            if item is None:
+                errors[paper.pk] = _("“%(name)s”: giấy tờ đã chọn không còn trong kho.") % {
+                    "name": paper.name
+                }
+            else:
+                attachments.append(
+                    services.Attachment(wallet_item=item, paper=paper, name=paper.name)
+                )
+    return attachments, errors
 
 
 @require_http_methods(["GET", "POST"])
@@ -75,18 +87,17 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
     agencies = None if procedure.agency_id else selectors.competent_agencies(procedure)
     wallet_items = list(selectors.wallet(request.user))
     papers = list(procedure.papers.all())
+    kept = uploads.pending_uploads(request.user, papers)  # kept from an earlier try
     data: dict = {}
     field_errors: dict = {}
-    paper_errors: dict = {}
+    paper_errors: dict[int, str] = {}
     meta = forms.SubmitMetaForm(request.POST or None, agencies=agencies)
     if request.method == "POST":
         data = eforms.parse_form_data(schema, request.POST)
         cleaned, errors = eforms.collect_errors(schema, data)
         field_errors = errors.by_field
-        attachments, paper_errors = _attachments(request, procedure, wallet_items)
+        attachments, paper_errors = _papers(request, papers, wallet_items, kept)
         if meta.is_valid() and not field_errors and not paper_errors:
-            contact = _contact_from_form(cleaned)
-            method, post_address = _delivery(cleaned)
             agency = None
             if agencies is not None:
                 agency = agencies.filter(code=meta.cleaned_data["agency"]).first()
@@ -97,15 +108,19 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
                     form_data=cleaned,
                     attachments=attachments,
                     agency=agency,
-                    applicant_phone=contact.get("phone", ""),
-                    applicant_address=contact.get("address", ""),
-                    applicant_id_number=contact.get("citizen_id", ""),
-                    return_method=method or meta.cleaned_data["return_method"] or "online",
-                    postal_address=post_address or meta.cleaned_data.get("postal_address", ""),
+                    # the e-form's delivery block, when it has one, is the answer
+                    return_method=meta.cleaned_data["return_method"] or "online",
+                    postal_address=meta.cleaned_data.get("postal_address", ""),
                 )
             except ValidationFailed as exc:
-                details = exc.details or {}
-                field_errors = details.get("fields", {}) if isinstance(details, dict) else {}
+                details = exc.details if isinstance(exc.details, dict) else {}
+                field_errors = details.get("fields", {}) or field_errors
+                missing = set(details.get("missing") or [])
+                for paper in papers:
+                    if paper.name in missing:
+                        paper_errors[paper.pk] = _(
+                            "“%(name)s” là giấy tờ bắt buộc: tải lên hoặc chọn từ kho giấy tờ."
+                        ) % {"name": paper.name}
                 messages.error(request, exc.message)
             except DomainError as exc:
                 _error(request, exc)
@@ -121,6 +136,9 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("onestop:dossier", uid=dossier.uid)
         else:
             messages.error(request, _("Hồ sơ chưa hợp lệ, vui lòng xem các trường được đánh dấu."))
+            for paper in papers:  # which paper is wrong, said at the top too
+                if paper.pk in paper_errors:
+                    messages.error(request, paper_errors[paper.pk])
     if not data and schema:
         data = _prefill(schema, request.user)
     context = {
@@ -130,6 +148,7 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
             {
                 "paper": p,
                 "error": paper_errors.get(p.pk),
+                "kept": kept.get(p.pk),
                 "chosen": request.POST.get(f"wallet-{p.pk}", ""),
                 "save": request.POST.get(f"save-{p.pk}") == "1",
             }

@@ -1,4 +1,5 @@
-"""`tinhso onestop import-catalog FILE` / `tinhso onestop export-catalog FILE`.
+"""`tinhso onestop import-catalog FILE` / `tinhso onestop export-catalog FILE` /
+`tinhso onestop prune-uploads` (uploads kept from unfinished submissions, after a day).
 
 JSON or XLSX by the file's extension (see tinhso.onestop.catalog_io). Without FILE,
 import-catalog loads the demo catalog shipped in onestop/data/procedures.json.
@@ -13,13 +14,22 @@ from tinhso.onestop import catalog_io
 
 
 class Command(BaseCommand):
-    help = "Danh mục thủ tục: import-catalog FILE | export-catalog FILE (JSON hoặc XLSX)."
+    help = (
+        "Danh mục thủ tục: import-catalog FILE | export-catalog FILE (JSON hoặc XLSX); "
+        "prune-uploads: xóa tệp tải lên của hồ sơ chưa nộp quá 1 ngày."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["import-catalog", "export-catalog"])
+        parser.add_argument("action", choices=["import-catalog", "export-catalog", "prune-uploads"])
         parser.add_argument("file", nargs="?", default=None)
 
     def handle(self, *args, action, file, **options):
+        if action == "prune-uploads":
+            from tinhso.onestop.services.uploads import sweep_pending_uploads
+
+            count = sweep_pending_uploads()
+            self.stdout.write(self.style.SUCCESS(f"Đã xóa {count} tệp tải lên chưa nộp."))
+            return
         if action == "export-catalog":
             if not file:
                 sys.stdout.buffer.write(catalog_io.export_json())
