@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from tests.onestop.conftest import PDF, world  # noqa: F401 (the fixture)
+from tests.onestop.conftest import world  # noqa: F401 (the fixture)
 
 from tinhso.accounts import otp
 from tinhso.accounts.services import set_totp_secret
@@ -93,8 +93,6 @@ def test_online_dossier_to_a_signed_result_the_verification_page_accepts(page, r
     officer = _official(w.officer)
     specialist = _official(w.specialist)
     leader = _official(w.leader)
-    paper = tmp_path / "to-khai.pdf"
-    paper.write_bytes(PDF)
     draft = tmp_path / "trich-luc.pdf"
     draft.write_bytes(_result_pdf())
     shots = Path(os.environ.get("TINHSO_SCREENSHOTS") or tmp_path / "screens")
@@ -107,7 +105,8 @@ def test_online_dossier_to_a_signed_result_the_verification_page_accepts(page, r
     page.get_by_role("link", name="Nộp hồ sơ trực tuyến").first.click()
     page.get_by_label("Họ và tên").fill("Nguyễn Văn A")
     page.get_by_label("Số bản").fill("2")
-    page.get_by_label("Tờ khai cấp bản sao trích lục").set_input_files(str(paper))
+    # the declaration (tờ khai) is the e-form itself: generated, not uploaded again
+    assert page.get_by_test_id("eform-paper").count() == 1
     page.get_by_role("button", name="Nộp hồ sơ").click()
     page.wait_for_url(re.compile(r"/onestop/ho-so/[0-9a-f-]+/$"))
     dossier = Dossier.objects.get()
@@ -141,6 +140,8 @@ def test_online_dossier_to_a_signed_result_the_verification_page_accepts(page, r
     assert desk.get_by_test_id("dossier-code").inner_text() == dossier.code
     assert desk.get_by_test_id("tracking-code").inner_text() == tracking
     assert desk.get_by_role("link", name=re.compile("Mẫu 01")).count() == 1
+    desk.get_by_text("Thao tác khác").click()  # the rest, behind the next action
+    desk.screenshot(path=str(shots / "0-desk-after-acceptance.png"), full_page=True)
     desk.get_by_test_id("next-action").get_by_label("Người nhận (không bắt buộc)").select_option(
         str(specialist.uid)
     )

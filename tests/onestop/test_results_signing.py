@@ -337,6 +337,7 @@ def test_the_page_walks_the_leader_through_the_usb_token(sealed, token, token_ke
     page = client.get(reverse("onestop:dossier", args=[dossier.uid])).content.decode()
     panel = results.token_session(dossier, w.leader)
     assert panel["session_id"] in page and panel["digest_b64"] in page
+    assert f"--session {panel['session_id']} --digest-b64 {panel['digest_b64']}" in page
     assert panel["signed"] is False
     # the signing client signs with the token and posts the signature back
     complete_remote_signing(
@@ -353,3 +354,47 @@ def test_the_page_walks_the_leader_through_the_usb_token(sealed, token, token_ke
     assert dossier.state == S.APPROVED
     leader, seal = verify_pdf(_read(dossier.files.get(kind=DossierFile.Kind.RESULT)))
     assert leader.status == seal.status == "valid"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reference_client_signs_the_prepared_session_over_http(request, live_server, token_key):
+    """The leader's computer: the reference client signs the session the dossier page
+    names (a software key stands in for the USB token) over HTTP with an API token."""
+    import json
+    from urllib import request as urlrequest
+
+    from tinhso.accounts.services import issue_token
+    from tinhso.signing.client import sign_session
+
+    w = request.getfixturevalue("sealed")
+    token = request.getfixturevalue("token")
+    dossier, _draft = to_sign(w)
+    api_token = issue_token(user=w.leader)
+
+    def call(path: str, body: dict) -> dict:
+        req = urlrequest.Request(
+            f"{live_server.url}{path}",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Authorization": f"Token {api_token}", "Content-Type": "application/json"},
+        )
+        with urlrequest.urlopen(req, timeout=60) as resp:  # noqa: S310 - the test server
+            return json.loads(resp.read())
+
+    base = f"/api/v1/onestop/dossiers/{dossier.uid}"
+    prepared = call(f"{base}/prepare-signature/", {})
+    sign_session(
+        server=live_server.url,
+        api_token=api_token,
+        session_id=prepared["session_id"],
+        digest_b64=prepared["digest_b64"],
+        algorithm=prepared["algorithm"],
+        certificate_pem=token.certificate_pem,
+        sign_digest=lambda digest, algorithm: token_key.sign(
+            digest, ec.ECDSA(Prehashed(hashes.SHA256()))
+        ),
+    )
+    approved = call(f"{base}/approve/", {"signing": "token"})
+    assert approved["state"] == "approved"
+    leader, _seal = verify_pdf(_read(dossier.files.get(kind=DossierFile.Kind.RESULT)))
+    assert leader.status == "valid" and leader.signer_name == w.leader.full_name

@@ -298,3 +298,15 @@ def test_a_wrong_state_is_refused_with_the_tables_message(world):
             services.return_result(officer=w.officer, dossier=dossier)
     assert err.value.code == "invalid_transition"
     assert "Không thể trả kết quả" in err.value.message
+
+
+def test_the_error_codes_are_published_in_the_api_schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    from tinhso.onestop.errors import OnestopError
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    published = set(schema["components"]["schemas"]["ErrorCode"]["enum"])
+    assert {code.value for code in OnestopError} <= published
+    approve = schema["paths"]["/api/v1/onestop/dossiers/{uid}/approve/"]["post"]["responses"]
+    assert {"400", "403", "404", "409"} <= set(approve)

@@ -25,6 +25,7 @@ from tinhso.directory.models import Agency
 from tinhso.onestop import selectors, services, workflow
 from tinhso.onestop import serializers as s
 from tinhso.onestop import statistics as stats
+from tinhso.onestop.errors import OnestopError as E
 from tinhso.onestop.models import Dossier, Payment, ProcessStep, WalletItem
 from tinhso.signing.serializers import RemotePreparedSerializer
 
@@ -35,7 +36,7 @@ PARSERS = [JSONParser, MultiPartParser]
 def _dossier(user, uid: Any) -> Dossier:
     dossier = services.get_dossier(uid=uid)
     if not can(user, "onestop.view_dossier", dossier):
-        raise NotFound("Không tìm thấy hồ sơ.", code="dossier_not_found")
+        raise NotFound("Không tìm thấy hồ sơ.", code=E.DOSSIER_NOT_FOUND)
     return dossier
 
 
@@ -50,7 +51,7 @@ def _agency(code: str | None) -> Agency | None:
         return None
     agency = Agency.objects.filter(code=code.strip().upper()).first()
     if agency is None:
-        raise NotFound(f"Không tìm thấy cơ quan {code}.", code="agency_not_found")
+        raise NotFound(f"Không tìm thấy cơ quan {code}.", code=E.AGENCY_NOT_FOUND)
     return agency
 
 
@@ -59,7 +60,7 @@ def _user(username: str | None):
         return None
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
-        raise NotFound(f"Không tìm thấy người dùng {username}.", code="user_not_found")
+        raise NotFound(f"Không tìm thấy người dùng {username}.", code=E.USER_NOT_FOUND)
     return user
 
 
@@ -75,7 +76,7 @@ def _attachments(request: Request, data: dict, procedure, owner) -> list[service
             except (ValueError, KeyError) as exc:
                 raise ValidationFailed(
                     f"Thành phần hồ sơ {key[5:]} không thuộc thủ tục.",
-                    code="paper_not_in_procedure",
+                    code=E.PAPER_NOT_IN_PROCEDURE,
                 ) from exc
             for item in request.FILES.getlist(key):
                 result.append(services.Attachment(file=item, paper=paper, save_to_wallet=keep))
@@ -85,7 +86,7 @@ def _attachments(request: Request, data: dict, procedure, owner) -> list[service
         item = WalletItem.objects.filter(uid=pick["item"]).first()
         if item is None or owner is None or item.owner_id != owner.pk:
             raise ValidationFailed(
-                "Giấy tờ trong kho dữ liệu không thuộc về người nộp.", code="wallet_not_owner"
+                "Giấy tờ trong kho dữ liệu không thuộc về người nộp.", code=E.WALLET_NOT_OWNER
             )
         paper = papers.get(pick.get("paper")) if pick.get("paper") else None
         result.append(services.Attachment(wallet_item=item, paper=paper))
@@ -112,9 +113,9 @@ def _parse(serializer_class, request: Request, upload_class=None) -> dict:
         try:
             values["form_data"] = loads_json(text) if text else {}
         except ValueError as exc:
-            raise ValidationFailed("form_data không phải JSON hợp lệ.", code="parse_error") from exc
+            raise ValidationFailed("form_data không phải JSON hợp lệ.", code=E.PARSE_ERROR) from exc
         if not isinstance(values["form_data"], dict):
-            raise ValidationFailed("form_data phải là một đối tượng JSON.", code="parse_error")
+            raise ValidationFailed("form_data phải là một đối tượng JSON.", code=E.PARSE_ERROR)
     return values
 
 
@@ -243,7 +244,7 @@ class CounterDossierCreate(APIView):
             if item["paper"] not in papers:
                 raise ValidationFailed(
                     f"Thành phần hồ sơ {item['paper']} không thuộc thủ tục.",
-                    code="paper_not_in_procedure",
+                    code=E.PAPER_NOT_IN_PROCEDURE,
                 )
             received.append(
                 services.PaperReceived(papers[item["paper"]], item["originals"], item["copies"])
@@ -280,7 +281,7 @@ def _step(dossier: Dossier, order: int | None) -> ProcessStep | None:
         return None
     step = ProcessStep.objects.filter(template_id=dossier.process_template_id, order=order).first()
     if step is None:
-        raise ValidationFailed("Bước không tồn tại trong quy trình.", code="invalid_step")
+        raise ValidationFailed("Bước không tồn tại trong quy trình.", code=E.INVALID_STEP)
     return step
 
 
@@ -461,7 +462,7 @@ class WalletItemDetail(APIView):
     def delete(self, request: Request, uid: str) -> Response:
         item = WalletItem.objects.filter(uid=uid, owner=request.user).first()
         if item is None:
-            raise NotFound("Không tìm thấy giấy tờ.", code="wallet_item_not_found")
+            raise NotFound("Không tìm thấy giấy tờ.", code=E.WALLET_ITEM_NOT_FOUND)
         services.remove_from_wallet(user=request.user, item=item)
         return Response(status=204)
 
@@ -535,7 +536,7 @@ class Statistics(APIView):
             raise ValidationFailed(
                 "Vui lòng nhập kỳ thống kê (start, end dạng YYYY-MM-DD, trong khoảng "
                 "01/01/1900–31/12/2099).",
-                code="invalid_period",
+                code=E.INVALID_PERIOD,
                 details=serializer.errors,
             )
         p = serializer.validated_data

@@ -26,6 +26,7 @@ from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound
 from tinhso.directory.models import Agency
 from tinhso.onestop import search
+from tinhso.onestop.errors import OnestopError as E
 from tinhso.onestop.models import (
     PORTAL_STATUS_LABELS,
     Dossier,
@@ -118,9 +119,9 @@ def get_procedure(*, code: str | None = None, uid: Any = None) -> Procedure:
     try:
         return qs.get(code=code) if code else qs.get(uid=uid)
     except (Procedure.DoesNotExist, ValueError) as exc:
-        raise NotFound("Không tìm thấy thủ tục hành chính.", code="procedure_not_found") from exc
+        raise NotFound("Không tìm thấy thủ tục hành chính.", code=E.PROCEDURE_NOT_FOUND) from exc
     except Exception as exc:  # invalid UUID
-        raise NotFound("Không tìm thấy thủ tục hành chính.", code="procedure_not_found") from exc
+        raise NotFound("Không tìm thấy thủ tục hành chính.", code=E.PROCEDURE_NOT_FOUND) from exc
 
 
 def fields_with_counts(*, in_use: bool = False) -> QuerySet[Field]:
@@ -235,7 +236,7 @@ def queue(user, name: str) -> QuerySet[Dossier]:
     try:
         return QUEUES[name](user)
     except KeyError as exc:
-        raise NotFound("Không có hàng đợi này.", code="queue_not_found") from exc
+        raise NotFound("Không có hàng đợi này.", code=E.QUEUE_NOT_FOUND) from exc
 
 
 def queue_counts(user) -> dict[str, int]:
@@ -554,7 +555,7 @@ def lookup(*, code: str, secret: str) -> LookupResult:
     code = (code or "").strip().upper()
     secret = (secret or "").strip()
     not_found = NotFound(
-        "Không tìm thấy hồ sơ với mã và 4 số cuối đã nhập.", code="lookup_not_found"
+        "Không tìm thấy hồ sơ với mã và 4 số cuối đã nhập.", code=E.LOOKUP_NOT_FOUND
     )
     if not code or len(secret) != 4 or not secret.isdigit():
         raise not_found

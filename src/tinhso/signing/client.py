@@ -8,6 +8,10 @@ posts the signature back; the server embeds it and returns the signed PDF.
         --api-token TOKEN --module /usr/lib/vendor/libtoken.so --token-label "VNPT-CA" \\
         --key-label signing --cert my-cert.pem --pin-env TOKEN_PIN quyet-dinh.pdf
 
+or, for a signature the server prepared (a one-stop result the leader approves: the
+dossier page shows the session and its digest), `--session ID --digest-b64 DIGEST`
+instead of the file.
+
 Only the Python standard library and python-pkcs11 are needed.
 """
 
@@ -131,9 +135,40 @@ def sign_remote(
     return base64.b64decode(done["pdf_b64"])
 
 
+def sign_session(
+    *,
+    server: str,
+    api_token: str,
+    session_id: str,
+    digest_b64: str,
+    algorithm: str,
+    certificate_pem: str,
+    sign_digest: SignDigest,
+) -> bytes:
+    """Sign a session the server already prepared (e.g. a one-stop result the leader
+    approves: the dossier page shows the session and its digest); returns the signed PDF."""
+    base = server.rstrip("/") + "/api/v1/signing/remote"
+    signature = sign_digest(base64.b64decode(digest_b64), algorithm)
+    done = _call(
+        f"{base}/{session_id}/complete",
+        api_token=api_token,
+        body=json.dumps(
+            {
+                "signature_b64": base64.b64encode(signature).decode(),
+                "certificate": certificate_pem,
+            }
+        ).encode(),
+        content_type="application/json",
+    )
+    return base64.b64decode(done["pdf_b64"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Ký văn bản bằng USB token (ký từ xa).")
-    parser.add_argument("pdf")
+    parser.add_argument("pdf", nargs="?", help="tệp cần ký (không cần khi ký một phiên)")
+    parser.add_argument("--session", help="mã phiên ký máy chủ đã chuẩn bị (trang hồ sơ)")
+    parser.add_argument("--digest-b64", help="giá trị băm của phiên ký (trang hồ sơ)")
+    parser.add_argument("--algorithm", default="ECDSA_SHA256")
     parser.add_argument("--server", required=True)
     parser.add_argument("--api-token", default=os.environ.get("TINHSO_API_TOKEN", ""))
     parser.add_argument("--module", required=True, help="thư viện PKCS#11 của token")
@@ -144,13 +179,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reason", default="")
     parser.add_argument("-o", "--output")
     args = parser.parse_args(argv)
-    pdf_path = Path(args.pdf)
+    if not args.pdf and not (args.session and args.digest_b64):
+        parser.error("cần tệp PDF, hoặc --session và --digest-b64 của một phiên ký")
     signer = pkcs11_digest_signer(
         module=args.module,
         token_label=args.token_label,
         pin=os.environ.get(args.pin_env, ""),
         key_label=args.key_label,
     )
+    if args.session:  # the server prepared it (the dossier page names it): sign, send back
+        try:
+            sign_session(
+                server=args.server,
+                api_token=args.api_token,
+                session_id=args.session,
+                digest_b64=args.digest_b64,
+                algorithm=args.algorithm,
+                certificate_pem=Path(args.cert).read_text(),
+                sign_digest=signer,
+            )
+        except RemoteSigningError as exc:
+            print(f"Lỗi [{exc.code}]: {exc.message}", file=sys.stderr)
+            return 1
+        print(f"Đã ký phiên {args.session}: quay lại trang hồ sơ để hoàn tất.")
+        return 0
+    pdf_path = Path(args.pdf)
     try:
         signed = sign_remote(
             server=args.server,

@@ -91,7 +91,7 @@ def _ensure_state(dossier: Dossier, allowed: Iterable[str], action_label: str) -
     if dossier.state not in tuple(allowed):
         raise InvalidTransition(
             f"Không thể {action_label} khi hồ sơ ở trạng thái “{dossier.get_state_display()}”.",
-            code="invalid_transition",
+            code=E.INVALID_TRANSITION,
         )
 
 
@@ -114,11 +114,11 @@ def _transition(
     if not updated:
         current = Dossier.objects.filter(pk=dossier.pk).values_list("state", "version").first()
         if current is None:
-            raise NotFound("Không tìm thấy hồ sơ.", code="dossier_not_found")
+            raise NotFound("Không tìm thấy hồ sơ.", code=E.DOSSIER_NOT_FOUND)
         raise Conflict(
             "Hồ sơ vừa được người khác xử lý. Vui lòng tải lại trang để xem trạng thái mới "
             "rồi thao tác lại.",
-            code="dossier_changed",
+            code=E.DOSSIER_CHANGED,
         )
     for key, value in changes.items():
         setattr(dossier, key, value)
@@ -307,7 +307,7 @@ def _check_official_in(user, agency, message: str) -> None:
     if user is not None and not has_role(
         user, agency, {Role.SPECIALIST, Role.LEADER, Role.ONESTOP_OFFICER}
     ):
-        raise ValidationFailed(message, code="assignee_outside_agency")
+        raise ValidationFailed(message, code=E.ASSIGNEE_OUTSIDE_AGENCY)
 
 
 def get_dossier(*, code: str | None = None, uid: Any = None) -> Dossier:
@@ -344,14 +344,14 @@ def _attach(
         paper = item.paper
         if paper is not None and paper.procedure_id != dossier.procedure_id:
             raise ValidationFailed(
-                "Thành phần hồ sơ không thuộc thủ tục này.", code="paper_not_in_procedure"
+                "Thành phần hồ sơ không thuộc thủ tục này.", code=E.PAPER_NOT_IN_PROCEDURE
             )
         name = item.name or (paper.name if paper else "")
         if item.wallet_item is not None:
             picked = item.wallet_item
             if owner is None or picked.owner_id != owner.pk:
                 raise ValidationFailed(
-                    "Giấy tờ trong kho dữ liệu không thuộc về người nộp.", code="wallet_not_owner"
+                    "Giấy tờ trong kho dữ liệu không thuộc về người nộp.", code=E.WALLET_NOT_OWNER
                 )
             created.append(
                 DossierFile(
@@ -386,7 +386,7 @@ def _attach(
             )
             consumed.append(kept.pk)
         elif item.file is None:
-            raise ValidationFailed("Thiếu tệp đính kèm.", code="file_missing")
+            raise ValidationFailed("Thiếu tệp đính kèm.", code=E.FILE_MISSING)
         else:
             stored = file_store.store(item.file, folder="dossiers")
         wallet: WalletItem | None = None

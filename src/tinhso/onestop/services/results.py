@@ -224,8 +224,12 @@ def token_session(dossier: Dossier, user) -> dict[str, Any] | None:
     session = RemoteSigningSession.objects.filter(uid=dossier.signing_session, user=user).first()
     if session is None:
         return None
+    from tinhso.signing import ca
+    from tinhso.signing.services.remote import _algorithm
+
     attrs = bytes(session.signed_attrs or b"")
     return {
+        "algorithm": _algorithm(ca.load_certificate(session.certificate_pem)),
         "session_id": str(session.uid),
         "status": session.status,
         "signed": session.status == RemoteSigningSession.Status.COMPLETED,

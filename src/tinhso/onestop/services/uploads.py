@@ -29,13 +29,13 @@ PENDING_HOURS = int(getattr(settings, "ONESTOP_PENDING_UPLOAD_HOURS", 24))
 def _delete_files_on_commit(names: list[str]) -> None:
     """Files go only once the rows that point at them are gone for good."""
     names = [n for n in names if n]
-
-    def delete() -> None:
-        for name in names:
-            default_storage.delete(name)
-
     if names:
-        transaction.on_commit(delete)
+        transaction.on_commit(lambda: _delete(names))
+
+
+def _delete(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
 
 
 def _ask_for_a_sweep() -> None:

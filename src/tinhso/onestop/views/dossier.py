@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -93,6 +94,7 @@ def dossier_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
         ],
         "drafts": [f for f in files if f.kind == DossierFile.Kind.RESULT_DRAFT],
         "token_session": results.token_session(dossier, user) if is_official else None,
+        "site_url": getattr(settings, "TINHSO_SITE_URL", "") or request.build_absolute_uri("/"),
         "supplements": supplements,
         "open_supplement": next((s for s in reversed(supplements) if s.answered_at is None), None),
         "payments": payments,
