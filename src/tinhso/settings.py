@@ -236,6 +236,8 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 # Rate limits ("N/period": s, min, h, day; "5/15min"), counted in the shared cache.
 ONESTOP_LOOKUP_RATE = os.environ.get("ONESTOP_LOOKUP_RATE", "30/min")  # per client IP
 ONESTOP_LOOKUP_CODE_RATE = os.environ.get("ONESTOP_LOOKUP_CODE_RATE", "10/day")  # per dossier
+# Papers uploaded with a submission that failed are kept this long for the next try.
+ONESTOP_PENDING_UPLOAD_HOURS = int(os.environ.get("ONESTOP_PENDING_UPLOAD_HOURS", "24"))
 
 # E-mail: console in development; SMTP when EMAIL_HOST is set.
 EMAIL_BACKEND = os.environ.get(
