@@ -269,8 +269,15 @@ def test_signature_verification_is_linked_for_everyone_and_on_results(province):
 
 
 def test_citizen_result_panel_links_to_signature_verification(province):
+    from tinhso.signing.services import ensure_demo_ca, issue_certificate
+
     p = province
     dossier = p.dossier
+    # the approving leader signs the result: they need a certificate (no agency seal here)
+    _root, issuing = ensure_demo_ca()
+    issue_certificate(ca=issuing, kind="personal", owner_user=p.leader, owner_agency=p.dept)
+    dossier.procedure.result_needs_seal = False
+    dossier.procedure.save(update_fields=["result_needs_seal"])
     onestop.forward_to_next_step(official=p.officer, dossier=dossier, to_user=p.specialist)
     onestop.forward_to_next_step(official=p.specialist, dossier=dossier, to_user=p.leader)
     onestop.attach_result(official=p.leader, dossier=dossier, file=_pdf("ket-qua.pdf"))

@@ -156,6 +156,9 @@ def column_integer(model: Any, field_name: str, **kwargs: Any) -> IntegerField:
     return IntegerField(**kwargs)
 
 
+_NUL_MESSAGE = "Không được chứa ký tự NUL."
+
+
 class _ColumnText:
     """A text input for a column: longer than the column (as sent) is refused with the
     error the service gives (400 `text_too_long`, `details.field` naming the field); the
@@ -169,6 +172,8 @@ class _ColumnText:
         from tinhso.core.textguard import _too_long, guard_value
 
         if isinstance(data, str):
+            if "\x00" in data:  # refused like every other API text (the schema says so)
+                raise serializers.ValidationError(_NUL_MESSAGE, code="null_characters_not_allowed")
             if self.max_length is not None and len(data) > self.max_length:
                 raise _too_long(self.column, len(data), self.max_length)
             data = guard_value(self.column, data)

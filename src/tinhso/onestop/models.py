@@ -869,7 +869,8 @@ class Payment(PublicIdentified):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference} {self.amount_vnd} đ {self.status}"
+        amount = f"{self.amount_vnd or 0:,}".replace(",", ".")
+        return f"{self.reference} {amount} đ — {self.get_status_display()}"
 
     @property
     def receipt_reference(self) -> str:
