@@ -85,6 +85,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "documents.submit_for_review": _("Trình xem xét, ký dự thảo"),
     # one-stop
     "onestop.accept_dossier": _("Tiếp nhận hồ sơ"),
+    "onestop.look_up_citizen": _("Tra cứu công dân theo số định danh tại quầy"),
     "onestop.add_to_wallet": _("Lưu giấy tờ vào kho"),
     "onestop.answer_supplement": _("Bổ sung hồ sơ"),
     "onestop.approve": _("Phê duyệt kết quả hồ sơ"),

@@ -157,16 +157,22 @@ def column_integer(model: Any, field_name: str, **kwargs: Any) -> IntegerField:
 
 
 class _ColumnText:
-    """Cleans the text as the column will store it (`tinhso.core.textguard`: no control
-    characters, NFC) and refuses a longer one with the same error the service gives:
-    400 `text_too_long`, `details.field` naming the field."""
+    """A text input for a column: longer than the column (as sent) is refused with the
+    error the service gives (400 `text_too_long`, `details.field` naming the field); the
+    text is then cleaned as the column stores it (`tinhso.core.textguard`: NFC, control
+    characters removed) before the usual checks (blank, length) run on what is left."""
 
     column: Any
+    max_length: int | None
 
-    def to_internal_value(self, data):
-        from tinhso.core.textguard import guard_value
+    def run_validation(self, data=serializers.empty):
+        from tinhso.core.textguard import _too_long, guard_value
 
-        return guard_value(self.column, super().to_internal_value(data))  # type: ignore[misc]
+        if isinstance(data, str):
+            if self.max_length is not None and len(data) > self.max_length:
+                raise _too_long(self.column, len(data), self.max_length)
+            data = guard_value(self.column, data)
+        return super().run_validation(data)  # type: ignore[misc]
 
 
 class ColumnCharField(_ColumnText, serializers.CharField):
@@ -212,6 +218,8 @@ def query(serializer_class: type[serializers.Serializer], request: Any) -> dict[
 # value is required: the schema says so (ECMA-262 patterns, as OpenAPI uses).
 TEXT_PATTERN = r"^[^\u0000]*$"
 VISIBLE_TEXT_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+# Column texts are cleaned (tinhso.core.text.clean_text): one character must survive.
+STORED_VISIBLE_PATTERN = r"[^\s\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffe\uffff]"
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -244,6 +252,10 @@ class AutoSchema(SpectacularAutoSchema):
             return schema
         if isinstance(field, dates.DateField):
             schema.setdefault("pattern", dates.DATE_PATTERN)
+        elif isinstance(field, _ColumnText):
+            # control characters are removed, not refused: what must remain is something
+            if not field.allow_blank and "format" not in schema:
+                schema.setdefault("pattern", STORED_VISIBLE_PATTERN)
         elif (
             isinstance(field, serializers.CharField)
             and schema.get("type") == "string"
