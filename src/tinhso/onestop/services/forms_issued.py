@@ -115,8 +115,8 @@ def receipt_papers(dossier: Dossier) -> list[dict[str, Any]]:
         if item.required_paper_id:
             covered.add(item.required_paper_id)
     if dossier.form_data:
-        for declaration in dossier.procedure.papers.filter(is_eform=True):
-            if declaration.pk not in covered:
+        for declaration in dossier.procedure.papers.all():  # prefetched by the caller
+            if declaration.is_eform and declaration.pk not in covered:
                 rows.append(
                     {
                         "name": declaration.name,
@@ -198,23 +198,34 @@ def control_lines(dossier: Dossier) -> list[dict[str, Any]]:
     """The form-05 lines: every action and hand-over, with labels as of now."""
     events = (
         DossierEvent.objects.filter(dossier=dossier)
-        .select_related("from_agency", "to_agency")
         .order_by("at", "pk")
+        .values(
+            "at",
+            "action",
+            "step_name",
+            "from_name",
+            "to_name",
+            "from_agency__name",
+            "to_agency__name",
+            "step_due_at",
+            "on_time",
+            "note",
+        )
     )
     lines = []
     for event in events:
-        from_agency = event.from_agency.name if event.from_agency is not None else ""
-        to_agency = event.to_agency.name if event.to_agency is not None else ""
-        label = pdf.action_label(event.action)
+        from_agency = event["from_agency__name"] or ""
+        to_agency = event["to_agency__name"] or ""
+        label = pdf.action_label(event["action"])
         lines.append(
             {
-                "at": _iso(event.at),
-                "label": label + (f" — {event.step_name}" if event.step_name else ""),
-                "from": _with_agency(event.from_name, from_agency, to_agency),
-                "to": _with_agency(event.to_name, to_agency, from_agency),
-                "step_due_at": _iso(event.step_due_at),
-                "on_time": event.on_time,
-                "note": event.note,
+                "at": _iso(event["at"]),
+                "label": label + (f" — {event['step_name']}" if event["step_name"] else ""),
+                "from": _with_agency(event["from_name"], from_agency, to_agency),
+                "to": _with_agency(event["to_name"], to_agency, from_agency),
+                "step_due_at": _iso(event["step_due_at"]),
+                "on_time": event["on_time"],
+                "note": event["note"],
             }
         )
     return lines
@@ -327,7 +338,7 @@ def declare_from_eform(dossier: Dossier, *, actor, by_officer: bool = False) -> 
     empty, or a file was given for that paper. Returns whether one was scheduled."""
     from tinhso.onestop.eforms import summarise
 
-    paper = dossier.procedure.papers.filter(is_eform=True).first()
+    paper = next((p for p in dossier.procedure.papers.all() if p.is_eform), None)
     if paper is None or not dossier.form_data:
         return False
     if DossierFile.objects.filter(dossier=dossier, required_paper=paper).exists():

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 
 from tinhso.accounts.models import Role, User
 from tinhso.accounts.rules import require, visible_agency_filter
@@ -125,25 +126,24 @@ def _missing_error(missing: list[str]) -> ValidationFailed:
 def missing_papers(dossier: Dossier) -> list[str]:
     """The required papers of the dossier's procedure it does not have yet: neither handed
     in (counter), nor a file (online, or a scan), nor the e-form itself."""
-    received = set(
-        ReceivedPaper.objects.filter(dossier=dossier, required_paper__isnull=False).values_list(
-            "required_paper_id", flat=True
-        )
-    )
-    files = set(
-        DossierFile.objects.filter(
-            dossier=dossier,
-            kind__in=(DossierFile.Kind.PAPER, DossierFile.Kind.SUPPLEMENT),
-            required_paper__isnull=False,
-        ).values_list("required_paper_id", flat=True)
-    )
-    return [
-        paper.name
+    required = [
+        paper
         for paper in dossier.procedure.papers.all()
-        if paper.is_required
-        and paper.pk not in received | files
-        and not eform_satisfied(paper, dossier.form_data)
+        if paper.is_required and not eform_satisfied(paper, dossier.form_data)
     ]
+    if not required:
+        return []
+    ids = [paper.pk for paper in required]
+    handed_in = ReceivedPaper.objects.filter(dossier=dossier, required_paper__in=ids).values_list(
+        "required_paper_id", flat=True
+    )
+    filed = DossierFile.objects.filter(
+        dossier=dossier,
+        kind__in=(DossierFile.Kind.PAPER, DossierFile.Kind.SUPPLEMENT),
+        required_paper__in=ids,
+    ).values_list("required_paper_id", flat=True)
+    present = set(handed_in.order_by().union(filed.order_by()))  # one query
+    return [paper.name for paper in required if paper.pk not in present]
 
 
 def _record_received(
@@ -336,6 +336,7 @@ def accept_dossier(
 ) -> Dossier:
     """Accept a complete dossier: the code, the appointment date (status 2), form 01."""
     workflow.check("accept", officer, dossier)
+    prefetch_related_objects([dossier.procedure], "papers")  # read once: check and form 01
     missing = missing_papers(dossier)
     if missing:
         raise _missing_error(missing)
