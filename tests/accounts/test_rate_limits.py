@@ -3,6 +3,7 @@ process, and the public lookup is limited per dossier code too (issue 7 item 4).
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -201,7 +202,9 @@ def test_redis_counts_like_the_database(settings):
     try:
         redis.Redis.from_url("redis://127.0.0.1:6379/3", socket_timeout=1).ping()
     except redis.exceptions.RedisError:
-        pytest.skip("no Redis server at 127.0.0.1:6379 (.ci/run starts one)")
+        if os.environ.get("CI"):  # .ci/run starts Redis: a missing server is a failure there
+            raise
+        pytest.skip("no Redis server at 127.0.0.1:6379 right now (.ci/run starts one)")
     from django.core.cache import caches
 
     settings.CACHES = {

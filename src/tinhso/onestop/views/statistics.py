@@ -62,54 +62,61 @@ def _stats_params(request: HttpRequest):
     return form, Period(data["start"], data["end"]), data.get("group_by") or "agency", agency
 
 
-@require_GET
-def statistics_page(request: HttpRequest) -> HttpResponse:
+def _figures(request: HttpRequest) -> HttpResponse | dict[str, Any]:
+    """The statistics a page or an export shows, or the refusal to show them."""
     denied = _official_required(request)
     if denied:
         return denied
     if not can(request.user, "onestop.view_statistics", None):
         return _forbidden(request, _("Thống kê dành cho lãnh đạo và quản trị cơ quan."))
-    from tinhso.onestop import exports, statistics
+    from tinhso.onestop import statistics
 
     form, period, group_by, agency = _stats_params(request)
     if agency is not None and not can(request.user, "onestop.view_statistics", agency):
         return _forbidden(request, _("Bạn không được xem số liệu của cơ quan này."))
-    total = statistics.summary(period=period, agency=agency)[0]
-    rows = statistics.summary(period=period, group_by=group_by, agency=agency)
-    context = {
+    return {
         "form": form,
         "period": period,
         "agency": agency,
-        "total": total,
-        "rows": rows,
         "group_by": group_by,
+        "total": statistics.summary(period=period, agency=agency)[0],
+        "rows": statistics.summary(period=period, group_by=group_by, agency=agency),
+    }
+
+
+@require_GET
+def statistics_page(request: HttpRequest) -> HttpResponse:
+    figures = _figures(request)
+    if isinstance(figures, HttpResponse):
+        return figures
+    from tinhso.onestop import exports, statistics
+
+    context = {
+        **figures,
         "rules": statistics.RULES,
         "rules_vi": exports.RULES_VI,
         "query": request.GET.urlencode(),
     }
-    return render(
-        request, "onestop/statistics.html", context, status=400 if _refused(form) else 200
-    )
+    status = 400 if _refused(figures["form"]) else 200
+    return render(request, "onestop/statistics.html", context, status=status)
 
 
 @require_GET
 def statistics_xlsx(request: HttpRequest) -> HttpResponse:
-    denied = _official_required(request)
-    if denied:
-        return denied
-    if not can(request.user, "onestop.view_statistics", None):
-        return _forbidden(request, _("Thống kê dành cho lãnh đạo và quản trị cơ quan."))
-    from tinhso.onestop import exports, statistics
-
-    form, period, group_by, agency = _stats_params(request)
-    if _refused(form):
+    figures = _figures(request)
+    if isinstance(figures, HttpResponse):
+        return figures
+    if _refused(figures["form"]):
         return statistics_page(request)
-    if agency is not None and not can(request.user, "onestop.view_statistics", agency):
-        return _forbidden(request, _("Bạn không được xem số liệu của cơ quan này."))
-    total = statistics.summary(period=period, agency=agency)[0]
-    rows = statistics.summary(period=period, group_by=group_by, agency=agency)
+    from tinhso.onestop import exports
+
+    period = figures["period"]
     data = exports.statistics_xlsx(
-        rows=rows, total=total, period=period, group_by=group_by, agency=agency
+        rows=figures["rows"],
+        total=figures["total"],
+        period=period,
+        group_by=figures["group_by"],
+        agency=figures["agency"],
     )
     return _xlsx_response(data, f"thong-ke-ho-so-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
 
