@@ -9,7 +9,7 @@ Logs in (password TinhSo@2026, one-time code from `tinhso otp-code`), follows ev
 same-origin link from the home page (at most MAXP pages per role, six of each URL shape)
 and prints HTTP >= 500, 4xx from internal links, console errors (CSP included), pages
 without <h1> and form inputs without a label. LANG_EN=1 crawls in English; screenshots
-of key pages go to SHOTS_DIR.
+of key pages go to SHOTS_DIR; WIDTH=390 crawls at a phone's width.
 """
 
 import os
@@ -26,6 +26,7 @@ SHOTS_DIR = os.environ.get("SHOTS_DIR", "/tmp/qa")
 ENV = dict(os.environ, TINHSO_VAR_DIR=os.environ.get("TINHSO_VAR_DIR", "/tmp/qa-demo"))
 SKIP = re.compile(r"^/(i18n/|admin/|api/|accounts/logout|static/|media/)|/(xuat\.|dang-xuat)")
 MAXP = int(os.environ.get("MAXP", "300"))
+WIDTH = int(os.environ.get("WIDTH", "1280"))  # WIDTH=390 walks as a phone
 
 
 def otp_code(user):
@@ -54,7 +55,9 @@ def login(page, user):
 
 def crawl(browser, user, shots):
     ctx = browser.new_context(
-        locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", viewport={"width": 1280, "height": 900}
+        locale="vi-VN",
+        timezone_id="Asia/Ho_Chi_Minh",
+        viewport={"width": WIDTH, "height": 900 if WIDTH > 600 else 844},
     )
     if os.environ.get("LANG_EN"):
         ctx.add_cookies(
