@@ -175,19 +175,32 @@ class Deadlines:
         return max(result, moment + timedelta(minutes=rng.randint(5, 90)))
 
 
-def generate(n: int, seed: int = 2025):
+_CATALOG: list = []
+
+
+def catalog(rng: random.Random):
+    """The province's catalogue, built once per database (years share it)."""
+    if not _CATALOG:
+        _CATALOG.append(build_catalog(rng))
+    return _CATALOG[0]
+
+
+def generate(n: int, seed: int = 2025, year: int = YEAR):
     """Yield (dossier row dict, [event dicts], rating score or None) for the year."""
     from tinhso.workdays.services import VN
 
     rng = random.Random(seed)
-    centre, agencies, procedures, officials, citizens = build_catalog(rng)
+    centre, agencies, procedures, officials, citizens = catalog(rng)
     dl = Deadlines()
+    first_day = date(year, 1, 1)
     working_days = [
         d
-        for d in (date(YEAR, 1, 1) + timedelta(days=k) for k in range(365))
+        for d in (
+            first_day + timedelta(days=k) for k in range((date(year + 1, 1, 1) - first_day).days)
+        )
         if dl.cal.is_working_day(d)
     ]
-    end_of_year = datetime(YEAR + 1, 1, 1, tzinfo=VN)
+    end_of_year = datetime(year + 1, 1, 1, tzinfo=VN)
     seq: dict[tuple[int, str], int] = {}
     codes = {a.pk: a.legacy_code for a in [centre, *agencies]}
     for k in range(n):
@@ -326,7 +339,7 @@ def generate(n: int, seed: int = 2025):
     )
 
 
-def load(n: int) -> dict:
+def load(n: int, year: int = YEAR) -> dict:
     from django.db import connection
     from psycopg.types.json import Jsonb
 
@@ -360,7 +373,7 @@ def load(n: int) -> dict:
         batch_e.clear()
 
     dossier_id = next_id
-    for row, events, score in generate(n):
+    for row, events, score in generate(n, seed=year, year=year):
         values = {**defaults, **row, "uid": uuid.uuid4(), "created_at": now, "updated_at": now}
         values["version"] = len(events)
         batch_d.append(

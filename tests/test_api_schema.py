@@ -78,6 +78,8 @@ def test_every_operation_documents_its_error_answers_with_the_error_body():
     schema, _ = _generate()
     missing = []
     for path, operations in schema["paths"].items():
+        if "/open311/" in path:
+            continue  # GeoReport v2 prescribes its own error body: [{code, description}]
         for method, operation in operations.items():
             responses = operation["responses"]
             expected = {"400", "404"}

@@ -188,7 +188,7 @@ def test_production_collects_static_and_serves_https_only_except_the_health_chec
         "r = c.get('/');"
         "print(r.status_code, r['Location']);"
         "print(c.get('/healthz').status_code);"
-        "r = c.get('/', secure=True);"
+        "r = c.get('/accounts/login/', secure=True);"
         "print(r.status_code, r['Strict-Transport-Security'])"
     )
     result = _run(["shell", "-v", "0", "-c", code], env, tmp_path)

@@ -47,7 +47,9 @@ if not SECRET_KEY:
             f"value), or put one in {_secret_key.default_path()} (SECRET_KEY_FILE). "
             "`make demo` creates that file for the demo."
         )
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+# `.localhost`: the demo's component portals answer on <portal>.localhost (browsers resolve
+# every *.localhost name to this machine).
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,.localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -75,7 +77,28 @@ INSTALLED_APPS = [
     "tinhso.onestop",
     "tinhso.documents",
     "tinhso.signing",
+    "tinhso.exchange",
+    "tinhso.gateway",
+    "tinhso.opendata",
+    "tinhso.feedback",
+    "tinhso.reporting",
+    "tinhso.counter",
+    "tinhso.meetings",
+    "tinhso.security",
+    "tinhso.portal",
     "tinhso.web",
+    # The web portal's CMS (Wagtail) and what it needs.
+    "wagtail.contrib.settings",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +225,31 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# The web portal (Wagtail). Editors sign in through tinhso's own login (second factor
+# included); the CMS lives at /cms/. Uploads are bounded; documents are served by a view
+# (never a public media URL), so an unpublished collection's file is not reachable.
+WAGTAIL_SITE_NAME = os.environ.get("WAGTAIL_SITE_NAME", "Cổng thông tin điện tử tỉnh")
+WAGTAILADMIN_BASE_URL = os.environ.get("TINHSO_SITE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_LOGIN_URL = "accounts:login"
+WAGTAIL_FRONTEND_LOGIN_URL = "accounts:login"
+WAGTAIL_PAGE_MODEL = "wagtailcore.Page"  # Wagtail's default, spelled out for the type checker
+WAGTAIL_I18N_ENABLED = False
+WAGTAIL_ENABLE_UPDATE_CHECK = False  # no calls home from a government network
+WAGTAIL_GRAVATAR_PROVIDER_URL = None  # nor to gravatar.com for editors' avatars
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods"]
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILADMIN_RICH_TEXT_EDITORS = {
+    "default": {
+        "WIDGET": "wagtail.admin.rich_text.DraftailRichTextArea",
+        "OPTIONS": {"features": ["h2", "h3", "bold", "italic", "ol", "ul", "link"]},
+    }
+}
+
 # Background work: the Django Tasks API (django-tasks backport) with its DB backend.
 TASKS = {
     "default": {
@@ -238,6 +286,19 @@ ONESTOP_LOOKUP_RATE = os.environ.get("ONESTOP_LOOKUP_RATE", "30/min")  # per cli
 ONESTOP_LOOKUP_CODE_RATE = os.environ.get("ONESTOP_LOOKUP_CODE_RATE", "10/day")  # per dossier
 # Papers uploaded with a submission that failed are kept this long for the next try.
 ONESTOP_PENDING_UPLOAD_HOURS = int(os.environ.get("ONESTOP_PENDING_UPLOAD_HOURS", "24"))
+
+# Integration gateway (LGSP) data plane, `tinhso gateway serve` (see tinhso/gateway/server.py)
+GATEWAY_URL = os.environ.get("GATEWAY_URL", "")  # where tinhso's connectors reach it
+GATEWAY_WAL_DIR = os.environ.get("GATEWAY_WAL_DIR", "")  # write-ahead files (var/gateway)
+GATEWAY_LOG_FSYNC = env_bool("GATEWAY_LOG_FSYNC", False)  # fsync each record (power cuts)
+GATEWAY_LOG_KEY_FILE = os.environ.get("GATEWAY_LOG_KEY_FILE", "")  # Ed25519 batch-signing key
+GATEWAY_TSA_URL = os.environ.get("GATEWAY_TSA_URL", "")  # RFC 3161 time-stamping authority
+GATEWAY_MAX_BODY_BYTES = int(os.environ.get("GATEWAY_MAX_BODY_BYTES", str(10 * 1024 * 1024)))
+GATEWAY_CONFIG_REFRESH_SECONDS = float(os.environ.get("GATEWAY_CONFIG_REFRESH_SECONDS", "2"))
+GATEWAY_TRUST_CERT_HEADER = env_bool("GATEWAY_TRUST_CERT_HEADER", False)
+GATEWAY_ALERT_FAILURES = int(os.environ.get("GATEWAY_ALERT_FAILURES", "5"))
+GATEWAY_INGEST_SECONDS = float(os.environ.get("GATEWAY_INGEST_SECONDS", "1"))
+GATEWAY_CONNECTOR_KEY = os.environ.get("GATEWAY_CONNECTOR_KEY", "")  # tinhso's own consumer key
 
 # E-mail: console in development; SMTP when EMAIL_HOST is set.
 EMAIL_BACKEND = os.environ.get(
@@ -293,6 +354,7 @@ SPECTACULAR_SETTINGS = {
         "register_format": {"type": "string", "enum": ["pdf", "xlsx"]},
         "catalog_format": {"type": "string", "enum": ["json", "xlsx"]},
     },
+    "PREPROCESSING_HOOKS": ["tinhso.core.api.without_cms_endpoints"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tinhso.core.api.publish_error_codes",
@@ -343,7 +405,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "wagtail": {"level": "WARNING"},  # its page log is kept in audit, not on the console
+    },
 }
 
 # Platform identity (the demo province by default).
@@ -390,3 +455,9 @@ PAYMENT_CALLBACK_MAX_BYTES = int(os.environ.get("PAYMENT_CALLBACK_MAX_BYTES", "4
 PAYMENT_CALLBACK_RATE = os.environ.get("PAYMENT_CALLBACK_RATE", "300/min")
 PAYMENT_CALLBACK_REJECTED_RATE = os.environ.get("PAYMENT_CALLBACK_REJECTED_RATE", "20/10min")
 PAYMENT_RECEIPT_SERIES = os.environ.get("PAYMENT_RECEIPT_SERIES", "BL")
+
+# Field reports (feedback): a tile server only where the province runs one (the map draws
+# the communes' boundaries without tiles otherwise; add its origin to img-src of the CSP).
+FEEDBACK_TILE_URL = os.environ.get("FEEDBACK_TILE_URL", "")
+FEEDBACK_TILE_ATTRIBUTION = os.environ.get("FEEDBACK_TILE_ATTRIBUTION", "")
+FEEDBACK_SUBMIT_RATE = os.environ.get("FEEDBACK_SUBMIT_RATE", "20/hour")  # per account/device/IP

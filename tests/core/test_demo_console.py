@@ -171,7 +171,7 @@ def test_otp_code_answers_without_loading_the_whole_site(scratch):
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
     assert "tinhso.urls" not in imported and "pyhanko.sign" not in imported
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    assert cpu < 2.5, cpu
+    assert cpu < 5, cpu  # the whole site takes ~10 s; the bound leaves room for a busy machine
     citizen = subprocess.run(  # noqa: S603
         [*tinhso, "otp-code", "congdan.an"], env=env, capture_output=True, text=True
     )

@@ -142,7 +142,7 @@ class ApiToken(PublicIdentified, models.Model):
     stops working when it expires, is revoked by its owner, or the owner's password
     changes."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="tinhso_api_tokens")
     name = models.CharField(_("tên"), max_length=100, blank=True)
     key_prefix = models.CharField(max_length=8)
     key_hash = models.CharField(max_length=64, unique=True)

@@ -114,6 +114,14 @@ def can(user, action: str, obj: Any = None) -> bool:
 
 def require(user, action: str, obj: Any = None, message: str | None = None) -> None:
     if not can(user, action, obj):
+        from tinhso.core.signals import security_event
+
+        security_event.send(
+            sender=__name__,
+            kind="permission_denied",
+            user_name=getattr(user, "username", "") or "",
+            detail=action,
+        )
         raise PermissionDenied(message)
 
 

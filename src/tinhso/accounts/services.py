@@ -123,6 +123,9 @@ def _otp_failure(user: User) -> None:
 
     User.objects.filter(pk=user.pk).update(otp_failure_count=F("otp_failure_count") + 1)
     user.refresh_from_db(fields=["otp_failure_count"])
+    from tinhso.core.signals import security_event
+
+    security_event.send(sender=__name__, kind="otp_failed", user_name=user.username)
     wait = throttle.delay_after(user.otp_failure_count)
     if wait:
         user.otp_blocked_until = timezone.now() + wait

@@ -136,6 +136,24 @@ ACTION_LABELS: dict[str, Promise] = {
 }
 
 
+def _merge_app_labels() -> None:
+    """Apps added later keep their labels beside their code, in `<app>/audit_labels.py`."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.conf import settings
+
+    for app in settings.INSTALLED_APPS:
+        if not app.startswith("tinhso.") or find_spec(f"{app}.audit_labels") is None:
+            continue
+        module = import_module(f"{app}.audit_labels")
+        MODULE_LABELS.setdefault(app.rsplit(".", 1)[1], module.MODULE_LABEL)
+        ACTION_LABELS.update(module.ACTION_LABELS)
+
+
+_merge_app_labels()
+
+
 def action_label(code: str) -> str:
     """The label of an action code; unknown codes read "<module>: <code>"."""
     label = ACTION_LABELS.get(code)

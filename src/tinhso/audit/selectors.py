@@ -197,6 +197,14 @@ def verify_chain(
     """
     report = _verify_sealed(batch_size, workers, min_range)
     report.unsealed = AuditEntry.objects.filter(hash__isnull=True).count()
+    if not report.ok:
+        from tinhso.core.signals import security_event
+
+        security_event.send(
+            sender=__name__,
+            kind="audit_chain_broken",
+            detail=f"#{report.broken_seq}: {report.reason}",
+        )
     return report
 
 

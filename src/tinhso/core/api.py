@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.validators import RegexValidator
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -144,6 +145,25 @@ class IntegerField(serializers.IntegerField):
         super().__init__(**kwargs)
 
 
+class JSONBooleanField(serializers.BooleanField):
+    """A JSON body's true/false: DRF's own also takes 0, 1, "yes" — a form's spellings —
+    which a JSON-only operation's schema does not allow."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class JSONCharField(serializers.CharField):
+    """A JSON body's string: DRF's own also takes a number and turns it into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def column_integer(model: Any, field_name: str, **kwargs: Any) -> IntegerField:
     """An integer input bounded to the range of `model.field_name`'s column."""
     column = model._meta.get_field(field_name)
@@ -209,7 +229,15 @@ def column_text(model: Any, field_name: str, **kwargs: Any) -> serializers.CharF
 def query(serializer_class: type[serializers.Serializer], request: Any) -> dict[str, Any]:
     """Validated query parameters, read as sent: an empty `?level=` is an empty value (not
     a missing one) and is refused where the schema does not allow it; the last value wins
-    when a parameter is repeated. Invalid parameters are a 400 `validation_failed`."""
+    when a parameter is repeated. Invalid parameters are a 400 `validation_failed`; a
+    paged list's `limit`/`offset` out of range is a 400 `invalid_pagination`, as on every
+    other API list."""
+    fields = serializer_class().fields
+    if "limit" in fields or "offset" in fields:
+        from tinhso.core.pagination import MAX_LIMIT, page_params
+
+        limit = fields.get("limit")
+        page_params(request.query_params, max_limit=getattr(limit, "max_value", None) or MAX_LIMIT)
     serializer = serializer_class(data=request.query_params.dict())
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
@@ -265,6 +293,7 @@ class AutoSchema(SpectacularAutoSchema):
             isinstance(field, serializers.CharField)
             and schema.get("type") == "string"
             and not {"format", "pattern", "enum"} & set(schema)
+            and not any(isinstance(v, RegexValidator) for v in field.validators)
         ):
             blank_ok = field.allow_blank or not field.trim_whitespace
             schema["pattern"] = TEXT_PATTERN if blank_ok else VISIBLE_TEXT_PATTERN
@@ -293,3 +322,10 @@ def publish_error_codes(result: dict, generator: Any, request: Any, public: bool
         "của enum mã lỗi của từng phân hệ (`<app>/errors.py`).",
     }
     return result
+
+
+def without_cms_endpoints(endpoints, **kwargs):
+    """drf-spectacular preprocessing: leave out Wagtail's internal editor API (/cms/), which
+    serves the CMS's own pages, is not a platform API and cannot be described without a
+    request."""
+    return [endpoint for endpoint in endpoints if not endpoint[0].startswith("/cms/")]

@@ -87,8 +87,10 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         policy = settings.CONTENT_SECURITY_POLICY
-        # The API docs UI (Swagger, served locally) needs inline styles/scripts.
-        if request.path.startswith("/api/docs"):
+        # The API docs UI (Swagger, served locally) and the portal's CMS (Wagtail's editor,
+        # reached only by signed-in editors past the second factor) need inline
+        # styles/scripts.
+        if request.path.startswith(("/api/docs", "/cms/")):
             policy = policy.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
             policy = policy.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
         if policy and "Content-Security-Policy" not in response:

@@ -20,3 +20,19 @@ class PublicIdentified(models.Model):
 
     class Meta:
         abstract = True
+
+
+class RateCounter(models.Model):
+    """A rate-limit window's counter when the shared cache is the database
+    (`tinhso.core.ratelimit`): one upsert counts a hit, instead of the cache's
+    read-lock-write round trips. `expires` is in epoch seconds."""
+
+    name = models.CharField(max_length=120, primary_key=True)
+    count = models.IntegerField(default=0)
+    expires = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        db_table = "tinhso_rate_counter"
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.count}"

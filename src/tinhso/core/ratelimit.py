@@ -10,11 +10,12 @@
         scope = "signing_verify"
         rate = "60/min"
 
-Counters live in Django's default cache, which the settings point at the database (or
-Redis when REDIS_URL / CACHE_URL is set) so that every web process shares them; never a
-per-process memory cache. The window slides: the count of the previous fixed window is
-weighted by how much of it still overlaps, so a client cannot double its allowance at a
-window boundary. The client is `tinhso.core.middleware.client_ip` (X-Forwarded-For only
+Counters live in the shared cache, which the settings point at the database (or Redis
+when REDIS_URL / CACHE_URL is set) so that every web process shares them; never a
+per-process memory cache. On the database a hit is one upsert
+(`DatabaseCache.count_hit`). The window slides: the count of the previous fixed window
+is weighted by how much of it still overlaps, so a client cannot double its allowance at
+a window boundary. The client is `tinhso.core.middleware.client_ip` (X-Forwarded-For only
 from TRUSTED_PROXIES), the same address the audit trail records.
 """
 
@@ -108,7 +109,8 @@ def peek(scope: str, key: str, rate: str | Rate) -> Decision:
     rate = Rate.parse(rate)
     now = time.time()
     current_key, previous_key, elapsed = _keys(scope, key, rate.period, now)
-    values = cache.get_many([current_key, previous_key])
+    read_counts = getattr(cache, "read_counts", None)
+    values = (read_counts or cache.get_many)([current_key, previous_key])
     current, previous = int(values.get(current_key, 0)), int(values.get(previous_key, 0))
     estimate = _estimate(previous, current + 1, elapsed)
     if estimate <= rate.limit:
@@ -116,12 +118,11 @@ def peek(scope: str, key: str, rate: str | Rate) -> Decision:
     return Decision(False, estimate, _retry_after(rate, previous, current + 1, now))
 
 
-def hit(scope: str, key: str, rate: str | Rate) -> Decision:
-    """Count one attempt of `key` in `scope`; allowed while within `rate`."""
-    rate = Rate.parse(rate)
-    now = time.time()
-    current_key, previous_key, elapsed = _keys(scope, key, rate.period, now)
-    timeout = 2 * rate.period + 1
+def _count(current_key: str, previous_key: str, *, timeout: int) -> tuple[int, int]:
+    """Count a hit in this window; (this window's count, the previous window's)."""
+    count_hit = getattr(cache, "count_hit", None)  # the database cache: one upsert
+    if count_hit is not None:
+        return count_hit(current_key, previous_key, timeout)
     if cache.add(current_key, 1, timeout=timeout):
         current = 1
     else:
@@ -130,7 +131,15 @@ def hit(scope: str, key: str, rate: str | Rate) -> Decision:
         except ValueError:  # expired between add and incr
             cache.add(current_key, 1, timeout=timeout)
             current = 1
-    previous = int(cache.get(previous_key, 0))
+    return current, int(cache.get(previous_key, 0))
+
+
+def hit(scope: str, key: str, rate: str | Rate) -> Decision:
+    """Count one attempt of `key` in `scope`; allowed while within `rate`."""
+    rate = Rate.parse(rate)
+    now = time.time()
+    current_key, previous_key, elapsed = _keys(scope, key, rate.period, now)
+    current, previous = _count(current_key, previous_key, timeout=2 * rate.period + 1)
     estimate = _estimate(previous, current, elapsed)
     if estimate <= rate.limit:
         return Decision(True, estimate, 0)
@@ -141,6 +150,10 @@ def refund(scope: str, key: str, rate: str | Rate) -> None:
     """Take back one counted attempt (e.g. count only failures: hit first, refund on success)."""
     rate = Rate.parse(rate)
     current_key, _previous, _elapsed = _keys(scope, key, rate.period, time.time())
+    uncount = getattr(cache, "uncount", None)
+    if uncount is not None:
+        uncount(current_key)
+        return
     try:
         if int(cache.get(current_key, 0)) > 0:
             cache.decr(current_key)
@@ -151,7 +164,7 @@ def refund(scope: str, key: str, rate: str | Rate) -> None:
 def reset(scope: str, key: str, rate: str | Rate) -> None:
     rate = Rate.parse(rate)
     current_key, previous_key, _elapsed = _keys(scope, key, rate.period, time.time())
-    cache.delete_many([current_key, previous_key])
+    (getattr(cache, "forget_counts", None) or cache.delete_many)([current_key, previous_key])
 
 
 def enforce(scope: str, key: str, rate: str | Rate, message: str | None = None) -> Decision:

@@ -313,3 +313,8 @@ def highlight(text: str, q: str) -> SafeString:
     if in_mark:
         out.append("</mark>")
     return mark_safe("".join(out))  # noqa: S308 (every character escaped)
+
+
+def agencies_by_ids(ids) -> QuerySet[Agency]:
+    """The agencies with these primary keys (for apps that hold agency ids: reporting)."""
+    return Agency.objects.filter(pk__in=list(ids))

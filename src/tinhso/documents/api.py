@@ -21,7 +21,7 @@ from tinhso.core.api import JSONParser, column_integer, column_text, query
 from tinhso.core.dates import DateField
 from tinhso.core.errors import ValidationFailed
 from tinhso.core.files import attachment_response
-from tinhso.core.pagination import limit_field, offset_field, page_params
+from tinhso.core.pagination import limit_field, offset_field
 from tinhso.documents import exports, selectors, services
 from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import (
@@ -281,7 +281,6 @@ class DocumentSearchQuerySerializer(serializers.Serializer):
 
 
 def _search(request: Request, kind: str) -> dict[str, Any]:
-    page_params(request.query_params)  # 400 invalid_pagination, as on every API list
     params = query(DocumentSearchQuerySerializer, request)
     page = selectors.search_documents(
         user=request.user,

@@ -37,9 +37,10 @@ class PdfInfo:
     text: str
 
 
-def read_pdf(data: bytes) -> PdfInfo:
+def read_pdf(data: bytes, *, text: bool = True) -> PdfInfo:
     """Check that `data` is a readable, unencrypted PDF without active content
-    (`pdf_active_content`); return its page count and text."""
+    (`pdf_active_content`); return its page count and text (`text=False`: the checks
+    only, the text left empty — e.g. an arrival check before the document is registered)."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -60,7 +61,7 @@ def read_pdf(data: bytes) -> PdfInfo:
         check_pdf(data, reader=reader)  # no JavaScript, automatic action, embedded file
         parts: list[str] = []
         size = 0
-        for page in list(pages)[:MAX_TEXT_PAGES]:
+        for page in list(pages)[: MAX_TEXT_PAGES if text else 0]:
             try:
                 chunk = page.extract_text() or ""
             except Exception:  # a page we cannot read: keep the others

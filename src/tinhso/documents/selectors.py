@@ -778,3 +778,67 @@ def exchange_outbox(limit: int = 500):
         .select_related("document", "document__agency")
         .order_by("id")[:limit]
     )
+
+
+# ---------------------------------------------------------------------------------------
+# For the reporting app (digital-transformation KPIs and their drill-down)
+
+
+def work_record_counts(*, agency_ids, date_from: date, date_to: date) -> dict[int, dict[str, int]]:
+    """Per agency: work records opened in the days [date_from, date_to] and how many of
+    them are handled online (hồ sơ công việc xử lý trên môi trường mạng)."""
+    start, end = _day_bounds(date_from), _day_bounds(date_to + timedelta(days=1))
+    rows = (
+        WorkRecord.objects.filter(
+            agency_id__in=list(agency_ids), created_at__gte=start, created_at__lt=end
+        )
+        .values("agency_id")
+        .annotate(total=Count("id"), online=Count("id", filter=Q(handled_online=True)))
+        .order_by()
+    )
+    return {r["agency_id"]: {"total": r["total"], "online": r["online"]} for r in rows}
+
+
+def kpi_documents(*, kind: str, agency_ids, date_from: date, date_to: date) -> QuerySet:
+    """The documents behind a KPI that did not count: outgoing documents issued without a
+    digital signature (`unsigned`), work records not handled online (`offline_records`)."""
+    if kind == "unsigned":
+        return (
+            OutgoingDocument.objects.filter(
+                agency_id__in=list(agency_ids),
+                number__isnull=False,
+                issued_on__gte=date_from,
+                issued_on__lte=date_to,
+                digitally_signed=False,
+            )
+            .select_related("agency")
+            .order_by("issued_on", "pk")
+        )
+    start, end = _day_bounds(date_from), _day_bounds(date_to + timedelta(days=1))
+    return (
+        WorkRecord.objects.filter(
+            agency_id__in=list(agency_ids),
+            created_at__gte=start,
+            created_at__lt=end,
+            handled_online=False,
+        )
+        .select_related("agency")
+        .order_by("created_at", "pk")
+    )
+
+
+def overdue_incoming_by_agency(*, agency_ids) -> dict[int, int]:
+    """Per agency: registered incoming documents still open past their deadline."""
+    today = timezone.localdate()
+    rows = (
+        IncomingDocument.objects.filter(
+            agency_id__in=list(agency_ids),
+            arrival_number__isnull=False,
+            deadline__lt=today,
+            status__in=["registered", "in_progress"],
+        )
+        .values("agency_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {r["agency_id"]: r["n"] for r in rows}

@@ -603,3 +603,199 @@ def lookup(*, code: str, secret: str) -> LookupResult:
         due_at=row["due_at"],
         received_at=row["received_at"],
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Facts for the reporting app (the Decision 766 index and the digital-transformation KPIs)
+
+DOSSIER_FACT_FIELDS = (
+    "pk",
+    "code",
+    "agency_id",
+    "procedure_id",
+    "channel",
+    "state",
+    "received_at",
+    "result_at",
+    "finished_at",
+    "original_due_at",
+    "clock_restarted",
+    "procedure__processing_days",
+    "extension__new_due_at",
+    "fee_vnd",
+    "paid_online",
+    "rating__score",
+    "has_paper",
+    "has_result",
+    "reused",
+    "to_wallet",
+    "timeliness",
+    "due_at",
+    "online_type",
+)
+
+
+def _handled_between(start: datetime, end: datetime, prefix: str = "") -> Q:
+    """Accepted before `end` and handled in [start, end): ended in it (result, stop,
+    withdrawal) or still open at its end."""
+    p = prefix
+
+    def q(**kw: Any) -> Q:
+        return Q(**{p + k: v for k, v in kw.items()})
+
+    return q(received_at__lt=end) & (
+        q(result_at__gte=start)
+        | q(result_at__isnull=True, finished_at__gte=start)
+        | q(result_at__isnull=True, finished_at__isnull=True)
+    )
+
+
+def handled_dossiers(
+    *, start: datetime, end: datetime, agency_ids: list[int] | None = None
+) -> QuerySet[Dossier]:
+    """The dossiers handled in [start, end), annotated with what the 766 indicators read:
+    paper files, an electronic result, papers reused from the wallet, a result pushed to
+    the wallet, a supplement requested during processing."""
+    from django.db.models import Exists, OuterRef
+
+    from tinhso.onestop.models import SupplementRequest
+
+    files = DossierFile.objects.filter(dossier=OuterRef("pk"))
+    qs = Dossier.objects.filter(_handled_between(start, end))
+    if agency_ids is not None:
+        qs = qs.filter(agency_id__in=agency_ids)
+    return qs.annotate(
+        has_paper=Exists(files.filter(kind=DossierFile.Kind.PAPER)),
+        has_result=Exists(files.filter(kind=DossierFile.Kind.RESULT)),
+        reused=Exists(files.filter(kind=DossierFile.Kind.PAPER, origin="wallet")),
+        to_wallet=Exists(
+            WalletItem.objects.filter(
+                source_dossier=OuterRef("pk"), source=WalletItem.Source.RESULT
+            )
+        ),
+        has_processing_supplement=Exists(
+            SupplementRequest.objects.filter(
+                dossier=OuterRef("pk"),
+                stage=SupplementRequest.Stage.PROCESSING,
+                requested_at__lt=end,
+            )
+        ),
+    )
+
+
+def dossier_facts(
+    *,
+    start: datetime,
+    end: datetime,
+    agency_ids: list[int] | None = None,
+    complex_only: bool = False,
+) -> tuple[list[tuple], dict[int, list[tuple[datetime, datetime | None]]]]:
+    """Plain rows (DOSSIER_FACT_FIELDS) of the dossiers handled in [start, end) (only those
+    whose clock restarted or with a processing supplement when `complex_only`), and the
+    supplement requests made during processing per dossier: [(requested, answered)]."""
+    from tinhso.onestop.models import SupplementRequest
+
+    qs = handled_dossiers(start=start, end=end, agency_ids=agency_ids)
+    if complex_only:
+        qs = qs.filter(Q(clock_restarted=True) | Q(has_processing_supplement=True))
+    rows = list(qs.order_by().values_list(*DOSSIER_FACT_FIELDS))
+    supplements: dict[int, list[tuple[datetime, datetime | None]]] = {}
+    sq = SupplementRequest.objects.filter(
+        _handled_between(start, end, "dossier__"),
+        stage=SupplementRequest.Stage.PROCESSING,
+        requested_at__lt=end,
+    )
+    if agency_ids is not None:
+        sq = sq.filter(dossier__agency_id__in=agency_ids)
+    for dossier_id, requested, answered in sq.order_by("dossier_id", "requested_at").values_list(
+        "dossier_id", "requested_at", "answered_at"
+    ):
+        supplements.setdefault(dossier_id, []).append((requested, answered))
+    return rows, supplements
+
+
+def procedure_facts() -> list[dict[str, Any]]:
+    """Active procedures with what the 766 transparency and online-service indicators
+    read: the published parts, online type, fee, competent agency and levels."""
+    from django.db.models import Count
+
+    rows: Any = (
+        Procedure.objects.filter(is_active=True)
+        .annotate(paper_count=Count("papers"))
+        .values(
+            "pk",
+            "code",
+            "name",
+            "agency_id",
+            "levels",
+            "online_type",
+            "fee_vnd",
+            "processing_days",
+            "sequence_description",
+            "applicant_description",
+            "paper_count",
+        )
+        .order_by("code")
+    )
+    return list(rows)
+
+
+def procedures_with_online_dossiers(*, start: datetime, end: datetime) -> set[int]:
+    """Procedures that received at least one online dossier in [start, end)."""
+    from tinhso.onestop.models import Channel
+
+    return set(
+        Dossier.objects.filter(received_at__gte=start, received_at__lt=end, channel=Channel.ONLINE)
+        .order_by()
+        .values_list("procedure_id", flat=True)
+        .distinct()
+    )
+
+
+def dossiers_by_ids(ids: list[int]) -> QuerySet[Dossier]:
+    """Dossiers for a drill-down list (codes, procedure, agency)."""
+    return Dossier.objects.filter(pk__in=ids).select_related("procedure", "agency")
+
+
+def overdue_by_agency(*, agency_ids: list[int], now: datetime | None = None) -> dict[int, int]:
+    """Per competent agency: dossiers being handled whose appointment has passed."""
+    from django.db.models import Count
+
+    moment = now or clock_now()
+    rows = (
+        Dossier.objects.filter(
+            agency_id__in=agency_ids,
+            state__in=(DossierState.ACCEPTED, DossierState.PROCESSING, DossierState.PAUSED),
+            due_at__lt=moment,
+        )
+        .values("agency_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {r["agency_id"]: r["n"] for r in rows}
+
+
+def kpi_dossiers(
+    *, kind: str, start: datetime, end: datetime, agency_ids: list[int]
+) -> QuerySet[Dossier]:
+    """The dossiers behind a KPI that did not count, in [start, end): received but not
+    fully online (`not_full_online`), resolved late (`late`), rated 1–2 (`not_satisfied`),
+    with a fee not paid online (`not_paid_online`)."""
+    from tinhso.onestop.models import Channel, OnlineType, Timeliness
+
+    qs = Dossier.objects.filter(agency_id__in=agency_ids)
+    received = Q(received_at__gte=start, received_at__lt=end)
+    resolved = Q(
+        state__in=(DossierState.APPROVED, DossierState.RETURNED),
+        result_at__gte=start,
+        result_at__lt=end,
+    )
+    if kind == "not_full_online":
+        qs = qs.filter(received).exclude(channel=Channel.ONLINE, online_type=OnlineType.FULL)
+    elif kind == "late":
+        qs = qs.filter(resolved, timeliness=Timeliness.LATE)
+    elif kind == "not_satisfied":
+        qs = qs.filter(resolved, rating__score__lte=2)
+    else:
+        qs = qs.filter(received, fee_vnd__gt=0, paid_online=False)
+    return qs.select_related("procedure", "agency").order_by("received_at", "pk")

@@ -124,6 +124,17 @@ def verify_pdf(pdf: bytes, *, at: dt.datetime | None = None) -> list[SignatureRe
             reports.append(_broken_report(name, byte_range, len(pdf), total, error))
         else:
             reports.append(_report(sig, vc_now, crl_revoked, len(pdf), total, at))
+    invalid = [r for r in reports if r.status == "invalid"]
+    if invalid:
+        from tinhso.core.signals import security_event
+
+        security_event.send(
+            sender=__name__,
+            kind="signature_invalid",
+            detail="; ".join(
+                f"{r.signer_name or r.field_name}: {' '.join(r.problems)}" for r in invalid
+            )[:400],
+        )
     return reports
 
 
@@ -341,3 +352,18 @@ def certificates_of(*, user=None, agency=None):
     if user is not None:
         return qs.filter(owner_user=user)
     return qs.filter(owner_agency=agency)
+
+
+def certificates_expiring(*, within_days: int = 30):
+    """Active certificates whose validity ends within `within_days` from now (or ended in
+    the last day): the security monitoring centre raises an event for each."""
+    import datetime
+
+    now = timezone.now()
+    return (
+        Certificate.objects.filter(status=Certificate.Status.ACTIVE)
+        .filter(not_after__lte=now + datetime.timedelta(days=within_days))
+        .filter(not_after__gte=now - datetime.timedelta(days=1))
+        .select_related("owner_user")
+        .order_by("not_after")
+    )

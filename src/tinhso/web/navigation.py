@@ -12,6 +12,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.accounts.rules import can
+
 
 @dataclass(frozen=True)
 class Section:
@@ -19,6 +21,7 @@ class Section:
     title: str | Promise
     url_name: str
     officials_only: bool = False
+    permission: str | None = None  # shown only to users `can(user, permission)`
 
 
 SECTIONS = [
@@ -31,7 +34,14 @@ SECTIONS = [
     Section("feedback", _("Phản ánh hiện trường"), "feedback:home"),
     Section("reporting", _("Báo cáo, chỉ tiêu"), "reporting:home", officials_only=True),
     Section("meetings", _("Họp không giấy"), "meetings:home", officials_only=True),
-    Section("security", _("Giám sát an toàn"), "security:home", officials_only=True),
+    Section(
+        "security",
+        _("Giám sát an toàn"),
+        "security:home",
+        officials_only=True,
+        permission="security.view",
+    ),
+    Section("counter", _("Trung tâm phục vụ hành chính công"), "counter:home"),
 ]
 
 
@@ -58,6 +68,8 @@ def sections_for(user, path: str = "") -> list[dict]:
     items = []
     for section in SECTIONS:
         if section.officials_only and not (is_official or getattr(user, "is_superuser", False)):
+            continue
+        if section.permission and not can(user, section.permission):
             continue
         try:
             url = reverse(section.url_name)

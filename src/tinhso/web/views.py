@@ -175,8 +175,29 @@ def _admin_links(user) -> list[Link]:
     return links
 
 
+def _portal_front(request: HttpRequest) -> HttpResponse | None:
+    """The web portal's front page when this host has one (component portals' hosts always)."""
+    from tinhso.portal.selectors import portal_for_request
+
+    portal = portal_for_request(request)
+    if portal is None:
+        return None
+    from wagtail.models import Site
+
+    site = Site.find_for_request(request)
+    if request.user.is_authenticated and site is not None and site.is_default_site:
+        return None  # signed in on the main host: the person's own page
+    from wagtail.views import serve
+
+    return serve(request, "")
+
+
 def home(request: HttpRequest) -> HttpResponse:
-    """Public visitors and citizens see services; officials their agencies, roles and work."""
+    """Visitors see the web portal; citizens their services; officials their agencies, roles
+    and work (each with a link to the portal)."""
+    front = _portal_front(request)
+    if front is not None:
+        return front
     user = request.user
     context: dict = {"citizen_links": _citizen_links(user)}
     if user.is_authenticated and (user.is_official or user.is_superuser):

@@ -30,6 +30,7 @@ from tinhso.documents.services.common import (
     require_visible,
     store_pdf,
 )
+from tinhso.documents.signals import incoming_progressed
 
 
 def _check_assignee(document: IncomingDocument, target: Any) -> tuple[Any, Any]:
@@ -126,6 +127,9 @@ def assign_incoming(
             "deadline": deadline,
         },
     )
+    incoming_progressed.send(
+        sender=IncomingDocument, document=document, event="assigned", actor=actor
+    )
     for assignment in created:
         for user in _assignment_people(assignment):
             notify(
@@ -209,6 +213,9 @@ def add_note(
         agency=assignment.document.agency,
         summary={"assignment": assignment.pk, "file": doc_file.sha256 if doc_file else None},
     )
+    incoming_progressed.send(
+        sender=IncomingDocument, document=assignment.document, event="processing", actor=actor
+    )
     return note
 
 
@@ -283,4 +290,8 @@ def finish_assignment(*, actor: Any, assignment: Assignment, result: str = "") -
         agency=document.agency,
         summary={"assignment": assignment.pk, "document_done": document.status == "done"},
     )
+    if document.status == IncomingDocument.Status.DONE:
+        incoming_progressed.send(
+            sender=IncomingDocument, document=document, event="completed", actor=actor
+        )
     return assignment

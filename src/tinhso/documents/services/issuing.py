@@ -45,6 +45,7 @@ from tinhso.documents.services.outgoing import (
     next_version,
     sign_latest_file,
 )
+from tinhso.documents.signals import outgoing_dispatched
 
 
 @transaction.atomic
@@ -273,5 +274,8 @@ def dispatch_outgoing(
         obj=document,
         agency=document.agency,
         summary={"internal": [a.code for a in agencies], "external": [n for n, _ in external]},
+    )
+    outgoing_dispatched.send(
+        sender=OutgoingDocument, document=document, recipients=recipients, actor=actor
     )
     return recipients

@@ -29,6 +29,7 @@ from tinhso.onestop import eforms, forms, selectors, services
 from tinhso.onestop.models import Procedure, RequiredPaper
 from tinhso.onestop.services.applicant import person_block, person_fields
 from tinhso.onestop.services.reception import MAX_COPIES
+from tinhso.onestop.signals import counter_dossier_received
 from tinhso.onestop.views.common import (
     _error,
     _forbidden,
@@ -124,6 +125,8 @@ def counter(request: HttpRequest) -> HttpResponse:
     if not desks:
         return _forbidden(request, _("Chỉ cán bộ một cửa được tiếp nhận hồ sơ tại quầy."))
     code = request.GET.get("procedure") or request.POST.get("procedure") or ""
+    # the service centre's queue ticket this reception started from (tinhso.counter)
+    queue_ticket = (request.GET.get("queue_ticket") or request.POST.get("queue_ticket") or "")[:40]
     procedure = Procedure.objects.filter(code=code, is_active=True).first() if code else None
     if procedure is None:
         q = request.GET.get("q", "")
@@ -215,6 +218,12 @@ def counter(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 _error(request, exc)
             else:
+                counter_dossier_received.send(
+                    sender=counter,
+                    dossier=dossier,
+                    officer=request.user,
+                    queue_ticket=queue_ticket,
+                )
                 messages.success(
                     request,
                     _("Đã tiếp nhận hồ sơ %(code)s; giấy tiếp nhận và hẹn trả (Mẫu 01) ở dưới.")
@@ -234,5 +243,6 @@ def counter(request: HttpRequest) -> HttpResponse:
         "eform_html": eforms.render_form(schema, data, field_errors),
         "rows": _rows(request, papers, paper_errors),
         "max_copies": MAX_COPIES,
+        "queue_ticket": queue_ticket,
     }
     return render(request, "onestop/counter.html", context)

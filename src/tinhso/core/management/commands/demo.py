@@ -14,7 +14,23 @@ from django.db import transaction
 from tinhso.core.progress import StepLine, seconds
 
 # Order matters: later apps build on earlier ones' data.
-DEMO_APPS = ["directory", "accounts", "workdays", "signing", "onestop", "documents"]
+DEMO_APPS = [
+    "directory",
+    "accounts",
+    "workdays",
+    "signing",
+    "onestop",
+    "documents",
+    "exchange",
+    "gateway",
+    "opendata",
+    "feedback",
+    "reporting",
+    "counter",
+    "meetings",
+    "security",
+    "portal",
+]
 LABELS = {
     "directory": "Danh bạ cơ quan, cán bộ",
     "accounts": "Tài khoản mẫu",
@@ -22,6 +38,15 @@ LABELS = {
     "signing": "Chữ ký số",
     "onestop": "Thủ tục, hồ sơ một cửa",
     "documents": "Văn bản đến, văn bản đi",
+    "exchange": "Liên thông văn bản",
+    "gateway": "Nền tảng tích hợp (LGSP)",
+    "opendata": "Dữ liệu mở",
+    "feedback": "Phản ánh hiện trường",
+    "reporting": "Báo cáo, chỉ tiêu",
+    "counter": "Trung tâm phục vụ hành chính công",
+    "meetings": "Họp không giấy",
+    "security": "Giám sát an toàn thông tin",
+    "portal": "Cổng thông tin điện tử",
 }
 
 

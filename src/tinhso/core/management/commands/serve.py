@@ -23,6 +23,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from tinhso.core.processes import declared_processes
+
 WAIT_FOR_WEB = 60.0  # seconds
 
 
@@ -105,6 +107,22 @@ class Command(BaseCommand):
             stderr=subprocess.STDOUT if worker_out else None,
         )
         children = [web, worker]
+        for process in declared_processes(host=host, port=port):
+            out = None
+            if not console_logs:
+                out = open(log_dir / f"{process.name}.log", "ab")  # noqa: SIM115 (closed below)
+            children.append(
+                subprocess.Popen(  # noqa: S603 (our own executable, no shell)
+                    [sys.executable, "-m", "tinhso", *process.argv],
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT if out else None,
+                )
+            )
+            if out:
+                out.close()  # the child holds its own descriptor
+            if process.description:
+                self.stdout.write(process.description)
 
         def stop(*_):
             for child in children:

@@ -24,14 +24,28 @@ logger = logging.getLogger(__name__)
 
 
 def _sweep_once() -> None:
+    from tinhso.exchange.tasks import sweep as exchange_sweep
     from tinhso.notify.tasks import sweep
 
     try:
         result = sweep()
         if any(result.values()):
             logger.info("outbox sweep: %s", result)
+        result = exchange_sweep()
+        if any(result.values()):
+            logger.info("exchange outbox sweep: %s", result)
+        from tinhso.meetings.services import send_opinion_reminders
+
+        if reminded := send_opinion_reminders():
+            logger.info("opinion requests: %d reminders", reminded)
     except Exception:  # never let housekeeping stop the worker
         logger.exception("outbox sweep failed")
+    try:
+        from tinhso.feedback.services import escalate_overdue
+
+        escalate_overdue()  # field reports past their deadline go to the centre
+    except Exception:
+        logger.exception("feedback escalation failed")
     finally:
         if not connection.in_atomic_block:
             connection.close()

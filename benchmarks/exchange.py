@@ -1,0 +1,158 @@
+"""Two tinhso instances on PostgreSQL exchanging packages over HTTP (issue 9).
+
+    .venv/bin/python benchmarks/exchange.py [--packages 200] [--workers 2]
+
+Province A (H99) and province B (H98) run as real processes: gunicorn + task workers each,
+databases `bench_exchange_a` / `bench_exchange_b` (dropped and created). Figures:
+
+- throughput: A's outbox is filled with N dispatched documents while its workers are
+  stopped; then the workers start: packages delivered and kept at B per second (signature
+  and certificate checked, PDF checked, 01 queued back), with lost/duplicated counts;
+- latency: documents dispatched one after another with everything running: p50/p95 from
+  the dispatch (transmission created at A) to status 01 recorded at A;
+- recovery: B's web server is killed (-9), documents are dispatched, B is restarted:
+  the time from the restart until A's outbox is drained and B holds every package once.
+
+Prints one JSON line per figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from onestop_lifecycle import emit, pg_admin  # noqa: E402
+from tests.exchange.instances import make_pair  # noqa: E402
+
+PG_BASE = os.environ.get("BENCH_PG_BASE", "postgres://postgres@127.0.0.1:5432/")
+
+
+def _wait(check, timeout: float = 600, every: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(every)
+    raise SystemExit("timed out")
+
+
+def _documents(inst) -> list[str]:
+    return [
+        r[0]
+        for r in inst.sql(
+            "select document_id from exchange_inboxitem where kind = 'document' "
+            "and business_type = 0"
+        )
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--packages", type=int, default=200)
+    parser.add_argument("--latency-packages", type=int, default=40)
+    parser.add_argument("--recovery-packages", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2, help="task workers of the sender")
+    args = parser.parse_args()
+    urls = []
+    for side in ("a", "b"):
+        name = f"bench_exchange_{side}"
+        pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        pg_admin(f"CREATE DATABASE {name}")
+        urls.append(f"{PG_BASE}{name}")
+    a, b = make_pair(Path(tempfile.mkdtemp(prefix="bench-exchange-")), database_urls=tuple(urls))
+    try:
+        for inst in (a, b):
+            inst.start_web(workers=3)
+        b.start_worker()
+        # Throughput: fill A's outbox, then let the workers drain it.
+        a.run("dispatch", "000.00.20.H98", str(args.packages), timeout=3600)
+        start = time.monotonic()
+        a.start_worker(args.workers)
+        _wait(lambda: len(_documents(b)) >= args.packages)
+        elapsed = time.monotonic() - start
+        ids = _documents(b)
+        _wait(
+            lambda: (
+                a.sql(
+                    "select count(*) from exchange_transmission where status in ('queued', 'sent')"
+                )
+                == [(0,)]
+            )
+        )
+        emit(
+            figure="throughput",
+            packages=args.packages,
+            seconds=round(elapsed, 2),
+            packages_per_s=round(args.packages / elapsed, 1),
+            lost=args.packages - len(set(ids)),
+            duplicated=len(ids) - len(set(ids)),
+            sender_workers=args.workers,
+        )
+        # Latency: dispatch -> 01 at the sender.
+        before = a.sql("select max(id) from exchange_transmission")[0][0]
+        a.run("dispatch", "000.00.20.H98", str(args.latency_packages), timeout=3600)
+        _wait(
+            lambda: (
+                a.sql(
+                    "select count(*) from exchange_transmission where id > ? and status = '01'",
+                    before,
+                )
+                == [(args.latency_packages,)]
+            )
+        )
+        rows = a.sql(
+            "select extract(epoch from (e.received_at - t.created_at)) from "
+            "exchange_transmission t join exchange_statusevent e on e.transmission_id = t.id "
+            "and e.status_code = '01' where t.id > ?",
+            before,
+        )
+        ms = sorted(float(r[0]) * 1000 for r in rows)
+        emit(
+            figure="dispatch_to_01",
+            packages=len(ms),
+            p50_ms=round(statistics.median(ms), 1),
+            p95_ms=round(ms[int(0.95 * (len(ms) - 1))], 1),
+        )
+        # Recovery: the receiver killed, packages dispatched, the receiver restarted.
+        b.kill_web()
+        expected = len(_documents(b)) + args.recovery_packages
+        a.run("dispatch", "000.00.20.H98", str(args.recovery_packages), timeout=3600)
+        time.sleep(2)
+        start = time.monotonic()
+        b.start_web(workers=3)
+        _wait(
+            lambda: (
+                len(_documents(b)) >= expected
+                and a.sql(
+                    "select count(*) from exchange_outboxmessage where state in ('pending', 'sending')"
+                    " and kind = 'document'"
+                )
+                == [(0,)]
+            )
+        )
+        drained = time.monotonic() - start
+        ids = _documents(b)
+        emit(
+            figure="drain_after_receiver_restart",
+            packages=args.recovery_packages,
+            seconds=round(drained, 2),
+            lost=expected - len(set(ids)),
+            duplicated=len(ids) - len(set(ids)),
+            dead=a.sql("select count(*) from exchange_outboxmessage where state = 'dead'")[0][0],
+        )
+    finally:
+        a.stop()
+        b.stop()
+
+
+if __name__ == "__main__":
+    main()

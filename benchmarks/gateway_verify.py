@@ -1,0 +1,105 @@
+"""`gateway verify` over a large message log (goal: 1,000,000 records in < 30 s).
+
+    .venv/bin/python benchmarks/gateway_verify.py                    # 1,000,000 records
+    .venv/bin/python benchmarks/gateway_verify.py --records 100000
+
+Writes the records as the data plane does (write-ahead file, one line per call), takes
+them into the chained, signed log with the ingester, then times the verification.
+SQLite by default (`--database-url postgres://...` for PostgreSQL). Prints one JSON line:
+records, wal_write_s, ingest_s, ingest_records_per_s, verify_s, verify_records_per_s, ok.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-gateway-verify-"))
+    sys.path.insert(0, str(ROOT / "src"))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tinhso.settings"
+    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{work / 'log.sqlite3'}"
+    os.environ["TINHSO_VAR_DIR"] = str(work / "var")
+    os.environ["GATEWAY_LOG_KEY_FILE"] = str(work / "key.pem")
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from tinhso.gateway.messagelog import EMPTY_SHA256, WalWriter, ingest_pending, verify_log
+    from tinhso.gateway.models import MessageLog
+
+    wal_dir = work / "wal"
+    wal = WalWriter(wal_dir)
+    started = time.perf_counter()
+    for i in range(args.records):
+        wal.append(
+            {
+                "request_id": f"{i:032x}",
+                "started_at": f"2026-11-30T01:02:03.{i % 1_000_000:06d}Z",
+                "consumer_code": "ketoan-stc",
+                "provider_code": "tinhso",
+                "service_code": "onestop",
+                "endpoint": "GET /lookup/",
+                "method": "GET",
+                "path": f"/tinhso/onestop/lookup/?code=H57-{i}",
+                "issue": f"H57.03-261130-{i % 10000:04d}",
+                "status_code": 200,
+                "result": "ok",
+                "error_source": "",
+                "request_size": 0,
+                "response_size": 312,
+                "request_hash": EMPTY_SHA256,
+                "response_hash": EMPTY_SHA256,
+                "duration_ms": 1.25,
+                "provider_ms": 0.75,
+                "client_ip": "127.0.0.1",
+            }
+        )
+    wal.close()
+    wal_write_s = time.perf_counter() - started
+    started = time.perf_counter()
+    ingest_pending(wal_dir, batch=20_000)
+    ingest_s = time.perf_counter() - started
+    started = time.perf_counter()
+    report = verify_log()
+    verify_s = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "records": MessageLog.objects.count(),
+                "database": django.db.connection.vendor,
+                "wal_write_s": round(wal_write_s, 2),
+                "ingest_s": round(ingest_s, 2),
+                "ingest_records_per_s": round(args.records / ingest_s),
+                "verify_s": round(verify_s, 2),
+                "verify_records_per_s": round(args.records / verify_s),
+                "goal_verify_s_per_million": 30,
+                "ok": report.ok,
+                "reason": report.reason,
+                "broken_seq": report.broken_seq,
+            }
+        ),
+        flush=True,
+    )
+    import shutil
+
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Tunables of the exchange (settings `EXCHANGE_*`, or the environment)."""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+
+
+def _get(name: str, default: str) -> str:
+    return str(getattr(settings, name, None) or os.environ.get(name) or default)
+
+
+def max_bytes() -> int:
+    """Largest package accepted (bytes)."""
+    return int(_get("EXCHANGE_MAX_PACKAGE_BYTES", str(30 * 1024 * 1024)))
+
+
+def max_attempts() -> int:
+    """Deliveries tried before a package goes to the dead-letter queue."""
+    return int(_get("EXCHANGE_MAX_ATTEMPTS", "8"))
+
+
+def backoff_seconds() -> float:
+    """First retry delay; doubled at each failed attempt."""
+    return float(_get("EXCHANGE_BACKOFF_SECONDS", "30"))
+
+
+def sending_timeout() -> int:
+    """Lease of a claimed delivery: after it, the sweep takes the package back."""
+    return int(_get("EXCHANGE_SENDING_TIMEOUT", "120"))
+
+
+def http_timeout() -> float:
+    return float(_get("EXCHANGE_HTTP_TIMEOUT", "60"))
+
+
+def axis_url() -> str:
+    """The national document axis (Government Office): packages for agencies in no
+    address-book entry and not on this instance go there when it is set."""
+    return _get("EXCHANGE_AXIS_URL", "")
+
+
+def axis_token() -> str:
+    return _get("EXCHANGE_AXIS_TOKEN", "")
+
+
+def tls_client_cert() -> tuple[str, str] | None:
+    """Optional mutual TLS towards other instances: (certificate file, key file)."""
+    cert, key = _get("EXCHANGE_TLS_CERT", ""), _get("EXCHANGE_TLS_KEY", "")
+    return (cert, key) if cert and key else None
+
+
+def tls_ca_bundle() -> str | bool:
+    return _get("EXCHANGE_TLS_CA", "") or True
+
+
+def batch_size() -> int:
+    """Packages a delivery task claims at once (SELECT ... FOR UPDATE SKIP LOCKED)."""
+    return max(1, int(_get("EXCHANGE_BATCH_SIZE", "8")))
+
+
+def send_concurrency() -> int:
+    """Packages a delivery task sends over HTTP at the same time (one keep-alive
+    session per sending thread)."""
+    return max(1, int(_get("EXCHANGE_SEND_CONCURRENCY", "2")))
+
+
+def drain_seconds() -> float:
+    """How long one delivery task keeps draining the outbox before handing over."""
+    return float(_get("EXCHANGE_DRAIN_SECONDS", "30"))

@@ -1,0 +1,1149 @@
+"""Write use-cases of the document exchange.
+
+Sending: `send_document` (called by the documents dispatch hook) builds and signs one
+package per outside receiver, records a `Transmission` and puts the package in the
+outbox, in the dispatch's transaction; the worker delivers it (`tasks.deliver`).
+Receiving: `receive_package` (the HTTP endpoint, or the local channel) checks everything
+before writing anything, then, in one transaction, keeps the package once per idempotency
+key and answers 01 (statuses update the sender's `Transmission`, forward only).
+The receiving clerk `accept_item` (registers the document, answers 03) or `refuse_item`
+(answers 02). `revoke_document` / `update_document` / `replace_document` send business
+types 1/2/3, answered by `answer_business` (15/16) at the receiver.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tinhso.accounts.rules import require
+from tinhso.audit.services import record
+from tinhso.core.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
+from tinhso.exchange import conf, edxml
+from tinhso.exchange.errors import (
+    DuplicateConflict,
+    E,
+    PackageRefused,
+    SignatureRefused,
+    UnknownAgency,
+)
+from tinhso.exchange.models import (
+    STATUS_RANK,
+    BusinessType,
+    Endpoint,
+    InboxItem,
+    OutboxMessage,
+    StatusEvent,
+    Transmission,
+)
+
+logger = logging.getLogger(__name__)
+
+STATUS_TEXT = {
+    "01": "Đã đến",
+    "02": "Từ chối tiếp nhận",
+    "03": "Đã tiếp nhận",
+    "04": "Đã phân công",
+    "05": "Đang xử lý",
+    "06": "Hoàn thành",
+    "13": "Đề nghị thu hồi",
+    "15": "Đồng ý thu hồi/cập nhật/thay thế",
+    "16": "Từ chối thu hồi/cập nhật/thay thế",
+}
+
+
+# ---------------------------------------------------------------------------- addressing
+@dataclass
+class Route:
+    kind: str  # Endpoint.Kind
+    endpoint: Endpoint | None = None
+    agency: Any = None  # the local agency (kind local)
+    url: str = ""
+    token: str = ""
+
+
+def local_agency(organ_id: str) -> Any:
+    from tinhso.directory.models import Agency
+
+    code = (organ_id or "").strip().upper()
+    if not code:
+        return None
+    return (
+        Agency.objects.filter(legacy_code=code).first() or Agency.objects.filter(code=code).first()
+    )
+
+
+def organ_id_of(agency: Any) -> str:
+    return agency.legacy_code or agency.code
+
+
+def resolve(organ_id: str) -> Route:
+    """Where packages for `organ_id` go: an address-book entry (the exact code, then its
+    level-1 code: `H98` stands for every agency of that province), an agency of this
+    instance, else the national axis when configured; otherwise `unknown_agency`."""
+    code = (organ_id or "").strip().upper()
+    entries = {e.organ_id: e for e in Endpoint.objects.filter(is_active=True)}
+    level1 = code.rsplit(".", 1)[-1] if code else ""
+    entry = entries.get(code) or entries.get(level1)
+    if entry is not None and entry.kind != Endpoint.Kind.LOCAL:
+        return Route(kind=entry.kind, endpoint=entry, url=entry.url, token=entry.token)
+    agency = local_agency(code)
+    if agency is not None:
+        return Route(kind=Endpoint.Kind.LOCAL, endpoint=entry, agency=agency)
+    if conf.axis_url():
+        return Route(kind=Endpoint.Kind.AXIS, url=conf.axis_url(), token=conf.axis_token())
+    raise UnknownAgency(
+        f"Không có mã định danh '{code[:35]}' trong danh bạ liên thông (cơ quan trong hệ "
+        "thống, hệ thống tỉnh khác hay trục quốc gia)."
+    )
+
+
+def organ(agency: Any) -> edxml.Organ:
+    return edxml.Organ(
+        organ_id=organ_id_of(agency),
+        name=agency.name,
+        in_charge=agency.parent.name if agency.parent_id else "",
+        address=agency.address or "",
+        email=agency.email or "",
+        telephone=agency.phone or "",
+        website=agency.website or "",
+    )
+
+
+# ---------------------------------------------------------------------------- signing
+def seal_key(agency: Any) -> tuple[Any, list[str]]:
+    """The sending agency's seal certificate (signing app): its key and chain (PEM)."""
+    from tinhso.signing.crypto import decrypt_private_key
+    from tinhso.signing.errors import NoCertificate
+    from tinhso.signing.models import Certificate
+    from tinhso.signing.services.sign import select_certificate
+
+    try:
+        cert = select_certificate(owner_agency=agency)
+    except NoCertificate as exc:
+        raise ValidationFailed(
+            f"{agency} chưa có chứng thư số cơ quan để ký gói tin liên thông.",
+            code=E.NO_SEAL_CERTIFICATE,
+        ) from exc
+    if cert.storage != Certificate.Storage.SERVER or not cert.private_key_encrypted:
+        raise ValidationFailed(
+            "Chứng thư số cơ quan không ký được trên máy chủ (token/HSM chưa hỗ trợ ký gói tin).",
+            code=E.NO_SEAL_CERTIFICATE,
+        )
+    # Decrypting and loading the key, and walking the chain, cost more than signing a
+    # package: kept per certificate and encrypted key (a renewed or re-keyed certificate
+    # is a new entry; the choice of certificate above is made afresh every time).
+    cache_key = (cert.pk, hashlib.sha256(str(cert.private_key_encrypted).encode()).hexdigest())
+    cached = _SEAL_KEYS.get(cache_key)
+    if cached is not None:
+        return cached
+    key = decrypt_private_key(cert.private_key_encrypted)
+    chain = [cert.certificate_pem]
+    ca = cert.issuer_ca
+    seen: set[int] = set()
+    while ca is not None and ca.pk not in seen:
+        seen.add(ca.pk)
+        chain.append(ca.certificate_pem)
+        ca = ca.issuer_ca
+    if len(_SEAL_KEYS) > 1000:
+        _SEAL_KEYS.clear()
+    _SEAL_KEYS[cache_key] = (key, chain)
+    return key, chain
+
+
+_SEAL_KEYS: dict[tuple[int, str], tuple[Any, list[str]]] = {}
+
+
+def sign_package(agency: Any, package: edxml.Package) -> bytes:
+    key, chain = seal_key(agency)
+    return edxml.write(package, private_key=key, chain_pem=chain)
+
+
+# ---------------------------------------------------------------------------- outbox
+def _put_in_outbox(
+    *,
+    spec: dict[str, Any],
+    kind: str,
+    sender_agency: Any,
+    receiver_code: str,
+    route: Route | None,
+    document_id: str,
+    business_type: int = 0,
+    status_code: str = "",
+    transmission: Transmission | None = None,
+    error: DomainError | None = None,
+) -> OutboxMessage:
+    """The package to deliver. It is built and signed by the worker on its first attempt
+    (`build_payload`), then kept byte for byte for every retry. An address nobody knows
+    goes straight to the dead-letter queue with the reason: the administrator adds the
+    address-book entry and retries; the clerk's dispatch is never blocked by it."""
+    message = OutboxMessage.objects.create(
+        kind=kind,
+        transmission=transmission,
+        sender_agency=sender_agency,
+        sender_code=organ_id_of(sender_agency),
+        receiver_code=receiver_code,
+        endpoint=route.endpoint if route else None,
+        channel=route.kind if route else "",
+        document_id=document_id,
+        business_type=business_type,
+        status_code=status_code,
+        spec=spec,
+        payload=b"",
+        sha256="",
+        state=OutboxMessage.State.DEAD if error else OutboxMessage.State.PENDING,
+        last_error=f"{error.message} [{error.code}]" if error else "",
+        last_error_code=str(error.code) if error else "",
+    )
+    from tinhso.exchange import tasks
+
+    if error is None:
+        transaction.on_commit(lambda: tasks.schedule(message.pk))
+    else:
+        tasks.notify_admins(message, message.last_error)
+    return message
+
+
+def _route_or_error(code: str) -> tuple[Route | None, DomainError | None]:
+    try:
+        return resolve(code), None
+    except DomainError as exc:
+        return None, exc
+
+
+def build_payload(message: OutboxMessage) -> bytes:
+    """Build and sign the package of an outbox message from its spec (DomainError when
+    it cannot be: e.g. the agency has no seal certificate)."""
+    from tinhso.documents.models import OutgoingDocument
+
+    spec = message.spec or {}
+    if spec.get("type") == "status":
+        item = InboxItem.objects.select_related("agency").get(pk=spec["item"])
+        _sender, date, number = edxml.parse_document_id(item.document_id)
+        status = edxml.StatusPackage(
+            response_for=edxml.ResponseFor(
+                organ_id=item.sender_code,
+                document_id=item.document_id,
+                code=number,
+                promulgation_date=date,
+            ),
+            sender=organ(item.agency),
+            status_code=spec["code"],
+            description=spec.get("description", "")[:2000],
+            timestamp=timezone.now(),
+            staff=edxml.Staff(staff=spec["staff"][:255]) if spec.get("staff") else None,
+            traces=[edxml.Trace(organ_id=organ_id_of(item.agency), timestamp=timezone.now())],
+        )
+        return sign_package(item.agency, status)
+    source = OutgoingDocument.objects.select_related(
+        "agency__parent", "agency__admin_unit", "signer"
+    ).get(pk=spec["source"])
+    package = _document_package(
+        source, to=[_receiver_organ(message.receiver_code, spec.get("name", ""))]
+    )
+    package.document_id = message.document_id
+    business = spec.get("business")
+    if business:
+        if business["doc_type"] == BusinessType.REVOKE:
+            package.attachments = []
+        package.business = edxml.Business(
+            doc_type=business["doc_type"],
+            reason=business.get("reason", ""),
+            document_info=business.get("document_info", ""),
+            receivers=[edxml.ReceiverChange(1, c) for c in business.get("added", [])]
+            + [edxml.ReceiverChange(0, c) for c in business.get("removed", [])],
+            document_id=business["document_id"],
+            staff=edxml.Staff(staff=business.get("staff", "")),
+            replacements=[edxml.Replacement(business["document_id"], [message.receiver_code])]
+            if business["doc_type"] == BusinessType.REPLACE
+            else [],
+        )
+    return sign_package(source.agency, package)
+
+
+def _document_package(document: Any, *, to: list[edxml.Organ]) -> edxml.DocumentPackage:
+    from tinhso.documents.services import read_file_bytes
+
+    latest = document.latest_file
+    attachments = []
+    if latest is not None:
+        attachments.append(
+            edxml.Attachment(
+                name=latest.name,
+                data=read_file_bytes(latest),
+                content_type="application/pdf",
+                description="Văn bản",
+            )
+        )
+    signer = document.signer
+    from tinhso.documents.models import DOC_TYPES
+
+    return edxml.DocumentPackage(
+        sender=organ(document.agency),
+        to=to,
+        number_notation=document.number_notation,
+        promulgation_date=document.issued_on or timezone.localdate(),
+        subject=document.subject,
+        doc_type=document.doc_type,
+        type_name=DOC_TYPES.get(document.doc_type, ("", ""))[1],
+        place=(document.agency.admin_unit.name if document.agency.admin_unit_id else ""),
+        signer_name=(signer.full_name if signer is not None else ""),
+        priority=edxml.PRIORITY_OF_URGENCY.get(document.urgency, 0),
+        page_amount=document.page_count,
+        traces=[edxml.Trace(organ_id=organ_id_of(document.agency), timestamp=timezone.now())],
+        attachments=attachments,
+    )
+
+
+def document_id_of(document: Any) -> str:
+    return edxml.make_document_id(
+        organ_id_of(document.agency),
+        document.issued_on or timezone.localdate(),
+        document.number_notation,
+    )
+
+
+def _receiver_organ(code: str, name: str) -> edxml.Organ:
+    agency = local_agency(code)
+    if agency is not None:
+        return organ(agency)
+    return edxml.Organ(organ_id=code, name=name)
+
+
+def _check_code(code: str) -> str:
+    from tinhso.directory.codes import InvalidAgencyCode, normalize_any
+
+    try:
+        return normalize_any(code)[1]
+    except InvalidAgencyCode as exc:
+        raise ValidationFailed(exc.message, code=E.INVALID_AGENCY_CODE) from exc
+
+
+@transaction.atomic
+def send_document(*, actor: Any, document: Any, recipients: list) -> list[Transmission]:
+    """One signed package per outside recipient, in the outbox (delivered after commit)."""
+    sent = []
+    document_id = document_id_of(document)
+    for recipient in recipients:
+        code = (recipient.external_code or "").strip().upper()[:35]
+        try:
+            code = _check_code(code)
+            route, error = _route_or_error(code)
+        except DomainError as exc:
+            route, error = None, exc
+        transmission, created = Transmission.objects.get_or_create(
+            document_id=document_id,
+            receiver_code=code,
+            business_type=BusinessType.NEW,
+            defaults={
+                "outgoing": document,
+                "recipient": recipient,
+                "sender_agency": document.agency,
+                "receiver_name": recipient.name,
+                "endpoint": route.endpoint if route else None,
+                "channel": route.kind if route else "",
+            },
+        )
+        if not created:
+            continue  # the same receiver twice in one dispatch: one package
+        _put_in_outbox(
+            spec={"type": "document", "source": document.pk, "name": recipient.name},
+            kind=OutboxMessage.Kind.DOCUMENT,
+            sender_agency=document.agency,
+            receiver_code=code,
+            route=route,
+            document_id=document_id,
+            transmission=transmission,
+            error=error,
+        )
+        sent.append(transmission)
+    record(
+        actor=actor,
+        action="exchange.send",
+        obj=document,
+        agency=document.agency,
+        summary={"receivers": [t.receiver_code for t in sent], "document_id": sent[0].document_id}
+        if sent
+        else {},
+    )
+    return sent
+
+
+def _send_business(
+    *,
+    actor: Any,
+    document: Any,
+    business_type: int,
+    reason: str,
+    document_info: str = "",
+    added: list[str] = (),  # type: ignore[assignment]
+    removed: list[str] = (),  # type: ignore[assignment]
+    replacement: Any = None,
+) -> list[Transmission]:
+    from tinhso.documents.services.common import require_visible
+
+    require_visible(actor, document)
+    require(actor, "documents.number", document)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Vui lòng nêu lý do.", code=E.REASON_REQUIRED)
+    originals = list(
+        Transmission.objects.filter(outgoing=document, business_type=BusinessType.NEW)
+        .exclude(status="02")
+        .order_by("id")
+    )
+    if not originals:
+        raise InvalidTransition(
+            "Văn bản này chưa được gửi qua trục liên thông.", code=E.NOT_SENT_BY_EXCHANGE
+        )
+    added_codes = [_check_code(c) for c in added if c.strip()]
+    removed_codes = [_check_code(c) for c in removed if c.strip()]
+    source = replacement if replacement is not None else document
+    if replacement is not None and not replacement.number_notation:
+        raise ValidationFailed(
+            "Văn bản thay thế phải đã được cấp số và ban hành.", code=E.INVALID_BUSINESS_TYPE
+        )
+    sent = []
+    receivers: list[tuple[str, str, Transmission | None]] = [
+        (t.receiver_code, t.receiver_name, t) for t in originals
+    ]
+    if business_type == BusinessType.UPDATE:
+        receivers += [(c, c, None) for c in added_codes]
+    related = originals[0].document_id
+    document_id = related if business_type != BusinessType.REPLACE else document_id_of(source)
+    business = {
+        "doc_type": int(business_type),
+        "reason": reason,
+        "document_info": document_info,
+        "added": added_codes,
+        "removed": removed_codes,
+        "document_id": related,
+        "staff": (getattr(actor, "full_name", "") or str(actor))[:255],
+    }
+    for code, name, original in receivers:
+        route, error = _route_or_error(code)
+        if Transmission.objects.filter(
+            document_id=document_id, receiver_code=code, business_type=business_type
+        ).exists():
+            raise InvalidTransition(
+                "Yêu cầu này đã được gửi cho nơi nhận; không gửi lần hai.",
+                code=E.ALREADY_DECIDED,
+            )
+        transmission = Transmission.objects.create(
+            outgoing=source,
+            sender_agency=document.agency,
+            receiver_code=code,
+            receiver_name=name,
+            endpoint=route.endpoint if route else None,
+            channel=route.kind if route else "",
+            document_id=document_id,
+            business_type=business_type,
+            reason=reason,
+            original=original,
+        )
+        _put_in_outbox(
+            spec={"type": "document", "source": source.pk, "name": name, "business": business},
+            kind=OutboxMessage.Kind.DOCUMENT,
+            sender_agency=document.agency,
+            receiver_code=code,
+            route=route,
+            document_id=document_id,
+            business_type=business_type,
+            transmission=transmission,
+            error=error,
+        )
+        sent.append(transmission)
+    record(
+        actor=actor,
+        action=f"exchange.{edxml.BUSINESS_TYPES[business_type]}",
+        obj=document,
+        agency=document.agency,
+        summary={
+            "reason": reason,
+            "receivers": [t.receiver_code for t in sent],
+            "replacement": str(replacement.uid) if replacement is not None else None,
+        },
+    )
+    return sent
+
+
+@transaction.atomic
+def revoke_document(*, actor: Any, document: Any, reason: str) -> list[Transmission]:
+    """Business type 1: ask every receiver to revoke the document (answered 15/16)."""
+    return _send_business(
+        actor=actor, document=document, business_type=BusinessType.REVOKE, reason=reason
+    )
+
+
+@transaction.atomic
+def update_document(
+    *,
+    actor: Any,
+    document: Any,
+    reason: str,
+    document_info: str = "",
+    added: list[str] = (),  # type: ignore[assignment]
+    removed: list[str] = (),  # type: ignore[assignment]
+) -> list[Transmission]:
+    """Business type 2: changed information and receivers (answered 15/16)."""
+    return _send_business(
+        actor=actor,
+        document=document,
+        business_type=BusinessType.UPDATE,
+        reason=reason,
+        document_info=document_info,
+        added=list(added),
+        removed=list(removed),
+    )
+
+
+@transaction.atomic
+def replace_document(
+    *, actor: Any, document: Any, replacement: Any, reason: str
+) -> list[Transmission]:
+    """Business type 3: `replacement` (an issued document) replaces `document`."""
+    if replacement.pk == document.pk or replacement.agency_id != document.agency_id:
+        raise ValidationFailed(
+            "Văn bản thay thế phải là văn bản khác của cùng cơ quan.",
+            code=E.INVALID_BUSINESS_TYPE,
+        )
+    return _send_business(
+        actor=actor,
+        document=document,
+        business_type=BusinessType.REPLACE,
+        reason=reason,
+        replacement=replacement,
+    )
+
+
+# ---------------------------------------------------------------------------- receiving
+@dataclass
+class Received:
+    result: str  # "accepted" | "duplicate"
+    kind: str
+    items: list[InboxItem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "result": self.result,
+            "kind": self.kind,
+            "items": [str(item.uid) for item in self.items],
+        }
+
+
+def receive_package(raw: bytes, *, channel: str = "http") -> Received:
+    """Everything a package must pass is checked before anything is written; then one
+    transaction keeps it once (idempotency key) and answers 01 to the sender."""
+    parsed = edxml.read(bytes(raw), max_bytes=conf.max_bytes())
+    if isinstance(parsed.package, edxml.StatusPackage):
+        return _receive_status(parsed)
+    return _receive_document(parsed, channel=channel)
+
+
+def _check_signer_is_sender(parsed: edxml.Parsed, sender_agency: Any) -> None:
+    """For a sender on this instance, the signature must be made with one of its own
+    certificates (elsewhere, a certificate chaining to our trust anchors vouches)."""
+    from tinhso.signing.models import Certificate
+
+    if sender_agency is None or parsed.signature is None:
+        return
+    if not Certificate.objects.filter(
+        owner_agency=sender_agency, fingerprint_sha256=parsed.signature.fingerprint_sha256
+    ).exists():
+        raise SignatureRefused(
+            f"Gói tin không được ký bằng chứng thư số của {sender_agency}.",
+            code=E.SIGNER_NOT_SENDER,
+        )
+
+
+def _main_pdf(package: edxml.DocumentPackage) -> edxml.Attachment | None:
+    for att in package.attachments:
+        if att.content_type.lower() == "application/pdf" or att.name.lower().endswith(".pdf"):
+            return att
+    return None
+
+
+def _pdf_check(package: edxml.DocumentPackage) -> list[dict]:
+    """The main PDF reads (documents' checks) and its signatures (signing's PAdES
+    verification) are intact; the reports are kept for the receiving clerk."""
+    from tinhso.core.errors import DomainError
+    from tinhso.documents.pdfs import read_pdf
+    from tinhso.signing.selectors import verify_pdf
+
+    main = _main_pdf(package)
+    if main is None:
+        if package.business.doc_type in (BusinessType.REVOKE, BusinessType.UPDATE):
+            return []
+        raise PackageRefused("Gói tin không kèm tệp PDF của văn bản.", code=E.NO_MAIN_PDF)
+    reports = []
+    for att in package.attachments:
+        if att is not main and not att.name.lower().endswith(".pdf"):
+            continue
+        try:
+            read_pdf(att.data, text=False)  # the text is read at registration
+            found = verify_pdf(att.data)
+        except DomainError as exc:
+            raise PackageRefused(
+                f"Tệp '{att.name[:80]}' không phải PDF hợp lệ hoặc đã bị hỏng ({exc.message}).",
+                code=E.BROKEN_PDF,
+            ) from exc
+        except Exception as exc:  # noqa: BLE001 - a damaged PDF may break any reader
+            raise PackageRefused(
+                f"Tệp '{att.name[:80]}' không đọc được (PDF hỏng).", code=E.BROKEN_PDF
+            ) from exc
+        for report in found:
+            if not report.intact or not report.valid:
+                raise PackageRefused(
+                    f"Chữ ký số trong tệp '{att.name[:80]}' không còn nguyên vẹn: tệp đã bị "
+                    "thay đổi sau khi ký.",
+                    code=E.PDF_SIGNATURE_BROKEN,
+                )
+            reports.append(
+                {
+                    "file": att.name,
+                    "signer": report.signer_name,
+                    "agency": report.signer_agency,
+                    "intact": report.intact,
+                    "trusted": report.trusted,
+                    "revoked": report.revoked,
+                    "status": report.status,
+                    "summary": report.summary,
+                }
+            )
+    return reports
+
+
+def _key(*parts: Any) -> str:
+    return "|".join(str(p) for p in parts)[:400]
+
+
+def _receive_document(parsed: edxml.Parsed, *, channel: str) -> Received:
+    package = parsed.package
+    assert isinstance(package, edxml.DocumentPackage)
+    sender_code = package.sender.organ_id
+    try:
+        resolve(sender_code)
+    except UnknownAgency as exc:
+        raise UnknownAgency(
+            f"Cơ quan gửi '{sender_code[:35]}' không có trong danh bạ liên thông: không biết "
+            "trả trạng thái về đâu.",
+            code=E.UNKNOWN_SENDER,
+        ) from exc
+    sender_agency = local_agency(sender_code)
+    _check_signer_is_sender(parsed, sender_agency)
+    receivers = []
+    for to in package.to:
+        agency = local_agency(to.organ_id)
+        if agency is not None and agency.is_active:
+            receivers.append(agency)
+    if not receivers:
+        codes = ", ".join(t.organ_id for t in package.to)[:120]
+        raise UnknownAgency(
+            f"Không có cơ quan nhận nào ({codes}) thuộc hệ thống này.", code=E.UNKNOWN_AGENCY
+        )
+    business = package.business.doc_type
+    pdf_reports = _pdf_check(package)
+    with transaction.atomic():
+        items = []
+        duplicates = 0
+        for agency in receivers:
+            receiver_code = organ_id_of(agency)
+            key = _key("document", sender_code, package.document_id, business, receiver_code)
+            existing = InboxItem.objects.select_for_update().filter(idempotency_key=key).first()
+            if existing is not None:
+                if existing.sha256 != parsed.sha256 and not _same_document(existing, parsed):
+                    raise DuplicateConflict()
+                items.append(existing)
+                duplicates += 1
+                continue
+            original = None
+            if business != BusinessType.NEW:
+                original = (
+                    InboxItem.objects.filter(
+                        kind=InboxItem.Kind.DOCUMENT,
+                        sender_code=sender_code,
+                        document_id=package.business.document_id,
+                        agency=agency,
+                        business_type__in=[BusinessType.NEW, BusinessType.REPLACE],
+                    )
+                    .order_by("-id")
+                    .first()
+                )
+                if original is None:
+                    raise PackageRefused(
+                        f"Không có văn bản {package.business.document_id[:80]} đã nhận từ "
+                        f"{sender_code} để thu hồi/cập nhật/thay thế.",
+                        code=E.UNKNOWN_DOCUMENT,
+                    )
+            try:
+                with transaction.atomic():
+                    item = InboxItem.objects.create(
+                        idempotency_key=key,
+                        kind=InboxItem.Kind.DOCUMENT,
+                        agency=agency,
+                        sender_code=sender_code,
+                        sender_name=package.sender.name[:255],
+                        receiver_code=receiver_code,
+                        document_id=package.document_id,
+                        business_type=business,
+                        related_document_id=package.business.document_id,
+                        number_notation=package.number_notation[:60],
+                        subject=package.subject,
+                        issued_on=package.promulgation_date,
+                        payload=parsed.raw,
+                        sha256=parsed.sha256,
+                        size=len(parsed.raw),
+                        signature=parsed.signature.as_dict() if parsed.signature else {},
+                        pdf_check=pdf_reports,
+                        reason=package.business.reason,
+                        original=original,
+                    )
+            except IntegrityError:  # the same package, delivered twice at the same time
+                items.append(InboxItem.objects.get(idempotency_key=key))
+                duplicates += 1
+                continue
+            record(
+                actor=None,
+                action="exchange.receive",
+                obj=item,
+                agency=agency,
+                summary={
+                    "sender": sender_code,
+                    "document_id": package.document_id,
+                    "business_type": business,
+                    "channel": channel,
+                    "signer": item.signature.get("common_name", ""),
+                },
+            )
+            _send_status(item=item, status_code="01", description="Đã đến")
+            _notify_clerks(item)
+            items.append(item)
+    return Received(
+        result="duplicate" if duplicates == len(items) else "accepted",
+        kind="document",
+        items=items,
+    )
+
+
+def _same_document(existing: InboxItem, parsed: edxml.Parsed) -> bool:
+    """A redelivery re-signed by the sender (same fields and files, new signature bytes)
+    is the same document; anything else under the same DocumentId is a conflict."""
+    try:
+        before = edxml.read_unsigned(bytes(existing.payload), max_bytes=conf.max_bytes())
+    except PackageRefused:
+        return False
+    after = parsed.package
+    assert isinstance(before, edxml.DocumentPackage) and isinstance(after, edxml.DocumentPackage)
+    return (
+        before.subject == after.subject
+        and before.number_notation == after.number_notation
+        and [hashlib.sha256(a.data).hexdigest() for a in before.attachments]
+        == [hashlib.sha256(a.data).hexdigest() for a in after.attachments]
+    )
+
+
+def _notify_clerks(item: InboxItem) -> None:
+    from tinhso.accounts.models import Role
+    from tinhso.documents.services.common import users_with_role
+    from tinhso.notify.services import notify_user
+
+    for clerk in users_with_role(item.agency, Role.CLERK)[:20]:
+        notify_user(
+            user=clerk,
+            template="exchange_arrived",
+            context={"user": clerk, "item": item},
+            related_object=f"exchange.inboxitem:{item.uid}",
+        )
+
+
+def _receive_status(parsed: edxml.Parsed) -> Received:
+    status = parsed.package
+    assert isinstance(status, edxml.StatusPackage)
+    code = status.status_code
+    receiver_code = status.sender.organ_id
+    document_id = status.response_for.document_id
+    qs = Transmission.objects.filter(document_id=document_id, receiver_code=receiver_code)
+    if code in ("15", "16"):
+        qs = qs.exclude(business_type=BusinessType.NEW)
+    else:
+        qs = qs.filter(business_type__in=[BusinessType.NEW, BusinessType.REPLACE])
+    with transaction.atomic():
+        transmission = qs.select_for_update().order_by("-id").first()
+        if transmission is None:
+            raise PackageRefused(
+                f"Trạng thái {code} cho văn bản {document_id[:80]} không khớp gói tin nào đã "
+                f"gửi cho {receiver_code}.",
+                code=E.STATUS_FOR_UNSENT,
+            )
+        sender_code = organ_id_of(transmission.sender_agency)
+        key = _key("status", receiver_code, document_id, transmission.business_type, code)
+        existing = InboxItem.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return Received(result="duplicate", kind="status", items=[existing])
+        try:
+            with transaction.atomic():
+                item = InboxItem.objects.create(
+                    idempotency_key=key,
+                    kind=InboxItem.Kind.STATUS,
+                    agency=transmission.sender_agency,
+                    sender_code=receiver_code,
+                    sender_name=status.sender.name[:255],
+                    receiver_code=sender_code,
+                    document_id=document_id,
+                    business_type=transmission.business_type,
+                    status_code=code,
+                    payload=parsed.raw,
+                    sha256=parsed.sha256,
+                    size=len(parsed.raw),
+                    signature=parsed.signature.as_dict() if parsed.signature else {},
+                    state=InboxItem.State.APPLIED,
+                    reason=status.description,
+                )
+        except IntegrityError:
+            return Received(
+                result="duplicate",
+                kind="status",
+                items=[InboxItem.objects.get(idempotency_key=key)],
+            )
+        applied = _apply_status(transmission, status)
+        record(
+            actor=None,
+            action="exchange.status",
+            obj=transmission.outgoing or item,
+            agency=transmission.sender_agency,
+            summary={
+                "receiver": receiver_code,
+                "document_id": document_id,
+                "status": code,
+                "applied": applied,
+            },
+        )
+    return Received(result="accepted", kind="status", items=[item])
+
+
+def _apply_status(transmission: Transmission, status: edxml.StatusPackage) -> bool:
+    """The state moves only forward (01 → 03 → 04 → 05 → 06; 02 ends it, and only
+    before acceptance); 15/16 are the answer to a revoke/update/replace."""
+    code = status.status_code
+    staff = status.staff.staff if status.staff else ""
+    applied = False
+    if code in ("15", "16"):
+        if not transmission.answer:
+            transmission.answer = code
+            transmission.answer_description = status.description
+            transmission.save(update_fields=["answer", "answer_description", "updated_at"])
+            applied = True
+    elif code in STATUS_RANK:
+        current = transmission.rank
+        new = STATUS_RANK[code]
+        allowed = new > current and (code != "02" or current <= STATUS_RANK["01"])
+        if allowed:
+            transmission.status = code
+            transmission.status_description = status.description
+            transmission.status_at = status.timestamp
+            transmission.save(
+                update_fields=["status", "status_description", "status_at", "updated_at"]
+            )
+            applied = True
+    StatusEvent.objects.get_or_create(
+        transmission=transmission,
+        status_code=code,
+        defaults={
+            "description": status.description,
+            "staff": staff[:255],
+            "reported_at": status.timestamp,
+            "applied": applied,
+        },
+    )
+    return applied
+
+
+def _send_status(
+    *, item: InboxItem, status_code: str, description: str = "", actor: Any = None
+) -> OutboxMessage | None:
+    """Answer the sender of `item` with a signed status package (once per code)."""
+    if OutboxMessage.objects.filter(
+        kind=OutboxMessage.Kind.STATUS,
+        sender_agency=item.agency,
+        document_id=item.document_id,
+        receiver_code=item.sender_code,
+        business_type=item.business_type,
+        status_code=status_code,
+    ).exists():
+        return None
+    route, error = _route_or_error(item.sender_code)
+    spec = {
+        "type": "status",
+        "item": item.pk,
+        "code": status_code,
+        "description": (description or STATUS_TEXT.get(status_code, ""))[:2000],
+        "staff": (getattr(actor, "full_name", "") or "")[:255] if actor else "",
+    }
+    return _put_in_outbox(
+        spec=spec,
+        error=error,
+        kind=OutboxMessage.Kind.STATUS,
+        sender_agency=item.agency,
+        receiver_code=item.sender_code,
+        route=route,
+        document_id=item.document_id,
+        business_type=item.business_type,
+        status_code=status_code,
+    )
+
+
+# ---------------------------------------------------------------------------- the clerk
+def _lock_item(item: InboxItem) -> InboxItem:
+    locked = InboxItem.objects.select_for_update().filter(pk=item.pk).first()
+    if locked is None or locked.kind != InboxItem.Kind.DOCUMENT:
+        raise NotFound("Không tìm thấy gói tin.", code=E.NOT_A_DOCUMENT_PACKAGE)
+    return locked
+
+
+def _require_receiver(actor: Any, item: InboxItem) -> None:
+    from tinhso.accounts.rules import can
+
+    if not can(actor, "exchange.view_agency", item.agency):
+        raise NotFound("Không tìm thấy gói tin.")
+    require(actor, "exchange.receive", item.agency)
+
+
+def _expect_arrived(item: InboxItem) -> None:
+    if item.state != InboxItem.State.ARRIVED:
+        raise InvalidTransition(
+            f"Gói tin đã được xử lý ({item.get_state_display().lower()}).",
+            code=E.ALREADY_DECIDED,
+        )
+
+
+@transaction.atomic
+def accept_item(*, actor: Any, item: InboxItem) -> InboxItem:
+    """Register the document (arrival number, documents app) and answer 03; for a
+    revoke/update/replace, apply it and answer 15."""
+    item = _lock_item(item)
+    _require_receiver(actor, item)
+    _expect_arrived(item)
+    now = timezone.now()
+    if item.business_type in (BusinessType.REVOKE, BusinessType.UPDATE):
+        original = item.original
+        if original is not None and item.business_type == BusinessType.REVOKE:
+            original.state = InboxItem.State.REVOKED
+            original.reason = item.reason
+            original.save(update_fields=["state", "reason", "updated_at"])
+        item.state = InboxItem.State.ACCEPTED
+        item.decided_by, item.decided_at = actor, now
+        item.save(update_fields=["state", "decided_by", "decided_at", "updated_at"])
+        _send_status(item=item, status_code="15", actor=actor)
+        record(
+            actor=actor,
+            action="exchange.accept_business",
+            obj=item,
+            agency=item.agency,
+            summary={"business_type": item.business_type, "document_id": item.related_document_id},
+        )
+        return item
+    incoming = _register(actor=actor, item=item)
+    item.state = InboxItem.State.ACCEPTED
+    item.incoming = incoming
+    item.decided_by, item.decided_at = actor, now
+    item.save(update_fields=["state", "incoming", "decided_by", "decided_at", "updated_at"])
+    _send_status(
+        item=item,
+        status_code="03",
+        description=f"Đã tiếp nhận, số đến {incoming.arrival_number}",
+        actor=actor,
+    )
+    if item.business_type == BusinessType.REPLACE and item.original is not None:
+        original = item.original
+        original.state = InboxItem.State.REPLACED
+        original.replaced_by = item
+        original.save(update_fields=["state", "replaced_by", "updated_at"])
+        _send_status(item=item, status_code="15", actor=actor)
+    record(
+        actor=actor,
+        action="exchange.accept",
+        obj=item,
+        agency=item.agency,
+        summary={
+            "document_id": item.document_id,
+            "arrival_number": incoming.arrival_number,
+            "incoming": str(incoming.uid),
+        },
+    )
+    return item
+
+
+def _register(*, actor: Any, item: InboxItem) -> Any:
+    from tinhso.documents.models import IncomingDocument
+    from tinhso.documents.services import register_incoming
+
+    package = edxml.read_unsigned(bytes(item.payload), max_bytes=conf.max_bytes())
+    assert isinstance(package, edxml.DocumentPackage)
+    main = _main_pdf(package)
+    others = [
+        (a.name, a.data)
+        for a in package.attachments
+        if a is not main and a.name.lower().endswith(".pdf")
+    ]
+    today = timezone.localdate()
+    return register_incoming(
+        actor=actor,
+        agency=item.agency,
+        pdf=main.data if main else None,
+        filename=main.name if main else "van-ban.pdf",
+        sender_agency=local_agency(item.sender_code),
+        sender_name=package.sender.name or item.sender_code,
+        number_notation=package.number_notation,
+        issued_on=min(package.promulgation_date, today),
+        doc_type=package.doc_type,
+        subject=package.subject,
+        urgency=package.urgency,
+        deadline=package.due_date if package.due_date and package.due_date >= today else None,
+        source=IncomingDocument.Source.EXCHANGE,
+        allow_duplicate=True,
+        attachments=others,
+    )
+
+
+@transaction.atomic
+def refuse_item(*, actor: Any, item: InboxItem, reason: str) -> InboxItem:
+    """Refuse what arrived, with a reason: 02 for a document, 16 for revoke/update/replace."""
+    item = _lock_item(item)
+    _require_receiver(actor, item)
+    _expect_arrived(item)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Vui lòng nêu lý do từ chối.", code=E.REASON_REQUIRED)
+    item.state = InboxItem.State.REFUSED
+    item.reason = reason[:2000]
+    item.decided_by, item.decided_at = actor, timezone.now()
+    item.save(update_fields=["state", "reason", "decided_by", "decided_at", "updated_at"])
+    code = "16" if item.business_type in (BusinessType.REVOKE, BusinessType.UPDATE) else "02"
+    _send_status(item=item, status_code=code, description=reason, actor=actor)
+    if item.business_type == BusinessType.REPLACE:
+        _send_status(item=item, status_code="16", description=reason, actor=actor)
+    record(
+        actor=actor,
+        action="exchange.refuse",
+        obj=item,
+        agency=item.agency,
+        summary={"document_id": item.document_id, "reason": reason[:200], "status": code},
+    )
+    return item
+
+
+def report_progress(*, incoming: Any, status_code: str, actor: Any = None) -> None:
+    """documents' assign / handle / finish of a document that came over the exchange:
+    04 / 05 / 06 to its sender (each once; called inside the documents transaction)."""
+    items = InboxItem.objects.filter(
+        incoming=incoming, kind=InboxItem.Kind.DOCUMENT, state=InboxItem.State.ACCEPTED
+    )
+    for item in items:
+        if status_code == "06":
+            _send_status(item=item, status_code="05", actor=actor)  # completed implies it
+        _send_status(item=item, status_code=status_code, actor=actor)
+
+
+# ---------------------------------------------------------------------------- the admin
+@transaction.atomic
+def save_endpoint(
+    *,
+    actor: Any,
+    organ_id: str,
+    name: str,
+    kind: str,
+    url: str = "",
+    token: str = "",
+    is_active: bool = True,
+    endpoint: Endpoint | None = None,
+) -> Endpoint:
+    """Create or change an address-book entry (full QCVN 102 code, or a level-1 code)."""
+    from tinhso.directory.codes import LEGACY_RE
+
+    require(actor, "exchange.admin")
+    code = (organ_id or "").strip().upper()
+    if not (LEGACY_RE.match(code) or (code and code[0].isalpha() and code.isalnum())):
+        raise ValidationFailed(
+            f"Mã '{organ_id[:35]}' không hợp lệ: dùng mã QCVN 102 (000.00.00.H30) hoặc mã "
+            "cấp 1 (H30) cho mọi cơ quan của tỉnh đó.",
+            code=E.INVALID_AGENCY_CODE,
+        )
+    if kind not in Endpoint.Kind.values:
+        raise ValidationFailed("Loại địa chỉ không hợp lệ.", code=E.INVALID_AGENCY_CODE)
+    url = (url or "").strip()
+    if kind != Endpoint.Kind.LOCAL and not url.startswith(("http://", "https://")):
+        raise ValidationFailed(
+            "Vui lòng nhập địa chỉ nhận gói tin (http/https).", code=E.ENDPOINT_URL_REQUIRED
+        )
+    name = (name or "").strip()[:255] or code
+    clash = Endpoint.objects.filter(organ_id=code)
+    if endpoint is not None:
+        clash = clash.exclude(pk=endpoint.pk)
+    if clash.exists():
+        raise ValidationFailed(f"Mã {code} đã có trong danh bạ liên thông.", code=E.ENDPOINT_EXISTS)
+    if endpoint is None:
+        endpoint = Endpoint(organ_id=code)
+    endpoint.organ_id, endpoint.name, endpoint.kind = code, name, kind
+    endpoint.url, endpoint.token, endpoint.is_active = url, (token or "").strip(), is_active
+    endpoint.save()
+    record(
+        actor=actor,
+        action="exchange.save_endpoint",
+        obj=endpoint,
+        summary={"organ_id": code, "kind": kind, "url": url},
+    )
+    return endpoint
+
+
+@transaction.atomic
+def retry_message(*, actor: Any, message: OutboxMessage) -> OutboxMessage:
+    """Put a dead (or waiting) package back to be delivered now."""
+    require(actor, "exchange.admin")
+    message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+    if message.state not in (OutboxMessage.State.DEAD, OutboxMessage.State.PENDING):
+        raise InvalidTransition("Gói tin không ở hàng lỗi.", code=E.NOT_DEAD)
+    route = resolve(message.receiver_code)  # an address added since: used now
+    message.endpoint, message.channel = route.endpoint, route.kind
+    message.state = OutboxMessage.State.PENDING
+    message.next_attempt_at = None
+    message.attempts = 0
+    message.save(
+        update_fields=["endpoint", "channel", "state", "next_attempt_at", "attempts", "updated_at"]
+    )
+    if message.transmission_id:
+        Transmission.objects.filter(pk=message.transmission_id).update(
+            endpoint=route.endpoint, channel=route.kind
+        )
+    record(
+        actor=actor,
+        action="exchange.retry",
+        obj=message,
+        summary={"document_id": message.document_id, "receiver": message.receiver_code},
+    )
+    from tinhso.exchange.tasks import schedule
+
+    transaction.on_commit(lambda: schedule(message.pk))
+    return message
+
+
+def mark_sent_at_documents(transmission: Transmission) -> None:
+    """The documents app's recipient row moves to "sent over the exchange"."""
+    from tinhso.documents.models import Recipient
+    from tinhso.documents.services import mark_exchange_sent
+
+    recipient = transmission.recipient
+    if recipient is not None and recipient.status == Recipient.Status.EXCHANGE_PENDING:
+        mark_exchange_sent(recipient=recipient)
+
+
+def due_filter(now: dt.datetime) -> Q:
+    return Q(state=OutboxMessage.State.PENDING) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )

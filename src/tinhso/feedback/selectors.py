@@ -1,0 +1,364 @@
+"""Read queries of the feedback app, used by pages, the API, Open311 and the IOC."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, Q, QuerySet
+from django.utils import timezone
+
+from tinhso.accounts.rules import can, visible_agency_filter
+from tinhso.core.errors import NotFound
+from tinhso.directory.models import Agency
+from tinhso.feedback import geo
+from tinhso.feedback.models import (
+    OPEN_STATES,
+    Category,
+    Photo,
+    Report,
+    ReportState,
+    Update,
+)
+from tinhso.feedback.rules import HANDLER_ROLES, is_centre
+from tinhso.workdays.services import VN
+
+S = ReportState
+CLOSED_STATES = (S.ANSWERED, S.REJECTED, S.DUPLICATE)
+RATES_DAYS = 90  # the IOC's on-time and satisfaction rates cover the last 90 days
+
+
+def categories() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True).select_related("tier").order_by("order", "code")
+
+
+def _base() -> QuerySet[Report]:
+    return Report.objects.select_related("category", "admin_unit", "agency")
+
+
+def public_reports() -> QuerySet[Report]:
+    """What everyone may see: not hidden, not rejected."""
+    return _base().filter(hidden=False).exclude(state=S.REJECTED)
+
+
+def get_public(code: str) -> Report:
+    report = public_reports().filter(code=str(code)[:20]).first()
+    if report is None:
+        raise NotFound()
+    return report
+
+
+def can_view(user: Any, report: Report) -> bool:
+    if not report.hidden and report.state != S.REJECTED:
+        return True
+    return (
+        is_centre(user)
+        or can(user, "feedback.reporter", report)
+        or can(user, "feedback.handle", report)
+    )
+
+
+def get_for(user: Any, code: str) -> Report:
+    code = str(code)[:20]
+    if not code.isascii() or not code.isalnum():  # codes are letters and digits (no NUL)
+        raise NotFound()
+    report = _base().filter(code=code).first()
+    if report is None or not can_view(user, report):
+        raise NotFound()
+    return report
+
+
+def nearby(
+    *,
+    category: Category,
+    lat: float,
+    lng: float,
+    radius_m: float | None = None,
+    limit: int = 10,
+    exclude_pk: int | None = None,
+) -> list[tuple[Report, float]]:
+    """Open, public reports of the same category within the category's duplicate radius,
+    nearest first: one range scan of (category, state, lat) then exact distances."""
+    radius = float(category.duplicate_radius_m if radius_m is None else radius_m)
+    if radius <= 0:
+        return []
+    lat0, lat1, lng0, lng1 = geo.box(lat, lng, radius)
+    rows = (
+        Report.objects.filter(
+            category=category,
+            state__in=OPEN_STATES,
+            hidden=False,
+            lat__gte=lat0,
+            lat__lte=lat1,
+            lng__gte=lng0,
+            lng__lte=lng1,
+        )
+        .only(
+            "id",
+            "code",
+            "uid",
+            "description",
+            "lat",
+            "lng",
+            "state",
+            "created_at",
+            "follower_count",
+            "category_id",
+        )
+        .order_by()[:500]
+    )
+    found = []
+    for r in rows:
+        if r.pk == exclude_pk:
+            continue
+        d = geo.distance_m(lat, lng, r.lat, r.lng)
+        if d <= radius:
+            found.append((r, d))
+    found.sort(key=lambda item: item[1])
+    return found[:limit]
+
+
+def agency_handlers(agency: Agency | None):
+    from tinhso.accounts.models import RoleGrant, User
+
+    if agency is None:
+        return User.objects.none()
+    ids = RoleGrant.objects.filter(agency=agency, role__in=HANDLER_ROLES).values("user_id")
+    return User.objects.filter(pk__in=ids, is_active=True).order_by("full_name", "username")
+
+
+def work_queue(user: Any, name: str = "") -> QuerySet[Report]:
+    """Reports for an official: the centre sees everything; an agency its own."""
+    qs = _base()
+    if is_centre(user):
+        if name == "triage":
+            qs = qs.filter(state=S.NEW)
+        elif name == "overdue":
+            qs = qs.filter(escalated_at__isnull=False, state__in=[S.ROUTED, S.IN_PROGRESS])
+    else:
+        agencies = Agency.objects.filter(visible_agency_filter(user, HANDLER_ROLES))
+        qs = qs.filter(agency__in=agencies)
+        if name != "all":
+            qs = qs.filter(state__in=[S.ROUTED, S.IN_PROGRESS, S.INFO_REQUESTED])
+    if name == "open":
+        qs = qs.filter(state__in=OPEN_STATES)
+    return qs.order_by("deadline", "created_at")
+
+
+def my_reports(user: Any) -> QuerySet[Report]:
+    return _base().filter(reporter_id=user.pk).order_by("-created_at")
+
+
+def followed(user: Any) -> QuerySet[Report]:
+    return _base().filter(followers__user_id=user.pk).exclude(reporter_id=user.pk)
+
+
+def timeline(report: Report, user: Any) -> QuerySet[Update]:
+    qs = report.updates.select_related("agency").order_by("created_at", "id")
+    if not (is_centre(user) or can(user, "feedback.handle", report)):
+        qs = qs.filter(public=True)
+    return qs
+
+
+def photos(report: Report) -> QuerySet[Photo]:
+    return report.photos.all()
+
+
+def identity(user: Any, report: Report) -> dict[str, str] | None:
+    """Who reported: for the coordinating centre only (never the handling agency)."""
+    if not can(user, "feedback.see_identity", report):
+        return None
+    reporter = report.reporter
+    return {
+        "name": report.reporter_name or (getattr(reporter, "full_name", "") if reporter else ""),
+        "phone": report.reporter_phone,
+        "email": report.reporter_email,
+        "username": getattr(reporter, "username", "") if reporter else "",
+        "device_id": report.device_id,
+    }
+
+
+def public_name(report: Report) -> str:
+    """How the reporter is shown publicly: never named."""
+    from django.utils.translation import gettext as _
+
+    return _("Người dân")
+
+
+# ---------------------------------------------------------------------------------------
+# Figures: statistics page, XLSX and the IOC
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=VN)
+
+
+def figures(*, start: date, end: date, now: datetime | None = None) -> dict[str, Any]:
+    """Per agency and per category: received, open, overdue, answered on time, ratings."""
+    now = now or timezone.now()
+    scope = Report.objects.filter(
+        created_at__gte=_day_start(start), created_at__lt=_day_start(end + timedelta(days=1))
+    )
+    metrics = dict(
+        received=Count("id"),
+        open=Count("id", filter=Q(state__in=OPEN_STATES)),
+        overdue=Count("id", filter=Q(state__in=OPEN_STATES, deadline__lt=now)),
+        answered=Count("id", filter=Q(answered_at__isnull=False)),
+        on_time=Count(
+            "id",
+            filter=Q(answered_at__isnull=False, deadline__isnull=False)
+            & Q(answered_at__lte=models_f("deadline")),
+        ),
+        rated=Count("rating"),
+        satisfied=Count("id", filter=Q(rating__gte=4)),
+        rating_avg=Avg("rating"),
+    )
+
+    def rows(key: str, name: str) -> list[dict[str, Any]]:
+        out = []
+        for row in scope.values(key, name).annotate(**metrics).order_by("-received"):
+            out.append(_derive({"name": row[name] or "—", **row}))
+        return out
+
+    total = _derive({"name": "", **scope.aggregate(**metrics)})
+    return {
+        "total": total,
+        "by_agency": rows("agency_id", "agency__name"),
+        "by_category": rows("category_id", "category__name"),
+    }
+
+
+def models_f(name: str):
+    from django.db.models import F
+
+    return F(name)
+
+
+def _derive(row: dict[str, Any]) -> dict[str, Any]:
+    answered = row.get("answered") or 0
+    rated = row.get("rated") or 0
+    row["on_time_pct"] = round(100 * (row.get("on_time") or 0) / answered, 1) if answered else None
+    row["satisfied_pct"] = round(100 * (row.get("satisfied") or 0) / rated, 1) if rated else None
+    if row.get("rating_avg") is not None:
+        row["rating_avg"] = round(float(row["rating_avg"]), 2)
+    return row
+
+
+def _open() -> QuerySet[Report]:
+    """The open reports (a partial index holds every column the IOC counts of them)."""
+    return Report.objects.filter(state__in=OPEN_STATES)
+
+
+def heat(*, days: int = 30, cell: float = 0.02, now: datetime | None = None) -> list[list[float]]:
+    """[lat, lng, count] per grid cell of open and recent reports (the IOC's heat map),
+    counted by the database: the open ones, then the recent closed ones, each read from
+    its own index."""
+    from django.db.models import F
+    from django.db.models.functions import Floor
+
+    now = now or timezone.now()
+    recent_closed = Report.objects.filter(created_at__gte=now - timedelta(days=days)).exclude(
+        state__in=OPEN_STATES
+    )
+    cells: dict[tuple[float, float], int] = {}
+    for part in (_open(), recent_closed):
+        rows = (
+            part.filter(hidden=False)
+            .annotate(i=Floor(F("lat") / cell), j=Floor(F("lng") / cell))
+            .values("i", "j")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+        for r in rows:
+            key = (r["i"], r["j"])
+            cells[key] = cells.get(key, 0) + r["n"]
+    return [
+        [round((i + 0.5) * cell, 5), round((j + 0.5) * cell, 5), n] for (i, j), n in cells.items()
+    ]
+
+
+def ioc(*, now: datetime | None = None) -> dict[str, Any]:
+    """Everything the wall screen shows, read through each module's selectors. The
+    counts name only indexed columns (COUNT(column), not COUNT(id)): the partial index of
+    open reports and the covering index of recent ones answer without the table."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    data: dict[str, Any] = {"as_of": now}
+    data["today"] = Report.objects.filter(created_at__gte=_day_start(today)).count()
+    data.update(
+        _open().aggregate(
+            open=Count("*"),
+            overdue=Count("deadline", filter=Q(deadline__lt=now)),
+            escalated=Count("escalated_at"),
+        )
+    )
+    recent = Report.objects.filter(
+        created_at__gte=_day_start(today - timedelta(days=RATES_DAYS))
+    ).aggregate(
+        answered=Count("answered_at"),
+        on_time=Count("answered_at", filter=Q(answered_at__lte=models_f("deadline"))),
+        rated=Count("rating"),
+        satisfied=Count("rating", filter=Q(rating__gte=4)),
+    )
+    rates = _derive(recent)
+    data["on_time_pct"] = rates["on_time_pct"]
+    data["satisfied_pct"] = rates["satisfied_pct"]
+    data["open_by_agency"] = list(
+        _open()
+        .values("agency__name")
+        .annotate(n=Count("*"), overdue=Count("deadline", filter=Q(deadline__lt=now)))
+        .order_by("-n")[:10]
+    )
+    data["open_by_category"] = list(
+        _open()
+        .values("category__name")
+        .annotate(n=Count("*"), overdue=Count("deadline", filter=Q(deadline__lt=now)))
+        .order_by("-n")[:10]
+    )
+    data["modules"] = module_figures(today=today, now=now)
+    return data
+
+
+def module_figures(*, today: date, now: datetime) -> dict[str, Any]:
+    """Live figures of the other modules, each through its own selectors; a module that is
+    not there (or fails) shows as unavailable rather than breaking the wall."""
+    out: dict[str, Any] = {}
+    try:
+        from tinhso.onestop.statistics import Period, summary
+
+        rows = summary(period=Period(today, today), now=now, use_rollup=False)
+        row = rows[0] if rows else {}
+        out["dossiers_received"] = row.get("received", 0)
+        out["dossiers_resolved"] = row.get("resolved", 0)
+        out["dossiers_late"] = (row.get("resolved_late", 0) or 0) + (
+            row.get("in_progress_overdue", 0) or 0
+        )
+    except Exception:  # noqa: BLE001 - the wall keeps showing the rest
+        out["dossiers_received"] = None
+    try:
+        from tinhso.documents.selectors import statistics
+
+        rows = statistics(agencies=Agency.objects.active(), date_from=today, date_to=today)
+        out["documents_incoming"] = sum(r["incoming"] for r in rows)
+        out["documents_outgoing"] = sum(r["outgoing"] for r in rows)
+        out["documents_exchanged"] = sum(
+            r["incoming_electronic"] + r["outgoing_exchanged"] for r in rows
+        )
+    except Exception:  # noqa: BLE001
+        out["documents_incoming"] = None
+    try:
+        from tinhso.gateway.selectors import overview
+
+        gateway = overview()
+        out["gateway_calls"] = gateway["calls_24h"]
+        out["gateway_failed"] = gateway["failed_24h"]
+    except Exception:  # noqa: BLE001
+        out["gateway_calls"] = None
+    try:
+        from tinhso.exchange.selectors import delivery_statistics
+
+        deliveries = delivery_statistics(start=today, end=today)
+        out["exchange_transmissions"] = sum(r.transmissions for r in deliveries)
+    except Exception:  # noqa: BLE001
+        out["exchange_transmissions"] = None
+    return out

@@ -1,0 +1,88 @@
+"""Registering the national systems as providers and tinhso as their consumer, through
+the same services an administrator uses (URLs and credentials are configuration)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from tinhso.gateway import services
+from tinhso.gateway.connectors import population, portal
+from tinhso.gateway.models import AccessRight, Consumer, Provider, Service
+
+CONSUMER = "tinhso-connectors"
+
+
+def _service(*, actor, agency, provider_code, provider_name, code, title, url, token) -> Service:
+    provider = Provider.objects.filter(code=provider_code).first() or services.create_provider(
+        actor=actor,
+        code=provider_code,
+        name=provider_name,
+        agency=agency,
+        contact_name="Đầu mối kỹ thuật hệ thống quốc gia",
+    )
+    service = Service.objects.filter(provider=provider, code=code).first()
+    if service is None:
+        service = services.publish_service(
+            actor=actor, provider=provider, code=code, base_url=url, title=title, timeout_ms=10_000
+        )
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    services.update_service(actor=actor, service=service, base_url=url, upstream_headers=headers)
+    if service.status != Service.Status.ENABLED:
+        services.enable_service(actor=actor, service=service)
+    return service
+
+
+@transaction.atomic
+def connect_national(
+    *,
+    actor: Any,
+    agency: Any,
+    portal_url: str,
+    portal_token: str = "",
+    population_url: str = "",
+    population_token: str = "",
+) -> str:
+    """Publish the national systems as services (a stub contract each, see their
+    modules) and give tinhso's consumer a right and a new key, returned once: set it as
+    GATEWAY_CONNECTOR_KEY."""
+    made = [
+        _service(
+            actor=actor,
+            agency=agency,
+            provider_code=portal.PROVIDER,
+            provider_name="Cổng Dịch vụ công quốc gia",
+            code=portal.SERVICE,
+            title="Đồng bộ hồ sơ thủ tục hành chính",
+            url=portal_url,
+            token=portal_token,
+        )
+    ]
+    if population_url:
+        made.append(
+            _service(
+                actor=actor,
+                agency=agency,
+                provider_code=population.PROVIDER,
+                provider_name="Cơ sở dữ liệu quốc gia về dân cư",
+                code=population.SERVICE,
+                title="Tra cứu thông tin công dân",
+                url=population_url,
+                token=population_token,
+            )
+        )
+    consumer = Consumer.objects.filter(code=CONSUMER).first() or services.create_consumer(
+        actor=actor,
+        code=CONSUMER,
+        name="Kết nối quốc gia của tinhso",
+        agency=agency,
+        contact_name="Quản trị nền tảng",
+        rate_per_minute=6000,
+        quota_per_day=10_000_000,
+    )
+    for service in made:
+        if not AccessRight.objects.filter(service=service, consumer=consumer).exists():
+            services.grant_right(actor=actor, service=service, consumer=consumer)
+    _, key = services.issue_key(actor=actor, consumer=consumer, name="connectors")
+    return key

@@ -1,0 +1,79 @@
+"""`tinhso gateway serve|ingest|verify`.
+
+- `serve`: the data plane (ASGI, uvicorn) on --host/--port (default: web port + 1).
+- `ingest`: take the write-ahead files into the chained message log now.
+- `verify`: ingest, then prove the message log intact (digests, links, batch
+  signatures) or name the first broken record (exit 1).
+"""
+
+import os
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # the data plane starts fast; `check` runs elsewhere
+    help = (
+        "Nền tảng tích hợp (LGSP): `serve` chạy cổng dữ liệu; `ingest`; `verify` kiểm tra nhật ký."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["serve", "ingest", "verify", "sync-portal"])
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument(
+            "--port", type=int, default=int(os.environ.get("GATEWAY_PORT", "0")) or None
+        )
+        parser.add_argument(
+            "--no-ingest", action="store_true", help="verify: không nhận bản ghi mới"
+        )
+
+    def handle(self, *args, action, host, port, no_ingest=False, follow=False, **options):
+        from tinhso.gateway.messagelog import ingest_pending, verify_log
+
+        if action == "serve":
+            from tinhso.gateway.server import serve
+
+            port = port or int(os.environ.get("PORT", "8000")) + 1
+            self.stdout.write(f"Cổng dữ liệu LGSP: http://{host}:{port}")
+            serve(host=host, port=port)
+            return
+        if action == "sync-portal":
+            from tinhso.gateway.connectors import portal
+
+            queued = portal.collect()
+            pushed = portal.push()
+            self.stdout.write(
+                f"Đồng bộ Cổng DVC quốc gia: {queued} sự kiện mới, gửi {pushed.sent}, "
+                f"được xác nhận {pushed.acknowledged}, lỗi {pushed.failed}."
+            )
+            return
+        if action == "ingest" and follow:
+            from tinhso.gateway.server import follow as follow_log
+
+            follow_log()
+            return
+        started = time.perf_counter()
+        taken = 0 if (action == "verify" and no_ingest) else ingest_pending().records
+        if action == "ingest":
+            self.stdout.write(self.style.SUCCESS(f"Đã ghi {taken} bản ghi vào nhật ký."))
+            return
+        report = verify_log()
+        elapsed = time.perf_counter() - started
+        if report.ok:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Nhật ký giao dịch toàn vẹn: {report.checked} bản ghi ({elapsed:.1f} s)."
+                )
+            )
+            if report.unsigned:
+                self.stdout.write(f"{report.unsigned} bản ghi cuối chưa có chữ ký lô.")
+            return
+        self.stderr.write(
+            self.style.ERROR(
+                f"Nhật ký giao dịch bị phá vỡ tại bản ghi #{report.broken_seq}: {report.reason} "
+                f"(đã kiểm tra {report.checked} bản ghi hợp lệ trước đó)."
+            )
+        )
+        sys.exit(1)

@@ -1,0 +1,195 @@
+"""The message log proves every call: chained, signed in batches, verified; a changed,
+deleted or re-ordered record is named; a killed data plane loses no answered call."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+from django.core.management import call_command
+
+from tinhso.gateway.messagelog import WalWriter, ingest_pending, verify_log
+from tinhso.gateway.models import LogBatch, MessageLog
+
+from .test_proxy import call
+
+
+@pytest.fixture
+def logged(published, gateway):
+    gateway.reload()
+    for i in range(5):
+        assert call(gateway, f"/datdai/parcels/parcels/{i}", published.key).status_code == 200
+    call(gateway, "/datdai/parcels/parcels", published.other_key)
+    assert gateway.ingest().records == 6
+    return gateway
+
+
+def test_the_log_verifies_and_every_batch_is_signed(logged):
+    report = verify_log()
+    assert report.ok and report.checked == 6 and report.unsigned == 0
+    batch = LogBatch.objects.get()
+    assert (batch.first_seq, batch.last_seq) == (1, 6)
+
+
+def test_a_changed_record_is_named(logged):
+    MessageLog.objects.filter(seq=3).update(consumer_code="khac")
+    report = verify_log()
+    assert not report.ok and report.broken_seq == 3
+    assert "sửa" in report.reason
+
+
+def test_a_deleted_record_is_named(logged):
+    MessageLog.objects.filter(seq=4).delete()
+    report = verify_log()
+    assert not report.ok and report.broken_seq == 4
+
+
+def test_a_rewritten_record_with_its_hashes_recomputed_breaks_the_next_link(logged):
+    from tinhso.gateway.messagelog import content_digest, link_hash
+
+    row = MessageLog.objects.get(seq=2)
+    row.status_code = 404
+    values = {f: getattr(row, f) for f in [f.name for f in MessageLog._meta.fields]}
+    row.content_hash = content_digest(values)
+    row.hash = link_hash(row.prev_hash, 2, row.content_hash)
+    row.save()
+    report = verify_log()
+    assert not report.ok and report.broken_seq == 3
+
+
+def test_a_forged_tail_fails_the_batch_signature(logged):
+    from tinhso.gateway.messagelog import content_digest, link_hash
+
+    # rewrite the last record consistently: the chain alone cannot tell, the signature can
+    row = MessageLog.objects.get(seq=6)
+    row.result = "ok"
+    values = {f.name: getattr(row, f.name) for f in MessageLog._meta.fields}
+    row.content_hash = content_digest(values)
+    row.hash = link_hash(row.prev_hash, 6, row.content_hash)
+    row.save()
+    from tinhso.gateway.models import LogHead
+
+    LogHead.objects.filter(pk=1).update(last_hash=row.hash)
+    report = verify_log()
+    assert not report.ok and report.broken_seq == 6
+
+
+def test_the_verify_command_exits_1_on_a_broken_log(logged, capsys):
+    call_command("gateway", "verify")
+    assert "toàn vẹn: 6 bản ghi" in capsys.readouterr().out
+    MessageLog.objects.filter(seq=5).update(path="/khac")
+    with pytest.raises(SystemExit) as exc:
+        call_command("gateway", "verify")
+    assert exc.value.code == 1
+    assert "#5" in capsys.readouterr().err
+
+
+def test_bodies_are_logged_encrypted_when_the_service_asks(org, published, gateway):
+    from tinhso.gateway import services
+    from tinhso.gateway.crypto import decrypt_body
+
+    services.update_service(actor=org.provider_admin, service=published.service, log_bodies=True)
+    gateway.reload()
+    call(gateway, "/datdai/parcels/parcels", published.key, "POST", data="bí mật".encode())
+    gateway.ingest()
+    row = MessageLog.objects.get()
+    assert "bí mật" not in row.request_body
+    assert decrypt_body(row.request_body) == "bí mật".encode()
+    assert b"echo" in decrypt_body(row.response_body)
+    wal_text = b"".join(p.read_bytes() for p in gateway.directory.glob("*.wal"))
+    assert "bí mật".encode() not in wal_text
+    assert verify_log().ok
+
+
+def test_lines_are_taken_once_even_when_ingest_runs_again(tmp_path, db, settings):
+    settings.GATEWAY_LOG_KEY_FILE = str(tmp_path / "k.pem")
+    wal = WalWriter(tmp_path)
+    from tinhso.gateway.messagelog import EMPTY_SHA256
+
+    for i in range(3):
+        wal.append(
+            {
+                "request_id": f"r{i}",
+                "started_at": "2026-11-30T01:02:03.000004Z",
+                "method": "GET",
+                "path": "/x",
+                "status_code": 200,
+                "result": "ok",
+                "request_hash": EMPTY_SHA256,
+                "response_hash": EMPTY_SHA256,
+                "duration_ms": 1.0,
+            }
+        )
+    assert ingest_pending(tmp_path, active=wal.path).records == 3
+    assert ingest_pending(tmp_path, active=wal.path).records == 0
+    assert MessageLog.objects.count() == 3 and verify_log().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_killing_the_gateway_loses_no_answered_call(tmp_path, settings):
+    """A data plane in its own process, killed with SIGKILL mid-traffic: every call that
+    got an answer is in the log after the next start ingests what was left."""
+    settings.GATEWAY_LOG_KEY_FILE = str(tmp_path / "k.pem")
+    wal_dir = tmp_path / "wal"
+    wal_dir.mkdir()
+    from .conftest import free_port
+
+    port = free_port()
+    # a data plane without a database configuration: every call is refused, and logged
+    env = {
+        **os.environ,
+        "GATEWAY_WAL_DIR": str(wal_dir),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'absent.sqlite3'}",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tinhso", "gateway", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        answered = []
+        session = requests.Session()
+        for i in range(200):
+            r = session.get(
+                f"http://127.0.0.1:{port}/p/s/{i}", headers={"X-Request-Id": f"kill-{i}"}, timeout=5
+            )
+            answered.append(r.headers["X-Request-Id"])
+            if i == 150:
+                proc.send_signal(signal.SIGKILL)
+                break
+    finally:
+        proc.kill()
+        proc.wait()
+    ingest_pending(wal_dir)
+    logged = set(MessageLog.objects.values_list("request_id", flat=True))
+    assert set(answered) <= logged
+    assert verify_log().ok
+
+
+def test_hostile_paths_and_repeated_request_ids_still_verify(published, gateway):
+    gateway.reload()
+    for _ in range(2):
+        call(
+            gateway,
+            "/datdai/parcels/parcels/%01%00x",
+            published.key,
+            headers={"X-Request-Id": "same"},
+        )
+    response = call(gateway, "/" + "đ" * 300, published.key, headers={"X-Tinhso-Issue": "a" * 300})
+    assert response.json()["code"] == "gateway_unknown_service"
+    assert gateway.ingest().records == 3
+    assert MessageLog.objects.filter(request_id="same").count() == 2
+    assert verify_log().ok
