@@ -19,7 +19,7 @@ ranges for 34 agencies:
    stamp (it leaves out the time a request waited for a free worker).
 2. `syslog`: `tinhso security syslog` on this app's port; one TCP connection streams
    RFC 5424 lines with Wazuh JSON as fast as the listener takes them (it reads no faster
-   than it commits: back-pressure) for --seconds; figures: events_per_s (stored ÷ time
+   than it commits: back-pressure) for --seconds, with --syslog-writers writer processes; figures: events_per_s (stored ÷ time
    until the last batch committed) and arrival → alert from the client's send time.
 3. `kill`: a client posts batches one by one and remembers what was acknowledged (202);
    the gunicorn master and workers get SIGKILL mid-stream, are restarted, and the client
@@ -28,7 +28,7 @@ ranges for 34 agencies:
    The same for syslog over TCP, which has no acknowledgement: `handed_to_kernel` is what
    the client's sendall completed, `stored` what was committed, `unacknowledged_lost`
    the difference (the listener's queue, the batch being written and the socket
-   buffers when it died; the listener bounds the first two at --queue + --batch).
+   buffers when it died; the listener bounds what it holds: `bound_in_flight`).
 
 Ports: 8330-8339 (BENCH_PORT_BASE); database `security_bench` (BENCH_PG_BASE).
 """
@@ -358,6 +358,8 @@ def start_syslog(port: int, args) -> subprocess.Popen:
             str(args.syslog_linger),
             "--queue",
             str(args.syslog_queue),
+            "--writers",
+            str(args.syslog_writers),
         ],
         env=child_env(),
         stdout=subprocess.PIPE,
@@ -435,6 +437,7 @@ def leg_syslog(args, rate: float) -> None:
         sent=sent,
         stored=stored,
         batch=args.syslog_batch,
+        writers=args.syslog_writers,
         linger_ms=int(args.syslog_linger * 1000),
         **client_alert_latency(tag, sends),
         load_1m_before=load_before,
@@ -524,7 +527,10 @@ def leg_kill(token: str, args) -> None:
         stored=stored,
         duplicates=stored - distinct,
         unacknowledged_lost=handed - stored,
-        bound_queue_plus_batch=args.syslog_queue + args.syslog_batch,
+        # the frame queue, the batch being collected, and per writer one handed over and
+        # one being written
+        bound_in_flight=args.syslog_queue
+        + args.syslog_batch * (1 + (2 * args.syslog_writers if args.syslog_writers > 1 else 0)),
     )
 
 
@@ -537,6 +543,7 @@ def main() -> None:
     parser.add_argument("--syslog-batch", type=int, default=500)
     parser.add_argument("--syslog-linger", type=float, default=0.2)
     parser.add_argument("--syslog-queue", type=int, default=1500)
+    parser.add_argument("--syslog-writers", type=int, default=2)
     parser.add_argument(
         "--syslog-rate", type=float, default=2000, help="offered events/s of the paced legs"
     )

@@ -149,3 +149,40 @@ def test_tcp_framing_keeps_incomplete_frames_for_later():
     buffer.extend(b"abcplain line\n")
     assert split_frames(buffer) == [b"<13>1abc", b"plain line"]
     assert buffer == bytearray()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_forked_writers_store_every_frame_of_one_tcp_stream_once(soc):
+    """Two writer processes share one sender's stream: every line is stored once and the
+    listener's counts include what the writers stored."""
+    import threading
+
+    server = SyslogListener(host="127.0.0.1", udp_port=None, tcp_port=0, batch=100, linger=0.05)
+    server.start_writers(2)
+    server.start_network()
+    writer = threading.Thread(
+        target=server.run_writer, kwargs={"housekeeping_every": 0, "report_every": 60}
+    )
+    writer.start()
+    alert = sample("wazuh4_sshd.json")
+    lines = []
+    for n in range(1200):
+        alert["id"] = f"1700000000.{n}"
+        lines.append(rfc5424_json(alert).encode() + b"\n")
+    try:
+        with socket.create_connection(("127.0.0.1", server.tcp_port)) as tcp:
+            tcp.sendall(b"".join(lines))
+        deadline = time.monotonic() + 30
+        while Event.objects.count() < 1200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        writers = server._pool.processes
+        assert [p.is_alive() for p in writers] == [True, True]
+    finally:
+        server.stopping.set()
+        writer.join(30)
+        server.stop()
+    assert Event.objects.count() == 1200
+    assert Event.objects.values("source_event_id").distinct().count() == 1200
+    assert server.stats.accepted == 1200 and server.stats.batches >= 12
+    assert [p.exitcode for p in writers] == [0, 0]

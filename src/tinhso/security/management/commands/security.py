@@ -40,6 +40,12 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=500, help="ghi mỗi N sự kiện")
         parser.add_argument("--linger", type=float, default=0.2, help="hoặc sau T giây")
         parser.add_argument("--queue", type=int, default=1500, help="hàng đợi tối đa")
+        parser.add_argument(
+            "--writers",
+            type=int,
+            default=min(2, os.cpu_count() or 1),
+            help="số tiến trình phân tích và ghi sự kiện (mặc định: 2, hoặc 1 trên máy một lõi)",
+        )
         parser.add_argument("--kind", default="wazuh")
         parser.add_argument("--addresses", default="")
 
@@ -56,6 +62,7 @@ class Command(BaseCommand):
         batch,
         linger,
         queue,
+        writers,
         kind,
         addresses,
         **options,
@@ -96,6 +103,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        listener.start_writers(writers)
         listener.start_network()
         self.stdout.write(
             f"syslog listening on {host} udp={listener.udp_port} tcp={listener.tcp_port}",
