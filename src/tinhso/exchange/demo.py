@@ -7,17 +7,16 @@ services a clerk uses (idempotent: a second run changes nothing).
 - A neighbouring province (Tỉnh Lam Hà, H98) simulated by an address-book entry served by
   this same process: `H98 → <site>/api/v1/exchange/packages`. What is sent there travels
   over HTTP once the worker runs (`make demo` starts it) and waits in the queue of
-  `vanthu.lamha` (the neighbour's clerk); a package from the neighbour, signed with its
-  seal, waits in the queue of Văn phòng UBND tỉnh.
+  `vanthu.lamha` (the neighbour's clerk); a document the neighbour's finance department
+  signs and dispatches (`chuyenvien.lamha`, `lanhdao.lamha`, `vanthu.lamha`), sealed with
+  its certificate, waits in the queue of Văn phòng UBND tỉnh, and the statuses sent back
+  to H98 find the neighbour's transmission.
 - One package to an agency nobody knows: in the dead-letter queue with the reason.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
-from django.utils import timezone
 
 from tinhso.exchange.models import Endpoint, InboxItem
 
@@ -101,25 +100,43 @@ def _neighbour():
     for agency in (ubnd, stc):
         if not Certificate.objects.filter(owner_agency=agency).exists():
             issue_certificate(ca=issuing, kind="agency", owner_agency=agency)
-    clerk = User.objects.filter(username="vanthu.lamha").first()
-    if clerk is None:
-        clerk = directory.register_official(
-            actor=None,
-            username="vanthu.lamha",
-            full_name="Đinh Thị Văn Thư",
-            agency=stc,
-            roles=[Role.CLERK],
-            email="vanthu.lamha@lamha.example.vn",
-        ).user
-        clerk.set_password(DEMO_PASSWORD)
-        clerk.save(update_fields=["password"])
-        accounts.set_totp_secrets(secrets={clerk: demo_secret(clerk.username)}, reason="demo")
-    return ubnd, stc
+    from tinhso.directory.models import OrgUnit
+
+    budget = OrgUnit.objects.filter(agency=stc, short_name="QLNS").first()
+    if budget is None:
+        budget = directory.create_org_unit(
+            actor=None, agency=stc, name="Phòng Quản lý ngân sách", short_name="QLNS"
+        )
+    people = {}
+    for username, full_name, role in (
+        ("vanthu.lamha", "Đinh Thị Văn Thư", Role.CLERK),
+        ("lanhdao.lamha", "Hoàng Văn Liên", Role.LEADER),
+        ("chuyenvien.lamha", "Mai Thị Chuyên", Role.SPECIALIST),
+    ):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = directory.register_official(
+                actor=None,
+                username=username,
+                full_name=full_name,
+                agency=stc,
+                org_unit=budget if role == Role.SPECIALIST else None,
+                roles=[role],
+                email=f"{username}@lamha.example.vn",
+            ).user
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            accounts.set_totp_secrets(secrets={user: demo_secret(username)}, reason="demo")
+        people[role] = user
+    leader = people[Role.LEADER]
+    if not Certificate.objects.filter(owner_user=leader).exists():
+        issue_certificate(ca=issuing, kind="personal", owner_user=leader)
+    return ubnd, stc, (stc, people[Role.CLERK], leader, people[Role.SPECIALIST], None)
 
 
 def load(step) -> None:
     from tinhso.documents import services as documents
-    from tinhso.exchange import edxml, services
+    from tinhso.exchange import services
     from tinhso.exchange.tasks import deliver_due
 
     if InboxItem.objects.exists():
@@ -129,7 +146,7 @@ def load(step) -> None:
     if not all(offices.values()):
         step.write("  (liên thông: thiếu cơ quan mẫu; bỏ qua)")
         return
-    ubnd_lh, stc_lh = _neighbour()
+    _ubnd_lh, stc_lh, lamha = _neighbour()
     site = str(getattr(settings, "TINHSO_SITE_URL", "http://127.0.0.1:8000")).rstrip("/")
     if not Endpoint.objects.filter(organ_id=NEIGHBOUR).exists():
         Endpoint.objects.create(
@@ -187,29 +204,13 @@ def load(step) -> None:
             deliver_due()
             request = InboxItem.objects.get(kind="document", business_type=1, agency=item.agency)
             services.accept_item(actor=clerk, item=request)
-    # From the neighbouring province: a package signed with its seal.
-    package = edxml.DocumentPackage(
-        sender=services.organ(ubnd_lh),
-        to=[services.organ(vp[0])],
-        number_notation="215/UBND-KT",
-        promulgation_date=timezone.localdate() - dt.timedelta(days=1),
-        subject="Về việc đề nghị phối hợp quản lý tuyến đường liên tỉnh",
-        doc_type="cv",
-        type_name="Công văn",
-        place="Lam Hà",
-        signer_competence="TM. ỦY BAN NHÂN DÂN",
-        signer_position="Phó Chủ tịch",
-        signer_name="Hoàng Văn Liên",
-        priority=1,
-        attachments=[
-            edxml.Attachment(
-                name="215-UBND-KT.pdf",
-                data=_neighbour_pdf(ubnd_lh.name),
-                description="Văn bản",
-            )
-        ],
+    # From the neighbouring province: its clerk dispatches a signed document to the
+    # Văn phòng UBND (the neighbour's statuses then find its transmission).
+    _issue(
+        lamha,
+        "Về việc đề nghị phối hợp quản lý tuyến đường liên tỉnh",
+        (vp[0].name, code(vp[0])),
     )
-    services.receive_package(services.sign_package(ubnd_lh, package), channel="http")
     # Nobody knows this address: a dead letter with its reason.
     _issue(stc, "Về việc gửi báo cáo (nơi nhận chưa có trong danh bạ)", ("Bộ X", "000.00.00.G99"))
     deliver_due()
@@ -218,17 +219,4 @@ def load(step) -> None:
     step.write(
         f"  liên thông: {len(sent) + 3} văn bản gửi, {InboxItem.objects.count()} gói tin nhận; "
         f"tỉnh bạn {NEIGHBOUR} → {site}/api/v1/exchange/packages"
-    )
-
-
-def _neighbour_pdf(agency_name: str) -> bytes:
-    from tinhso.documents.pdfs import render_document_pdf
-
-    return render_document_pdf(
-        agency_name=agency_name,
-        title="Công văn",
-        subject="Về việc đề nghị phối hợp quản lý tuyến đường liên tỉnh",
-        body=["Ủy ban nhân dân tỉnh Lam Hà đề nghị Ủy ban nhân dân tỉnh Sông Lam phối hợp."],
-        number_notation="Số: 215/UBND-KT",
-        place_date="Lam Hà, ngày … tháng … năm …",
     )
