@@ -49,6 +49,22 @@ def setup_django(database_url: str) -> None:
     django.setup()
 
 
+def use_plain_static_files() -> None:
+    """Pages render {% static %} without a collected manifest (a benchmark runs no
+    collectstatic): swap the manifest storage for the plain one, even if already built."""
+    from django.conf import settings
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.files.storage import storages
+    from django.utils.functional import empty
+
+    settings.STORAGES["staticfiles"] = {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    }
+    storages._storages.pop("staticfiles", None)
+    storages.backends["staticfiles"] = settings.STORAGES["staticfiles"]
+    staticfiles_storage._wrapped = empty
+
+
 def emit(**figures) -> None:
     print(json.dumps(figures), flush=True)
 

@@ -27,7 +27,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from onestop_lifecycle import PG_ADMIN_URL, emit, pg_admin, setup_django  # noqa: E402
+from onestop_lifecycle import (  # noqa: E402
+    PG_ADMIN_URL,
+    emit,
+    pg_admin,
+    setup_django,
+    use_plain_static_files,
+)
 
 NAME = "bench_portal"
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -235,7 +241,6 @@ def _timed(client, path: str, n: int, host: str = "localhost") -> list[float]:
 
 
 def measure(requests: int) -> None:
-    from django.conf import settings
     from django.core.cache import cache
     from django.test import Client
     from django.utils import timezone
@@ -244,17 +249,7 @@ def measure(requests: int) -> None:
     from tinhso.accounts.models import User
     from tinhso.portal.models import ArticleIndexPage, ArticlePage
 
-    # pages render {% static %} without a collected manifest (no collectstatic here)
-    settings.STORAGES["staticfiles"] = {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-    }
-    from django.contrib.staticfiles.storage import staticfiles_storage
-    from django.core.files.storage import storages
-    from django.utils.functional import empty
-
-    storages._storages.pop("staticfiles", None)
-    storages.backends["staticfiles"] = settings.STORAGES["staticfiles"]
-    staticfiles_storage._wrapped = empty
+    use_plain_static_files()
     client = Client()
     article = ArticlePage.objects.live().order_by("-pk").first()
     article_path = article.url_path.split("/", 2)[2]

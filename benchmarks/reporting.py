@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from onestop_lifecycle import emit, pg_admin, setup_django  # noqa: E402
+from onestop_lifecycle import emit, pg_admin, setup_django, use_plain_static_files  # noqa: E402
 
 NAME = "reporting"
 PG_BASE = "postgres://postgres@127.0.0.1:5432/"
@@ -133,17 +133,15 @@ def measure() -> None:
     )
     emit(check="drilldown_compute_province_cold", ms=lost_cold)
 
-    from django.conf import settings
     from django.test import Client
 
-    # pages render {% static %} without a collected manifest (no collectstatic here)
-    settings.STORAGES["staticfiles"] = {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-    }
+    use_plain_static_files()
 
     from tinhso.accounts.models import User
 
-    admin = User.objects.create_superuser(username="bench-admin", password=None, full_name="B")
+    admin = User.objects.filter(username="bench-admin").first() or User.objects.create_superuser(
+        username="bench-admin", password=None, full_name="B"
+    )
     client = Client()
     client.force_login(admin)
     session = client.session

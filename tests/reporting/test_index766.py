@@ -19,6 +19,7 @@ from .conftest import accepted, at_last_step, pdf_file, submit, vn
 pytestmark = pytest.mark.django_db
 
 MARCH = {"start": date(2026, 3, 1), "end": date(2026, 3, 31), "now": vn(2026, 4, 10, 9, 0)}
+MARCH_PERIOD = {"start": date(2026, 3, 1), "end": date(2026, 3, 31)}
 
 
 def index_of(agency):
@@ -313,3 +314,32 @@ def test_grouped_sql_and_one_by_one_judging_give_the_same_index(province):
                         y.denominator,
                         y.value,
                     ), (month, agency.code, x.code)
+
+
+def test_cached_drilldown_pages_match_the_list_across_cache_chunks(monkeypatch):
+    """A page reads only its chunk of the cached list; a chunk the cache dropped is
+    rebuilt; the items are the ones `drilldown` found, in order."""
+    from types import SimpleNamespace
+
+    from django.core.cache import cache
+
+    full = [index766.LostItem(id=n, code=f"HS-{n}", reason=f"lý do {n}") for n in range(7)]
+    built = []
+
+    def drilldown(**kwargs):
+        built.append(kwargs)
+        return full
+
+    monkeypatch.setattr(index766, "_CHUNK", 3)
+    monkeypatch.setattr(index766, "drilldown", drilldown)
+    cache.clear()
+    agency = SimpleNamespace(pk=42)
+    items = index766.cached_drilldown(code="2.1", agency=agency, **MARCH_PERIOD)
+    assert len(items) == 7 and len(built) == 1
+    assert [i.code for i in items[2:6]] == ["HS-2", "HS-3", "HS-4", "HS-5"]
+    assert items[-1].reason == "lý do 6" and items[7:9] == []
+    again = index766.cached_drilldown(code="2.1", agency=agency, **MARCH_PERIOD)
+    assert [i.id for i in again[0:7]] == list(range(7)) and len(built) == 1  # from the cache
+    cache.delete(f"{again.key}:1")
+    dropped = index766.cached_drilldown(code="2.1", agency=agency, **MARCH_PERIOD)
+    assert [i.id for i in dropped[3:6]] == [3, 4, 5] and len(built) == 2

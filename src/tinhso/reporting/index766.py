@@ -21,7 +21,7 @@ dossiers behind it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -951,13 +951,67 @@ def cached_compute(*, start: date, end: date, root=None) -> Index:
     return index
 
 
-def cached_drilldown(*, code: str, agency, start: date, end: date) -> list[LostItem]:
+_CHUNK = 500
+
+
+class CachedLostItems(Sequence[LostItem]):
+    """A drill-down list kept in the cache in chunks of `_CHUNK`: a page reads the chunk
+    it shows, not the whole list (a province's lost dossiers run to tens of thousands,
+    and unpickling them all took longer than the page's budget). A chunk the cache has
+    dropped is rebuilt with the whole list."""
+
+    def __init__(self, key: str, count: int, build: Any) -> None:
+        self.key, self.total, self._build = key, count, build
+        self._chunks: dict[int, list[tuple[int, str, str]]] = {}
+
+    def __len__(self) -> int:
+        return self.total
+
+    def _chunk(self, n: int) -> list[tuple[int, str, str]]:
+        from django.core.cache import cache
+
+        if n not in self._chunks:
+            rows = cache.get(f"{self.key}:{n}")
+            if rows is None:
+                self.total = self._build()
+                rows = cache.get(f"{self.key}:{n}") or []
+            self._chunks[n] = rows
+        return self._chunks[n]
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            start, stop, _step = index.indices(self.total)
+            if stop <= start:
+                return []
+            first = start // _CHUNK
+            rows = [r for n in range(first, -(-stop // _CHUNK)) for r in self._chunk(n)]
+            offset = first * _CHUNK
+            return [LostItem(*r) for r in rows[start - offset : stop - offset]]
+        if index < 0:
+            index += self.total
+        if not 0 <= index < self.total:
+            raise IndexError(index)
+        return LostItem(*self._chunk(index // _CHUNK)[index % _CHUNK])
+
+
+def cached_drilldown(*, code: str, agency, start: date, end: date) -> CachedLostItems:
     from django.core.cache import cache
 
     get_indicator(code)
     key = f"reporting:766lost:{ON_TIME_RULE}:{code}:{start}:{end}:{agency.pk}"
-    items = cache.get(key)
-    if items is None:
-        items = drilldown(code=code, agency=agency, start=start, end=end)
-        cache.set(key, items, cache_seconds(end))
-    return items
+
+    def build() -> int:
+        rows = [
+            (i.id, i.code, i.reason)
+            for i in drilldown(code=code, agency=agency, start=start, end=end)
+        ]
+        timeout = cache_seconds(end)
+        cache.set_many(
+            {f"{key}:{n // _CHUNK}": rows[n : n + _CHUNK] for n in range(0, len(rows), _CHUNK)},
+            timeout,
+        )
+        cache.set(f"{key}:n", len(rows), timeout)  # last: a count means the chunks are there
+        return len(rows)
+
+    count = cache.get(f"{key}:n")
+    return CachedLostItems(key, build() if count is None else count, build)
