@@ -769,7 +769,7 @@ def overdue_by_agency(*, agency_ids: list[int], now: datetime | None = None) -> 
             due_at__lt=moment,
         )
         .values("agency_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("agency_id"))  # not the pk: the index holds the agency, not the id
         .order_by()
     )
     return {r["agency_id"]: r["n"] for r in rows}
