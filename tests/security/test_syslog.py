@@ -186,3 +186,40 @@ def test_forked_writers_store_every_frame_of_one_tcp_stream_once(soc):
     assert Event.objects.values("source_event_id").distinct().count() == 1200
     assert server.stats.accepted == 1200 and server.stats.batches >= 12
     assert [p.exitcode for p in writers] == [0, 0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_writer_is_replaced_and_the_stream_goes_on(soc):
+    import os
+    import signal
+    import threading
+
+    server = SyslogListener(host="127.0.0.1", udp_port=None, tcp_port=0, batch=50, linger=0.05)
+    server.start_writers(2)
+    server.start_network()
+    victim = server._pool.processes[0]
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.join(5)
+    writer = threading.Thread(
+        target=server.run_writer, kwargs={"housekeeping_every": 0, "report_every": 60}
+    )
+    writer.start()
+    alert = sample("wazuh4_sshd.json")
+    lines = []
+    for n in range(600):
+        alert["id"] = f"1700000100.{n}"
+        lines.append(rfc5424_json(alert).encode() + b"\n")
+    try:
+        with socket.create_connection(("127.0.0.1", server.tcp_port)) as tcp:
+            tcp.sendall(b"".join(lines))
+        deadline = time.monotonic() + 30
+        while Event.objects.count() < 600 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        replacement = server._pool.processes[0]
+    finally:
+        server.stopping.set()
+        writer.join(30)
+        server.stop()
+    assert Event.objects.count() == 600 and server.stats.accepted == 600
+    assert replacement.pid != victim.pid and replacement.exitcode == 0

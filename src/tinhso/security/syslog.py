@@ -34,6 +34,7 @@ intake: it answers 202 only after the commit and replays are dropped by alert id
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -353,10 +354,28 @@ class SyslogListener:
 _COUNTED = ("accepted", "duplicates", "rejected", "alerts", "batches")
 
 
+class _Writer:
+    """One forked writer and its own two queues (a writer killed while holding a shared
+    queue's lock would stall every other writer)."""
+
+    def __init__(self, pool: _WriterPool, n: int) -> None:
+        self.batches: Any = pool.context.Queue(maxsize=1)
+        self.counts: Any = pool.context.Queue()
+        self.process = pool.context.Process(
+            target=_write_batches,
+            args=(pool.listener, self.batches, self.counts, pool.parent),
+            name=f"syslog-writer-{n}",
+            daemon=True,
+        )
+        self.process.start()
+
+
 class _WriterPool:
-    """Forked writer processes fed batches through a bounded queue; each sends back what
-    it counted, so the listener's stats stay whole. A writer whose listener died (kill -9)
-    finishes the batch in hand and exits: what it committed is kept."""
+    """Forked writer processes, each fed batches through its own bounded queue and sending
+    back what it counted, so the listener's stats stay whole. A writer that died (killed,
+    out of memory) is replaced, losing at most the batch it held and the one waiting for
+    it. A writer whose listener died (kill -9) finishes the batch in hand and exits: what
+    it committed is kept."""
 
     def __init__(self, listener: SyslogListener, writers: int) -> None:
         import multiprocessing
@@ -364,43 +383,66 @@ class _WriterPool:
         from django.db import connections
 
         self.listener = listener
-        context = multiprocessing.get_context("fork")
-        self.batches: Any = context.Queue(maxsize=writers)
-        self.counts: Any = context.Queue()
+        self.context = multiprocessing.get_context("fork")
+        self.parent = os.getpid()
         connections.close_all()  # each child opens its own
-        parent = os.getpid()
-        self.processes = [
-            context.Process(
-                target=_write_batches,
-                args=(listener, self.batches, self.counts, parent),
-                name=f"syslog-writer-{n}",
-                daemon=True,
-            )
-            for n in range(writers)
-        ]
-        for process in self.processes:
-            process.start()
+        self.writers = [_Writer(self, n) for n in range(writers)]
+        self._next = 0
+
+    @property
+    def processes(self) -> list[Any]:
+        return [w.process for w in self.writers]
 
     def hand_over(self, items: list[Frame]) -> None:
-        if items:
-            self.batches.put(items)
+        """Give the batch to the next writer with room, waiting (and so not reading the
+        sockets) while all are busy."""
+        while items:
+            self._replace_dead()
+            for step in range(len(self.writers)):
+                k = (self._next + step) % len(self.writers)
+                try:
+                    self.writers[k].batches.put_nowait(items)
+                except queue.Full:
+                    continue
+                self._next = k + 1
+                items = []
+                break
+            else:
+                self._gather()
+                time.sleep(0.005)
         self._gather()
 
+    def _replace_dead(self) -> None:
+        for n, writer in enumerate(self.writers):
+            if not writer.process.is_alive():
+                log.error(
+                    "syslog: writer %s exited (%s); starting another", n, writer.process.exitcode
+                )
+                self._gather_from(writer)
+                self.writers[n] = _Writer(self, n)
+
     def _gather(self) -> None:
+        for writer in self.writers:
+            self._gather_from(writer)
+
+    def _gather_from(self, writer: _Writer) -> None:
+        stats = self.listener.stats
         while True:
             try:
-                counted = self.counts.get_nowait()
-            except queue.Empty:
+                counted = writer.counts.get_nowait()
+            except Exception:  # noqa: BLE001 - empty, or a dead writer's half-sent count
                 return
             for name, value in zip(_COUNTED, counted[:-1], strict=True):
-                setattr(self.listener.stats, name, getattr(self.listener.stats, name) + value)
-            self.listener.stats.last_batch_ms = counted[-1]
+                setattr(stats, name, getattr(stats, name) + value)
+            stats.last_batch_ms = counted[-1]
 
     def close(self) -> None:
-        for _process in self.processes:
-            self.batches.put(None)
-        for process in self.processes:
-            process.join(30)
+        for writer in self.writers:
+            # a writer stuck in its batch: join() below gives up on it too
+            with contextlib.suppress(queue.Full):
+                writer.batches.put(None, timeout=30)
+        for writer in self.writers:
+            writer.process.join(30)
         self._gather()
 
 
