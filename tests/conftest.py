@@ -27,8 +27,8 @@ def pytest_collection_modifyitems(config, items):
 
     if connection.vendor != "postgresql":
         skip = pytest.mark.skip(
-            reason="needs PostgreSQL's row locks/triggers; this is the SQLite leg, and "
-            "`make test` runs the same test in its PostgreSQL leg"
+            reason="needs PostgreSQL (row locks, triggers, or processes sharing the test "
+            "database); this is the SQLite leg, and `make test` runs it in its PostgreSQL leg"
         )
         for item in items:
             if "postgres" in item.keywords:

@@ -104,13 +104,45 @@ def _retry_after(rate: Rate, previous: int, current: int, now: float) -> int:
     return max(1, math.ceil(rate.period - elapsed_seconds))
 
 
+class _CacheCounters:
+    """Counters on any Django cache (Redis): add/incr/get. The database cache counts in
+    its own table with the same four methods (`tinhso.core.cache.DatabaseCache`)."""
+
+    def count_hit(self, key: str, previous_key: str, timeout: int) -> tuple[int, int]:
+        if cache.add(key, 1, timeout=timeout):
+            current = 1
+        else:
+            try:
+                current = int(cache.incr(key))
+            except ValueError:  # expired between add and incr
+                cache.add(key, 1, timeout=timeout)
+                current = 1
+        return current, int(cache.get(previous_key, 0))
+
+    def read_counts(self, keys: list[str]) -> dict[str, int]:
+        return cache.get_many(keys)
+
+    def uncount(self, key: str) -> None:
+        try:
+            if int(cache.get(key, 0)) > 0:
+                cache.decr(key)
+        except ValueError:
+            pass
+
+    def forget_counts(self, keys: list[str]) -> None:
+        cache.delete_many(keys)
+
+
+def _counters() -> Any:
+    return cache if hasattr(cache, "count_hit") else _CacheCounters()
+
+
 def peek(scope: str, key: str, rate: str | Rate) -> Decision:
     """Would one more attempt be allowed? Counts nothing."""
     rate = Rate.parse(rate)
     now = time.time()
     current_key, previous_key, elapsed = _keys(scope, key, rate.period, now)
-    read_counts = getattr(cache, "read_counts", None)
-    values = (read_counts or cache.get_many)([current_key, previous_key])
+    values = _counters().read_counts([current_key, previous_key])
     current, previous = int(values.get(current_key, 0)), int(values.get(previous_key, 0))
     estimate = _estimate(previous, current + 1, elapsed)
     if estimate <= rate.limit:
@@ -118,28 +150,12 @@ def peek(scope: str, key: str, rate: str | Rate) -> Decision:
     return Decision(False, estimate, _retry_after(rate, previous, current + 1, now))
 
 
-def _count(current_key: str, previous_key: str, *, timeout: int) -> tuple[int, int]:
-    """Count a hit in this window; (this window's count, the previous window's)."""
-    count_hit = getattr(cache, "count_hit", None)  # the database cache: one upsert
-    if count_hit is not None:
-        return count_hit(current_key, previous_key, timeout)
-    if cache.add(current_key, 1, timeout=timeout):
-        current = 1
-    else:
-        try:
-            current = int(cache.incr(current_key))
-        except ValueError:  # expired between add and incr
-            cache.add(current_key, 1, timeout=timeout)
-            current = 1
-    return current, int(cache.get(previous_key, 0))
-
-
 def hit(scope: str, key: str, rate: str | Rate) -> Decision:
     """Count one attempt of `key` in `scope`; allowed while within `rate`."""
     rate = Rate.parse(rate)
     now = time.time()
     current_key, previous_key, elapsed = _keys(scope, key, rate.period, now)
-    current, previous = _count(current_key, previous_key, timeout=2 * rate.period + 1)
+    current, previous = _counters().count_hit(current_key, previous_key, 2 * rate.period + 1)
     estimate = _estimate(previous, current, elapsed)
     if estimate <= rate.limit:
         return Decision(True, estimate, 0)
@@ -150,21 +166,13 @@ def refund(scope: str, key: str, rate: str | Rate) -> None:
     """Take back one counted attempt (e.g. count only failures: hit first, refund on success)."""
     rate = Rate.parse(rate)
     current_key, _previous, _elapsed = _keys(scope, key, rate.period, time.time())
-    uncount = getattr(cache, "uncount", None)
-    if uncount is not None:
-        uncount(current_key)
-        return
-    try:
-        if int(cache.get(current_key, 0)) > 0:
-            cache.decr(current_key)
-    except ValueError:
-        pass
+    _counters().uncount(current_key)
 
 
 def reset(scope: str, key: str, rate: str | Rate) -> None:
     rate = Rate.parse(rate)
     current_key, previous_key, _elapsed = _keys(scope, key, rate.period, time.time())
-    (getattr(cache, "forget_counts", None) or cache.delete_many)([current_key, previous_key])
+    _counters().forget_counts([current_key, previous_key])
 
 
 def enforce(scope: str, key: str, rate: str | Rate, message: str | None = None) -> Decision:
