@@ -1,0 +1,386 @@
+"""A province's peak hour under load: Locust against the production shape on this machine.
+
+    .venv/bin/python benchmarks/load.py                         # 250, 500, 1000, 2000 users
+    .venv/bin/python benchmarks/load.py --users 250 --seconds 60 --reuse   # one step again
+
+The production shape: `tinhso serve` (gunicorn with --workers web processes, the task
+worker, the gateway and the syslog listener) on PostgreSQL, DEBUG off, collected static
+files, the demo province loaded through its services (`tinhso demo`). The mix, think
+times and their sources are in `benchmarks/load/locustfile.py`.
+
+For each user count Locust ramps up, resets its figures once every user runs, and then
+measures for --seconds. One JSON line per user count: requests/s, p50/p95/p99 and errors
+overall and per kind of request, and the CPU each side used in that window (web =
+gunicorn, worker, database = every PostgreSQL process, locust = the load generator, which
+shares the two cores). The last line names the largest user count whose p95 stayed under
+300 ms with no errors.
+
+Every simulated user comes from 127.0.0.1, so the per-address limits of the public lookup
+are raised for the run (a province's citizens come from many addresses); the per-account
+and per-dossier limits stay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent / "load"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from onestop_lifecycle import emit, pg_admin  # noqa: E402
+
+NAME = "load"
+DB_URL = f"postgres://postgres@127.0.0.1:5432/bench_{NAME}"
+VAR = ROOT / "var" / "load"
+BIN = Path(sys.executable).parent
+SESSIONS_PER_ACCOUNT_KIND = 60
+
+
+def ensure_locust() -> None:
+    if importlib.util.find_spec("locust") is None:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "-r", str(HERE / "requirements.lock")],
+            check=True,
+        )
+
+
+def server_env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": DB_URL,
+        "TINHSO_VAR_DIR": str(VAR),
+        "DEBUG": "0",
+        "SECURE_COOKIES": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "PAYMENT_SANDBOX": "1",
+        "ONESTOP_LOOKUP_RATE": "100000000/min",
+        "ONESTOP_LOOKUP_CODE_RATE": "100000000/day",
+        "LOG_LEVEL": "ERROR",
+    }
+
+
+def tinhso(*args: str) -> None:
+    subprocess.run([str(BIN / "tinhso"), *args], check=True, cwd=ROOT, env=server_env())
+
+
+def build_province() -> None:
+    pg_admin(f"DROP DATABASE IF EXISTS bench_{NAME}")
+    pg_admin(f"CREATE DATABASE bench_{NAME}")
+    VAR.mkdir(parents=True, exist_ok=True)
+    tinhso("migrate", "--noinput", "-v", "0")
+    tinhso("demo", "--no-logins")
+    tinhso("collectstatic", "--noinput", "-v", "0")
+
+
+def prepare_world() -> dict:
+    """Sessions, codes and terms the simulated users need (run in a child with Django)."""
+    os.environ.update(server_env())
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tinhso.settings"
+    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(HERE))
+    import django
+
+    django.setup()
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY
+    from django.contrib.auth import SESSION_KEY as USER_KEY
+    from django.test import Client
+
+    from tinhso.accounts import services as accounts
+    from tinhso.accounts.models import Role, RoleGrant, User
+    from tinhso.accounts.views import SESSION_KEY as SECOND_FACTOR_KEY
+    from tinhso.documents.models import IncomingDocument
+    from tinhso.onestop.models import Dossier, Procedure
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    paper = VAR / "paper.pdf"
+    paper.write_bytes(_paper_pdf())
+    os.environ["LOAD_PAPER"] = str(paper)
+    from forms import form_values, main_form
+
+    def sessions(users: list[User]) -> list[dict]:
+        out = []
+        for n in range(SESSIONS_PER_ACCOUNT_KIND):
+            user = users[n % len(users)]
+            session = store()
+            session[USER_KEY] = str(user.pk)
+            session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            if user.needs_second_factor:
+                session[SECOND_FACTOR_KEY] = True
+            session.create()
+            out.append(
+                {
+                    "username": user.username,
+                    "cookies": {settings.SESSION_COOKIE_NAME: session.session_key},
+                }
+            )
+        return out
+
+    def with_role(role: str) -> list[User]:
+        ids = RoleGrant.objects.filter(role=role).values_list("user_id", flat=True)
+        return list(User.objects.filter(pk__in=ids, is_active=True).order_by("username"))
+
+    citizens = list(
+        User.objects.filter(kind=User.Kind.CITIZEN, is_active=True).order_by("username")
+    )
+    world: dict = {
+        "sessions": {
+            "citizen": sessions(citizens),
+            "officer": sessions(with_role(Role.ONESTOP_OFFICER) + with_role(Role.SPECIALIST)),
+            "clerk": sessions(with_role(Role.CLERK)),
+            "leader": sessions(with_role(Role.LEADER)),
+        }
+    }
+    procedures = list(Procedure.objects.order_by("code").values_list("code", "name"))
+    world["procedures"] = [code for code, _ in procedures]
+    # what citizens type: two words of a procedure's name after "Thủ tục", with and
+    # without diacritics
+    words = sorted(
+        {" ".join(name.split()[2:4]).lower() for _, name in procedures if len(name.split()) > 3}
+    )
+    world["search_terms"] = words[:40] + ["khai sinh", "giay phep xay dung", "đất đai", "ho tich"]
+    lookups = []
+    for code, phone in (
+        Dossier.objects.exclude(code__isnull=True)
+        .exclude(code="")
+        .values_list("code", "applicant_phone")[:500]
+    ):
+        digits = "".join(ch for ch in phone or "" if ch.isdigit())
+        if len(digits) >= 4:
+            lookups.append([code, digits[-4:]])
+    world["lookups"] = lookups
+    subjects = IncomingDocument.objects.values_list("subject", flat=True)[:200]
+    world["document_terms"] = sorted({" ".join(s.split()[:3]) for s in subjects if s})[:40] or [
+        "kế hoạch"
+    ]
+    # Which procedures a citizen can submit with the form as the page offers it: tried once
+    # through the test client as the first citizen (each try is a real dossier).
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(citizens[0])
+    submittable = []
+    for code, _ in procedures:
+        page = client.get(f"/onestop/thu-tuc/{code}/nop-ho-so/")
+        form = main_form(page.content.decode() if page.status_code == 200 else "")
+        if form is None:
+            continue
+        data, files = form_values(form)
+        payload = {**data, **{k: _upload(*v) for k, v in files.items()}}
+        response = client.post(f"/onestop/thu-tuc/{code}/nop-ho-so/", payload)
+        if response.status_code == 302 and "/ho-so/" in response.headers.get("Location", ""):
+            submittable.append(code)
+        if len(submittable) >= 15:
+            break
+    world["submittable"] = submittable
+    consumer = with_role(Role.AGENCY_ADMIN)[0]
+    world["api_token"] = accounts.issue_token(user=consumer, actor=None, name="load test")
+    return world
+
+
+def _upload(name: str, data: bytes, content_type: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def _paper_pdf() -> bytes:
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(595, 842), invariant=1)
+    c.drawString(72, 760, "Giay to kem theo ho so (load test)")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def wait_up(url: str, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def cpu_seconds(serve_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by each side: the serve tree split into web and worker,
+    every PostgreSQL process, and Locust."""
+    import psutil
+
+    totals = {"web": 0.0, "worker": 0.0, "other_processes": 0.0, "database": 0.0, "locust": 0.0}
+
+    def used(proc) -> float:
+        times = proc.cpu_times()
+        return times.user + times.system
+
+    try:
+        tree = [psutil.Process(serve_pid), *psutil.Process(serve_pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        tree = []
+    for proc in tree:
+        try:
+            line = " ".join(proc.cmdline())
+            key = (
+                "web"
+                if "gunicorn" in line
+                else "worker"
+                if " worker" in line or "db_worker" in line
+                else "other_processes"
+            )
+            totals[key] += used(proc)
+        except psutil.Error:
+            continue
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        try:
+            if proc.info["name"] in ("postgres", "postmaster"):
+                totals["database"] += used(proc)
+            elif "locust" in " ".join(proc.info["cmdline"] or []):
+                totals["locust"] += used(proc)
+        except psutil.Error:
+            continue
+    return totals
+
+
+def run_step(base: str, world_file: Path, users: int, seconds: int, serve_pid: int) -> dict:
+    prefix = VAR / f"locust-{users}"
+    spawn_rate = max(5, users // 20)
+    ramp = users / spawn_rate
+    env = {
+        **os.environ,
+        "LOAD_WORLD": str(world_file),
+        "LOAD_PAPER": str(VAR / "paper.pdf"),
+        "PYTHONPATH": str(HERE),
+    }
+    locust = subprocess.Popen(
+        [
+            str(BIN / "locust"),
+            "-f",
+            str(HERE / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(spawn_rate),
+            "-t",
+            f"{int(ramp + seconds)}s",
+            "-H",
+            base,
+            "--csv",
+            str(prefix),
+            "--reset-stats",
+            "--only-summary",
+            "--stop-timeout",
+            "30",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(ramp)
+    before, started = cpu_seconds(serve_pid), time.monotonic()
+    _out, err = locust.communicate()
+    after, elapsed = cpu_seconds(serve_pid), time.monotonic() - started
+    rows = list(csv.DictReader((prefix.with_name(prefix.name + "_stats.csv")).open()))
+    kinds = {}
+    total = {}
+    for row in rows:
+        figures = {
+            "requests": int(row["Request Count"]),
+            "errors": int(row["Failure Count"]),
+            "requests_per_s": round(float(row["Requests/s"]), 1),
+            "p50_ms": _ms(row["50%"]),
+            "p95_ms": _ms(row["95%"]),
+            "p99_ms": _ms(row["99%"]),
+        }
+        if row["Name"] == "Aggregated":
+            total = figures
+        else:
+            kinds[row["Name"]] = figures
+    failures = prefix.with_name(prefix.name + "_failures.csv")
+    failure_rows = list(csv.DictReader(failures.open())) if failures.exists() else []
+    return {
+        "users": users,
+        "seconds": seconds,
+        **total,
+        "cpu_percent": {k: round(100 * (after[k] - before[k]) / elapsed, 1) for k in after},
+        "kinds": kinds,
+        "failures": [
+            {"name": r["Name"], "error": r["Error"][:160], "count": int(r["Occurrences"])}
+            for r in failure_rows[:10]
+        ],
+        **({"locust_stderr": err.strip()[-300:]} if locust.returncode not in (0, 1) else {}),
+    }
+
+
+def _ms(value: str) -> float | None:
+    return None if value in ("", "N/A") else float(value)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, nargs="+", default=[250, 500, 1000, 2000])
+    parser.add_argument("--seconds", type=int, default=120, help="measured time per step")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn web processes")
+    parser.add_argument("--reuse", action="store_true", help="keep the loaded province")
+    parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    world_file = VAR / "world.json"
+    if args.prepare:
+        world_file.write_text(json.dumps(prepare_world()))
+        return
+    ensure_locust()
+    if not (args.reuse and world_file.exists()):
+        build_province()
+        subprocess.run([sys.executable, __file__, "--prepare"], check=True, cwd=ROOT)
+    from onestop_lookup import free_port
+
+    port = free_port()
+    serve = subprocess.Popen(
+        [str(BIN / "tinhso"), "serve", "--port", str(port), "--workers", str(args.workers)],
+        cwd=ROOT,
+        env=server_env(),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    largest = 0
+    try:
+        wait_up(base + "/healthz")
+        for users in args.users:
+            step = run_step(base, world_file, users, args.seconds, serve.pid)
+            emit(**step)
+            if step.get("p95_ms") is not None and step["p95_ms"] < 300 and step["errors"] == 0:
+                largest = users
+        emit(largest_users_p95_under_300_ms=largest, workers=args.workers)
+    finally:
+        os.killpg(serve.pid, signal.SIGTERM)
+        serve.wait(60)
+
+
+if __name__ == "__main__":
+    main()
