@@ -343,6 +343,7 @@ def load(n: int, year: int = YEAR) -> dict:
     from django.db import connection
     from psycopg.types.json import Jsonb
 
+    from tinhso.onestop.codes import new_tracking_code
     from tinhso.onestop.models import Dossier, DossierEvent
 
     dossier_fields = [f for f in Dossier._meta.concrete_fields if f.column != "id"]
@@ -375,6 +376,8 @@ def load(n: int, year: int = YEAR) -> dict:
     dossier_id = next_id
     for row, events, score in generate(n, seed=year, year=year):
         values = {**defaults, **row, "uid": uuid.uuid4(), "created_at": now, "updated_at": now}
+        # a unique column with a callable default: one value per row, not one for all
+        values["tracking_code"] = row.get("tracking_code") or new_tracking_code()
         values["version"] = len(events)
         batch_d.append(
             [dossier_id]

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "tinhso.counter",
     "tinhso.meetings",
     "tinhso.security",
+    "tinhso.backup",
     "tinhso.portal",
     "tinhso.web",
     # The web portal's CMS (Wagtail) and what it needs.
@@ -102,7 +103,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tinhso.core.middleware.ForwardedHeadersMiddleware",  # X-Forwarded-Proto: trusted proxies
     "django.middleware.security.SecurityMiddleware",
+    # The database unreachable or the disk full: a 503/507 page, never a 500 (core/faults.py).
+    "tinhso.core.faults.FaultMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tinhso.core.middleware.LocaleMiddleware",
@@ -146,12 +150,38 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+# A persistent connection is checked before each request reuses it, so that after the
+# database restarts the first request reconnects instead of failing (README: Faults).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
         "transaction_mode": "IMMEDIATE",
     }
+# Read replica (README: Read replica): a streaming replica of the PostgreSQL primary, read
+# only by the read-heavy selectors that opt in (tinhso.core.replica); writes never go there.
+# Past REPLICA_MAX_LAG_SECONDS of lag, or unreachable, reads fall back to the primary.
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "30"))
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "2"))  # lag re-measured
+REPLICA_RETRY_SECONDS = float(os.environ.get("REPLICA_RETRY_SECONDS", "10"))  # after a failure
+if os.environ.get("DATABASE_REPLICA_URL"):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL.")
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "connect_timeout": int(os.environ.get("REPLICA_CONNECT_TIMEOUT", "2")),
+    }
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["tinhso.core.replica.ReplicaRouter"]
+    MIDDLEWARE.append("tinhso.core.replica.ReplicaMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -200,7 +230,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 # Files: local disk by default; any S3-compatible store with STORAGE_BACKEND=s3
 # (needs django-storages installed; see README).
-_default_storage: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# The local storage publishes a file only once written whole (a full disk leaves nothing
+# half-written and answers `storage_full`: tinhso/core/storage.py).
+_default_storage: dict = {"BACKEND": "tinhso.core.storage.FileSystemStorage"}
 if os.environ.get("STORAGE_BACKEND") == "s3":
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -388,6 +420,7 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not (DEBUG or TESTING))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http
+# Believed only from TRUSTED_PROXIES: ForwardedHeadersMiddleware drops it from anyone else.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -52,6 +52,7 @@ class Instance:
     port: int = field(default_factory=free_port)
     web: subprocess.Popen | None = None
     worker: subprocess.Popen | None = None
+    steps: str = "tests.exchange.federation"  # the module `run(step, ...)` runs
 
     @property
     def url(self) -> str:
@@ -86,7 +87,7 @@ class Instance:
 
     def run(self, step: str, *args: str, timeout: float = 300) -> dict:
         done = subprocess.run(
-            [PY, "-m", "tests.exchange.federation", step, *args],
+            [PY, "-m", self.steps, step, *args],
             cwd=ROOT,
             env=self.env(),
             capture_output=True,

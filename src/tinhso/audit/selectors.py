@@ -67,6 +67,34 @@ def _verify_range(lo: int, hi: int, prev_hash: str | None, batch_size: int) -> _
         columns = columns.replace("created_at,", "CAST(created_at AS TEXT),", 1)
     first_prev: str | None = None
     expected_seq = lo
+    # Links archived with a detached partition (tinhso.core.partitions): stepped over.
+    archived = _ArchivedLinks()
+    skipped = 0
+
+    def step_over() -> ChainReport | None:
+        """At a gap starting at `expected_seq`: step over the archived interval there."""
+        nonlocal expected_seq, prev_hash, first_prev, skipped
+        found = archived.covering(expected_seq)
+        if found is None:
+            return None
+        ilo, ihi, iprev, ilast = found
+        if ilo == expected_seq and prev_hash is not None and iprev != prev_hash:
+            return ChainReport(
+                False,
+                expected_seq - lo - skipped - 1,
+                expected_seq,
+                "liên kết với đoạn chuỗi đã lưu trữ bị sai",
+            )
+        if ilo < expected_seq and prev_hash is not None:
+            return None
+        if first_prev is None:
+            first_prev = iprev if ilo == expected_seq else ilast
+        prev_hash = ilast
+        upto = min(ihi, hi)
+        skipped += upto + 1 - expected_seq
+        expected_seq = upto + 1
+        return None
+
     # Inside a transaction the PostgreSQL server-side cursor streams (no WITH HOLD copy).
     with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(
@@ -92,7 +120,9 @@ def _verify_range(lo: int, hi: int, prev_hash: str | None, batch_size: int) -> _
                     stored_prev,
                     stored_hash,
                 ) = row
-                checked = expected_seq - lo
+                if seq != expected_seq and archived and (broken := step_over()):
+                    return _RangeResult(first_prev, prev_hash, broken.checked, broken)
+                checked = expected_seq - lo - skipped
                 if seq != expected_seq:
                     return _RangeResult(
                         first_prev,
@@ -151,7 +181,9 @@ def _verify_range(lo: int, hi: int, prev_hash: str | None, batch_size: int) -> _
                     )
                 prev_hash = stored_hash
                 expected_seq += 1
-    checked = expected_seq - lo
+    if expected_seq <= hi and archived and (broken := step_over()):
+        return _RangeResult(first_prev, prev_hash, broken.checked, broken)
+    checked = expected_seq - lo - skipped
     if expected_seq <= hi:
         return _RangeResult(
             first_prev,
@@ -165,6 +197,28 @@ def _verify_range(lo: int, hi: int, prev_hash: str | None, batch_size: int) -> _
             ),
         )
     return _RangeResult(first_prev, prev_hash, checked)
+
+
+class _ArchivedLinks:
+    """The audit chain's intervals archived with detached partitions (PostgreSQL)."""
+
+    def __init__(self) -> None:
+        from tinhso.core.partitions import archived_chain
+
+        self.intervals = sorted(
+            (lo, hi, prev, last) for lo, (hi, prev, last) in archived_chain().items()
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.intervals)
+
+    def covering(self, seq: int) -> tuple[int, int, str, str] | None:
+        from bisect import bisect_right
+
+        index = bisect_right(self.intervals, (seq, float("inf"))) - 1
+        if index >= 0 and self.intervals[index][0] <= seq <= self.intervals[index][1]:
+            return self.intervals[index]
+        return None
 
 
 def _range_job(args: tuple[int, int, int]) -> _RangeResult:

@@ -232,7 +232,9 @@ def query(serializer_class: type[serializers.Serializer], request: Any) -> dict[
     when a parameter is repeated. Invalid parameters are a 400 `validation_failed`; a
     paged list's `limit`/`offset` out of range is a 400 `invalid_pagination`, as on every
     other API list."""
-    fields = serializer_class().fields
+    # The declared fields, read off the class: instantiating the serializer to look would
+    # deep-copy every field once more on each call (query serializers declare theirs).
+    fields = getattr(serializer_class, "_declared_fields", None) or serializer_class().fields
     if "limit" in fields or "offset" in fields:
         from tinhso.core.pagination import MAX_LIMIT, page_params
 

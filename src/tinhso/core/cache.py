@@ -32,6 +32,8 @@ _UPSERT = (
     f"ELSE {_COUNTER}.expires END RETURNING count"
 )
 _LIVE = f"SELECT count FROM {_COUNTER} WHERE name = %s AND expires >= %s"  # noqa: S608
+# This statement's own transaction commits without waiting for the WAL flush.
+_ASYNC_COMMIT = ", set_config('synchronous_commit', 'off', true)"
 
 
 class DatabaseCache(DjangoDatabaseCache):
@@ -86,12 +88,18 @@ class DatabaseCache(DjangoDatabaseCache):
         connection = self._counter_db()
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
+                # Outside a transaction the hit commits on its own: without waiting for the
+                # WAL flush (a crash may lose the last few hits, which a counter can afford;
+                # Redis keeps no more). Waiting held the counter's row lock through an fsync,
+                # so one client's requests queued on it (public lookup 35 → 16 ms
+                # in-process). Inside a use-case's transaction nothing changes.
+                relaxed = "" if connection.in_atomic_block else _ASYNC_COMMIT
                 cursor.execute(
                     f"WITH hit AS ({_UPSERT}) SELECT (SELECT count FROM hit), "  # noqa: S608
-                    f"COALESCE(({_LIVE}), 0)",
+                    f"COALESCE(({_LIVE}), 0){relaxed}",
                     [key, now + timeout, now, now, previous_key, now],
                 )
-                current, previous = cursor.fetchone()
+                current, previous = cursor.fetchone()[:2]
             else:
                 cursor.execute(_UPSERT, [key, now + timeout, now, now])
                 current = cursor.fetchone()[0]
@@ -103,10 +111,18 @@ class DatabaseCache(DjangoDatabaseCache):
         return int(current), int(previous)
 
     def read_counts(self, keys: list[str]) -> dict[str, int]:
-        from tinhso.core.models import RateCounter
-
-        live = RateCounter.objects.filter(name__in=keys, expires__gte=int(time.time()))
-        return dict(live.values_list("name", "count"))
+        # Plain SQL: read on every right answer of the public lookup (`ratelimit.peek`),
+        # where building the ORM query cost more than running it.
+        if not keys:
+            return {}
+        marks = ", ".join(["%s"] * len(keys))
+        with self._counter_db().cursor() as cursor:
+            cursor.execute(
+                f"SELECT name, count FROM {_COUNTER} "  # noqa: S608
+                f"WHERE name IN ({marks}) AND expires >= %s",
+                [*keys, int(time.time())],
+            )
+            return dict(cursor.fetchall())
 
     def uncount(self, key: str) -> None:
         from tinhso.core.models import RateCounter

@@ -81,6 +81,9 @@ class CoreErrorCode(StrEnum):
     BAD_REQUEST = "bad_request"
     SERVER_ERROR = "server_error"
     ERROR = "error"
+    # faults of the platform itself (tinhso.core.faults): retry later
+    DATABASE_UNAVAILABLE = "database_unavailable"
+    STORAGE_FULL = "storage_full"
     # bounded input
     INVALID_PAGINATION = "invalid_pagination"
     DATE_OUT_OF_RANGE = "date_out_of_range"
@@ -150,6 +153,21 @@ class Conflict(DomainError):
     code: str = CoreErrorCode.CONFLICT
     status = 409
     message = "Đối tượng đã được người khác thay đổi. Vui lòng tải lại và thử lại."
+
+
+class StorageFull(DomainError):
+    """The disk (or the quota) is full: the file was not stored, nothing was recorded.
+
+    Not the user's fault, but raised where they can be told, like a domain error: the
+    page shows the message, the API answers 507 with the code; the transaction that
+    wanted the file rolls back."""
+
+    code: str = CoreErrorCode.STORAGE_FULL
+    status = 507
+    message = (
+        "Máy chủ đã hết dung lượng lưu trữ nên chưa lưu được tệp; chưa có gì được ghi "
+        "nhận. Vui lòng thử lại sau; nếu vẫn lỗi, hãy báo quản trị hệ thống."
+    )
 
 
 class InvalidTransition(DomainError):

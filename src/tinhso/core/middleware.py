@@ -66,6 +66,36 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return str(client)
 
 
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    """Whether the peer that connected is one of TRUSTED_PROXIES (never without the setting)."""
+    proxies = tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ())
+    peer = _parse_ip(request.META.get("REMOTE_ADDR") or "")
+    return bool(proxies) and peer is not None and any(peer in n for n in _networks(proxies))
+
+
+# What a proxy tells us about the original request; believed only from a trusted proxy.
+FORWARDED_HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT")
+
+
+class ForwardedHeadersMiddleware:
+    """Drops X-Forwarded-Proto/-Host/-Port unless the peer is one of TRUSTED_PROXIES.
+
+    Django reads SECURE_PROXY_SSL_HEADER from any caller: a client reaching a web process
+    directly could otherwise say "https" and skip the redirect to HTTPS or make a plain
+    request look secure. X-Forwarded-For is left as is: `client_ip` applies the same rule.
+    First in MIDDLEWARE, before SecurityMiddleware looks at the scheme.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not from_trusted_proxy(request):
+            for name in FORWARDED_HEADERS:
+                request.META.pop(name, None)
+        return self.get_response(request)
+
+
 class RequestContextMiddleware:
     """Keeps the current request reachable so the audit trail can record the caller's IP."""
 

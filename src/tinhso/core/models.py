@@ -36,3 +36,30 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.count}"
+
+
+class ArchivedPartition(models.Model):
+    """A past period of a partitioned history table, exported and detached
+    (`tinhso partitions archive`, `tinhso.core.partitions.detach_and_archive`).
+
+    `manifest` is the JSON written next to the archive file; for the audit trail it holds
+    the chain intervals the partition held, which `audit verify` steps over."""
+
+    table = models.CharField(max_length=63)
+    partition = models.CharField(max_length=63, unique=True)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    rows = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)  # of the exported rows (COPY text)
+    file_sha256 = models.CharField(max_length=64)  # of the .copy.gz file
+    path = models.CharField(max_length=1000)
+    manifest = models.JSONField(default=dict)
+    archived_at = models.DateTimeField(auto_now_add=True)
+    dropped = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "tinhso_archived_partition"
+        ordering = ["table", "period_start"]
+
+    def __str__(self) -> str:
+        return self.partition

@@ -10,7 +10,7 @@ from datetime import time as dtime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from tinhso.accounts.models import Role
 from tinhso.accounts.rules import can, is_platform_admin, visible_agency_filter
 from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound, ValidationFailed
+from tinhso.core.replica import replica_reads
 from tinhso.core.text import fold
 from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import (
@@ -329,13 +330,17 @@ def _pg_candidates(qs, folded: str, order: list[str]) -> list[int]:
     match = "search_tsv @@ websearch_to_tsquery('simple', %s)"
     matching = qs.extra(where=[match], params=[folded]).order_by(*order)  # noqa: S610
     matching = matching.values_list("pk", flat=True)[:SEARCH_CANDIDATES]
-    with transaction.atomic(), connection.cursor() as cursor:
+    from tinhso.core.replica import current_alias
+
+    alias = current_alias()  # the replica inside search_documents when it serves reads
+    matching = matching.using(alias)
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         cursor.execute("SELECT current_setting('jit'), current_setting('statement_timeout')")
         jit, timeout = cursor.fetchone()
         # The date-index walk has a huge estimated cost; compiling it (JIT) takes seconds.
         cursor.execute("SET LOCAL jit = off")
         try:
-            with transaction.atomic():
+            with transaction.atomic(using=alias):
                 cursor.execute("SET LOCAL enable_bitmapscan = off")
                 cursor.execute("SET LOCAL enable_seqscan = off")
                 cursor.execute(f"SET LOCAL statement_timeout = {int(RECENT_SCAN_MS)}")
@@ -465,6 +470,7 @@ def _search_one(
 SEARCH_KINDS = ("all", "incoming", "outgoing")
 
 
+@replica_reads
 def search_documents(
     *,
     user,
@@ -641,6 +647,7 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
+@replica_reads
 def statistics(*, agencies, date_from: date, date_to: date) -> list[dict[str, Any]]:
     """Per agency: counts, share digitally signed, share exchanged electronically, on time."""
     if date_from > date_to:
@@ -827,6 +834,7 @@ def kpi_documents(*, kind: str, agency_ids, date_from: date, date_to: date) -> Q
     )
 
 
+@replica_reads
 def overdue_incoming_by_agency(*, agency_ids) -> dict[int, int]:
     """Per agency: registered incoming documents still open past their deadline."""
     today = timezone.localdate()

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tinhso.accounts.rules import can, visible_agency_filter
 from tinhso.core.errors import NotFound
+from tinhso.core.replica import replica_reads
 from tinhso.directory.models import Agency
 from tinhso.feedback import geo
 from tinhso.feedback.models import (
@@ -193,6 +194,7 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=VN)
 
 
+@replica_reads
 def figures(*, start: date, end: date, now: datetime | None = None) -> dict[str, Any]:
     """Per agency and per category: received, open, overdue, answered on time, ratings."""
     now = now or timezone.now()
@@ -249,6 +251,7 @@ def _open() -> QuerySet[Report]:
     return Report.objects.filter(state__in=OPEN_STATES)
 
 
+@replica_reads
 def heat(*, days: int = 30, cell: float = 0.02, now: datetime | None = None) -> list[list[float]]:
     """[lat, lng, count] per grid cell of open and recent reports (the IOC's heat map),
     counted by the database: the open ones, then the recent closed ones, each read from
@@ -277,6 +280,7 @@ def heat(*, days: int = 30, cell: float = 0.02, now: datetime | None = None) -> 
     ]
 
 
+@replica_reads
 def ioc(*, now: datetime | None = None) -> dict[str, Any]:
     """Everything the wall screen shows, read through each module's selectors. The
     counts name only indexed columns (COUNT(column), not COUNT(id)): the partial index of
@@ -319,6 +323,7 @@ def ioc(*, now: datetime | None = None) -> dict[str, Any]:
     return data
 
 
+@replica_reads
 def module_figures(*, today: date, now: datetime) -> dict[str, Any]:
     """Live figures of the other modules, each through its own selectors; a module that is
     not there (or fails) shows as unavailable rather than breaking the wall."""

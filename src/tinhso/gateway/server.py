@@ -109,8 +109,10 @@ def follow(*, stop_after: float | None = None) -> None:
         try:
             close_old_connections()
             ingest_pending()
-        except Exception:  # the write-ahead files keep the records until the next pass
-            logging.getLogger("tinhso.gateway").exception("message-log ingestion failed")
+        except Exception as exc:  # the write-ahead files keep the records until the next pass
+            from tinhso.core.faults import log_failure
+
+            log_failure(logging.getLogger("tinhso.gateway"), "message-log ingestion failed", exc)
         if setting("GATEWAY_CONNECTOR_KEY", "") and time.monotonic() - last_sync > 10:
             last_sync = time.monotonic()
             try:

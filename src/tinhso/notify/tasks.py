@@ -161,13 +161,23 @@ def sweep(*, grace_seconds: float = 60) -> dict[str, int]:
 
 def _messages_with_live_task() -> set[int]:
     """Messages that already have a delivery task waiting or running (database backend),
-    so that a slow worker does not get a duplicate task per message at every sweep."""
+    so that a slow worker does not get a duplicate task per message at every sweep.
+
+    A task RUNNING for longer than the sending lease is not live: a running delivery
+    claims its message within moments of starting (and a claimed message is `sending`,
+    which the lease covers), so a pending message whose task has been RUNNING that long
+    belongs to a worker killed between taking the task and claiming the message. The
+    backend never finishes such a task; counting it as live would leave the message
+    pending for ever."""
     try:
         from django_tasks_db.models import DBTaskResult
 
-        rows = DBTaskResult.objects.filter(
-            task_path=deliver_message.module_path, status__in=["READY", "RUNNING"]
-        ).values_list("args_kwargs", flat=True)
+        started_after = timezone.now() - timedelta(seconds=conf.sending_timeout())
+        rows = (
+            DBTaskResult.objects.filter(task_path=deliver_message.module_path)
+            .filter(Q(status="READY") | Q(status="RUNNING", started_at__gte=started_after))
+            .values_list("args_kwargs", flat=True)
+        )
         return {int(row["args"][0]) for row in rows if row.get("args")}
     except Exception:  # another backend: duplicates are harmless (the claim skips them)
         logger.debug("could not list queued deliveries", exc_info=True)

@@ -478,20 +478,30 @@ class LookupThrottle(ratelimit.ClientRateThrottle):
     rate_setting = "ONESTOP_LOOKUP_RATE"
 
 
+_CODE_LIMITED = (
+    "Hồ sơ này đã được tra cứu sai quá nhiều lần. Vui lòng thử lại sau, hoặc đăng nhập "
+    "để xem hồ sơ của mình."
+)
+
+
 def limited_lookup(*, code: str, secret: str):
     """The public lookup, limited per dossier code too (the secret is 4 digits and codes
-    are sequential): wrong attempts on one code count from every IP; a right one is free."""
+    are sequential): wrong attempts on one code count from every IP; a right one is free.
+
+    A wrong attempt is counted (atomically) before it is answered, and refused once over
+    the limit; a right one only reads the count, and is refused too once the code is over
+    its limit, so guessing on stays useless. A right answer thus writes nothing (counting
+    then refunding it cost two writes on the hottest public path)."""
     key = (code or "").strip().upper()
     rate = settings.ONESTOP_LOOKUP_CODE_RATE
-    ratelimit.enforce(
-        "onestop_lookup_code",
-        key,
-        rate,
-        "Hồ sơ này đã được tra cứu sai quá nhiều lần. Vui lòng thử lại sau, hoặc đăng nhập "
-        "để xem hồ sơ của mình.",
-    )
-    result = selectors.lookup(code=code, secret=secret)
-    ratelimit.refund("onestop_lookup_code", key, rate)
+    try:
+        result = selectors.lookup(code=code, secret=secret)
+    except NotFound:
+        ratelimit.enforce("onestop_lookup_code", key, rate, _CODE_LIMITED)
+        raise
+    decision = ratelimit.peek("onestop_lookup_code", key, rate)
+    if not decision.allowed:
+        raise ratelimit.RateLimited(_CODE_LIMITED, retry_after=decision.retry_after)
     return result
 
 

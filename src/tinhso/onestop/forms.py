@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.dates import FormDateField
 from tinhso.onestop.models import Level, OnlineType, ReturnMethod
+from tinhso.web.widgets import Select
 
 LEVEL_CHOICES = [("", _("Tất cả các cấp"))] + [
     (v, label) for v, label in Level.choices if v != Level.CENTRAL
@@ -23,11 +24,13 @@ class CatalogSearchForm(forms.Form):
         max_length=200,
         help_text=_("Gõ có dấu hoặc không dấu, ví dụ: khai sinh, giay phep xay dung, 1.001193."),
     )
-    field = forms.ChoiceField(label=_("Lĩnh vực"), required=False)
-    agency = forms.ChoiceField(label=_("Cơ quan thực hiện"), required=False)
-    level = forms.ChoiceField(label=_("Cấp thực hiện"), required=False, choices=LEVEL_CHOICES)
+    field = forms.ChoiceField(label=_("Lĩnh vực"), required=False, widget=Select)
+    agency = forms.ChoiceField(label=_("Cơ quan thực hiện"), required=False, widget=Select)
+    level = forms.ChoiceField(
+        label=_("Cấp thực hiện"), required=False, choices=LEVEL_CHOICES, widget=Select
+    )
     online_type = forms.ChoiceField(
-        label=_("Dịch vụ công trực tuyến"), required=False, choices=ONLINE_CHOICES
+        label=_("Dịch vụ công trực tuyến"), required=False, choices=ONLINE_CHOICES, widget=Select
     )
 
     def __init__(self, *args, fields=(), agencies=(), **kwargs):

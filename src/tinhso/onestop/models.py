@@ -787,8 +787,16 @@ class IssuedForm(PublicIdentified):
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="issued_forms")
     number = models.CharField(_("mẫu số"), max_length=2, choices=Number.choices)
+    # No database-level FK: on PostgreSQL the events table is partitioned by time
+    # (`tinhso.core.partitions`), and a foreign key to a partitioned table needs a unique
+    # key holding the time column. Django still sets it NULL when the event is deleted.
     event = models.ForeignKey(
-        DossierEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        DossierEvent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     action = models.CharField(max_length=40, blank=True)  # the event's action, kept
     issued_at = models.DateTimeField(_("ngày cấp"))

@@ -17,13 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import _grants, is_platform_admin, visible_agency_filter
 from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound
+from tinhso.core.replica import replica_reads
 from tinhso.directory.models import Agency
 from tinhso.onestop import search
 from tinhso.onestop.errors import OnestopError as E
@@ -35,6 +38,8 @@ from tinhso.onestop.models import (
     DossierState,
     Field,
     Procedure,
+    ProcessStep,
+    ProcessTemplate,
     SearchSynonym,
     WalletItem,
 )
@@ -93,8 +98,15 @@ def search_procedures(
     ranked = search.rank(q, entries, synonyms)
     if not ranked:
         return qs.none()
-    order = Case(*(When(pk=pk, then=Value(i)) for i, pk in enumerate(ranked)))
-    return qs.filter(pk__in=[int(str(pk)) for pk in ranked]).order_by(order)
+    ids = [int(str(pk)) for pk in ranked]
+    if connection.vendor == "postgresql":
+        # One array parameter: a CASE of one WHEN per match costs the ORM milliseconds to
+        # build for a broad query ("y te": hundreds of matches), on every page of it.
+        table = connection.ops.quote_name(Procedure._meta.db_table)
+        order: Any = RawSQL(f'array_position(%s::bigint[], {table}."id")', (ids,))  # noqa: S611
+    else:
+        order = Case(*(When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)))
+    return qs.filter(pk__in=ids).order_by(order)
 
 
 def competent_agencies(procedure: Procedure) -> QuerySet[Agency]:
@@ -122,6 +134,19 @@ def get_procedure(*, code: str | None = None, uid: Any = None) -> Procedure:
         raise NotFound("Không tìm thấy thủ tục hành chính.", code=E.PROCEDURE_NOT_FOUND) from exc
     except Exception as exc:  # invalid UUID
         raise NotFound("Không tìm thấy thủ tục hành chính.", code=E.PROCEDURE_NOT_FOUND) from exc
+
+
+def active_steps(procedure: Procedure) -> list[ProcessStep]:
+    """The steps of the procedure's active process (`Procedure.active_process`), in order,
+    in one query instead of the process's then its steps'."""
+    from django.db.models import Subquery
+
+    active = (
+        ProcessTemplate.objects.filter(procedure=procedure, is_active=True)
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+    return list(ProcessStep.objects.filter(template=Subquery(active)).order_by("order"))
 
 
 def fields_with_counts(*, in_use: bool = False) -> QuerySet[Field]:
@@ -757,6 +782,7 @@ def dossiers_by_ids(ids: list[int]) -> QuerySet[Dossier]:
     return Dossier.objects.filter(pk__in=ids).select_related("procedure", "agency")
 
 
+@replica_reads
 def overdue_by_agency(*, agency_ids: list[int], now: datetime | None = None) -> dict[int, int]:
     """Per competent agency: dossiers being handled whose appointment has passed."""
     from django.db.models import Count

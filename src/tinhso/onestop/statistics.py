@@ -36,6 +36,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from tinhso.core.replica import replica_reads
 from tinhso.core.text import vi_sort_key
 from tinhso.onestop.models import Channel, Dossier, DossierState, OnlineType, Timeliness
 from tinhso.onestop.services.clock import now as clock_now
@@ -294,6 +295,7 @@ RESULT_SIDE = {
 }
 
 
+@replica_reads
 def summary(
     *,
     period: Period,
@@ -459,11 +461,13 @@ def _register_qs(*, period: Period, receiving_agency=None):
     return qs
 
 
+@replica_reads
 def register_count(*, period: Period, receiving_agency=None) -> int:
     """How many lines form 06 has for the period (for its pages)."""
     return _register_qs(period=period, receiving_agency=receiving_agency).count()
 
 
+@replica_reads
 def register_rows(
     *, period: Period, receiving_agency=None, limit: int | None = None, offset: int = 0
 ) -> list[dict[str, Any]]:

@@ -31,12 +31,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from tinhso.core.errors import DomainError, InvalidTransition
+from tinhso.core.replica import current_alias, replica_reads
 from tinhso.directory.models import Agency
 from tinhso.opendata import datastore, selectors, services
 from tinhso.opendata.errors import (
@@ -363,6 +364,7 @@ def package_list(call: Call, data: dict[str, Any]) -> Any:
 
 
 @action("package_search", side_effect_free=True)
+@replica_reads
 def package_search(call: Call, data: dict[str, Any]) -> Any:
     """Search datasets: q, fq, fq_list, sort, rows (≤ 1000), start, facet, facet.field,
     facet.limit, facet.mincount, include_private."""
@@ -727,6 +729,7 @@ def datastore_delete(call: Call, data: dict[str, Any]) -> Any:
 
 
 @action("datastore_search", side_effect_free=True)
+@replica_reads
 def datastore_search(call: Call, data: dict[str, Any]) -> Any:
     """Rows of a datastore table: filters, q, fields, sort, distinct, limit (≤ 32,000),
     offset, include_total, records_format (objects, lists, csv)."""
@@ -832,6 +835,7 @@ _TABLE_REF = re.compile(r'\b(from|join)\s+(\(|"([^"]+)"|([^\s,()]+))', re.I)
 
 
 @action("datastore_search_sql", side_effect_free=True)
+@replica_reads
 def datastore_search_sql(call: Call, data: dict[str, Any]) -> Any:
     """One read-only SELECT over datastore tables named by their resource id in double
     quotes (`SELECT * FROM "<resource id>" WHERE ...`). Anything that writes, several
@@ -878,9 +882,11 @@ def datastore_search_sql(call: Call, data: dict[str, Any]) -> Any:
     if rewritten == sql and not _TABLE_REF.search(sql):
         raise OpendataValidation("Thiếu bảng (FROM).", field="sql")
     limited = f"SELECT * FROM ({rewritten}) AS q LIMIT {SQL_ROWS_MAX + 1}"  # noqa: S608
-    with transaction.atomic(), connection.cursor() as cursor:
+    alias = current_alias()  # the replica when it serves reads: callers' SQL off the primary
+    db = connections[alias]
+    with transaction.atomic(using=alias), db.cursor() as cursor:
         try:
-            if connection.vendor == "postgresql":
+            if db.vendor == "postgresql":
                 cursor.execute("SET TRANSACTION READ ONLY")
                 cursor.execute("SET LOCAL statement_timeout = 5000")
             else:
@@ -894,7 +900,7 @@ def datastore_search_sql(call: Call, data: dict[str, Any]) -> Any:
             names = [c[0] for c in cursor.description or []]
             rows = cursor.fetchall()
         finally:
-            if connection.vendor != "postgresql":
+            if db.vendor != "postgresql":
                 cursor.execute("PRAGMA query_only = 0")
     truncated = len(rows) > SQL_ROWS_MAX
     records = [

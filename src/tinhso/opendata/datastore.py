@@ -25,8 +25,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
+from tinhso.core.replica import current_alias
 from tinhso.core.text import clean_text, fold
 from tinhso.opendata.errors import OpendataErrorCode, OpendataValidation
 
@@ -752,7 +753,8 @@ def search(
         sql = f"SELECT DISTINCT {column_sql} FROM {q(table)}{where} {order} LIMIT %s OFFSET %s"  # noqa: S608 - quoted, checked identifiers
     else:
         sql = f"SELECT {column_sql} FROM {q(table)}{where} {order} LIMIT %s OFFSET %s"  # noqa: S608 - quoted, checked identifiers
-    with connection.cursor() as cursor:
+    # the replica inside a read-heavy call that got it (ckan.datastore_search), else default
+    with connections[current_alias()].cursor() as cursor:
         cursor.execute(sql, [*params, limit, offset])
         rows = cursor.fetchall()
         total = None

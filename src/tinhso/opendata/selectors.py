@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
+from tinhso.core.replica import replica_reads
 from tinhso.core.text import fold
 from tinhso.directory.models import Agency
 from tinhso.opendata.errors import (
@@ -209,6 +210,7 @@ def _filtered(qs: QuerySet[Dataset], filters: dict[str, list[str]]) -> QuerySet[
     return qs
 
 
+@replica_reads
 def search(
     *,
     q: str = "",

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from tinhso.core.errors import ValidationFailed
+from tinhso.core.replica import replica_reads
 from tinhso.onestop import selectors as onestop
 from tinhso.reporting.errors import ReportingError as E
 from tinhso.reporting.selectors import AgencyNode, agency_nodes
@@ -665,6 +666,7 @@ def _roll_up(
     return rolled
 
 
+@replica_reads
 def compute(
     *, start: date, end: date, now: datetime | None = None, root=None, fast: bool = True
 ) -> Index:
@@ -891,6 +893,7 @@ class LostItem:
     uid: Any = None
 
 
+@replica_reads
 def drilldown(
     *, code: str, agency, start: date, end: date, now: datetime | None = None
 ) -> list[LostItem]:

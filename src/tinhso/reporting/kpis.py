@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 
 from tinhso.core.errors import ValidationFailed
+from tinhso.core.replica import replica_reads
 from tinhso.documents import selectors as documents
 from tinhso.onestop import statistics
 from tinhso.reporting.errors import ReportingError as E
@@ -195,6 +196,7 @@ DOSSIER_METRICS = [
 DOC_METRICS = ["outgoing", "outgoing_signed", "outgoing_exchanged"]
 
 
+@replica_reads
 def compute(
     *, root, start: date, end: date | None = None, end_day: date | None = None
 ) -> dict[int, AgencyKpis]:
@@ -263,6 +265,7 @@ def documents_agencies(nodes: dict[int, AgencyNode]):
     return directory.agencies_by_ids(list(nodes))
 
 
+@replica_reads
 def trend(*, root, year: int) -> dict[str, list[Decimal | None]]:
     """Monthly values of the dossier KPIs for `root` over the calendar year."""
     out: dict[str, list[Decimal | None]] = {
@@ -278,6 +281,7 @@ def trend(*, root, year: int) -> dict[str, list[Decimal | None]]:
     return out
 
 
+@replica_reads
 def drilldown(*, code: str, agency, start: date, end: date):
     """The rows that did not count for `code` (dossiers, documents or work records)."""
     from tinhso.onestop import selectors as onestop

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from tinhso.core.errors import NotFound
+from tinhso.core.replica import replica_reads
 from tinhso.core.text import vi_sort_key
 from tinhso.directory import selectors as directory
 from tinhso.reporting import periods
@@ -197,6 +198,7 @@ class BoardRow:
         return str(SubmissionState(self.submission.state).label)
 
 
+@replica_reads
 def board(definition: ReportDefinition, period_key: str) -> list[BoardRow]:
     subs = {
         s.agency_id: s
@@ -233,6 +235,7 @@ def _combine(indicator: Indicator, values: list[tuple[Decimal, Decimal | None]])
     return None  # not additive
 
 
+@replica_reads
 def aggregate(
     definition: ReportDefinition, period_key: str, *, root=None, include_all: bool = False
 ) -> list[AggregateRow]:

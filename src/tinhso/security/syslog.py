@@ -331,8 +331,10 @@ class SyslogListener:
                         self.drain()
                     else:
                         pool.hand_over(self._collect())
-                except Exception:  # a database outage: keep the frames' loss visible, go on
-                    log.exception("syslog: writing a batch failed")
+                except Exception as exc:  # a database outage: keep the frames' loss visible
+                    from tinhso.core.faults import log_failure
+
+                    log_failure(log, "syslog: writing a batch failed", exc)
                     close_old_connections()
                     connection.close()
                     time.sleep(1)
@@ -460,8 +462,10 @@ def _write_batches(listener: SyslogListener, batches: Any, counts: Any, parent: 
         before = [getattr(listener.stats, name) for name in _COUNTED]
         try:
             listener.write(items)
-        except Exception:
-            log.exception("syslog: writing a batch failed")
+        except Exception as exc:
+            from tinhso.core.faults import log_failure
+
+            log_failure(log, "syslog: writing a batch failed", exc)
             close_old_connections()
             connection.close()
             time.sleep(1)

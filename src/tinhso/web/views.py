@@ -222,9 +222,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def health(request: HttpRequest) -> HttpResponse:
-    """Liveness and database check for load balancers (plain http allowed, no login)."""
+    """Liveness and database check for load balancers (plain http allowed, no login).
+
+    The read replica's state is reported but does not fail the check: when it is down or
+    behind, reads fall back to the primary (`replica.serving_reads` false)."""
     from django.db import connection
     from django.http import JsonResponse
+
+    from tinhso.core import replica
 
     try:
         with connection.cursor() as cursor:
@@ -232,7 +237,7 @@ def health(request: HttpRequest) -> HttpResponse:
             cursor.fetchone()
     except Exception:  # the point of a health check is to report, not to raise
         return JsonResponse({"status": "error", "database": False}, status=503)
-    return JsonResponse({"status": "ok", "database": True})
+    return JsonResponse({"status": "ok", "database": True, "replica": replica.state().as_health()})
 
 
 # Error handlers of the root URLconf: the API answers `{"code", "message"}` JSON, pages
@@ -258,6 +263,15 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    import sys
+
+    from tinhso.core.faults import fault_response
+
+    # A database or disk fault raised in a middleware (session, user) comes here, not
+    # to FaultMiddleware: it is a 503/507, not a 500 (see tinhso.core.faults).
+    fault = fault_response(request, sys.exc_info()[1])
+    if fault is not None:
+        return fault
     if is_api_path(request.path):
         return api_error_response(500)
     return defaults.server_error(request)

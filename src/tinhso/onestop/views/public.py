@@ -86,11 +86,10 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
         procedure = selectors.get_procedure(code=code)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    process = procedure.active_process()
     context = {
         "procedure": procedure,
         "papers": procedure.papers.all(),
-        "steps": process.steps.order_by("order") if process else [],
+        "steps": selectors.active_steps(procedure),
         "legal_basis": [x for x in procedure.legal_basis.splitlines() if x.strip()],
         "fee_lines": [x for x in procedure.fee_note.splitlines() if x.strip()],
         "eform_fields": [

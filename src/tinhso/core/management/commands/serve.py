@@ -1,6 +1,8 @@
 """`tinhso serve`: the web server (gunicorn) and the background worker together.
 
 Used by `make demo`; in production run gunicorn and `tinhso worker` as separate services.
+`--web-only` starts the web server alone (one of several web processes behind nginx: the
+workers, the gateway and the syslog listener then run as services of their own).
 
 The console stays for people: the web server's access and error log go to
 `var/log/web.log` and the worker's chatter (tasks, SMS and e-mail of the development
@@ -69,8 +71,23 @@ class Command(BaseCommand):
             action="store_true",
             help="ghi nhật ký máy chủ web và tiến trình nền ra màn hình thay vì var/log/",
         )
+        parser.add_argument(
+            "--web-only",
+            action="store_true",
+            help="chỉ chạy máy chủ web (không chạy tiến trình xử lý nền và các tiến trình khác)",
+        )
 
-    def handle(self, *args, port, host, workers, logins=False, console_logs=False, **options):
+    def handle(
+        self,
+        *args,
+        port,
+        host,
+        workers,
+        logins=False,
+        console_logs=False,
+        web_only=False,
+        **options,
+    ):
         url = site_url(host, port)
         env = dict(os.environ)
         env.setdefault("TINHSO_SITE_URL", url)
@@ -81,7 +98,8 @@ class Command(BaseCommand):
         if not console_logs:
             log_dir.mkdir(parents=True, exist_ok=True)
             web_args = ["--access-logfile", str(web_log), "--error-logfile", str(web_log)]
-            worker_out = open(worker_log, "ab")  # noqa: SIM115 (closed when the worker ends)
+            if not web_only:
+                worker_out = open(worker_log, "ab")  # noqa: SIM115 (closed when the worker ends)
         bin_dir = os.path.dirname(sys.executable)
         # Links in notifications point at this server unless an address is configured.
         public_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
@@ -100,14 +118,17 @@ class Command(BaseCommand):
             ],
             env=env,
         )
-        worker = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "tinhso", "worker"],
-            env=env,
-            stdout=worker_out,
-            stderr=subprocess.STDOUT if worker_out else None,
-        )
-        children = [web, worker]
-        for process in declared_processes(host=host, port=port):
+        children = [web]
+        if not web_only:
+            children.append(
+                subprocess.Popen(  # noqa: S603
+                    [sys.executable, "-m", "tinhso", "worker"],
+                    env=env,
+                    stdout=worker_out,
+                    stderr=subprocess.STDOUT if worker_out else None,
+                )
+            )
+        for process in [] if web_only else declared_processes(host=host, port=port):
             out = None
             if not console_logs:
                 out = open(log_dir / f"{process.name}.log", "ab")  # noqa: SIM115 (closed below)
@@ -133,7 +154,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         try:
             if self._wait_for_web(web, host, port):
-                self._announce(url, logins, None if console_logs else (web_log, worker_log))
+                logs = None if console_logs or web_only else (web_log, worker_log)
+                self._announce(url, logins, logs)
             elif web.poll() is not None:
                 where = "" if console_logs else f"\n{_tail(web_log)}\n(xem {web_log})"
                 self.stderr.write(f"Máy chủ web không khởi động được tại {url}.{where}")

@@ -28,6 +28,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-ingest", action="store_true", help="verify: không nhận bản ghi mới"
         )
+        parser.add_argument(  # `gateway serve` runs its ingester as `ingest --follow`
+            "--follow", action="store_true", help="ingest: nhận bản ghi liên tục đến khi dừng"
+        )
 
     def handle(self, *args, action, host, port, no_ingest=False, follow=False, **options):
         from tinhso.gateway.messagelog import ingest_pending, verify_log
