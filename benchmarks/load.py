@@ -302,8 +302,10 @@ def run_step(base: str, world_file: Path, users: int, seconds: int, serve_pid: i
     )
     time.sleep(ramp)
     before, started = cpu_seconds(serve_pid), time.monotonic()
-    _out, err = locust.communicate()
+    # the CPU window closes a second before Locust ends (its own CPU is read while it runs)
+    time.sleep(max(1, seconds - 1))
     after, elapsed = cpu_seconds(serve_pid), time.monotonic() - started
+    _out, err = locust.communicate()
     rows = list(csv.DictReader((prefix.with_name(prefix.name + "_stats.csv")).open()))
     kinds = {}
     total = {}

@@ -200,10 +200,6 @@ class OnestopOfficer(SignedIn):
         if actions:
             self.post_form(url, random.choice(actions), name="[officer] dossier action")
 
-    @task(1)
-    def statistics(self) -> None:
-        self.client.get("/onestop/thong-ke/", name="[officer] statistics")
-
 
 class Clerk(SignedIn):
     """The documents desk, registering an incoming paper document, search."""
