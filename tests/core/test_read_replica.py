@@ -108,7 +108,7 @@ def world(django_db_setup, tmp_path_factory) -> Iterator[dict]:
     from tests.core.replica_cluster import Cluster
 
     if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL leg only")
+        pytest.skip("a streaming replica exists only on PostgreSQL: this is the SQLite leg")
     test_db = connection.settings_dict
     source = (
         f"postgres://{test_db['USER']}@{test_db['HOST'] or '127.0.0.1'}:"
