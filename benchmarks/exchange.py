@@ -68,7 +68,9 @@ def main() -> None:
         pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         pg_admin(f"CREATE DATABASE {name}")
         urls.append(f"{PG_BASE}{name}")
-    a, b = make_pair(Path(tempfile.mkdtemp(prefix="bench-exchange-")), database_urls=tuple(urls))
+    a, b = make_pair(
+        Path(tempfile.mkdtemp(prefix="bench-exchange-")), (urls[0], urls[1]), migrate=True
+    )
     try:
         for inst in (a, b):
             inst.start_web(workers=3)

@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from tests.pristine import Pristine
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 # Processes the tests start (the console, `tinhso` commands) need a key: DEBUG is off.
 os.environ.setdefault("SECRET_KEY", "tinhso-test-suite-" + "k" * 40)
@@ -20,6 +22,24 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -
     if db["ENGINE"].endswith("postgresql"):
         suffix = os.environ.get("TINHSO_TEST_DB_SUFFIX", str(os.getpid()))
         db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_{suffix}"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
+    """pytest-django's, then a copy of the just-migrated test database (tests.pristine)."""
+    from tests import pristine
+
+    with django_db_blocker.unblock():
+        kept = pristine.keep(tmp_path_factory.mktemp("pristine"))
+    yield kept
+    with django_db_blocker.unblock():
+        pristine.remove(kept)
+
+
+@pytest.fixture(scope="session")
+def migrated(django_db_setup) -> Pristine:
+    """Copies of a migrated database for processes the test starts (`.database(name, dir)`)."""
+    return django_db_setup
 
 
 def pytest_collection_modifyitems(config, items):

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.pristine import Pristine
 from tinhso.backup import services
 from tinhso.backup.errors import BackupErrorCode
 
@@ -161,32 +162,12 @@ def vendor(django_db_setup, django_db_blocker) -> str:
 
 
 @contextlib.contextmanager
-def _migrated_instance(vendor: str, var: Path, name: str) -> Iterator[Instance]:
+def _migrated_instance(migrated: Pristine, var: Path, name: str) -> Iterator[Instance]:
     """A copy of the migrated test database (no `migrate` run: it takes a minute)."""
-    from django.db import connection
-
     var.mkdir(parents=True)
-    if vendor == "postgresql":
-        import psycopg
-
-        template = connection.settings_dict["NAME"]
-        connection.close()  # a template must have no other session
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        try:
-            _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        except psycopg.errors.ObjectInUse:
-            _pg_admin(f'CREATE DATABASE "{name}"')
-            Instance(vendor, var, name).tinhso("migrate", "--noinput")
-        try:
-            yield Instance(vendor, var, name)
-        finally:
-            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        return
-    path = var / "db.sqlite3"
-    connection.ensure_connection()
-    with contextlib.closing(sqlite3.connect(path)) as copy:
-        connection.connection.backup(copy)  # the in-memory test database, migrated
-    yield Instance(vendor, var, str(path))
+    with migrated.database(name, var) as url:
+        on_sqlite = migrated.vendor != "postgresql"
+        yield Instance(migrated.vendor, var, url.removeprefix("sqlite:///") if on_sqlite else name)
 
 
 @contextlib.contextmanager
@@ -214,12 +195,12 @@ class RoundTrip:
 
 
 @pytest.fixture(scope="module")
-def round_trip(vendor, django_db_blocker, tmp_path_factory) -> Iterator[RoundTrip]:
+def round_trip(vendor, migrated, django_db_blocker, tmp_path_factory) -> Iterator[RoundTrip]:
     tmp = tmp_path_factory.mktemp("backup")
     tag = f"backup_{os.getpid()}"
     with (
         django_db_blocker.unblock(),
-        _migrated_instance(vendor, tmp / "source", f"{tag}_source") as source,
+        _migrated_instance(migrated, tmp / "source", f"{tag}_source") as source,
         _empty_instance(vendor, tmp / "target", f"{tag}_target") as target,
     ):
         demo = source.tinhso("demo", "--no-logins", "--only", *DEMO_APPS)

@@ -14,8 +14,7 @@ web process gave it. It connects to the web processes from 127.0.0.3, the only a
 TRUSTED_PROXIES: the test itself, on 127.0.0.1 (and other loopback addresses standing for
 other clients), is never a trusted proxy.
 
-The processes use a copy of the test database (`CREATE DATABASE ... TEMPLATE`, a second;
-a fresh `migrate` would take minutes), dropped at the end.
+The processes use a copy of the migrated test database (tests.pristine), dropped at the end.
 """
 
 from __future__ import annotations
@@ -253,41 +252,6 @@ def _wait(check, timeout: float, what: str, every: float = 0.2):
 
 
 # ---------------------------------------------------------------------------------------
-# The database: a copy of the (migrated) test database
-
-
-def _server_url() -> str:
-    from django.db import connection
-
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
-
-
-@contextlib.contextmanager
-def database_copy(name: str):
-    import psycopg
-    from django.db import connection
-
-    template = connection.settings_dict["NAME"]
-    server = _server_url()
-    connection.close()  # a template must have no other session
-    migrate = False
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        try:
-            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        except psycopg.errors.ObjectInUse:  # another session on the test database
-            admin.execute(f'CREATE DATABASE "{name}"')
-            migrate = True
-    try:
-        yield f"{server}/{name}", migrate
-    finally:
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-# ---------------------------------------------------------------------------------------
 # The deployment
 
 
@@ -344,7 +308,7 @@ class Deployment:
 
 
 @pytest.fixture(scope="module")
-def deployment(django_db_setup, django_db_blocker, tmp_path_factory):
+def deployment(migrated, tmp_path_factory):
     if not os.access(NGINX, os.X_OK):
         pytest.fail("nginx is missing: run scripts/ensure-system-packages")
     tmp = tmp_path_factory.mktemp("two-web")
@@ -374,7 +338,7 @@ def deployment(django_db_setup, django_db_blocker, tmp_path_factory):
     }
     nginx = None
     webs: list[WebProcess] = []
-    with django_db_blocker.unblock(), database_copy(f"two_web_{os.getpid()}") as (url, fresh):
+    with migrated.database(f"two_web_{os.getpid()}", tmp) as url:
         try:
             for name in ("web-a", "web-b"):
                 var = tmp / name  # each process its own var/ (logs): files are in `media`
@@ -388,8 +352,6 @@ def deployment(django_db_setup, django_db_blocker, tmp_path_factory):
                         extra_env=dict(env),
                     )
                 )
-            if fresh:  # the slow way, only when the test database could not be copied
-                webs[0].manage("migrate", "--noinput")
             # As a release does, but linked and without hashing and compressing (which
             # take minutes): pages need the files to be there to name them.
             webs[0].manage("collectstatic", "--noinput", "--link", "--no-post-process")

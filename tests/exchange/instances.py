@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -224,32 +223,23 @@ class Instance:
 
 
 def make_pair(
-    base: Path, *, database_urls: tuple[str, str] | None = None
+    base: Path, database_urls: tuple[str, str], *, migrate: bool = False
 ) -> tuple[Instance, Instance]:
-    """Province A (H99) and province B (H98), migrated (SQLite: one migrated file copied),
-    seeded, trusting each other's CA, each with an address-book entry for the other."""
+    """Province A (H99) and province B (H98) on the two databases (migrated first when
+    `migrate`: tests pass copies of an already migrated one), seeded, trusting each
+    other's CA, each with an address-book entry for the other."""
     base.mkdir(parents=True, exist_ok=True)
     names = (("Tỉnh Sông Lam", "H99"), ("Tỉnh Lam Hà", "H98"))
     instances = []
-    template = base / "template.sqlite3"
-    for i, (name, province) in enumerate(names):
+    for (name, province), url in zip(names, database_urls, strict=True):
         var = base / province
         var.mkdir(exist_ok=True)
-        url = database_urls[i] if database_urls else f"sqlite:///{var / 'db.sqlite3'}"
         instances.append(Instance(name=name, province=province, var=var, database_url=url))
     a, b = instances
-    if database_urls:
-        a.manage("migrate", "--noinput")
-        b.manage("migrate", "--noinput")
-    else:
-        maker = Instance(
-            name="template", province="X", var=base, database_url=f"sqlite:///{template}"
-        )
-        maker.manage("migrate", "--noinput")
-        for inst in instances:
-            shutil.copy(template, inst.var / "db.sqlite3")
     pems = {}
     for inst in instances:
+        if migrate:
+            inst.manage("migrate", "--noinput")
         pems[inst.province] = inst.run("seed", inst.province, inst.name)["ca_pem"]
     for inst, other in ((a, b), (b, a)):
         pem_file = inst.var / "other-ca.pem"

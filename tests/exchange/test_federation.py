@@ -1,5 +1,5 @@
-"""Two tinhso instances as real processes (two provinces, two SQLite databases, two
-ports, a web server and a worker each) exchange a document over HTTP: sent, arrived,
+"""Two tinhso instances as real processes (two provinces, two databases on the leg's
+engine, two ports, a web server and a worker each) exchange a document over HTTP: sent, arrived,
 accepted, assigned, handled, completed — every status seen at the sender — then revoked
 and marked revoked at the receiver. Then kill -9 of the receiver's web server and of the
 sender's worker in the middle of deliveries: after restart every package is registered
@@ -7,6 +7,7 @@ exactly once at the receiver."""
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -26,14 +27,19 @@ def _wait(check, timeout: float = 90, every: float = 0.3):
 
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory):
-    a, b = make_pair(tmp_path_factory.mktemp("federation"))
-    for inst in (a, b):
-        inst.start_web()
-        inst.start_worker()
-    yield a, b
-    for inst in (a, b):
-        inst.stop()
+def pair(tmp_path_factory, migrated):
+    base = tmp_path_factory.mktemp("federation")
+    tag = f"federation_{os.getpid()}"
+    with migrated.database(f"{tag}_a", base) as url_a, migrated.database(f"{tag}_b", base) as url_b:
+        a, b = make_pair(base, (url_a, url_b))
+        for inst in (a, b):
+            inst.start_web()
+            inst.start_worker()
+        try:
+            yield a, b
+        finally:
+            for inst in (a, b):
+                inst.stop()
 
 
 def _new(a) -> list[tuple]:

@@ -32,7 +32,6 @@ import signal
 import threading
 import time
 from collections import Counter, defaultdict
-from pathlib import Path
 
 import pytest
 
@@ -64,52 +63,6 @@ ALREADY_DONE = {"invalid_transition", "permission_denied", "dossier_changed"}
 # documents, and checks the whole database)
 
 
-def _server(base: str) -> str:
-    return base.rsplit("/", 1)[0]
-
-
-def _migrated_template(admin: str, prefix: str) -> str:
-    """A migrated database to copy (CREATE DATABASE ... TEMPLATE takes a second; migrating
-    takes minutes on a loaded machine). Named by a digest of every migration file, so a
-    new migration makes a new template (and the stale ones are dropped)."""
-    import hashlib
-
-    import psycopg
-
-    from tests.exchange.instances import ROOT
-
-    digest = hashlib.sha256()
-    for path in sorted((ROOT / "src" / "tinhso").glob("*/migrations/*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
-    name = f"{prefix}_faults_tpl_{digest.hexdigest()[:10]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("select pg_advisory_lock(18018)")  # one pytest run builds it
-        try:
-            found = conn.execute(
-                "select datname from pg_database where datname like %s",
-                (f"{prefix}_faults_tpl_%",),
-            ).fetchall()
-            for (stale,) in found:
-                if stale != name:
-                    conn.execute(f"DROP DATABASE IF EXISTS {stale} WITH (FORCE)")
-            if (name,) not in found:
-                conn.execute(f"CREATE DATABASE {name}")
-            maker = FaultInstance(
-                name="template",
-                province="X",
-                var=Path("/tmp"),
-                database_url=f"{_server(admin)}/{name}",
-            )
-            try:  # seconds when it is up to date; also what the digest cannot see
-                maker.manage("migrate", "--noinput", timeout=1200)
-            except Exception:
-                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                raise
-            return name
-        finally:
-            conn.execute("select pg_advisory_unlock(18018)")
-
-
 @pytest.fixture(scope="module")
 def gateway():
     g = Gateway(delay=0.05)
@@ -118,18 +71,9 @@ def gateway():
 
 
 @pytest.fixture(scope="module")
-def inst(tmp_path_factory, gateway):
-    import psycopg
-
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tinhso")
-    admin, prefix = f"{_server(base)}/postgres", base.rsplit("/", 1)[1]
-    name = f"{prefix}_faults_{os.getpid()}"
-    url = f"{_server(base)}/{name}"
-    template = _migrated_template(admin, prefix)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+def inst(tmp_path_factory, gateway, migrated):
     var = tmp_path_factory.mktemp("killtest")
+    url = migrated.copy(f"killtest_{os.getpid()}", var)
     instance = FaultInstance(
         name="Tỉnh Kiểm Thử",
         province="H41",
@@ -141,6 +85,7 @@ def inst(tmp_path_factory, gateway):
             "NOTIFY_SENDING_TIMEOUT": "2",  # the lease of a delivery a killed worker held
             "NOTIFY_BACKOFF_SECONDS": "0.5",
             "NOTIFY_HTTP_TIMEOUT": "5",
+            "NOTIFY_SWEEP_SECONDS": "1",  # `tinhso serve`'s worker takes the killed one's back
         },
     )
     try:
@@ -151,8 +96,7 @@ def inst(tmp_path_factory, gateway):
         yield instance
     finally:
         instance.stop()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        migrated.drop(url)
         if not os.environ.get("KILL_TEST_KEEP"):  # the logs, to read after a failure
             shutil.rmtree(var, ignore_errors=True)
 

@@ -10,6 +10,8 @@ Settings (all optional):
   NOTIFY_SENDING_TIMEOUT  seconds after which a message stuck in `sending` (its worker
                           died) is taken back by the sweep (300)
   NOTIFY_HTTP_TIMEOUT     seconds for one HTTP call to a gateway (10)
+  NOTIFY_SWEEP_SECONDS    how often `tinhso worker` sweeps the outbox for messages whose
+                          worker died or whose task was lost (60)
 Each NOTIFY_* value may also come from the environment variable of the same name.
 
 Defaults: e-mail goes through Django's mail settings (EmailSender); SMS and chat go
@@ -46,6 +48,10 @@ def backoff_seconds() -> float:
 
 def sending_timeout() -> float:
     return float(get("NOTIFY_SENDING_TIMEOUT", 300))
+
+
+def sweep_seconds() -> float:
+    return float(get("NOTIFY_SWEEP_SECONDS", 60))
 
 
 def http_timeout() -> float:

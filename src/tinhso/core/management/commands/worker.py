@@ -1,7 +1,7 @@
 """`tinhso worker`: run the background task worker (django-tasks database backend).
 
 It wraps django_tasks_db's `db_worker` and also runs the outbox sweep (`tinhso notify
-retry`): once at start, then every --sweep-interval seconds in a side thread, so that
+retry`): once at start, then every --sweep-interval seconds (NOTIFY_SWEEP_SECONDS) in a side thread, so that
 messages whose worker died or whose task was lost are delivered without a cron job.
 
 It also seals the audit trail (`tinhso.audit.services.seal_pending`: links the entries
@@ -208,8 +208,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sweep-interval",
             type=float,
-            default=60.0,
-            help="chu kỳ (giây) rà soát hộp thư đi; 0 = không rà soát",
+            default=None,
+            help="chu kỳ (giây) rà soát hộp thư đi (mặc định NOTIFY_SWEEP_SECONDS, 60); "
+            "0 = không rà soát",
         )
         parser.add_argument(
             "--seal-interval",
@@ -225,11 +226,15 @@ class Command(BaseCommand):
         interval=1.0,
         max_tasks=None,
         queue_name="*",
-        sweep_interval=60.0,
+        sweep_interval=None,
         seal_interval=1.0,
         verbosity=1,
         **options,
     ):
+        if sweep_interval is None:
+            from tinhso.notify.conf import sweep_seconds
+
+            sweep_interval = sweep_seconds()
         _ensure_partitions_once()  # then daily: partitions exist before their period
         if seal_interval:
             _seal_once()
