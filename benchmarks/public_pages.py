@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/public_pages.py                  # all three pages
     .venv/bin/python benchmarks/public_pages.py --pages catalog_search --rounds 2
     .venv/bin/python benchmarks/onestop_lookup.py                # the lookup only
+    PUBLIC_PAGE_SECONDS=0 .venv/bin/python benchmarks/public_pages.py   # render every visit
 
 The pages citizens hit most:
   lookup          GET /api/v1/onestop/lookup/?code=…&secret=…  (1 in 10 with wrong digits → 404)
@@ -27,6 +28,10 @@ does hits both alike. Per page, one JSON line: requests_per_s and p95_ms of tinh
 floor_requests_per_s and floor_p95_ms of the floor (requests over the summed slices; p95
 the median of the slices'), ratio_of_floor = requests_per_s / floor_requests_per_s, the
 body sizes (bytes, floor_bytes) and the per-slice rates.
+
+tinhso keeps the catalogue pages rendered for visitors who are not logged in (wrk sends no
+cookie), for PUBLIC_PAGE_SECONDS (tinhso.core.pagecache): the JSON line says which path was
+measured (public_page_seconds; 0 renders every visit, as a logged-in user's visit is).
 """
 
 from __future__ import annotations
@@ -403,6 +408,7 @@ def main(name: str = "public_pages", pages: tuple[str, ...] = PAGES, doc: str = 
                 workers=args.workers,
                 rounds=args.rounds,
                 slice_seconds=args.seconds,
+                public_page_seconds=float(os.environ.get("PUBLIC_PAGE_SECONDS", "60")),
                 **summarise(page, slices, sizes),
             )
     finally:

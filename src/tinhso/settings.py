@@ -316,6 +316,9 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 # Rate limits ("N/period": s, min, h, day; "5/15min"), counted in the shared cache.
 ONESTOP_LOOKUP_RATE = os.environ.get("ONESTOP_LOOKUP_RATE", "30/min")  # per client IP
 ONESTOP_LOOKUP_CODE_RATE = os.environ.get("ONESTOP_LOOKUP_CODE_RATE", "10/day")  # per dossier
+# The public catalogue pages are kept rendered per web process for visitors who are not
+# logged in (tinhso.core.pagecache); 0 renders them for every visit.
+PUBLIC_PAGE_SECONDS = float(os.environ.get("PUBLIC_PAGE_SECONDS", "60"))
 # Papers uploaded with a submission that failed are kept this long for the next try.
 ONESTOP_PENDING_UPLOAD_HOURS = int(os.environ.get("ONESTOP_PENDING_UPLOAD_HOURS", "24"))
 

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -131,9 +132,10 @@ def test_lines_are_taken_once_even_when_ingest_runs_again(tmp_path, db, settings
 
 
 @pytest.mark.django_db(transaction=True)
-def test_killing_the_gateway_loses_no_answered_call(tmp_path, settings):
+def test_killing_the_gateway_loses_no_answered_call_and_leaves_no_ingester(tmp_path, settings):
     """A data plane in its own process, killed with SIGKILL mid-traffic: every call that
-    got an answer is in the log after the next start ingests what was left."""
+    got an answer is in the log after the next start ingests what was left, and the
+    ingester it had started stops by itself instead of living on alone."""
     settings.GATEWAY_LOG_KEY_FILE = str(tmp_path / "k.pem")
     wal_dir = tmp_path / "wal"
     wal_dir.mkdir()
@@ -145,6 +147,7 @@ def test_killing_the_gateway_loses_no_answered_call(tmp_path, settings):
         **os.environ,
         "GATEWAY_WAL_DIR": str(wal_dir),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'absent.sqlite3'}",
+        "GATEWAY_INGEST_SECONDS": "0.2",
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "tinhso", "gateway", "serve", "--port", str(port)],
@@ -160,6 +163,8 @@ def test_killing_the_gateway_loses_no_answered_call(tmp_path, settings):
                 break
             except requests.ConnectionError:
                 time.sleep(0.1)
+        ingesters = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(ingesters) == 1
         answered = []
         session = requests.Session()
         for i in range(200):
@@ -173,6 +178,11 @@ def test_killing_the_gateway_loses_no_answered_call(tmp_path, settings):
     finally:
         proc.kill()
         proc.wait()
+    ingester = Path(f"/proc/{ingesters[0]}/status")
+    deadline = time.time() + 10
+    while ingester.exists() and "State:\tZ" not in ingester.read_text() and time.time() < deadline:
+        time.sleep(0.1)
+    assert not ingester.exists() or "State:\tZ" in ingester.read_text(), "the ingester lives on"
     ingest_pending(wal_dir)
     logged = set(MessageLog.objects.values_list("request_id", flat=True))
     assert set(answered) <= logged

@@ -66,6 +66,7 @@ def uvicorn_config(app: Gateway, *, host: str, port: int, **extra):
 
 def serve(*, host: str, port: int) -> None:
     """Run until interrupted: first ingest what a previous run left, then serve."""
+    import os
     import subprocess
     import sys
 
@@ -76,6 +77,7 @@ def serve(*, host: str, port: int) -> None:
     # never hold the data plane's interpreter lock.
     ingester = subprocess.Popen(  # noqa: S603 (our own executable, no shell)
         [sys.executable, "-m", "tinhso", "gateway", "ingest", "--follow"]
+        + ["--stop-with", str(os.getpid())]
     )
     app = build_app(with_ingester=False)
     try:
@@ -93,9 +95,13 @@ def serve(*, host: str, port: int) -> None:
         _ingest_quietly()
 
 
-def follow(*, stop_after: float | None = None) -> None:
-    """Ingest every GATEWAY_INGEST_SECONDS until terminated (`gateway ingest --follow`)."""
+def follow(*, stop_after: float | None = None, stop_with: int | None = None) -> None:
+    """Ingest every GATEWAY_INGEST_SECONDS until terminated (`gateway ingest --follow`),
+    or until `stop_with`, the data plane that started it, is no longer its parent: a data
+    plane killed with -9 cannot stop its ingester, which must not live on alone (the next
+    data plane starts its own)."""
     import logging
+    import os
     import signal
 
     from django.db import close_old_connections
@@ -123,6 +129,8 @@ def follow(*, stop_after: float | None = None) -> None:
             except Exception:  # retried at the next pass
                 logging.getLogger("tinhso.gateway").exception("portal synchronisation failed")
         if stop_after is not None and time.monotonic() - started > stop_after:
+            return
+        if stop_with is not None and os.getppid() != stop_with:
             return
         stopping.wait(interval)
 

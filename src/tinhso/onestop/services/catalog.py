@@ -15,6 +15,7 @@ from django.db import transaction
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import require
 from tinhso.audit.services import record
+from tinhso.core import pagecache
 from tinhso.core.errors import ValidationFailed
 from tinhso.onestop.models import (
     Field,
@@ -277,6 +278,7 @@ def save_search_synonyms(*, actor, text: str) -> int:
     before = synonyms_text()
     SearchSynonym.objects.all().delete()
     SearchSynonym.objects.bulk_create(SearchSynonym(terms=t, meaning=m) for t, m in rows)
+    pagecache.changed()  # bulk_create sends no signal: the search pages change
     record(
         actor=actor,
         action="onestop.save_search_synonyms",

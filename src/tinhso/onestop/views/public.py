@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tinhso.accounts.rules import can
 from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.pagecache import public_page
 from tinhso.core.pagination import paginate
 from tinhso.directory.models import Agency
 from tinhso.onestop import eforms, forms, pdf, selectors
@@ -48,6 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def catalog(request: HttpRequest) -> HttpResponse:
     fields = selectors.fields_with_counts(in_use=True)
     agencies = _procedure_agencies()
@@ -81,6 +83,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     try:
         procedure = selectors.get_procedure(code=code)

@@ -31,8 +31,17 @@ class Command(BaseCommand):
         parser.add_argument(  # `gateway serve` runs its ingester as `ingest --follow`
             "--follow", action="store_true", help="ingest: nhận bản ghi liên tục đến khi dừng"
         )
+        parser.add_argument(
+            "--stop-with",
+            type=int,
+            default=None,
+            metavar="PID",
+            help="ingest --follow: dừng khi tiến trình cha PID không còn",
+        )
 
-    def handle(self, *args, action, host, port, no_ingest=False, follow=False, **options):
+    def handle(
+        self, *args, action, host, port, no_ingest=False, follow=False, stop_with=None, **options
+    ):
         from tinhso.gateway.messagelog import ingest_pending, verify_log
 
         if action == "serve":
@@ -55,7 +64,7 @@ class Command(BaseCommand):
         if action == "ingest" and follow:
             from tinhso.gateway.server import follow as follow_log
 
-            follow_log()
+            follow_log(stop_with=stop_with)
             return
         started = time.perf_counter()
         taken = 0 if (action == "verify" and no_ingest) else ingest_pending().records

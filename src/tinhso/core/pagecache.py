@@ -1,0 +1,142 @@
+"""Public pages rendered once per web process, not once per visitor.
+
+The catalogue search and a procedure's page are what citizens open most, and for a
+visitor who is not logged in they are the same for everyone: rendering them again (three
+queries, a page of templates) for each visitor is most of what a web process spends on
+them. `@public_page` keeps the rendered page in the process's memory, keyed by the path
+with its query and the language, for PUBLIC_PAGE_SECONDS (default 60; 0 turns it off).
+
+What stays per visitor:
+- only visitors without a session cookie and without pending messages are served from
+  memory (anyone logged in, or with a message waiting, gets the page rendered for them);
+- each visitor gets their own CSRF token: the page is kept with a placeholder where the
+  token was, and the placeholder is replaced on the way out;
+- the middleware runs as before for every request: security headers, rate limits,
+  language, audit.
+
+What changes the pages (`changed()`, called by the catalogue's own signal handlers and
+services) is seen at once by the process that made the change, and by the other
+processes on the machine at their next request: a stamp file in var/ carries the moment of
+the last change. Processes on other machines see it within PUBLIC_PAGE_SECONDS.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+
+PLACEHOLDER = "tinhso-csrf-placeholder"
+_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
+MAX_PAGES = 500  # per process; a page is 10-40 KB
+
+_pages: OrderedDict[tuple, tuple[float, str, str]] = OrderedDict()
+_lock = threading.Lock()
+_generation = 0  # this process's changes
+_seen_stamp = 0  # the other processes' last change, as this one last saw it
+
+
+def _seconds() -> float:
+    return float(getattr(settings, "PUBLIC_PAGE_SECONDS", 60))
+
+
+def _stamp_path() -> Path:
+    return Path(settings.VAR_DIR) / "cache" / "public-pages.stamp"
+
+
+def _stamp() -> int:
+    """The last change's moment; pages kept from before it are dropped."""
+    global _seen_stamp
+    try:
+        stamp = os.stat(_stamp_path()).st_mtime_ns
+    except OSError:
+        stamp = 0
+    if stamp != _seen_stamp:
+        with _lock:
+            _pages.clear()
+            _seen_stamp = stamp
+    return stamp
+
+
+def changed() -> None:
+    """The catalogue changed: no process serves a page kept before this moment. Called
+    at once (this process) and again when the transaction commits (the others must not
+    keep a page rendered from the data before the commit)."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    global _generation
+    with _lock:
+        _generation += 1
+        _pages.clear()
+    path = _stamp_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+        now = time.time_ns()  # an explicit time: the file system's clock is coarse
+        os.utime(path, ns=(now, now))
+    except OSError:  # a read-only var/: other processes wait for PUBLIC_PAGE_SECONDS
+        pass
+
+
+def _servable(request: HttpRequest) -> bool:
+    return (
+        request.method == "GET"
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and _seconds() > 0
+    )
+
+
+def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve the view's 200 answers to visitors who are not logged in from memory."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not _servable(request):
+            return view(request, *args, **kwargs)
+        key = (
+            view.__module__,
+            view.__name__,
+            request.get_full_path(),
+            getattr(request, "LANGUAGE_CODE", ""),
+            bool(request.headers.get("HX-Request")),
+            _generation,
+            _stamp(),
+        )
+        now = time.monotonic()
+        with _lock:
+            kept = _pages.get(key)
+            if kept is not None and kept[0] > now:
+                _pages.move_to_end(key)
+            else:
+                kept = None
+        if kept is not None:
+            _, content_type, body = kept
+            return HttpResponse(
+                body.replace(PLACEHOLDER, get_token(request)), content_type=content_type
+            )
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            body = response.content.decode(response.charset)
+            for token in set(_TOKEN.findall(body)):
+                body = body.replace(token, PLACEHOLDER)
+            with _lock:
+                _pages[key] = (now + _seconds(), response["Content-Type"], body)
+                while len(_pages) > MAX_PAGES:
+                    _pages.popitem(last=False)
+        return response
+
+    return wrapper

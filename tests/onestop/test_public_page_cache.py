@@ -1,0 +1,110 @@
+"""The public catalogue pages are rendered once per web process for visitors who are not
+logged in (tinhso.core.pagecache), and stay right: each visitor's own CSRF token, a change
+to the catalogue shown at once, logged-in users and pending messages never served from
+what was kept."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tinhso.onestop.models import Procedure
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _procedure_url(world) -> str:
+    return reverse("onestop:procedure", args=[world.procedure.code])
+
+
+@pytest.mark.django_db
+def test_a_procedure_page_seen_again_runs_no_query(client, world, django_assert_num_queries):
+    first = client.get(_procedure_url(world))
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        again = Client().get(_procedure_url(world))
+    assert again.status_code == 200
+    assert "Thẩm định hồ sơ" in again.content.decode()
+    assert again["Content-Security-Policy"] == first["Content-Security-Policy"]
+    assert again["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+def test_each_visitor_gets_their_own_csrf_token_and_it_is_accepted(world):
+    url = _procedure_url(world)
+    tokens = []
+    for _ in range(2):
+        visitor = Client(enforce_csrf_checks=True)
+        page = visitor.get(url).content.decode()
+        assert "tinhso-csrf-placeholder" not in page
+        (token,) = TOKEN.findall(page)
+        tokens.append(token)
+        switched = visitor.post(
+            reverse("set_language"),
+            {"csrfmiddlewaretoken": token, "language": "en", "next": url},
+        )
+        assert switched.status_code == 302  # 403 if the token were another visitor's
+    assert tokens[0] != tokens[1]
+
+
+@pytest.mark.django_db
+def test_a_change_to_the_procedure_is_shown_at_once(client, world):
+    url = _procedure_url(world)
+    assert "Cấp bản sao trích lục hộ tịch" in client.get(url).content.decode()
+    procedure = Procedure.objects.get(pk=world.procedure.pk)
+    procedure.name = "Cấp bản sao trích lục hộ tịch (sửa đổi)"
+    procedure.save()
+    assert "(sửa đổi)" in Client().get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_catalogue_search_is_kept_per_query(client, world):
+    url = reverse("onestop:catalog")
+    found = client.get(url, {"q": "trich luc"}).content.decode()
+    missing = client.get(url, {"q": "xay dung"}).content.decode()
+    assert "Cấp bản sao trích lục hộ tịch" in found
+    assert "Cấp bản sao trích lục hộ tịch" not in missing
+    assert "Cấp bản sao trích lục hộ tịch" in Client().get(url, {"q": "trich luc"}).content.decode()
+
+
+@pytest.mark.django_db
+def test_languages_are_kept_apart(world, settings):
+    url = _procedure_url(world)
+    vietnamese = Client().get(url).content.decode()
+    english_visitor = Client()
+    english_visitor.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = english_visitor.get(url).content.decode()
+    assert "Thành phần hồ sơ" in vietnamese
+    assert "Thành phần hồ sơ" not in english
+    assert "Thành phần hồ sơ" in Client().get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_logged_in_official_gets_the_page_rendered_for_them(client, world):
+    from .test_web_pages import login
+
+    url = _procedure_url(world)
+    Client().get(url)  # kept for visitors
+    login(client, world.officer)
+    page = client.get(url).content.decode()
+    assert world.officer.full_name in page
+    assert world.officer.full_name not in Client().get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_pending_message_is_shown_to_its_visitor_only(world):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpRequest
+
+    url = _procedure_url(world)
+    visitor = Client()
+    visitor.cookies["messages"] = CookieStorage(HttpRequest())._encode(
+        [Message(constants.SUCCESS, "Tin nhắn riêng của khách này")]
+    )
+    assert "Tin nhắn riêng của khách này" in visitor.get(url).content.decode()
+    assert "Tin nhắn riêng của khách này" not in Client().get(url).content.decode()
