@@ -76,6 +76,24 @@ def pg_admin(sql: str) -> None:
         conn.execute(sql)
 
 
+def shared_cache(url: str) -> str:
+    """The Redis URL tinhso's web processes share their cache through (rate-limit counters),
+    as docs/systemd/tinhso.env.example sets it, when Redis answers there; else "" (tinhso
+    falls back to a table in the database)."""
+    import socket
+    import urllib.parse
+
+    if not url.startswith("redis://"):
+        return ""
+    host, _, port = urllib.parse.urlsplit(url).netloc.rpartition("@")[2].partition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port or 6379)), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return url if s.recv(16).startswith(b"+PONG") else ""
+    except OSError:
+        return ""
+
+
 def make_world(n_agencies: int = 1, tag: str = "") -> dict:
     """Agencies with officials, a citizen with a wallet paper, a procedure with a
     4-step process (reception, processing, review, approval)."""

@@ -60,7 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from onestop_lifecycle import emit, pg_admin, setup_django  # noqa: E402
+from onestop_lifecycle import emit, pg_admin, setup_django, shared_cache  # noqa: E402
 
 PG_BASE = os.environ.get("BENCH_PG_BASE", "postgres://postgres@127.0.0.1:5432/")
 PAGES = ("lookup", "catalog_search", "procedure")
@@ -324,6 +324,12 @@ def main(name: str = "public_pages", pages: tuple[str, ...] = PAGES, doc: str = 
     parser.add_argument(
         "--src", default=str(ROOT / "src"), help="serve tinhso from this source tree (before/after)"
     )
+    parser.add_argument(
+        "--cache",
+        default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
+        help="tinhso's shared cache (the rate-limit counters), as docs/systemd/tinhso.env.example "
+        "sets it; 'database' (or Redis not answering) for the table in the database",
+    )
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--paths-file", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -370,10 +376,13 @@ def main(name: str = "public_pages", pages: tuple[str, ...] = PAGES, doc: str = 
     servers: list[subprocess.Popen] = []
     try:
         paths = json.loads(paths_file.read_text())
+        cache = shared_cache(args.cache)
         tinhso_env = {
             **server_env,
             "DJANGO_SETTINGS_MODULE": "tinhso.settings",
             "PYTHONPATH": args.src,
+            "CACHE_URL": cache,
+            "REDIS_URL": "",
         }
         floor_env = {
             **server_env,
@@ -409,6 +418,7 @@ def main(name: str = "public_pages", pages: tuple[str, ...] = PAGES, doc: str = 
                 rounds=args.rounds,
                 slice_seconds=args.seconds,
                 public_page_seconds=float(os.environ.get("PUBLIC_PAGE_SECONDS", "60")),
+                cache="redis" if cache else "database",
                 **summarise(page, slices, sizes),
             )
     finally:

@@ -34,7 +34,7 @@ PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 MESSAGE = "Hệ thống tạm thời gián đoạn, vui lòng thử lại sau ít phút"
 RECOVERY_SECONDS = 10
 PATHS = {
-    "page": "/onestop/thu-tuc/",
+    "page": "/feedback/",  # read from the database at every visit (the catalogue is kept)
     "api": "/api/v1/onestop/procedures/",
     "session": "/",  # with a session cookie: read by the session middleware
 }

@@ -70,19 +70,32 @@ def _clean_503_json(response) -> dict:
     return body
 
 
+PAGE = "/feedback/"  # public, and read from the database at every visit
+
+
 def test_a_public_page_answers_503_in_vietnamese_while_the_database_is_down(province, caplog):
     client = Client()
-    assert client.get("/onestop/thu-tuc/").status_code == 200
+    assert client.get(PAGE).status_code == 200
     caplog.set_level(logging.WARNING)
     with default_connection.execute_wrapper(_server_restarting):
-        response = client.get("/onestop/thu-tuc/")
+        response = client.get(PAGE)
     _clean_503_page(response)
     faults = [r for r in caplog.records if r.name == "tinhso.faults"]
     assert len(faults) == 1 and faults[0].levelname == "WARNING", faults
-    assert "/onestop/thu-tuc/" in faults[0].getMessage() and faults[0].exc_info is None
+    assert PAGE in faults[0].getMessage() and faults[0].exc_info is None
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     # and back: the next request, the database answering again, is a page
-    assert client.get("/onestop/thu-tuc/").status_code == 200
+    assert client.get(PAGE).status_code == 200
+
+
+def test_a_catalogue_page_kept_rendered_is_still_served_while_the_database_is_down(province):
+    url = reverse("onestop:procedure", args=[province.procedure.code])
+    assert Client().get(url).status_code == 200  # kept (tinhso.core.pagecache)
+    with default_connection.execute_wrapper(_server_restarting):
+        response = Client().get(url)
+        other = Client().get(reverse("onestop:catalog"), {"q": "never asked before"})
+    assert response.status_code == 200 and province.procedure.name in response.content.decode()
+    _clean_503_page(other)
 
 
 def test_the_api_answers_the_json_error_database_unavailable(province):

@@ -21,7 +21,10 @@ def _procedure_url(world) -> str:
 
 
 @pytest.mark.django_db
-def test_a_procedure_page_seen_again_runs_no_query(client, world, django_assert_num_queries):
+def test_a_procedure_page_seen_again_runs_no_query(
+    client, world, django_assert_num_queries, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path  # the stamp file: no other test process touches it here
     first = client.get(_procedure_url(world))
     assert first.status_code == 200
     with django_assert_num_queries(0):

@@ -32,7 +32,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
@@ -89,6 +91,13 @@ def _bump() -> None:
         os.utime(path, ns=(now, now))
     except OSError:  # a read-only var/: other processes wait for PUBLIC_PAGE_SECONDS
         pass
+
+
+@receiver(setting_changed)
+def _settings_changed(**_kwargs) -> None:
+    """Settings change in tests only (a page may show them, e.g. the payment sandbox)."""
+    with _lock:
+        _pages.clear()
 
 
 def _servable(request: HttpRequest) -> bool:

@@ -29,8 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-import aiohttp
-
+from tinhso.gateway import upstream
 from tinhso.gateway.config import ServiceConf, Snapshot
 from tinhso.gateway.errors import DATA_PLANE_ERRORS, GatewayErrorCode
 from tinhso.gateway.messagelog import EMPTY_SHA256, WalWriter, format_time
@@ -50,7 +49,7 @@ HOP_BY_HOP = {
     b"content-length",
 }
 DROP_UP = HOP_BY_HOP | {b"x-api-key", b"x-tinhso-client", b"x-ssl-client-fingerprint"}
-DROP_DOWN = {h.decode() for h in HOP_BY_HOP} | {"content-encoding"}
+DROP_DOWN = HOP_BY_HOP
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 ISSUE_MAX = 100
@@ -188,7 +187,7 @@ class Gateway:
         self.config_checked_at = 0.0
         self.limiter = RateLimiter()
         self.metrics = Metrics()
-        self.session: aiohttp.ClientSession | None = None
+        self.upstream: upstream.UpstreamPool | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.log_error = ""
@@ -274,15 +273,11 @@ class Gateway:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self.session = aiohttp.ClientSession(
-                    connector=aiohttp.TCPConnector(limit=512, ttl_dns_cache=300),
-                    auto_decompress=False,
-                    skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
-                )
+                self.upstream = upstream.UpstreamPool()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self.session is not None:
-                    await self.session.close()
+                if self.upstream is not None:
+                    self.upstream.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -460,8 +455,11 @@ class Gateway:
     async def _forward(
         self, scope, headers, body, service, rest, request_id, consumer_code, issue, entry
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        assert self.session is not None
-        url = service.base_url + rest
+        assert self.upstream is not None
+        # the path as the consumer sent it (percent-encoded), after /provider/service
+        raw = scope.get("raw_path") or rest.encode()
+        raw_rest = b"/" + (raw.split(b"/", 3)[3] if raw.count(b"/") >= 3 else b"")
+        url = service.base_url + raw_rest.decode("latin-1")
         if scope["query_string"]:
             url += "?" + scope["query_string"].decode("latin-1")
         up: list[tuple[str, str]] = []
@@ -482,40 +480,26 @@ class Gateway:
         up += list(service.extra_headers)
         t1 = time.perf_counter()
         try:
-            async with self.session.request(
+            answer = await self.upstream.request(
                 scope["method"],
                 url,
-                data=body if body else None,
-                headers=up,
-                timeout=aiohttp.ClientTimeout(total=service.timeout_s),
-                allow_redirects=False,
-            ) as response:
-                size = response.content_length
-                if size is not None and size > self.max_body:
-                    raise Refusal(GatewayErrorCode.PROVIDER_RESPONSE_TOO_LARGE)
-                chunks, total = [], 0
-                async for chunk in response.content.iter_any():
-                    total += len(chunk)
-                    if total > self.max_body:
-                        raise Refusal(GatewayErrorCode.PROVIDER_RESPONSE_TOO_LARGE)
-                    chunks.append(chunk)
-                out_body = b"".join(chunks)
-                status = response.status
-                out_headers = [
-                    (k.encode("latin-1"), v.encode("latin-1"))
-                    for k, v in response.headers.items()
-                    if k.lower() not in DROP_DOWN
-                ]
+                up,
+                body,
+                timeout=service.timeout_s,
+                max_body=self.max_body,
+            )
         except TimeoutError as exc:
             raise Refusal(GatewayErrorCode.PROVIDER_TIMEOUT) from exc
-        except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError) as exc:
-            if isinstance(exc, aiohttp.ServerDisconnectedError):
-                raise Refusal(GatewayErrorCode.PROVIDER_BAD_RESPONSE) from exc
+        except upstream.TooLarge as exc:
+            raise Refusal(GatewayErrorCode.PROVIDER_RESPONSE_TOO_LARGE) from exc
+        except upstream.Unavailable as exc:
             raise Refusal(GatewayErrorCode.PROVIDER_UNAVAILABLE) from exc
-        except aiohttp.ClientError as exc:
+        except upstream.UpstreamError as exc:
             raise Refusal(GatewayErrorCode.PROVIDER_BAD_RESPONSE) from exc
         finally:
             entry["provider_ms"] = round((time.perf_counter() - t1) * 1000, 3)
+        status, out_body = answer.status, answer.body
+        out_headers = [(k, v) for k, v in answer.headers if k.lower() not in DROP_DOWN]
         if status >= 500:
             entry["result"], entry["error_source"] = f"http_{status}", "provider"
         if service.log_bodies and out_body:

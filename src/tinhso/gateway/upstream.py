@@ -1,0 +1,257 @@
+"""The data plane's HTTP/1.1 client to providers: kept-alive connections, nothing else.
+
+A call through the gateway is one request to the provider and one answer back, in full
+(the message log hashes both bodies). A general client (aiohttp) spends most of the data
+plane's time per call on what this does not need: URL objects, header multidicts,
+streaming readers, redirects, cookies, tracing. This one writes the request line and the
+headers the data plane built, and parses the answer with httptools (the parser uvicorn
+uses for the gateway's own side), over connections kept per provider address.
+
+What it guarantees, and the data plane maps to its error codes:
+- `Unavailable`: no connection could be made (refused, no route, name unknown);
+- `BadResponse`: the provider closed the connection or sent what is not HTTP;
+- `TooLarge`: the answer's body is over the limit (announced or received);
+- `TimeoutError`: no whole answer within the service's time-out.
+
+A kept connection the provider has closed while it was idle is seen before it is used
+(the transport reports the close), and a request that was cut before any byte of an
+answer came back on a reused connection is sent again once on a new one, for the
+methods that may be repeated (RFC 9110 §9.2.2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections import defaultdict, deque
+from urllib.parse import urlsplit
+
+import httptools
+
+IDEMPOTENT = {b"GET", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"TRACE"}
+
+
+class UpstreamError(Exception):
+    pass
+
+
+class Unavailable(UpstreamError):
+    pass
+
+
+class BadResponse(UpstreamError):
+    pass
+
+
+class TooLarge(UpstreamError):
+    pass
+
+
+class _Cut(BadResponse):
+    """The connection ended before any byte of the answer (may be sent again)."""
+
+
+class Answer:
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+class _Connection(asyncio.Protocol):
+    def __init__(self, max_body: int) -> None:
+        self.max_body = max_body
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+        self._waiter: asyncio.Future[Answer] | None = None
+        self._parser = httptools.HttpResponseParser(self)
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._body: list[bytes] = []
+        self._size = 0
+        self._received = False
+        self._head = False
+        self._headers_done = False
+
+    # asyncio.Protocol
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self._waiter is None or self._waiter.done():
+            return
+        if self._headers_done and self._delimited_by_close():
+            self._finish(keep=False)  # a body without a length ends with the connection
+            return
+        error = BadResponse if self._received else _Cut
+        self._waiter.set_exception(error("the provider closed the connection"))
+
+    def data_received(self, data: bytes) -> None:
+        self._received = True
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            cause = exc.__context__
+            self._fail(cause if isinstance(cause, TooLarge) else BadResponse(str(exc)))
+
+    # httptools callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        self._headers_done = True
+        length = self._content_length()
+        if length is not None and length > self.max_body:
+            raise TooLarge("the provider's answer is over the limit")
+        if self._head:  # no body follows, whatever Content-Length says
+            self._finish(keep=False)
+
+    def on_body(self, body: bytes) -> None:
+        self._size += len(body)
+        if self._size > self.max_body:
+            raise TooLarge("the provider's answer is over the limit")
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        if not self._head:
+            self._finish(keep=self._parser.should_keep_alive())
+
+    # the request
+    async def exchange(self, request: bytes, *, head: bool) -> Answer:
+        assert self.transport is not None
+        self._waiter = asyncio.get_running_loop().create_future()
+        self._headers, self._body, self._size = [], [], 0
+        self._received, self._head, self._headers_done = False, head, False
+        self._parser = httptools.HttpResponseParser(self)
+        self.transport.write(request)
+        return await self._waiter
+
+    def _content_length(self) -> int | None:
+        for name, value in self._headers:
+            if name.lower() == b"content-length":
+                try:
+                    return int(value)
+                except ValueError:
+                    raise BadResponse("a wrong Content-Length") from None
+        return None
+
+    def _delimited_by_close(self) -> bool:
+        names = {name.lower() for name, _ in self._headers}
+        return b"content-length" not in names and b"transfer-encoding" not in names
+
+    def _finish(self, *, keep: bool) -> None:
+        if self._waiter is None or self._waiter.done():
+            return
+        status = self._parser.get_status_code()
+        self._waiter.set_result(Answer(status, self._headers, b"".join(self._body)))
+        if not keep:
+            self.close()
+
+    def _fail(self, exc: Exception) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_exception(exc)
+        self.close()
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+
+class UpstreamPool:
+    """Connections kept per provider address (scheme, host, port)."""
+
+    def __init__(self, *, max_idle_per_host: int = 256) -> None:
+        self.max_idle = max_idle_per_host
+        self._idle: defaultdict[tuple[str, str, int], deque[_Connection]] = defaultdict(deque)
+        self._tls: ssl.SSLContext | None = None
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        *,
+        timeout: float,
+        max_body: int,
+    ) -> Answer:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            raise Unavailable(f"not an http(s) address: {url!r}")
+        port = parts.port or (443 if scheme == "https" else 80)
+        address = (scheme, parts.hostname, port)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        host = parts.netloc.rpartition("@")[2]
+        verb = method.encode("ascii")
+        request = _request_bytes(verb, target, host, headers, body)
+        async with asyncio.timeout(timeout):
+            connection, reused = await self._connection(address, max_body)
+            try:
+                answer = await connection.exchange(request, head=verb == b"HEAD")
+            except _Cut:
+                if not (reused and verb in IDEMPOTENT):
+                    raise
+                connection, _ = await self._connection(address, max_body, fresh=True)
+                answer = await connection.exchange(request, head=verb == b"HEAD")
+            except BaseException:
+                connection.close()
+                raise
+        self._release(address, connection)
+        return answer
+
+    async def _connection(
+        self, address: tuple[str, str, int], max_body: int, *, fresh: bool = False
+    ) -> tuple[_Connection, bool]:
+        idle = self._idle[address]
+        while idle and not fresh:
+            connection = idle.pop()
+            if not connection.closed and not connection.transport.is_closing():  # type: ignore[union-attr]
+                connection.max_body = max_body
+                return connection, True
+        scheme, host, port = address
+        loop = asyncio.get_running_loop()
+        try:
+            _, connection = await loop.create_connection(
+                lambda: _Connection(max_body),
+                host,
+                port,
+                ssl=self._tls_context() if scheme == "https" else None,
+            )
+        except (OSError, ssl.SSLError) as exc:
+            raise Unavailable(str(exc)) from exc
+        return connection, False
+
+    def _release(self, address: tuple[str, str, int], connection: _Connection) -> None:
+        idle = self._idle[address]
+        if connection.closed or len(idle) >= self.max_idle:
+            connection.close()
+            return
+        idle.append(connection)
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
+
+    def close(self) -> None:
+        for idle in self._idle.values():
+            while idle:
+                idle.pop().close()
+
+
+def _request_bytes(
+    verb: bytes, target: str, host: str, headers: list[tuple[str, str]], body: bytes
+) -> bytes:
+    lines = [verb + b" " + target.encode("latin-1") + b" HTTP/1.1", b"Host: " + host.encode("idna")]
+    for name, value in headers:
+        name_b, value_b = name.encode("latin-1"), value.encode("latin-1")
+        if b"\r" in value_b or b"\n" in value_b or b"\r" in name_b or b"\n" in name_b:
+            raise UpstreamError(f"header {name!r} holds a line break")
+        lines.append(name_b + b": " + value_b)
+    if body or verb in (b"POST", b"PUT", b"PATCH"):
+        lines.append(b"Content-Length: " + str(len(body)).encode())
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
