@@ -217,6 +217,12 @@ def test_redis_counts_like_the_database(settings):
     try:
         decisions = [ratelimit.hit("redis", "203.0.113.7", "4/min").allowed for _ in range(6)]
         assert decisions == [True] * 4 + [False] * 2
+        assert not ratelimit.peek("redis", "203.0.113.7", "4/min").allowed
+        assert ratelimit.peek("redis", "203.0.113.8", "4/min").allowed
+        # every window's counter expires by itself (two periods and a second)
+        server = redis.Redis.from_url("redis://127.0.0.1:6379/3")
+        names = server.keys("tinhso-test:*:rl:redis:*")
+        assert names and all(0 < server.ttl(name) <= 121 for name in names)
     finally:
         caches["default"].clear()
 

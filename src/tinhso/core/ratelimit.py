@@ -12,7 +12,7 @@
 
 Counters live in the shared cache, which the settings point at the database (or Redis
 when REDIS_URL / CACHE_URL is set) so that every web process shares them; never a
-per-process memory cache. On the database a hit is one upsert
+per-process memory cache. On the database a hit is one upsert, on Redis one pipeline
 (`DatabaseCache.count_hit`). The window slides: the count of the previous fixed window
 is weighted by how much of it still overlaps, so a client cannot double its allowance at
 a window boundary. The client is `tinhso.core.middleware.client_ip` (X-Forwarded-For only
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import BaseThrottle
 
 from tinhso.core.errors import DomainError
@@ -133,8 +134,29 @@ class _CacheCounters:
         cache.delete_many(keys)
 
 
+class _RedisCounters(_CacheCounters):
+    """Counters on Redis: a hit is one round trip (a pipeline: start the window's counter
+    with its expiry if it is new, add one, read the previous window) instead of three."""
+
+    def count_hit(self, key: str, previous_key: str, timeout: int) -> tuple[int, int]:
+        name, previous_name = (
+            cache.make_and_validate_key(key),
+            cache.make_and_validate_key(previous_key),
+        )
+        pipe = cache._cache.get_client(name, write=True).pipeline(transaction=False)  # type: ignore[attr-defined]
+        pipe.set(name, 0, ex=timeout, nx=True)
+        pipe.incr(name)
+        pipe.get(previous_name)
+        _, current, previous = pipe.execute()
+        return int(current), int(previous or 0)
+
+
 def _counters() -> Any:
-    return cache if hasattr(cache, "count_hit") else _CacheCounters()
+    if hasattr(cache, "count_hit"):
+        return cache
+    if isinstance(cache, RedisCache):
+        return _RedisCounters()
+    return _CacheCounters()
 
 
 def peek(scope: str, key: str, rate: str | Rate) -> Decision:
