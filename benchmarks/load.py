@@ -225,12 +225,15 @@ def wait_up(url: str, timeout: float = 300) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
-def cpu_seconds(serve_pid: int) -> dict[str, float]:
-    """CPU seconds used so far by each side: the serve tree split into web and worker,
-    every PostgreSQL process, and Locust."""
+def cpu_seconds(serve_pid: int) -> dict[str, dict[int, float]]:
+    """CPU seconds used so far by each process of each side: the serve tree split into web
+    and worker, every PostgreSQL process, and Locust (per process: a backend that starts
+    during the window counts from zero, one that ends drops out, never below zero)."""
     import psutil
 
-    totals = {"web": 0.0, "worker": 0.0, "other_processes": 0.0, "database": 0.0, "locust": 0.0}
+    sides: dict[str, dict[int, float]] = {
+        k: {} for k in ("web", "worker", "other_processes", "database", "locust")
+    }
 
     def used(proc) -> float:
         times = proc.cpu_times()
@@ -250,18 +253,25 @@ def cpu_seconds(serve_pid: int) -> dict[str, float]:
                 if " worker" in line or "db_worker" in line
                 else "other_processes"
             )
-            totals[key] += used(proc)
+            sides[key][proc.pid] = used(proc)
         except psutil.Error:
             continue
     for proc in psutil.process_iter(["name", "cmdline"]):
         try:
             if proc.info["name"] in ("postgres", "postmaster"):
-                totals["database"] += used(proc)
+                sides["database"][proc.pid] = used(proc)
             elif "locust" in " ".join(proc.info["cmdline"] or []):
-                totals["locust"] += used(proc)
+                sides["locust"][proc.pid] = used(proc)
         except psutil.Error:
             continue
-    return totals
+    return sides
+
+
+def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]):
+    return {
+        side: sum(max(0.0, cpu - before[side].get(pid, 0.0)) for pid, cpu in after[side].items())
+        for side in after
+    }
 
 
 def run_step(base: str, world_file: Path, users: int, seconds: int, serve_pid: int) -> dict:
@@ -331,7 +341,7 @@ def run_step(base: str, world_file: Path, users: int, seconds: int, serve_pid: i
         "users": users,
         "seconds": seconds,
         **total,
-        "cpu_percent": {k: round(100 * (after[k] - before[k]) / elapsed, 1) for k in after},
+        "cpu_percent": {k: round(100 * v / elapsed, 1) for k, v in cpu_used(before, after).items()},
         "kinds": kinds,
         "failures": [
             {"name": r["Name"], "error": r["Error"][:160], "count": int(r["Occurrences"])}
