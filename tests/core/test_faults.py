@@ -88,7 +88,10 @@ def test_a_public_page_answers_503_in_vietnamese_while_the_database_is_down(prov
     assert client.get(PAGE).status_code == 200
 
 
-def test_a_catalogue_page_kept_rendered_is_still_served_while_the_database_is_down(province):
+def test_a_catalogue_page_kept_rendered_is_still_served_while_the_database_is_down(
+    province, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path  # the pages' stamp file: no other test process touches it
     url = reverse("onestop:procedure", args=[province.procedure.code])
     assert Client().get(url).status_code == 200  # kept (tinhso.core.pagecache)
     with default_connection.execute_wrapper(_server_restarting):
@@ -96,6 +99,12 @@ def test_a_catalogue_page_kept_rendered_is_still_served_while_the_database_is_do
         other = Client().get(reverse("onestop:catalog"), {"q": "never asked before"})
     assert response.status_code == 200 and province.procedure.name in response.content.decode()
     _clean_503_page(other)
+
+
+def test_a_procedure_page_not_kept_is_a_503_not_a_404_while_the_database_is_down(province):
+    url = reverse("onestop:procedure", args=[province.procedure.code])
+    with default_connection.execute_wrapper(_server_restarting):
+        _clean_503_page(Client().get(url, {"never": "kept"}))
 
 
 def test_the_api_answers_the_json_error_database_unavailable(province):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.db.models import Case, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
@@ -130,9 +131,8 @@ def get_procedure(*, code: str | None = None, uid: Any = None) -> Procedure:
     )
     try:
         return qs.get(code=code) if code else qs.get(uid=uid)
-    except (Procedure.DoesNotExist, ValueError) as exc:
-        raise NotFound("Không tìm thấy thủ tục hành chính.", code=E.PROCEDURE_NOT_FOUND) from exc
-    except Exception as exc:  # invalid UUID
+    except (Procedure.DoesNotExist, ValueError, DjangoValidationError) as exc:  # a wrong UUID
+        # (only these: the database being down is a 503, never "no such procedure")
         raise NotFound("Không tìm thấy thủ tục hành chính.", code=E.PROCEDURE_NOT_FOUND) from exc
 
 
