@@ -49,7 +49,8 @@ HOP_BY_HOP = {
     b"content-length",
 }
 DROP_UP = HOP_BY_HOP | {b"x-api-key", b"x-tinhso-client", b"x-ssl-client-fingerprint"}
-DROP_DOWN = HOP_BY_HOP
+# the provider's Date and Server give way to the gateway's own, as nginx does
+DROP_DOWN = HOP_BY_HOP | {b"date", b"server"}
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 ISSUE_MAX = 100
