@@ -10,7 +10,6 @@ that pristine database from `Pristine.database()`, on the leg's own engine.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -30,14 +29,14 @@ class Pristine:
             path = directory / f"{name}.sqlite3"
             shutil.copyfile(self.source, path)
             return f"sqlite:///{path}"
-        _admin(self.server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        _admin(self.server, f'CREATE DATABASE "{name}" TEMPLATE "{self.source}"')
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', self.server)
+        pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.source}"', self.server)
         return f"{self.server}/{name}"
 
     def drop(self, url: str) -> None:
         if self.vendor == "postgresql":
             name = url.rsplit("/", 1)[1]
-            _admin(self.server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', self.server)
         else:
             Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
 
@@ -56,16 +55,14 @@ def keep(directory: Path) -> Pristine:
     unblocked."""
     from django.db import connection
 
-    settings = connection.settings_dict
     if connection.vendor == "postgresql":
-        user = settings["USER"] + (f":{settings['PASSWORD']}" if settings.get("PASSWORD") else "")
-        server = f"postgres://{user}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
-        name = f"{settings['NAME']}_pristine"
+        test_database = connection.settings_dict["NAME"]
+        name = f"{test_database}_pristine"
         connection.close()  # a template has no other session
-        _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        _admin(server, f'CREATE DATABASE "{name}" TEMPLATE "{settings["NAME"]}"')
-        return Pristine("postgresql", name, server)
-    path = directory / f"pristine-{os.getpid()}.sqlite3"
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{test_database}"')
+        return Pristine("postgresql", name, server_url())
+    path = directory / "pristine.sqlite3"
     connection.ensure_connection()
     with contextlib.closing(sqlite3.connect(path)) as copy:
         connection.connection.backup(copy)  # the test database (in memory), migrated
@@ -74,13 +71,23 @@ def keep(directory: Path) -> Pristine:
 
 def remove(pristine: Pristine) -> None:
     if pristine.vendor == "postgresql":
-        _admin(pristine.server, f'DROP DATABASE IF EXISTS "{pristine.source}" WITH (FORCE)')
+        pg_admin(f'DROP DATABASE IF EXISTS "{pristine.source}" WITH (FORCE)', pristine.server)
     else:
         Path(pristine.source).unlink(missing_ok=True)
 
 
-def _admin(server: str, statement: str) -> None:
+def server_url() -> str:
+    """postgres://user[:password]@host:port of the test database's server."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+
+
+def pg_admin(statement: str, server: str = "") -> None:
+    """Run `statement` (CREATE/DROP DATABASE...) on the server's `postgres` database."""
     import psycopg
 
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+    with psycopg.connect(f"{server or server_url()}/postgres", autocommit=True) as conn:
         conn.execute(statement)

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.pristine import Pristine
+from tests.pristine import Pristine, pg_admin, server_url
 from tinhso.backup import services
 from tinhso.backup.errors import BackupErrorCode
 
@@ -45,21 +45,6 @@ pytestmark = pytest.mark.django_db
 # ---------------------------------------------------------------------------------------
 
 
-def _server_url() -> str:
-    from django.db import connection
-
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{_server_url()}/postgres", autocommit=True) as admin:
-        admin.execute(sql)
-
-
 @dataclass
 class Instance:
     vendor: str
@@ -69,7 +54,7 @@ class Instance:
     @property
     def url(self) -> str:
         if self.vendor == "postgresql":
-            return f"{_server_url()}/{self.name}"
+            return f"{server_url()}/{self.name}"
         return f"sqlite:///{self.name}"
 
     @property
@@ -175,12 +160,12 @@ def _empty_instance(vendor: str, var: Path, name: str) -> Iterator[Instance]:
     """What an operator prepares for a restore: an empty database, an empty var/."""
     var.mkdir(parents=True)
     if vendor == "postgresql":
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        _pg_admin(f'CREATE DATABASE "{name}"')
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        pg_admin(f'CREATE DATABASE "{name}"')
         try:
             yield Instance(vendor, var, name)
         finally:
-            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         return
     yield Instance(vendor, var, str(var / "db.sqlite3"))
 
@@ -442,10 +427,10 @@ def test_restore_verifies_the_audit_chain_it_brought_back(
 
         name = f"backup_{os.getpid()}_tamper"
         with django_db_blocker.unblock():
-            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{round_trip.source.name}"')
+            pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{round_trip.source.name}"')
             try:
-                url = f"{_server_url()}/{name}"
+                url = f"{server_url()}/{name}"
                 with psycopg.connect(url, autocommit=True) as conn:
                     conn.execute("SET session_replication_role = replica")  # past the guard
                     conn.execute(tamper)
@@ -455,7 +440,7 @@ def test_restore_verifies_the_audit_chain_it_brought_back(
                     check=True,
                 ).stdout
             finally:
-                _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
         copy = tmp_path / "tamper.sqlite3"
         copy.write_bytes(members[dump_name])

@@ -89,9 +89,8 @@ def test_a_public_page_answers_503_in_vietnamese_while_the_database_is_down(prov
 
 
 def test_a_catalogue_page_kept_rendered_is_still_served_while_the_database_is_down(
-    province, settings, tmp_path
+    province, own_page_stamp
 ):
-    settings.VAR_DIR = tmp_path  # the pages' stamp file: no other test process touches it
     url = reverse("onestop:procedure", args=[province.procedure.code])
     assert Client().get(url).status_code == 200  # kept (tinhso.core.pagecache)
     with default_connection.execute_wrapper(_server_restarting):

@@ -292,12 +292,9 @@ def test_partitions_command_shows_status_and_ensures(capsys):
 # ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite
 @pytest.mark.django_db
 def test_on_sqlite_the_tables_stay_plain_and_the_command_says_postgresql_only(capsys):
-    if connection.vendor != "sqlite":
-        pytest.skip(
-            "what SQLite keeps (plain tables) is checked on the SQLite leg; this is the PostgreSQL leg"
-        )
     assert not any(partitions.is_partitioned(spec.table) for spec in partitions.PARTITIONED)
     assert partitions.ensure_partitions() == []
     with pytest.raises(SystemExit) as exited:

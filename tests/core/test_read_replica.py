@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import os
 import subprocess
 import time
 import urllib.request
@@ -106,16 +105,9 @@ def world(django_db_setup, tmp_path_factory) -> Iterator[dict]:
     from django.db import connection
 
     from tests.core.replica_cluster import Cluster
+    from tests.pristine import server_url
 
-    if connection.vendor != "postgresql":
-        pytest.skip("a streaming replica exists only on PostgreSQL: this is the SQLite leg")
-    test_db = connection.settings_dict
-    source = (
-        f"postgres://{test_db['USER']}@{test_db['HOST'] or '127.0.0.1'}:"
-        f"{test_db['PORT'] or 5432}/{test_db['NAME']}"
-    )
-    if test_db.get("PASSWORD"):
-        os.environ.setdefault("PGPASSWORD", test_db["PASSWORD"])
+    source = f"{server_url()}/{connection.settings_dict['NAME']}"
     cluster = Cluster()
     var = Path(tmp_path_factory.mktemp("replica-app"))
     app = App(name="replica", province="H79", var=var, database_url="")
