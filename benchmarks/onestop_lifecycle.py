@@ -80,17 +80,11 @@ def shared_cache(url: str) -> str:
     """The Redis URL tinhso's web processes share their cache through (rate-limit counters),
     as docs/systemd/tinhso.env.example sets it, when Redis answers there; else "" (tinhso
     falls back to a table in the database)."""
-    import socket
-    import urllib.parse
+    import redis
 
-    if not url.startswith("redis://"):
-        return ""
-    host, _, port = urllib.parse.urlsplit(url).netloc.rpartition("@")[2].partition(":")
     try:
-        with socket.create_connection((host or "127.0.0.1", int(port or 6379)), timeout=1) as s:
-            s.sendall(b"PING\r\n")
-            return url if s.recv(16).startswith(b"+PONG") else ""
-    except OSError:
+        return url if redis.Redis.from_url(url, socket_timeout=1).ping() else ""
+    except (redis.RedisError, ValueError):  # not answering, or not a Redis URL ("database")
         return ""
 
 

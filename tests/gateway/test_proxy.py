@@ -58,6 +58,20 @@ def test_a_granted_call_reaches_the_provider_with_correlation_headers_and_is_log
     assert verify_log().ok
 
 
+def test_an_issue_in_vietnamese_reaches_the_provider_and_the_log(published, gateway):
+    gateway.reload()
+    issue = "Hồ sơ đất đai H57.03-260101-0001"
+    response = call(
+        gateway,
+        "/datdai/parcels/parcels/7",
+        published.key,
+        headers={"X-Tinhso-Issue": issue.encode()},
+    )
+    assert response.status_code == 200
+    assert gateway.ingest().records == 1
+    assert MessageLog.objects.get().issue == issue
+
+
 def _refusal(response, code, status, source):
     body = response.json()
     assert response.status_code == status, body

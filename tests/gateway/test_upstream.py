@@ -93,7 +93,7 @@ def run_async(coroutine):
 
 def call(pool: upstream.UpstreamPool, url: str, method: str = "GET", body: bytes = b"", **kw):
     options = {"timeout": 2.0, "max_body": 1024, **kw}
-    return pool.request(method, url, [("X-Request-Id", "r1")], body, **options)
+    return pool.request(method, url, [(b"X-Request-Id", b"r1")], body, **options)
 
 
 @pytest.fixture
@@ -212,7 +212,12 @@ def test_a_header_with_a_line_break_is_never_sent(provider):
     with pytest.raises(upstream.UpstreamError):
         run_async(
             pool.request(
-                "GET", p.url + "/", [("X-Evil", "a\r\nX-Injected: 1")], b"", timeout=2, max_body=10
+                "GET",
+                p.url + "/",
+                [(b"X-Evil", b"a\r\nX-Injected: 1")],
+                b"",
+                timeout=2,
+                max_body=10,
             )
         )
     assert p.requests == []

@@ -22,9 +22,8 @@ def _procedure_url(world) -> str:
 
 @pytest.mark.django_db
 def test_a_procedure_page_seen_again_runs_no_query(
-    client, world, django_assert_num_queries, settings, tmp_path
+    client, world, django_assert_num_queries, own_page_stamp
 ):
-    settings.VAR_DIR = tmp_path  # the stamp file: no other test process touches it here
     first = client.get(_procedure_url(world))
     assert first.status_code == 200
     with django_assert_num_queries(0):
@@ -111,3 +110,25 @@ def test_a_pending_message_is_shown_to_its_visitor_only(world):
     )
     assert "Tin nhắn riêng của khách này" in visitor.get(url).content.decode()
     assert "Tin nhắn riêng của khách này" not in Client().get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_committed_change_is_stamped_and_another_processs_stamp_drops_the_kept_page(
+    world, own_page_stamp, settings, django_capture_on_commit_callbacks
+):
+    import os
+    import time
+    from pathlib import Path
+
+    url = _procedure_url(world)
+    stamp = Path(settings.VAR_DIR) / "cache" / "public-pages.stamp"
+    procedure = Procedure.objects.get(pk=world.procedure.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        procedure.save()
+    assert stamp.exists()  # written when the change commits, for the other processes
+    Client().get(url)  # kept
+    # another process changes the procedure and stamps the file (no signal reaches us)
+    Procedure.objects.filter(pk=procedure.pk).update(name="Đổi tên ở tiến trình khác")
+    later = time.time_ns()
+    os.utime(stamp, ns=(later, later))
+    assert "Đổi tên ở tiến trình khác" in Client().get(url).content.decode()

@@ -34,7 +34,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import transaction
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
@@ -71,33 +70,37 @@ def _stamp() -> int:
 
 
 def changed() -> None:
-    """The catalogue changed: no process serves a page kept before this moment. Called
-    at once (this process) and again when the transaction commits (the others must not
-    keep a page rendered from the data before the commit)."""
-    _bump()
-    transaction.on_commit(_bump)
+    """The catalogue changed: this process forgets its pages at once (it reads its own
+    transaction); the others when the transaction commits, through the stamp file (told
+    earlier, they could render the data from before the commit again and keep it)."""
+    _forget()
+    transaction.on_commit(_publish)
 
 
-def _bump() -> None:
+def _forget(**_kwargs) -> None:
     global _generation
     with _lock:
-        _generation += 1
+        _generation += 1  # a page being rendered now is not kept under the next key
         _pages.clear()
+
+
+# Settings change in tests only (a page may show them, e.g. the payment sandbox).
+setting_changed.connect(_forget)
+
+
+def _publish() -> None:
+    _forget()
     path = _stamp_path()
+    now = time.time_ns()  # an explicit time: the file system's clock is coarse
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch()
-        now = time.time_ns()  # an explicit time: the file system's clock is coarse
-        os.utime(path, ns=(now, now))
+        try:
+            os.utime(path, ns=(now, now))
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+            os.utime(path, ns=(now, now))
     except OSError:  # a read-only var/: other processes wait for PUBLIC_PAGE_SECONDS
         pass
-
-
-@receiver(setting_changed)
-def _settings_changed(**_kwargs) -> None:
-    """Settings change in tests only (a page may show them, e.g. the payment sandbox)."""
-    with _lock:
-        _pages.clear()
 
 
 def _servable(request: HttpRequest) -> bool:

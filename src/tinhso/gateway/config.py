@@ -39,7 +39,7 @@ class ServiceConf:
     base_url: str
     timeout_s: float
     log_bodies: bool
-    extra_headers: tuple[tuple[str, str], ...]
+    extra_headers: tuple[tuple[bytes, bytes], ...]  # as sent to the provider
     endpoints: tuple[EndpointConf, ...]
     openapi_text: str
 
@@ -100,10 +100,13 @@ def load_snapshot(*, with_counts: bool = True) -> Snapshot:
         )
     services = {}
     for s in m.Service.objects.select_related("provider"):
-        headers: tuple[tuple[str, str], ...] = ()
+        headers: tuple[tuple[bytes, bytes], ...] = ()
         if s.upstream_headers_encrypted:
             try:
-                headers = tuple(json.loads(decrypt(s.upstream_headers_encrypted)).items())
+                headers = tuple(
+                    (str(k).encode(), str(v).encode())
+                    for k, v in json.loads(decrypt(s.upstream_headers_encrypted)).items()
+                )
             except ValueError:
                 headers = ()
         services[(s.provider.code, s.code)] = ServiceConf(

@@ -28,6 +28,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from tinhso.gateway import upstream
 from tinhso.gateway.config import ServiceConf, Snapshot
@@ -442,7 +443,7 @@ class Gateway:
             log.exception("write-ahead log failed")
             status, out_body, _ = error_body(GatewayErrorCode.LOG_UNAVAILABLE, request_id)
             out_headers = [(b"content-type", b"application/json; charset=utf-8")]
-        out_headers.append((b"x-request-id", request_id.encode()))
+        out_headers.append((b"X-Request-Id", request_id.encode()))
         out_headers.append((b"x-tinhso-request-hash", entry["request_hash"].encode()))
         await self._answer(send, status, out_body, out_headers)
         self.metrics.observe(
@@ -457,28 +458,24 @@ class Gateway:
         self, scope, headers, body, service, rest, request_id, consumer_code, issue, entry
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         assert self.upstream is not None
-        # the path as the consumer sent it (percent-encoded), after /provider/service
-        raw = scope.get("raw_path") or rest.encode()
-        raw_rest = b"/" + (raw.split(b"/", 3)[3] if raw.count(b"/") >= 3 else b"")
-        url = service.base_url + raw_rest.decode("latin-1")
+        url = service.base_url + _sent_rest(scope, rest)
         if scope["query_string"]:
             url += "?" + scope["query_string"].decode("latin-1")
-        up: list[tuple[str, str]] = []
         uses_bearer = b"x-api-key" not in headers
-        for name, value in scope["headers"]:
-            lname = name.lower()
-            if lname in DROP_UP or (uses_bearer and lname == b"authorization"):
-                continue
-            up.append((name.decode("latin-1"), value.decode("latin-1")))
+        up = [
+            (name, value)
+            for name, value in scope["headers"]
+            if name not in DROP_UP and not (uses_bearer and name == b"authorization")
+        ]  # (the server gives the names in lower case)
         client = scope.get("client")
         up += [
-            ("X-Request-Id", request_id),
-            ("X-Tinhso-Client", consumer_code),
-            ("X-Forwarded-For", client[0] if client else ""),
+            (b"X-Request-Id", request_id.encode()),
+            (b"X-Tinhso-Client", consumer_code.encode()),
+            (b"X-Forwarded-For", client[0].encode() if client else b""),
         ]
         if issue:
-            up.append(("X-Tinhso-Issue", issue))
-        up += list(service.extra_headers)
+            up.append((b"X-Tinhso-Issue", issue.encode()))
+        up += service.extra_headers
         t1 = time.perf_counter()
         try:
             answer = await self.upstream.request(
@@ -571,6 +568,16 @@ class Gateway:
                 ],
             },
         )
+
+
+def _sent_rest(scope, rest: str) -> str:
+    """The path after /provider/service as the consumer sent it (still percent-encoded),
+    or `rest` encoded again when the server gives no raw path (it may, in ASGI)."""
+    raw = scope.get("raw_path")
+    if not raw:
+        return quote(rest, safe="/:@!$&'()*+,;=-._~")
+    parts = raw.split(b"/", 3)
+    return "/" + (parts[3].decode("latin-1") if len(parts) > 3 else "")
 
 
 def _encrypt(body: bytes) -> str:

@@ -172,7 +172,7 @@ class UpstreamPool:
         self,
         method: str,
         url: str,
-        headers: list[tuple[str, str]],
+        headers: list[tuple[bytes, bytes]],
         body: bytes,
         *,
         timeout: float,
@@ -188,18 +188,22 @@ class UpstreamPool:
         host = parts.netloc.rpartition("@")[2]
         verb = method.encode("ascii")
         request = _request_bytes(verb, target, host, headers, body)
-        async with asyncio.timeout(timeout):
-            connection, reused = await self._connection(address, max_body)
-            try:
-                answer = await connection.exchange(request, head=verb == b"HEAD")
-            except _Cut:
-                if not (reused and verb in IDEMPOTENT):
-                    raise
-                connection, _ = await self._connection(address, max_body, fresh=True)
-                answer = await connection.exchange(request, head=verb == b"HEAD")
-            except BaseException:
+        head = verb == b"HEAD"
+        connection = None
+        try:
+            async with asyncio.timeout(timeout):
+                connection, reused = await self._connection(address, max_body)
+                try:
+                    answer = await connection.exchange(request, head=head)
+                except _Cut:
+                    if not (reused and verb in IDEMPOTENT):
+                        raise
+                    connection, _ = await self._connection(address, max_body, fresh=True)
+                    answer = await connection.exchange(request, head=head)
+        except BaseException:  # failed, timed out or cancelled: the connection is spent
+            if connection is not None:
                 connection.close()
-                raise
+            raise
         self._release(address, connection)
         return answer
 
@@ -244,14 +248,14 @@ class UpstreamPool:
 
 
 def _request_bytes(
-    verb: bytes, target: str, host: str, headers: list[tuple[str, str]], body: bytes
+    verb: bytes, target: str, host: str, headers: list[tuple[bytes, bytes]], body: bytes
 ) -> bytes:
     lines = [verb + b" " + target.encode("latin-1") + b" HTTP/1.1", b"Host: " + host.encode("idna")]
     for name, value in headers:
-        name_b, value_b = name.encode("latin-1"), value.encode("latin-1")
-        if b"\r" in value_b or b"\n" in value_b or b"\r" in name_b or b"\n" in name_b:
+        line = name + b": " + value
+        if b"\r" in line or b"\n" in line:
             raise UpstreamError(f"header {name!r} holds a line break")
-        lines.append(name_b + b": " + value_b)
+        lines.append(line)
     if body or verb in (b"POST", b"PUT", b"PATCH"):
         lines.append(b"Content-Length: " + str(len(body)).encode())
     return b"\r\n".join(lines) + b"\r\n\r\n" + body

@@ -38,6 +38,4 @@ def _catalogue_changes_refresh_public_pages() -> None:
     )
     for model in shown:
         for signal in (post_save, post_delete):
-            signal.connect(
-                refresh, sender=model, weak=False, dispatch_uid=f"pages-{model}-{signal}"
-            )
+            signal.connect(refresh, sender=model, weak=False)

@@ -1,8 +1,9 @@
 """`tinhso worker`: run the background task worker (django-tasks database backend).
 
 It wraps django_tasks_db's `db_worker` and also runs the outbox sweep (`tinhso notify
-retry`): once at start, then every --sweep-interval seconds (NOTIFY_SWEEP_SECONDS) in a side thread, so that
-messages whose worker died or whose task was lost are delivered without a cron job.
+retry`): once at start, then every --sweep-interval seconds (NOTIFY_SWEEP_SECONDS) in a
+side thread, so that messages whose worker died or whose task was lost are delivered
+without a cron job.
 
 It also seals the audit trail (`tinhso.audit.services.seal_pending`: links the entries
 recorded since into the hash chain) every --seal-interval seconds (default 1) in another
