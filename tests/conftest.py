@@ -42,6 +42,15 @@ def migrated(django_db_setup) -> Pristine:
     return django_db_setup
 
 
+@pytest.fixture(autouse=True)
+def _nothing_kept_from_another_test() -> None:
+    """What a process keeps in memory (tinhso.core.stamps) may hold rows an earlier test
+    wrote and its rollback removed."""
+    from tinhso.core import stamps
+
+    stamps.forget_all()
+
+
 @pytest.fixture
 def own_page_stamp(settings, tmp_path) -> None:
     """Kept public pages hear of other processes' catalogue changes through a stamp file

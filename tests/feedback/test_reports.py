@@ -37,6 +37,29 @@ def test_the_deadline_counts_the_tier_in_working_days(world):
     assert urgent.deadline.astimezone(friday.tzinfo).date().isoformat() == "2026-11-30"
 
 
+def test_a_drawn_code_already_taken_is_drawn_again_and_written_once(world, monkeypatch):
+    first = submit(world)
+    draws = iter([first.code, first.code, "PA261201123456"])
+    monkeypatch.setattr(services, "_new_code", lambda now: next(draws))
+    second = submit(world, text="Một phản ánh khác")
+    assert second.code == "PA261201123456"
+    assert Report.objects.filter(code=first.code).count() == 1
+    assert Update.objects.filter(report=second).count() == 1
+    assert Message.objects.filter(related_object=f"feedback:{second.code}").exists()
+
+
+def test_a_route_or_category_change_applies_to_the_next_report_at_once(world):
+    before = submit(world, category="giao-thong", point=B_POINT)
+    assert before.agency == world.dept  # the routing table is now kept by this process
+    services.set_route(actor=world.admin, agency=world.agency_a, category=world.road)
+    assert submit(world, category="giao-thong", point=B_POINT).agency == world.agency_a
+    world.road.is_active = False
+    world.road.save()
+    with pytest.raises(DomainError) as refused:
+        submit(world, category="giao-thong", point=B_POINT)
+    assert refused.value.code == "feedback_unknown_category"
+
+
 def test_changing_the_category_or_the_place_reroutes(world):
     report = accepted(world, point=A_POINT)
     assert report.agency == world.agency_a

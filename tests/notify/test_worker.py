@@ -22,7 +22,8 @@ def test_enqueued_messages_are_delivered_by_the_worker_in_batch_mode():
             user=user, template="generic", context={"subject": "Thử", "text": "Nội dung"}
         )
     assert len(messages) == 2
-    assert DBTaskResult.objects.filter(status="READY").count() == 2
+    queued = DBTaskResult.objects.get(status="READY")  # one task for both channels
+    assert queued.args_kwargs["args"] == [m.pk for m in messages]
     call_command("worker", "--batch", "--interval", "0", verbosity=0)
     assert set(Message.objects.values_list("status", flat=True)) == {"sent"}
     assert SentMessage.objects.count() == 2

@@ -16,26 +16,24 @@ What stays per visitor:
 
 What changes the pages (`changed()`, called by the catalogue's own signal handlers and
 services) is seen at once by the process that made the change, and by the other
-processes on the machine at their next request: a stamp file in var/ carries the moment of
-the last change. Processes on other machines see it within PUBLIC_PAGE_SECONDS.
+processes on the machine when it commits (`tinhso.core.stamps`). Processes on other
+machines see it within PUBLIC_PAGE_SECONDS.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from pathlib import Path
 
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+
+from tinhso.core.stamps import Stamp
 
 PLACEHOLDER = "tinhso-csrf-placeholder"
 _TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
@@ -43,64 +41,24 @@ MAX_PAGES = 500  # per process; a page is 10-40 KB
 
 _pages: OrderedDict[tuple, tuple[float, str, str]] = OrderedDict()
 _lock = threading.Lock()
-_generation = 0  # this process's changes
-_seen_stamp = 0  # the other processes' last change, as this one last saw it
+STAMP = Stamp("public-pages")
 
 
 def _seconds() -> float:
     return float(getattr(settings, "PUBLIC_PAGE_SECONDS", 60))
 
 
-def _stamp_path() -> Path:
-    return Path(settings.VAR_DIR) / "cache" / "public-pages.stamp"
-
-
-def _stamp() -> int:
-    """The last change's moment; pages kept from before it are dropped."""
-    global _seen_stamp
-    try:
-        stamp = os.stat(_stamp_path()).st_mtime_ns
-    except OSError:
-        stamp = 0
-    if stamp != _seen_stamp:
-        with _lock:
-            _pages.clear()
-            _seen_stamp = stamp
-    return stamp
-
-
-def changed() -> None:
-    """The catalogue changed: this process forgets its pages at once (it reads its own
-    transaction); the others when the transaction commits, through the stamp file (told
-    earlier, they could render the data from before the commit again and keep it)."""
-    _forget()
-    transaction.on_commit(_publish)
-
-
-def _forget(**_kwargs) -> None:
-    global _generation
+def _clear() -> None:
     with _lock:
-        _generation += 1  # a page being rendered now is not kept under the next key
         _pages.clear()
 
 
-# Settings change in tests only (a page may show them, e.g. the payment sandbox).
-setting_changed.connect(_forget)
+STAMP.on_change(_clear)
 
 
-def _publish() -> None:
-    _forget()
-    path = _stamp_path()
-    now = time.time_ns()  # an explicit time: the file system's clock is coarse
-    try:
-        try:
-            os.utime(path, ns=(now, now))
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch()
-            os.utime(path, ns=(now, now))
-    except OSError:  # a read-only var/: other processes wait for PUBLIC_PAGE_SECONDS
-        pass
+def changed() -> None:
+    """The catalogue changed (see `tinhso.core.stamps` for who hears it, and when)."""
+    STAMP.changed()
 
 
 def _servable(request: HttpRequest) -> bool:
@@ -125,8 +83,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             request.get_full_path(),
             getattr(request, "LANGUAGE_CODE", ""),
             bool(request.headers.get("HX-Request")),
-            _generation,
-            _stamp(),
+            STAMP.current(),
         )
         now = time.monotonic()
         with _lock:
@@ -141,7 +98,12 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
                 body.replace(PLACEHOLDER, get_token(request)), content_type=content_type
             )
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not STAMP.unsettled()
+        ):
             body = response.content.decode(response.charset)
             for token in set(_TOKEN.findall(body)):
                 body = body.replace(token, PLACEHOLDER)

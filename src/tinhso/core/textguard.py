@@ -133,12 +133,20 @@ def _too_long(field: models.Field, length: int, limit: int, path: str = "") -> V
     return ValidationFailed(message, code=CoreErrorCode.TEXT_TOO_LONG, details=details)
 
 
+@cache
+def _rules(field: models.Field) -> tuple[int | None, bool, bool]:
+    """(limit, keeps line breaks, cut to fit) of a field: asked for each value written."""
+    label = _label(field)
+    multiline = isinstance(field, models.TextField) or label in MULTILINE_CHARFIELDS
+    return field_limit(field), multiline, label in TRUNCATE
+
+
 def guard_value(field: models.Field, value: Any) -> Any:
     """`value` cleaned for `field`; raises ValidationFailed (`text_too_long`,
     `json_too_deep`) when it cannot be stored."""
     if value is None:
         return value
-    limit = field_limit(field)
+    limit, multiline, truncate = _rules(field)
     if isinstance(field, models.JSONField):
         try:
             cleaned = clean_json(value)
@@ -156,10 +164,9 @@ def guard_value(field: models.Field, value: Any) -> Any:
         return cleaned
     if not isinstance(value, str):
         return value  # a lazy translation or a number the field converts itself
-    multiline = isinstance(field, models.TextField) or _label(field) in MULTILINE_CHARFIELDS
     cleaned = clean_text(value, multiline=multiline)
     if limit is not None and len(cleaned) > limit:
-        if _label(field) in TRUNCATE:
+        if truncate:
             return cleaned[: limit - 1] + "…"
         raise _too_long(field, len(cleaned), limit)
     return cleaned

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from tinhso.core import ratelimit
 from tinhso.core.errors import Conflict, NotFound, ValidationFailed
 from tinhso.core.text import clean_text
 from tinhso.directory.models import AdministrativeUnit, Agency
-from tinhso.feedback import geo, images, workflow
+from tinhso.feedback import geo, images, reference, workflow
 from tinhso.feedback.errors import FeedbackErrorCode as E
 from tinhso.feedback.models import (
     Area,
@@ -202,21 +202,8 @@ def issue_open311_key(*, actor: Any, name: str) -> tuple[Open311Key, str]:
 
 
 def route_for(category: Category, unit_id: int | None) -> Agency | None:
-    """The handling agency: (category, unit) first, then (category, any unit), then
-    (any category, unit)."""
-    from django.db.models import Q
-
-    routes = {
-        (r.category_id, r.admin_unit_id): r
-        for r in Route.objects.filter(Q(category=category) | Q(category__isnull=True))
-        .filter(Q(admin_unit_id=unit_id) | Q(admin_unit__isnull=True))
-        .select_related("agency")
-    }
-    for key in ((category.pk, unit_id), (category.pk, None), (None, unit_id)):
-        route = routes.get(key)
-        if route is not None and route.agency.is_active:
-            return route.agency
-    return None
+    """The handling agency of a category in an administrative unit (`reference.route`)."""
+    return reference.route(category.pk, unit_id)
 
 
 def deadline_for(category: Category, start: datetime) -> datetime:
@@ -228,11 +215,7 @@ def deadline_for(category: Category, start: datetime) -> datetime:
 
 
 def get_category(code: Any) -> Category:
-    category = (
-        Category.objects.select_related("tier")
-        .filter(code=str(code or "")[:40], is_active=True)
-        .first()
-    )
+    category = reference.active_category(str(code or "")[:40])
     if category is None:
         raise ValidationFailed(_("Lĩnh vực phản ánh không tồn tại."), code=E.UNKNOWN_CATEGORY)
     return category
@@ -347,12 +330,14 @@ def _delete_files(names: list[str]) -> None:
         default_storage.delete(name)
 
 
+CODE_DRAWS = 5
+
+
 def _new_code(now: datetime) -> str:
+    """PA, the day, six random digits. Not looked up first: the unique index refuses the
+    rare repeat and `submit_report` draws again, a query saved on every report."""
     day = timezone.localtime(now).strftime("%y%m%d")
-    while True:
-        code = f"PA{day}{secrets.randbelow(10**6):06d}"
-        if not Report.objects.filter(code=code).exists():
-            return code
+    return f"PA{day}{secrets.randbelow(10**6):06d}"
 
 
 def _update(
@@ -385,8 +370,9 @@ def _notify(report: Report, update: Update, *, new: bool = False) -> None:
     context = {
         "code": report.code,
         "category": report.category.name,
-        "state": report.get_state_display(),
-        "kind": update.get_kind_display(),
+        # The enums, not get_FOO_display(), which hashes every choice's label at each call.
+        "state": ReportState(report.state).label,
+        "kind": Update.Kind(update.kind).label,
         "text": update.text,
         "url": absolute_url(f"/feedback/r/{report.code}/"),
     }
@@ -469,41 +455,59 @@ def submit_report(
                 code=E.RATE_LIMITED,
                 retry_after=decision.retry_after,
             )
-    agency = route_for(cat, unit_id)
+    reporter = actor if getattr(actor, "is_authenticated", False) else None
+    report = Report(
+        category=cat,
+        description=text,
+        lat=lat_f,
+        lng=lng_f,
+        address=clean_text(str(address or ""))[:255],
+        admin_unit_id=unit_id,
+        agency=route_for(cat, unit_id),
+        source=source,
+        attributes=attrs,
+        reporter=reporter,
+        reporter_name=contact.get("name", "") or getattr(reporter, "full_name", ""),
+        reporter_phone=(contact.get("phone", "") or getattr(reporter, "phone", ""))[:20],
+        reporter_email=contact.get("email", "") or getattr(reporter, "email", ""),
+        device_id=device_id,
+        token=secrets.token_hex(8) if source == Report.Source.OPEN311 else "",
+        deadline=deadline_for(cat, now),
+        follower_count=1 if reporter is not None else 0,
+    )
+    for draw in range(1, CODE_DRAWS + 1):
+        report.code = _new_code(now)
+        try:
+            return _write_new_report(report, processed)
+        except IntegrityError:
+            if draw == CODE_DRAWS or not Report.objects.filter(code=report.code).exists():
+                raise
+            report.pk = None  # that code was taken and nothing was written: draw another
+    raise AssertionError("unreachable")  # the last draw returns or raises
+
+
+def _write_new_report(report: Report, processed: list[images.Processed]) -> Report:
+    """Store a new report with its photos, first update, audit entry and the reporter's
+    notice, in one transaction; a failure leaves no row and no file."""
     stored_names: list[str] = []
     try:
         with transaction.atomic():
-            reporter = actor if getattr(actor, "is_authenticated", False) else None
-            report = Report.objects.create(
-                code=_new_code(now),
-                category=cat,
-                description=text,
-                lat=lat_f,
-                lng=lng_f,
-                address=clean_text(str(address or ""))[:255],
-                admin_unit_id=unit_id,
-                agency=agency,
-                source=source,
-                attributes=attrs,
-                reporter=reporter,
-                reporter_name=contact.get("name", "") or getattr(reporter, "full_name", ""),
-                reporter_phone=(contact.get("phone", "") or getattr(reporter, "phone", ""))[:20],
-                reporter_email=contact.get("email", "") or getattr(reporter, "email", ""),
-                device_id=device_id,
-                token=secrets.token_hex(8) if source == Report.Source.OPEN311 else "",
-                deadline=deadline_for(cat, now),
-                follower_count=1 if reporter is not None else 0,
-            )
+            report._state.adding = True
+            report.save(force_insert=True)
             _store_photos(report, processed, Photo.Kind.REPORT, stored_names)
-            if reporter is not None:
-                Follower.objects.create(report=report, user=reporter)
-            update = _update(report, K.SUBMITTED, actor=reporter)
+            if report.reporter is not None:
+                Follower.objects.create(report=report, user=report.reporter)
+            update = _update(report, K.SUBMITTED, actor=report.reporter)
             record(
-                actor=reporter,
+                actor=report.reporter,
                 action="feedback.report_submitted",
                 obj=report,
-                agency=agency,
-                summary={"category": cat.code, "source": source, "photos": len(processed)},
+                agency=report.agency,
+                summary={
+                    "category": report.category.code,
+                    "source": report.source,
+                    "photos": len(processed),
+                },
             )
             _notify(report, update, new=True)
     except BaseException:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -40,47 +41,50 @@ def enqueue(
     related_object: str = "",
 ) -> Message:
     """Write the message in the caller's transaction; deliver after commit."""
-    subject, body = render(template, context)
-    message = Message.objects.create(
-        recipient=recipient,
-        channel=channel,
-        address=address,
-        template=template,
-        subject=subject,
-        body=body,
-        related_object=related_object,
-    )
-    from tinhso.notify.tasks import schedule_delivery
-
-    transaction.on_commit(lambda: schedule_delivery(message.pk))
-    return message
+    return _write([(channel, address)], template, context, recipient, related_object)[0]
 
 
 def notify_user(
     *, user: Any, template: str, context: dict[str, Any], related_object: str = ""
 ) -> list[Message]:
     """Send over every channel the user has an address for (e-mail, SMS)."""
-    messages = []
-    if getattr(user, "email", ""):
-        messages.append(
-            enqueue(
-                channel=Message.Channel.EMAIL,
-                address=user.email,
+    addresses = [
+        (channel, address)
+        for channel, address in (
+            (Message.Channel.EMAIL, getattr(user, "email", "")),
+            (Message.Channel.SMS, getattr(user, "phone", "")),
+        )
+        if address
+    ]
+    return _write(addresses, template, context, user, related_object) if addresses else []
+
+
+def _write(
+    addresses: Sequence[tuple[str, str]],
+    template: str,
+    context: dict[str, Any],
+    recipient: Any,
+    related_object: str,
+) -> list[Message]:
+    """One message per (channel, address), rendered once and written in one statement;
+    their deliveries are enqueued together after the commit."""
+    subject, body = render(template, context)
+    messages = Message.objects.bulk_create(
+        [
+            Message(
+                recipient=recipient,
+                channel=channel,
+                address=address,
                 template=template,
-                context=context,
-                recipient=user,
+                subject=subject,
+                body=body,
                 related_object=related_object,
             )
-        )
-    if getattr(user, "phone", ""):
-        messages.append(
-            enqueue(
-                channel=Message.Channel.SMS,
-                address=user.phone,
-                template=template,
-                context=context,
-                recipient=user,
-                related_object=related_object,
-            )
-        )
+            for channel, address in addresses
+        ]
+    )
+    from tinhso.notify.tasks import schedule_delivery
+
+    ids = [m.pk for m in messages]
+    transaction.on_commit(lambda: schedule_delivery(*ids))
     return messages

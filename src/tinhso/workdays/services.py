@@ -30,8 +30,9 @@ Rules we apply (the settings live in `tinhso.workdays.conf`):
   morning, and a fraction smaller than a half-day is spread over that half-day's
   office hours (0.25 day = 2 office hours: 09:30).
 
-Holidays are cached per year (process-wide); a `Calendar` reads the exceptions table
-once, so build one per request or computation.
+Holidays are cached per year (process-wide), and so are the exceptions, until one changes
+(`tinhso.core.stamps`); a `Calendar` takes them once, so build one per request or
+computation.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ import holidays
 from django.db import transaction
 
 from tinhso.core.errors import NotFound, ValidationFailed
+from tinhso.core.stamps import Kept, Stamp
 from tinhso.workdays import conf
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -96,13 +98,24 @@ def package_days(year: int) -> list[tuple[date, str, bool]]:
     return sorted(days)
 
 
-def _exceptions() -> dict[date, tuple[str, str]]:
+def _load_exceptions() -> dict[date, tuple[str, str]]:
     from tinhso.workdays.models import CalendarException
 
     return {
         d: (kind, reason)
         for d, kind, reason in CalendarException.objects.values_list("date", "kind", "reason")
     }
+
+
+# Every deadline reads the exceptions, which change a few times a year: each process keeps
+# them (tinhso.core.stamps); the model's signals (apps.py) tell the others.
+EXCEPTIONS = Stamp("calendar-exceptions")
+_kept_exceptions = Kept(EXCEPTIONS, _load_exceptions, seconds=30)
+
+
+def _exceptions() -> dict[date, tuple[str, str]]:
+    """The admin-edited exceptions, shared by the process: read them, never change them."""
+    return _kept_exceptions.get()
 
 
 def check_supported(day: date) -> None:
