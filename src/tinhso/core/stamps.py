@@ -45,12 +45,15 @@ class Stamp:
         self._seen = 0  # the last change on this machine, as this process last saw it
         self._listeners: list[Callable[[], None]] = []
         self._open_change: object = None  # the transaction a change was made in
+        self._path: str | None = None
         self._lock = threading.Lock()
         setting_changed.connect(self._setting_changed, weak=False)
         _ALL.append(self)
 
-    def path(self) -> Path:
-        return Path(settings.VAR_DIR) / "cache" / f"{self.name}.stamp"
+    def path(self) -> str:
+        if self._path is None:  # asked at every read: built once (VAR_DIR changes in tests)
+            self._path = str(Path(settings.VAR_DIR) / "cache" / f"{self.name}.stamp")
+        return self._path
 
     def on_change(self, listener: Callable[[], None]) -> None:
         """Call `listener` (drop what is kept) whenever a change is seen."""
@@ -93,7 +96,7 @@ class Stamp:
 
     def _publish(self) -> None:
         self._forget()
-        path = self.path()
+        path = Path(self.path())
         now = time.time_ns()
         try:
             try:
@@ -106,6 +109,7 @@ class Stamp:
             pass
 
     def _setting_changed(self, **_kwargs) -> None:  # tests only (VAR_DIR, a page's setting)
+        self._path = None
         self._forget()
 
 
