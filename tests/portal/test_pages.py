@@ -34,6 +34,17 @@ def test_front_page_is_the_portal_of_the_requested_host(client, main_portal, com
     assert "<title>Phường Sông Lam" in component
 
 
+def test_a_visitor_gets_the_kept_front_page_checked_against_the_content_version(
+    client, main_portal, commune, django_assert_max_num_queries, own_page_stamp
+):
+    first = client.get("/").content.decode()
+    with django_assert_max_num_queries(1):  # the content version, from the shared cache
+        again = client.get("/").content.decode()
+    assert again.split("csrfmiddlewaretoken")[0] == first.split("csrfmiddlewaretoken")[0]
+    component = client.get("/", HTTP_HOST="phuong-song-lam.localhost").content.decode()
+    assert "<title>Phường Sông Lam" in component  # kept per host
+
+
 def test_signed_in_official_keeps_their_workspace_on_the_main_host(client, main_portal, department):
     sign_in(client, main_portal.editor)
     response = client.get("/")

@@ -70,8 +70,16 @@ def _servable(request: HttpRequest) -> bool:
     )
 
 
-def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve the view's 200 answers to visitors who are not logged in from memory."""
+View = Callable[..., HttpResponse]
+
+
+def public_page(view: View | None = None, *, version: Callable[[], str] | None = None):
+    """Serve the view's 200 answers to visitors who are not logged in from memory.
+
+    `version` names content this module does not hear of (the portal's, versioned in the
+    shared cache): a page is kept under the version it was rendered with."""
+    if view is None:
+        return functools.partial(public_page, version=version)
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -80,10 +88,12 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         key = (
             view.__module__,
             view.__name__,
+            request.get_host(),  # a component portal answers on its own host
             request.get_full_path(),
             getattr(request, "LANGUAGE_CODE", ""),
             bool(request.headers.get("HX-Request")),
             STAMP.current(),
+            version() if version is not None else "",
         )
         now = time.monotonic()
         with _lock:

@@ -14,6 +14,7 @@ from tinhso.accounts import selectors as account_selectors
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import can, is_platform_admin
 from tinhso.core.api import api_error_response, is_api_path
+from tinhso.core.pagecache import public_page
 from tinhso.web.navigation import first_url, url_or_none
 
 
@@ -192,6 +193,13 @@ def _portal_front(request: HttpRequest) -> HttpResponse | None:
     return serve(request, "")
 
 
+def _portal_content_version() -> str:
+    from tinhso.portal.selectors import content_version
+
+    return content_version()
+
+
+@public_page(version=_portal_content_version)
 def home(request: HttpRequest) -> HttpResponse:
     """Visitors see the web portal; citizens their services; officials their agencies, roles
     and work (each with a link to the portal)."""
