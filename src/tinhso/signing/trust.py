@@ -39,13 +39,16 @@ def intermediates() -> list[asn1_x509.Certificate]:
     ]
 
 
+# The newest CRL of a CA first: by its date, then its number (two CRLs published in the
+# same second carry the same thisUpdate; the later one has the higher number).
+LATEST_FIRST = ("issuer_ca_id", "-this_update", "-number", "-pk")
+
+
 def latest_crls() -> list[bytes]:
     """The newest CRL of each CA."""
     seen: set[int] = set()
     result = []
-    for row in RevocationList.objects.order_by("issuer_ca_id", "-this_update").only(
-        "issuer_ca_id", "crl_der"
-    ):
+    for row in RevocationList.objects.order_by(*LATEST_FIRST).only("issuer_ca_id", "crl_der"):
         if row.issuer_ca_id in seen:
             continue
         seen.add(row.issuer_ca_id)
@@ -60,7 +63,7 @@ def revoked_serials() -> dict[tuple[str, int], dt.datetime]:
     query of their identities only (id, number, dates: a CRL row is never changed), and
     the parsed entries are kept per that set of CRLs, so a new CRL is seen at once."""
     latest: dict[int, tuple] = {}
-    for row in RevocationList.objects.order_by("issuer_ca_id", "-this_update").values_list(
+    for row in RevocationList.objects.order_by(*LATEST_FIRST).values_list(
         "pk", "issuer_ca_id", "number", "this_update", "imported_at"
     ):
         latest.setdefault(row[1], row)
