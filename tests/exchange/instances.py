@@ -52,6 +52,9 @@ class Instance:
     web: subprocess.Popen | None = None
     worker: subprocess.Popen | None = None
     steps: str = "tests.exchange.federation"  # the module `run(step, ...)` runs
+    # Persistent database connections (seconds), as in production (settings: 60); the
+    # tests use 0 (a connection per request) so nothing holds their copied databases.
+    conn_max_age: int = 0
 
     @property
     def url(self) -> str:
@@ -79,7 +82,7 @@ class Instance:
                 "DEBUG": "0",
                 "SECURE_COOKIES": "0",
                 "LOG_LEVEL": "WARNING",
-                "DB_CONN_MAX_AGE": "0",
+                "DB_CONN_MAX_AGE": str(self.conn_max_age),
             }
         )
         return env
@@ -223,7 +226,7 @@ class Instance:
 
 
 def make_pair(
-    base: Path, database_urls: tuple[str, str], *, migrate: bool = False
+    base: Path, database_urls: tuple[str, str], *, migrate: bool = False, conn_max_age: int = 0
 ) -> tuple[Instance, Instance]:
     """Province A (H99) and province B (H98) on the two databases (migrated first when
     `migrate`: tests pass copies of an already migrated one), seeded, trusting each
@@ -234,7 +237,15 @@ def make_pair(
     for (name, province), url in zip(names, database_urls, strict=True):
         var = base / province
         var.mkdir(exist_ok=True)
-        instances.append(Instance(name=name, province=province, var=var, database_url=url))
+        instances.append(
+            Instance(
+                name=name,
+                province=province,
+                var=var,
+                database_url=url,
+                conn_max_age=conn_max_age,
+            )
+        )
     a, b = instances
     pems = {}
     for inst in instances:

@@ -202,6 +202,22 @@ def test_revoked_certificate_is_refused(province):
     assert _code(raw) == "certificate_revoked"
 
 
+def test_a_crl_published_after_packages_were_accepted_refuses_the_next_one_at_once(province):
+    """The trust verdict is kept per certificate and trust state (one query each time):
+    a new CRL changes that state, so the very next package is refused even though the
+    certificate's own row still says active (a CRL imported from an outside CA)."""
+    from tinhso.signing.models import Certificate
+    from tinhso.signing.services import revoke_certificate
+
+    raw = signed(province.sender, document_package(province.sender, "000.00.20.H99"))
+    assert edxml.read(raw).signature is not None  # the verdict "trusted" is now cached
+    assert edxml.read(raw).signature is not None
+    cert = Certificate.objects.get(owner_agency=province.sender.agency)
+    revoke_certificate(certificate=cert, reason="lộ khóa")  # publishes the CA's CRL
+    Certificate.objects.filter(pk=cert.pk).update(status=Certificate.Status.ACTIVE)
+    assert _code(raw) == "certificate_revoked"
+
+
 def test_bad_base64_is_refused(province):
     key, chain = _seal(province)
     tree = edxml.build_tree(document_package(province.sender, "000.00.20.H99"))

@@ -652,9 +652,6 @@ def check_trust(info: SignatureInfo) -> SignatureInfo:
     import time
 
     from cryptography import x509
-    from django.db.models import Count, Max
-
-    from tinhso.signing.models import CACertificate, Certificate, RevocationList
 
     cert = x509.load_pem_x509_certificate(info.certificate_pem.encode())
     now = dt.datetime.now(tz=dt.UTC)
@@ -663,17 +660,12 @@ def check_trust(info: SignatureInfo) -> SignatureInfo:
             "Chứng thư số ký gói tin đã hết hạn hoặc chưa có hiệu lực.",
             code=E.CERTIFICATE_EXPIRED,
         )
-    if Certificate.objects.filter(
-        fingerprint_sha256=info.fingerprint_sha256, status=Certificate.Status.REVOKED
-    ).exists():
+    # One round trip: is the certificate revoked by us, and the state of the trust
+    # anchors and CRLs that the cached verdict is keyed on.
+    revoked, last_crl, last_anchor, anchors = _trust_state(info.fingerprint_sha256)
+    if revoked:
         raise SignatureRefused("Chứng thư số ký gói tin đã bị thu hồi.", code=E.CERTIFICATE_REVOKED)
-    anchors = CACertificate.objects.aggregate(last=Max("pk"), count=Count("pk"))
-    marker = (
-        info.fingerprint_sha256,
-        RevocationList.objects.aggregate(last=Max("pk"))["last"],
-        anchors["last"],
-        anchors["count"],
-    )
+    marker = (info.fingerprint_sha256, last_crl, last_anchor, anchors)
     cached = _TRUST_CACHE.get(marker)
     if cached is not None and cached[0] > time.monotonic():
         verdict = cached[1]
@@ -694,6 +686,31 @@ def check_trust(info: SignatureInfo) -> SignatureInfo:
             code=E.CERTIFICATE_UNTRUSTED,
         )
     return info
+
+
+def _trust_state(fingerprint: str) -> tuple[bool, int | None, int | None, int]:
+    """(revoked by us, last CRL, last CA, number of CAs) in one statement."""
+    from django.db import connection
+
+    from tinhso.signing.models import CACertificate, Certificate, RevocationList
+
+    q = connection.ops.quote_name
+    crl, ca, cert = (q(m._meta.db_table) for m in (RevocationList, CACertificate, Certificate))
+    crl_pk, ca_pk = (q(m._meta.pk.column or "id") for m in (RevocationList, CACertificate))  # type: ignore[union-attr]
+    fingerprint_col, status_col = (
+        q(str(Certificate._meta.get_field(name).column))  # type: ignore[union-attr]
+        for name in ("fingerprint_sha256", "status")
+    )
+    # Names from the models (quoted), values as parameters.
+    revoked_sql = f"SELECT 1 FROM {cert} WHERE {fingerprint_col} = %s AND {status_col} = %s"  # noqa: S608
+    sql = (
+        f"SELECT EXISTS({revoked_sql}), (SELECT MAX({crl_pk}) FROM {crl}),"  # noqa: S608
+        f" (SELECT MAX({ca_pk}) FROM {ca}), (SELECT COUNT(*) FROM {ca})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [fingerprint, str(Certificate.Status.REVOKED)])
+        revoked, last_crl, last_ca, count = cursor.fetchone()
+    return bool(revoked), last_crl, last_ca, int(count)
 
 
 def _chain_verdict(cert: Any) -> str:

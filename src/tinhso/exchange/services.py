@@ -75,8 +75,11 @@ def local_agency(organ_id: str) -> Any:
     code = (organ_id or "").strip().upper()
     if not code:
         return None
-    return (
-        Agency.objects.filter(legacy_code=code).first() or Agency.objects.filter(code=code).first()
+    # One query for both forms (a package carries the QCVN 102 code, the directory may
+    # know the agency by either); the QCVN 102 one wins, as before.
+    found = list(Agency.objects.filter(Q(legacy_code=code) | Q(code=code))[:2])
+    return next((a for a in found if a.legacy_code == code), None) or next(
+        (a for a in found if a.code == code), None
     )
 
 
@@ -225,7 +228,7 @@ def build_payload(message: OutboxMessage) -> bytes:
 
     spec = message.spec or {}
     if spec.get("type") == "status":
-        item = InboxItem.objects.select_related("agency").get(pk=spec["item"])
+        item = InboxItem.objects.select_related("agency__parent").get(pk=spec["item"])
         _sender, date, number = edxml.parse_document_id(item.document_id)
         status = edxml.StatusPackage(
             response_for=edxml.ResponseFor(
@@ -629,14 +632,14 @@ def _receive_document(parsed: edxml.Parsed, *, channel: str) -> Received:
     assert isinstance(package, edxml.DocumentPackage)
     sender_code = package.sender.organ_id
     try:
-        resolve(sender_code)
+        back = resolve(sender_code)  # where the statuses go (kept for the 01 below)
     except UnknownAgency as exc:
         raise UnknownAgency(
             f"Cơ quan gửi '{sender_code[:35]}' không có trong danh bạ liên thông: không biết "
             "trả trạng thái về đâu.",
             code=E.UNKNOWN_SENDER,
         ) from exc
-    sender_agency = local_agency(sender_code)
+    sender_agency = back.agency if back.kind == Endpoint.Kind.LOCAL else local_agency(sender_code)
     _check_signer_is_sender(parsed, sender_agency)
     receivers = []
     for to in package.to:
@@ -722,7 +725,7 @@ def _receive_document(parsed: edxml.Parsed, *, channel: str) -> Received:
                     "signer": item.signature.get("common_name", ""),
                 },
             )
-            _send_status(item=item, status_code="01", description="Đã đến")
+            _send_status(item=item, status_code="01", description="Đã đến", route=back)
             _notify_clerks(item)
             items.append(item)
     return Received(
@@ -775,7 +778,12 @@ def _receive_status(parsed: edxml.Parsed) -> Received:
     else:
         qs = qs.filter(business_type__in=[BusinessType.NEW, BusinessType.REPLACE])
     with transaction.atomic():
-        transmission = qs.select_for_update().order_by("-id").first()
+        transmission = (
+            qs.select_related("sender_agency", "outgoing")
+            .select_for_update(of=("self",))
+            .order_by("-id")
+            .first()
+        )
         if transmission is None:
             raise PackageRefused(
                 f"Trạng thái {code} cho văn bản {document_id[:80]} không khớp gói tin nào đã "
@@ -866,9 +874,15 @@ def _apply_status(transmission: Transmission, status: edxml.StatusPackage) -> bo
 
 
 def _send_status(
-    *, item: InboxItem, status_code: str, description: str = "", actor: Any = None
+    *,
+    item: InboxItem,
+    status_code: str,
+    description: str = "",
+    actor: Any = None,
+    route: Route | None = None,
 ) -> OutboxMessage | None:
-    """Answer the sender of `item` with a signed status package (once per code)."""
+    """Answer the sender of `item` with a signed status package (once per code).
+    `route`: the sender's address, when the caller has just resolved it."""
     if OutboxMessage.objects.filter(
         kind=OutboxMessage.Kind.STATUS,
         sender_agency=item.agency,
@@ -878,7 +892,9 @@ def _send_status(
         status_code=status_code,
     ).exists():
         return None
-    route, error = _route_or_error(item.sender_code)
+    error = None
+    if route is None:
+        route, error = _route_or_error(item.sender_code)
     spec = {
         "type": "status",
         "item": item.pk,

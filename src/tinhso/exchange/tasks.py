@@ -107,7 +107,7 @@ def claim_batch(limit: int) -> list[OutboxMessage]:
     if not ids:
         return []
     return list(
-        OutboxMessage.objects.select_related("endpoint", "transmission")
+        OutboxMessage.objects.select_related("endpoint", "transmission__recipient")
         .filter(pk__in=ids)
         .order_by("id")
     )
@@ -140,7 +140,9 @@ def deliver(message_id: int) -> str:
     """Claim and deliver one package: "delivered", "retry", "dead" or "skipped"."""
     if not _claim(message_id):
         return "skipped"
-    message = OutboxMessage.objects.select_related("endpoint", "transmission").get(pk=message_id)
+    message = OutboxMessage.objects.select_related("endpoint", "transmission__recipient").get(
+        pk=message_id
+    )
     with Sender() as sender:
         return deliver_batch([message], sender)[0]
 

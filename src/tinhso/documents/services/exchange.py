@@ -106,7 +106,11 @@ def receive_external(
 @transaction.atomic
 def mark_exchange_sent(*, recipient: Recipient) -> Recipient:
     """The exchange reports an outside recipient's copy as sent (idempotent)."""
-    recipient = Recipient.objects.select_for_update().get(pk=recipient.pk)
+    recipient = (
+        Recipient.objects.select_related("document")
+        .select_for_update(of=("self",))
+        .get(pk=recipient.pk)
+    )
     if recipient.status == Recipient.Status.EXCHANGE_SENT:
         return recipient
     if recipient.status != Recipient.Status.EXCHANGE_PENDING:

@@ -107,9 +107,12 @@ def select_certificate(*, owner_user=None, owner_agency=None, agency=None) -> Ce
         base = base.filter(owner_user=owner_user, kind=Certificate.Kind.PERSONAL)
     else:
         base = base.filter(owner_agency=owner_agency, kind=Certificate.Kind.AGENCY)
-    qs = base.exclude(storage=Certificate.Storage.REMOTE)
-    if not qs.exists():
-        if base.exists():
+    # An owner has a handful of certificates: one query, the choice made here (it was
+    # four queries, and this runs for every package the exchange signs).
+    owned = list(base)
+    usable = [c for c in owned if c.storage != Certificate.Storage.REMOTE]
+    if not usable:
+        if owned:
             raise NoCertificate(
                 "Chứng thư số của người ký nằm trên USB token: hãy ký bằng ứng dụng ký số "
                 "trên máy tính (ký từ xa)."
@@ -119,17 +122,20 @@ def select_certificate(*, owner_user=None, owner_agency=None, agency=None) -> Ce
             if owner_user is not None
             else "Cơ quan chưa có chứng thư số (chữ ký số của cơ quan)."
         )
-    active = qs.filter(status=Certificate.Status.ACTIVE)
-    if not active.exists():
+    active = [c for c in usable if c.status == Certificate.Status.ACTIVE]
+    if not active:
         raise CertificateRevoked()
     now = timezone.now()
-    current = active.filter(not_before__lte=now, not_after__gt=now).order_by("-not_after")
-    revoked = trust.revoked_serials()
-    candidates = list(current)
+    candidates = sorted(
+        (c for c in active if c.not_before <= now < c.not_after),
+        key=lambda c: c.not_after,
+        reverse=True,
+    )
     if agency is not None and owner_user is not None:
         candidates.sort(key=lambda c: c.owner_agency_id != agency.pk)  # stable: by not_after
     if not candidates:
         raise CertificateExpired()
+    revoked = trust.revoked_serials()
     for cert in candidates:
         if not _revoked_by_crl(cert, revoked):
             return cert

@@ -198,6 +198,10 @@ def _partitioner(stop: threading.Event, interval: float) -> None:
 
 class Command(BaseCommand):
     help = "Chạy tiến trình xử lý công việc nền."
+    # The system checks import every URLconf and view (seconds of CPU) for nothing a
+    # task needs; `migrate` and the web server run them. A (re)started worker takes the
+    # queue at once.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("--batch", action="store_true", help="xử lý hết hàng đợi rồi dừng")
@@ -254,9 +258,12 @@ class Command(BaseCommand):
             threading.Thread(
                 target=_sweeper, args=(stop, sweep_interval), name="outbox-sweep", daemon=True
             ).start()
+        # No random startup delay: concurrent workers claim tasks with row locks (they
+        # never take the same one), and a restarted worker should drain the queue now.
         extra = ["--interval", str(interval), "--queue-name", queue_name, "--no-reload"]
+        extra += ["--no-startup-delay"]
         if batch:
-            extra += ["--batch", "--no-startup-delay"]
+            extra += ["--batch"]
         if max_tasks:
             extra += ["--max-tasks", str(max_tasks)]
         saved = {

@@ -1,0 +1,50 @@
+"""What a web or worker process does at boot, so that the first request or task after a
+(re)start is not the one that pays for it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import sys
+import tinhso.wsgi  # what gunicorn imports in each worker before it accepts a request
+print(all(m in sys.modules for m in ("tinhso.urls", "tinhso.exchange.api", "tinhso.documents.api")))
+"""
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(
+        {
+            "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}",
+            "TINHSO_VAR_DIR": str(tmp_path),
+            "SECRET_KEY": "process-boot-test-" + "k" * 40,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'boot.sqlite3'}",
+        }
+    )
+    return env
+
+
+def test_a_web_worker_has_every_urlconf_loaded_before_its_first_request(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_the_task_worker_skips_the_system_checks_that_import_every_view():
+    from tinhso.core.management.commands.worker import Command
+
+    assert Command.requires_system_checks == []
