@@ -25,10 +25,11 @@ import hashlib
 import math
 import re
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import BaseThrottle
 
@@ -135,27 +136,49 @@ class _CacheCounters:
 
 
 class _RedisCounters(_CacheCounters):
-    """Counters on Redis: a hit is one round trip (a pipeline: start the window's counter
-    with its expiry if it is new, add one, read the previous window) instead of three."""
+    """Counters on Django's Redis cache, sent on its connection pool by one client kept per
+    backend: a hit is one round trip (a pipeline: start the window's counter with its expiry
+    if it is new, add one, read the previous window), a read one MGET. Django's backend
+    builds a new `redis.Redis` for every command, which with redis-py 8 costs more than the
+    round trip itself (0.2 ms: its table of reply parsers is filled anew each time)."""
+
+    def __init__(self, backend: RedisCache) -> None:
+        self.backend = backend
+
+    def _client(self) -> Any:
+        inner: Any = self.backend._cache  # one per backend object, i.e. per thread
+        client = _REDIS_CLIENTS.get(inner)
+        if client is None:
+            pool = inner._get_connection_pool(True)
+            client = _REDIS_CLIENTS[inner] = inner._client(connection_pool=pool)
+        return client
 
     def count_hit(self, key: str, previous_key: str, timeout: int) -> tuple[int, int]:
-        name, previous_name = (
-            cache.make_and_validate_key(key),
-            cache.make_and_validate_key(previous_key),
-        )
-        pipe = cache._cache.get_client(name, write=True).pipeline(transaction=False)  # type: ignore[attr-defined]
+        name = self.backend.make_and_validate_key(key)
+        previous_name = self.backend.make_and_validate_key(previous_key)
+        pipe = self._client().pipeline(transaction=False)
         pipe.set(name, 0, ex=timeout, nx=True)
         pipe.incr(name)
         pipe.get(previous_name)
         _, current, previous = pipe.execute()
         return int(current), int(previous or 0)
 
+    def read_counts(self, keys: list[str]) -> dict[str, int]:
+        names = [self.backend.make_and_validate_key(key) for key in keys]
+        values = self._client().mget(names)
+        # counters are stored as plain integers (Django's Redis serializer leaves ints as is)
+        return {key: int(value) for key, value in zip(keys, values, strict=True) if value}
+
+
+_REDIS_CLIENTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
 
 def _counters() -> Any:
-    if hasattr(cache, "count_hit"):
-        return cache
-    if isinstance(cache, RedisCache):
-        return _RedisCounters()
+    backend = caches[DEFAULT_CACHE_ALIAS]  # `cache` is a proxy: isinstance needs the backend
+    if hasattr(backend, "count_hit"):
+        return backend
+    if isinstance(backend, RedisCache):
+        return _RedisCounters(backend)
     return _CacheCounters()
 
 
