@@ -163,6 +163,22 @@ class _RedisCounters(_CacheCounters):
         _, current, previous = pipe.execute()
         return int(current), int(previous or 0)
 
+    def count_hit_and_read(
+        self, key: str, previous_key: str, timeout: int, read_keys: list[str]
+    ) -> tuple[int, int, dict[str, int]]:
+        """`count_hit` and `read_counts` in one round trip."""
+        name = self.backend.make_and_validate_key(key)
+        previous_name = self.backend.make_and_validate_key(previous_key)
+        names = [self.backend.make_and_validate_key(k) for k in read_keys]
+        pipe = self._client().pipeline(transaction=False)
+        pipe.set(name, 0, ex=timeout, nx=True)
+        pipe.incr(name)
+        pipe.get(previous_name)
+        pipe.mget(names)
+        _, current, previous, values = pipe.execute()
+        read = {k: int(v) for k, v in zip(read_keys, values, strict=True) if v}
+        return int(current), int(previous or 0), read
+
     def read_counts(self, keys: list[str]) -> dict[str, int]:
         names = [self.backend.make_and_validate_key(key) for key in keys]
         values = self._client().mget(names)
@@ -182,6 +198,20 @@ def _counters() -> Any:
     return _CacheCounters()
 
 
+def _peeked(rate: Rate, now: float, current: int, previous: int, elapsed: float) -> Decision:
+    estimate = _estimate(previous, current + 1, elapsed)
+    if estimate <= rate.limit:
+        return Decision(True, estimate, 0)
+    return Decision(False, estimate, _retry_after(rate, previous, current + 1, now))
+
+
+def _counted(rate: Rate, now: float, current: int, previous: int, elapsed: float) -> Decision:
+    estimate = _estimate(previous, current, elapsed)
+    if estimate <= rate.limit:
+        return Decision(True, estimate, 0)
+    return Decision(False, estimate, _retry_after(rate, previous, current, now))
+
+
 def peek(scope: str, key: str, rate: str | Rate) -> Decision:
     """Would one more attempt be allowed? Counts nothing."""
     rate = Rate.parse(rate)
@@ -189,10 +219,7 @@ def peek(scope: str, key: str, rate: str | Rate) -> Decision:
     current_key, previous_key, elapsed = _keys(scope, key, rate.period, now)
     values = _counters().read_counts([current_key, previous_key])
     current, previous = int(values.get(current_key, 0)), int(values.get(previous_key, 0))
-    estimate = _estimate(previous, current + 1, elapsed)
-    if estimate <= rate.limit:
-        return Decision(True, estimate, 0)
-    return Decision(False, estimate, _retry_after(rate, previous, current + 1, now))
+    return _peeked(rate, now, current, previous, elapsed)
 
 
 def hit(scope: str, key: str, rate: str | Rate) -> Decision:
@@ -201,10 +228,35 @@ def hit(scope: str, key: str, rate: str | Rate) -> Decision:
     now = time.time()
     current_key, previous_key, elapsed = _keys(scope, key, rate.period, now)
     current, previous = _counters().count_hit(current_key, previous_key, 2 * rate.period + 1)
-    estimate = _estimate(previous, current, elapsed)
-    if estimate <= rate.limit:
-        return Decision(True, estimate, 0)
-    return Decision(False, estimate, _retry_after(rate, previous, current, now))
+    return _counted(rate, now, current, previous, elapsed)
+
+
+def hit_and_peek(
+    scope: str, key: str, rate: str | Rate, peek_scope: str, peek_key: str, peek_rate: str | Rate
+) -> tuple[Decision, Decision]:
+    """`hit` one counter and `peek` at another, in one round trip where the counters can
+    (Redis): the public lookup counts its caller and reads its dossier code's count
+    together, instead of asking the store twice per lookup."""
+    counters = _counters()
+    if not hasattr(counters, "count_hit_and_read"):
+        return hit(scope, key, rate), peek(peek_scope, peek_key, peek_rate)
+    rate, peek_rate = Rate.parse(rate), Rate.parse(peek_rate)
+    now = time.time()
+    current_key, previous_key, elapsed = _keys(scope, key, rate.period, now)
+    peek_current, peek_previous, peek_elapsed = _keys(peek_scope, peek_key, peek_rate.period, now)
+    current, previous, values = counters.count_hit_and_read(
+        current_key, previous_key, 2 * rate.period + 1, [peek_current, peek_previous]
+    )
+    return (
+        _counted(rate, now, current, previous, elapsed),
+        _peeked(
+            peek_rate,
+            now,
+            values.get(peek_current, 0),
+            values.get(peek_previous, 0),
+            peek_elapsed,
+        ),
+    )
 
 
 def refund(scope: str, key: str, rate: str | Rate) -> None:
@@ -255,6 +307,16 @@ class ClientRateThrottle(BaseThrottle):
     def allow_request(self, request, view) -> bool:
         self.decision = hit(self.scope, self.get_ident(request), self.get_rate())
         return self.decision.allowed
+
+    def allow_request_and_peek(
+        self, request, peek_scope: str, peek_key: str, peek_rate: str | Rate
+    ) -> tuple[bool, Decision]:
+        """`allow_request`, reading another limit's count in the same round trip
+        (`hit_and_peek`): (allowed, the other limit's decision)."""
+        self.decision, peeked = hit_and_peek(
+            self.scope, self.get_ident(request), self.get_rate(), peek_scope, peek_key, peek_rate
+        )
+        return self.decision.allowed, peeked
 
     def wait(self) -> float | None:
         decision = getattr(self, "decision", None)

@@ -493,22 +493,31 @@ _CODE_LIMITED = (
 )
 
 
-def limited_lookup(*, code: str, secret: str):
+CODE_SCOPE = "onestop_lookup_code"
+
+
+def code_key(code: str | None) -> str:
+    """The per-code limit's key: the code as the lookup reads it."""
+    return (code or "").strip().upper()
+
+
+def limited_lookup(*, code: str, secret: str, code_decision: ratelimit.Decision | None = None):
     """The public lookup, limited per dossier code too (the secret is 4 digits and codes
     are sequential): wrong attempts on one code count from every IP; a right one is free.
 
     A wrong attempt is counted (atomically) before it is answered, and refused once over
     the limit; a right one only reads the count, and is refused too once the code is over
     its limit, so guessing on stays useless. A right answer thus writes nothing (counting
-    then refunding it cost two writes on the hottest public path)."""
-    key = (code or "").strip().upper()
+    then refunding it cost two writes on the hottest public path). `code_decision` is the
+    code's count already read (`ratelimit.hit_and_peek`, with the caller's own limit)."""
+    key = code_key(code)
     rate = settings.ONESTOP_LOOKUP_CODE_RATE
     try:
         result = selectors.lookup(code=code, secret=secret)
     except NotFound:
-        ratelimit.enforce("onestop_lookup_code", key, rate, _CODE_LIMITED)
+        ratelimit.enforce(CODE_SCOPE, key, rate, _CODE_LIMITED)
         raise
-    decision = ratelimit.peek("onestop_lookup_code", key, rate)
+    decision = code_decision or ratelimit.peek(CODE_SCOPE, key, rate)
     if not decision.allowed:
         raise ratelimit.RateLimited(_CODE_LIMITED, retry_after=decision.retry_after)
     return result
@@ -582,9 +591,15 @@ class Lookup(APIView):
         params = plain_lookup_params(request)
         if params is None:
             return super().dispatch(request, *args, **kwargs)
+        code, secret = params
         allow = {"Allow": ", ".join(self.allowed_methods)}
-        waits = []
-        for throttle in self.get_throttles():
+        # The caller's limit counted and the code's read in one round trip to the store.
+        first, *others = self.get_throttles()
+        allowed, code_decision = first.allow_request_and_peek(
+            request, CODE_SCOPE, code_key(code), settings.ONESTOP_LOOKUP_CODE_RATE
+        )
+        waits = [] if allowed else [first.wait()]
+        for throttle in others:
             if not throttle.allow_request(request, self):
                 waits.append(throttle.wait())
         if waits:
@@ -592,7 +607,7 @@ class Lookup(APIView):
                 max((w for w in waits if w is not None), default=None), headers=allow
             )
         try:
-            result = limited_lookup(code=params[0], secret=params[1])
+            result = limited_lookup(code=code, secret=secret, code_decision=code_decision)
         except DomainError as err:
             return domain_error_json(err, headers=allow)
         return json_response(lookup_answer(result), headers=allow)
