@@ -124,3 +124,18 @@ def test_wrong_digits_on_one_code_are_limited_on_the_fast_path_too(world, settin
     assert [a.status_code for a in answers] == [404, 404, 429]
     assert answers[2].json()["code"] == right.json()["code"] == "rate_limited"
     assert right.status_code == 429  # the right digits too, once the code is over its limit
+
+
+def test_the_answer_varies_by_language_only(world, client):
+    """The lookup never reads the session (the second-factor check skips exempt paths
+    before loading the user): its answer does not vary by cookie, only by language."""
+    response = client.get(LOOKUP, {"code": "X-1-2", "secret": "5678"})
+    assert response["Vary"] == "Accept-Language"
+    assert response["Content-Language"] == "vi"
+
+
+def test_the_lookup_is_resolved_first_and_still_named(world):
+    from django.urls import resolve, reverse
+
+    assert reverse("onestop-api-lookup") == LOOKUP
+    assert resolve(LOOKUP).func.view_class.__name__ == "Lookup"
