@@ -21,6 +21,7 @@ from TRUSTED_PROXIES), the same address the audit trail records.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -60,11 +61,16 @@ class Rate:
         """'30/min', '10/day', '5/15min', '100/h' → Rate."""
         if isinstance(text, Rate):
             return text
-        match = _RATE_RE.match(str(text).lower())
-        unit = match and (_UNITS.get(match.group(3)) or _UNITS.get(match.group(3).rstrip("s")))
-        if not match or not unit:
-            raise ValueError(f"not a rate: {text!r} (e.g. '30/min', '10/day')")
-        return cls(int(match.group(1)), int(match.group(2) or 1) * unit)
+        return _parse_rate(str(text))
+
+
+@functools.lru_cache(maxsize=256)  # a few settings, read on every request
+def _parse_rate(text: str) -> Rate:
+    match = _RATE_RE.match(text.lower())
+    unit = match and (_UNITS.get(match.group(3)) or _UNITS.get(match.group(3).rstrip("s")))
+    if not match or not unit:
+        raise ValueError(f"not a rate: {text!r} (e.g. '30/min', '10/day')")
+    return Rate(int(match.group(1)), int(match.group(2) or 1) * unit)
 
 
 @dataclass(frozen=True)
@@ -136,8 +142,9 @@ class _CacheCounters:
 
 
 class _RedisCounters(_CacheCounters):
-    """Counters on Django's Redis cache, sent on its connection pool by one client kept per
-    backend: a hit is one round trip (a pipeline: start the window's counter with its expiry
+    """Counters on Django's Redis cache (keys made as the cache makes them, without its
+    memcached-safety scan: ours are hex digests), sent on its connection pool by one client
+    kept per backend: a hit is one round trip (a pipeline: start the window's counter with its expiry
     if it is new, add one, read the previous window), a read one MGET. Django's backend
     builds a new `redis.Redis` for every command, which with redis-py 8 costs more than the
     round trip itself (0.2 ms: its table of reply parsers is filled anew each time)."""
@@ -154,8 +161,8 @@ class _RedisCounters(_CacheCounters):
         return client
 
     def count_hit(self, key: str, previous_key: str, timeout: int) -> tuple[int, int]:
-        name = self.backend.make_and_validate_key(key)
-        previous_name = self.backend.make_and_validate_key(previous_key)
+        name = self.backend.make_key(key)
+        previous_name = self.backend.make_key(previous_key)
         pipe = self._client().pipeline(transaction=False)
         pipe.set(name, 0, ex=timeout, nx=True)
         pipe.incr(name)
@@ -167,9 +174,9 @@ class _RedisCounters(_CacheCounters):
         self, key: str, previous_key: str, timeout: int, read_keys: list[str]
     ) -> tuple[int, int, dict[str, int]]:
         """`count_hit` and `read_counts` in one round trip."""
-        name = self.backend.make_and_validate_key(key)
-        previous_name = self.backend.make_and_validate_key(previous_key)
-        names = [self.backend.make_and_validate_key(k) for k in read_keys]
+        name = self.backend.make_key(key)
+        previous_name = self.backend.make_key(previous_key)
+        names = [self.backend.make_key(k) for k in read_keys]
         pipe = self._client().pipeline(transaction=False)
         pipe.set(name, 0, ex=timeout, nx=True)
         pipe.incr(name)
@@ -180,7 +187,7 @@ class _RedisCounters(_CacheCounters):
         return int(current), int(previous or 0), read
 
     def read_counts(self, keys: list[str]) -> dict[str, int]:
-        names = [self.backend.make_and_validate_key(key) for key in keys]
+        names = [self.backend.make_key(key) for key in keys]
         values = self._client().mget(names)
         # counters are stored as plain integers (Django's Redis serializer leaves ints as is)
         return {key: int(value) for key, value in zip(keys, values, strict=True) if value}
