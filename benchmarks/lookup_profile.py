@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/public_pages.py --pages lookup --keep   # loads the database
     .venv/bin/python benchmarks/lookup_profile.py                       # then, any number of times
     .venv/bin/python benchmarks/lookup_profile.py --profile 40 --src /tmp/old/src
+    .venv/bin/python benchmarks/lookup_profile.py --floor                # the floor app, alike
 
 wrk through gunicorn says how fast; this says why, without the noise of a shared machine's
 scheduler: the lookup paths that `public_pages.py --keep` left (var/bench/public_pages/
@@ -40,12 +41,12 @@ from onestop_lifecycle import emit, shared_cache  # noqa: E402
 PG_BASE = os.environ.get("BENCH_PG_BASE", "postgres://postgres@127.0.0.1:5432/")
 
 
-def configure(name: str, src: str, cache_url: str) -> None:
-    """The environment of public_pages.py's tinhso gunicorn, then Django."""
+def configure(name: str, src: str, cache_url: str, floor: bool = False) -> None:
+    """The environment of public_pages.py's tinhso gunicorn (or of its floor), then Django."""
     var = ROOT / "var" / "bench" / name
     os.environ.update(
         {
-            "DJANGO_SETTINGS_MODULE": "tinhso.settings",
+            "DJANGO_SETTINGS_MODULE": "floor.settings" if floor else "tinhso.settings",
             "DATABASE_URL": f"{PG_BASE}bench_{name}",
             "TINHSO_VAR_DIR": str(var),
             "STATIC_ROOT": str(var / "static"),
@@ -59,7 +60,7 @@ def configure(name: str, src: str, cache_url: str) -> None:
             "REDIS_URL": "",
         }
     )
-    sys.path.insert(0, src)
+    sys.path.insert(0, str(HERE) if floor else src)
     import django
 
     django.setup()
@@ -171,10 +172,11 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, help="print cProfile's top N")
     parser.add_argument("--no-middleware", action="store_true", help="skip the per-layer timing")
     parser.add_argument("--src", default=str(ROOT / "src"), help="profile this source tree")
+    parser.add_argument("--floor", action="store_true", help="profile the floor app instead")
     parser.add_argument("--cache", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"))
     args = parser.parse_args()
     paths = json.loads((ROOT / "var" / "bench" / args.name / "paths.json").read_text())["lookup"]
-    configure(args.name, args.src, args.cache)
+    configure(args.name, args.src, args.cache, floor=args.floor)
     from django.core.handlers.wsgi import WSGIHandler
 
     handler = WSGIHandler()
@@ -182,7 +184,7 @@ def main() -> None:
     best = min(run(handler, paths, args.requests) for _ in range(args.repeat))
     emit(
         what="handler",
-        src=args.src,
+        src="floor" if args.floor else args.src,
         requests=args.requests,
         us_per_request=round(best / args.requests * 1e6, 1),
         load=os.getloadavg()[0],
