@@ -586,8 +586,8 @@ class Lookup(APIView):
     def dispatch(self, request, *args, **kwargs):
         """The hottest public path (issue 18): a plain lookup is answered here, with the
         same limits and the same bytes, without DRF's request wrapper, negotiation and
-        serializers (half the time of a lookup went there); any other request goes
-        through DRF (`get`), which also documents the operation."""
+        serializers (which deep-copied their declared fields twice per lookup); any other
+        request goes through DRF (`get`), which also documents the operation."""
         params = plain_lookup_params(request)
         if params is None:
             return super().dispatch(request, *args, **kwargs)
