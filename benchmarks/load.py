@@ -40,9 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from onestop_lifecycle import emit, pg_admin, shared_cache  # noqa: E402
 
-NAME = "load"
+# The database and var/ folder's name (benchmarks/soak.py runs on its own: "soak").
+NAME = os.environ.get("LOAD_BENCH_NAME", "load")
 DB_URL = f"postgres://postgres@127.0.0.1:5432/bench_{NAME}"
-VAR = ROOT / "var" / "load"
+VAR = ROOT / "var" / NAME
 BIN = Path(sys.executable).parent
 SESSIONS_PER_ACCOUNT_KIND = 60
 
@@ -225,45 +226,65 @@ def wait_up(url: str, timeout: float = 300) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
-def cpu_seconds(serve_pid: int) -> dict[str, dict[int, float]]:
-    """CPU seconds used so far by each process of each side: the serve tree split into web
-    and worker, every PostgreSQL process, and Locust (per process: a backend that starts
-    during the window counts from zero, one that ends drops out, never below zero)."""
+def processes(serve_pid: int) -> dict[str, list]:
+    """The processes of each side, as psutil.Process: the serve tree split into the
+    gunicorn master, its web workers, the task worker and the other processes (gateway,
+    syslog listener, `tinhso serve` itself); every PostgreSQL process; Locust."""
     import psutil
 
-    sides: dict[str, dict[int, float]] = {
-        k: {} for k in ("web", "worker", "other_processes", "database", "locust")
+    sides: dict[str, list] = {
+        k: [] for k in ("web_master", "web", "worker", "other_processes", "database", "locust")
     }
-
-    def used(proc) -> float:
-        times = proc.cpu_times()
-        return times.user + times.system
-
     try:
         tree = [psutil.Process(serve_pid), *psutil.Process(serve_pid).children(recursive=True)]
     except psutil.NoSuchProcess:
         tree = []
+    lines = {}
     for proc in tree:
         try:
-            line = " ".join(proc.cmdline())
-            key = (
-                "web"
-                if "gunicorn" in line
-                else "worker"
-                if " worker" in line or "db_worker" in line
-                else "other_processes"
-            )
-            sides[key][proc.pid] = used(proc)
+            lines[proc.pid] = " ".join(proc.cmdline())
+        except psutil.Error:
+            continue
+    for proc in tree:
+        try:
+            line = lines.get(proc.pid, "")
+            if "gunicorn" in line:  # the master's parent is `tinhso serve`; workers', the master
+                key = "web" if "gunicorn" in lines.get(proc.ppid(), "") else "web_master"
+            elif " worker" in line or "db_worker" in line:
+                key = "worker"
+            else:
+                key = "other_processes"
+            sides[key].append(proc)
         except psutil.Error:
             continue
     for proc in psutil.process_iter(["name", "cmdline"]):
         try:
             if proc.info["name"] in ("postgres", "postmaster"):
-                sides["database"][proc.pid] = used(proc)
+                sides["database"].append(proc)
             elif "locust" in " ".join(proc.info["cmdline"] or []):
-                sides["locust"][proc.pid] = used(proc)
+                sides["locust"].append(proc)
         except psutil.Error:
             continue
+    return sides
+
+
+def cpu_seconds(serve_pid: int) -> dict[str, dict[int, float]]:
+    """CPU seconds used so far by each process of each side: web (gunicorn, master and
+    workers), worker, other processes, every PostgreSQL process, and Locust (per process:
+    a backend that starts during the window counts from zero, one that ends drops out,
+    never below zero)."""
+    import psutil
+
+    sides: dict[str, dict[int, float]] = {
+        k: {} for k in ("web", "worker", "other_processes", "database", "locust")
+    }
+    for side, procs in processes(serve_pid).items():
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+            except psutil.Error:
+                continue
+            sides["web" if side == "web_master" else side][proc.pid] = times.user + times.system
     return sides
 
 
@@ -274,15 +295,30 @@ def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, flo
     }
 
 
-def run_step(base: str, world_file: Path, users: int, seconds: int, serve_pid: int) -> dict:
-    prefix = VAR / f"locust-{users}"
+def ramp_for(users: int) -> tuple[int, float]:
+    """(users started a second, seconds until all run): users/20 a second, at least 5."""
     spawn_rate = max(5, users // 20)
-    ramp = users / spawn_rate
-    env = {
+    return spawn_rate, users / spawn_rate
+
+
+def start_locust(
+    base: str,
+    world_file: Path,
+    users: int,
+    run_seconds: int,
+    csv_prefix: Path,
+    env=None,
+    stderr=subprocess.PIPE,
+) -> tuple[subprocess.Popen, float]:
+    """Locust headless on the peak mix for `users` users (`ramp_for`); (the process, the
+    ramp's seconds). The run lasts ramp + run_seconds."""
+    spawn_rate, ramp = ramp_for(users)
+    locust_env = {
         **os.environ,
         "LOAD_WORLD": str(world_file),
         "LOAD_PAPER": str(VAR / "paper.pdf"),
         "PYTHONPATH": str(HERE),
+        **(env or {}),
     }
     locust = subprocess.Popen(
         [
@@ -295,11 +331,11 @@ def run_step(base: str, world_file: Path, users: int, seconds: int, serve_pid: i
             "-r",
             str(spawn_rate),
             "-t",
-            f"{int(ramp + seconds)}s",
+            f"{int(ramp + run_seconds)}s",
             "-H",
             base,
             "--csv",
-            str(prefix),
+            str(csv_prefix),
             "--reset-stats",
             "--only-summary",
             "--stop-timeout",
@@ -308,11 +344,17 @@ def run_step(base: str, world_file: Path, users: int, seconds: int, serve_pid: i
             "WARNING",
         ],
         cwd=ROOT,
-        env=env,
+        env=locust_env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         text=True,
     )
+    return locust, ramp
+
+
+def run_step(base: str, world_file: Path, users: int, seconds: int, serve_pid: int) -> dict:
+    prefix = VAR / f"locust-{users}"
+    locust, ramp = start_locust(base, world_file, users, seconds, prefix)
     time.sleep(ramp)
     before, started = cpu_seconds(serve_pid), time.monotonic()
     # the CPU window closes a second before Locust ends (its own CPU is read while it runs)
@@ -351,6 +393,44 @@ def run_step(base: str, world_file: Path, users: int, seconds: int, serve_pid: i
     }
 
 
+def province(reuse: bool) -> Path:
+    """The demo province loaded and the simulated users' world prepared (kept with
+    reuse when there); the world file's path."""
+    world_file = VAR / "world.json"
+    if not (reuse and world_file.exists()):
+        build_province()
+        subprocess.run([sys.executable, __file__, "--prepare"], check=True, cwd=ROOT)
+    return world_file
+
+
+def start_serve(workers: int) -> tuple[subprocess.Popen, str]:
+    """`tinhso serve` with `workers` gunicorn workers, the task worker and the declared
+    processes, answering; (the process, its base URL)."""
+    from onestop_lookup import free_port
+
+    port = free_port()
+    serve = subprocess.Popen(
+        [str(BIN / "tinhso"), "serve", "--port", str(port), "--workers", str(workers)],
+        cwd=ROOT,
+        env=server_env(),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_up(base + "/healthz")
+    except BaseException:
+        stop_serve(serve)
+        raise
+    return serve, base
+
+
+def stop_serve(serve: subprocess.Popen) -> None:
+    os.killpg(serve.pid, signal.SIGTERM)
+    serve.wait(60)
+
+
 def _ms(value: str) -> float | None:
     return None if value in ("", "N/A") else float(value)
 
@@ -368,24 +448,10 @@ def main() -> None:
         world_file.write_text(json.dumps(prepare_world()))
         return
     ensure_locust()
-    if not (args.reuse and world_file.exists()):
-        build_province()
-        subprocess.run([sys.executable, __file__, "--prepare"], check=True, cwd=ROOT)
-    from onestop_lookup import free_port
-
-    port = free_port()
-    serve = subprocess.Popen(
-        [str(BIN / "tinhso"), "serve", "--port", str(port), "--workers", str(args.workers)],
-        cwd=ROOT,
-        env=server_env(),
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    province(args.reuse)
+    serve, base = start_serve(args.workers)
     largest = 0
     try:
-        wait_up(base + "/healthz")
         for users in args.users:
             step = run_step(base, world_file, users, args.seconds, serve.pid)
             emit(**step)
@@ -397,8 +463,7 @@ def main() -> None:
             cache="redis" if server_env()["CACHE_URL"] else "database",
         )
     finally:
-        os.killpg(serve.pid, signal.SIGTERM)
-        serve.wait(60)
+        stop_serve(serve)
 
 
 if __name__ == "__main__":

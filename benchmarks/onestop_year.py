@@ -374,10 +374,16 @@ def load(n: int, year: int = YEAR) -> dict:
         batch_e.clear()
 
     dossier_id = next_id
+    tracking_codes: set[str] = set()
     for row, events, score in generate(n, seed=year, year=year):
         values = {**defaults, **row, "uid": uuid.uuid4(), "created_at": now, "updated_at": now}
-        # a unique column with a callable default: one value per row, not one for all
-        values["tracking_code"] = row.get("tracking_code") or new_tracking_code()
+        # a unique column with a callable default: one value per row, not one for all; the
+        # rows share one day, so 20,000 random 6-letter tails collide 1 run in 4: draw again
+        tracking_code = row.get("tracking_code") or new_tracking_code()
+        while tracking_code in tracking_codes:
+            tracking_code = new_tracking_code()
+        tracking_codes.add(tracking_code)
+        values["tracking_code"] = tracking_code
         values["version"] = len(events)
         batch_d.append(
             [dossier_id]

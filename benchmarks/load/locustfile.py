@@ -33,6 +33,7 @@ import re
 import threading
 from pathlib import Path
 
+import windows  # noqa: F401 (per-window figures for benchmarks/soak.py, when it asks)
 from forms import form_values, main_form
 from locust import HttpUser, between, task
 from lxml import html as lxml_html

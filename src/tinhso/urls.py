@@ -9,6 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from tinhso.core.api import api_not_found
+from tinhso.onestop import api_urls as onestop_api_urls
 
 APPS = [
     "directory",
@@ -33,6 +34,7 @@ APPS = [
 api_patterns = [path("", include(f"tinhso.{app}.api_urls")) for app in APPS]
 
 urlpatterns = [
+    path("api/v1/", include(onestop_api_urls.hot_urlpatterns)),  # the hottest path first
     path("", include("tinhso.web.urls")),
     path("", include("tinhso.opendata.root_urls")),  # CKAN Action API, DCAT catalogue
     path("i18n/", include("django.conf.urls.i18n")),

@@ -32,13 +32,16 @@ class SecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The path first: on exempt paths (the API, static files) the user is not loaded
+        # from the session at all (the public lookup never reads the session).
+        if request.path.startswith(EXEMPT_PREFIXES):
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if (
             user is not None
             and user.is_authenticated
             and user.needs_second_factor
             and not request.session.get(SESSION_KEY)
-            and not request.path.startswith(EXEMPT_PREFIXES)
         ):
             from urllib.parse import urlencode
 

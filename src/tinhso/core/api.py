@@ -12,16 +12,18 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.validators import RegexValidator
 from django.db.backends.base.operations import BaseDatabaseOperations
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -85,6 +87,38 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body["message"] = str(response.data["detail"])
     response.data = body
     return response
+
+
+# ---------------------------------------------------------------------------------------
+# Answers of plain Django views on hot paths (e.g. the public dossier lookup), byte for
+# byte what a DRF view of the same operation answers, without DRF's request wrapper,
+# content negotiation and serializers.
+
+_RENDERER = JSONRenderer()
+
+
+def json_response(
+    data: Any, *, status: int = 200, headers: dict[str, str] | None = None
+) -> HttpResponse:
+    """`data` as DRF's JSON renderer writes it (compact UTF-8, U+2028/2029 escaped)."""
+    return HttpResponse(
+        _RENDERER.render(data), status=status, content_type="application/json", headers=headers
+    )
+
+
+def domain_error_json(err: DomainError, *, headers: dict[str, str] | None = None) -> HttpResponse:
+    """A domain error as `exception_handler` answers it."""
+    return json_response(err.as_dict(), status=err.status, headers=headers)
+
+
+def throttled_json(wait: float | None, *, headers: dict[str, str] | None = None) -> HttpResponse:
+    """A DRF throttle's refusal as `exception_handler` answers it: 429, `throttled`, and
+    Retry-After in whole seconds (rounded up) when the throttle says how long."""
+    code, message = _DRF_CODES[exceptions.Throttled]
+    headers = dict(headers or {})
+    if wait is not None:
+        headers["Retry-After"] = str(math.ceil(wait))
+    return json_response({"code": str(code), "message": message}, status=429, headers=headers)
 
 
 def error_response(err: DomainError) -> Response:

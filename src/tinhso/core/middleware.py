@@ -8,9 +8,11 @@ import ipaddress
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
     "current_request", default=None
@@ -24,6 +26,7 @@ def _networks(
     return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
 
 
+@functools.lru_cache(maxsize=4096)  # the same few callers and proxies, request after request
 def _parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     value = value.strip()
     if value.startswith("[") and "]" in value:  # [v6]:port
@@ -69,8 +72,10 @@ def client_ip(request: HttpRequest | None) -> str | None:
 def from_trusted_proxy(request: HttpRequest) -> bool:
     """Whether the peer that connected is one of TRUSTED_PROXIES (never without the setting)."""
     proxies = tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ())
+    if not proxies:
+        return False
     peer = _parse_ip(request.META.get("REMOTE_ADDR") or "")
-    return bool(proxies) and peer is not None and any(peer in n for n in _networks(proxies))
+    return peer is not None and any(peer in n for n in _networks(proxies))
 
 
 # What a proxy tells us about the original request; believed only from a trusted proxy.
@@ -145,3 +150,15 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         return None
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        """Django's, less the search for a language prefix in the path (a regex and a failed
+        language lookup on every request) when no URL has one: the same headers."""
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        if is_language_prefix_patterns_used(urlconf)[0]:
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response

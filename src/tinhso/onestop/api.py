@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as drf
 from rest_framework.generics import ListAPIView
@@ -14,13 +15,21 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from tinhso.accounts.rules import can, require
 from tinhso.core import ratelimit
-from tinhso.core.api import JSONParser, loads_json, query
+from tinhso.core.api import (
+    JSONParser,
+    domain_error_json,
+    json_response,
+    loads_json,
+    query,
+    throttled_json,
+)
 from tinhso.core.collation import vi
-from tinhso.core.errors import NotFound, ValidationFailed
+from tinhso.core.errors import DomainError, NotFound, ValidationFailed
 from tinhso.directory.models import Agency
 from tinhso.onestop import selectors, services, workflow
 from tinhso.onestop import serializers as s
@@ -484,25 +493,86 @@ _CODE_LIMITED = (
 )
 
 
-def limited_lookup(*, code: str, secret: str):
+CODE_SCOPE = "onestop_lookup_code"
+
+
+def code_key(code: str | None) -> str:
+    """The per-code limit's key: the code as the lookup reads it."""
+    return (code or "").strip().upper()
+
+
+def limited_lookup(*, code: str, secret: str, code_decision: ratelimit.Decision | None = None):
     """The public lookup, limited per dossier code too (the secret is 4 digits and codes
     are sequential): wrong attempts on one code count from every IP; a right one is free.
 
     A wrong attempt is counted (atomically) before it is answered, and refused once over
     the limit; a right one only reads the count, and is refused too once the code is over
     its limit, so guessing on stays useless. A right answer thus writes nothing (counting
-    then refunding it cost two writes on the hottest public path)."""
-    key = (code or "").strip().upper()
+    then refunding it cost two writes on the hottest public path). `code_decision` is the
+    code's count already read (`ratelimit.hit_and_peek`, with the caller's own limit)."""
+    key = code_key(code)
     rate = settings.ONESTOP_LOOKUP_CODE_RATE
     try:
         result = selectors.lookup(code=code, secret=secret)
     except NotFound:
-        ratelimit.enforce("onestop_lookup_code", key, rate, _CODE_LIMITED)
+        ratelimit.enforce(CODE_SCOPE, key, rate, _CODE_LIMITED)
         raise
-    decision = ratelimit.peek("onestop_lookup_code", key, rate)
+    decision = code_decision or ratelimit.peek(CODE_SCOPE, key, rate)
     if not decision.allowed:
         raise ratelimit.RateLimited(_CODE_LIMITED, retry_after=decision.retry_after)
     return result
+
+
+# Accept headers that can only mean this operation's JSON (none, anything, JSON itself).
+_JSON_ACCEPTS = frozenset({"", "*/*", "application/json"})
+_LOOKUP_FIELDS = s.LookupQuerySerializer._declared_fields
+_DATETIME = drf.DateTimeField()  # the output field of LookupSerializer's dates, built once
+
+
+def _plain_text(value: str | None, max_length: int) -> str | None:
+    """A query value that LookupQuerySerializer takes as is once trimmed (ASCII, neither
+    blank nor too long, no NUL), trimmed; None for anything it might refuse or change."""
+    if value is None or not value.isascii():
+        return None
+    value = value.strip()
+    if not value or len(value) > max_length or "\x00" in value:
+        return None
+    return value
+
+
+def plain_lookup_params(request: HttpRequest) -> tuple[str, str] | None:
+    """(code, secret) of a lookup that DRF would answer with no say of its own: GET or
+    HEAD, JSON accepted, no format override, both parameters plainly valid. None
+    otherwise: DRF answers (405, 406, OPTIONS, a 400 naming the bad parameter)."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    if request.META.get("HTTP_ACCEPT", "").strip() not in _JSON_ACCEPTS:
+        return None
+    params = request.GET
+    if api_settings.URL_FORMAT_OVERRIDE in params:
+        return None
+    code = _plain_text(params.get("code"), _LOOKUP_FIELDS["code"].max_length)
+    secret = _plain_text(params.get("secret"), _LOOKUP_FIELDS["secret"].max_length)
+    if code is None or secret is None:
+        return None
+    return code, secret
+
+
+def lookup_answer(result: selectors.LookupResult) -> dict[str, Any]:
+    """LookupSerializer's output for `result`, built directly (tests hold the two equal)."""
+    return {
+        "code": str(result.code),
+        "tracking_code": str(result.tracking_code),
+        "procedure": str(result.procedure),
+        "status": int(result.status),
+        "status_label": str(result.status_label),
+        "status_detail": str(result.status_detail),
+        "step": str(result.step),
+        "due_at": _DATETIME.to_representation(result.due_at) if result.due_at else None,
+        "received_at": (
+            _DATETIME.to_representation(result.received_at) if result.received_at else None
+        ),
+    }
 
 
 class Lookup(APIView):
@@ -512,6 +582,35 @@ class Lookup(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [LookupThrottle]
+
+    def dispatch(self, request, *args, **kwargs):
+        """The hottest public path (issue 18): a plain lookup is answered here, with the
+        same limits and the same bytes, without DRF's request wrapper, negotiation and
+        serializers (which deep-copied their declared fields twice per lookup); any other
+        request goes through DRF (`get`), which also documents the operation."""
+        params = plain_lookup_params(request)
+        if params is None:
+            return super().dispatch(request, *args, **kwargs)
+        code, secret = params
+        allow = {"Allow": ", ".join(self.allowed_methods)}
+        # The caller's limit counted and the code's read in one round trip to the store.
+        first, *others = self.get_throttles()
+        allowed, code_decision = first.allow_request_and_peek(
+            request, CODE_SCOPE, code_key(code), settings.ONESTOP_LOOKUP_CODE_RATE
+        )
+        waits = [] if allowed else [first.wait()]
+        for throttle in others:
+            if not throttle.allow_request(request, self):
+                waits.append(throttle.wait())
+        if waits:
+            return throttled_json(
+                max((w for w in waits if w is not None), default=None), headers=allow
+            )
+        try:
+            result = limited_lookup(code=code, secret=secret, code_decision=code_decision)
+        except DomainError as err:
+            return domain_error_json(err, headers=allow)
+        return json_response(lookup_answer(result), headers=allow)
 
     @extend_schema(
         tags=["onestop"], parameters=[s.LookupQuerySerializer], responses=s.LookupSerializer

@@ -36,7 +36,6 @@ urlpatterns = [
         api.WalletItemDetail.as_view(),
         name="onestop-api-wallet-item",
     ),
-    path("onestop/lookup/", api.Lookup.as_view(), name="onestop-api-lookup"),
     path("onestop/statistics/", api.Statistics.as_view(), name="onestop-api-statistics"),
     path(
         "onestop/payments/<str:provider>/ipn/",
@@ -49,4 +48,10 @@ urlpatterns = [
         payment_views.sandbox_checkout,
         name="onestop_sandbox_checkout",
     ),
+]
+
+# The hottest public path (a citizen's dossier lookup): the root URLconf mounts it before
+# every other route (`tinhso.urls`), so that resolving it tries one pattern, not forty.
+hot_urlpatterns = [
+    path("onestop/lookup/", api.Lookup.as_view(), name="onestop-api-lookup"),
 ]
