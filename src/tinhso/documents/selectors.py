@@ -323,6 +323,10 @@ SEARCH_CANDIDATES = 200
 # The newest rows (under the agency and date filters) tested one by one before the GIN
 # index is asked: common words find their SEARCH_CANDIDATES matches among them.
 RECENT_WALK_ROWS = 3000
+# An agency's own rows, or rows up to a `date_to`, are walked further: the GIN windows of
+# days reach to the newest day of every agency (btree_gin reads `day >= x` to the end, and
+# the planner filters the agency afterwards), so they would read many rows left out.
+NARROW_WALK_ROWS = 12_000
 # A day window whose rows (every agency) would exceed this is not worth narrowing the
 # GIN scan with: the rest is asked of the GIN index over all days.
 WINDOW_MAX_ROWS = 150_000
@@ -336,7 +340,13 @@ def _day_sql(date_field: str) -> str:
 
 
 def _pg_candidates(
-    walk_qs, row_filter: Q, qs, folded: str, date_field: str, since: date | None
+    walk_qs,
+    row_filter: Q,
+    qs,
+    folded: str,
+    date_field: str,
+    since: date | None,
+    walk_rows: int,
 ) -> list[int]:
     """Ids of the most recent SEARCH_CANDIDATES matches (PostgreSQL), newest first.
 
@@ -358,17 +368,24 @@ def _pg_candidates(
         row_filter & Q(RawSQL(match, [folded], output_field=BooleanField())),  # noqa: S611
         output_field=BooleanField(),
     )
-    walked = list(
-        walk_qs.using(alias)
-        .annotate(hit=hit)
-        .order_by(*order)
-        .values_list("pk", date_field, "hit")[:RECENT_WALK_ROWS]
-    )
-    ids = [pk for pk, _at, is_hit in walked if is_hit][:SEARCH_CANDIDATES]
-    if len(ids) >= SEARCH_CANDIDATES or len(walked) < RECENT_WALK_ROWS:
+    recent = walk_qs.using(alias).order_by(*order)
+    walk = recent.annotate(hit=hit).values_list("pk", "hit")[:walk_rows]
+    sql, params = walk.query.sql_with_params()
+    with connections[alias].cursor() as cursor:
+        # The walk stops at the SEARCH_CANDIDATES-th match (rows come out in date order).
+        cursor.execute(
+            f"SELECT w.* FROM ({sql}) w WHERE w.hit LIMIT {int(SEARCH_CANDIDATES)}",  # noqa: S608
+            params,
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) >= SEARCH_CANDIDATES:
         return ids
-    last_pk, last_at, _ = walked[-1]
-    first_at = walked[0][1]
+    edges = recent.values_list("pk", date_field)
+    last = list(edges[walk_rows - 1 : walk_rows])
+    if not last:
+        return ids  # fewer rows than the walk: every one was tested
+    last_pk, last_at = last[0]
+    first_at = edges[0][1]
     older = qs.using(alias).extra(  # noqa: S610
         where=[match, f'("{date_field}", "id") < (%s, %s)'], params=[folded, last_at, last_pk]
     )
@@ -377,21 +394,22 @@ def _pg_candidates(
     floor = max(oldest, since) if since else oldest
     walked_days = max((first_at - last_at).total_seconds() / 86400, 1 / 24)
     hits_per_day = max(len(ids), 0.5) / walked_days
-    upper = last_at.astimezone(UTC).date()
+    newest_day = first_at.astimezone(UTC).date()
+    lower = last_at.astimezone(UTC).date()
     days = 1.5 * (SEARCH_CANDIDATES - len(ids)) / hits_per_day
+    rest = older
     while len(ids) < SEARCH_CANDIDATES:
         need = SEARCH_CANDIDATES - len(ids)
-        lower = upper - timedelta(days=max(1, int(days)))
-        if lower <= floor or (upper - lower).days * rows_per_day > WINDOW_MAX_ROWS:
-            # The GIN index over every day before the windows already asked.
-            before = datetime.combine(upper + timedelta(days=1), dtime.min, tzinfo=UTC)
-            ids += list(older.filter(**{f"{date_field}__lt": before})[:need])
+        lower -= timedelta(days=max(1, int(days)))
+        # btree_gin reads a `day >= x` range from x to the newest day (`day <= y` would
+        # read every day up to y): each window reaches back further from the newest.
+        if lower <= floor or (newest_day - lower).days * rows_per_day > WINDOW_MAX_ROWS:
+            ids += list(rest[:need])  # the GIN index over every older day
             break
-        window = older.extra(  # noqa: S610
-            where=[f"{_day_sql(date_field)} BETWEEN %s AND %s"], params=[lower, upper]
-        )
+        window = rest.extra(where=[f"{_day_sql(date_field)} >= %s"], params=[lower])  # noqa: S610
         ids += list(window[:need])
-        upper, days = lower - timedelta(days=1), days * 4
+        rest = older.filter(**{f"{date_field}__lt": datetime.combine(lower, dtime.min, tzinfo=UTC)})
+        days *= 4
     return ids
 
 
@@ -500,7 +518,9 @@ def _search_one(
         sender = kind == "incoming"
         if connection.vendor == "postgresql":
             # An incoming document's search_tsv holds its sender too (migration 0007).
-            ids = _pg_candidates(scope, row_filter, qs, folded, date_field, date_from)
+            narrow = agency is not None or date_to is not None or not is_platform_admin(user)
+            walk_rows = NARROW_WALK_ROWS if narrow else RECENT_WALK_ROWS
+            ids = _pg_candidates(scope, row_filter, qs, folded, date_field, date_from, walk_rows)
             rank = "ts_rank(search_tsv, websearch_to_tsquery('simple', %s))"
             qs = (
                 model.objects.filter(pk__in=ids)
