@@ -396,7 +396,7 @@ def _pg_candidates(
     hits_per_day = max(len(ids), 0.5) / walked_days
     newest_day = first_at.astimezone(UTC).date()
     lower = last_at.astimezone(UTC).date()
-    days = 1.5 * (SEARCH_CANDIDATES - len(ids)) / hits_per_day
+    days = 2.5 * (SEARCH_CANDIDATES - len(ids)) / hits_per_day  # a walk of few hits misjudges
     rest = older
     while len(ids) < SEARCH_CANDIDATES:
         need = SEARCH_CANDIDATES - len(ids)
