@@ -8,7 +8,8 @@ bodies (the text a PDF would give) with full diacritics, senders, types, dates s
 two years, 60 receiving agencies. They are loaded with COPY into
 documents_incomingdocument (the GIN indexes are dropped during the load and rebuilt after;
 the generated `search_tsv` column is computed by PostgreSQL on insert), then ANALYZEd.
-`--keep` keeps the database and `--reuse` times the queries again on the kept one.
+`--keep` keeps the database, `--reuse` times the queries again on the kept one and
+`--database NAME` keeps several sizes side by side.
 
 The 20 queries go through `documents.selectors.search_documents` (the same code as the
 page and the API) as a platform administrator (every agency) or a clerk of one agency,

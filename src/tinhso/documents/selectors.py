@@ -353,11 +353,13 @@ def _pg_candidates(
     The planner cannot know how common a combination of words is ("xa an son giai phong
     mat bang" is seven common words that meet in 0.5 % of documents), and ordering every
     GIN match by date reads each matching row. So, exactly the same matches in two steps:
-    1. walk the newest RECENT_WALK_ROWS rows of the agencies/dates asked (date index),
-       testing the words and the other filters on each: common words stop here;
+    1. walk the newest `walk_rows` rows of the agencies/dates asked (date index), testing
+       the words and the other filters on each; it stops at the SEARCH_CANDIDATES-th
+       match, so common words end here;
     2. from where the walk stopped, go back in windows of days sized from the walk's hit
-       rate, each answered by the GIN index on (search_tsv, agency, day), so only the
-       window's matches are read from the table.
+       rate (`day >= x` in the GIN index on (search_tsv, agency, day)), so only the
+       window's matches are read from the table; a window that would cover more than
+       WINDOW_MAX_ROWS gives way to the GIN index over every older day (rare words).
     """
     from tinhso.core.replica import current_alias
 
