@@ -6,8 +6,10 @@
 Documents are generated from templates: realistic Vietnamese subjects (trích yếu) and
 bodies (the text a PDF would give) with full diacritics, senders, types, dates spread over
 two years, 60 receiving agencies. They are loaded with COPY into
-documents_incomingdocument (the GIN index is dropped during the load and rebuilt after;
+documents_incomingdocument (the GIN indexes are dropped during the load and rebuilt after;
 the generated `search_tsv` column is computed by PostgreSQL on insert), then ANALYZEd.
+`--keep` keeps the database, `--reuse` times the queries again on the kept one and
+`--database NAME` keeps several sizes side by side.
 
 The 20 queries go through `documents.selectors.search_documents` (the same code as the
 page and the API) as a platform administrator (every agency) or a clerk of one agency,
@@ -140,22 +142,22 @@ def pg(url: str) -> str:
     return url.replace("postgres://", "postgresql://", 1)
 
 
-def create_database() -> str:
+def create_database(name: str = DB_NAME) -> str:
     import psycopg
 
     with psycopg.connect(pg(admin_url()), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    return admin_url().rsplit("/", 1)[0] + f"/{DB_NAME}"
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return admin_url().rsplit("/", 1)[0] + f"/{name}"
 
 
-def drop_database() -> None:
+def drop_database(name: str = DB_NAME) -> None:
     import psycopg
     from django.db import connections
 
     connections.close_all()
     with psycopg.connect(pg(admin_url()), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def setup_django(url: str) -> None:
@@ -234,19 +236,27 @@ def load(n: int, agencies: int) -> dict:
             ).pk
     counters = dict.fromkeys(registers, 0)
     gen = Generator()
+    senders = [(s, gen.fold(s)) for s in SENDERS]
     rng = gen.rng
     start_day = datetime(2025, 1, 2, 1, 0, tzinfo=UTC)
     span_days = 700
     columns = (
         "uid, created_at, updated_at, agency_id, register_id, arrival_number, arrived_at, "
-        "sender_name, number_notation, notation_key, issued_on, doc_type, subject, "
+        "sender_name, sender_folded, number_notation, notation_key, issued_on, doc_type, subject, "
         "subject_folded, text_folded, urgency, confidentiality, page_count, deadline, status, source"
     )
     # Arrival order: sorted times so arrival numbers follow arrival dates.
     offsets = sorted(rng.random() * span_days for _ in range(n))
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute("DROP INDEX IF EXISTS documents_incomingdocument_tsv")
+        # The GIN indexes (words, agency and day; sender trigrams) are built after the load.
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = "
+            "'documents_incomingdocument' AND indexdef LIKE '%%USING gin%%'"
+        )
+        gin = cursor.fetchall()
+        for name, _definition in gin:
+            cursor.execute(f"DROP INDEX {name}")
         raw = cursor.cursor
         with raw.copy(f"COPY documents_incomingdocument ({columns}) FROM STDIN") as copy:
             for off in offsets:
@@ -255,7 +265,7 @@ def load(n: int, agencies: int) -> dict:
                 key = (agency.pk, arrived.year)
                 counters[key] += 1
                 kind, subject, subject_f, body_f = gen.document()
-                sender = rng.choice(SENDERS)
+                sender, sender_f = rng.choice(senders)
                 number = f"{rng.randint(1, 999)}/{kind.upper()}-VP"
                 issued = (arrived - timedelta(days=rng.randint(0, 5))).date()
                 status = rng.choice(["registered", "in_progress", "in_progress", "done", "done"])
@@ -269,6 +279,7 @@ def load(n: int, agencies: int) -> dict:
                         counters[key],
                         arrived,
                         sender,
+                        sender_f,
                         number,
                         number.upper(),
                         issued,
@@ -285,10 +296,9 @@ def load(n: int, agencies: int) -> dict:
                     )
                 )
         copied = time.perf_counter()
-        cursor.execute(
-            "CREATE INDEX documents_incomingdocument_tsv ON documents_incomingdocument "
-            "USING gin (search_tsv)"
-        )
+        cursor.execute("SET maintenance_work_mem = '256MB'")
+        for _name, definition in gin:
+            cursor.execute(definition)
         for key, last in counters.items():
             cursor.execute(
                 "UPDATE documents_register SET last_number = %s WHERE id = %s",
@@ -369,12 +379,19 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="reuse a database kept by --keep (skip the load)"
     )
+    parser.add_argument(
+        "--database",
+        default=DB_NAME,
+        help="database name (several sizes can be kept side by side)",
+    )
     args = parser.parse_args()
+    if not args.database.isidentifier():
+        parser.error("--database: letters, digits and _ only")
     if args.reuse:
-        url = admin_url().rsplit("/", 1)[0] + f"/{DB_NAME}"
+        url = admin_url().rsplit("/", 1)[0] + f"/{args.database}"
         args.keep = True
     else:
-        url = create_database()
+        url = create_database(args.database)
     try:
         setup_django(url)
         if not args.reuse:
@@ -382,7 +399,7 @@ def main() -> None:
         print(json.dumps(run_queries(args.rounds), ensure_ascii=False), flush=True)
     finally:
         if not args.keep:
-            drop_database()
+            drop_database(args.database)
 
 
 if __name__ == "__main__":

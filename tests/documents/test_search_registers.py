@@ -124,9 +124,9 @@ def test_registers_export_as_pdf_and_xlsx_with_annex_columns(office, corpus):
 
 
 @pytest.mark.postgres
-def test_rare_words_fall_back_to_the_gin_index_after_the_date_walk_times_out(office, monkeypatch):
-    """PostgreSQL: the newest-first walk gives up after RECENT_SCAN_MS; the GIN index then
-    finds the rare document, and the connection's settings are as before."""
+def test_rare_words_are_found_by_the_gin_index_past_the_recent_walk(office, monkeypatch):
+    """PostgreSQL: the newest-first walk stops after RECENT_WALK_ROWS; the GIN index then
+    finds the rare older document, and the connection's settings are as before."""
     from django.db import connection
 
     from tinhso.documents.models import IncomingDocument
@@ -144,10 +144,10 @@ def test_rare_words_fall_back_to_the_gin_index_after_the_date_walk_times_out(off
             subject_folded="ve viec quyet toan ngan sach " + "ngan sach " * 10,
             text_folded="du toan ngan sach nha nuoc " * 10,
         )
-        for i in range(3000)
+        for i in range(300)
     ]
     IncomingDocument.objects.bulk_create(common, batch_size=2000)
-    monkeypatch.setattr(selectors, "RECENT_SCAN_MS", 1)
+    monkeypatch.setattr(selectors, "RECENT_WALK_ROWS", 50)
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         before = cursor.fetchone()[0]

@@ -8,7 +8,8 @@ document, so numbers are gapless, unique and never reused. 1 January starts a ne
 
 Search: `subject_folded` and `text_folded` hold the diacritics-free text (core.text.fold).
 On PostgreSQL a generated `search_tsv` column (to_tsvector('simple', ...)) with a GIN index
-is added by migration 0002; it is not a model field so the model stays portable.
+is added by migration 0002 (0007: it holds an incoming document's sender too, and the GIN
+index also the agency and the UTC day); it is not a model field so the model stays portable.
 """
 
 from __future__ import annotations

@@ -5,13 +5,22 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -311,48 +320,116 @@ def follow_up(document: IncomingDocument) -> list[dict[str, Any]]:
 # Search
 
 SEARCH_CANDIDATES = 200
-# First try walking the date index for this long (common words: the most recent matches
-# come quickly); if it is not enough (rare words) let the planner use the GIN index.
-RECENT_SCAN_MS = 150
+# The newest rows (under the agency and date filters) tested one by one before the GIN
+# index is asked: common words find their SEARCH_CANDIDATES matches among them.
+RECENT_WALK_ROWS = 3000
+# An agency's own rows, or rows up to a `date_to`, are walked further: the GIN windows of
+# days reach to the newest day of every agency (btree_gin reads `day >= x` to the end, and
+# the planner filters the agency afterwards), so they would read many rows left out.
+NARROW_WALK_ROWS = 12_000
+# A day window whose rows (every agency) would exceed this is not worth narrowing the
+# GIN scan with: the rest is asked of the GIN index over all days.
+WINDOW_MAX_ROWS = 150_000
+# Beyond this many matches of a search without words the page says "more than".
+COUNT_AHEAD = 1000
 
 
-def _pg_candidates(qs, folded: str, order: list[str]) -> list[int]:
-    """Ids of the most recent SEARCH_CANDIDATES matches (PostgreSQL).
+def _day_sql(date_field: str) -> str:
+    """The UTC day of a document, as in the (search_tsv, agency, day) GIN index."""
+    return f"((\"{date_field}\" AT TIME ZONE 'UTC')::date)"
 
-    The planner cannot know how common a combination of words is ("da nang" matches "đã"
-    and "Đà Nẵng"), and a wrong guess means ordering a bitmap of 100,000 rows by date.
-    So: walk the (agency,) date index newest first, testing each row, under a short
-    statement timeout; when that finds nothing in time the words are rare and the GIN
-    index answers fast.
+
+def _pg_candidates(
+    walk_qs,
+    row_filter: Q,
+    qs,
+    folded: str,
+    date_field: str,
+    since: date | None,
+    walk_rows: int,
+) -> list[int]:
+    """Ids of the most recent SEARCH_CANDIDATES matches (PostgreSQL), newest first.
+
+    The planner cannot know how common a combination of words is ("xa an son giai phong
+    mat bang" is seven common words that meet in 0.5 % of documents), and ordering every
+    GIN match by date reads each matching row. So, exactly the same matches in two steps:
+    1. walk the newest `walk_rows` rows of the agencies/dates asked (date index), testing
+       the words and the other filters on each; it stops at the SEARCH_CANDIDATES-th
+       match, so common words end here;
+    2. from where the walk stopped, go back in windows of days sized from the walk's hit
+       rate (`day >= x` in the GIN index on (search_tsv, agency, day)), so only the
+       window's matches are read from the table; a window that would cover more than
+       WINDOW_MAX_ROWS gives way to the GIN index over every older day (rare words).
     """
-    from django.db import OperationalError, transaction
-
-    match = "search_tsv @@ websearch_to_tsquery('simple', %s)"
-    matching = qs.extra(where=[match], params=[folded]).order_by(*order)  # noqa: S610
-    matching = matching.values_list("pk", flat=True)[:SEARCH_CANDIDATES]
     from tinhso.core.replica import current_alias
 
     alias = current_alias()  # the replica inside search_documents when it serves reads
-    matching = matching.using(alias)
-    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-        cursor.execute("SELECT current_setting('jit'), current_setting('statement_timeout')")
-        jit, timeout = cursor.fetchone()
-        # The date-index walk has a huge estimated cost; compiling it (JIT) takes seconds.
-        cursor.execute("SET LOCAL jit = off")
-        try:
-            with transaction.atomic(using=alias):
-                cursor.execute("SET LOCAL enable_bitmapscan = off")
-                cursor.execute("SET LOCAL enable_seqscan = off")
-                cursor.execute(f"SET LOCAL statement_timeout = {int(RECENT_SCAN_MS)}")
-                ids = list(matching)
-                cursor.execute("SET LOCAL enable_bitmapscan = on")
-                cursor.execute("SET LOCAL enable_seqscan = on")
-                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [timeout])
-        except OperationalError:
-            # Timed out: rare words. The savepoint (and its settings) rolled back.
-            ids = list(matching)
-        cursor.execute("SELECT set_config('jit', %s, true)", [jit])
+    match = "search_tsv @@ websearch_to_tsquery('simple', %s)"
+    order = [f"-{date_field}", "-id"]
+    hit = ExpressionWrapper(
+        row_filter & Q(RawSQL(match, [folded], output_field=BooleanField())),  # noqa: S611
+        output_field=BooleanField(),
+    )
+    recent = walk_qs.using(alias).order_by(*order)
+    walk = recent.annotate(hit=hit).values_list("pk", "hit")[:walk_rows]
+    sql, params = walk.query.sql_with_params()
+    with connections[alias].cursor() as cursor:
+        # The walk stops at the SEARCH_CANDIDATES-th match (rows come out in date order).
+        cursor.execute(
+            f"SELECT w.* FROM ({sql}) w WHERE w.hit LIMIT {int(SEARCH_CANDIDATES)}",  # noqa: S608
+            params,
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) >= SEARCH_CANDIDATES:
+        return ids
+    edges = recent.values_list("pk", date_field)
+    last = list(edges[walk_rows - 1 : walk_rows])
+    if not last:
+        return ids  # fewer rows than the walk: every one was tested
+    last_pk, last_at = last[0]
+    first_at = edges[0][1]
+    older = qs.using(alias).extra(  # noqa: S610
+        where=[match, f'("{date_field}", "id") < (%s, %s)'], params=[folded, last_at, last_pk]
+    )
+    older = older.order_by(*order).values_list("pk", flat=True)
+    rows_per_day, oldest = _table_span(qs.model, date_field, alias)
+    floor = max(oldest, since) if since else oldest
+    walked_days = max((first_at - last_at).total_seconds() / 86400, 1 / 24)
+    hits_per_day = max(len(ids), 0.5) / walked_days
+    newest_day = first_at.astimezone(UTC).date()
+    lower = last_at.astimezone(UTC).date()
+    days = 2.5 * (SEARCH_CANDIDATES - len(ids)) / hits_per_day  # a walk of few hits misjudges
+    rest = older
+    while len(ids) < SEARCH_CANDIDATES:
+        need = SEARCH_CANDIDATES - len(ids)
+        lower -= timedelta(days=max(1, int(days)))
+        # btree_gin reads a `day >= x` range from x to the newest day (`day <= y` would
+        # read every day up to y): each window reaches back further from the newest.
+        if lower <= floor or (newest_day - lower).days * rows_per_day > WINDOW_MAX_ROWS:
+            ids += list(rest[:need])  # the GIN index over every older day
+            break
+        window = rest.extra(where=[f"{_day_sql(date_field)} >= %s"], params=[lower])  # noqa: S610
+        ids += list(window[:need])
+        rest = older.filter(**{f"{date_field}__lt": datetime.combine(lower, dtime.min, tzinfo=UTC)})
+        days *= 4
     return ids
+
+
+def _table_span(model, date_field: str, alias: str) -> tuple[float, date]:
+    """Documents per day over the whole table (the planner's row count over the date
+    span) and the oldest day: the size of a day window, and where windows stop."""
+    table = model._meta.db_table
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT reltuples FROM pg_class WHERE oid = %s::regclass), "  # noqa: S608
+            f'(SELECT max("{date_field}") FROM {table}), (SELECT min("{date_field}") FROM {table})',
+            [table],
+        )
+        rows, newest, oldest = cursor.fetchone()
+    if oldest is None:
+        return 1.0, date.min
+    days = max((newest - oldest).total_seconds() / 86400, 1.0)
+    return max(rows or 0, 1) / days, oldest.astimezone(UTC).date()
 
 
 _PHRASE = re.compile(r'"([^"]+)"')
@@ -367,6 +444,7 @@ class SearchPage:
     limit: int
     took_ms: float
     total: int = 0  # every match (on PostgreSQL with words: the ranked candidates)
+    total_exact: bool = True  # False: at least `total` match ("hơn ... kết quả")
 
 
 def _day_bounds(day: date) -> datetime:
@@ -401,33 +479,39 @@ def _search_one(
     date_to: date | None,
     status: str | None,
     window: int,
-) -> tuple[list, int]:
-    """The first `window` matches of one kind, best first, and how many match."""
+) -> tuple[list, int, bool]:
+    """The first `window` matches of one kind, best first, how many match and whether
+    that count is exact (a search without words stops counting COUNT_AHEAD rows past
+    the page)."""
     model = IncomingDocument if kind == "incoming" else OutgoingDocument
     date_field = "arrived_at" if kind == "incoming" else "created_at"
-    qs = model.objects.all()
+    # `scope` narrows by index (agencies, register, dates); `row_filter` is tested per row.
+    scope = model.objects.all()
     if not is_platform_admin(user):
         # An explicit list (a handful of agencies) plans better than a subquery.
-        qs = qs.filter(agency_id__in=list(office_agencies(user).values_list("pk", flat=True)))
-    if kind == "incoming":
-        qs = qs.exclude(status=IncomingDocument.Status.PENDING)
-    if doc_type:
-        qs = qs.filter(doc_type=doc_type)
+        scope = scope.filter(agency_id__in=list(office_agencies(user).values_list("pk", flat=True)))
     if agency is not None:
-        qs = qs.filter(agency=agency)
+        scope = scope.filter(agency=agency)
     if register is not None:
-        qs = qs.filter(register=register)
+        scope = scope.filter(register=register)
+    if date_from:
+        scope = scope.filter(**{f"{date_field}__gte": _day_bounds(date_from)})
+    if date_to:
+        scope = scope.filter(**{f"{date_field}__lt": _day_bounds(date_to + timedelta(days=1))})
+    row_filter = Q()
+    if kind == "incoming":
+        row_filter &= ~Q(status=IncomingDocument.Status.PENDING)
+    if doc_type:
+        row_filter &= Q(doc_type=doc_type)
     if status:
         if status not in model.Status.values:
-            return [], 0  # a status of the other kind
-        qs = qs.filter(status=status)
-    if date_from:
-        qs = qs.filter(**{f"{date_field}__gte": _day_bounds(date_from)})
-    if date_to:
-        qs = qs.filter(**{f"{date_field}__lt": _day_bounds(date_to + timedelta(days=1))})
+            return [], 0, False  # a status of the other kind
+        row_filter &= Q(status=status)
+    qs = scope.filter(row_filter)
     order = [f"-{date_field}", "-id"]
     folded = fold(q)
     notation = notation_query(q)
+    counted = True
     if notation is not None:
         key, prefix = notation
         lookup = "notation_key__startswith" if prefix else "notation_key__contains"
@@ -435,16 +519,10 @@ def _search_one(
     elif folded:
         sender = kind == "incoming"
         if connection.vendor == "postgresql":
-            ids = _pg_candidates(qs, folded, order)
-            if sender:
-                # A sender typed as free text ("Bộ Tài chính"): the whole phrase.
-                phrase = _PHRASE.sub(r"\1", folded).replace('"', "")
-                by_sender = qs.filter(**{"sender_folded__contains": phrase}).order_by(*order)
-                ids = list(
-                    dict.fromkeys(
-                        [*ids, *by_sender.values_list("pk", flat=True)[:SEARCH_CANDIDATES]]
-                    )
-                )
+            # An incoming document's search_tsv holds its sender too (migration 0007).
+            narrow = agency is not None or date_to is not None or not is_platform_admin(user)
+            walk_rows = NARROW_WALK_ROWS if narrow else RECENT_WALK_ROWS
+            ids = _pg_candidates(scope, row_filter, qs, folded, date_field, date_from, walk_rows)
             rank = "ts_rank(search_tsv, websearch_to_tsquery('simple', %s))"
             qs = (
                 model.objects.filter(pk__in=ids)
@@ -462,9 +540,17 @@ def _search_one(
             qs = qs.order_by(*order)
     else:
         qs = qs.order_by(*order)
+        counted = False
     qs = qs.select_related("agency").defer("text_folded")
     found = list(qs[:window])
-    return found, (len(found) if len(found) < window else qs.count())
+    if len(found) < window:
+        return found, len(found), True
+    if counted:
+        return found, qs.count(), True
+    # Every document of a desk: counted only so far ahead (the page says "more than").
+    ahead = window - 1 + COUNT_AHEAD
+    total = qs.order_by()[: ahead + 1].count()
+    return found, min(total, ahead), total <= ahead
 
 
 SEARCH_KINDS = ("all", "incoming", "outgoing")
@@ -509,8 +595,9 @@ def search_documents(
     kinds = ["incoming", "outgoing"] if kind == "all" else [kind]
     rows: list = []
     total = 0
+    exact = True
     for one in kinds:
-        found, count = _search_one(
+        found, count, exact_one = _search_one(
             user=user,
             q=q,
             kind=one,
@@ -524,6 +611,7 @@ def search_documents(
         )
         rows += found
         total += count
+        exact = exact and exact_one
     if len(kinds) > 1:
         rows.sort(key=lambda d: getattr(d, "arrived_at", None) or d.created_at, reverse=True)
     rows = rows[offset:window]
@@ -535,6 +623,7 @@ def search_documents(
         limit=limit,
         took_ms=round((time.perf_counter() - started) * 1000, 1),
         total=total,
+        total_exact=exact,
     )
 
 
