@@ -160,28 +160,26 @@ class _RedisCounters(_CacheCounters):
             client = _REDIS_CLIENTS[inner] = inner._client(connection_pool=pool)
         return client
 
-    def count_hit(self, key: str, previous_key: str, timeout: int) -> tuple[int, int]:
+    def _hit(self, key: str, previous_key: str, timeout: int) -> Any:
+        """A pipeline that starts the window's counter with its expiry if it is new, adds
+        one and reads the previous window; more commands may follow before it is sent."""
         name = self.backend.make_key(key)
-        previous_name = self.backend.make_key(previous_key)
         pipe = self._client().pipeline(transaction=False)
         pipe.set(name, 0, ex=timeout, nx=True)
         pipe.incr(name)
-        pipe.get(previous_name)
-        _, current, previous = pipe.execute()
+        pipe.get(self.backend.make_key(previous_key))
+        return pipe
+
+    def count_hit(self, key: str, previous_key: str, timeout: int) -> tuple[int, int]:
+        _, current, previous = self._hit(key, previous_key, timeout).execute()
         return int(current), int(previous or 0)
 
     def count_hit_and_read(
         self, key: str, previous_key: str, timeout: int, read_keys: list[str]
     ) -> tuple[int, int, dict[str, int]]:
         """`count_hit` and `read_counts` in one round trip."""
-        name = self.backend.make_key(key)
-        previous_name = self.backend.make_key(previous_key)
-        names = [self.backend.make_key(k) for k in read_keys]
-        pipe = self._client().pipeline(transaction=False)
-        pipe.set(name, 0, ex=timeout, nx=True)
-        pipe.incr(name)
-        pipe.get(previous_name)
-        pipe.mget(names)
+        pipe = self._hit(key, previous_key, timeout)
+        pipe.mget([self.backend.make_key(k) for k in read_keys])
         _, current, previous, values = pipe.execute()
         read = {k: int(v) for k, v in zip(read_keys, values, strict=True) if v}
         return int(current), int(previous or 0), read
@@ -205,14 +203,9 @@ def _counters() -> Any:
     return _CacheCounters()
 
 
-def _peeked(rate: Rate, now: float, current: int, previous: int, elapsed: float) -> Decision:
-    estimate = _estimate(previous, current + 1, elapsed)
-    if estimate <= rate.limit:
-        return Decision(True, estimate, 0)
-    return Decision(False, estimate, _retry_after(rate, previous, current + 1, now))
-
-
-def _counted(rate: Rate, now: float, current: int, previous: int, elapsed: float) -> Decision:
+def _decide(rate: Rate, now: float, current: int, previous: int, elapsed: float) -> Decision:
+    """The decision once `current` hits are counted in this window (a peek passes the
+    count with the attempt it asks about)."""
     estimate = _estimate(previous, current, elapsed)
     if estimate <= rate.limit:
         return Decision(True, estimate, 0)
@@ -226,7 +219,7 @@ def peek(scope: str, key: str, rate: str | Rate) -> Decision:
     current_key, previous_key, elapsed = _keys(scope, key, rate.period, now)
     values = _counters().read_counts([current_key, previous_key])
     current, previous = int(values.get(current_key, 0)), int(values.get(previous_key, 0))
-    return _peeked(rate, now, current, previous, elapsed)
+    return _decide(rate, now, current + 1, previous, elapsed)
 
 
 def hit(scope: str, key: str, rate: str | Rate) -> Decision:
@@ -235,7 +228,7 @@ def hit(scope: str, key: str, rate: str | Rate) -> Decision:
     now = time.time()
     current_key, previous_key, elapsed = _keys(scope, key, rate.period, now)
     current, previous = _counters().count_hit(current_key, previous_key, 2 * rate.period + 1)
-    return _counted(rate, now, current, previous, elapsed)
+    return _decide(rate, now, current, previous, elapsed)
 
 
 def hit_and_peek(
@@ -255,11 +248,11 @@ def hit_and_peek(
         current_key, previous_key, 2 * rate.period + 1, [peek_current, peek_previous]
     )
     return (
-        _counted(rate, now, current, previous, elapsed),
-        _peeked(
+        _decide(rate, now, current, previous, elapsed),
+        _decide(
             peek_rate,
             now,
-            values.get(peek_current, 0),
+            values.get(peek_current, 0) + 1,
             values.get(peek_previous, 0),
             peek_elapsed,
         ),
