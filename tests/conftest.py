@@ -51,6 +51,34 @@ def _nothing_kept_from_another_test() -> None:
     stamps.forget_all()
 
 
+TEST_REDIS = "redis://127.0.0.1:6379/3"
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """Django's Redis cache as the default cache, emptied before and after. Without a
+    Redis server it skips, except under CI, where .ci/run starts one."""
+    import redis
+    from django.core.cache import caches
+
+    try:
+        redis.Redis.from_url(TEST_REDIS, socket_timeout=1).ping()
+    except redis.exceptions.RedisError:
+        if os.environ.get("CI"):  # a missing server is a failure there
+            raise
+        pytest.skip("no Redis server at 127.0.0.1:6379 right now (.ci/run starts one)")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": TEST_REDIS,
+            "KEY_PREFIX": "tinhso-test",
+        }
+    }
+    caches["default"].clear()
+    yield caches["default"]
+    caches["default"].clear()
+
+
 @pytest.fixture
 def own_page_stamp(settings, tmp_path) -> None:
     """Kept public pages hear of other processes' catalogue changes through a stamp file

@@ -3,37 +3,11 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 
 from tinhso.core import ratelimit
-
-REDIS = "redis://127.0.0.1:6379/3"
-
-
-@pytest.fixture
-def redis_cache(settings):
-    import redis
-    from django.core.cache import caches
-
-    try:
-        redis.Redis.from_url(REDIS, socket_timeout=1).ping()
-    except redis.exceptions.RedisError:
-        if os.environ.get("CI"):  # .ci/run starts Redis: a missing server is a failure there
-            raise
-        pytest.skip("no Redis server at 127.0.0.1:6379 right now (.ci/run starts one)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS,
-            "KEY_PREFIX": "tinhso-test-counters",
-        }
-    }
-    caches["default"].clear()
-    yield caches["default"]
-    caches["default"].clear()
 
 
 def test_django_redis_cache_gets_the_pipelined_counters_on_one_client(redis_cache):
