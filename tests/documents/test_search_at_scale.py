@@ -101,3 +101,9 @@ def test_a_desk_without_words_counts_only_a_little_past_the_page(office, monkeyp
     monkeypatch.setattr(views, "SEARCH_PAGE", 3)
     html = client.get(reverse("documents:search"), {"kind": "incoming"}).content.decode()
     assert "Hơn 8 kết quả" in html
+
+
+def test_a_status_of_the_other_kind_counts_exactly_none_of_that_kind(office):
+    register(office, number_notation="1/UBND-VP", issued_on=date(2026, 1, 5))
+    page = selectors.search_documents(user=office.clerk, kind="all", status="draft")
+    assert (page.total, page.total_exact) == (0, True)  # not "more than 0"

@@ -505,7 +505,7 @@ def _search_one(
         row_filter &= Q(doc_type=doc_type)
     if status:
         if status not in model.Status.values:
-            return [], 0, False  # a status of the other kind
+            return [], 0, True  # a status of the other kind: exactly none
         row_filter &= Q(status=status)
     qs = scope.filter(row_filter)
     order = [f"-{date_field}", "-id"]
@@ -517,7 +517,6 @@ def _search_one(
         lookup = "notation_key__startswith" if prefix else "notation_key__contains"
         qs = qs.filter(**{lookup: key}).order_by(*order)
     elif folded:
-        sender = kind == "incoming"
         if connection.vendor == "postgresql":
             # An incoming document's search_tsv holds its sender too (migration 0007).
             narrow = agency is not None or date_to is not None or not is_platform_admin(user)
@@ -534,7 +533,7 @@ def _search_one(
             words = _PHRASE.sub(" ", folded).replace('"', " ").split()
             for term in [*phrases, *words]:
                 match = Q(subject_folded__contains=term) | Q(text_folded__contains=term)
-                if sender:
+                if kind == "incoming":
                     match |= Q(sender_folded__contains=term)
                 qs = qs.filter(match)
             qs = qs.order_by(*order)
