@@ -37,25 +37,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from onestop_lifecycle import emit, shared_cache  # noqa: E402
-
-PG_BASE = os.environ.get("BENCH_PG_BASE", "postgres://postgres@127.0.0.1:5432/")
+from public_pages import served_env  # noqa: E402
 
 
 def configure(name: str, src: str, cache_url: str, floor: bool = False) -> None:
     """The environment of public_pages.py's tinhso gunicorn (or of its floor), then Django."""
-    var = ROOT / "var" / "bench" / name
     os.environ.update(
         {
+            **served_env(name),
             "DJANGO_SETTINGS_MODULE": "floor.settings" if floor else "tinhso.settings",
-            "DATABASE_URL": f"{PG_BASE}bench_{name}",
-            "TINHSO_VAR_DIR": str(var),
-            "STATIC_ROOT": str(var / "static"),
-            "DEBUG": "0",
-            "SECURE_SSL_REDIRECT": "0",
-            "SECURE_HSTS_SECONDS": "0",
-            "ONESTOP_LOOKUP_RATE": "100000000/min",
-            "ONESTOP_LOOKUP_CODE_RATE": "100000000/day",
-            "LOG_LEVEL": "ERROR",
             "CACHE_URL": shared_cache(cache_url),
             "REDIS_URL": "",
         }

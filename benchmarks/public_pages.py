@@ -77,6 +77,23 @@ def var_dir(name: str) -> Path:
     return ROOT / "var" / "bench" / name
 
 
+def served_env(name: str) -> dict[str, str]:
+    """The environment both servers (tinhso and the floor) run with, for bench_`name`."""
+    var = var_dir(name)
+    return {
+        "DATABASE_URL": f"{PG_BASE}bench_{name}",
+        "TINHSO_VAR_DIR": str(var),
+        "STATIC_ROOT": str(var / "static"),
+        "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        # One client address drives every request: the limits count, but cannot trip.
+        "ONESTOP_LOOKUP_RATE": "100000000/min",
+        "ONESTOP_LOOKUP_CODE_RATE": "100000000/day",
+        "LOG_LEVEL": "ERROR",  # the wrong-digit lookups are 404s, logged as warnings
+    }
+
+
 def prepare(n: int, sample: int) -> dict[str, list[str]]:
     """Load the database (child process) and return the paths of each page."""
     from django.core.management import call_command
@@ -339,19 +356,7 @@ def main(name: str = "public_pages", pages: tuple[str, ...] = PAGES, doc: str = 
         parser.error(f"unknown pages: {', '.join(sorted(unknown))}")
     db_url = f"{PG_BASE}bench_{name}"
     var = var_dir(name)
-    server_env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "TINHSO_VAR_DIR": str(var),
-        "STATIC_ROOT": str(var / "static"),
-        "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "SECURE_HSTS_SECONDS": "0",
-        # One client address drives every request: the limits count, but cannot trip.
-        "ONESTOP_LOOKUP_RATE": "100000000/min",
-        "ONESTOP_LOOKUP_CODE_RATE": "100000000/day",
-        "LOG_LEVEL": "ERROR",  # the wrong-digit lookups are 404s, logged as warnings
-    }
+    server_env = {**os.environ, **served_env(name)}
     if args.prepare:
         os.environ.update({k: server_env[k] for k in ("TINHSO_VAR_DIR", "STATIC_ROOT", "DEBUG")})
         setup_django(db_url)
