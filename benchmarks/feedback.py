@@ -15,8 +15,11 @@ its reports), then measures, in this process:
 - nearby_p95_ms: the nearby-duplicates query at random places; goal < 20 ms;
 - open311_requests_p95_ms: `GET requests.json` (default 90-day window, a service_code
   and/or status filter) through the WSGI application; goal < 50 ms;
-- ioc_p95_ms: the IOC's data (`selectors.ioc()` + the heat map), computed, not cached;
-  goal < 200 ms.
+- ioc_p95_ms: the IOC wall's data (`wallscreen.figures()` + `wallscreen.heat()`), as the
+  wall reads it in production: today and the open reports counted live, the past days
+  from the snapshot the worker keeps; goal < 200 ms. Also printed: the time the worker
+  takes to make that snapshot (`snapshot_ms`) and the same read without a snapshot
+  (`ioc_cold`, the minutes after midnight before the worker has made the day's).
 
 Prints one JSON line per figure.
 """
@@ -332,13 +335,24 @@ def main() -> None:
         )
 
     if "ioc" in args.only:
-        timings = []
-        for _ in range(30):
-            t = time.perf_counter()
-            selectors.ioc()
-            selectors.heat()
-            timings.append((time.perf_counter() - t) * 1000)
-        emit(figure="ioc", p95_ms=p95(timings), p50_ms=round(statistics.median(timings), 2))
+        from tinhso.feedback import wallscreen
+        from tinhso.feedback.models import WallSnapshot
+
+        def wall(figure: str, **extra) -> None:
+            timings = []
+            for _ in range(30):
+                t = time.perf_counter()
+                wallscreen.figures()
+                wallscreen.heat()
+                timings.append((time.perf_counter() - t) * 1000)
+            median = round(statistics.median(timings), 2)
+            emit(figure=figure, p95_ms=p95(timings), p50_ms=median, **extra)
+
+        WallSnapshot.objects.all().delete()
+        wall("ioc_cold")
+        t = time.perf_counter()
+        wallscreen.refresh_snapshot()
+        wall("ioc", snapshot_ms=round((time.perf_counter() - t) * 1000, 1))
 
 
 if __name__ == "__main__":

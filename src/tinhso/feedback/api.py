@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from tinhso.accounts.rules import require
 from tinhso.core.api import JSONParser, query
 from tinhso.core.middleware import client_ip
-from tinhso.feedback import selectors, services, workflow
+from tinhso.feedback import selectors, services, wallscreen, workflow
 from tinhso.feedback.models import OPEN_STATES, Report
 from tinhso.feedback.open311 import iso
 
@@ -385,9 +385,10 @@ class Ioc(APIView):
     )
     def get(self, request: Request) -> Response:
         require(request.user, "feedback.view_statistics")
-        data = selectors.ioc()
+        data = wallscreen.figures()
         data["as_of"] = iso(data["as_of"])
-        data["heat"] = selectors.heat()
+        data["rates_as_of"] = iso(data["rates_as_of"])
+        data["heat"] = wallscreen.heat()
         return Response({"data": data})
 
 

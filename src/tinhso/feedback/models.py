@@ -214,7 +214,8 @@ class Report(PublicIdentified, TimeStamped):
             models.Index(fields=["category", "-created_at"], name="feedback_cat_created_idx"),
             # the IOC: the open set and the recent rates, counted from the indexes alone
             models.Index(
-                fields=["agency", "category", "deadline", "escalated_at", "hidden", "lat", "lng"],
+                fields=["agency", "category", "deadline", "escalated_at", "hidden", "lat", "lng"]
+                + ["created_at"],
                 condition=Q(state__in=OPEN_STATES),
                 name="feedback_open_idx",
             ),
@@ -333,3 +334,19 @@ class Open311Key(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} · {self.key_prefix}…"
+
+
+class WallSnapshot(models.Model):
+    """The IOC wall's sums over whole past days, through `through` (yesterday when made):
+    the counts behind the 90-day rates and the heat map's cells of the last 30 days. Made
+    by the worker (`wallscreen.refresh_snapshot`); the wall adds today's reports to it."""
+
+    through = models.DateField(unique=True)
+    refreshed_at = models.DateTimeField()
+    # answered, on_time, rated, satisfied
+    rates = models.JSONField()
+    # [[i, j, n]]: visible reports per cell (floor(lat / cell), floor(lng / cell))
+    heat = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"{self.through} · {self.refreshed_at:%H:%M}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
 
 from tinhso.accounts.rules import can, visible_agency_filter
@@ -26,7 +26,6 @@ from tinhso.workdays.services import VN
 
 S = ReportState
 CLOSED_STATES = (S.ANSWERED, S.REJECTED, S.DUPLICATE)
-RATES_DAYS = 90  # the IOC's on-time and satisfaction rates cover the last 90 days
 
 
 def categories() -> QuerySet[Category]:
@@ -177,7 +176,7 @@ def public_name(report: Report) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# Figures: statistics page, XLSX and the IOC
+# Figures: the statistics page and its XLSX (the IOC wall: `wallscreen`)
 
 
 def _day_start(day: date) -> datetime:
@@ -199,7 +198,7 @@ def figures(*, start: date, end: date, now: datetime | None = None) -> dict[str,
         on_time=Count(
             "id",
             filter=Q(answered_at__isnull=False, deadline__isnull=False)
-            & Q(answered_at__lte=models_f("deadline")),
+            & Q(answered_at__lte=F("deadline")),
         ),
         rated=Count("rating"),
         satisfied=Count("id", filter=Q(rating__gte=4)),
@@ -220,12 +219,6 @@ def figures(*, start: date, end: date, now: datetime | None = None) -> dict[str,
     }
 
 
-def models_f(name: str):
-    from django.db.models import F
-
-    return F(name)
-
-
 def _derive(row: dict[str, Any]) -> dict[str, Any]:
     answered = row.get("answered") or 0
     rated = row.get("rated") or 0
@@ -234,126 +227,3 @@ def _derive(row: dict[str, Any]) -> dict[str, Any]:
     if row.get("rating_avg") is not None:
         row["rating_avg"] = round(float(row["rating_avg"]), 2)
     return row
-
-
-def _open() -> QuerySet[Report]:
-    """The open reports (a partial index holds every column the IOC counts of them)."""
-    return Report.objects.filter(state__in=OPEN_STATES)
-
-
-@replica_reads
-def heat(*, days: int = 30, cell: float = 0.02, now: datetime | None = None) -> list[list[float]]:
-    """[lat, lng, count] per grid cell of open and recent reports (the IOC's heat map),
-    counted by the database: the open ones, then the recent closed ones, each read from
-    its own index."""
-    from django.db.models import F
-    from django.db.models.functions import Floor
-
-    now = now or timezone.now()
-    recent_closed = Report.objects.filter(created_at__gte=now - timedelta(days=days)).exclude(
-        state__in=OPEN_STATES
-    )
-    cells: dict[tuple[float, float], int] = {}
-    for part in (_open(), recent_closed):
-        rows = (
-            part.filter(hidden=False)
-            .annotate(i=Floor(F("lat") / cell), j=Floor(F("lng") / cell))
-            .values("i", "j")
-            .annotate(n=Count("*"))
-            .order_by()
-        )
-        for r in rows:
-            key = (r["i"], r["j"])
-            cells[key] = cells.get(key, 0) + r["n"]
-    return [
-        [round((i + 0.5) * cell, 5), round((j + 0.5) * cell, 5), n] for (i, j), n in cells.items()
-    ]
-
-
-@replica_reads
-def ioc(*, now: datetime | None = None) -> dict[str, Any]:
-    """Everything the wall screen shows, read through each module's selectors. The
-    counts name only indexed columns (COUNT(column), not COUNT(id)): the partial index of
-    open reports and the covering index of recent ones answer without the table."""
-    now = now or timezone.now()
-    today = timezone.localtime(now).date()
-    data: dict[str, Any] = {"as_of": now}
-    data["today"] = Report.objects.filter(created_at__gte=_day_start(today)).count()
-    data.update(
-        _open().aggregate(
-            open=Count("*"),
-            overdue=Count("deadline", filter=Q(deadline__lt=now)),
-            escalated=Count("escalated_at"),
-        )
-    )
-    recent = Report.objects.filter(
-        created_at__gte=_day_start(today - timedelta(days=RATES_DAYS))
-    ).aggregate(
-        answered=Count("answered_at"),
-        on_time=Count("answered_at", filter=Q(answered_at__lte=models_f("deadline"))),
-        rated=Count("rating"),
-        satisfied=Count("rating", filter=Q(rating__gte=4)),
-    )
-    rates = _derive(recent)
-    data["on_time_pct"] = rates["on_time_pct"]
-    data["satisfied_pct"] = rates["satisfied_pct"]
-    data["open_by_agency"] = list(
-        _open()
-        .values("agency__name")
-        .annotate(n=Count("*"), overdue=Count("deadline", filter=Q(deadline__lt=now)))
-        .order_by("-n")[:10]
-    )
-    data["open_by_category"] = list(
-        _open()
-        .values("category__name")
-        .annotate(n=Count("*"), overdue=Count("deadline", filter=Q(deadline__lt=now)))
-        .order_by("-n")[:10]
-    )
-    data["modules"] = module_figures(today=today, now=now)
-    return data
-
-
-@replica_reads
-def module_figures(*, today: date, now: datetime) -> dict[str, Any]:
-    """Live figures of the other modules, each through its own selectors; a module that is
-    not there (or fails) shows as unavailable rather than breaking the wall."""
-    out: dict[str, Any] = {}
-    try:
-        from tinhso.onestop.statistics import Period, summary
-
-        rows = summary(period=Period(today, today), now=now, use_rollup=False)
-        row = rows[0] if rows else {}
-        out["dossiers_received"] = row.get("received", 0)
-        out["dossiers_resolved"] = row.get("resolved", 0)
-        out["dossiers_late"] = (row.get("resolved_late", 0) or 0) + (
-            row.get("in_progress_overdue", 0) or 0
-        )
-    except Exception:  # noqa: BLE001 - the wall keeps showing the rest
-        out["dossiers_received"] = None
-    try:
-        from tinhso.documents.selectors import statistics
-
-        rows = statistics(agencies=Agency.objects.active(), date_from=today, date_to=today)
-        out["documents_incoming"] = sum(r["incoming"] for r in rows)
-        out["documents_outgoing"] = sum(r["outgoing"] for r in rows)
-        out["documents_exchanged"] = sum(
-            r["incoming_electronic"] + r["outgoing_exchanged"] for r in rows
-        )
-    except Exception:  # noqa: BLE001
-        out["documents_incoming"] = None
-    try:
-        from tinhso.gateway.selectors import overview
-
-        gateway = overview()
-        out["gateway_calls"] = gateway["calls_24h"]
-        out["gateway_failed"] = gateway["failed_24h"]
-    except Exception:  # noqa: BLE001
-        out["gateway_calls"] = None
-    try:
-        from tinhso.exchange.selectors import delivery_statistics
-
-        deliveries = delivery_statistics(start=today, end=today)
-        out["exchange_transmissions"] = sum(r.transmissions for r in deliveries)
-    except Exception:  # noqa: BLE001
-        out["exchange_transmissions"] = None
-    return out

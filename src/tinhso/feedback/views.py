@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from tinhso.accounts.rules import can
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.pagination import paginate
-from tinhso.feedback import selectors, services, workflow
+from tinhso.feedback import selectors, services, wallscreen, workflow
 from tinhso.feedback.models import OPEN_STATES, Area, Photo
 from tinhso.feedback.rules import is_centre, is_handler_somewhere
 
@@ -195,7 +195,7 @@ def ioc(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "feedback/ioc.html",
-        {"data": selectors.ioc(), "map_json": json.dumps(map_config())},
+        {"data": wallscreen.figures(), "map_json": json.dumps(map_config())},
     )
 
 
@@ -204,14 +204,14 @@ def ioc_figures(request: HttpRequest) -> HttpResponse:
     """The wall's figures (HTMX refreshes this fragment every 30 seconds)."""
     if not can(request.user, "feedback.view_statistics"):
         return HttpResponse(status=403)
-    return render(request, "feedback/_ioc_figures.html", {"data": selectors.ioc()})
+    return render(request, "feedback/_ioc_figures.html", {"data": wallscreen.figures()})
 
 
 @login_required
 def ioc_heat(request: HttpRequest) -> JsonResponse:
     if not can(request.user, "feedback.view_statistics"):
         return JsonResponse({}, status=403)
-    return JsonResponse({"heat": selectors.heat()})
+    return JsonResponse({"heat": wallscreen.heat()})
 
 
 def _period(request: HttpRequest) -> tuple[date, date]:

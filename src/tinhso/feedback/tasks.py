@@ -1,0 +1,14 @@
+"""Background jobs of the feedback app (Django Tasks API)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def refresh_wall_snapshot_task() -> int:
+    """The IOC wall's sums of past days (`wallscreen.refresh_snapshot`); asked for by the
+    wall itself when its snapshot is missing or old. Returns the heat map's cell count."""
+    from tinhso.feedback.wallscreen import refresh_snapshot
+
+    return len(refresh_snapshot().heat)
