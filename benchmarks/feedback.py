@@ -21,7 +21,8 @@ its reports), then measures, in this process:
   takes to make that snapshot (`snapshot_ms`) and the same read without a snapshot
   (`ioc_cold`, the minutes after midnight before the worker has made the day's).
 
-Prints one JSON line per figure.
+The rate-limit counters live in Redis, as production keeps them (`--cache`; the database
+table when Redis does not answer). Prints one JSON line per figure.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from onestop_lifecycle import emit, pg_admin, setup_django  # noqa: E402
+from onestop_lifecycle import emit, pg_admin, setup_django, shared_cache  # noqa: E402
 
 PG_BASE = os.environ.get("BENCH_PG_BASE", "postgres://postgres@127.0.0.1:5432/")
 NAME = "bench_feedback"
@@ -261,6 +262,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--reuse", action="store_true", help="keep an already loaded database")
     parser.add_argument(
+        "--cache",
+        default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13"),
+        help="the shared cache (rate-limit counters) as production sets it; 'database' for "
+        "the fallback table",
+    )
+    parser.add_argument(
         "--only",
         nargs="*",
         default=["nearby", "intake", "open311", "ioc"],
@@ -270,7 +277,10 @@ def main() -> None:
     if not args.reuse:
         pg_admin(f"DROP DATABASE IF EXISTS {NAME}")
         pg_admin(f"CREATE DATABASE {NAME}")
+    os.environ["CACHE_URL"] = shared_cache(args.cache)
+    os.environ["REDIS_URL"] = ""
     setup_django(f"{PG_BASE}{NAME}")
+    emit(cache=os.environ["CACHE_URL"] or "database")
     from django.conf import settings
     from django.core.management import call_command
     from django.test import Client

@@ -1,5 +1,6 @@
 """Rate-limit counters on Django's Redis cache take the pipelined path, on one client;
-`hit_and_peek` counts one limit and reads another (one round trip on Redis)."""
+`hit_and_peek` counts one limit and reads another, `hit_each` counts several (one round
+trip on Redis)."""
 
 from __future__ import annotations
 
@@ -54,5 +55,32 @@ def test_hit_and_peek_on_the_database_cache_does_the_same():
     cache.clear()
     try:
         _hit_and_peek_counts_one_and_reads_the_other()
+    finally:
+        cache.clear()
+
+
+def _hit_each_counts_every_key_and_refuses_the_one_over():
+    ratelimit.hit("report", "u1", "2/day")
+    ratelimit.hit("report", "u1", "2/day")
+    account, device = ratelimit.hit_each("report", ["u1", "d-phone"], "2/day")
+    assert not account.allowed and device.allowed  # the account's 3rd, the device's 1st
+    assert account.retry_after > 0
+    # both attempts were counted
+    assert ratelimit.peek("report", "d-phone", "1/day").count == 2
+    assert ratelimit.hit_each("report", [], "2/day") == []
+
+
+def test_hit_each_on_redis_counts_every_key_in_one_round_trip(redis_cache):
+    assert hasattr(ratelimit._counters(), "count_hits")
+    _hit_each_counts_every_key_and_refuses_the_one_over()
+
+
+@pytest.mark.django_db
+def test_hit_each_on_the_database_cache_does_the_same():
+    from django.core.cache import cache
+
+    cache.clear()
+    try:
+        _hit_each_counts_every_key_and_refuses_the_one_over()
     finally:
         cache.clear()

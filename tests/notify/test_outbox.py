@@ -30,17 +30,34 @@ def delivery_tasks(message: Message):
     )
 
 
-def test_enqueue_renders_the_vietnamese_template_and_schedules_delivery_after_commit(
+def test_enqueue_renders_the_vietnamese_template_and_writes_its_delivery_in_the_same_transaction(
     django_capture_on_commit_callbacks,
 ):
-    with django_capture_on_commit_callbacks(execute=True):
+    """Tasks are rows of the same database: the delivery is written with the message,
+    one commit for both, and nothing waits for the commit."""
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         message = sms()
-        assert not delivery_tasks(message).exists()  # nothing before the commit
+        assert delivery_tasks(message).count() == 1
+    assert callbacks == []
     assert message.subject == "Hồ sơ đã được tiếp nhận"
     assert "H99-260312-0001" in message.body
     assert "vui lòng không trả lời" in message.body
     assert message.status == Message.Status.PENDING
-    assert delivery_tasks(message).count() == 1
+
+
+def test_another_tasks_backend_gets_the_delivery_after_the_commit(
+    django_capture_on_commit_callbacks, settings
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    from django_tasks import default_task_backend
+
+    default_task_backend.clear()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        message = sms()
+        assert default_task_backend.results == []  # nothing before the commit
+    assert len(callbacks) == 1
+    [result] = default_task_backend.results
+    assert result.args == [message.pk]
 
 
 def test_rolled_back_use_case_sends_nothing(django_capture_on_commit_callbacks):
@@ -53,6 +70,7 @@ def test_rolled_back_use_case_sends_nothing(django_capture_on_commit_callbacks):
         raise RuntimeError("use-case failed")
     assert callbacks == []
     assert not Message.objects.exists()
+    assert not DBTaskResult.objects.filter(task_path="tinhso.notify.tasks.deliver_message").exists()
 
 
 def test_development_sender_keeps_what_would_be_sent_and_delivers_once():
@@ -126,8 +144,8 @@ def test_retry_is_enqueued_to_run_after_the_backoff(gateway, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         tasks.deliver(message.pk)
     message.refresh_from_db()
-    (retry,) = delivery_tasks(message)
-    assert retry.run_after is not None
+    retry = delivery_tasks(message).order_by("run_after").first()  # the first try has none
+    assert retry is not None and delivery_tasks(message).count() == 2
     assert abs((retry.run_after - message.next_attempt_at).total_seconds()) < 1
 
 
@@ -173,8 +191,8 @@ def test_worker_killed_after_recording_the_delivery_never_sends_again(gateway):
 
 
 def test_sweep_re_enqueues_pending_messages_whose_task_was_lost():
-    message = sms()  # its on_commit enqueue never ran (as if the process died)
-    assert not delivery_tasks(message).exists()
+    message = sms()
+    delivery_tasks(message).delete()  # lost (a task queue outside the database, emptied)
     assert tasks.sweep()["requeued"] == 0  # too recent: its task may be on its way
     Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=5))
     assert tasks.sweep()["requeued"] == 1
@@ -192,6 +210,7 @@ def test_retry_command_reports_what_it_did(capsys):
     from django.core.management import call_command
 
     message = sms()
+    delivery_tasks(message).delete()  # lost
     Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=5))
     call_command("notify", "retry")
     assert "xếp lại 1 tin" in capsys.readouterr().out

@@ -160,11 +160,11 @@ class _RedisCounters(_CacheCounters):
             client = _REDIS_CLIENTS[inner] = inner._client(connection_pool=pool)
         return client
 
-    def _hit(self, key: str, previous_key: str, timeout: int) -> Any:
+    def _hit(self, key: str, previous_key: str, timeout: int, pipe: Any = None) -> Any:
         """A pipeline that starts the window's counter with its expiry if it is new, adds
         one and reads the previous window; more commands may follow before it is sent."""
         name = self.backend.make_key(key)
-        pipe = self._client().pipeline(transaction=False)
+        pipe = pipe or self._client().pipeline(transaction=False)
         pipe.set(name, 0, ex=timeout, nx=True)
         pipe.incr(name)
         pipe.get(self.backend.make_key(previous_key))
@@ -173,6 +173,14 @@ class _RedisCounters(_CacheCounters):
     def count_hit(self, key: str, previous_key: str, timeout: int) -> tuple[int, int]:
         _, current, previous = self._hit(key, previous_key, timeout).execute()
         return int(current), int(previous or 0)
+
+    def count_hits(self, windows: list[tuple[str, str]], timeout: int) -> list[tuple[int, int]]:
+        """`count_hit` of each (key, previous_key), in one round trip."""
+        pipe = None
+        for key, previous_key in windows:
+            pipe = self._hit(key, previous_key, timeout, pipe)
+        replies = pipe.execute() if pipe is not None else []
+        return [(int(replies[k + 1]), int(replies[k + 2] or 0)) for k in range(0, len(replies), 3)]
 
     def count_hit_and_read(
         self, key: str, previous_key: str, timeout: int, read_keys: list[str]
@@ -229,6 +237,28 @@ def hit(scope: str, key: str, rate: str | Rate) -> Decision:
     current_key, previous_key, elapsed = _keys(scope, key, rate.period, now)
     current, previous = _counters().count_hit(current_key, previous_key, 2 * rate.period + 1)
     return _decide(rate, now, current, previous, elapsed)
+
+
+def hit_each(scope: str, keys: list[str], rate: str | Rate) -> list[Decision]:
+    """`hit` each key (one attempt counted for its account, its device and its address),
+    in one round trip where the counters can (Redis)."""
+    rate = Rate.parse(rate)
+    now = time.time()
+    windows = [_keys(scope, key, rate.period, now) for key in keys]
+    counters = _counters()
+    timeout = 2 * rate.period + 1
+    if hasattr(counters, "count_hits"):
+        counts = counters.count_hits(
+            [(current, previous) for current, previous, _ in windows], timeout
+        )
+    else:
+        counts = [
+            counters.count_hit(current, previous, timeout) for current, previous, _ in windows
+        ]
+    return [
+        _decide(rate, now, current, previous, elapsed)
+        for (current, previous), (_c, _p, elapsed) in zip(counts, windows, strict=True)
+    ]
 
 
 def hit_and_peek(

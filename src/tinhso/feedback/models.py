@@ -137,7 +137,9 @@ class Report(PublicIdentified, TimeStamped):
         OPEN311 = "open311", _("Open311")
         OFFICER = "officer", _("Cán bộ nhập thay")
 
-    code = models.CharField(_("mã phản ánh"), max_length=20, unique=True)
+    # unique by a constraint, not `unique=True`: that also builds a pattern index (LIKE)
+    # which nothing reads and every intake writes
+    code = models.CharField(_("mã phản ánh"), max_length=20)
     # No index of its own on category, agency, state or deadline: each leads one of the
     # indexes in Meta, and every index is written on each report's intake.
     category = models.ForeignKey(
@@ -180,13 +182,18 @@ class Report(PublicIdentified, TimeStamped):
     reporter_phone = models.CharField(max_length=20, blank=True)
     reporter_email = models.CharField(max_length=254, blank=True)
     device_id = models.CharField(max_length=100, blank=True)
-    token = models.CharField(max_length=40, blank=True, db_index=True)
+    token = models.CharField(max_length=40, blank=True)  # Open311 only: a partial index
     # moderation
     hidden = models.BooleanField(default=False)
     anonymised = models.BooleanField(default=False)
     description_original = models.TextField(blank=True, default="")
     duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        db_index=False,  # a partial index of the few that are duplicates
     )
     reject_reason = models.CharField(max_length=500, blank=True)
     # handling
@@ -212,7 +219,8 @@ class Report(PublicIdentified, TimeStamped):
             models.Index(fields=["state", "deadline"], name="feedback_state_deadline_idx"),
             # Open311 `GET requests` of one service: newest first, stops at a page
             models.Index(fields=["category", "-created_at"], name="feedback_cat_created_idx"),
-            # the IOC: the open set and the recent rates, counted from the indexes alone
+            # the IOC wall: the open set counted from the index alone (past days are read
+            # from `WallSnapshot`, today's from the created_at index)
             models.Index(
                 fields=["agency", "category", "deadline", "escalated_at", "hidden", "lat", "lng"]
                 + ["created_at"],
@@ -226,12 +234,14 @@ class Report(PublicIdentified, TimeStamped):
                 condition=Q(state__in=OPEN_STATES),
                 name="feedback_open_cat_idx",
             ),
+            models.Index(fields=["token"], condition=~Q(token=""), name="feedback_token_idx"),
             models.Index(
-                fields=["created_at", "state", "hidden", "answered_at", "deadline", "rating"]
-                + ["lat", "lng"],
-                name="feedback_recent_idx",
+                fields=["duplicate_of"],
+                condition=Q(duplicate_of__isnull=False),
+                name="feedback_duplicate_of_idx",
             ),
         ]
+        constraints = [models.UniqueConstraint(fields=["code"], name="feedback_report_code_uniq")]
 
     def __str__(self) -> str:
         return self.code

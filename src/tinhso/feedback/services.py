@@ -447,14 +447,15 @@ def submit_report(
         keys.append(f"d{device_id}")
     if client:
         keys.append(f"ip{client}")
-    for key in keys:
-        decision = ratelimit.hit("feedback_submit", key, submit_rate())
-        if not decision.allowed:
-            raise ratelimit.RateLimited(
-                _("Bạn đã gửi quá nhiều phản ánh; vui lòng thử lại sau."),
-                code=E.RATE_LIMITED,
-                retry_after=decision.retry_after,
-            )
+    refused = [
+        d for d in ratelimit.hit_each("feedback_submit", keys, submit_rate()) if not d.allowed
+    ]
+    if refused:
+        raise ratelimit.RateLimited(
+            _("Bạn đã gửi quá nhiều phản ánh; vui lòng thử lại sau."),
+            code=E.RATE_LIMITED,
+            retry_after=max(d.retry_after for d in refused),
+        )
     reporter = actor if getattr(actor, "is_authenticated", False) else None
     report = Report(
         category=cat,

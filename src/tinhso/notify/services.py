@@ -67,7 +67,9 @@ def _write(
     related_object: str,
 ) -> list[Message]:
     """One message per (channel, address), rendered once and written in one statement;
-    their deliveries are enqueued together after the commit."""
+    their deliveries are enqueued together, in the caller's transaction when tasks are
+    rows of the same database (one commit, and a rolled-back write leaves no task), else
+    after the commit."""
     subject, body = render(template, context)
     messages = Message.objects.bulk_create(
         [
@@ -83,8 +85,25 @@ def _write(
             for channel, address in addresses
         ]
     )
-    from tinhso.notify.tasks import schedule_delivery
+    from tinhso.notify.tasks import deliver_message, schedule_delivery
 
     ids = [m.pk for m in messages]
-    transaction.on_commit(lambda: schedule_delivery(*ids))
+    if _tasks_are_rows_beside(Message):
+        deliver_message.enqueue(*ids)
+    else:
+        transaction.on_commit(lambda: schedule_delivery(*ids))
     return messages
+
+
+def _tasks_are_rows_beside(model: Any) -> bool:
+    """Whether the delivery task is a row written to `model`'s database (the database
+    tasks backend), so that writing it inside the transaction is safe."""
+    from django.db import router
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from tinhso.notify.tasks import deliver_message
+
+    return isinstance(deliver_message.get_backend(), DatabaseBackend) and router.db_for_write(
+        DBTaskResult
+    ) == router.db_for_write(model)
