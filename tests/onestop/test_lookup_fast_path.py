@@ -139,3 +139,57 @@ def test_the_lookup_is_resolved_first_and_still_named(world):
 
     assert reverse("onestop-api-lookup") == LOOKUP
     assert resolve(LOOKUP).func.view_class.__name__ == "Lookup"
+
+
+def _full_answer(response) -> tuple:
+    headers = {k: v for k, v in response.headers.items() if k not in ("Date",)}
+    return response.status_code, response.content, headers
+
+
+def test_the_hot_path_skips_session_user_and_messages_and_answers_the_same(world, settings):
+    """The lookup goes through the shorter middleware chain (HOT_PATHS): the request never
+    gets a session, a user or messages, and the answer — body, status, every header
+    (security, frame, content policy, language) — is what the full chain gives."""
+    with frozen(vn(2026, 3, 2, 9, 0)):
+        dossier = accepted(world)
+    requests = [
+        {"code": dossier.code, "secret": "5678"},
+        {"code": "X-1-2", "secret": "5678"},
+        {"code": dossier.code, "secret": "0000"},
+    ]
+    hot = Client(REMOTE_ADDR="203.0.113.70", HTTP_COOKIE="django_language=en")
+    hot_answers = [hot.get(LOOKUP, params) for params in requests]
+    request = hot_answers[0].wsgi_request
+    assert not any(hasattr(request, name) for name in ("session", "user", "_messages", "htmx"))
+    assert hot_answers[1]["Content-Language"] == "en"
+    assert hot_answers[0]["X-Frame-Options"] == "DENY"
+    assert "Content-Security-Policy" in hot_answers[0]
+    assert hot_answers[0]["Content-Length"] == str(len(hot_answers[0].content))
+
+    cache.clear()
+    settings.HOT_PATHS = []
+    full = Client(REMOTE_ADDR="203.0.113.70", HTTP_COOKIE="django_language=en")
+    full_answers = [full.get(LOOKUP, params) for params in requests]
+    assert hasattr(full_answers[0].wsgi_request, "session")
+    assert [_full_answer(a) for a in hot_answers] == [_full_answer(a) for a in full_answers]
+
+
+def test_a_database_fault_on_the_hot_path_is_the_503_answer(world, monkeypatch):
+    from django.db import OperationalError
+
+    from tinhso.onestop import selectors
+
+    def down(**_kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(selectors, "lookup", down)
+    response = Client(REMOTE_ADDR="203.0.113.71").get(LOOKUP, {"code": "X-1", "secret": "1"})
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("application/json")
+
+
+def test_the_hot_path_still_refuses_a_host_it_does_not_serve(world):
+    response = Client(REMOTE_ADDR="203.0.113.72", HTTP_HOST="evil.example").get(
+        LOOKUP, {"code": "X-1", "secret": "1"}
+    )
+    assert response.status_code == 400

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.core.handlers.base import BaseHandler
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
@@ -141,14 +142,23 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
     for. Set LANGUAGE_FROM_BROWSER=1 to follow the browser instead.
     """
 
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        super().__init__(get_response)
+        self.languages = frozenset(code for code, _name in settings.LANGUAGES)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        """MiddlewareMixin's sequence without its generic checks (on every request)."""
+        self.process_request(request)
+        return self.process_response(request, self.get_response(request))
+
     def process_request(self, request: HttpRequest) -> None:
         if getattr(settings, "LANGUAGE_FROM_BROWSER", False):
             return super().process_request(request)
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if language not in dict(settings.LANGUAGES):
+        if language not in self.languages:
             language = settings.LANGUAGE_CODE
         translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()
+        request.LANGUAGE_CODE = language
         return None
 
     def process_response(
@@ -159,6 +169,51 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
         if is_language_prefix_patterns_used(urlconf)[0]:
             return super().process_response(request, response)
-        patch_vary_headers(response, ("Accept-Language",))
+        if "Vary" in response.headers:
+            patch_vary_headers(response, ("Accept-Language",))
+        else:
+            response.headers["Vary"] = "Accept-Language"
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+class HotPathMiddleware:
+    """The hottest public API paths (settings.HOT_PATHS: the citizens' dossier lookup) go
+    through a shorter chain: the layers after this one, less those they never use
+    (settings.HOT_PATH_SKIPS: session, user, CSRF, messages, HTMX, static files). The
+    answer is the same bytes; the security headers (outside), fault pages, the host check
+    and Content-Length (CommonMiddleware), language, frame and content policies and the
+    audit's request context stay. The shorter chain is a second Django handler, so views,
+    their exceptions and the middleware hooks behave as in the full one."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.paths = frozenset(getattr(settings, "HOT_PATHS", ()))
+        self.handler = _handler_with(_hot_chain()) if self.paths else None
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if self.handler is not None and request.path_info in self.paths:
+            # the chain itself: the outer handler already set the URLconf and will log
+            # the answer and close the request, as for any other path
+            return self.handler._middleware_chain(request)
+        return self.get_response(request)
+
+
+def _hot_chain() -> list[str]:
+    here = f"{HotPathMiddleware.__module__}.{HotPathMiddleware.__qualname__}"
+    after = settings.MIDDLEWARE[settings.MIDDLEWARE.index(here) + 1 :]
+    skips = set(getattr(settings, "HOT_PATH_SKIPS", ()))
+    return [path for path in after if path not in skips]
+
+
+def _handler_with(middleware: list[str]) -> BaseHandler:
+    """A Django handler whose chain is `middleware` (read from settings by Django: set for
+    the moment it is built, at start-up)."""
+    handler = BaseHandler()
+    full = settings.MIDDLEWARE
+    settings.MIDDLEWARE = middleware
+    try:
+        handler.load_middleware()
+    finally:
+        settings.MIDDLEWARE = full
+    return handler
