@@ -4,8 +4,8 @@ A call through the gateway is one request to the provider and one answer back, i
 (the message log hashes both bodies). A general client (aiohttp) spends most of the data
 plane's time per call on what this does not need: URL objects, header multidicts,
 streaming readers, redirects, cookies, tracing. This one writes the request line and the
-headers the data plane built, and parses the answer with httptools (the parser uvicorn
-uses for the gateway's own side), over connections kept per provider address.
+headers the data plane built, and parses the answer with httptools (the parser the data
+plane's server uses for its own side), over connections kept per provider address.
 
 What it guarantees, and the data plane maps to its error codes:
 - `Unavailable`: no connection could be made (refused, no route, name unknown);
@@ -119,14 +119,23 @@ class _Connection(asyncio.Protocol):
             self._finish(keep=self._parser.should_keep_alive())
 
     # the request
-    async def exchange(self, request: bytes, *, head: bool) -> Answer:
+    async def exchange(self, request: bytes, *, head: bool, deadline: float) -> Answer:
+        """Send `request`, wait for the whole answer until `deadline` (the loop's clock)."""
         assert self.transport is not None
-        self._waiter = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self._waiter = loop.create_future()
         self._headers, self._body, self._size = [], [], 0
         self._received, self._head, self._headers_done = False, head, False
         self._parser = httptools.HttpResponseParser(self)
-        self.transport.write(request)
-        return await self._waiter
+        timer = loop.call_at(deadline, self._time_out)
+        try:
+            self.transport.write(request)
+            return await self._waiter
+        finally:
+            timer.cancel()
+
+    def _time_out(self) -> None:
+        self._fail(TimeoutError("no whole answer within the time-out"))
 
     def _content_length(self) -> int | None:
         for name, value in self._headers:
@@ -189,17 +198,19 @@ class UpstreamPool:
         verb = method.encode("ascii")
         request = _request_bytes(verb, target, host, headers, body)
         head = verb == b"HEAD"
+        # one deadline for connecting, sending and the whole answer (a timer on the
+        # loop's clock: cheaper per call than `asyncio.timeout`)
+        deadline = asyncio.get_running_loop().time() + timeout
         connection = None
         try:
-            async with asyncio.timeout(timeout):
-                connection, reused = await self._connection(address, max_body)
-                try:
-                    answer = await connection.exchange(request, head=head)
-                except _Cut:
-                    if not (reused and verb in IDEMPOTENT):
-                        raise
-                    connection, _ = await self._connection(address, max_body, fresh=True)
-                    answer = await connection.exchange(request, head=head)
+            connection, reused = await self._connection(address, max_body, deadline)
+            try:
+                answer = await connection.exchange(request, head=head, deadline=deadline)
+            except _Cut:
+                if not (reused and verb in IDEMPOTENT):
+                    raise
+                connection, _ = await self._connection(address, max_body, deadline, fresh=True)
+                answer = await connection.exchange(request, head=head, deadline=deadline)
         except BaseException:  # failed, timed out or cancelled: the connection is spent
             if connection is not None:
                 connection.close()
@@ -208,7 +219,7 @@ class UpstreamPool:
         return answer
 
     async def _connection(
-        self, address: tuple[str, str, int], max_body: int, *, fresh: bool = False
+        self, address: tuple[str, str, int], max_body: int, deadline: float, *, fresh: bool = False
     ) -> tuple[_Connection, bool]:
         idle = self._idle[address]
         while idle and not fresh:
@@ -219,13 +230,18 @@ class UpstreamPool:
         scheme, host, port = address
         loop = asyncio.get_running_loop()
         try:
-            _, connection = await loop.create_connection(
-                lambda: _Connection(max_body),
-                host,
-                port,
-                ssl=self._tls_context() if scheme == "https" else None,
+            _, connection = await asyncio.wait_for(
+                loop.create_connection(
+                    lambda: _Connection(max_body),
+                    host,
+                    port,
+                    ssl=self._tls_context() if scheme == "https" else None,
+                ),
+                max(0.0, deadline - loop.time()),
             )
-        except (OSError, ssl.SSLError) as exc:
+        except (OSError, ssl.SSLError) as exc:  # TimeoutError is an OSError too
+            if isinstance(exc, TimeoutError) and loop.time() >= deadline:
+                raise  # the service's time-out, not the system's
             raise Unavailable(str(exc)) from exc
         return connection, False
 
