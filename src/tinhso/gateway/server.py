@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -52,6 +53,7 @@ def build_app(
 
 
 KEEP_ALIVE_SECONDS = 30.0
+INGESTER_NICENESS = 10  # added to the data plane's own
 
 
 async def run_server(
@@ -102,6 +104,10 @@ def serve(*, host: str, port: int) -> None:
     except Exception as exc:  # start anyway; /health says the configuration is missing
         app.config_error = f"{type(exc).__name__}: {exc}"[:300]
     app.start_background()
+    # what is loaded by now (Django, the configuration) lives as long as the process:
+    # the collector no longer walks it on every full collection (pauses of ~0.1 s)
+    gc.collect()
+    gc.freeze()
     loop = new_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -128,6 +134,10 @@ def follow(*, stop_after: float | None = None, stop_with: int | None = None) -> 
 
     from django.db import close_old_connections
 
+    if stop_with is not None:
+        # the ingester of a data plane gives way to it for the CPU: a call waits on the
+        # data plane, a record waits in the write-ahead files (already safe there)
+        os.nice(INGESTER_NICENESS)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     interval = float(setting("GATEWAY_INGEST_SECONDS", 1.0))
