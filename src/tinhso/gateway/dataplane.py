@@ -51,7 +51,13 @@ HOP_BY_HOP = {
     b"host",
     b"content-length",
 }
-DROP_UP = HOP_BY_HOP | {b"x-api-key", b"x-tinhso-client", b"x-ssl-client-fingerprint"}
+# (the gateway sends the provider the whole body at once: no `Expect: 100-continue`)
+DROP_UP = HOP_BY_HOP | {
+    b"x-api-key",
+    b"x-tinhso-client",
+    b"x-ssl-client-fingerprint",
+    b"expect",
+}
 # the provider's Date and Server give way to the gateway's own, as nginx does
 DROP_DOWN = HOP_BY_HOP | {b"date", b"server"}
 REQUEST_ID_RE = re.compile(rb"[A-Za-z0-9._:-]{1,64}")  # whole value (fullmatch)

@@ -101,6 +101,8 @@ class _Connection(asyncio.Protocol):
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        if self._interim():
+            return
         self._headers_done = True
         length = self._content_length()
         if length is not None and length > self.max_body:
@@ -115,8 +117,15 @@ class _Connection(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
+        if self._interim():  # "100 Continue" and the like: the answer follows
+            self._headers, self._body, self._size = [], [], 0
+            return
         if not self._head:
             self._finish(keep=self._parser.should_keep_alive())
+
+    def _interim(self) -> bool:
+        status = self._parser.get_status_code()
+        return 100 <= status < 200 and status != 101
 
     # the request
     async def exchange(self, request: bytes, *, head: bool, deadline: float) -> Answer:
