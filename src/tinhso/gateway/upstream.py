@@ -22,6 +22,7 @@ methods that may be repeated (RFC 9110 §9.2.2).
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 from collections import defaultdict, deque
 from urllib.parse import urlsplit
@@ -196,16 +197,9 @@ class UpstreamPool:
         timeout: float,
         max_body: int,
     ) -> Answer:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme not in ("http", "https") or not parts.hostname:
-            raise Unavailable(f"not an http(s) address: {url!r}")
-        port = parts.port or (443 if scheme == "https" else 80)
-        address = (scheme, parts.hostname, port)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        host = parts.netloc.rpartition("@")[2]
+        address, host_line, target = _split_url(url)
         verb = method.encode("ascii")
-        request = _request_bytes(verb, target, host, headers, body)
+        request = _request_bytes(verb, target, host_line, headers, body)
         head = verb == b"HEAD"
         # one deadline for connecting, sending and the whole answer (a timer on the
         # loop's clock: cheaper per call than `asyncio.timeout`)
@@ -272,10 +266,43 @@ class UpstreamPool:
                 idle.pop().close()
 
 
+def _split_url(url: str) -> tuple[tuple[str, str, int], bytes, str]:
+    """(address to connect to, Host header line, request target) of an http(s) URL; the
+    part before the path is read once per provider address (`_origin`)."""
+    start = url.find("://")
+    if start > 0 and url.isprintable() and url[0] != " " and url[-1] != " ":
+        end = start + 3
+        while end < len(url) and url[end] not in "/?#":
+            end += 1
+        address, host_line = _origin(url[:end])
+        target = url[end:].partition("#")[0]
+        if target.endswith("?") and target.count("?") == 1:
+            target = target[:-1]  # an empty query is no query
+        return address, host_line, target if target.startswith("/") else "/" + target
+    parts = urlsplit(url)  # what the quick reading above leaves to the standard one
+    address, host_line = _origin(f"{parts.scheme}://{parts.netloc}")
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return address, host_line, target
+
+
+@functools.lru_cache(maxsize=1024)
+def _origin(origin: str) -> tuple[tuple[str, str, int], bytes]:
+    parts = urlsplit(origin)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise Unavailable(f"not an http(s) address: {origin!r}")
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError as exc:
+        raise Unavailable(f"not an http(s) address: {origin!r}") from exc
+    host = parts.netloc.rpartition("@")[2]
+    return (scheme, parts.hostname, port), b"Host: " + host.encode("idna")
+
+
 def _request_bytes(
-    verb: bytes, target: str, host: str, headers: list[tuple[bytes, bytes]], body: bytes
+    verb: bytes, target: str, host_line: bytes, headers: list[tuple[bytes, bytes]], body: bytes
 ) -> bytes:
-    lines = [verb + b" " + target.encode("latin-1") + b" HTTP/1.1", b"Host: " + host.encode("idna")]
+    lines = [verb + b" " + target.encode("latin-1") + b" HTTP/1.1", host_line]
     for name, value in headers:
         line = name + b": " + value
         if b"\r" in line or b"\n" in line:
