@@ -1,5 +1,5 @@
 """Gateway tests: two agencies (a provider, a consumer), their administrators, a real
-provider HTTP server and the real data plane (uvicorn) in threads."""
+provider HTTP server and the real data plane (its own HTTP server) in threads."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Calls through the real data plane (uvicorn) to a real provider HTTP server."""
+"""Calls through the real data plane (its HTTP server) to a real provider HTTP server."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def test_a_granted_call_reaches_the_provider_with_correlation_headers_and_is_log
     assert response.status_code == 200
     assert response.json() == {"path": "/parcels/42?full=1", "client": "ketoan"}
     assert response.headers["X-Request-Id"] == "abc-123"
-    assert response.headers["Server"] == "uvicorn"  # one Server, one Date: the gateway's
+    assert response.headers["Server"] == "tinhso-gateway"  # one Server, one Date: the gateway's
     assert "," not in response.headers["Date"].split(" ", 1)[1]
     seen = ProviderHandler.seen[-1]
     assert seen["headers"]["X-Tinhso-Issue"] == "H57.03-260101-0001"

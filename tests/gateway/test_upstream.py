@@ -151,6 +151,13 @@ def test_a_head_answer_has_no_body_whatever_its_length_says(provider):
     assert (b"Content-Length", b"500") in answer.headers
 
 
+def test_an_interim_100_continue_is_skipped_for_the_answer_after_it(provider):
+    p = provider(lambda request: b"HTTP/1.1 100 Continue\r\n\r\n" + ok(b'{"after":1}'))
+    pool = upstream.UpstreamPool()
+    answer = run_async(call(pool, p.url + "/", "POST", b"{}"))
+    assert (answer.status, answer.body) == (200, b'{"after":1}')
+
+
 def test_a_kept_connection_the_provider_closed_is_replaced(provider):
     p = provider(lambda request: ok(), close_after=True)  # closes after each answer
 

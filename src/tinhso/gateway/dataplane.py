@@ -1,4 +1,5 @@
-"""The data plane: an ASGI application that proxies `/{provider}/{service}/{path}`.
+"""The data plane: the gateway's logic per call, behind `/{provider}/{service}/{path}`
+(served by `httpserver.HttpServer`, which hands it each whole request).
 
 Per call, in order (X-Road's security server, `domain/gateway.md`): read the body within
 the limit; authenticate the consumer (API key in `X-Api-Key` or `Authorization: Bearer`,
@@ -17,23 +18,24 @@ Also served: `/health`, `/metrics` (Prometheus), `/listServices`, `/allowedServi
 
 from __future__ import annotations
 
-import datetime as dt
+import bisect
 import hashlib
+import itertools
 import json
 import logging
+import os
 import re
 import threading
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 from tinhso.gateway import upstream
 from tinhso.gateway.config import ServiceConf, Snapshot
 from tinhso.gateway.errors import DATA_PLANE_ERRORS, GatewayErrorCode
-from tinhso.gateway.messagelog import EMPTY_SHA256, WalWriter, format_time
+from tinhso.gateway.httpserver import Answer, Request
+from tinhso.gateway.messagelog import EMPTY_SHA256, WalWriter
 
 log = logging.getLogger("tinhso.gateway")
 
@@ -49,13 +51,43 @@ HOP_BY_HOP = {
     b"host",
     b"content-length",
 }
-DROP_UP = HOP_BY_HOP | {b"x-api-key", b"x-tinhso-client", b"x-ssl-client-fingerprint"}
+# (the gateway sends the provider the whole body at once: no `Expect: 100-continue`)
+DROP_UP = HOP_BY_HOP | {
+    b"x-api-key",
+    b"x-tinhso-client",
+    b"x-ssl-client-fingerprint",
+    b"expect",
+}
 # the provider's Date and Server give way to the gateway's own, as nginx does
 DROP_DOWN = HOP_BY_HOP | {b"date", b"server"}
-REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+REQUEST_ID_RE = re.compile(rb"[A-Za-z0-9._:-]{1,64}")  # whole value (fullmatch)
+META_PATHS = frozenset(("/health", "/metrics", "/listServices", "/allowedServices", "/getOpenAPI"))
+JSON_CONTENT = (b"content-type", b"application/json; charset=utf-8")
 CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 ISSUE_MAX = 100
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+def new_request_id() -> str:
+    """A random (version 4) UUID in hex, as `uuid.uuid4().hex` without the UUID object."""
+    n = int.from_bytes(os.urandom(16), "big")
+    n = (n & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
+    return f"{n:032x}"
+
+
+_second = -1
+_second_text = ""
+
+
+def utc_now_text() -> str:
+    """Now in the message log's text form (`messagelog.format_time`: UTC, microseconds);
+    the part up to the second is formatted once a second."""
+    global _second, _second_text
+    seconds, nanos = divmod(time.time_ns(), 1_000_000_000)
+    if seconds != _second:
+        _second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        _second = seconds
+    return f"{_second_text}.{nanos // 1000:06d}Z"
 
 
 def error_body(code: str, request_id: str, notice: str = "") -> tuple[int, bytes, str]:
@@ -78,21 +110,38 @@ class Refusal(Exception):
 
 
 class RateLimiter:
-    """A token bucket per consumer (capacity = per-minute limit) and a daily counter."""
+    """A token bucket per consumer (capacity = per-minute limit) and a daily counter
+    (the day is the local calendar day)."""
 
     def __init__(self) -> None:
         self.buckets: dict[str, tuple[float, float]] = {}
         self.day = ""
         self.used: dict[str, int] = defaultdict(int)
+        self._day_span = (0.0, 0.0)  # [start, end) of the day `_today` last named
+        self._day_text = ""
+
+    def _today(self) -> str:
+        now = time.time()
+        start, end = self._day_span
+        if start <= now < end:
+            return self._day_text
+        local = time.localtime(now)
+        self._day_text = time.strftime("%Y-%m-%d", local)
+        y, m, d = local.tm_year, local.tm_mon, local.tm_mday
+        self._day_span = (
+            time.mktime((y, m, d, 0, 0, 0, 0, 0, -1)),
+            time.mktime((y, m, d + 1, 0, 0, 0, 0, 0, -1)),
+        )
+        return self._day_text
 
     def seed(self, counts: dict[str, int]) -> None:
-        today = time.strftime("%Y-%m-%d")
+        today = self._today()
         if self.day != today:
             self.day = today
             self.used = defaultdict(int, counts)
 
     def take(self, consumer: str, per_minute: int, per_day: int) -> str | None:
-        today = time.strftime("%Y-%m-%d")
+        today = self._today()
         if today != self.day:
             self.day, self.used = today, defaultdict(int)
         if self.used[consumer] >= per_day:
@@ -111,17 +160,17 @@ class RateLimiter:
 class Metrics:
     def __init__(self) -> None:
         self.calls: dict[tuple[str, str, str, str], int] = defaultdict(int)
-        self.latency: dict[str, list[float]] = {}
+        # per service: how many calls fell in each bucket (not cumulative: `render` adds up)
+        self.latency: dict[str, list[int]] = {}
         self.latency_sum: dict[str, float] = defaultdict(float)
         self.started = time.time()
 
     def observe(self, service: str, consumer: str, result: str, source: str, seconds: float):
         self.calls[(service, consumer, result, source)] += 1
-        buckets = self.latency.setdefault(service, [0.0] * (len(LATENCY_BUCKETS) + 1))
-        for i, bound in enumerate(LATENCY_BUCKETS):
-            if seconds <= bound:
-                buckets[i] += 1
-        buckets[-1] += 1
+        counts = self.latency.get(service)
+        if counts is None:
+            counts = self.latency[service] = [0] * (len(LATENCY_BUCKETS) + 1)
+        counts[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1  # first bound >= seconds
         self.latency_sum[service] += seconds
 
     def render(self, health: dict[str, Any]) -> bytes:
@@ -138,7 +187,8 @@ class Metrics:
             "# HELP tinhso_gateway_call_seconds Time from request to answer.",
             "# TYPE tinhso_gateway_call_seconds histogram",
         ]
-        for service, buckets in sorted(self.latency.items()):
+        for service, counts in sorted(self.latency.items()):
+            buckets = list(itertools.accumulate(counts))
             for bound, count in zip(LATENCY_BUCKETS, buckets, strict=False):
                 out.append(
                     f'tinhso_gateway_call_seconds_bucket{{service="{service}",le="{bound}"}} {int(count)}'
@@ -162,7 +212,9 @@ class Metrics:
 
 
 class Gateway:
-    """The ASGI application. `loader` returns a fresh Snapshot (it reads the database)."""
+    """The data plane's logic (`handle` per call) and its state: the configuration
+    snapshot, the limits, the metrics, the write-ahead log. `loader` returns a fresh
+    Snapshot (it reads the database)."""
 
     def __init__(
         self,
@@ -262,56 +314,132 @@ class Gateway:
             "uptime_s": round(time.time() - self.metrics.started, 1),
         }
 
-    # -- ASGI ---------------------------------------------------------------------------
+    # -- serving ----------------------------------------------------------------------
 
-    async def __call__(self, scope, receive, send) -> None:
-        kind = scope["type"]
-        if kind == "lifespan":
-            await self._lifespan(receive, send)
-        elif kind == "http":
-            await self._http(scope, receive, send)
+    def start(self) -> None:
+        """In the serving event loop, before the first call."""
+        self.upstream = upstream.UpstreamPool()
 
-    async def _lifespan(self, receive, send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                self.upstream = upstream.UpstreamPool()
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                if self.upstream is not None:
-                    self.upstream.close()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+    def close(self) -> None:
+        if self.upstream is not None:
+            self.upstream.close()
 
-    @staticmethod
-    async def _answer(send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]):
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+    def bad_request(self) -> Answer:
+        """The answer to what is not HTTP (the server closes the connection after it)."""
+        request_id = new_request_id()
+        status, body, _ = error_body(GatewayErrorCode.BAD_REQUEST, request_id)
+        return status, _error_headers(GatewayErrorCode.BAD_REQUEST, request_id), body
 
-    async def _json(self, send, status: int, data: Any) -> None:
-        await self._answer(
-            send,
-            status,
-            json.dumps(data, ensure_ascii=False).encode(),
-            [(b"content-type", b"application/json; charset=utf-8")],
-        )
-
-    async def _read_body(self, receive, declared: int | None) -> bytes:
-        if declared is not None and declared > self.max_body:
-            raise Refusal(GatewayErrorCode.BODY_TOO_LARGE)
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise Refusal(GatewayErrorCode.BAD_REQUEST)
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
+    async def handle(self, request: Request) -> Answer:
+        """One call: the status, headers and body to answer with (never raises)."""
+        t0 = time.perf_counter()
+        started_at = utc_now_text()
+        headers = dict(request.headers)
+        sent_id = headers.get(b"x-request-id")
+        if sent_id is not None and REQUEST_ID_RE.fullmatch(sent_id):
+            request_id = sent_id.decode("ascii")
+        else:
+            request_id = new_request_id()
+        path = request.path
+        if path in META_PATHS:
+            return self._meta(path, request, headers, request_id)
+        parts = path.split("/", 3)
+        provider = parts[1] if len(parts) > 1 else ""
+        service_code = parts[2] if len(parts) > 2 else ""
+        rest = "/" + (parts[3] if len(parts) > 3 else "")
+        issue = headers.get(b"x-tinhso-issue", b"").decode("utf-8", "replace")[:ISSUE_MAX]
+        full_path = path + "?" + request.query.decode("latin-1") if request.query else path
+        entry: dict[str, Any] = {
+            "request_id": request_id,
+            "started_at": started_at,
+            "consumer_code": "",
+            "provider_code": provider[:40],
+            "service_code": service_code[:40],
+            "endpoint": "",
+            "method": request.method[:10],
+            "path": full_path[:1000],
+            "issue": issue,
+            "status_code": 0,
+            "result": "ok",
+            "error_source": "",
+            "request_size": 0,
+            "response_size": 0,
+            "request_hash": EMPTY_SHA256,
+            "response_hash": EMPTY_SHA256,
+            "duration_ms": 0.0,
+            "provider_ms": None,
+            "client_ip": request.client,
+            "request_body": "",
+            "response_body": "",
+        }
+        service: ServiceConf | None = None
+        out_headers: list[tuple[bytes, bytes]]
+        try:
+            if request.too_large:
                 raise Refusal(GatewayErrorCode.BODY_TOO_LARGE)
-            chunks.append(chunk)
-            if not message.get("more_body"):
-                return b"".join(chunks)
+            body = request.body
+            if body:
+                entry["request_size"] = len(body)
+                entry["request_hash"] = hashlib.sha256(body).hexdigest()
+            consumer_code = self._consumer(headers)
+            entry["consumer_code"] = consumer_code
+            snap = self.snapshot
+            service = snap.services.get((provider, service_code))
+            if service is None or service.status == "draft":
+                raise Refusal(GatewayErrorCode.UNKNOWN_SERVICE)
+            if service.status != "enabled":
+                raise Refusal(GatewayErrorCode.SERVICE_DISABLED, service.notice)
+            endpoint = None
+            if service.endpoints:
+                endpoint = service.match(request.method, rest)
+                if endpoint is None:
+                    raise Refusal(GatewayErrorCode.UNKNOWN_ENDPOINT)
+                entry["endpoint"] = f"{endpoint.method} {endpoint.template}"
+            if not snap.allowed(consumer_code, service, endpoint):
+                raise Refusal(GatewayErrorCode.ACCESS_DENIED)
+            consumer = snap.consumers[consumer_code]
+            limited = self.limiter.take(
+                consumer_code, consumer.rate_per_minute, consumer.quota_per_day
+            )
+            if limited:
+                raise Refusal(limited)
+            if service.log_bodies and body:
+                entry["request_body"] = _encrypt(body)
+            status, out_headers, out_body = await self._forward(
+                request, headers, service, request_id, consumer_code, issue, entry
+            )
+        except Refusal as refusal:
+            status, out_body, source = error_body(refusal.code, request_id, refusal.notice)
+            out_headers = _error_headers(refusal.code)
+            entry["result"], entry["error_source"] = refusal.code, source
+        except Exception:
+            log.exception("gateway failure on %s", request_id)
+            code = GatewayErrorCode.INTERNAL
+            status, out_body, source = error_body(code, request_id)
+            out_headers = [JSON_CONTENT]
+            entry["result"], entry["error_source"] = code, source
+        entry["status_code"] = status
+        if out_body:
+            entry["response_size"] = len(out_body)
+            entry["response_hash"] = hashlib.sha256(out_body).hexdigest()
+        seconds = time.perf_counter() - t0
+        entry["duration_ms"] = round(seconds * 1000, 3)
+        try:
+            self.wal.append(entry)  # write ahead, then answer
+        except OSError:
+            log.exception("write-ahead log failed")
+            status, out_body, _ = error_body(GatewayErrorCode.LOG_UNAVAILABLE, request_id)
+            out_headers = [JSON_CONTENT]
+        out_headers.append((b"X-Request-Id", request_id.encode()))
+        out_headers.append((b"x-tinhso-request-hash", entry["request_hash"].encode()))
+        self.metrics.observe(
+            f"{provider}/{service_code}" if service else "-",
+            entry["consumer_code"] or "-",
+            entry["result"],
+            entry["error_source"] or "-",
+            seconds,
+        )
+        return status, out_headers, out_body
 
     def _consumer(self, headers: dict[bytes, bytes]) -> str:
         snap = self.snapshot
@@ -340,138 +468,23 @@ class Gateway:
             raise Refusal(GatewayErrorCode.CONSUMER_INACTIVE)
         return code
 
-    async def _http(self, scope, receive, send) -> None:
-        t0 = time.perf_counter()
-        started = dt.datetime.now(dt.UTC)
-        method = scope["method"]
-        path = scope["path"]
-        headers = {k.lower(): v for k, v in scope["headers"]}
-        sent_id = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = sent_id if REQUEST_ID_RE.match(sent_id) else uuid.uuid4().hex
-        if path in ("/health", "/metrics", "/listServices", "/allowedServices", "/getOpenAPI"):
-            await self._meta(path, scope, headers, send, request_id)
-            return
-        parts = path.split("/", 3)
-        provider = parts[1] if len(parts) > 1 else ""
-        service_code = parts[2] if len(parts) > 2 else ""
-        rest = "/" + (parts[3] if len(parts) > 3 else "")
-        issue = headers.get(b"x-tinhso-issue", b"").decode("utf-8", "replace")[:ISSUE_MAX]
-        client = scope.get("client")
-        entry: dict[str, Any] = {
-            "request_id": request_id,
-            "started_at": format_time(started),
-            "consumer_code": "",
-            "provider_code": provider[:40],
-            "service_code": service_code[:40],
-            "endpoint": "",
-            "method": method[:10],
-            "path": (
-                path
-                + ("?" + scope["query_string"].decode("latin-1") if scope["query_string"] else "")
-            )[:1000],
-            "issue": issue,
-            "status_code": 0,
-            "result": "ok",
-            "error_source": "",
-            "request_size": 0,
-            "response_size": 0,
-            "request_hash": EMPTY_SHA256,
-            "response_hash": EMPTY_SHA256,
-            "duration_ms": 0.0,
-            "provider_ms": None,
-            "client_ip": client[0] if client else "",
-            "request_body": "",
-            "response_body": "",
-        }
-        service: ServiceConf | None = None
-        try:
-            declared = headers.get(b"content-length")
-            try:
-                declared_size = int(declared) if declared is not None else None
-            except ValueError as exc:
-                raise Refusal(GatewayErrorCode.BAD_REQUEST) from exc
-            body = await self._read_body(receive, declared_size)
-            entry["request_size"] = len(body)
-            entry["request_hash"] = hashlib.sha256(body).hexdigest()
-            consumer_code = self._consumer(headers)
-            entry["consumer_code"] = consumer_code
-            snap = self.snapshot
-            service = snap.services.get((provider, service_code))
-            if service is None or service.status == "draft":
-                raise Refusal(GatewayErrorCode.UNKNOWN_SERVICE)
-            if service.status != "enabled":
-                raise Refusal(GatewayErrorCode.SERVICE_DISABLED, service.notice)
-            endpoint = None
-            if service.endpoints:
-                endpoint = service.match(method, rest)
-                if endpoint is None:
-                    raise Refusal(GatewayErrorCode.UNKNOWN_ENDPOINT)
-                entry["endpoint"] = f"{endpoint.method} {endpoint.template}"
-            if not snap.allowed(consumer_code, service, endpoint):
-                raise Refusal(GatewayErrorCode.ACCESS_DENIED)
-            consumer = snap.consumers[consumer_code]
-            limited = self.limiter.take(
-                consumer_code, consumer.rate_per_minute, consumer.quota_per_day
-            )
-            if limited:
-                raise Refusal(limited)
-            if service.log_bodies and body:
-                entry["request_body"] = _encrypt(body)
-            status, out_headers, out_body = await self._forward(
-                scope, headers, body, service, rest, request_id, consumer_code, issue, entry
-            )
-        except Refusal as refusal:
-            status, out_body, source = error_body(refusal.code, request_id, refusal.notice)
-            out_headers = [
-                (b"content-type", b"application/json; charset=utf-8"),
-                (b"x-tinhso-error", refusal.code.encode()),
-            ]
-            entry["result"], entry["error_source"] = refusal.code, source
-        except Exception:
-            log.exception("gateway failure on %s", request_id)
-            code = GatewayErrorCode.INTERNAL
-            status, out_body, source = error_body(code, request_id)
-            out_headers = [(b"content-type", b"application/json; charset=utf-8")]
-            entry["result"], entry["error_source"] = code, source
-        entry["status_code"] = status
-        entry["response_size"] = len(out_body)
-        entry["response_hash"] = hashlib.sha256(out_body).hexdigest()
-        entry["duration_ms"] = round((time.perf_counter() - t0) * 1000, 3)
-        try:
-            self.wal.append(entry)  # write ahead, then answer
-        except OSError:
-            log.exception("write-ahead log failed")
-            status, out_body, _ = error_body(GatewayErrorCode.LOG_UNAVAILABLE, request_id)
-            out_headers = [(b"content-type", b"application/json; charset=utf-8")]
-        out_headers.append((b"X-Request-Id", request_id.encode()))
-        out_headers.append((b"x-tinhso-request-hash", entry["request_hash"].encode()))
-        await self._answer(send, status, out_body, out_headers)
-        self.metrics.observe(
-            f"{provider}/{service_code}" if service else "-",
-            entry["consumer_code"] or "-",
-            entry["result"],
-            entry["error_source"] or "-",
-            entry["duration_ms"] / 1000,
-        )
-
     async def _forward(
-        self, scope, headers, body, service, rest, request_id, consumer_code, issue, entry
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        self, request: Request, headers, service, request_id, consumer_code, issue, entry
+    ) -> Answer:
         assert self.upstream is not None
-        url = service.base_url + _sent_rest(scope, rest)
-        if scope["query_string"]:
-            url += "?" + scope["query_string"].decode("latin-1")
+        url = service.base_url + _sent_rest(request.raw_path)
+        if request.query:
+            url += "?" + request.query.decode("latin-1")
         uses_bearer = b"x-api-key" not in headers
         up = [
             (name, value)
-            for name, value in scope["headers"]
+            for name, value in request.headers
             if name not in DROP_UP and not (uses_bearer and name == b"authorization")
         ]  # (the server gives the names in lower case)
-        client = scope.get("client")
         up += [
             (b"X-Request-Id", request_id.encode()),
             (b"X-Tinhso-Client", consumer_code.encode()),
-            (b"X-Forwarded-For", client[0].encode() if client else b""),
+            (b"X-Forwarded-For", request.client.encode()),
         ]
         if issue:
             up.append((b"X-Tinhso-Issue", issue.encode()))
@@ -479,10 +492,10 @@ class Gateway:
         t1 = time.perf_counter()
         try:
             answer = await self.upstream.request(
-                scope["method"],
+                request.method,
                 url,
                 up,
-                body,
+                request.body,
                 timeout=service.timeout_s,
                 max_body=self.max_body,
             )
@@ -505,53 +518,32 @@ class Gateway:
         out_headers.append((b"x-tinhso-service", f"{service.provider}/{service.code}".encode()))
         return status, out_headers, out_body
 
-    async def _meta(self, path, scope, headers, send, request_id) -> None:
+    def _meta(self, path: str, request: Request, headers, request_id: str) -> Answer:
         if path == "/health":
             health = self.health()
-            await self._json(send, 200 if health["status"] == "ok" else 503, health)
-            return
+            return _json(200 if health["status"] == "ok" else 503, health)
         if path == "/metrics":
-            await self._answer(
-                send,
-                200,
-                self.metrics.render(self.health()),
-                [(b"content-type", b"text/plain; version=0.0.4")],
-            )
-            return
+            body = self.metrics.render(self.health())
+            return 200, [(b"content-type", b"text/plain; version=0.0.4")], body
         try:
             consumer = self._consumer(headers)
         except Refusal as refusal:
             status, body, _ = error_body(refusal.code, request_id)
-            await self._answer(
-                send, status, body, [(b"content-type", b"application/json; charset=utf-8")]
-            )
-            return
+            return status, [JSON_CONTENT], body
         snap = self.snapshot
         visible = [s for s in snap.services.values() if s.status != "draft"]
         if path == "/getOpenAPI":
-            query = dict(
-                p.split("=", 1) for p in scope["query_string"].decode().split("&") if "=" in p
-            )
+            query = dict(p.split("=", 1) for p in request.query.decode().split("&") if "=" in p)
             wanted = tuple(query.get("service", "").replace("%2F", "/").split("/", 1))
             service = snap.services.get(wanted) if len(wanted) == 2 else None  # type: ignore[call-overload]
             if service is None or service.status == "draft" or not service.openapi_text:
                 status, body, _ = error_body(GatewayErrorCode.UNKNOWN_SERVICE, request_id)
-                await self._answer(
-                    send, status, body, [(b"content-type", b"application/json; charset=utf-8")]
-                )
-                return
-            await self._answer(
-                send,
-                200,
-                service.openapi_text.encode(),
-                [(b"content-type", b"application/json; charset=utf-8")],
-            )
-            return
+                return status, [JSON_CONTENT], body
+            return 200, [JSON_CONTENT], service.openapi_text.encode()
         if path == "/allowedServices":
             rights = snap.rights
             visible = [s for s in visible if any(r[0] == consumer and r[1] == s.id for r in rights)]
-        await self._json(
-            send,
+        return _json(
             200,
             {
                 "consumer": consumer,
@@ -570,13 +562,20 @@ class Gateway:
         )
 
 
-def _sent_rest(scope, rest: str) -> str:
-    """The path after /provider/service as the consumer sent it (still percent-encoded),
-    or `rest` encoded again when the server gives no raw path (it may, in ASGI)."""
-    raw = scope.get("raw_path")
-    if not raw:
-        return quote(rest, safe="/:@!$&'()*+,;=-._~")
-    parts = raw.split(b"/", 3)
+def _json(status: int, data: Any) -> Answer:
+    return status, [JSON_CONTENT], json.dumps(data, ensure_ascii=False).encode()
+
+
+def _error_headers(code: str, request_id: str | None = None) -> list[tuple[bytes, bytes]]:
+    headers = [JSON_CONTENT, (b"x-tinhso-error", code.encode())]
+    if request_id is not None:
+        headers.append((b"X-Request-Id", request_id.encode()))
+    return headers
+
+
+def _sent_rest(raw_path: bytes) -> str:
+    """The path after /provider/service as the consumer sent it (still percent-encoded)."""
+    parts = raw_path.split(b"/", 3)
     return "/" + (parts[3].decode("latin-1") if len(parts) > 3 else "")
 
 

@@ -34,10 +34,10 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
-from tinhso.core.textguard import guard_value
+from tinhso.core.textguard import field_limit, guard_value
 from tinhso.gateway.models import LogBatch, LogHead, MessageLog, WalCursor
 
 log = logging.getLogger(__name__)
@@ -96,12 +96,19 @@ _FIELDS_BY_NAME = {f.name: f for f in MessageLog._meta.concrete_fields}
 
 
 def content_digest(record: dict[str, Any]) -> str:
-    joined = "\x1f".join(
-        _text(float(value) if name in _FLOATS and value is not None else value)
-        for name in FIELDS
-        for value in (record.get(name),)
-    )
-    return hashlib.sha256(joined.encode()).hexdigest()
+    get = record.get
+    parts = []
+    for name in FIELDS:  # `_text` of each field, with the common cases inline
+        value = get(name)
+        if value is None:
+            parts.append("")
+        elif name in _FLOATS:
+            parts.append(repr(float(value)))
+        elif type(value) is str:
+            parts.append(value)
+        else:
+            parts.append(_text(value))
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def link_hash(prev_hash: str, seq: int, content: str) -> str:
@@ -110,6 +117,9 @@ def link_hash(prev_hash: str, seq: int, content: str) -> str:
 
 # ---------------------------------------------------------------------------------------
 # Write-ahead files (data plane side)
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class WalWriter:
@@ -139,7 +149,7 @@ class WalWriter:
 
     def append(self, record: dict[str, Any]) -> None:
         """Write one record durably enough to survive the process (raises OSError)."""
-        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        line = (_ENCODE(record) + "\n").encode()
         with self._lock:
             if self._size + len(line) > self.ROTATE_BYTES:
                 os.close(self._fd)
@@ -234,24 +244,45 @@ def _pid_alive(name: str) -> bool:
     return True
 
 
-def _row(record: dict[str, Any], seq: int, prev: str) -> MessageLog:
-    started = dt.datetime.strptime(record["started_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-        tzinfo=dt.UTC
-    )
+def _started(text: str) -> dt.datetime:
+    """A record's `started_at` (`format_time`'s form) as an aware datetime."""
+    if len(text) == 27 and text[10] == "T" and text[19] == "." and text[26] == "Z":
+        return dt.datetime.fromisoformat(text[:26]).replace(tzinfo=dt.UTC)
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+
+
+def _plain_length(field: models.Field) -> float:
+    """Up to this length, printable ASCII text is stored in `field` as it is."""
+    limits = [n for n in (field.max_length, field_limit(field)) if n]
+    return min(limits) if limits else float("inf")
+
+
+# the fields whose text is cleaned as their columns hold them (`guard_value`)
+_GUARDED = tuple(
+    (name, _FIELDS_BY_NAME[name], _plain_length(_FIELDS_BY_NAME[name]))
+    for name in FIELDS
+    if name not in _OPAQUE
+)
+
+
+def _row(record: dict[str, Any], seq: int, prev: str) -> tuple[Any, ...]:
+    """The values of a MessageLog row, in `_COLUMNS` order (`started_at` a datetime)."""
+    started = _started(record["started_at"])
     record = {name: record.get(name) for name in FIELDS}
     for name in FIELDS:
         if record[name] is None and name not in _NULLABLE:
             record[name] = 0 if name in _NUMBERS else ""
-        elif isinstance(record[name], str) and name not in _OPAQUE:
-            # hash what the column will hold (tinhso.core.textguard cleans every text)
-            field = _FIELDS_BY_NAME[name]
-            record[name] = guard_value(field, record[name][: field.max_length])
+    for name, field, plain in _GUARDED:
+        value = record[name]
+        if not isinstance(value, str) or not value:
+            continue
+        if len(value) <= plain and value.isascii() and value.isprintable():
+            continue  # what `guard_value` would give back unchanged
+        # hash what the column will hold (tinhso.core.textguard cleans every text)
+        record[name] = guard_value(field, value[: field.max_length])
     content = content_digest(record)
-    values = dict(record)
-    values["started_at"] = started
-    return MessageLog(
-        seq=seq, content_hash=content, prev_hash=prev, hash=link_hash(prev, seq, content), **values
-    )
+    record["started_at"] = started
+    return (seq, *record.values(), content, prev, link_hash(prev, seq, content))
 
 
 @dataclass
@@ -305,9 +336,10 @@ def _fully_taken(path: Path) -> bool:
 
 
 _COLUMNS = ["seq", *FIELDS, "content_hash", "prev_hash", "hash"]
+_STARTED = _COLUMNS.index("started_at")
 
 
-def _insert(rows: list[MessageLog]) -> None:
+def _insert(rows: list[tuple[Any, ...]]) -> None:
     """One executemany: the values were cleaned as the columns hold them (`_row`), so the
     ORM's per-field guards would only do the same work again."""
     from django.db import connection
@@ -318,12 +350,8 @@ def _insert(rows: list[MessageLog]) -> None:
     marks = ", ".join(["%s"] * len(_COLUMNS))
     params = []
     for row in rows:
-        values = []
-        for name in _COLUMNS:
-            value = getattr(row, name)
-            if name == "started_at":
-                value = ops.adapt_datetimefield_value(value)
-            values.append(value)
+        values = list(row)
+        values[_STARTED] = ops.adapt_datetimefield_value(values[_STARTED])
         params.append(values)
     with connection.cursor() as cursor:
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)  # noqa: S608
@@ -357,14 +385,15 @@ def _ingest_file(path: Path, *, batch: int) -> tuple[int, bool]:
                 continue
             seq += 1
             row = _row(record, seq, prev)
-            prev = row.hash
+            prev = row[-1]
             rows.append(row)
         if rows:
             _insert(rows)
             key = signing_key()
-            message = batch_message(rows[0].seq, seq, prev)
+            first_seq = rows[0][0]
+            message = batch_message(first_seq, seq, prev)
             LogBatch.objects.create(
-                first_seq=rows[0].seq,
+                first_seq=first_seq,
                 last_seq=seq,
                 last_hash=prev,
                 signed_at=timezone.now(),

@@ -294,6 +294,9 @@ class MessageLog(models.Model):
         ordering = ["-seq"]
         indexes = [
             models.Index(fields=["provider_code", "service_code", "started_at"]),
+            # a service's last calls (health.check_alerts, after every ingestion) without
+            # reading all of that service's records
+            models.Index(fields=["provider_code", "service_code", "seq"]),
         ]
 
     def __str__(self) -> str:

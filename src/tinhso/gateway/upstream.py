@@ -4,8 +4,8 @@ A call through the gateway is one request to the provider and one answer back, i
 (the message log hashes both bodies). A general client (aiohttp) spends most of the data
 plane's time per call on what this does not need: URL objects, header multidicts,
 streaming readers, redirects, cookies, tracing. This one writes the request line and the
-headers the data plane built, and parses the answer with httptools (the parser uvicorn
-uses for the gateway's own side), over connections kept per provider address.
+headers the data plane built, and parses the answer with httptools (the parser the data
+plane's server uses for its own side), over connections kept per provider address.
 
 What it guarantees, and the data plane maps to its error codes:
 - `Unavailable`: no connection could be made (refused, no route, name unknown);
@@ -22,6 +22,7 @@ methods that may be repeated (RFC 9110 §9.2.2).
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 from collections import defaultdict, deque
 from urllib.parse import urlsplit
@@ -101,6 +102,8 @@ class _Connection(asyncio.Protocol):
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        if self._interim():
+            return
         self._headers_done = True
         length = self._content_length()
         if length is not None and length > self.max_body:
@@ -115,18 +118,34 @@ class _Connection(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
+        if self._interim():  # "100 Continue" and the like: the answer follows
+            self._headers, self._body, self._size = [], [], 0
+            return
         if not self._head:
             self._finish(keep=self._parser.should_keep_alive())
 
+    def _interim(self) -> bool:
+        status = self._parser.get_status_code()
+        return 100 <= status < 200 and status != 101
+
     # the request
-    async def exchange(self, request: bytes, *, head: bool) -> Answer:
+    async def exchange(self, request: bytes, *, head: bool, deadline: float) -> Answer:
+        """Send `request`, wait for the whole answer until `deadline` (the loop's clock)."""
         assert self.transport is not None
-        self._waiter = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self._waiter = loop.create_future()
         self._headers, self._body, self._size = [], [], 0
         self._received, self._head, self._headers_done = False, head, False
         self._parser = httptools.HttpResponseParser(self)
-        self.transport.write(request)
-        return await self._waiter
+        timer = loop.call_at(deadline, self._time_out)
+        try:
+            self.transport.write(request)
+            return await self._waiter
+        finally:
+            timer.cancel()
+
+    def _time_out(self) -> None:
+        self._fail(TimeoutError("no whole answer within the time-out"))
 
     def _content_length(self) -> int | None:
         for name, value in self._headers:
@@ -178,28 +197,23 @@ class UpstreamPool:
         timeout: float,
         max_body: int,
     ) -> Answer:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme not in ("http", "https") or not parts.hostname:
-            raise Unavailable(f"not an http(s) address: {url!r}")
-        port = parts.port or (443 if scheme == "https" else 80)
-        address = (scheme, parts.hostname, port)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        host = parts.netloc.rpartition("@")[2]
+        address, host_line, target = _split_url(url)
         verb = method.encode("ascii")
-        request = _request_bytes(verb, target, host, headers, body)
+        request = _request_bytes(verb, target, host_line, headers, body)
         head = verb == b"HEAD"
+        # one deadline for connecting, sending and the whole answer (a timer on the
+        # loop's clock: cheaper per call than `asyncio.timeout`)
+        deadline = asyncio.get_running_loop().time() + timeout
         connection = None
         try:
-            async with asyncio.timeout(timeout):
-                connection, reused = await self._connection(address, max_body)
-                try:
-                    answer = await connection.exchange(request, head=head)
-                except _Cut:
-                    if not (reused and verb in IDEMPOTENT):
-                        raise
-                    connection, _ = await self._connection(address, max_body, fresh=True)
-                    answer = await connection.exchange(request, head=head)
+            connection, reused = await self._connection(address, max_body, deadline)
+            try:
+                answer = await connection.exchange(request, head=head, deadline=deadline)
+            except _Cut:
+                if not (reused and verb in IDEMPOTENT):
+                    raise
+                connection, _ = await self._connection(address, max_body, deadline, fresh=True)
+                answer = await connection.exchange(request, head=head, deadline=deadline)
         except BaseException:  # failed, timed out or cancelled: the connection is spent
             if connection is not None:
                 connection.close()
@@ -208,7 +222,7 @@ class UpstreamPool:
         return answer
 
     async def _connection(
-        self, address: tuple[str, str, int], max_body: int, *, fresh: bool = False
+        self, address: tuple[str, str, int], max_body: int, deadline: float, *, fresh: bool = False
     ) -> tuple[_Connection, bool]:
         idle = self._idle[address]
         while idle and not fresh:
@@ -219,13 +233,18 @@ class UpstreamPool:
         scheme, host, port = address
         loop = asyncio.get_running_loop()
         try:
-            _, connection = await loop.create_connection(
-                lambda: _Connection(max_body),
-                host,
-                port,
-                ssl=self._tls_context() if scheme == "https" else None,
+            _, connection = await asyncio.wait_for(
+                loop.create_connection(
+                    lambda: _Connection(max_body),
+                    host,
+                    port,
+                    ssl=self._tls_context() if scheme == "https" else None,
+                ),
+                max(0.0, deadline - loop.time()),
             )
-        except (OSError, ssl.SSLError) as exc:
+        except (OSError, ssl.SSLError) as exc:  # TimeoutError is an OSError too
+            if isinstance(exc, TimeoutError) and loop.time() >= deadline:
+                raise  # the service's time-out, not the system's
             raise Unavailable(str(exc)) from exc
         return connection, False
 
@@ -247,10 +266,43 @@ class UpstreamPool:
                 idle.pop().close()
 
 
+def _split_url(url: str) -> tuple[tuple[str, str, int], bytes, str]:
+    """(address to connect to, Host header line, request target) of an http(s) URL; the
+    part before the path is read once per provider address (`_origin`)."""
+    start = url.find("://")
+    if start > 0 and url.isprintable() and url[0] != " " and url[-1] != " ":
+        end = start + 3
+        while end < len(url) and url[end] not in "/?#":
+            end += 1
+        address, host_line = _origin(url[:end])
+        target = url[end:].partition("#")[0]
+        if target.endswith("?") and target.count("?") == 1:
+            target = target[:-1]  # an empty query is no query
+        return address, host_line, target if target.startswith("/") else "/" + target
+    parts = urlsplit(url)  # what the quick reading above leaves to the standard one
+    address, host_line = _origin(f"{parts.scheme}://{parts.netloc}")
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return address, host_line, target
+
+
+@functools.lru_cache(maxsize=1024)
+def _origin(origin: str) -> tuple[tuple[str, str, int], bytes]:
+    parts = urlsplit(origin)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise Unavailable(f"not an http(s) address: {origin!r}")
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError as exc:
+        raise Unavailable(f"not an http(s) address: {origin!r}") from exc
+    host = parts.netloc.rpartition("@")[2]
+    return (scheme, parts.hostname, port), b"Host: " + host.encode("idna")
+
+
 def _request_bytes(
-    verb: bytes, target: str, host: str, headers: list[tuple[bytes, bytes]], body: bytes
+    verb: bytes, target: str, host_line: bytes, headers: list[tuple[bytes, bytes]], body: bytes
 ) -> bytes:
-    lines = [verb + b" " + target.encode("latin-1") + b" HTTP/1.1", b"Host: " + host.encode("idna")]
+    lines = [verb + b" " + target.encode("latin-1") + b" HTTP/1.1", host_line]
     for name, value in headers:
         line = name + b": " + value
         if b"\r" in line or b"\n" in line:

@@ -1,6 +1,6 @@
 """`tinhso gateway serve|ingest|verify`.
 
-- `serve`: the data plane (ASGI, uvicorn) on --host/--port (default: web port + 1).
+- `serve`: the data plane (its own HTTP server, `gateway.httpserver`) on --host/--port (default: web port + 1).
 - `ingest`: take the write-ahead files into the chained message log now.
 - `verify`: ingest, then prove the message log intact (digests, links, batch
   signatures) or name the first broken record (exit 1).
