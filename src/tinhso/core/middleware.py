@@ -149,7 +149,9 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         """MiddlewareMixin's sequence without its generic checks (on every request)."""
         self.process_request(request)
-        return self.process_response(request, self.get_response(request))
+        response = self.get_response(request)
+        assert isinstance(response, HttpResponseBase)  # a sync chain  # noqa: S101
+        return self.process_response(request, response)
 
     def process_request(self, request: HttpRequest) -> None:
         if getattr(settings, "LANGUAGE_FROM_BROWSER", False):
@@ -195,7 +197,7 @@ class HotPathMiddleware:
         if self.handler is not None and request.path_info in self.paths:
             # the chain itself: the outer handler already set the URLconf and will log
             # the answer and close the request, as for any other path
-            return self.handler._middleware_chain(request)
+            return self.handler._middleware_chain(request)  # type: ignore[attr-defined]
         return self.get_response(request)
 
 
