@@ -229,3 +229,21 @@ def test_health_and_metrics(published, gateway):
         'tinhso_gateway_calls_total{service="datdai/parcels",consumer="ketoan",result="ok"'
         in metrics
     )
+
+
+def test_the_caller_behind_a_trusted_proxy_is_logged_and_forwarded_a_forged_one_is_not(
+    published, gateway, settings
+):
+    """Behind nginx the peer is the proxy: the caller is the address nginx appended to
+    X-Forwarded-For, believed from TRUSTED_PROXIES only (as the web side does); the
+    provider gets that one address, never what the client wrote."""
+    gateway.reload()
+    forged = {"X-Forwarded-For": "198.51.100.9"}
+    call(gateway, "/datdai/parcels/parcels/1", published.key, headers=forged)
+    assert ProviderHandler.seen[-1]["headers"]["X-Forwarded-For"] == "127.0.0.1"
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32"]
+    call(gateway, "/datdai/parcels/parcels/2", published.key, headers=forged)
+    assert ProviderHandler.seen[-1]["headers"]["X-Forwarded-For"] == "198.51.100.9"
+    assert gateway.ingest().records == 2
+    first, second = MessageLog.objects.order_by("seq")
+    assert (first.client_ip, second.client_ip) == ("127.0.0.1", "198.51.100.9")

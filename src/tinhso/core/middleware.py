@@ -41,16 +41,21 @@ def _parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | Non
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The address of whoever is calling, as far as we can trust it.
-
-    REMOTE_ADDR (the peer that connected) unless that peer is one of TRUSTED_PROXIES;
-    only then X-Forwarded-For is read, from the right (the entries our proxies appended)
-    to the first address that is not itself a trusted proxy. A client cannot choose its
-    address by sending the header: rate limits and the audit trail both use this value.
-    """
+    """The address of whoever is calling, as far as we can trust it (`caller_address` of
+    the request's peer and X-Forwarded-For)."""
     if request is None:
         return None
-    remote = request.META.get("REMOTE_ADDR") or None
+    return caller_address(
+        request.META.get("REMOTE_ADDR") or None, request.META.get("HTTP_X_FORWARDED_FOR", "")
+    )
+
+
+def caller_address(remote: str | None, forwarded: str) -> str | None:
+    """The peer that connected (`remote`) unless it is one of TRUSTED_PROXIES; only then
+    X-Forwarded-For (`forwarded`) is read, from the right (the entries our proxies
+    appended) to the first address that is not itself a trusted proxy. A client cannot
+    choose its address by sending the header: rate limits, the audit trail and the
+    gateway's message log all use this value."""
     proxies = tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ())
     peer = _parse_ip(remote) if remote else None
     if peer is None or not proxies:
@@ -58,7 +63,6 @@ def client_ip(request: HttpRequest | None) -> str | None:
     networks = _networks(proxies)
     if not any(peer in net for net in networks):
         return str(peer)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     client = peer
     for entry in reversed([e for e in forwarded.split(",") if e.strip()]):
         address = _parse_ip(entry)

@@ -31,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from tinhso.core.middleware import caller_address
 from tinhso.gateway import upstream
 from tinhso.gateway.config import ServiceConf, Snapshot
 from tinhso.gateway.errors import DATA_PLANE_ERRORS, GatewayErrorCode
@@ -57,6 +58,7 @@ DROP_UP = HOP_BY_HOP | {
     b"x-tinhso-client",
     b"x-ssl-client-fingerprint",
     b"expect",
+    b"x-forwarded-for",  # the provider gets the caller as the gateway established it
 }
 # the provider's Date and Server give way to the gateway's own, as nginx does
 DROP_DOWN = HOP_BY_HOP | {b"date", b"server"}
@@ -340,6 +342,11 @@ class Gateway:
             request_id = sent_id.decode("ascii")
         else:
             request_id = new_request_id()
+        # behind nginx, the caller nginx names (from a trusted proxy only, as the web does)
+        client = (
+            caller_address(request.client, headers.get(b"x-forwarded-for", b"").decode("latin-1"))
+            or ""
+        )
         path = request.path
         if path in META_PATHS:
             return self._meta(path, request, headers, request_id)
@@ -368,7 +375,7 @@ class Gateway:
             "response_hash": EMPTY_SHA256,
             "duration_ms": 0.0,
             "provider_ms": None,
-            "client_ip": request.client,
+            "client_ip": client,
             "request_body": "",
             "response_body": "",
         }
@@ -484,7 +491,7 @@ class Gateway:
         up += [
             (b"X-Request-Id", request_id.encode()),
             (b"X-Tinhso-Client", consumer_code.encode()),
-            (b"X-Forwarded-For", request.client.encode()),
+            (b"X-Forwarded-For", entry["client_ip"].encode()),
         ]
         if issue:
             up.append((b"X-Tinhso-Issue", issue.encode()))
