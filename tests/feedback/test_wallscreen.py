@@ -90,14 +90,14 @@ def test_the_wall_asks_the_worker_for_a_snapshot_when_it_has_none_or_an_old_one(
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     _past_province(world)
-    cache.delete("feedback:wall-refresh-enqueued")
+    cache.delete("enqueued:feedback:wall-refresh")
     with django_capture_on_commit_callbacks(execute=True):
         wallscreen.figures()
     first = WallSnapshot.objects.get()
     assert first.through == timezone.localdate() - timedelta(days=1)
 
     WallSnapshot.objects.update(refreshed_at=timezone.now() - timedelta(hours=1))
-    cache.delete("feedback:wall-refresh-enqueued")
+    cache.delete("enqueued:feedback:wall-refresh")
     with django_capture_on_commit_callbacks(execute=True):
         wallscreen.figures()
     assert WallSnapshot.objects.get().refreshed_at > timezone.now() - timedelta(minutes=1)

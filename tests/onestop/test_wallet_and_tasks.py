@@ -68,13 +68,13 @@ def test_a_stale_rollup_asks_the_worker_for_a_refresh(world, django_capture_on_c
     from django.core.cache import cache
     from django_tasks_db.models import DBTaskResult
 
-    cache.delete("onestop:stats-refresh-enqueued")
+    cache.delete("enqueued:onestop:stats-refresh")
     with django_capture_on_commit_callbacks(execute=True):
         stats.summary(period=stats.Period.month(2026, 3))
         stats.summary(period=stats.Period.month(2026, 3))  # enqueued once, not twice
     paths = list(DBTaskResult.objects.values_list("task_path", flat=True))
     assert paths.count("tinhso.onestop.tasks.refresh_statistics_task") == 1
-    cache.delete("onestop:stats-refresh-enqueued")
+    cache.delete("enqueued:onestop:stats-refresh")
 
 
 # ---------------------------------------------------------------------------------------

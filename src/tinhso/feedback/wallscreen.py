@@ -21,6 +21,7 @@ from django.db.models.functions import Floor
 from django.utils import timezone
 
 from tinhso.core.replica import replica_reads
+from tinhso.core.tasks import enqueue_once
 from tinhso.directory.models import Agency
 from tinhso.feedback.models import OPEN_STATES, Category, Report, WallSnapshot
 from tinhso.workdays.services import VN
@@ -104,21 +105,10 @@ def _snapshot(today: date, now: datetime) -> WallSnapshot | None:
 
 
 def _ask_for_refresh() -> None:
-    """Enqueue `tasks.refresh_wall_snapshot_task` once per process and minute."""
-    from django.core.cache import cache
+    """Enqueue `tasks.refresh_wall_snapshot_task`, once a minute at most."""
+    from tinhso.feedback.tasks import refresh_wall_snapshot_task
 
-    if not cache.add("feedback:wall-refresh-enqueued", 1, timeout=60):
-        return
-
-    def enqueue() -> None:
-        from tinhso.feedback.tasks import refresh_wall_snapshot_task
-
-        try:
-            refresh_wall_snapshot_task.enqueue()
-        except Exception:  # noqa: BLE001 - the wall must not fail on housekeeping
-            cache.delete("feedback:wall-refresh-enqueued")
-
-    transaction.on_commit(enqueue)
+    enqueue_once("feedback:wall-refresh", refresh_wall_snapshot_task, every=60)
 
 
 def _derive_rates(counts: dict[str, int]) -> dict[str, float | None]:

@@ -404,24 +404,13 @@ def _refresh_if_stale(through: date | None) -> None:
     """Self-maintaining rollup: when it is behind yesterday, ask the worker (once an hour
     per process) to run `tasks.refresh_statistics_task`; until then the live tail covers
     the gap, so figures are always complete, only slower."""
-    from django.core.cache import cache
-    from django.db import transaction
+    from tinhso.core.tasks import enqueue_once
+    from tinhso.onestop.tasks import refresh_statistics_task
 
     yesterday = clock_now().astimezone(VN).date() - timedelta(days=1)
     if through is not None and through >= yesterday:
         return
-    if not cache.add("onestop:stats-refresh-enqueued", 1, timeout=3600):
-        return
-
-    def enqueue() -> None:
-        from tinhso.onestop.tasks import refresh_statistics_task
-
-        try:
-            refresh_statistics_task.enqueue()
-        except Exception:  # noqa: BLE001 - statistics pages must not fail on housekeeping
-            cache.delete("onestop:stats-refresh-enqueued")
-
-    transaction.on_commit(enqueue)
+    enqueue_once("onestop:stats-refresh", refresh_statistics_task, every=3600)
 
 
 def _names(group_by: str, ids: list) -> dict[Any, tuple[str, str]]:

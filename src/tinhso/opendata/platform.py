@@ -347,7 +347,6 @@ def _publish_one(
 
 def refresh_if_stale() -> None:
     """Ask the worker (once an hour per process) to refresh platform data older than a day."""
-    from django.core.cache import cache
 
     latest = (
         Dataset.objects.filter(source=Dataset.Source.PLATFORM)
@@ -359,15 +358,7 @@ def refresh_if_stale() -> None:
         return
     if latest is None and not Agency.objects.exists():
         return
-    if not cache.add("opendata:platform-refresh-enqueued", 1, timeout=3600):
-        return
+    from tinhso.core.tasks import enqueue_once
+    from tinhso.opendata.tasks import publish_platform_data_task
 
-    def enqueue() -> None:
-        from tinhso.opendata.tasks import publish_platform_data_task
-
-        try:
-            publish_platform_data_task.enqueue()
-        except Exception:  # noqa: BLE001 - pages must not fail on housekeeping
-            cache.delete("opendata:platform-refresh-enqueued")
-
-    transaction.on_commit(enqueue)
+    enqueue_once("opendata:platform-refresh", publish_platform_data_task, every=3600)

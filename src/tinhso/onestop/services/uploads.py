@@ -39,12 +39,10 @@ def _delete(names: list[str]) -> None:
 
 
 def _ask_for_a_sweep() -> None:
-    from django.core.cache import cache
+    from tinhso.core.tasks import enqueue_once
+    from tinhso.onestop.tasks import sweep_pending_uploads_task
 
-    if cache.add("onestop:pending-upload-sweep", 1, timeout=3600):
-        from tinhso.onestop.tasks import sweep_pending_uploads_task
-
-        transaction.on_commit(lambda: sweep_pending_uploads_task.enqueue())
+    enqueue_once("onestop:pending-upload-sweep", sweep_pending_uploads_task, every=3600)
 
 
 @transaction.atomic
