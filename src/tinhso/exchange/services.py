@@ -573,13 +573,13 @@ def _main_pdf(package: edxml.DocumentPackage) -> edxml.Attachment | None:
     return None
 
 
-def _pdf_check(package: edxml.DocumentPackage) -> list[dict]:
+def _pdf_check(package: edxml.DocumentPackage, *, trust_state: tuple = ()) -> list[dict]:
     """The main PDF reads (documents' checks) and its signatures (signing's PAdES
-    verification) are intact; the reports are kept for the receiving clerk."""
-    from tinhso.core.errors import DomainError
-    from tinhso.documents.pdfs import read_pdf
-    from tinhso.signing.selectors import verify_pdf
+    verification) are intact; the reports are kept for the receiving clerk.
 
+    `trust_state`: the state of CRLs, CAs and revocations the package's XML signature
+    was just checked in (`edxml.check_trust`); with it, each file's verdict is reused
+    from `_PDF_VERDICTS` (see there)."""
     main = _main_pdf(package)
     if main is None:
         if package.business.doc_type in (BusinessType.REVOKE, BusinessType.UPDATE):
@@ -589,37 +589,77 @@ def _pdf_check(package: edxml.DocumentPackage) -> list[dict]:
     for att in package.attachments:
         if att is not main and not att.name.lower().endswith(".pdf"):
             continue
-        try:
-            read_pdf(att.data, text=False)  # the text is read at registration
-            found = verify_pdf(att.data)
-        except DomainError as exc:
+        reports.extend({"file": att.name, **report} for report in _pdf_verdict(att, trust_state))
+    return reports
+
+
+# The verdict on a PDF attachment (readable, no active content, its PAdES signatures
+# intact, who signed, trusted, revoked) kept by the file's SHA-256 AND the trust state it
+# was made in: the same signed PDF sent to many agencies of this instance (one package
+# each) is checked once. A new CRL, a new or changed CA, or a certificate revoked here
+# changes the trust state, so the next arrival is checked afresh (a CRL published later
+# still counts at once); an entry lives PDF_VERDICT_SECONDS at most (a certificate's
+# validity depends on the time). Only PDF verdicts are kept: the package's own XML
+# signature is verified on every arrival, and a refused file is never kept.
+_PDF_VERDICTS: dict[tuple[str, tuple], tuple[float, list[dict]]] = {}
+PDF_VERDICT_SECONDS = 300.0
+PDF_VERDICT_ENTRIES = 2000
+
+
+def _pdf_verdict(att: edxml.Attachment, trust_state: tuple) -> list[dict]:
+    import time
+
+    key = (hashlib.sha256(att.data).hexdigest(), trust_state)
+    if trust_state:
+        cached = _PDF_VERDICTS.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return [dict(report) for report in cached[1]]
+    found = _check_pdf_file(att)
+    if trust_state:
+        if len(_PDF_VERDICTS) >= PDF_VERDICT_ENTRIES:
+            _PDF_VERDICTS.clear()
+        _PDF_VERDICTS[key] = (time.monotonic() + PDF_VERDICT_SECONDS, found)
+    return [dict(report) for report in found]
+
+
+def _check_pdf_file(att: edxml.Attachment) -> list[dict]:
+    """One PDF attachment checked (documents' reading checks, signing's verification):
+    its signature reports, or a refusal."""
+    from tinhso.core.errors import DomainError
+    from tinhso.documents.pdfs import read_pdf
+    from tinhso.signing.selectors import verify_pdf
+
+    try:
+        read_pdf(att.data, text=False)  # the text is read at registration
+        found = verify_pdf(att.data)
+    except DomainError as exc:
+        raise PackageRefused(
+            f"Tệp '{att.name[:80]}' không phải PDF hợp lệ hoặc đã bị hỏng ({exc.message}).",
+            code=E.BROKEN_PDF,
+        ) from exc
+    except Exception as exc:  # noqa: BLE001 - a damaged PDF may break any reader
+        raise PackageRefused(
+            f"Tệp '{att.name[:80]}' không đọc được (PDF hỏng).", code=E.BROKEN_PDF
+        ) from exc
+    reports = []
+    for report in found:
+        if not report.intact or not report.valid:
             raise PackageRefused(
-                f"Tệp '{att.name[:80]}' không phải PDF hợp lệ hoặc đã bị hỏng ({exc.message}).",
-                code=E.BROKEN_PDF,
-            ) from exc
-        except Exception as exc:  # noqa: BLE001 - a damaged PDF may break any reader
-            raise PackageRefused(
-                f"Tệp '{att.name[:80]}' không đọc được (PDF hỏng).", code=E.BROKEN_PDF
-            ) from exc
-        for report in found:
-            if not report.intact or not report.valid:
-                raise PackageRefused(
-                    f"Chữ ký số trong tệp '{att.name[:80]}' không còn nguyên vẹn: tệp đã bị "
-                    "thay đổi sau khi ký.",
-                    code=E.PDF_SIGNATURE_BROKEN,
-                )
-            reports.append(
-                {
-                    "file": att.name,
-                    "signer": report.signer_name,
-                    "agency": report.signer_agency,
-                    "intact": report.intact,
-                    "trusted": report.trusted,
-                    "revoked": report.revoked,
-                    "status": report.status,
-                    "summary": report.summary,
-                }
+                f"Chữ ký số trong tệp '{att.name[:80]}' không còn nguyên vẹn: tệp đã bị "
+                "thay đổi sau khi ký.",
+                code=E.PDF_SIGNATURE_BROKEN,
             )
+        reports.append(
+            {
+                "signer": report.signer_name,
+                "agency": report.signer_agency,
+                "intact": report.intact,
+                "trusted": report.trusted,
+                "revoked": report.revoked,
+                "status": report.status,
+                "summary": report.summary,
+            }
+        )
     return reports
 
 
@@ -652,7 +692,9 @@ def _receive_document(parsed: edxml.Parsed, *, channel: str) -> Received:
             f"Không có cơ quan nhận nào ({codes}) thuộc hệ thống này.", code=E.UNKNOWN_AGENCY
         )
     business = package.business.doc_type
-    pdf_reports = _pdf_check(package)
+    pdf_reports = _pdf_check(
+        package, trust_state=parsed.signature.trust_state if parsed.signature else ()
+    )
     with transaction.atomic():
         items = []
         duplicates = 0
