@@ -83,6 +83,19 @@ def local_agency(organ_id: str) -> Any:
     )
 
 
+def local_agencies(organ_ids: list[str]) -> dict[str, Any]:
+    """`local_agency` of several codes in one query: {normalised code: agency or None}."""
+    from tinhso.directory.models import Agency
+
+    codes = {(c or "").strip().upper() for c in organ_ids} - {""}
+    found = (
+        list(Agency.objects.filter(Q(legacy_code__in=codes) | Q(code__in=codes))) if codes else []
+    )
+    by_legacy = {a.legacy_code: a for a in found if a.legacy_code}
+    by_code = {a.code: a for a in found}
+    return {c: by_legacy.get(c) or by_code.get(c) for c in codes}
+
+
 def organ_id_of(agency: Any) -> str:
     return agency.legacy_code or agency.code
 
@@ -228,7 +241,11 @@ def build_payload(message: OutboxMessage) -> bytes:
 
     spec = message.spec or {}
     if spec.get("type") == "status":
-        item = InboxItem.objects.select_related("agency__parent").get(pk=spec["item"])
+        item = (
+            InboxItem.objects.select_related("agency__parent")
+            .defer("payload", "signature", "pdf_check")  # the package itself is not needed
+            .get(pk=spec["item"])
+        )
         _sender, date, number = edxml.parse_document_id(item.document_id)
         status = edxml.StatusPackage(
             response_for=edxml.ResponseFor(
@@ -679,11 +696,20 @@ def _receive_document(parsed: edxml.Parsed, *, channel: str) -> Received:
             "trả trạng thái về đâu.",
             code=E.UNKNOWN_SENDER,
         ) from exc
-    sender_agency = back.agency if back.kind == Endpoint.Kind.LOCAL else local_agency(sender_code)
+    # The sender (when not already found by `resolve`) and every receiver: one query.
+    known = local_agencies(
+        [t.organ_id for t in package.to]
+        + ([sender_code] if back.kind != Endpoint.Kind.LOCAL else [])
+    )
+    sender_agency = (
+        back.agency
+        if back.kind == Endpoint.Kind.LOCAL
+        else known.get((sender_code or "").strip().upper())
+    )
     _check_signer_is_sender(parsed, sender_agency)
     receivers = []
     for to in package.to:
-        agency = local_agency(to.organ_id)
+        agency = known.get((to.organ_id or "").strip().upper())
         if agency is not None and agency.is_active:
             receivers.append(agency)
     if not receivers:
@@ -767,7 +793,7 @@ def _receive_document(parsed: edxml.Parsed, *, channel: str) -> Received:
                     "signer": item.signature.get("common_name", ""),
                 },
             )
-            _send_status(item=item, status_code="01", description="Đã đến", route=back)
+            _send_status(item=item, status_code="01", description="Đã đến", route=back, first=True)
             _notify_clerks(item)
             items.append(item)
     return Received(
@@ -902,15 +928,20 @@ def _apply_status(transmission: Transmission, status: edxml.StatusPackage) -> bo
                 update_fields=["status", "status_description", "status_at", "updated_at"]
             )
             applied = True
-    StatusEvent.objects.get_or_create(
-        transmission=transmission,
-        status_code=code,
-        defaults={
-            "description": status.description,
-            "staff": staff[:255],
-            "reported_at": status.timestamp,
-            "applied": applied,
-        },
+    # Once per (transmission, code): an INSERT that a unique constraint makes a no-op
+    # the second time (one statement; was a read, a savepoint and an insert).
+    StatusEvent.objects.bulk_create(
+        [
+            StatusEvent(
+                transmission=transmission,
+                status_code=code,
+                description=status.description,
+                staff=staff[:255],
+                reported_at=status.timestamp,
+                applied=applied,
+            )
+        ],
+        ignore_conflicts=True,
     )
     return applied
 
@@ -922,17 +953,23 @@ def _send_status(
     description: str = "",
     actor: Any = None,
     route: Route | None = None,
+    first: bool = False,
 ) -> OutboxMessage | None:
     """Answer the sender of `item` with a signed status package (once per code).
-    `route`: the sender's address, when the caller has just resolved it."""
-    if OutboxMessage.objects.filter(
-        kind=OutboxMessage.Kind.STATUS,
-        sender_agency=item.agency,
-        document_id=item.document_id,
-        receiver_code=item.sender_code,
-        business_type=item.business_type,
-        status_code=status_code,
-    ).exists():
+    `route`: the sender's address, when the caller has just resolved it. `first`: the
+    item was created in this transaction (its first answer: none can exist yet, the
+    one per code check is skipped; the item's idempotency key is the same identity)."""
+    if (
+        not first
+        and OutboxMessage.objects.filter(
+            kind=OutboxMessage.Kind.STATUS,
+            sender_agency=item.agency,
+            document_id=item.document_id,
+            receiver_code=item.sender_code,
+            business_type=item.business_type,
+            status_code=status_code,
+        ).exists()
+    ):
         return None
     error = None
     if route is None:
