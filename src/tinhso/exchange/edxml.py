@@ -748,10 +748,11 @@ def _chain_verdict(cert: Any) -> str:
     return "trusted"
 
 
-def normalise(root: etree._Element) -> etree._Element:
-    """A copy with every non-signature element in the edXML namespace (prefix-less and
-    namespace-less variants become the canonical form)."""
-    copy = etree.fromstring(etree.tostring(root), _parser())
+def normalise(root: etree._Element, *, in_place: bool = False) -> etree._Element:
+    """A copy (or `root` itself, `in_place`: when the caller has no further use for the
+    tree as parsed) with every non-signature element in the edXML namespace (prefix-less
+    and namespace-less variants become the canonical form)."""
+    copy = root if in_place else etree.fromstring(etree.tostring(root), _parser())
     for element in copy.iter():
         if not isinstance(element.tag, str):
             continue
@@ -997,7 +998,7 @@ def read(
     signature = verify_signature(raw, root)
     if check_certificate:
         check_trust(signature)
-    tree = normalise(root)
+    tree = normalise(root, in_place=True)  # the signature was checked over `raw`
     validate(tree)
     package = read_tree(tree)
     return Parsed(
@@ -1007,7 +1008,6 @@ def read(
 
 def read_unsigned(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Package:
     """Structure only (no signature check): for tools and the fuzz tests."""
-    root = parse_bytes(raw, max_bytes=max_bytes)
-    tree = normalise(root)
+    tree = normalise(parse_bytes(raw, max_bytes=max_bytes), in_place=True)
     validate(tree)
     return read_tree(tree)

@@ -602,7 +602,7 @@ def _pdf_check(package: edxml.DocumentPackage, *, trust_state: tuple = ()) -> li
         if package.business.doc_type in (BusinessType.REVOKE, BusinessType.UPDATE):
             return []
         raise PackageRefused("Gói tin không kèm tệp PDF của văn bản.", code=E.NO_MAIN_PDF)
-    reports = []
+    reports: list[dict] = []
     for att in package.attachments:
         if att is not main and not att.name.lower().endswith(".pdf"):
             continue
