@@ -75,7 +75,12 @@ class Instance:
                 "SECRET_KEY": f"federation-test-{self.name}-" + "k" * 40,
                 "TINHSO_SITE_URL": self.url,
                 "TINHSO_PROVINCE_NAME": self.name,
+                # Retries every 0.3 s doubling up to 2 s, for about 75 s before the
+                # dead-letter queue: a receiver killed for a few seconds is found again
+                # within 2 s of its restart.
                 "EXCHANGE_BACKOFF_SECONDS": "0.3",
+                "EXCHANGE_BACKOFF_MAX_SECONDS": "2",
+                "EXCHANGE_MAX_ATTEMPTS": "40",
                 "EXCHANGE_SENDING_TIMEOUT": "3",
                 "EXCHANGE_HTTP_TIMEOUT": "10",
                 "PAYMENT_SANDBOX": "1",

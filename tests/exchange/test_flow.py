@@ -269,3 +269,54 @@ def test_a_sender_without_seal_certificate_gets_a_dead_letter_not_a_blocked_disp
     deliver_due()
     message = OutboxMessage.objects.get(kind="document")
     assert message.state == "dead" and message.last_error_code == "no_seal_certificate"
+
+
+def test_a_signed_pdf_verdict_is_reused_only_while_the_trust_state_is_the_same(province):
+    """The arrival check of a PDF is kept by the file's SHA-256 and the trust state: the
+    same signed file in another package reuses it; once the PDF signer's certificate is
+    revoked here, or listed in a CRL published later, the next package carrying that
+    file is checked afresh and shows the signature revoked."""
+    from django.utils import timezone
+
+    from tinhso.documents.services import read_file_bytes
+    from tinhso.signing.models import Certificate
+    from tinhso.signing.services import revoke_certificate
+
+    doc = issued_document(province.sender, digital=True)
+    pdf = read_file_bytes(doc.latest_file)
+
+    def arrive(n: int) -> dict:
+        """The leader's signature as reported on arrival of package n (the file also
+        carries the agency's seal)."""
+        notation = f"{n}/STTTT-KH"
+        package = document_package(
+            province.sender,
+            RECEIVER,
+            number_notation=notation,
+            attachments=[edxml.Attachment("van-ban.pdf", pdf)],
+        )
+        services.receive_package(signed(province.sender, package))
+        reports = InboxItem.objects.get(kind="document", number_notation=notation).pdf_check
+        return next(r for r in reports if r["signer"] == province.sender.leader.full_name)
+
+    services._PDF_VERDICTS.clear()
+    first = arrive(1)
+    assert first["trusted"] and not first["revoked"]
+    assert arrive(2) == first and len(services._PDF_VERDICTS) == 1  # the verdict reused
+    signer = Certificate.objects.get(owner_user=province.sender.leader)
+    # Revoked here (no CRL yet): the trust state changed, the file is checked afresh.
+    Certificate.objects.filter(pk=signer.pk).update(
+        status=Certificate.Status.REVOKED, revoked_at=timezone.now()
+    )
+    third = arrive(3)
+    assert third["revoked"] and not third["trusted"]
+    # Only a CRL published later says so (the row says active again): refused at once.
+    Certificate.objects.filter(pk=signer.pk).update(
+        status=Certificate.Status.ACTIVE, revoked_at=None
+    )
+    revoke_certificate(certificate=signer, reason="lộ khóa")  # publishes the CA's CRL
+    Certificate.objects.filter(pk=signer.pk).update(
+        status=Certificate.Status.ACTIVE, revoked_at=None
+    )
+    fourth = arrive(4)
+    assert fourth["revoked"] and not fourth["trusted"]

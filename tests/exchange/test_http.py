@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import pytest
 import requests
+from django.utils import timezone
 
 from tinhso.documents import services as documents
 from tinhso.exchange import services
 from tinhso.exchange.models import Endpoint, InboxItem, OutboxMessage, Transmission
-from tinhso.exchange.tasks import deliver, deliver_due
+from tinhso.exchange.tasks import Sender, claim_batch, deliver, deliver_batch, deliver_due
 
 from .conftest import document_package, issued_document, signed
 
@@ -118,3 +119,74 @@ def test_receiver_down_is_retried_with_backoff_then_delivered(province, live_ser
     message.refresh_from_db()
     assert message.state == "delivered" and message.attempts == 2
     assert Transmission.objects.get(outgoing=doc).status == "01"
+
+
+def test_retry_delay_doubles_up_to_its_ceiling(province, settings):
+    """A receiver down for long is retried at least every EXCHANGE_BACKOFF_MAX_SECONDS
+    (the delay doubles from EXCHANGE_BACKOFF_SECONDS, then stays at the ceiling)."""
+    settings.EXCHANGE_BACKOFF_SECONDS = 10
+    settings.EXCHANGE_BACKOFF_MAX_SECONDS = 25
+    settings.EXCHANGE_MAX_ATTEMPTS = 10
+    services.save_endpoint(
+        actor=_admin(),
+        organ_id="000.00.20.H99",
+        name="Sở Tài chính",
+        kind="instance",
+        url="http://127.0.0.1:9/api/v1/exchange/packages",  # nobody listens there
+    )
+    doc = issued_document(province.sender)
+    documents.dispatch_outgoing(
+        actor=province.sender.clerk, document=doc, external=[("Sở Tài chính", "000.00.20.H99")]
+    )
+    message = OutboxMessage.objects.get(kind="document")
+    delays = []
+    for _ in range(5):
+        before = timezone.now()
+        assert deliver(message.pk) == "retry"
+        message.refresh_from_db()
+        delays.append(round((message.next_attempt_at - before).total_seconds()))
+        OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=None)  # due now
+    assert delays == [10, 20, 25, 25, 25]
+    assert message.state == "pending" and message.attempts == 5
+
+
+def test_a_batch_with_one_failing_package_retries_only_that_one(province, live_server):
+    """One delivery run, two packages: the one whose receiver is down is put back with
+    its back-off; the other is delivered and registered once."""
+    admin = _admin()
+    services.save_endpoint(
+        actor=admin,
+        organ_id="000.00.20.H99",
+        name="Sở Tài chính",
+        kind="instance",
+        url=f"{live_server.url}/api/v1/exchange/packages",
+    )
+    services.save_endpoint(
+        actor=admin,
+        organ_id="H98",
+        name="Tỉnh Lam Hà",
+        kind="instance",
+        url="http://127.0.0.1:9/api/v1/exchange/packages",  # nobody listens there
+    )
+    doc = issued_document(province.sender)
+    documents.dispatch_outgoing(
+        actor=province.sender.clerk,
+        document=doc,
+        external=[("Sở Tài chính", "000.00.20.H99"), ("Sở Tài chính Lam Hà", "000.00.20.H98")],
+    )
+    batch = claim_batch(10)
+    assert {m.receiver_code for m in batch} == {"000.00.20.H99", "000.00.20.H98"}
+    with Sender() as sender:
+        results = dict(
+            zip((m.receiver_code for m in batch), deliver_batch(batch, sender), strict=True)
+        )
+    assert results == {"000.00.20.H99": "delivered", "000.00.20.H98": "retry"}
+    down = OutboxMessage.objects.get(kind="document", receiver_code="000.00.20.H98")
+    assert down.state == "pending" and down.attempts == 1 and down.next_attempt_at is not None
+    up = OutboxMessage.objects.get(kind="document", receiver_code="000.00.20.H99")
+    assert up.state == "delivered" and up.attempts == 1
+    assert InboxItem.objects.filter(kind="document").count() == 1
+    statuses = dict(
+        Transmission.objects.filter(outgoing=doc).values_list("receiver_code", "status")
+    )
+    assert statuses == {"000.00.20.H99": "sent", "000.00.20.H98": "queued"}

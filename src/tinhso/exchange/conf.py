@@ -22,8 +22,15 @@ def max_attempts() -> int:
 
 
 def backoff_seconds() -> float:
-    """First retry delay; doubled at each failed attempt."""
+    """First retry delay; doubled at each failed attempt, up to `backoff_max_seconds`."""
     return float(_get("EXCHANGE_BACKOFF_SECONDS", "30"))
+
+
+def backoff_max_seconds() -> float:
+    """Ceiling of the retry delay: a receiver that comes back after a long outage is
+    tried again within this time (with the defaults, 8 attempts still span about an
+    hour before the dead-letter queue, as before the ceiling)."""
+    return float(_get("EXCHANGE_BACKOFF_MAX_SECONDS", "1800"))
 
 
 def sending_timeout() -> int:

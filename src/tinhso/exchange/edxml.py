@@ -227,6 +227,9 @@ class SignatureInfo:
     intact: bool = True
     trusted: bool = True
     revoked: bool = False
+    # The trust state the verdict was made in (`check_trust`): CRLs, CAs, certificates
+    # revoked by us; empty when the certificate was not checked. Not kept with the item.
+    trust_state: tuple = field(default=(), repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -662,10 +665,11 @@ def check_trust(info: SignatureInfo) -> SignatureInfo:
         )
     # One round trip: is the certificate revoked by us, and the state of the trust
     # anchors and CRLs that the cached verdict is keyed on.
-    revoked, last_crl, last_anchor, anchors = _trust_state(info.fingerprint_sha256)
+    revoked, state = _trust_state(info.fingerprint_sha256)
     if revoked:
         raise SignatureRefused("Chứng thư số ký gói tin đã bị thu hồi.", code=E.CERTIFICATE_REVOKED)
-    marker = (info.fingerprint_sha256, last_crl, last_anchor, anchors)
+    info.trust_state = state
+    marker = (info.fingerprint_sha256, *state)
     cached = _TRUST_CACHE.get(marker)
     if cached is not None and cached[0] > time.monotonic():
         verdict = cached[1]
@@ -688,8 +692,10 @@ def check_trust(info: SignatureInfo) -> SignatureInfo:
     return info
 
 
-def _trust_state(fingerprint: str) -> tuple[bool, int | None, int | None, int]:
-    """(revoked by us, last CRL, last CA, number of CAs) in one statement."""
+def _trust_state(fingerprint: str) -> tuple[bool, tuple]:
+    """(revoked by us, the trust state) in one statement. The trust state: last CRL, last
+    CA, number of CAs, last change of a CA, and the certificates revoked by us (how
+    many, the last revocation): any new CRL, CA or revocation changes it."""
     from django.db import connection
 
     from tinhso.signing.models import CACertificate, Certificate, RevocationList
@@ -697,20 +703,28 @@ def _trust_state(fingerprint: str) -> tuple[bool, int | None, int | None, int]:
     q = connection.ops.quote_name
     crl, ca, cert = (q(m._meta.db_table) for m in (RevocationList, CACertificate, Certificate))
     crl_pk, ca_pk = (q(m._meta.pk.column or "id") for m in (RevocationList, CACertificate))  # type: ignore[union-attr]
-    fingerprint_col, status_col = (
+    ca_changed = q(str(CACertificate._meta.get_field("updated_at").column))  # type: ignore[union-attr]
+    fingerprint_col, status_col, revoked_at_col = (
         q(str(Certificate._meta.get_field(name).column))  # type: ignore[union-attr]
-        for name in ("fingerprint_sha256", "status")
+        for name in ("fingerprint_sha256", "status", "revoked_at")
     )
     # Names from the models (quoted), values as parameters.
     revoked_sql = f"SELECT 1 FROM {cert} WHERE {fingerprint_col} = %s AND {status_col} = %s"  # noqa: S608
     sql = (
         f"SELECT EXISTS({revoked_sql}), (SELECT MAX({crl_pk}) FROM {crl}),"  # noqa: S608
-        f" (SELECT MAX({ca_pk}) FROM {ca}), (SELECT COUNT(*) FROM {ca})"
+        f" (SELECT MAX({ca_pk}) FROM {ca}), (SELECT COUNT(*) FROM {ca}),"
+        f" (SELECT MAX({ca_changed}) FROM {ca}),"
+        f" (SELECT COUNT(*) FROM {cert} WHERE {status_col} = %s),"
+        f" (SELECT MAX({revoked_at_col}) FROM {cert} WHERE {status_col} = %s)"
     )
+    revoked_status = str(Certificate.Status.REVOKED)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [fingerprint, str(Certificate.Status.REVOKED)])
-        revoked, last_crl, last_ca, count = cursor.fetchone()
-    return bool(revoked), last_crl, last_ca, int(count)
+        cursor.execute(sql, [fingerprint, revoked_status, revoked_status, revoked_status])
+        revoked, last_crl, last_ca, count, ca_changed_at, revocations, last_revoked = (
+            cursor.fetchone()
+        )
+    state = (last_crl, last_ca, int(count), str(ca_changed_at), int(revocations), str(last_revoked))
+    return bool(revoked), state
 
 
 def _chain_verdict(cert: Any) -> str:
@@ -734,10 +748,11 @@ def _chain_verdict(cert: Any) -> str:
     return "trusted"
 
 
-def normalise(root: etree._Element) -> etree._Element:
-    """A copy with every non-signature element in the edXML namespace (prefix-less and
-    namespace-less variants become the canonical form)."""
-    copy = etree.fromstring(etree.tostring(root), _parser())
+def normalise(root: etree._Element, *, in_place: bool = False) -> etree._Element:
+    """A copy (or `root` itself, `in_place`: when the caller has no further use for the
+    tree as parsed) with every non-signature element in the edXML namespace (prefix-less
+    and namespace-less variants become the canonical form)."""
+    copy = root if in_place else etree.fromstring(etree.tostring(root), _parser())
     for element in copy.iter():
         if not isinstance(element.tag, str):
             continue
@@ -983,7 +998,7 @@ def read(
     signature = verify_signature(raw, root)
     if check_certificate:
         check_trust(signature)
-    tree = normalise(root)
+    tree = normalise(root, in_place=True)  # the signature was checked over `raw`
     validate(tree)
     package = read_tree(tree)
     return Parsed(
@@ -993,7 +1008,6 @@ def read(
 
 def read_unsigned(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Package:
     """Structure only (no signature check): for tools and the fuzz tests."""
-    root = parse_bytes(raw, max_bytes=max_bytes)
-    tree = normalise(root)
+    tree = normalise(parse_bytes(raw, max_bytes=max_bytes), in_place=True)
     validate(tree)
     return read_tree(tree)

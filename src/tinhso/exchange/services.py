@@ -83,6 +83,19 @@ def local_agency(organ_id: str) -> Any:
     )
 
 
+def local_agencies(organ_ids: list[str]) -> dict[str, Any]:
+    """`local_agency` of several codes in one query: {normalised code: agency or None}."""
+    from tinhso.directory.models import Agency
+
+    codes = {(c or "").strip().upper() for c in organ_ids} - {""}
+    found = (
+        list(Agency.objects.filter(Q(legacy_code__in=codes) | Q(code__in=codes))) if codes else []
+    )
+    by_legacy = {a.legacy_code: a for a in found if a.legacy_code}
+    by_code = {a.code: a for a in found}
+    return {c: by_legacy.get(c) or by_code.get(c) for c in codes}
+
+
 def organ_id_of(agency: Any) -> str:
     return agency.legacy_code or agency.code
 
@@ -228,7 +241,11 @@ def build_payload(message: OutboxMessage) -> bytes:
 
     spec = message.spec or {}
     if spec.get("type") == "status":
-        item = InboxItem.objects.select_related("agency__parent").get(pk=spec["item"])
+        item = (
+            InboxItem.objects.select_related("agency__parent")
+            .defer("payload", "signature", "pdf_check")  # the package itself is not needed
+            .get(pk=spec["item"])
+        )
         _sender, date, number = edxml.parse_document_id(item.document_id)
         status = edxml.StatusPackage(
             response_for=edxml.ResponseFor(
@@ -573,53 +590,93 @@ def _main_pdf(package: edxml.DocumentPackage) -> edxml.Attachment | None:
     return None
 
 
-def _pdf_check(package: edxml.DocumentPackage) -> list[dict]:
+def _pdf_check(package: edxml.DocumentPackage, *, trust_state: tuple = ()) -> list[dict]:
     """The main PDF reads (documents' checks) and its signatures (signing's PAdES
-    verification) are intact; the reports are kept for the receiving clerk."""
-    from tinhso.core.errors import DomainError
-    from tinhso.documents.pdfs import read_pdf
-    from tinhso.signing.selectors import verify_pdf
+    verification) are intact; the reports are kept for the receiving clerk.
 
+    `trust_state`: the state of CRLs, CAs and revocations the package's XML signature
+    was just checked in (`edxml.check_trust`); with it, each file's verdict is reused
+    from `_PDF_VERDICTS` (see there)."""
     main = _main_pdf(package)
     if main is None:
         if package.business.doc_type in (BusinessType.REVOKE, BusinessType.UPDATE):
             return []
         raise PackageRefused("Gói tin không kèm tệp PDF của văn bản.", code=E.NO_MAIN_PDF)
-    reports = []
+    reports: list[dict] = []
     for att in package.attachments:
         if att is not main and not att.name.lower().endswith(".pdf"):
             continue
-        try:
-            read_pdf(att.data, text=False)  # the text is read at registration
-            found = verify_pdf(att.data)
-        except DomainError as exc:
+        reports.extend({"file": att.name, **report} for report in _pdf_verdict(att, trust_state))
+    return reports
+
+
+# The verdict on a PDF attachment (readable, no active content, its PAdES signatures
+# intact, who signed, trusted, revoked) kept by the file's SHA-256 AND the trust state it
+# was made in: the same signed PDF sent to many agencies of this instance (one package
+# each) is checked once. A new CRL, a new or changed CA, or a certificate revoked here
+# changes the trust state, so the next arrival is checked afresh (a CRL published later
+# still counts at once); an entry lives PDF_VERDICT_SECONDS at most (a certificate's
+# validity depends on the time). Only PDF verdicts are kept: the package's own XML
+# signature is verified on every arrival, and a refused file is never kept.
+_PDF_VERDICTS: dict[tuple[str, tuple], tuple[float, list[dict]]] = {}
+PDF_VERDICT_SECONDS = 300.0
+PDF_VERDICT_ENTRIES = 2000
+
+
+def _pdf_verdict(att: edxml.Attachment, trust_state: tuple) -> list[dict]:
+    import time
+
+    key = (hashlib.sha256(att.data).hexdigest(), trust_state)
+    if trust_state:
+        cached = _PDF_VERDICTS.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return [dict(report) for report in cached[1]]
+    found = _check_pdf_file(att)
+    if trust_state:
+        if len(_PDF_VERDICTS) >= PDF_VERDICT_ENTRIES:
+            _PDF_VERDICTS.clear()
+        _PDF_VERDICTS[key] = (time.monotonic() + PDF_VERDICT_SECONDS, found)
+    return [dict(report) for report in found]
+
+
+def _check_pdf_file(att: edxml.Attachment) -> list[dict]:
+    """One PDF attachment checked (documents' reading checks, signing's verification):
+    its signature reports, or a refusal."""
+    from tinhso.core.errors import DomainError
+    from tinhso.documents.pdfs import read_pdf
+    from tinhso.signing.selectors import verify_pdf
+
+    try:
+        read_pdf(att.data, text=False)  # the text is read at registration
+        found = verify_pdf(att.data)
+    except DomainError as exc:
+        raise PackageRefused(
+            f"Tệp '{att.name[:80]}' không phải PDF hợp lệ hoặc đã bị hỏng ({exc.message}).",
+            code=E.BROKEN_PDF,
+        ) from exc
+    except Exception as exc:  # noqa: BLE001 - a damaged PDF may break any reader
+        raise PackageRefused(
+            f"Tệp '{att.name[:80]}' không đọc được (PDF hỏng).", code=E.BROKEN_PDF
+        ) from exc
+    reports = []
+    for report in found:
+        if not report.intact or not report.valid:
             raise PackageRefused(
-                f"Tệp '{att.name[:80]}' không phải PDF hợp lệ hoặc đã bị hỏng ({exc.message}).",
-                code=E.BROKEN_PDF,
-            ) from exc
-        except Exception as exc:  # noqa: BLE001 - a damaged PDF may break any reader
-            raise PackageRefused(
-                f"Tệp '{att.name[:80]}' không đọc được (PDF hỏng).", code=E.BROKEN_PDF
-            ) from exc
-        for report in found:
-            if not report.intact or not report.valid:
-                raise PackageRefused(
-                    f"Chữ ký số trong tệp '{att.name[:80]}' không còn nguyên vẹn: tệp đã bị "
-                    "thay đổi sau khi ký.",
-                    code=E.PDF_SIGNATURE_BROKEN,
-                )
-            reports.append(
-                {
-                    "file": att.name,
-                    "signer": report.signer_name,
-                    "agency": report.signer_agency,
-                    "intact": report.intact,
-                    "trusted": report.trusted,
-                    "revoked": report.revoked,
-                    "status": report.status,
-                    "summary": report.summary,
-                }
+                f"Chữ ký số trong tệp '{att.name[:80]}' không còn nguyên vẹn: tệp đã bị "
+                "thay đổi sau khi ký.",
+                code=E.PDF_SIGNATURE_BROKEN,
             )
+        reports.append(
+            {
+                "signer": report.signer_name,
+                "agency": report.signer_agency,
+                "intact": report.intact,
+                "trusted": report.trusted,
+                "revoked": report.revoked,
+                "status": report.status,
+                "summary": report.summary,
+            }
+        )
     return reports
 
 
@@ -639,11 +696,20 @@ def _receive_document(parsed: edxml.Parsed, *, channel: str) -> Received:
             "trả trạng thái về đâu.",
             code=E.UNKNOWN_SENDER,
         ) from exc
-    sender_agency = back.agency if back.kind == Endpoint.Kind.LOCAL else local_agency(sender_code)
+    # The sender (when not already found by `resolve`) and every receiver: one query.
+    known = local_agencies(
+        [t.organ_id for t in package.to]
+        + ([sender_code] if back.kind != Endpoint.Kind.LOCAL else [])
+    )
+    sender_agency = (
+        back.agency
+        if back.kind == Endpoint.Kind.LOCAL
+        else known.get((sender_code or "").strip().upper())
+    )
     _check_signer_is_sender(parsed, sender_agency)
     receivers = []
     for to in package.to:
-        agency = local_agency(to.organ_id)
+        agency = known.get((to.organ_id or "").strip().upper())
         if agency is not None and agency.is_active:
             receivers.append(agency)
     if not receivers:
@@ -652,7 +718,9 @@ def _receive_document(parsed: edxml.Parsed, *, channel: str) -> Received:
             f"Không có cơ quan nhận nào ({codes}) thuộc hệ thống này.", code=E.UNKNOWN_AGENCY
         )
     business = package.business.doc_type
-    pdf_reports = _pdf_check(package)
+    pdf_reports = _pdf_check(
+        package, trust_state=parsed.signature.trust_state if parsed.signature else ()
+    )
     with transaction.atomic():
         items = []
         duplicates = 0
@@ -725,7 +793,7 @@ def _receive_document(parsed: edxml.Parsed, *, channel: str) -> Received:
                     "signer": item.signature.get("common_name", ""),
                 },
             )
-            _send_status(item=item, status_code="01", description="Đã đến", route=back)
+            _send_status(item=item, status_code="01", description="Đã đến", route=back, first=True)
             _notify_clerks(item)
             items.append(item)
     return Received(
@@ -860,15 +928,20 @@ def _apply_status(transmission: Transmission, status: edxml.StatusPackage) -> bo
                 update_fields=["status", "status_description", "status_at", "updated_at"]
             )
             applied = True
-    StatusEvent.objects.get_or_create(
-        transmission=transmission,
-        status_code=code,
-        defaults={
-            "description": status.description,
-            "staff": staff[:255],
-            "reported_at": status.timestamp,
-            "applied": applied,
-        },
+    # Once per (transmission, code): an INSERT that a unique constraint makes a no-op
+    # the second time (one statement; was a read, a savepoint and an insert).
+    StatusEvent.objects.bulk_create(
+        [
+            StatusEvent(
+                transmission=transmission,
+                status_code=code,
+                description=status.description,
+                staff=staff[:255],
+                reported_at=status.timestamp,
+                applied=applied,
+            )
+        ],
+        ignore_conflicts=True,
     )
     return applied
 
@@ -880,17 +953,23 @@ def _send_status(
     description: str = "",
     actor: Any = None,
     route: Route | None = None,
+    first: bool = False,
 ) -> OutboxMessage | None:
     """Answer the sender of `item` with a signed status package (once per code).
-    `route`: the sender's address, when the caller has just resolved it."""
-    if OutboxMessage.objects.filter(
-        kind=OutboxMessage.Kind.STATUS,
-        sender_agency=item.agency,
-        document_id=item.document_id,
-        receiver_code=item.sender_code,
-        business_type=item.business_type,
-        status_code=status_code,
-    ).exists():
+    `route`: the sender's address, when the caller has just resolved it. `first`: the
+    item was created in this transaction (its first answer: none can exist yet, the
+    one per code check is skipped; the item's idempotency key is the same identity)."""
+    if (
+        not first
+        and OutboxMessage.objects.filter(
+            kind=OutboxMessage.Kind.STATUS,
+            sender_agency=item.agency,
+            document_id=item.document_id,
+            receiver_code=item.sender_code,
+            business_type=item.business_type,
+            status_code=status_code,
+        ).exists()
+    ):
         return None
     error = None
     if route is None:

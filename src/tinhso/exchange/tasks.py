@@ -67,7 +67,10 @@ def deliver_message(message_id: int | None = None) -> dict[str, int]:
 
 
 def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=conf.backoff_seconds() * 2 ** max(attempts - 1, 0))
+    """Exponential (base × 2^(attempts-1)) with a ceiling (EXCHANGE_BACKOFF_MAX_SECONDS)."""
+    exponent = min(max(attempts - 1, 0), 60)  # 2**60 × any base is past any ceiling
+    delay = conf.backoff_seconds() * 2**exponent
+    return timedelta(seconds=max(0.0, min(delay, conf.backoff_max_seconds())))
 
 
 def _claim(message_id: int) -> bool:
