@@ -92,8 +92,9 @@ def test_receiver_refusing_the_package_marks_02_and_dead_letter(province, live_s
     assert transmission.status == "02" and "HTTP 400" in transmission.status_description
 
 
-def test_receiver_down_is_retried_with_backoff_then_delivered(province, live_server, settings):
-    settings.EXCHANGE_BACKOFF_SECONDS = 0.01
+def _dispatched_to_a_receiver_that_is_down(province):
+    """A document dispatched to Sở Tài chính of another instance whose endpoint nobody
+    answers: (its endpoint, the document, the outbox message)."""
     endpoint = services.save_endpoint(
         actor=_admin(),
         organ_id="000.00.20.H99",
@@ -105,7 +106,12 @@ def test_receiver_down_is_retried_with_backoff_then_delivered(province, live_ser
     documents.dispatch_outgoing(
         actor=province.sender.clerk, document=doc, external=[("Sở Tài chính", "000.00.20.H99")]
     )
-    message = OutboxMessage.objects.get(kind="document")
+    return endpoint, doc, OutboxMessage.objects.get(kind="document")
+
+
+def test_receiver_down_is_retried_with_backoff_then_delivered(province, live_server, settings):
+    settings.EXCHANGE_BACKOFF_SECONDS = 0.01
+    endpoint, doc, message = _dispatched_to_a_receiver_that_is_down(province)
     assert deliver(message.pk) == "retry"
     message.refresh_from_db()
     assert message.state == "pending" and message.attempts == 1 and "kết nối" in message.last_error
@@ -127,18 +133,7 @@ def test_retry_delay_doubles_up_to_its_ceiling(province, settings):
     settings.EXCHANGE_BACKOFF_SECONDS = 10
     settings.EXCHANGE_BACKOFF_MAX_SECONDS = 25
     settings.EXCHANGE_MAX_ATTEMPTS = 10
-    services.save_endpoint(
-        actor=_admin(),
-        organ_id="000.00.20.H99",
-        name="Sở Tài chính",
-        kind="instance",
-        url="http://127.0.0.1:9/api/v1/exchange/packages",  # nobody listens there
-    )
-    doc = issued_document(province.sender)
-    documents.dispatch_outgoing(
-        actor=province.sender.clerk, document=doc, external=[("Sở Tài chính", "000.00.20.H99")]
-    )
-    message = OutboxMessage.objects.get(kind="document")
+    _endpoint, _doc, message = _dispatched_to_a_receiver_that_is_down(province)
     delays = []
     for _ in range(5):
         before = timezone.now()

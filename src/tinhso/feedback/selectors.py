@@ -208,10 +208,10 @@ def figures(*, start: date, end: date, now: datetime | None = None) -> dict[str,
     def rows(key: str, name: str) -> list[dict[str, Any]]:
         out = []
         for row in scope.values(key, name).annotate(**metrics).order_by("-received"):
-            out.append(_derive({"name": row[name] or "—", **row}))
+            out.append(with_rates({"name": row[name] or "—", **row}))
         return out
 
-    total = _derive({"name": "", **scope.aggregate(**metrics)})
+    total = with_rates({"name": "", **scope.aggregate(**metrics)})
     return {
         "total": total,
         "by_agency": rows("agency_id", "agency__name"),
@@ -219,7 +219,8 @@ def figures(*, start: date, end: date, now: datetime | None = None) -> dict[str,
     }
 
 
-def _derive(row: dict[str, Any]) -> dict[str, Any]:
+def with_rates(row: dict[str, Any]) -> dict[str, Any]:
+    """`row` with its on-time and satisfied percentages (of the answered, of the rated)."""
     answered = row.get("answered") or 0
     rated = row.get("rated") or 0
     row["on_time_pct"] = round(100 * (row.get("on_time") or 0) / answered, 1) if answered else None

@@ -24,6 +24,7 @@ from tinhso.core.replica import replica_reads
 from tinhso.core.tasks import enqueue_once
 from tinhso.directory.models import Agency
 from tinhso.feedback.models import OPEN_STATES, Category, Report, WallSnapshot
+from tinhso.feedback.selectors import with_rates
 from tinhso.workdays.services import VN
 
 RATES_DAYS = 90  # the on-time and satisfaction rates cover the last 90 days and today
@@ -111,14 +112,6 @@ def _ask_for_refresh() -> None:
     enqueue_once("feedback:wall-refresh", refresh_wall_snapshot_task, every=60)
 
 
-def _derive_rates(counts: dict[str, int]) -> dict[str, float | None]:
-    answered, rated = counts["answered"], counts["rated"]
-    return {
-        "on_time_pct": round(100 * counts["on_time"] / answered, 1) if answered else None,
-        "satisfied_pct": round(100 * counts["satisfied"] / rated, 1) if rated else None,
-    }
-
-
 def _open_tables(now: datetime) -> dict[str, Any]:
     """Open, overdue and escalated in total, by agency and by category: one pass over the
     open reports' index, grouped in Python."""
@@ -175,7 +168,8 @@ def figures(*, now: datetime | None = None) -> dict[str, Any]:
     else:
         live = _rates(_created(today))
         counts = {key: live[key] + snapshot.rates[key] for key in live}
-    data.update(_derive_rates(counts))
+    rates = with_rates(counts)
+    data["on_time_pct"], data["satisfied_pct"] = rates["on_time_pct"], rates["satisfied_pct"]
     data["rates_as_of"] = snapshot.refreshed_at if snapshot else now
     data["modules"] = module_figures(today=today, now=now)
     return data
