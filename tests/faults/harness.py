@@ -289,12 +289,40 @@ def run_load(
 
 
 def kill_one_web_worker(inst: FaultInstance, rng) -> int:
-    """SIGKILL one of gunicorn's workers (chosen by `rng`) a moment after the trigger, so
-    that it is inside a request; the master starts a new one."""
+    """SIGKILL one of gunicorn's workers a moment after the trigger, chosen (by `rng`)
+    among those holding a caller's connection, so that it is inside a request (a sync
+    worker closes each connection when it has answered); the master starts a new one."""
     time.sleep(rng.uniform(0.005, 0.04))
-    pid = rng.choice(sorted(inst.web_workers()))
+    deadline = time.monotonic() + 2
+    while True:
+        workers = sorted(inst.web_workers())
+        busy = [pid for pid in workers if serving_connection(pid, inst.port)]
+        if busy or time.monotonic() > deadline:
+            break
+        time.sleep(0.001)
+    pid = rng.choice(busy or workers)
     os.kill(pid, signal.SIGKILL)
     return pid
+
+
+def serving_connection(pid: int, port: int) -> bool:
+    """Whether process `pid` holds an established TCP connection accepted on `port`."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    established.add(f"socket:[{fields[9]}]")
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            if os.readlink(fd) in established:
+                return True
+    return False
 
 
 def sha256(data: bytes) -> str:
