@@ -28,6 +28,7 @@ import importlib.util
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -214,9 +215,30 @@ def _paper_pdf() -> bytes:
     return buf.getvalue()
 
 
-def wait_up(url: str, timeout: float = 300) -> None:
+def serve_port(free_port) -> int:
+    """A free port whose neighbours are free too: `tinhso serve` puts the gateway on port + 1
+    and the syslog listener on port + 14, and stops when one of them cannot bind."""
+    for _ in range(200):
+        port = free_port()
+        if port < 65000 and all(_bindable(port + n) for n in (1, 14)):
+            return port
+    raise RuntimeError("no free port for tinhso serve")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_up(url: str, timeout: float = 300, alive: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if alive is not None and alive.poll() is not None:
+            raise RuntimeError(f"tinhso serve ended ({alive.returncode}) before {url} answered")
         try:
             with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310
                 if response.status == 200:
@@ -408,7 +430,7 @@ def start_serve(workers: int) -> tuple[subprocess.Popen, str]:
     processes, answering; (the process, its base URL)."""
     from onestop_lookup import free_port
 
-    port = free_port()
+    port = serve_port(free_port)
     serve = subprocess.Popen(
         [str(BIN / "tinhso"), "serve", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT,
@@ -419,7 +441,7 @@ def start_serve(workers: int) -> tuple[subprocess.Popen, str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_up(base + "/healthz")
+        wait_up(base + "/healthz", alive=serve)
     except BaseException:
         stop_serve(serve)
         raise

@@ -114,6 +114,11 @@ class Command(BaseCommand):
                 str(workers),
                 "--threads",
                 "4",
+                # Longer than a client's pause between requests (nginx keeps its upstream
+                # connections 60 s): at gunicorn's 2 s, a client reusing a connection the
+                # server had just closed got a reset (the soak's API users, who pause 1-5 s).
+                "--keep-alive",
+                "75",
                 *web_args,
             ],
             env=env,
