@@ -6,7 +6,14 @@ import pytest
 
 from tests.accounts.factories import citizen, official, province_tree
 from tinhso.accounts.models import Role
-from tinhso.accounts.rules import can, has_role, require, roles_in
+from tinhso.accounts.rules import (
+    can,
+    has_role,
+    holds_role,
+    require,
+    roles_in,
+    visible_agency_filter,
+)
 from tinhso.core.errors import PermissionDenied
 from tinhso.directory.models import Agency
 
@@ -56,6 +63,25 @@ def test_anonymous_and_citizens_see_no_agency_through_roles(tree):
 
     assert _visible(AnonymousUser()) == set()
     assert _visible(citizen()) == set()
+
+
+def test_holds_role_answers_as_the_visible_agencies_do_without_a_query(
+    tree, django_assert_num_queries
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    people = [
+        official(roles=[(tree["huyen"], Role.LEADER)]),
+        official(roles=[(tree["stc"], Role.CLERK), (tree["xa"], Role.ONESTOP_OFFICER)]),
+        official(roles=[(tree["ubnd"], Role.PLATFORM_ADMIN)]),
+        citizen(),
+        AnonymousUser(),
+    ]
+    for user in people:
+        for roles in ([Role.LEADER], [Role.ONESTOP_OFFICER], [Role.AGENCY_ADMIN, Role.CLERK]):
+            expected = Agency.objects.filter(visible_agency_filter(user, roles)).exists()
+            with django_assert_num_queries(0):
+                assert holds_role(user, roles) is expected, (user, roles)
 
 
 def test_can_and_require_use_registered_rules(tree):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tinhso.accounts.models import Role, User
-from tinhso.accounts.rules import can, is_platform_admin, visible_agency_filter
+from tinhso.accounts.rules import can, holds_role, is_platform_admin, visible_agency_filter
 from tinhso.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from tinhso.core.pagination import paginate
 from tinhso.directory import selectors, services
@@ -55,13 +55,7 @@ def tree(request: HttpRequest) -> HttpResponse:
             "root": root,
             "ancestors": selectors.ancestors(root) if root else [],
             "include_closed": include_closed,
-            "can_admin": request.user.is_authenticated
-            and (
-                is_platform_admin(request.user)
-                or Agency.objects.filter(
-                    visible_agency_filter(request.user, roles={Role.AGENCY_ADMIN})
-                ).exists()
-            ),
+            "can_admin": holds_role(request.user, [Role.AGENCY_ADMIN]),
         },
     )
 

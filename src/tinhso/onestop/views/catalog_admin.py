@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tinhso.accounts.models import Role
-from tinhso.accounts.rules import is_platform_admin, visible_agency_filter
+from tinhso.accounts.rules import holds_role, is_platform_admin, visible_agency_filter
 from tinhso.core.collation import vi
 from tinhso.core.errors import DomainError, PermissionDenied, ValidationFailed
 from tinhso.core.pagination import paginate
@@ -41,10 +41,7 @@ def _catalog_admin_required(request: HttpRequest) -> HttpResponse | None:
     if denied:
         return denied
     user = request.user
-    if not (
-        is_platform_admin(user)
-        or Agency.objects.filter(visible_agency_filter(user, [Role.AGENCY_ADMIN])).exists()
-    ):
+    if not holds_role(user, [Role.AGENCY_ADMIN]):
         return _forbidden(request, _("Quản trị danh mục thủ tục dành cho quản trị viên."))
     return None
 

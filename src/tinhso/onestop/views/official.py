@@ -13,10 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tinhso.accounts.models import Role
-from tinhso.accounts.rules import can, visible_agency_filter
+from tinhso.accounts.rules import can, holds_role
 from tinhso.core.errors import DomainError, PermissionDenied
 from tinhso.core.pagination import paginate
-from tinhso.directory.models import Agency
 from tinhso.onestop import selectors, services, workflow
 from tinhso.onestop.services.clock import now as clock_now
 from tinhso.onestop.views.common import (
@@ -57,11 +56,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "search": search,
         "now": clock_now(),
-        "is_officer": bool(
-            Agency.objects.filter(
-                visible_agency_filter(request.user, [Role.ONESTOP_OFFICER])
-            ).exists()
-        ),
+        "is_officer": holds_role(request.user, [Role.ONESTOP_OFFICER]),
     }
     return render(request, "onestop/queue.html", context)
 
