@@ -101,3 +101,18 @@ def test_the_wall_asks_the_worker_for_a_snapshot_when_it_has_none_or_an_old_one(
     with django_capture_on_commit_callbacks(execute=True):
         wallscreen.figures()
     assert WallSnapshot.objects.get().refreshed_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_the_snapshot_task_is_taken_before_a_backlog_of_notifications(world, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from tinhso.feedback.tasks import refresh_wall_snapshot_task
+    from tinhso.notify.tasks import deliver_message
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    for n in range(3):
+        deliver_message.enqueue(10_000 + n)
+    refresh_wall_snapshot_task.enqueue()
+    first = DBTaskResult.objects.ready().get_locked()  # what the worker takes next
+    assert first is not None
+    assert first.task_path == "tinhso.feedback.tasks.refresh_wall_snapshot_task"
