@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django_tasks import task
 
-
 # Ahead of the queue (the worker takes the highest priority first): the wall counts
 # everything from the reports, slowly, until its snapshot is made, and a backlog of
 # notifications (a fresh demo has hundreds) would otherwise keep it waiting.
