@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import Role
-from tinhso.accounts.rules import can, is_platform_admin, visible_agency_filter
+from tinhso.accounts.rules import can, holds_role, is_platform_admin, visible_agency_filter
 from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound, ValidationFailed
 from tinhso.core.replica import replica_reads
@@ -146,7 +146,7 @@ def is_office_user(user) -> bool:
 
     if not getattr(user, "is_authenticated", False):
         return False
-    if is_platform_admin(user) or office_agencies(user).exists():
+    if holds_role(user, OFFICE_ROLES):
         return True
     if Membership.objects.filter(user_id=user.pk, ended_on__isnull=True).exists():
         return True

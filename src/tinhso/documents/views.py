@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tinhso.accounts.models import Role, User
-from tinhso.accounts.rules import can
+from tinhso.accounts.rules import can, holds_role
 from tinhso.core.errors import DomainError, NotFound, PermissionDenied
 from tinhso.core.files import attachment_response
 from tinhso.core.pagination import paginate
 from tinhso.documents import exports, forms, selectors, services
 from tinhso.documents.errors import DocumentErrorCode as E
 from tinhso.documents.models import ReviewStep
+from tinhso.documents.rules import OFFICE_ROLES
 
 
 def _error_page(request: HttpRequest, err: DomainError) -> HttpResponse:
@@ -94,8 +95,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "documents/home.html",
         {
             "ws": ws,
-            "can_register": selectors.office_agencies(user, {Role.CLERK, Role.LEADER}).exists(),
-            "can_draft": selectors.office_agencies(user).exists(),
+            "can_register": holds_role(user, {Role.CLERK, Role.LEADER}),
+            "can_draft": holds_role(user, OFFICE_ROLES),
         },
     )
 
