@@ -197,8 +197,33 @@ class UpstreamPool:
         timeout: float,
         max_body: int,
     ) -> Answer:
+        """One call to an absolute http(s) URL."""
         address, host_line, target = _split_url(url)
-        verb = method.encode("ascii")
+        return await self.send(
+            method.encode("ascii"),
+            address,
+            host_line,
+            target.encode("latin-1"),
+            headers,
+            body,
+            timeout=timeout,
+            max_body=max_body,
+        )
+
+    async def send(
+        self,
+        verb: bytes,
+        address: tuple[str, str, int],
+        host_line: bytes,
+        target: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        *,
+        timeout: float,
+        max_body: int,
+    ) -> Answer:
+        """One call to `address` (`base_of` gives it and the Host line of a base URL):
+        `verb target` with `headers` and `body`, the whole answer back."""
         request = _request_bytes(verb, target, host_line, headers, body)
         head = verb == b"HEAD"
         # one deadline for connecting, sending and the whole answer (a timer on the
@@ -299,15 +324,30 @@ def _origin(origin: str) -> tuple[tuple[str, str, int], bytes]:
     return (scheme, parts.hostname, port), b"Host: " + host.encode("idna")
 
 
+@functools.lru_cache(maxsize=1024)
+def base_of(base_url: str) -> tuple[tuple[str, str, int], bytes, bytes] | None:
+    """(address, Host line, path) of a provider's base URL, read once per URL, for
+    `send`; None when the base URL holds a query or a fragment (`request` then reads the
+    whole URL of each call)."""
+    if "?" in base_url or "#" in base_url:
+        return None
+    address, host_line, target = _split_url(base_url)
+    return address, host_line, target.rstrip("/").encode("latin-1")
+
+
 def _request_bytes(
-    verb: bytes, target: str, host_line: bytes, headers: list[tuple[bytes, bytes]], body: bytes
+    verb: bytes, target: bytes, host_line: bytes, headers: list[tuple[bytes, bytes]], body: bytes
 ) -> bytes:
-    lines = [verb + b" " + target.encode("latin-1") + b" HTTP/1.1", host_line]
+    lines = [verb + b" " + target + b" HTTP/1.1", host_line]
     for name, value in headers:
-        line = name + b": " + value
-        if b"\r" in line or b"\n" in line:
-            raise UpstreamError(f"header {name!r} holds a line break")
-        lines.append(line)
+        lines += (name + b": " + value,)
+    head = b"\r\n".join(lines)
+    breaks = len(lines) - 1  # the line ends put there above; any other is in a header
+    if head.count(b"\n") != breaks or head.count(b"\r") != breaks:
+        for name, value in headers:
+            if b"\r" in name + value or b"\n" in name + value:
+                raise UpstreamError(f"header {name!r} holds a line break")
+        raise UpstreamError("the request line holds a line break")
     if body or verb in (b"POST", b"PUT", b"PATCH"):
-        lines.append(b"Content-Length: " + str(len(body)).encode())
-    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+        return b"%s\r\nContent-Length: %d\r\n\r\n%s" % (head, len(body), body)
+    return head + b"\r\n\r\n"
