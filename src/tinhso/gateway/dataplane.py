@@ -18,6 +18,7 @@ Also served: `/health`, `/metrics` (Prometheus), `/listServices`, `/allowedServi
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import hashlib
 import itertools
@@ -363,7 +364,7 @@ class Gateway:
 
     def start(self) -> None:
         """In the serving event loop, before the first call."""
-        self.upstream = upstream.UpstreamPool()
+        self.upstream = upstream.UpstreamPool(loop=asyncio.get_running_loop())
 
     def close(self) -> None:
         if self.upstream is not None:
