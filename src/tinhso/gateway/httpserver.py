@@ -135,7 +135,12 @@ class HttpProtocol(asyncio.Protocol):
         self.client = ""
         # requests to answer in order (None: what was not HTTP), and whether to keep alive
         self.queue: deque[tuple[Request | None, bool]] = deque()
+        # one task answers the connection's requests for as long as it lives (a task per
+        # request was a tenth of the time per call: asyncio registers each in a WeakSet)
         self.responder: asyncio.Task[None] | None = None
+        self.idle: asyncio.Future[None] | None = None  # what the responder waits on
+        self.busy = False  # the responder is answering a request
+        self.ended = False  # the responder is done with this connection
         self.last_active = self.loop.time()
         self.closed = False
         self.stop_reading = False  # after a refused body or a bad request: answer, then close
@@ -163,6 +168,7 @@ class HttpProtocol(asyncio.Protocol):
         self.closed = True
         self.server.connections.discard(self)
         self.queue.clear()  # not started: nobody is there for the answers
+        self._wake()
         if self.drained is not None and not self.drained.done():
             self.drained.set_result(None)
 
@@ -276,16 +282,39 @@ class HttpProtocol(asyncio.Protocol):
 
     def _start_responder(self) -> None:
         if self.responder is None:
-            self.responder = self.loop.create_task(self._respond())
+            if not self.ended:
+                self.responder = self.loop.create_task(self._respond())
+        else:
+            self._wake()
+
+    def _wake(self) -> None:
+        if self.idle is not None:
+            idle, self.idle = self.idle, None
+            idle.set_result(None)
+
+    @property
+    def working(self) -> bool:
+        """A request is being answered or waits to be."""
+        return self.responder is not None and (self.busy or bool(self.queue))
 
     async def _respond(self) -> None:
         """Answer the queued requests in order, one at a time (each answer goes to the
-        server's outbox, which sends it after the commit of its record)."""
+        server's outbox, which sends it after the commit of its record); between
+        requests, wait for the next one."""
         transport = self.transport
         assert transport is not None
         keep_alive = True
         try:
-            while self.queue and keep_alive:
+            while keep_alive:
+                if not self.queue:
+                    self.busy = False
+                    self.last_active = self.loop.time()
+                    self.idle = self.loop.create_future()
+                    await self.idle  # until a request comes or the connection goes
+                    if self.closed:
+                        return
+                    continue
+                self.busy = True
                 if self.drained is not None:  # the client reads slower than we answer
                     await self.drained
                     if self.closed:
@@ -306,6 +335,8 @@ class HttpProtocol(asyncio.Protocol):
                 # (sent even when the client has gone: the outbox commits its record)
                 self.server.send(self, request, answer, keep_alive)
         finally:
+            self.busy = False
+            self.ended = True
             self.responder = None
             self.last_active = self.loop.time()
 
@@ -351,7 +382,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def idle_check(self, now: float, keep_alive: float) -> None:
         """Close the connection when it waits for nothing (the server's tick)."""
-        if self.transport is None or self.closed or self.responder is not None:
+        if self.transport is None or self.closed or self.working:
             return
         if self.linger_until:
             if now >= self.linger_until:
@@ -432,7 +463,7 @@ class HttpServer:
         if self._server is not None:
             self._server.close()
         deadline = self.loop.time() + grace
-        while any(c.responder is not None for c in self.connections):
+        while any(c.working for c in self.connections):
             if self.loop.time() > deadline:
                 break
             await asyncio.sleep(0.05)

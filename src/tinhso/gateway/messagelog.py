@@ -128,18 +128,19 @@ def wal_line(record: dict[str, Any]) -> bytes:
     """A data plane's record as its write-ahead line: the JSON `_ENCODE` gives, written
     field by field (a third of the encoder's time, once per call). The record holds every
     field of FIELDS: text, `status_code` and the sizes as int, `duration_ms` a float,
-    `provider_ms` a float or None."""
+    `provider_ms` a float or None; `started_at`, the hashes, `result` and `error_source`
+    are the data plane's own plain ASCII (no escaping to do), the rest is escaped."""
     r = record
     provider_ms = r["provider_ms"]
     return (
-        f'{{"request_id":{_q(r["request_id"])},"started_at":{_q(r["started_at"])},'
+        f'{{"request_id":{_q(r["request_id"])},"started_at":"{r["started_at"]}",'
         f'"consumer_code":{_q(r["consumer_code"])},"provider_code":{_q(r["provider_code"])},'
         f'"service_code":{_q(r["service_code"])},"endpoint":{_q(r["endpoint"])},'
         f'"method":{_q(r["method"])},"path":{_q(r["path"])},"issue":{_q(r["issue"])},'
-        f'"status_code":{int(r["status_code"])},"result":{_q(r["result"])},'
-        f'"error_source":{_q(r["error_source"])},"request_size":{int(r["request_size"])},'
-        f'"response_size":{int(r["response_size"])},"request_hash":{_q(r["request_hash"])},'
-        f'"response_hash":{_q(r["response_hash"])},"duration_ms":{float(r["duration_ms"])!r},'
+        f'"status_code":{int(r["status_code"])},"result":"{r["result"]}",'
+        f'"error_source":"{r["error_source"]}","request_size":{int(r["request_size"])},'
+        f'"response_size":{int(r["response_size"])},"request_hash":"{r["request_hash"]}",'
+        f'"response_hash":"{r["response_hash"]}","duration_ms":{float(r["duration_ms"])!r},'
         f'"provider_ms":{"null" if provider_ms is None else repr(float(provider_ms))},'
         f'"client_ip":{_q(r["client_ip"])},"request_body":{_q(r["request_body"])},'
         f'"response_body":{_q(r["response_body"])}}}\n'
