@@ -98,6 +98,43 @@ _FIELDS_BY_NAME = {f.name: f for f in MessageLog._meta.concrete_fields}
 
 
 def content_digest(record: dict[str, Any]) -> str:
+    """sha256 of the record's fields (FIELDS order, `_text` of each) joined by \\x1f."""
+    r = record
+    try:  # the usual record (text as str, numbers present), without a loop over FIELDS
+        started, provider_ms = r["started_at"], r["provider_ms"]
+        text = "\x1f".join(
+            (
+                r["request_id"],
+                started if type(started) is str else _text(started),
+                r["consumer_code"],
+                r["provider_code"],
+                r["service_code"],
+                r["endpoint"],
+                r["method"],
+                r["path"],
+                r["issue"],
+                str(r["status_code"]),
+                r["result"],
+                r["error_source"],
+                str(r["request_size"]),
+                str(r["response_size"]),
+                r["request_hash"],
+                r["response_hash"],
+                repr(float(r["duration_ms"])),
+                "" if provider_ms is None else repr(float(provider_ms)),
+                r["client_ip"],
+                r["request_body"],
+                r["response_body"],
+            )
+        )
+    except (KeyError, TypeError, ValueError):  # a field missing, None or of another type
+        return _content_digest(record)
+    if r["status_code"] is None or r["request_size"] is None or r["response_size"] is None:
+        return _content_digest(record)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _content_digest(record: dict[str, Any]) -> str:
     get = record.get
     parts = []
     for name in FIELDS:  # `_text` of each field, with the common cases inline
@@ -415,6 +452,22 @@ def _insert(rows: list[tuple[Any, ...]]) -> None:
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)  # noqa: S608
 
 
+_scan = json.JSONDecoder().scan_once  # one JSON value at an index (C), without `loads`' steps
+
+
+def _record(line: bytes) -> dict[str, Any] | None:
+    """A write-ahead line's record; None for what is not one (the part of a line that a
+    failed write left, ended by the writer)."""
+    try:
+        text = line.decode().strip()
+        record, end = _scan(text, 0)
+    except (ValueError, StopIteration):
+        return None
+    if end != len(text) or not isinstance(record, dict):
+        return None
+    return record
+
+
 def _ingest_file(path: Path, *, batch: int) -> tuple[int, bool]:
     with transaction.atomic():
         LogHead.objects.bulk_create([LogHead(pk=1)], ignore_conflicts=True)
@@ -436,9 +489,8 @@ def _ingest_file(path: Path, *, batch: int) -> tuple[int, bool]:
         for line in lines:
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except ValueError:
+            record = _record(line)
+            if record is None:
                 log.error("unreadable write-ahead line in %s at %s", path, cursor.offset)
                 continue
             seq += 1
