@@ -470,8 +470,11 @@ class HttpServer:
         self._flush()  # what the last calls answered, before the connections close
         if self._tick is not None:
             self._tick.cancel()
+        responders = [c.responder for c in self.connections if c.responder is not None]
         for connection in list(self.connections):
             if connection.transport is not None:
                 connection.transport.close()
+        if responders:  # woken by the close, they end (none is left pending on the loop)
+            await asyncio.wait(responders, timeout=1.0)
         if self._server is not None:
             await self._server.wait_closed()
