@@ -370,3 +370,45 @@ def test_the_content_digest_is_the_same_for_every_kind_of_record():
     ]
     for record in variants:
         assert content_digest(record) == _content_digest(record)
+
+
+def test_the_part_of_a_line_a_failed_write_left_is_skipped_not_glued(tmp_path, db, settings):
+    """A write cut short (the disk filled up mid-line) leaves the start of a record in
+    the file: the writer ends it before its next write, and the ingester skips it as
+    unreadable; the records written before and after are taken and verify."""
+    settings.GATEWAY_LOG_KEY_FILE = str(tmp_path / "k.pem")
+    record = {name: "" for name in FIELDS} | {
+        "started_at": "2026-11-30T01:02:03.000004Z",
+        "status_code": 200,
+        "request_size": 0,
+        "response_size": 0,
+        "request_hash": EMPTY_SHA256,
+        "response_hash": EMPTY_SHA256,
+        "duration_ms": 1.0,
+        "provider_ms": None,
+    }
+    wal = WalWriter(tmp_path)
+    wal.add(wal_line(record | {"request_id": "before"}))
+    wal.flush()
+    cut = wal_line(record | {"request_id": "cut"})
+    os.write(wal._fd, cut[:40])  # what a write cut short leaves
+    kept = os.dup(wal._fd)
+    full = os.open("/dev/full", os.O_WRONLY)
+    try:
+        os.dup2(full, wal._fd)
+        wal.add(cut)
+        with pytest.raises(OSError):
+            wal.flush()  # nothing of it is counted as written; the file may end mid-line
+    finally:
+        os.dup2(kept, wal._fd)
+        os.close(kept)
+        os.close(full)
+    wal.add(wal_line(record | {"request_id": "after"}))
+    wal.flush()
+    assert wal.written == 2
+    assert ingest_pending(tmp_path, active=wal.path).records == 2
+    assert list(MessageLog.objects.order_by("seq").values_list("request_id", flat=True)) == [
+        "before",
+        "after",
+    ]
+    assert verify_log().ok

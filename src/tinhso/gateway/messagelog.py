@@ -452,7 +452,8 @@ def _insert(rows: list[tuple[Any, ...]]) -> None:
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)  # noqa: S608
 
 
-_scan = json.JSONDecoder().scan_once  # one JSON value at an index (C), without `loads`' steps
+# one JSON value from the start of a text, without the steps of `json.loads` around it
+_decode = json.JSONDecoder().raw_decode
 
 
 def _record(line: bytes) -> dict[str, Any] | None:
@@ -460,8 +461,8 @@ def _record(line: bytes) -> dict[str, Any] | None:
     failed write left, ended by the writer)."""
     try:
         text = line.decode().strip()
-        record, end = _scan(text, 0)
-    except (ValueError, StopIteration):
+        record, end = _decode(text)
+    except ValueError:
         return None
     if end != len(text) or not isinstance(record, dict):
         return None
