@@ -200,6 +200,12 @@ class Echo:
     def bad_request(self):
         return 400, [], b"bad"
 
+    def commit(self):
+        return True  # nothing is logged here
+
+    def unlogged(self, request: Request):
+        raise AssertionError("no call has a record here")
+
 
 def test_an_idle_connection_is_closed_after_the_keep_alive_time():
     # the loop lives in a thread of its own (a browser test may leave one running here)

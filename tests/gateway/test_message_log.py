@@ -3,10 +3,13 @@ deleted or re-ordered record is named; a killed data plane loses no answered cal
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -14,9 +17,17 @@ import pytest
 import requests
 from django.core.management import call_command
 
-from tinhso.gateway.messagelog import WalWriter, ingest_pending, verify_log
+from tinhso.gateway.messagelog import (
+    EMPTY_SHA256,
+    FIELDS,
+    WalWriter,
+    ingest_pending,
+    verify_log,
+    wal_line,
+)
 from tinhso.gateway.models import LogBatch, MessageLog
 
+from .conftest import ProviderHandler
 from .test_proxy import call
 
 
@@ -132,10 +143,15 @@ def test_lines_are_taken_once_even_when_ingest_runs_again(tmp_path, db, settings
 
 
 @pytest.mark.django_db(transaction=True)
-def test_killing_the_gateway_loses_no_answered_call_and_leaves_no_ingester(tmp_path, settings):
+@pytest.mark.parametrize("clients", [1, 6])
+def test_killing_the_gateway_loses_no_answered_call_and_leaves_no_ingester(
+    tmp_path, settings, clients
+):
     """A data plane in its own process, killed with SIGKILL mid-traffic: every call that
     got an answer is in the log after the next start ingests what was left, and the
-    ingester it had started stops by itself instead of living on alone."""
+    ingester it had started stops by itself instead of living on alone. With several
+    clients, calls are in flight when it dies and the records of several calls are
+    written together."""
     settings.GATEWAY_LOG_KEY_FILE = str(tmp_path / "k.pem")
     wal_dir = tmp_path / "wal"
     wal_dir.mkdir()
@@ -155,6 +171,21 @@ def test_killing_the_gateway_loses_no_answered_call_and_leaves_no_ingester(tmp_p
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    answered: list[str] = []
+
+    def client(n: int) -> None:
+        session = requests.Session()
+        for i in range(10_000):
+            try:
+                r = session.get(
+                    f"http://127.0.0.1:{port}/p/s/{i}",
+                    headers={"X-Request-Id": f"kill-{n}-{i}"},
+                    timeout=5,
+                )
+            except requests.RequestException:
+                return  # the gateway is gone
+            answered.append(r.headers["X-Request-Id"])
+
     try:
         deadline = time.time() + 15
         while time.time() < deadline:
@@ -165,16 +196,16 @@ def test_killing_the_gateway_loses_no_answered_call_and_leaves_no_ingester(tmp_p
                 time.sleep(0.1)
         ingesters = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
         assert len(ingesters) == 1
-        answered = []
-        session = requests.Session()
-        for i in range(200):
-            r = session.get(
-                f"http://127.0.0.1:{port}/p/s/{i}", headers={"X-Request-Id": f"kill-{i}"}, timeout=5
-            )
-            answered.append(r.headers["X-Request-Id"])
-            if i == 150:
-                proc.send_signal(signal.SIGKILL)
-                break
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+        for thread in threads:
+            thread.start()
+        deadline = time.time() + 30
+        while len(answered) < 150 and time.time() < deadline:
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        for thread in threads:
+            thread.join(10)
+        assert len(answered) >= 150
     finally:
         proc.kill()
         proc.wait()
@@ -202,4 +233,183 @@ def test_hostile_paths_and_repeated_request_ids_still_verify(published, gateway)
     assert response.json()["code"] == "gateway_unknown_service"
     assert gateway.ingest().records == 3
     assert MessageLog.objects.filter(request_id="same").count() == 2
+    assert verify_log().ok
+
+
+def test_a_record_line_is_the_json_of_the_record(tmp_path):
+    """The data plane writes each record field by field (`wal_line`); what the ingester
+    reads back is the record, as the JSON encoder would have written it."""
+    base = {name: "" for name in FIELDS} | {
+        "request_id": "r-1",
+        "started_at": "2026-01-02T03:04:05.000006Z",
+        "status_code": 200,
+        "request_size": 0,
+        "response_size": 12,
+        "duration_ms": 1.5,
+        "provider_ms": 0.25,
+        "request_hash": EMPTY_SHA256,
+        "response_hash": EMPTY_SHA256,
+    }
+    hostile = base | {
+        "path": '/p/s/"quoted"\\back\x00\x1f\u2028?q=Việt',
+        "issue": "H57.03-260101-0001 hồ sơ\n",
+        "consumer_code": "",
+        "provider_ms": None,
+        "duration_ms": 1e-05,
+        "status_code": 599,
+    }
+    for record in (base, hostile):
+        line = wal_line(record)
+        assert line.endswith(b"\n") and line.count(b"\n") == 1
+        assert json.loads(line) == record
+        assert (
+            line == (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        )
+
+
+def test_every_answer_is_sent_after_its_record_is_written(published, gateway):
+    """Write ahead, then answer, with the records of many calls written together: a
+    client that has an answer in hand finds the call's record in the write-ahead file,
+    whichever of several connections (each with pipelined calls) it came on."""
+    gateway.reload()
+    wal = gateway.app.wal
+    missing: list[str] = []
+    errors: list[BaseException] = []
+
+    def client(n: int) -> None:
+        try:
+            with socket.create_connection((gateway.host, gateway.port), timeout=5) as sock:
+                reader = sock.makefile("rb")
+                for burst in range(10):
+                    ids = [f"wa-{n}-{burst}-{i}" for i in range(3)]
+                    sock.sendall(
+                        b"".join(
+                            (
+                                f"GET /datdai/parcels/parcels/{rid} HTTP/1.1\r\nHost: gw\r\n"
+                                f"X-Api-Key: {published.key}\r\nX-Request-Id: {rid}\r\n\r\n"
+                            ).encode()
+                            for rid in ids
+                        )
+                    )
+                    for rid in ids:
+                        status = reader.readline()
+                        headers = {}
+                        while (line := reader.readline()) not in (b"\r\n", b""):
+                            name, _, value = line.decode("latin-1").partition(":")
+                            headers[name.strip().lower()] = value.strip()
+                        reader.read(int(headers["content-length"]))
+                        # (200, or 504 when a busy machine slows the provider: logged too)
+                        assert status.startswith(b"HTTP/1.1 ") and headers["x-request-id"] == rid
+                        if f'"request_id":"{rid}"'.encode() not in wal.path.read_bytes():
+                            missing.append(rid)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors and not missing
+    assert gateway.app.wal.written == 8 * 10 * 3
+    assert gateway.ingest().records == 240 and verify_log().ok
+
+
+def test_a_log_that_cannot_be_written_stops_the_calls_and_they_resume_after(published, gateway):
+    """The disk of the write-ahead file is full (/dev/full in its place): a call is not
+    answered as done without its record but refused in the error shape; once the disk
+    takes writes again, calls go through and the log still verifies."""
+    gateway.reload()
+    wal = gateway.app.wal
+    assert call(gateway, "/datdai/parcels/parcels/1", published.key).status_code == 200
+    kept = os.dup(wal._fd)
+    full = os.open("/dev/full", os.O_WRONLY)
+    try:
+        os.dup2(full, wal._fd)  # the same file descriptor, now on a full disk
+        refused = call(gateway, "/datdai/parcels/parcels/2", published.key)
+        assert refused.status_code == 503
+        assert refused.json()["code"] == "gateway_log_unavailable"
+        assert refused.json()["source"] == "gateway"
+        assert refused.json()["request_id"] == refused.headers["X-Request-Id"]
+        assert ProviderHandler.seen[-1]["path"] == "/parcels/2"  # forwarded, then not answered
+    finally:
+        os.dup2(kept, wal._fd)
+        os.close(kept)
+        os.close(full)
+    again = call(gateway, "/datdai/parcels/parcels/3", published.key)
+    assert again.status_code == 200
+    assert gateway.ingest().records == 2
+    assert list(MessageLog.objects.order_by("seq").values_list("path", flat=True)) == [
+        "/datdai/parcels/parcels/1",
+        "/datdai/parcels/parcels/3",
+    ]
+    assert verify_log().ok
+
+
+def test_the_content_digest_is_the_same_for_every_kind_of_record():
+    """`content_digest` has a quick path for the usual record; it gives what the field by
+    field reading gives (the chain of records already written must still verify)."""
+    import datetime as dt
+
+    from tinhso.gateway.messagelog import _content_digest, content_digest
+
+    usual = {name: "x" for name in FIELDS} | {
+        "status_code": 200,
+        "request_size": 0,
+        "response_size": 7,
+        "duration_ms": 1.25,
+        "provider_ms": 0.5,
+    }
+    variants = [
+        usual,
+        usual | {"provider_ms": None, "duration_ms": 3},
+        usual | {"started_at": dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC)},
+        usual | {"status_code": None, "issue": None},
+        usual | {"status_code": "200", "request_size": 1.5, "path": 42},
+        {k: v for k, v in usual.items() if k != "endpoint"},
+        usual | {"path": "/p/s/Việt\x1f\u2028"},
+    ]
+    for record in variants:
+        assert content_digest(record) == _content_digest(record)
+
+
+def test_the_part_of_a_line_a_failed_write_left_is_skipped_not_glued(tmp_path, db, settings):
+    """A write cut short (the disk filled up mid-line) leaves the start of a record in
+    the file: the writer ends it before its next write, and the ingester skips it as
+    unreadable; the records written before and after are taken and verify."""
+    settings.GATEWAY_LOG_KEY_FILE = str(tmp_path / "k.pem")
+    record = {name: "" for name in FIELDS} | {
+        "started_at": "2026-11-30T01:02:03.000004Z",
+        "status_code": 200,
+        "request_size": 0,
+        "response_size": 0,
+        "request_hash": EMPTY_SHA256,
+        "response_hash": EMPTY_SHA256,
+        "duration_ms": 1.0,
+        "provider_ms": None,
+    }
+    wal = WalWriter(tmp_path)
+    wal.add(wal_line(record | {"request_id": "before"}))
+    wal.flush()
+    cut = wal_line(record | {"request_id": "cut"})
+    os.write(wal._fd, cut[:40])  # what a write cut short leaves
+    kept = os.dup(wal._fd)
+    full = os.open("/dev/full", os.O_WRONLY)
+    try:
+        os.dup2(full, wal._fd)
+        wal.add(cut)
+        with pytest.raises(OSError):
+            wal.flush()  # nothing of it is counted as written; the file may end mid-line
+    finally:
+        os.dup2(kept, wal._fd)
+        os.close(kept)
+        os.close(full)
+    wal.add(wal_line(record | {"request_id": "after"}))
+    wal.flush()
+    assert wal.written == 2
+    assert ingest_pending(tmp_path, active=wal.path).records == 2
+    assert list(MessageLog.objects.order_by("seq").values_list("request_id", flat=True)) == [
+        "before",
+        "after",
+    ]
     assert verify_log().ok

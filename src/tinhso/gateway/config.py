@@ -42,6 +42,14 @@ class ServiceConf:
     extra_headers: tuple[tuple[bytes, bytes], ...]  # as sent to the provider
     endpoints: tuple[EndpointConf, ...]
     openapi_text: str
+    # derived once per snapshot for the data plane's calls
+    label: str = field(init=False)  # "provider/service", as in the metrics
+    header: tuple[bytes, bytes] = field(init=False)  # X-Tinhso-Service on the answer
+
+    def __post_init__(self) -> None:
+        label = f"{self.provider}/{self.code}"
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "header", (b"x-tinhso-service", label.encode()))
 
     def match(self, method: str, path: str) -> EndpointConf | None:
         for endpoint in self.endpoints:

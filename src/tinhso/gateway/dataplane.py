@@ -18,6 +18,7 @@ Also served: `/health`, `/metrics` (Prometheus), `/listServices`, `/allowedServi
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import hashlib
 import itertools
@@ -31,12 +32,15 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
 from tinhso.core.middleware import caller_address
 from tinhso.gateway import upstream
 from tinhso.gateway.config import ServiceConf, Snapshot
 from tinhso.gateway.errors import DATA_PLANE_ERRORS, GatewayErrorCode
 from tinhso.gateway.httpserver import Answer, Request
-from tinhso.gateway.messagelog import EMPTY_SHA256, WalWriter
+from tinhso.gateway.messagelog import EMPTY_SHA256, WalWriter, wal_line
 
 log = logging.getLogger("tinhso.gateway")
 
@@ -70,11 +74,51 @@ ISSUE_MAX = 100
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
+_random = b""  # from os.urandom, 4 KiB at a time: one getrandom(2) per 256 ids, not per id
+_random_at = 0
+
+
+def _forget_random() -> None:
+    global _random, _random_at
+    _random, _random_at = b"", 0
+
+
+os.register_at_fork(after_in_child=_forget_random)  # a child never repeats its parent's ids
+
+
 def new_request_id() -> str:
     """A random (version 4) UUID in hex, as `uuid.uuid4().hex` without the UUID object."""
-    n = int.from_bytes(os.urandom(16), "big")
+    global _random, _random_at
+    at = _random_at
+    if at + 16 > len(_random):
+        _random, at = os.urandom(4096), 0
+    _random_at = at + 16
+    n = int.from_bytes(_random[at : at + 16], "big")
     n = (n & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
     return f"{n:032x}"
+
+
+_callers: dict[tuple[str, bytes | None], str] = {}
+
+
+def caller_of(peer: str, forwarded: bytes | None) -> str:
+    """`caller_address` of a call's peer and X-Forwarded-For, remembered: the same few
+    peers (and proxies' headers) come back call after call, and reading addresses is
+    dear (`ipaddress`). Forgotten when TRUSTED_PROXIES changes."""
+    key = (peer, forwarded)
+    found = _callers.get(key)
+    if found is None:
+        found = caller_address(peer, (forwarded or b"").decode("latin-1")) or ""
+        if len(_callers) >= 4096:  # a client sending a new X-Forwarded-For each time
+            _callers.clear()
+        _callers[key] = found
+    return found
+
+
+@receiver(setting_changed)
+def _proxies_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == "TRUSTED_PROXIES":
+        _callers.clear()
 
 
 _second = -1
@@ -320,7 +364,7 @@ class Gateway:
 
     def start(self) -> None:
         """In the serving event loop, before the first call."""
-        self.upstream = upstream.UpstreamPool()
+        self.upstream = upstream.UpstreamPool(loop=asyncio.get_running_loop())
 
     def close(self) -> None:
         if self.upstream is not None:
@@ -343,10 +387,7 @@ class Gateway:
         else:
             request_id = new_request_id()
         # behind nginx, the caller nginx names (from a trusted proxy only, as the web does)
-        client = (
-            caller_address(request.client, headers.get(b"x-forwarded-for", b"").decode("latin-1"))
-            or ""
-        )
+        client = caller_of(request.client, headers.get(b"x-forwarded-for"))
         path = request.path
         if path in META_PATHS:
             return self._meta(path, request, headers, request_id)
@@ -431,22 +472,35 @@ class Gateway:
             entry["response_hash"] = hashlib.sha256(out_body).hexdigest()
         seconds = time.perf_counter() - t0
         entry["duration_ms"] = round(seconds * 1000, 3)
-        try:
-            self.wal.append(entry)  # write ahead, then answer
-        except OSError:
-            log.exception("write-ahead log failed")
-            status, out_body, _ = error_body(GatewayErrorCode.LOG_UNAVAILABLE, request_id)
-            out_headers = [JSON_CONTENT]
+        # write ahead, then answer: the server sends this answer only after `commit`
+        self.wal.add(wal_line(entry))
+        request.record_id = request_id
         out_headers.append((b"X-Request-Id", request_id.encode()))
         out_headers.append((b"x-tinhso-request-hash", entry["request_hash"].encode()))
         self.metrics.observe(
-            f"{provider}/{service_code}" if service else "-",
+            service.label if service else "-",
             entry["consumer_code"] or "-",
             entry["result"],
             entry["error_source"] or "-",
             seconds,
         )
         return status, out_headers, out_body
+
+    def commit(self) -> bool:
+        """Write the records of the calls about to be answered (the server calls it once
+        per turn of its event loop, before it sends their answers)."""
+        try:
+            self.wal.flush()
+        except OSError:
+            log.exception("write-ahead log failed")
+            return False
+        return True
+
+    def unlogged(self, request: Request) -> Answer:
+        """The answer to a call whose record could not be written (instead of its own)."""
+        code = GatewayErrorCode.LOG_UNAVAILABLE
+        status, body, _ = error_body(code, request.record_id)
+        return status, _error_headers(code, request.record_id), body
 
     def _consumer(self, headers: dict[bytes, bytes]) -> str:
         snap = self.snapshot
@@ -479,9 +533,6 @@ class Gateway:
         self, request: Request, headers, service, request_id, consumer_code, issue, entry
     ) -> Answer:
         assert self.upstream is not None
-        url = service.base_url + _sent_rest(request.raw_path)
-        if request.query:
-            url += "?" + request.query.decode("latin-1")
         uses_bearer = b"x-api-key" not in headers
         up = [
             (name, value)
@@ -498,14 +549,34 @@ class Gateway:
         up += service.extra_headers
         t1 = time.perf_counter()
         try:
-            answer = await self.upstream.request(
-                request.method,
-                url,
-                up,
-                request.body,
-                timeout=service.timeout_s,
-                max_body=self.max_body,
-            )
+            base = upstream.base_of(service.base_url)
+            if base is None:  # a base URL with a query: the whole URL read per call
+                url = service.base_url + _sent_rest(request.raw_path)
+                if request.query:
+                    url += "?" + request.query.decode("latin-1")
+                answer = await self.upstream.request(
+                    request.method,
+                    url,
+                    up,
+                    request.body,
+                    timeout=service.timeout_s,
+                    max_body=self.max_body,
+                )
+            else:
+                address, host_line, prefix = base
+                target = prefix + _sent_rest_bytes(request.raw_path)
+                if request.query:
+                    target += b"?" + request.query
+                answer = await self.upstream.send(
+                    request.method.encode("ascii"),
+                    address,
+                    host_line,
+                    target,
+                    up,
+                    request.body,
+                    timeout=service.timeout_s,
+                    max_body=self.max_body,
+                )
         except TimeoutError as exc:
             raise Refusal(GatewayErrorCode.PROVIDER_TIMEOUT) from exc
         except upstream.TooLarge as exc:
@@ -522,7 +593,7 @@ class Gateway:
             entry["result"], entry["error_source"] = f"http_{status}", "provider"
         if service.log_bodies and out_body:
             entry["response_body"] = _encrypt(out_body)
-        out_headers.append((b"x-tinhso-service", f"{service.provider}/{service.code}".encode()))
+        out_headers.append(service.header)
         return status, out_headers, out_body
 
     def _meta(self, path: str, request: Request, headers, request_id: str) -> Answer:
@@ -584,6 +655,12 @@ def _sent_rest(raw_path: bytes) -> str:
     """The path after /provider/service as the consumer sent it (still percent-encoded)."""
     parts = raw_path.split(b"/", 3)
     return "/" + (parts[3].decode("latin-1") if len(parts) > 3 else "")
+
+
+def _sent_rest_bytes(raw_path: bytes) -> bytes:
+    """`_sent_rest` as bytes: the provider gets the bytes the consumer sent."""
+    parts = raw_path.split(b"/", 3)
+    return b"/" + parts[3] if len(parts) > 3 else b"/"
 
 
 def _encrypt(body: bytes) -> str:

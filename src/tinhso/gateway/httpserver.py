@@ -16,7 +16,11 @@ most of its time per call. This server does only what the data plane needs:
   away for a while, and the connection is closed after that answer;
 - `Expect: 100-continue` answered before the body is read;
 - what is not HTTP: 400 in the gateway's error shape, then the connection is closed;
-- one write per answer, with the gateway's `Server` and a `Date` refreshed every second.
+- one write per answer, with the gateway's `Server` and a `Date` refreshed every second;
+- write ahead, then answer: the answers ready in one turn of the event loop are sent
+  together at the start of the next, right after one `handler.commit()` has written the
+  records of all of them (one write of the message log per turn instead of one per call).
+  If the commit fails, the calls that had a record are answered `handler.unlogged()`.
 
 A client that goes away does not cancel the call in progress: it is answered to nobody
 and logged (write ahead, then answer); the requests it had pipelined behind it are not
@@ -47,7 +51,17 @@ LINGER_SECONDS = 5.0  # how long the rest of a refused body is read after the an
 class Request:
     """One whole request as the handler sees it. Header names are in lower case."""
 
-    __slots__ = ("method", "path", "raw_path", "query", "headers", "body", "client", "too_large")
+    __slots__ = (
+        "method",
+        "path",
+        "raw_path",
+        "query",
+        "headers",
+        "body",
+        "client",
+        "too_large",
+        "record_id",
+    )
 
     def __init__(
         self,
@@ -68,6 +82,7 @@ class Request:
         self.body = body
         self.client = client
         self.too_large = too_large
+        self.record_id = ""  # set by the handler: the request id of the record it added
 
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]  # status, headers, body
@@ -82,6 +97,15 @@ class Handler(Protocol):
 
     def bad_request(self) -> Answer:
         """The answer to what is not HTTP (nothing else is known about it)."""
+        ...
+
+    def commit(self) -> bool:
+        """Write the records added since the last commit (before their answers are
+        sent); False if they could not be written."""
+        ...
+
+    def unlogged(self, request: Request) -> Answer:
+        """The answer instead of a call's own when its record could not be written."""
         ...
 
 
@@ -109,8 +133,14 @@ class HttpProtocol(asyncio.Protocol):
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.client = ""
-        self.queue: deque[tuple[Request, bool] | bytes] = deque()
+        # requests to answer in order (None: what was not HTTP), and whether to keep alive
+        self.queue: deque[tuple[Request | None, bool]] = deque()
+        # one task answers the connection's requests for as long as it lives (a task per
+        # request was a tenth of the time per call: asyncio registers each in a WeakSet)
         self.responder: asyncio.Task[None] | None = None
+        self.idle: asyncio.Future[None] | None = None  # what the responder waits on
+        self.busy = False  # the responder is answering a request
+        self.ended = False  # the responder is done with this connection
         self.last_active = self.loop.time()
         self.closed = False
         self.stop_reading = False  # after a refused body or a bad request: answer, then close
@@ -138,6 +168,7 @@ class HttpProtocol(asyncio.Protocol):
         self.closed = True
         self.server.connections.discard(self)
         self.queue.clear()  # not started: nobody is there for the answers
+        self._wake()
         if self.drained is not None and not self.drained.done():
             self.drained.set_result(None)
 
@@ -156,8 +187,7 @@ class HttpProtocol(asyncio.Protocol):
             if self.stop_reading:
                 return  # a body over the limit (_Drop): its request is already queued
             self.stop_reading = True
-            status, headers, body = self.handler.bad_request()
-            self.queue.append(self._head(status, headers, len(body), keep_alive=False) + body)
+            self.queue.append((None, False))
             self._start_responder()
 
     def pause_writing(self) -> None:
@@ -252,40 +282,75 @@ class HttpProtocol(asyncio.Protocol):
 
     def _start_responder(self) -> None:
         if self.responder is None:
-            self.responder = self.loop.create_task(self._respond())
+            if not self.ended:
+                self.responder = self.loop.create_task(self._respond())
+        else:
+            self._wake()
+
+    def _wake(self) -> None:
+        if self.idle is not None:
+            idle, self.idle = self.idle, None
+            idle.set_result(None)
+
+    @property
+    def working(self) -> bool:
+        """A request is being answered or waits to be."""
+        return self.responder is not None and (self.busy or bool(self.queue))
 
     async def _respond(self) -> None:
-        """Answer the queued requests in order, one at a time."""
+        """Answer the queued requests in order, one at a time (each answer goes to the
+        server's outbox, which sends it after the commit of its record); between
+        requests, wait for the next one."""
         transport = self.transport
         assert transport is not None
         keep_alive = True
         try:
-            while self.queue and keep_alive:
-                item = self.queue.popleft()
+            while keep_alive:
+                if not self.queue:
+                    self.busy = False
+                    self.last_active = self.loop.time()
+                    self.idle = self.loop.create_future()
+                    await self.idle  # until a request comes or the connection goes
+                    if self.closed:
+                        return
+                    continue
+                self.busy = True
+                if self.drained is not None:  # the client reads slower than we answer
+                    await self.drained
+                    if self.closed:
+                        return
+                request, keep_alive = self.queue.popleft()
                 if self.reading_paused and len(self.queue) <= MAX_PIPELINED // 2:
                     self.reading_paused = False
                     transport.resume_reading()
-                if isinstance(item, bytes):  # a bad request: answered, then closed
-                    keep_alive = False
-                    transport.write(item)
+                if request is None:  # a bad request: answered, then closed
+                    self.server.send(self, None, self.handler.bad_request(), False)
                     break
-                request, keep_alive = item
                 try:
-                    status, headers, body = await self.handler.handle(request)
+                    answer = await self.handler.handle(request)
                 except Exception:  # the handler answers its own failures; this is a bug
                     log.exception("the data plane's handler failed")
-                    status, headers, body = 500, [], b""
+                    answer = (500, [], b"")
                     keep_alive = False
-                if self.closed:
-                    return
-                head = self._head(status, headers, len(body), keep_alive=keep_alive)
-                transport.write(head if request.method == "HEAD" else head + body)
-                if self.drained is not None:
-                    await self.drained
+                # (sent even when the client has gone: the outbox commits its record)
+                self.server.send(self, request, answer, keep_alive)
         finally:
+            self.busy = False
+            self.ended = True
             self.responder = None
             self.last_active = self.loop.time()
-        if not keep_alive and not self.closed:
+
+    def write_answer(self, request: Request | None, answer: Answer, keep_alive: bool) -> None:
+        """Send one answer (the server's outbox, after the commit of its record)."""
+        if self.closed:
+            return
+        assert self.transport is not None
+        status, headers, body = answer
+        head = self._head(status, headers, len(body), keep_alive=keep_alive)
+        self.transport.write(
+            head if request is not None and request.method == "HEAD" else head + body
+        )
+        if not keep_alive:
             self._finish()
 
     def _head(
@@ -317,7 +382,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def idle_check(self, now: float, keep_alive: float) -> None:
         """Close the connection when it waits for nothing (the server's tick)."""
-        if self.transport is None or self.closed or self.responder is not None:
+        if self.transport is None or self.closed or self.working:
             return
         if self.linger_until:
             if now >= self.linger_until:
@@ -344,6 +409,8 @@ class HttpServer:
         self.backlog = backlog
         self.connections: set[HttpProtocol] = set()
         self.date_header = b""
+        # answers ready in this turn of the loop, sent by `_flush` after the commit
+        self.outbox: list[tuple[HttpProtocol, Request | None, Answer, bool]] = []
         self._server: asyncio.base_events.Server | None = None
         self._tick: asyncio.TimerHandle | None = None
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
@@ -357,6 +424,30 @@ class HttpServer:
         )
         if self.port == 0:
             self.port = self._server.sockets[0].getsockname()[1]
+
+    def send(
+        self, connection: HttpProtocol, request: Request | None, answer: Answer, keep_alive: bool
+    ) -> None:
+        """Queue an answer; the first of a turn schedules `_flush` for the next one."""
+        self.outbox.append((connection, request, answer, keep_alive))
+        if len(self.outbox) == 1:
+            self.loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """Write ahead, then answer: one commit of the records of every queued answer,
+        then the answers, each on its connection in the order it was queued."""
+        outbox, self.outbox = self.outbox, []
+        handler = self.handler
+        logged = handler.commit()
+        for connection, request, answer, keep_alive in outbox:
+            if not logged and request is not None and request.record_id:
+                answer = handler.unlogged(request)
+            try:
+                connection.write_answer(request, answer, keep_alive)
+            except Exception:  # one connection's failure is not the others'
+                log.exception("an answer could not be sent")
+                if connection.transport is not None:
+                    connection.transport.abort()
 
     def _on_tick(self) -> None:
         """Once a second: the Date header, and idle connections closed."""
@@ -372,14 +463,18 @@ class HttpServer:
         if self._server is not None:
             self._server.close()
         deadline = self.loop.time() + grace
-        while any(c.responder is not None for c in self.connections):
+        while any(c.working for c in self.connections):
             if self.loop.time() > deadline:
                 break
             await asyncio.sleep(0.05)
+        self._flush()  # what the last calls answered, before the connections close
         if self._tick is not None:
             self._tick.cancel()
+        responders = [c.responder for c in self.connections if c.responder is not None]
         for connection in list(self.connections):
             if connection.transport is not None:
                 connection.transport.close()
+        if responders:  # woken by the close, they end (none is left pending on the loop)
+            await asyncio.wait(responders, timeout=1.0)
         if self._server is not None:
             await self._server.wait_closed()

@@ -96,7 +96,8 @@ def serve(*, host: str, port: int) -> None:
     # never hold the data plane's interpreter lock.
     ingester = subprocess.Popen(  # noqa: S603 (our own executable, no shell)
         [sys.executable, "-m", "tinhso", "gateway", "ingest", "--follow"]
-        + ["--stop-with", str(os.getpid())]
+        + ["--stop-with", str(os.getpid())],
+        preexec_fn=_terminated_with(os.getpid()),  # noqa: PLW1509 (no thread runs yet)
     )
     app = build_app(with_ingester=False)
     try:
@@ -121,6 +122,27 @@ def serve(*, host: str, port: int) -> None:
         ingester.terminate()
         ingester.wait(timeout=30)
         _ingest_quietly()
+
+
+def _terminated_with(parent: int) -> Callable[[], None]:
+    """For the ingester's fork, before it runs Python: SIGTERM when the data plane dies
+    (Linux's parent-death signal). `--stop-with` alone is read only once Django has
+    started and after each pass, which on a busy machine is long after a kill -9."""
+
+    def arrange() -> None:
+        import ctypes
+        import os
+        import signal
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # not Linux: `--stop-with` still stops it
+            return
+        if os.getppid() != parent:  # the data plane died before the arrangement
+            os._exit(0)
+
+    return arrange
 
 
 def follow(*, stop_after: float | None = None, stop_with: int | None = None) -> None:

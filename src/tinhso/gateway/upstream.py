@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import ssl
 from collections import defaultdict, deque
 from urllib.parse import urlsplit
@@ -64,6 +65,7 @@ class Answer:
 class _Connection(asyncio.Protocol):
     def __init__(self, max_body: int) -> None:
         self.max_body = max_body
+        self.deadline = 0.0  # of the exchange in progress (the pool's clock, `_expire`)
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self._waiter: asyncio.Future[Answer] | None = None
@@ -90,6 +92,9 @@ class _Connection(asyncio.Protocol):
         self._waiter.set_exception(error("the provider closed the connection"))
 
     def data_received(self, data: bytes) -> None:
+        if self._waiter is None or self._waiter.done():
+            self.close()  # a provider that speaks out of turn: its next answer is unreadable
+            return
         self._received = True
         try:
             self._parser.feed_data(data)
@@ -129,22 +134,20 @@ class _Connection(asyncio.Protocol):
         return 100 <= status < 200 and status != 101
 
     # the request
-    async def exchange(self, request: bytes, *, head: bool, deadline: float) -> Answer:
-        """Send `request`, wait for the whole answer until `deadline` (the loop's clock)."""
+    def exchange(
+        self, request: bytes, *, head: bool, waiter: asyncio.Future[Answer]
+    ) -> asyncio.Future[Answer]:
+        """Send `request`; `waiter` gets the whole answer. (The pool keeps the time-out.)
+        A kept connection's parser goes on to its next answer: the last one was read
+        whole and nothing came since (what comes between answers closes the connection)."""
         assert self.transport is not None
-        loop = asyncio.get_running_loop()
-        self._waiter = loop.create_future()
+        self._waiter = waiter
         self._headers, self._body, self._size = [], [], 0
         self._received, self._head, self._headers_done = False, head, False
-        self._parser = httptools.HttpResponseParser(self)
-        timer = loop.call_at(deadline, self._time_out)
-        try:
-            self.transport.write(request)
-            return await self._waiter
-        finally:
-            timer.cancel()
+        self.transport.write(request)
+        return waiter
 
-    def _time_out(self) -> None:
+    def time_out(self) -> None:
         self._fail(TimeoutError("no whole answer within the time-out"))
 
     def _content_length(self) -> int | None:
@@ -182,10 +185,21 @@ class _Connection(asyncio.Protocol):
 class UpstreamPool:
     """Connections kept per provider address (scheme, host, port)."""
 
-    def __init__(self, *, max_idle_per_host: int = 256) -> None:
+    def __init__(
+        self, *, max_idle_per_host: int = 256, loop: asyncio.AbstractEventLoop | None = None
+    ) -> None:
         self.max_idle = max_idle_per_host
         self._idle: defaultdict[tuple[str, str, int], deque[_Connection]] = defaultdict(deque)
         self._tls: ssl.SSLContext | None = None
+        # (given by the data plane: `asyncio.get_running_loop()` asks the system for the
+        # process id on every call, twice per call here)
+        self._loop = loop
+        # the time-outs: one timer at the earliest deadline of the exchanges in progress
+        # instead of one per exchange (calls end long before their time-out: the timer
+        # fires about once per time-out and finds nothing due)
+        self._busy: set[_Connection] = set()
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = math.inf
 
     async def request(
         self,
@@ -197,29 +211,86 @@ class UpstreamPool:
         timeout: float,
         max_body: int,
     ) -> Answer:
+        """One call to an absolute http(s) URL."""
         address, host_line, target = _split_url(url)
-        verb = method.encode("ascii")
+        return await self.send(
+            method.encode("ascii"),
+            address,
+            host_line,
+            target.encode("latin-1"),
+            headers,
+            body,
+            timeout=timeout,
+            max_body=max_body,
+        )
+
+    async def send(
+        self,
+        verb: bytes,
+        address: tuple[str, str, int],
+        host_line: bytes,
+        target: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        *,
+        timeout: float,
+        max_body: int,
+    ) -> Answer:
+        """One call to `address` (`base_of` gives it and the Host line of a base URL):
+        `verb target` with `headers` and `body`, the whole answer back."""
         request = _request_bytes(verb, target, host_line, headers, body)
         head = verb == b"HEAD"
-        # one deadline for connecting, sending and the whole answer (a timer on the
-        # loop's clock: cheaper per call than `asyncio.timeout`)
-        deadline = asyncio.get_running_loop().time() + timeout
+        loop = self._loop or asyncio.get_running_loop()
+        # one deadline for connecting, sending and the whole answer
+        deadline = loop.time() + timeout
         connection = None
         try:
             connection, reused = await self._connection(address, max_body, deadline)
             try:
-                answer = await connection.exchange(request, head=head, deadline=deadline)
+                answer = await self._exchange(loop, connection, request, head, deadline)
             except _Cut:
                 if not (reused and verb in IDEMPOTENT):
                     raise
                 connection, _ = await self._connection(address, max_body, deadline, fresh=True)
-                answer = await connection.exchange(request, head=head, deadline=deadline)
+                answer = await self._exchange(loop, connection, request, head, deadline)
         except BaseException:  # failed, timed out or cancelled: the connection is spent
             if connection is not None:
                 connection.close()
             raise
         self._release(address, connection)
         return answer
+
+    async def _exchange(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        connection: _Connection,
+        request: bytes,
+        head: bool,
+        deadline: float,
+    ) -> Answer:
+        connection.deadline = deadline
+        self._busy.add(connection)
+        if deadline < self._timer_at:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer, self._timer_at = loop.call_at(deadline, self._expire, loop), deadline
+        try:
+            return await connection.exchange(request, head=head, waiter=loop.create_future())
+        finally:
+            self._busy.discard(connection)
+
+    def _expire(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The timer: time out the exchanges past their deadline, wait for the next one."""
+        self._timer, self._timer_at = None, math.inf
+        now = loop.time()
+        soonest = math.inf
+        for connection in list(self._busy):
+            if connection.deadline <= now:
+                connection.time_out()
+            elif connection.deadline < soonest:
+                soonest = connection.deadline
+        if soonest < math.inf:
+            self._timer, self._timer_at = loop.call_at(soonest, self._expire, loop), soonest
 
     async def _connection(
         self, address: tuple[str, str, int], max_body: int, deadline: float, *, fresh: bool = False
@@ -231,7 +302,7 @@ class UpstreamPool:
                 connection.max_body = max_body
                 return connection, True
         scheme, host, port = address
-        loop = asyncio.get_running_loop()
+        loop = self._loop or asyncio.get_running_loop()
         try:
             _, connection = await asyncio.wait_for(
                 loop.create_connection(
@@ -261,6 +332,9 @@ class UpstreamPool:
         return self._tls
 
     def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer, self._timer_at = None, math.inf
         for idle in self._idle.values():
             while idle:
                 idle.pop().close()
@@ -299,15 +373,30 @@ def _origin(origin: str) -> tuple[tuple[str, str, int], bytes]:
     return (scheme, parts.hostname, port), b"Host: " + host.encode("idna")
 
 
+@functools.lru_cache(maxsize=1024)
+def base_of(base_url: str) -> tuple[tuple[str, str, int], bytes, bytes] | None:
+    """(address, Host line, path) of a provider's base URL, read once per URL, for
+    `send`; None when the base URL holds a query or a fragment (`request` then reads the
+    whole URL of each call)."""
+    if "?" in base_url or "#" in base_url:
+        return None
+    address, host_line, target = _split_url(base_url)
+    return address, host_line, target.rstrip("/").encode("latin-1")
+
+
 def _request_bytes(
-    verb: bytes, target: str, host_line: bytes, headers: list[tuple[bytes, bytes]], body: bytes
+    verb: bytes, target: bytes, host_line: bytes, headers: list[tuple[bytes, bytes]], body: bytes
 ) -> bytes:
-    lines = [verb + b" " + target.encode("latin-1") + b" HTTP/1.1", host_line]
+    lines = [verb + b" " + target + b" HTTP/1.1", host_line]
     for name, value in headers:
-        line = name + b": " + value
-        if b"\r" in line or b"\n" in line:
-            raise UpstreamError(f"header {name!r} holds a line break")
-        lines.append(line)
+        lines += (name + b": " + value,)
+    head = b"\r\n".join(lines)
+    breaks = len(lines) - 1  # the line ends put there above; any other is in a header
+    if head.count(b"\n") != breaks or head.count(b"\r") != breaks:
+        for name, value in headers:
+            if b"\r" in name + value or b"\n" in name + value:
+                raise UpstreamError(f"header {name!r} holds a line break")
+        raise UpstreamError("the request line holds a line break")
     if body or verb in (b"POST", b"PUT", b"PATCH"):
-        lines.append(b"Content-Length: " + str(len(body)).encode())
-    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+        return b"%s\r\nContent-Length: %d\r\n\r\n%s" % (head, len(body), body)
+    return head + b"\r\n\r\n"
