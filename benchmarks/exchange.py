@@ -22,7 +22,8 @@ and created). Figures:
 Each figure also gives the CPU time spent per package (less noisy than a rate on a shared
 machine): `cpu_ms_per_package` by the two instances' processes (web servers and task
 workers, from /proc), `db_cpu_ms_per_package` by the PostgreSQL backends serving their
-two databases.
+two databases; for the throughput, `drain_cpu_ms_per_package` (and `drain_db_...`) the
+same from the first package kept at B on (without the sender workers' start-up).
 
 Both instances use persistent database connections (DB_CONN_MAX_AGE=60), as the
 settings do by default in production.
@@ -170,8 +171,14 @@ def main() -> None:
         start, started_at = time.monotonic(), time.time()
         a.start_worker(args.workers)
         meter.start()
+        # Steady state: from the first package kept at B (the workers have booted).
+        steady = CpuMeter((a, b), names)
+        _wait(lambda: len(_documents(b)) >= 1, every=0.02)
+        steady.start()
+        kept_at_start = len(_documents(b))
         _wait(lambda: len(_documents(b)) >= args.packages)
         elapsed = time.monotonic() - start
+        steady_cpu = steady.stop(args.packages - kept_at_start)
         ids = _documents(b)
         first, last = b.sql(
             "select extract(epoch from min(created_at)), extract(epoch from max(created_at)) "
@@ -196,7 +203,9 @@ def main() -> None:
             lost=args.packages - len(set(ids)),
             duplicated=len(ids) - len(set(ids)),
             sender_workers=args.workers,
-            **cpu,
+            **cpu,  # the sender workers' start-up included
+            drain_cpu_ms_per_package=steady_cpu["cpu_ms_per_package"],
+            drain_db_cpu_ms_per_package=steady_cpu["db_cpu_ms_per_package"],
         )
         # Latency: dispatch -> 01 at the sender.
         before = a.sql("select max(id) from exchange_transmission")[0][0]

@@ -897,7 +897,7 @@ def _keep_documents(arrivals: list[_Arrival], channel: str) -> dict[int, Outcome
         .filter(idempotency_key__in=set(keys.values()))
     }
     taken: dict[str, tuple[InboxItem, edxml.Parsed]] = {}  # kept by this batch
-    latest: dict[tuple[str, str, int], InboxItem] = {}  # originals kept by this batch
+    latest: dict[tuple[str, str, int | None], InboxItem] = {}  # originals kept by this batch
     outcomes: dict[int, Outcome] = {}
     created: list[tuple[_Arrival, InboxItem]] = []
     for arrival in arrivals:
@@ -1082,7 +1082,7 @@ def _notify_clerks(items: list[InboxItem]) -> None:
     from tinhso.documents.services.common import users_with_role
     from tinhso.notify.services import notify_user
 
-    clerks: dict[int, list] = {}  # per agency, read once per batch
+    clerks: dict[int | None, list] = {}  # per agency, read once per batch
     for item in items:
         if item.agency_id not in clerks:
             clerks[item.agency_id] = list(users_with_role(item.agency, Role.CLERK)[:20])
@@ -1105,15 +1105,13 @@ def _keep_statuses(statuses: list[tuple[int, edxml.Parsed]]) -> dict[int, Outcom
         assert isinstance(status, edxml.StatusPackage)
         wanted |= Q(document_id=status.document_id, receiver_code=status.sender.organ_id)
     answered: dict[tuple[str, str], list[Transmission]] = {}
-    for transmission in (
+    for row in (
         Transmission.objects.filter(wanted)
         .select_related("sender_agency", "outgoing")
         .select_for_update(of=("self",))
         .order_by("id")  # locked in one order by every writer: no deadlock
     ):
-        answered.setdefault((transmission.document_id, transmission.receiver_code), []).append(
-            transmission
-        )
+        answered.setdefault((row.document_id, row.receiver_code), []).append(row)
     found: list[tuple[int, edxml.Parsed, Transmission | None, str]] = []
     for index, parsed in statuses:
         status = parsed.package

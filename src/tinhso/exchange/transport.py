@@ -5,7 +5,8 @@
 429: try again later) or not (4xx with a code: the receiver refused the package itself).
 
 - `LocalTransport`: an agency of this instance: `services.receive_package` in-process,
-  through exactly the checks a package from outside goes through.
+  through exactly the checks a package from outside goes through (several at once:
+  `services.receive_batch`).
 - `InstanceTransport`: another tinhso instance: HTTP POST of the signed XML to its
   `/api/v1/exchange/packages` (optional mutual TLS: EXCHANGE_TLS_CERT / EXCHANGE_TLS_KEY,
   EXCHANGE_TLS_CA). Several packages for the same instance go in one request
@@ -52,6 +53,25 @@ class Transport:
 
 class LocalTransport(Transport):
     remote = False
+    batches = True
+
+    def deliver_many(
+        self, messages: list[OutboxMessage], *, session: Any = None
+    ) -> list[DeliveryFailed | None]:
+        """Several packages kept in-process together (`services.receive_batch`)."""
+        from tinhso.exchange.services import receive_batch
+
+        outcomes = receive_batch([bytes(m.payload) for m in messages], channel="local")
+        return [
+            None
+            if outcome.error is None
+            else DeliveryFailed(
+                f"{outcome.error.message} [{outcome.error.code}]",
+                transient=False,
+                code=str(outcome.error.code),
+            )
+            for outcome in outcomes
+        ]
 
     def deliver(self, message: OutboxMessage, *, session: Any = None) -> dict[str, Any]:
         from tinhso.core.errors import DomainError
