@@ -639,7 +639,9 @@ def receive_batch(raws: list[bytes], *, channel: str = "http") -> list[Outcome]:
     statuses: list[tuple[int, edxml.Parsed]] = []
     for index, raw in enumerate(raws):
         try:
-            parsed = edxml.read(bytes(raw), max_bytes=conf.max_bytes())
+            parsed = edxml.read(
+                bytes(raw), max_bytes=conf.max_bytes(), trust_states=lookups.trust_states
+            )
             if isinstance(parsed.package, edxml.StatusPackage):
                 statuses.append((index, parsed))
             else:
@@ -676,6 +678,7 @@ class _Lookups:
     def __init__(self) -> None:
         self._routes: dict[str, Route | DomainError] = {}
         self._agencies: dict[str, Any] = {}
+        self.trust_states: dict[str, tuple] = {}  # `edxml.check_trust`, per signer
 
     def route(self, organ_id: str) -> Route:
         code = (organ_id or "").strip().upper()
@@ -1534,14 +1537,19 @@ def retry_message(*, actor: Any, message: OutboxMessage) -> OutboxMessage:
     return message
 
 
-def mark_sent_at_documents(transmission: Transmission) -> None:
-    """The documents app's recipient row moves to "sent over the exchange"."""
+def mark_sent_at_documents(transmissions: list[Transmission]) -> None:
+    """The documents app's recipient rows move to "sent over the exchange" (one
+    statement for a delivered batch)."""
     from tinhso.documents.models import Recipient
-    from tinhso.documents.services import mark_exchange_sent
+    from tinhso.documents.services import mark_exchange_sent_many
 
-    recipient = transmission.recipient
-    if recipient is not None and recipient.status == Recipient.Status.EXCHANGE_PENDING:
-        mark_exchange_sent(recipient=recipient)
+    waiting = [
+        t.recipient
+        for t in transmissions
+        if t.recipient is not None and t.recipient.status == Recipient.Status.EXCHANGE_PENDING
+    ]
+    if waiting:
+        mark_exchange_sent_many(recipients=waiting)
 
 
 def due_filter(now: dt.datetime) -> Q:
