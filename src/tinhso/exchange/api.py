@@ -70,7 +70,7 @@ class ReceivedSerializer(serializers.Serializer):
 
 class BatchResultSerializer(serializers.Serializer):
     result = serializers.ChoiceField(choices=["accepted", "duplicate", "refused"])
-    kind = serializers.ChoiceField(choices=["document", "status"], required=False)
+    kind = serializers.CharField(required=False, help_text="`document` hoặc `status`")
     items = serializers.ListField(child=serializers.UUIDField(), required=False)
     code = serializers.CharField(required=False, help_text="khi bị từ chối")
     message = serializers.CharField(required=False, help_text="khi bị từ chối")
