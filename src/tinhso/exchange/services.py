@@ -177,11 +177,6 @@ def seal_key(agency: Any) -> tuple[Any, list[str]]:
 _SEAL_KEYS: dict[tuple[int, str], tuple[Any, list[str]]] = {}
 
 
-def sign_package(agency: Any, package: edxml.Package) -> bytes:
-    key, chain = seal_key(agency)
-    return edxml.write(package, private_key=key, chain_pem=chain)
-
-
 # ---------------------------------------------------------------------------- outbox
 def _put_in_outbox(
     *,
@@ -197,7 +192,7 @@ def _put_in_outbox(
     error: DomainError | None = None,
 ) -> OutboxMessage:
     """The package to deliver. It is built and signed by the worker on its first attempt
-    (`build_payload`), then kept byte for byte for every retry. An address nobody knows
+    (`PayloadBuilder`), then kept byte for byte for every retry. An address nobody knows
     goes straight to the dead-letter queue with the reason: the administrator adds the
     address-book entry and retries; the clerk's dispatch is never blocked by it."""
     message = OutboxMessage.objects.create(
@@ -234,16 +229,11 @@ def _route_or_error(code: str) -> tuple[Route | None, DomainError | None]:
         return None, exc
 
 
-def build_payload(message: OutboxMessage) -> bytes:
-    """Build and sign the package of an outbox message from its spec (DomainError when
-    it cannot be: e.g. the agency has no seal certificate)."""
-    return PayloadBuilder([message]).build(message)
-
-
 class PayloadBuilder:
-    """Builds and signs the packages of a claimed batch: the rows they are built from
-    (the inbox items statuses answer, the outgoing documents) read with one query per
-    kind for the whole batch, each agency's seal key looked up once per batch."""
+    """Builds and signs the packages of outbox messages from their specs (DomainError
+    when one cannot be: e.g. the agency has no seal certificate). For a claimed batch,
+    the rows they are built from (the inbox items statuses answer, the outgoing
+    documents) are read with one query per kind, each agency's seal key once."""
 
     def __init__(self, messages: list[OutboxMessage]) -> None:
         from tinhso.documents.models import OutgoingDocument
