@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/exchange.py [--packages 200] [--workers 2]
 
 Province A (H99) and province B (H98) run as real processes: gunicorn + task workers each,
-databases `bench_exchange_a` / `bench_exchange_b` (dropped and created). Figures:
+databases `<prefix>_a` / `<prefix>_b` (`--db-prefix`, default `bench_exchange`; dropped
+and created). Figures:
 
 - throughput: A's outbox is filled with N dispatched documents while its workers are
   stopped; then the workers start: packages delivered and kept at B per second (signature
@@ -17,6 +18,12 @@ databases `bench_exchange_a` / `bench_exchange_b` (dropped and created). Figures
   the time from the restart until A's outbox is drained and B holds every package once
   (`first_arrival_s`: until B kept the first of them — its web workers booting is most
   of it; `first_to_last_s`: from the first to the last).
+
+Each figure also gives the CPU time spent per package (less noisy than a rate on a shared
+machine): `cpu_ms_per_package` by the two instances' processes (web servers and task
+workers, from /proc), `db_cpu_ms_per_package` by the PostgreSQL backends serving their
+two databases; for the throughput, `drain_cpu_ms_per_package` (and `drain_db_...`) the
+same from the first package kept at B on (without the sender workers' start-up).
 
 Both instances use persistent database connections (DB_CONN_MAX_AGE=60), as the
 settings do by default in production.
@@ -63,16 +70,88 @@ def _documents(inst) -> list[str]:
     ]
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_cpu() -> dict[int, tuple[int, float]]:
+    """{pid: (session id, CPU seconds used, children reaped included)} of every process."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        # after the command: state ppid pgrp session ... utime(11) stime cutime cstime
+        session = int(fields[3])
+        ticks = sum(int(f) for f in fields[11:15])
+        found[int(entry.name)] = (session, ticks / _TICK)
+    return found
+
+
+class CpuMeter:
+    """CPU seconds of the instances' processes (their sessions) and of the PostgreSQL
+    backends of their databases, between `start()` and `stop()`."""
+
+    def __init__(self, instances, databases: list[str]) -> None:
+        self.instances, self.databases = instances, databases
+
+    def _sessions(self) -> set[int]:
+        return {
+            proc.pid
+            for inst in self.instances
+            for proc in (inst.web, inst.worker, *getattr(inst, "extra_workers", []))
+            if proc is not None
+        }
+
+    def _backends(self) -> set[int]:
+        import psycopg
+
+        with psycopg.connect(f"{PG_BASE}postgres") as conn:
+            rows = conn.execute(
+                "select pid from pg_stat_activity where datname = any(%s)", (self.databases,)
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def _sample(self) -> tuple[dict[int, float], dict[int, float]]:
+        procs = _proc_cpu()
+        sessions, backends = self._sessions(), self._backends()
+        ours = {pid: cpu for pid, (sid, cpu) in procs.items() if sid in sessions}
+        db = {pid: procs[pid][1] for pid in backends if pid in procs}
+        return ours, db
+
+    def start(self) -> None:
+        self.before = self._sample()
+
+    def stop(self, packages: int) -> dict[str, float]:
+        after = self._sample()
+        figures = {}
+        for name, old, new in (
+            ("cpu_ms_per_package", self.before[0], after[0]),
+            ("db_cpu_ms_per_package", self.before[1], after[1]),
+        ):
+            used = sum(cpu - old.get(pid, 0.0) for pid, cpu in new.items())
+            figures[name] = round(used * 1000 / max(packages, 1), 1)
+        return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--packages", type=int, default=200)
     parser.add_argument("--latency-packages", type=int, default=40)
     parser.add_argument("--recovery-packages", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2, help="task workers of the sender")
+    parser.add_argument(
+        "--db-prefix",
+        default=os.environ.get("BENCH_EXCHANGE_DB_PREFIX", "bench_exchange"),
+        help="the two databases are <prefix>_a and <prefix>_b (dropped and created)",
+    )
     args = parser.parse_args()
-    urls = []
+    urls, names = [], []
     for side in ("a", "b"):
-        name = f"bench_exchange_{side}"
+        name = f"{args.db_prefix}_{side}"
+        names.append(name)
         pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         pg_admin(f"CREATE DATABASE {name}")
         urls.append(f"{PG_BASE}{name}")
@@ -88,10 +167,18 @@ def main() -> None:
         b.start_worker()
         # Throughput: fill A's outbox, then let the workers drain it.
         a.run("dispatch", "000.00.20.H98", str(args.packages), timeout=3600)
+        meter = CpuMeter((a, b), names)
         start, started_at = time.monotonic(), time.time()
         a.start_worker(args.workers)
+        meter.start()
+        # Steady state: from the first package kept at B (the workers have booted).
+        steady = CpuMeter((a, b), names)
+        _wait(lambda: len(_documents(b)) >= 1, every=0.02)
+        steady.start()
+        kept_at_start = len(_documents(b))
         _wait(lambda: len(_documents(b)) >= args.packages)
         elapsed = time.monotonic() - start
+        steady_cpu = steady.stop(args.packages - kept_at_start)
         ids = _documents(b)
         first, last = b.sql(
             "select extract(epoch from min(created_at)), extract(epoch from max(created_at)) "
@@ -105,6 +192,7 @@ def main() -> None:
                 == [(0,)]
             )
         )
+        cpu = meter.stop(args.packages)
         emit(
             figure="throughput",
             packages=args.packages,
@@ -115,9 +203,13 @@ def main() -> None:
             lost=args.packages - len(set(ids)),
             duplicated=len(ids) - len(set(ids)),
             sender_workers=args.workers,
+            **cpu,  # the sender workers' start-up included
+            drain_cpu_ms_per_package=steady_cpu["cpu_ms_per_package"],
+            drain_db_cpu_ms_per_package=steady_cpu["db_cpu_ms_per_package"],
         )
         # Latency: dispatch -> 01 at the sender.
         before = a.sql("select max(id) from exchange_transmission")[0][0]
+        meter.start()
         a.run("dispatch", "000.00.20.H98", str(args.latency_packages), timeout=3600)
         _wait(
             lambda: (
@@ -140,6 +232,8 @@ def main() -> None:
             packages=len(ms),
             p50_ms=round(statistics.median(ms), 1),
             p95_ms=round(ms[int(0.95 * (len(ms) - 1))], 1),
+            # the dispatching process is not counted (documents drafted, signed, issued)
+            **meter.stop(len(ms)),
         )
         # Recovery: the receiver killed, packages dispatched, the receiver restarted.
         b.kill_web()
@@ -148,6 +242,7 @@ def main() -> None:
         time.sleep(2)
         start, restarted_at = time.monotonic(), time.time()
         b.start_web(workers=3)
+        meter.start()
         _wait(
             lambda: (
                 len(_documents(b)) >= expected
@@ -159,6 +254,7 @@ def main() -> None:
             )
         )
         drained = time.monotonic() - start
+        cpu = meter.stop(args.recovery_packages)
         ids = _documents(b)
         first, last = b.sql(
             "select extract(epoch from min(created_at)), extract(epoch from max(created_at)) "
@@ -177,6 +273,7 @@ def main() -> None:
             lost=expected - len(set(ids)),
             duplicated=len(ids) - len(set(ids)),
             dead=a.sql("select count(*) from exchange_outboxmessage where state = 'dead'")[0][0],
+            **cpu,  # the restarted web server's boot not included
         )
     finally:
         a.stop()

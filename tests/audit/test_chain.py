@@ -244,3 +244,43 @@ def test_awkward_summaries_are_stored_and_still_verify():
     record(actor=None, action="test.nan", summary={"ratio": float("nan")})
     assert seal_pending() == 2
     assert verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_entries_recorded_together_are_each_an_entry_sealed_in_order_and_verified():
+    """`record_many` (a batch of arrivals at the exchange): one entry per item, each with
+    its own content digest, sealed in the order given, and the chain verifies."""
+    from tinhso.audit.services import record_many
+
+    record(actor=None, action="test.before", object_type="test.thing", object_id="0")
+    written = record_many(
+        [
+            dict(
+                actor=None,
+                action="test.batch",
+                object_type="test.thing",
+                object_id=str(i),
+                summary={"i": i, "tên": "Sở Tài chính"},
+                ip="10.0.0.2",
+            )
+            for i in range(1, 4)
+        ]
+    )
+    assert written == 3
+    seal_pending()
+    rows = list(AuditEntry.objects.order_by("seq"))
+    assert [(e.seq, e.object_id) for e in rows] == [(1, "0"), (2, "1"), (3, "2"), (4, "3")]
+    for entry in rows[1:]:
+        assert entry.content_hash == content_digest(
+            created_at=entry.created_at,
+            actor_id=None,
+            actor_name="system",
+            action="test.batch",
+            object_type="test.thing",
+            object_id=entry.object_id,
+            agency_id=None,
+            summary=entry.summary,
+            ip="10.0.0.2",
+        )
+    report = verify_chain()
+    assert report.ok and report.checked == 4

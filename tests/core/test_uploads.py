@@ -19,7 +19,7 @@ from pypdf.generic import (
 
 from tinhso.core.errors import ValidationFailed
 from tinhso.core.files import attachment_response, check_content, check_xml, safe_content_type
-from tinhso.core.pdf import check_pdf
+from tinhso.core.pdf import check_pdf, may_hold_active_content
 from tinhso.documents.pdfs import render_document_pdf
 
 
@@ -140,25 +140,67 @@ def _javascript_in_an_object_stream(_pdf: bytes) -> bytes:
     return data
 
 
-@pytest.mark.parametrize(
-    ("make", "found"),
-    [
-        (_open_javascript, "javascript"),
-        (_open_action(_action("/Launch", F=TextStringObject("cmd.exe"))), "launch_action"),
-        (_open_action(_action("/SubmitForm", F=TextStringObject("http://x/"))), "submit_form"),
-        (
-            _open_action(_action("/GoToR", F=TextStringObject("\\\\host\\share\\a.pdf"))),
-            "remote_link",
-        ),
-        (_open_action(_action("/URI", URI=TextStringObject("http://x/"))), "automatic_action"),
-        (_page_aa, "automatic_action"),
-        (_embedded_file, "embedded_file"),
-        (_link_running_javascript, "javascript"),
-        (_hex_escaped_names, "javascript"),
-        (_xfa, "xfa_form"),
-        (_javascript_in_an_object_stream, "javascript"),
-    ],
-)
+def _action_type_as_a_string(pdf: bytes) -> bytes:
+    """/S given as a string that spells the name: no /JavaScript name token in the file."""
+    raw = _bytes(_writer(pdf))
+    return raw.replace(
+        b"/Type /Catalog",
+        b"/Type /Catalog /Names << /Dests << >> >> /PageMode /UseNone /Next << /S (/JavaScript) >>",
+        1,
+    )
+
+
+def _escaped_key_with_a_string(pdf: bytes) -> bytes:
+    """/S escaped as /#53 and its value a hex string of "/Launch"."""
+    raw = _bytes(_writer(pdf))
+    return raw.replace(
+        b"/Type /Catalog",
+        b"/Type /Catalog /Next << /#53 <2F4C61756E6368> >>",
+        1,
+    )
+
+
+HOSTILE = [
+    (_open_javascript, "javascript"),
+    (_open_action(_action("/Launch", F=TextStringObject("cmd.exe"))), "launch_action"),
+    (_open_action(_action("/SubmitForm", F=TextStringObject("http://x/"))), "submit_form"),
+    (
+        _open_action(_action("/GoToR", F=TextStringObject("\\\\host\\share\\a.pdf"))),
+        "remote_link",
+    ),
+    (_open_action(_action("/URI", URI=TextStringObject("http://x/"))), "automatic_action"),
+    (_page_aa, "automatic_action"),
+    (_embedded_file, "embedded_file"),
+    (_link_running_javascript, "javascript"),
+    (_hex_escaped_names, "javascript"),
+    (_xfa, "xfa_form"),
+    (_javascript_in_an_object_stream, "javascript"),
+    (_action_type_as_a_string, "javascript"),
+    (_escaped_key_with_a_string, "launch_action"),
+]
+
+
+@pytest.mark.parametrize(("make", "found"), HOSTILE)
+def test_the_byte_pre_scan_never_spares_a_hostile_pdf_the_full_walk(clean_pdf, make, found):
+    """The pre-scan skips the object walk only when the bytes prove it would find
+    nothing: every hostile variant, however it hides, is walked (and refused)."""
+    assert may_hold_active_content(make(clean_pdf))
+
+
+def test_the_byte_pre_scan_spares_an_ordinary_or_sealed_pdf_the_walk(clean_pdf):
+    from tests.documents.conftest import make_pdf
+
+    assert not may_hold_active_content(clean_pdf)
+    assert not may_hold_active_content(_web_link(clean_pdf))
+    assert not may_hold_active_content(make_pdf("Văn bản thường"))
+    # tokens are read as pypdf reads them: a longer name is another name
+    assert not may_hold_active_content(b"%PDF-1.4 /AAAAAA+DejaVuSerif /FirstChar 32 /JSX")
+    assert may_hold_active_content(b"%PDF-1.4 << /AA << >> >>")
+    assert may_hold_active_content(b"%PDF-1.4 << /Type\n(/ObjStm) >>")
+    assert may_hold_active_content(b"%PDF-1.4 << /Type /ObjStm /N 1 /F#69rst 4 >>")
+
+
+@pytest.mark.parametrize(("make", "found"), HOSTILE)
 def test_a_pdf_with_active_content_is_refused(clean_pdf, make, found):
     data = make(clean_pdf)
     with pytest.raises(ValidationFailed) as err:

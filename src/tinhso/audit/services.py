@@ -118,6 +118,57 @@ def _clean_summary(summary: Any) -> Any:
     return json.loads(text.replace("\\u0000", ""))
 
 
+def _prepared(
+    *,
+    actor: Any,
+    action: str,
+    obj: Any,
+    agency: Any,
+    summary: Any,
+    object_type: str | None,
+    object_id: str | None,
+    ip: str | None,
+) -> tuple[dict[str, Any], str, datetime, str]:
+    """(the entry's fields, object_repr, created_at, content digest)."""
+    if obj is not None:
+        object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
+        if object_id is None:
+            object_id = str(getattr(obj, "code", None) or getattr(obj, "uid", None) or obj.pk)
+    actor_id = getattr(actor, "pk", None) if actor is not None else None
+    actor_name = "system" if actor is None else (getattr(actor, "username", "") or str(actor))
+    agency_id = getattr(agency, "pk", agency)
+    fields: dict[str, Any] = dict(
+        actor_id=actor_id,
+        actor_name=actor_name[:150],
+        action=str(action)[:80],
+        object_type=(object_type or "")[:80],
+        object_id=str(object_id or "")[:80],
+        agency_id=int(agency_id) if agency_id is not None else None,
+        summary=_clean_summary(summary),
+        ip=normalize_ip(ip),
+    )
+    object_repr = str(obj)[:255] if obj is not None else ""
+    created_at = timezone.now()
+    return fields, object_repr, created_at, content_digest(created_at=created_at, **fields)
+
+
+def _row(fields: dict[str, Any], object_repr: str, created_at: datetime, content: str) -> list:
+    """The INSERT's values, in `_INSERT_COLUMNS` order."""
+    return [
+        connection.ops.adapt_datetimefield_value(created_at),
+        fields["actor_id"],
+        fields["actor_name"],
+        fields["action"],
+        fields["object_type"],
+        fields["object_id"],
+        object_repr,
+        fields["agency_id"],
+        json.dumps(fields["summary"], ensure_ascii=False),
+        fields["ip"],
+        content,
+    ]
+
+
 def record(
     *,
     actor: Any,
@@ -137,41 +188,17 @@ def record(
     caller's transaction rolls back, the entry vanishes with it and leaves no gap in
     the chain. The summary is stored as JSON: values JSON cannot hold become strings.
     """
-    if obj is not None:
-        object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
-        if object_id is None:
-            object_id = str(getattr(obj, "code", None) or getattr(obj, "uid", None) or obj.pk)
-    actor_id = getattr(actor, "pk", None) if actor is not None else None
-    actor_name = "system" if actor is None else (getattr(actor, "username", "") or str(actor))
-    if ip is None:
-        ip = client_ip(current_request.get())
-    agency_id = getattr(agency, "pk", agency)
-    fields: dict[str, Any] = dict(
-        actor_id=actor_id,
-        actor_name=actor_name[:150],
-        action=str(action)[:80],
-        object_type=(object_type or "")[:80],
-        object_id=str(object_id or "")[:80],
-        agency_id=int(agency_id) if agency_id is not None else None,
-        summary=_clean_summary(summary),
-        ip=normalize_ip(ip),
+    fields, object_repr, created_at, content = _prepared(
+        actor=actor,
+        action=action,
+        obj=obj,
+        agency=agency,
+        summary=summary,
+        object_type=object_type,
+        object_id=object_id,
+        ip=client_ip(current_request.get()) if ip is None else ip,
     )
-    object_repr = str(obj)[:255] if obj is not None else ""
-    created_at = timezone.now()
-    content = content_digest(created_at=created_at, **fields)
-    values = [
-        connection.ops.adapt_datetimefield_value(created_at),
-        fields["actor_id"],
-        fields["actor_name"],
-        fields["action"],
-        fields["object_type"],
-        fields["object_id"],
-        object_repr,
-        fields["agency_id"],
-        json.dumps(fields["summary"], ensure_ascii=False),
-        fields["ip"],
-    ]
-    values.append(content)
+    values = _row(fields, object_repr, created_at, content)
     with connection.cursor() as cursor:
         # One INSERT, no lock shared with other writers: in the caller's transaction, or
         # its own (autocommit) if there is none.
@@ -194,6 +221,44 @@ def record(
     entry._state.adding = False
     entry._state.db = connection.alias
     return entry
+
+
+def record_many(entries: list[dict[str, Any]]) -> int:
+    """Record several entries (each the keyword arguments of `record`) with one INSERT, in
+    the caller's transaction: a batch of arrivals is kept with one statement instead of
+    one per entry. Each stays an entry of its own (its own content digest, its own place
+    in the chain once sealed, in the order given); returns how many were written."""
+    if not entries:
+        return 0
+    if len(entries) == 1 or connection.vendor != "postgresql":
+        for entry in entries:
+            record(**entry)
+        return len(entries)
+    ip_default = client_ip(current_request.get())
+    rows = []
+    for entry in entries:
+        ip = entry.get("ip")
+        prepared = _prepared(
+            actor=entry.get("actor"),
+            action=entry["action"],
+            obj=entry.get("obj"),
+            agency=entry.get("agency"),
+            summary=entry.get("summary"),
+            object_type=entry.get("object_type"),
+            object_id=entry.get("object_id"),
+            ip=ip_default if ip is None else ip,
+        )
+        rows.append(_row(*prepared))
+    placeholders = ", ".join(
+        ["(%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::inet, %s)"] * len(rows)
+    )
+    with connection.cursor() as cursor:
+        # Rows are inserted in the order of VALUES: the ids (the chain's order) follow it.
+        cursor.execute(
+            f"INSERT INTO audit_auditentry ({_INSERT_COLUMNS}) VALUES {placeholders}",  # noqa: S608
+            [value for row in rows for value in row],
+        )
+    return len(rows)
 
 
 # ---------------------------------------------------------------------------------------

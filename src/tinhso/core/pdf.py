@@ -9,6 +9,7 @@ a closed network or a bare server renders the same PDF.
 from __future__ import annotations
 
 import io
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,60 @@ _REFUSED_SUBTYPES = {"/FileAttachment": "embedded_file", "/RichMedia": "rich_med
 MAX_PDF_OBJECTS = 2_000_000  # dictionaries and arrays visited before we give up
 
 
+# The pre-scan (`may_hold_active_content`): the walk above costs several milliseconds per
+# file in pure Python (every object parsed); most files hold nothing it looks for, and
+# the bytes alone can show that. Every dictionary pypdf (or a viewer) can read is in the
+# file as written, except the objects packed in a compressed object stream, and every
+# name in it is a token `/Name` ending at a delimiter (pypdf's own rule), spelt literally
+# or with `#xx` escapes. So when no name token of the file spells, literally or
+# escaped, any key, action, type or subtype the walk refuses, nor a name that packs or
+# hides objects (`/First`, which any reader needs to unpack an object stream, `/ObjStm`,
+# `/Encrypt`), and every `/S`, `/Type`, `/Subtype` is followed by a name (the walk also
+# matches a string spelling one), the walk cannot find anything: it is skipped. Else
+# the walk runs as before. Stream data only ever adds tokens, so it can only send a
+# file to the walk, never spare it.
+_DELIMITERS = rb" \t\n\r\f\v()<>\[\]{}/%"  # what ends a name for pypdf (regex \s + delimiters)
+_SUSPECT_NAMES = {
+    name.encode()
+    for name in (
+        *_REFUSED_ACTIONS,
+        *_REFUSED_KEYS,
+        *_REFUSED_TYPES,
+        *_REFUSED_SUBTYPES,
+        "/OpenAction",
+        "/First",
+        "/ObjStm",
+        "/Encrypt",
+    )
+}
+_SUSPECT_RE = re.compile(
+    rb"(?:"
+    + b"|".join(re.escape(n) for n in sorted(_SUSPECT_NAMES, key=len, reverse=True))
+    + rb")(?=["
+    + _DELIMITERS
+    + rb"]|\Z)"
+)
+# `/S`, `/Type`, `/Subtype` as a token, followed (after white space) by anything but a name
+_TYPED_NOT_BY_NAME_RE = re.compile(
+    rb"/(?:S|Type|Subtype)(?=[" + _DELIMITERS + rb"]|\Z)[ \t\n\r\f\v]*+(?!/)"
+)
+_ESCAPED_NAME_RE = re.compile(rb"/[^" + _DELIMITERS + rb"]*#[^" + _DELIMITERS + rb"]*")
+
+
+def may_hold_active_content(data: bytes) -> bool:
+    """False when the bytes of `data` prove the walk (`active_content`) would find
+    nothing (see above); True when it must run."""
+    from pypdf.generic import NameObject
+
+    if _SUSPECT_RE.search(data) or _TYPED_NOT_BY_NAME_RE.search(data):
+        return True
+    for match in _ESCAPED_NAME_RE.finditer(data):
+        name = NameObject.unnumber(match.group())  # decoded as pypdf decodes it
+        if name in _SUSPECT_NAMES or name in (b"/S", b"/Type", b"/Subtype"):
+            return True
+    return False
+
+
 class PdfTooComplex(Exception):
     """More objects than `MAX_PDF_OBJECTS`: not inspected, so not accepted."""
 
@@ -210,6 +265,8 @@ def check_pdf(data: bytes, *, reader: Any = None) -> None:
             raise
         except Exception:  # noqa: BLE001 - pypdf raises many kinds on a damaged file
             raise ValidationFailed(_INVALID, code=CoreErrorCode.INVALID_PDF) from None
+    if not may_hold_active_content(data):
+        return
     try:
         found = active_content(reader)
     except PdfUnreadable:

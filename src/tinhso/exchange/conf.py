@@ -64,7 +64,7 @@ def tls_ca_bundle() -> str | bool:
 
 def batch_size() -> int:
     """Packages a delivery task claims at once (SELECT ... FOR UPDATE SKIP LOCKED)."""
-    return max(1, int(_get("EXCHANGE_BATCH_SIZE", "8")))
+    return max(1, int(_get("EXCHANGE_BATCH_SIZE", "32")))
 
 
 def send_concurrency() -> int:
@@ -76,3 +76,24 @@ def send_concurrency() -> int:
 def drain_seconds() -> float:
     """How long one delivery task keeps draining the outbox before handing over."""
     return float(_get("EXCHANGE_DRAIN_SECONDS", "30"))
+
+
+def wire_batch_packages() -> int:
+    """Packages for the same tinhso instance sent in one HTTP request at most (1: one
+    request per package, as to the national axis)."""
+    return max(1, int(_get("EXCHANGE_WIRE_BATCH_PACKAGES", "16")))
+
+
+def wire_batch_bytes() -> int:
+    """Bytes of packages sent in one HTTP request at most (a larger package goes alone)."""
+    return max(1, int(_get("EXCHANGE_WIRE_BATCH_BYTES", str(8 * 1024 * 1024))))
+
+
+def batch_max_packages() -> int:
+    """Packages one request may carry, at the receiving end."""
+    return max(1, int(_get("EXCHANGE_BATCH_MAX_PACKAGES", "100")))
+
+
+def batch_max_bytes() -> int:
+    """Largest request carrying several packages, at the receiving end (bytes)."""
+    return int(_get("EXCHANGE_BATCH_MAX_BYTES", str(64 * 1024 * 1024)))

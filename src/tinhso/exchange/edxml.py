@@ -647,7 +647,7 @@ _TRUST_CACHE: dict[tuple, tuple[float, str]] = {}
 TRUST_CACHE_SECONDS = 300.0
 
 
-def check_trust(info: SignatureInfo) -> SignatureInfo:
+def check_trust(info: SignatureInfo, *, states: dict[str, tuple] | None = None) -> SignatureInfo:
     """The certificate chains to a trust anchor of this platform, is valid now and not
     revoked (a certificate we revoked, or the latest CRL); else a refusal with the precise
     reason. The chain's verdict is kept a few minutes per certificate, trust anchors and
@@ -665,7 +665,14 @@ def check_trust(info: SignatureInfo) -> SignatureInfo:
         )
     # One round trip: is the certificate revoked by us, and the state of the trust
     # anchors and CRLs that the cached verdict is keyed on.
-    revoked, state = _trust_state(info.fingerprint_sha256)
+    # `states`: what this query answered for the packages of the same batch (a request
+    # of a few hundred milliseconds), by certificate: asked once per signer per batch.
+    if states is not None and info.fingerprint_sha256 in states:
+        revoked, state = states[info.fingerprint_sha256]
+    else:
+        revoked, state = _trust_state(info.fingerprint_sha256)
+        if states is not None:
+            states[info.fingerprint_sha256] = (revoked, state)
     if revoked:
         raise SignatureRefused("Chứng thư số ký gói tin đã bị thu hồi.", code=E.CERTIFICATE_REVOKED)
     info.trust_state = state
@@ -989,15 +996,20 @@ def _doc_type(code: int, name: str) -> str:
 
 
 def read(
-    raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, check_certificate: bool = True
+    raw: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    check_certificate: bool = True,
+    trust_states: dict[str, tuple] | None = None,
 ) -> Parsed:
     """Parse, verify the signature (and the trust in its certificate), validate, read.
+    `trust_states`: shared by the packages of one batch (`check_trust`).
 
     Raises PackageRefused (or a subclass) with a stable code; nothing is written."""
     root = parse_bytes(raw, max_bytes=max_bytes)
     signature = verify_signature(raw, root)
     if check_certificate:
-        check_trust(signature)
+        check_trust(signature, states=trust_states)
     tree = normalise(root, in_place=True)  # the signature was checked over `raw`
     validate(tree)
     package = read_tree(tree)

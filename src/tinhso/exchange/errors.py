@@ -12,6 +12,7 @@ from tinhso.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 class ExchangeErrorCode(StrEnum):
     # reading a package
     PACKAGE_TOO_LARGE = "package_too_large"
+    MALFORMED_BATCH = "malformed_batch"
     PACKAGE_EMPTY = "package_empty"
     MALFORMED_XML = "malformed_xml"
     XML_DTD_FORBIDDEN = "xml_dtd_forbidden"

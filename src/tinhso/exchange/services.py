@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tinhso.accounts.rules import require
-from tinhso.audit.services import record
+from tinhso.audit.services import record, record_many
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from tinhso.exchange import conf, edxml
 from tinhso.exchange.errors import (
@@ -177,11 +177,6 @@ def seal_key(agency: Any) -> tuple[Any, list[str]]:
 _SEAL_KEYS: dict[tuple[int, str], tuple[Any, list[str]]] = {}
 
 
-def sign_package(agency: Any, package: edxml.Package) -> bytes:
-    key, chain = seal_key(agency)
-    return edxml.write(package, private_key=key, chain_pem=chain)
-
-
 # ---------------------------------------------------------------------------- outbox
 def _put_in_outbox(
     *,
@@ -197,7 +192,7 @@ def _put_in_outbox(
     error: DomainError | None = None,
 ) -> OutboxMessage:
     """The package to deliver. It is built and signed by the worker on its first attempt
-    (`build_payload`), then kept byte for byte for every retry. An address nobody knows
+    (`PayloadBuilder`), then kept byte for byte for every retry. An address nobody knows
     goes straight to the dead-letter queue with the reason: the administrator adds the
     address-book entry and retries; the clerk's dispatch is never blocked by it."""
     message = OutboxMessage.objects.create(
@@ -234,37 +229,70 @@ def _route_or_error(code: str) -> tuple[Route | None, DomainError | None]:
         return None, exc
 
 
-def build_payload(message: OutboxMessage) -> bytes:
-    """Build and sign the package of an outbox message from its spec (DomainError when
-    it cannot be: e.g. the agency has no seal certificate)."""
-    from tinhso.documents.models import OutgoingDocument
+class PayloadBuilder:
+    """Builds and signs the packages of outbox messages from their specs (DomainError
+    when one cannot be: e.g. the agency has no seal certificate). For a claimed batch,
+    the rows they are built from (the inbox items statuses answer, the outgoing
+    documents) are read with one query per kind, each agency's seal key once."""
 
-    spec = message.spec or {}
-    if spec.get("type") == "status":
-        item = (
+    def __init__(self, messages: list[OutboxMessage]) -> None:
+        from tinhso.documents.models import OutgoingDocument
+
+        todo = [m.spec or {} for m in messages if not m.payload]
+        self.items = (
             InboxItem.objects.select_related("agency__parent")
             .defer("payload", "signature", "pdf_check")  # the package itself is not needed
-            .get(pk=spec["item"])
+            .in_bulk([spec["item"] for spec in todo if spec.get("type") == "status"])
         )
-        _sender, date, number = edxml.parse_document_id(item.document_id)
-        status = edxml.StatusPackage(
-            response_for=edxml.ResponseFor(
-                organ_id=item.sender_code,
-                document_id=item.document_id,
-                code=number,
-                promulgation_date=date,
-            ),
-            sender=organ(item.agency),
-            status_code=spec["code"],
-            description=spec.get("description", "")[:2000],
-            timestamp=timezone.now(),
-            staff=edxml.Staff(staff=spec["staff"][:255]) if spec.get("staff") else None,
-            traces=[edxml.Trace(organ_id=organ_id_of(item.agency), timestamp=timezone.now())],
-        )
-        return sign_package(item.agency, status)
-    source = OutgoingDocument.objects.select_related(
-        "agency__parent", "agency__admin_unit", "signer"
-    ).get(pk=spec["source"])
+        self.sources = OutgoingDocument.objects.select_related(
+            "agency__parent", "agency__admin_unit", "signer"
+        ).in_bulk([spec["source"] for spec in todo if spec.get("type") != "status"])
+        self._keys: dict[int, tuple[Any, list[str]]] = {}
+
+    def _sign(self, agency: Any, package: edxml.Package) -> bytes:
+        if agency.pk not in self._keys:
+            self._keys[agency.pk] = seal_key(agency)
+        key, chain = self._keys[agency.pk]
+        return edxml.write(package, private_key=key, chain_pem=chain)
+
+    def build(self, message: OutboxMessage) -> bytes:
+        spec = message.spec or {}
+        if spec.get("type") == "status":
+            item = self.items.get(spec["item"]) or InboxItem.objects.select_related(
+                "agency__parent"
+            ).defer("payload", "signature", "pdf_check").get(pk=spec["item"])
+            return self._sign(item.agency, _status_package(item, spec))
+        source = self.sources.get(spec["source"])
+        if source is None:
+            from tinhso.documents.models import OutgoingDocument
+
+            source = OutgoingDocument.objects.select_related(
+                "agency__parent", "agency__admin_unit", "signer"
+            ).get(pk=spec["source"])
+        return self._sign(source.agency, _business_package(message, source, spec))
+
+
+def _status_package(item: InboxItem, spec: dict[str, Any]) -> edxml.StatusPackage:
+    _sender, date, number = edxml.parse_document_id(item.document_id)
+    return edxml.StatusPackage(
+        response_for=edxml.ResponseFor(
+            organ_id=item.sender_code,
+            document_id=item.document_id,
+            code=number,
+            promulgation_date=date,
+        ),
+        sender=organ(item.agency),
+        status_code=spec["code"],
+        description=spec.get("description", "")[:2000],
+        timestamp=timezone.now(),
+        staff=edxml.Staff(staff=spec["staff"][:255]) if spec.get("staff") else None,
+        traces=[edxml.Trace(organ_id=organ_id_of(item.agency), timestamp=timezone.now())],
+    )
+
+
+def _business_package(
+    message: OutboxMessage, source: Any, spec: dict[str, Any]
+) -> edxml.DocumentPackage:
     package = _document_package(
         source, to=[_receiver_organ(message.receiver_code, spec.get("name", ""))]
     )
@@ -285,7 +313,7 @@ def build_payload(message: OutboxMessage) -> bytes:
             if business["doc_type"] == BusinessType.REPLACE
             else [],
         )
-    return sign_package(source.agency, package)
+    return package
 
 
 def _document_package(document: Any, *, to: list[edxml.Organ]) -> edxml.DocumentPackage:
@@ -558,13 +586,124 @@ class Received:
         }
 
 
+@dataclass
+class Outcome:
+    """One package of a batch: kept (`received`), or refused (`error`, its stable code;
+    nothing of that package was written)."""
+
+    received: Received | None = None
+    error: DomainError | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        if self.error is not None:
+            return {"result": "refused", "status": self.error.status, **self.error.as_dict()}
+        assert self.received is not None
+        return self.received.as_dict()
+
+
 def receive_package(raw: bytes, *, channel: str = "http") -> Received:
     """Everything a package must pass is checked before anything is written; then one
     transaction keeps it once (idempotency key) and answers 01 to the sender."""
-    parsed = edxml.read(bytes(raw), max_bytes=conf.max_bytes())
-    if isinstance(parsed.package, edxml.StatusPackage):
-        return _receive_status(parsed)
-    return _receive_document(parsed, channel=channel)
+    [outcome] = receive_batch([raw], channel=channel)
+    if outcome.error is not None:
+        raise outcome.error
+    assert outcome.received is not None
+    return outcome.received
+
+
+def receive_batch(raws: list[bytes], *, channel: str = "http") -> list[Outcome]:
+    """Several packages delivered together (another instance's outbox sends what it has
+    for us in one request): one outcome per package, in order.
+
+    Each package is read and checked on its own (structure, its own XML signature and
+    certificate, addressing, PDF) before anything is written; a refused one gets its
+    code and leaves nothing behind. The others are kept in one transaction for the
+    documents and one for the statuses, with a few bulk statements instead of a dozen
+    per package; each package still once per idempotency key (sender + DocumentId +
+    business type + receiver), whether it comes twice in a batch, in two batches, or
+    in two batches at the same time (the unique key refuses the second insert: the
+    transaction is run again and finds it kept)."""
+    outcomes: list[Outcome | None] = [None] * len(raws)
+    lookups = _Lookups()
+    arrivals: list[_Arrival] = []
+    statuses: list[tuple[int, edxml.Parsed]] = []
+    for index, raw in enumerate(raws):
+        try:
+            parsed = edxml.read(
+                bytes(raw), max_bytes=conf.max_bytes(), trust_states=lookups.trust_states
+            )
+            if isinstance(parsed.package, edxml.StatusPackage):
+                statuses.append((index, parsed))
+            else:
+                arrivals.append(_check_arrival(index, parsed, lookups))
+        except DomainError as exc:
+            outcomes[index] = Outcome(error=exc)
+    if arrivals:
+        for index, outcome in _retrying(lambda: _keep_documents(arrivals, channel)).items():
+            outcomes[index] = outcome
+    if statuses:
+        for index, outcome in _retrying(lambda: _keep_statuses(statuses)).items():
+            outcomes[index] = outcome
+    assert all(o is not None for o in outcomes)
+    return outcomes  # type: ignore[return-value]
+
+
+def _retrying(keep: Any) -> dict[int, Outcome]:
+    """Run `keep` in a transaction; when a concurrent delivery of the same package
+    committed first (unique idempotency key), run it again: it now finds that package
+    kept and answers `duplicate` for it."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return keep()
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+class _Lookups:
+    """The address book and the directory, read once per batch (not once per package)."""
+
+    def __init__(self) -> None:
+        self._routes: dict[str, Route | DomainError] = {}
+        self._agencies: dict[str, Any] = {}
+        self.trust_states: dict[str, tuple] = {}  # `edxml.check_trust`, per signer
+
+    def route(self, organ_id: str) -> Route:
+        code = (organ_id or "").strip().upper()
+        if code not in self._routes:
+            try:
+                self._routes[code] = resolve(code)
+            except DomainError as exc:
+                self._routes[code] = exc
+        found = self._routes[code]
+        if isinstance(found, DomainError):
+            raise found
+        return found
+
+    def agencies(self, organ_ids: list[str]) -> dict[str, Any]:
+        codes = {(c or "").strip().upper() for c in organ_ids} - {""}
+        missing = [c for c in codes if c not in self._agencies]
+        if missing:
+            self._agencies.update(local_agencies(missing))
+        return {c: self._agencies.get(c) for c in codes}
+
+
+@dataclass
+class _Arrival:
+    """A document package that passed every check, waiting to be kept."""
+
+    index: int
+    parsed: edxml.Parsed
+    back: Route  # where its statuses go
+    receivers: list[Any]  # agencies of this instance
+    pdf_reports: list[dict]
+
+    @property
+    def package(self) -> edxml.DocumentPackage:
+        assert isinstance(self.parsed.package, edxml.DocumentPackage)
+        return self.parsed.package
 
 
 def _check_signer_is_sender(parsed: edxml.Parsed, sender_agency: Any) -> None:
@@ -684,12 +823,15 @@ def _key(*parts: Any) -> str:
     return "|".join(str(p) for p in parts)[:400]
 
 
-def _receive_document(parsed: edxml.Parsed, *, channel: str) -> Received:
+def _check_arrival(index: int, parsed: edxml.Parsed, lookups: _Lookups) -> _Arrival:
+    """Every check of a document package that needs no write: the sender known (where
+    its statuses go) and, when it is an agency of ours, the signer; receivers of this
+    instance; the PDF. Raises the refusal."""
     package = parsed.package
     assert isinstance(package, edxml.DocumentPackage)
     sender_code = package.sender.organ_id
     try:
-        back = resolve(sender_code)  # where the statuses go (kept for the 01 below)
+        back = lookups.route(sender_code)  # where the statuses go (kept for the 01)
     except UnknownAgency as exc:
         raise UnknownAgency(
             f"Cơ quan gửi '{sender_code[:35]}' không có trong danh bạ liên thông: không biết "
@@ -697,7 +839,7 @@ def _receive_document(parsed: edxml.Parsed, *, channel: str) -> Received:
             code=E.UNKNOWN_SENDER,
         ) from exc
     # The sender (when not already found by `resolve`) and every receiver: one query.
-    known = local_agencies(
+    known = lookups.agencies(
         [t.organ_id for t in package.to]
         + ([sender_code] if back.kind != Endpoint.Kind.LOCAL else [])
     )
@@ -710,107 +852,215 @@ def _receive_document(parsed: edxml.Parsed, *, channel: str) -> Received:
     receivers = []
     for to in package.to:
         agency = known.get((to.organ_id or "").strip().upper())
-        if agency is not None and agency.is_active:
+        if agency is not None and agency.is_active and agency not in receivers:
             receivers.append(agency)
     if not receivers:
         codes = ", ".join(t.organ_id for t in package.to)[:120]
         raise UnknownAgency(
             f"Không có cơ quan nhận nào ({codes}) thuộc hệ thống này.", code=E.UNKNOWN_AGENCY
         )
-    business = package.business.doc_type
     pdf_reports = _pdf_check(
         package, trust_state=parsed.signature.trust_state if parsed.signature else ()
     )
-    with transaction.atomic():
-        items = []
-        duplicates = 0
-        for agency in receivers:
-            receiver_code = organ_id_of(agency)
-            key = _key("document", sender_code, package.document_id, business, receiver_code)
-            existing = InboxItem.objects.select_for_update().filter(idempotency_key=key).first()
-            if existing is not None:
-                if existing.sha256 != parsed.sha256 and not _same_document(existing, parsed):
-                    raise DuplicateConflict()
-                items.append(existing)
-                duplicates += 1
-                continue
-            original = None
-            if business != BusinessType.NEW:
-                original = (
-                    InboxItem.objects.filter(
-                        kind=InboxItem.Kind.DOCUMENT,
-                        sender_code=sender_code,
-                        document_id=package.business.document_id,
-                        agency=agency,
-                        business_type__in=[BusinessType.NEW, BusinessType.REPLACE],
-                    )
-                    .order_by("-id")
-                    .first()
-                )
-                if original is None:
-                    raise PackageRefused(
-                        f"Không có văn bản {package.business.document_id[:80]} đã nhận từ "
-                        f"{sender_code} để thu hồi/cập nhật/thay thế.",
-                        code=E.UNKNOWN_DOCUMENT,
-                    )
-            try:
-                with transaction.atomic():
-                    item = InboxItem.objects.create(
-                        idempotency_key=key,
-                        kind=InboxItem.Kind.DOCUMENT,
-                        agency=agency,
-                        sender_code=sender_code,
-                        sender_name=package.sender.name[:255],
-                        receiver_code=receiver_code,
-                        document_id=package.document_id,
-                        business_type=business,
-                        related_document_id=package.business.document_id,
-                        number_notation=package.number_notation[:60],
-                        subject=package.subject,
-                        issued_on=package.promulgation_date,
-                        payload=parsed.raw,
-                        sha256=parsed.sha256,
-                        size=len(parsed.raw),
-                        signature=parsed.signature.as_dict() if parsed.signature else {},
-                        pdf_check=pdf_reports,
-                        reason=package.business.reason,
-                        original=original,
-                    )
-            except IntegrityError:  # the same package, delivered twice at the same time
-                items.append(InboxItem.objects.get(idempotency_key=key))
-                duplicates += 1
-                continue
-            record(
-                actor=None,
-                action="exchange.receive",
-                obj=item,
-                agency=agency,
-                summary={
-                    "sender": sender_code,
-                    "document_id": package.document_id,
-                    "business_type": business,
-                    "channel": channel,
-                    "signer": item.signature.get("common_name", ""),
-                },
-            )
-            _send_status(item=item, status_code="01", description="Đã đến", route=back, first=True)
-            _notify_clerks(item)
-            items.append(item)
-    return Received(
-        result="duplicate" if duplicates == len(items) else "accepted",
-        kind="document",
-        items=items,
+    return _Arrival(
+        index=index, parsed=parsed, back=back, receivers=receivers, pdf_reports=pdf_reports
     )
+
+
+def _keep_documents(arrivals: list[_Arrival], channel: str) -> dict[int, Outcome]:
+    """Keep checked document packages (in the caller's transaction): the ones already
+    kept are duplicates (or conflicts, when the content differs), the others are
+    inserted together with their audit entries, their 01 answers and the clerks'
+    notifications. A package refused here (conflict, unknown original) leaves nothing."""
+    keys = {
+        (a.index, agency.pk): _key(
+            "document",
+            a.package.sender.organ_id,
+            a.package.document_id,
+            a.package.business.doc_type,
+            organ_id_of(agency),
+        )
+        for a in arrivals
+        for agency in a.receivers
+    }
+    existing = {
+        item.idempotency_key: item
+        for item in InboxItem.objects.select_for_update()
+        .defer("payload")  # read again only for a redelivery with other bytes
+        .filter(idempotency_key__in=set(keys.values()))
+    }
+    taken: dict[str, tuple[InboxItem, edxml.Parsed]] = {}  # kept by this batch
+    latest: dict[tuple[str, str, int | None], InboxItem] = {}  # originals kept by this batch
+    outcomes: dict[int, Outcome] = {}
+    created: list[tuple[_Arrival, InboxItem]] = []
+    for arrival in arrivals:
+        package, parsed = arrival.package, arrival.parsed
+        sender_code, business = package.sender.organ_id, package.business.doc_type
+        items: list[InboxItem] = []
+        new: list[InboxItem] = []
+        duplicates = 0
+        try:
+            for agency in arrival.receivers:
+                key = keys[(arrival.index, agency.pk)]
+                earlier = existing.get(key)
+                if earlier is not None or key in taken:
+                    same = (
+                        _same_document(earlier, parsed)
+                        if earlier is not None
+                        else _same_content(taken[key][1].package, package)
+                    )
+                    if not same:
+                        raise DuplicateConflict()
+                    items.append(earlier or taken[key][0])
+                    duplicates += 1
+                    continue
+                original = None
+                if business != BusinessType.NEW:
+                    original = latest.get(
+                        (sender_code, package.business.document_id, agency.pk)
+                    ) or _original(sender_code, package.business.document_id, agency)
+                item = InboxItem(
+                    idempotency_key=key,
+                    kind=InboxItem.Kind.DOCUMENT,
+                    agency=agency,
+                    sender_code=sender_code,
+                    sender_name=package.sender.name[:255],
+                    receiver_code=organ_id_of(agency),
+                    document_id=package.document_id,
+                    business_type=business,
+                    related_document_id=package.business.document_id,
+                    number_notation=package.number_notation[:60],
+                    subject=package.subject,
+                    issued_on=package.promulgation_date,
+                    payload=parsed.raw,
+                    sha256=parsed.sha256,
+                    size=len(parsed.raw),
+                    signature=parsed.signature.as_dict() if parsed.signature else {},
+                    pdf_check=arrival.pdf_reports,
+                    reason=package.business.reason,
+                    original=original,
+                )
+                items.append(item)
+                new.append(item)
+        except DomainError as exc:
+            outcomes[arrival.index] = Outcome(error=exc)
+            continue
+        for item in new:
+            taken[item.idempotency_key] = (item, parsed)
+            if business in (BusinessType.NEW, BusinessType.REPLACE):
+                latest[(sender_code, item.document_id, item.agency_id)] = item
+            created.append((arrival, item))
+        outcomes[arrival.index] = Outcome(
+            received=Received(
+                result="duplicate" if duplicates == len(items) else "accepted",
+                kind="document",
+                items=items,
+            )
+        )
+    if created:
+        _insert_items([item for _arrival, item in created])
+        record_many(
+            [
+                dict(
+                    actor=None,
+                    action="exchange.receive",
+                    obj=item,
+                    agency=item.agency,
+                    summary={
+                        "sender": item.sender_code,
+                        "document_id": item.document_id,
+                        "business_type": item.business_type,
+                        "channel": channel,
+                        "signer": item.signature.get("common_name", ""),
+                    },
+                )
+                for _arrival, item in created
+            ]
+        )
+        _answer_arrived([(item, arrival.back) for arrival, item in created])
+        _notify_clerks([item for _arrival, item in created])
+    return outcomes
+
+
+def _original(sender_code: str, document_id: str, agency: Any) -> InboxItem:
+    """The document package a revoke/update/replace refers to (the latest one kept)."""
+    original = (
+        InboxItem.objects.filter(
+            kind=InboxItem.Kind.DOCUMENT,
+            sender_code=sender_code,
+            document_id=document_id,
+            agency=agency,
+            business_type__in=[BusinessType.NEW, BusinessType.REPLACE],
+        )
+        .order_by("-id")
+        .first()
+    )
+    if original is None:
+        raise PackageRefused(
+            f"Không có văn bản {document_id[:80]} đã nhận từ {sender_code} để thu "
+            "hồi/cập nhật/thay thế.",
+            code=E.UNKNOWN_DOCUMENT,
+        )
+    return original
+
+
+def _insert_items(items: list[InboxItem]) -> None:
+    """Bulk insert, in order; an item whose original is kept by the same batch goes in
+    a later statement than that original (its key is known only once inserted)."""
+    remaining = items
+    while remaining:
+        ready = [i for i in remaining if i.original is None or i.original.pk is not None]
+        InboxItem.objects.bulk_create(ready)
+        remaining = [i for i in remaining if i.pk is None]
+
+
+def _answer_arrived(arrived: list[tuple[InboxItem, Route]]) -> None:
+    """Status 01 for each new arrival, into the outbox in one statement (built and
+    signed by the worker, like every status)."""
+    from tinhso.exchange import tasks
+
+    messages = OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                kind=OutboxMessage.Kind.STATUS,
+                sender_agency=item.agency,
+                sender_code=organ_id_of(item.agency),
+                receiver_code=item.sender_code,
+                endpoint=back.endpoint,
+                channel=back.kind,
+                document_id=item.document_id,
+                business_type=item.business_type,
+                status_code="01",
+                spec={
+                    "type": "status",
+                    "item": item.pk,
+                    "code": "01",
+                    "description": "Đã đến",
+                    "staff": "",
+                },
+                payload=b"",
+                sha256="",
+            )
+            for item, back in arrived
+        ]
+    )
+    first = messages[0].pk
+    transaction.on_commit(lambda: tasks.schedule(first))
 
 
 def _same_document(existing: InboxItem, parsed: edxml.Parsed) -> bool:
     """A redelivery re-signed by the sender (same fields and files, new signature bytes)
     is the same document; anything else under the same DocumentId is a conflict."""
+    if existing.sha256 == parsed.sha256:
+        return True
     try:
         before = edxml.read_unsigned(bytes(existing.payload), max_bytes=conf.max_bytes())
     except PackageRefused:
         return False
-    after = parsed.package
+    return _same_content(before, parsed.package)
+
+
+def _same_content(before: edxml.Package, after: edxml.Package) -> bool:
     assert isinstance(before, edxml.DocumentPackage) and isinstance(after, edxml.DocumentPackage)
     return (
         before.subject == after.subject
@@ -820,130 +1070,179 @@ def _same_document(existing: InboxItem, parsed: edxml.Parsed) -> bool:
     )
 
 
-def _notify_clerks(item: InboxItem) -> None:
+def _notify_clerks(items: list[InboxItem]) -> None:
     from tinhso.accounts.models import Role
     from tinhso.documents.services.common import users_with_role
     from tinhso.notify.services import notify_user
 
-    for clerk in users_with_role(item.agency, Role.CLERK)[:20]:
-        notify_user(
-            user=clerk,
-            template="exchange_arrived",
-            context={"user": clerk, "item": item},
-            related_object=f"exchange.inboxitem:{item.uid}",
-        )
+    clerks: dict[int | None, list] = {}  # per agency, read once per batch
+    for item in items:
+        if item.agency_id not in clerks:
+            clerks[item.agency_id] = list(users_with_role(item.agency, Role.CLERK)[:20])
+        for clerk in clerks[item.agency_id]:
+            notify_user(
+                user=clerk,
+                template="exchange_arrived",
+                context={"user": clerk, "item": item},
+                related_object=f"exchange.inboxitem:{item.uid}",
+            )
 
 
-def _receive_status(parsed: edxml.Parsed) -> Received:
-    status = parsed.package
-    assert isinstance(status, edxml.StatusPackage)
-    code = status.status_code
-    receiver_code = status.sender.organ_id
-    document_id = status.response_for.document_id
-    qs = Transmission.objects.filter(document_id=document_id, receiver_code=receiver_code)
-    if code in ("15", "16"):
-        qs = qs.exclude(business_type=BusinessType.NEW)
-    else:
-        qs = qs.filter(business_type__in=[BusinessType.NEW, BusinessType.REPLACE])
-    with transaction.atomic():
-        transmission = (
-            qs.select_related("sender_agency", "outgoing")
-            .select_for_update(of=("self",))
-            .order_by("-id")
-            .first()
+def _keep_statuses(statuses: list[tuple[int, edxml.Parsed]]) -> dict[int, Outcome]:
+    """Apply status packages (in the caller's transaction): the transmissions they
+    answer read and locked in one query, each status kept once (idempotency key), the
+    states moved forward in memory and written with one statement per table."""
+    wanted = Q()
+    for _index, parsed in statuses:
+        status = parsed.package
+        assert isinstance(status, edxml.StatusPackage)
+        wanted |= Q(document_id=status.document_id, receiver_code=status.sender.organ_id)
+    answered: dict[tuple[str, str], list[Transmission]] = {}
+    for row in (
+        Transmission.objects.filter(wanted)
+        .select_related("sender_agency", "outgoing")
+        .select_for_update(of=("self",))
+        .order_by("id")  # locked in one order by every writer: no deadlock
+    ):
+        answered.setdefault((row.document_id, row.receiver_code), []).append(row)
+    found: list[tuple[int, edxml.Parsed, Transmission | None, str]] = []
+    for index, parsed in statuses:
+        status = parsed.package
+        assert isinstance(status, edxml.StatusPackage)
+        code, receiver_code = status.status_code, status.sender.organ_id
+        candidates = [
+            t
+            for t in answered.get((status.document_id, receiver_code), [])
+            if (
+                t.business_type != BusinessType.NEW  # 15/16 answer a revoke/update/replace
+                if code in ("15", "16")
+                else t.business_type in (BusinessType.NEW, BusinessType.REPLACE)
+            )
+        ]
+        transmission = candidates[-1] if candidates else None  # the latest
+        key = (
+            _key("status", receiver_code, status.document_id, transmission.business_type, code)
+            if transmission is not None
+            else ""
         )
+        found.append((index, parsed, transmission, key))
+    existing = {
+        item.idempotency_key: item
+        for item in InboxItem.objects.filter(
+            idempotency_key__in=[key for *_rest, key in found if key]
+        ).only("id", "uid", "idempotency_key")
+    }
+    outcomes: dict[int, Outcome] = {}
+    items: list[InboxItem] = []
+    events: list[StatusEvent] = []
+    audits: list[dict[str, Any]] = []
+    changed: dict[int, Transmission] = {}
+    for index, parsed, transmission, key in found:
+        status = parsed.package
+        assert isinstance(status, edxml.StatusPackage)
+        code, receiver_code = status.status_code, status.sender.organ_id
         if transmission is None:
-            raise PackageRefused(
-                f"Trạng thái {code} cho văn bản {document_id[:80]} không khớp gói tin nào đã "
-                f"gửi cho {receiver_code}.",
-                code=E.STATUS_FOR_UNSENT,
-            )
-        sender_code = organ_id_of(transmission.sender_agency)
-        key = _key("status", receiver_code, document_id, transmission.business_type, code)
-        existing = InboxItem.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return Received(result="duplicate", kind="status", items=[existing])
-        try:
-            with transaction.atomic():
-                item = InboxItem.objects.create(
-                    idempotency_key=key,
-                    kind=InboxItem.Kind.STATUS,
-                    agency=transmission.sender_agency,
-                    sender_code=receiver_code,
-                    sender_name=status.sender.name[:255],
-                    receiver_code=sender_code,
-                    document_id=document_id,
-                    business_type=transmission.business_type,
-                    status_code=code,
-                    payload=parsed.raw,
-                    sha256=parsed.sha256,
-                    size=len(parsed.raw),
-                    signature=parsed.signature.as_dict() if parsed.signature else {},
-                    state=InboxItem.State.APPLIED,
-                    reason=status.description,
+            outcomes[index] = Outcome(
+                error=PackageRefused(
+                    f"Trạng thái {code} cho văn bản {status.document_id[:80]} không khớp gói "
+                    f"tin nào đã gửi cho {receiver_code}.",
+                    code=E.STATUS_FOR_UNSENT,
                 )
-        except IntegrityError:
-            return Received(
-                result="duplicate",
-                kind="status",
-                items=[InboxItem.objects.get(idempotency_key=key)],
             )
-        applied = _apply_status(transmission, status)
-        record(
-            actor=None,
-            action="exchange.status",
-            obj=transmission.outgoing or item,
+            continue
+        if key in existing:
+            outcomes[index] = Outcome(
+                received=Received(result="duplicate", kind="status", items=[existing[key]])
+            )
+            continue
+        item = InboxItem(
+            idempotency_key=key,
+            kind=InboxItem.Kind.STATUS,
             agency=transmission.sender_agency,
-            summary={
-                "receiver": receiver_code,
-                "document_id": document_id,
-                "status": code,
-                "applied": applied,
-            },
+            sender_code=receiver_code,
+            sender_name=status.sender.name[:255],
+            receiver_code=organ_id_of(transmission.sender_agency),
+            document_id=status.document_id,
+            business_type=transmission.business_type,
+            status_code=code,
+            payload=parsed.raw,
+            sha256=parsed.sha256,
+            size=len(parsed.raw),
+            signature=parsed.signature.as_dict() if parsed.signature else {},
+            state=InboxItem.State.APPLIED,
+            reason=status.description,
         )
-    return Received(result="accepted", kind="status", items=[item])
-
-
-def _apply_status(transmission: Transmission, status: edxml.StatusPackage) -> bool:
-    """The state moves only forward (01 → 03 → 04 → 05 → 06; 02 ends it, and only
-    before acceptance); 15/16 are the answer to a revoke/update/replace."""
-    code = status.status_code
-    staff = status.staff.staff if status.staff else ""
-    applied = False
-    if code in ("15", "16"):
-        if not transmission.answer:
-            transmission.answer = code
-            transmission.answer_description = status.description
-            transmission.save(update_fields=["answer", "answer_description", "updated_at"])
-            applied = True
-    elif code in STATUS_RANK:
-        current = transmission.rank
-        new = STATUS_RANK[code]
-        allowed = new > current and (code != "02" or current <= STATUS_RANK["01"])
-        if allowed:
-            transmission.status = code
-            transmission.status_description = status.description
-            transmission.status_at = status.timestamp
-            transmission.save(
-                update_fields=["status", "status_description", "status_at", "updated_at"]
-            )
-            applied = True
-    # Once per (transmission, code): an INSERT that a unique constraint makes a no-op
-    # the second time (one statement; was a read, a savepoint and an insert).
-    StatusEvent.objects.bulk_create(
-        [
+        existing[key] = item  # the same status twice in one batch: kept once
+        items.append(item)
+        applied = _advance(transmission, status)
+        if applied:
+            changed[transmission.pk] = transmission
+        events.append(
             StatusEvent(
                 transmission=transmission,
                 status_code=code,
                 description=status.description,
-                staff=staff[:255],
+                staff=(status.staff.staff if status.staff else "")[:255],
                 reported_at=status.timestamp,
                 applied=applied,
             )
-        ],
-        ignore_conflicts=True,
-    )
-    return applied
+        )
+        audits.append(
+            dict(
+                actor=None,
+                action="exchange.status",
+                obj=transmission.outgoing or item,
+                agency=transmission.sender_agency,
+                summary={
+                    "receiver": receiver_code,
+                    "document_id": status.document_id,
+                    "status": code,
+                    "applied": applied,
+                },
+            )
+        )
+        outcomes[index] = Outcome(received=Received(result="accepted", kind="status", items=[item]))
+    if items:
+        InboxItem.objects.bulk_create(items)
+        if changed:
+            Transmission.objects.bulk_update(
+                list(changed.values()),
+                [
+                    "status",
+                    "status_description",
+                    "status_at",
+                    "answer",
+                    "answer_description",
+                    "updated_at",
+                ],
+            )
+        # Once per (transmission, code): the unique constraint makes a repeat a no-op.
+        StatusEvent.objects.bulk_create(events, ignore_conflicts=True)
+        record_many(audits)
+    return outcomes
+
+
+def _advance(transmission: Transmission, status: edxml.StatusPackage) -> bool:
+    """Move the sender's view of a receiver (in memory; the caller writes it): only
+    forward (01 → 03 → 04 → 05 → 06; 02 ends it, and only before acceptance); 15/16
+    are the answer to a revoke/update/replace. Whether it moved."""
+    code = status.status_code
+    if code in ("15", "16"):
+        if transmission.answer:
+            return False
+        transmission.answer = code
+        transmission.answer_description = status.description
+    elif code in STATUS_RANK:
+        current, new = transmission.rank, STATUS_RANK[code]
+        if not (new > current and (code != "02" or current <= STATUS_RANK["01"])):
+            return False
+        transmission.status = code
+        transmission.status_description = status.description
+        transmission.status_at = status.timestamp
+    else:
+        return False
+    transmission.updated_at = timezone.now()
+    return True
 
 
 def _send_status(
@@ -1228,14 +1527,19 @@ def retry_message(*, actor: Any, message: OutboxMessage) -> OutboxMessage:
     return message
 
 
-def mark_sent_at_documents(transmission: Transmission) -> None:
-    """The documents app's recipient row moves to "sent over the exchange"."""
+def mark_sent_at_documents(transmissions: list[Transmission]) -> None:
+    """The documents app's recipient rows move to "sent over the exchange" (one
+    statement for a delivered batch)."""
     from tinhso.documents.models import Recipient
-    from tinhso.documents.services import mark_exchange_sent
+    from tinhso.documents.services import mark_exchange_sent_many
 
-    recipient = transmission.recipient
-    if recipient is not None and recipient.status == Recipient.Status.EXCHANGE_PENDING:
-        mark_exchange_sent(recipient=recipient)
+    waiting = [
+        t.recipient
+        for t in transmissions
+        if t.recipient is not None and t.recipient.status == Recipient.Status.EXCHANGE_PENDING
+    ]
+    if waiting:
+        mark_exchange_sent_many(recipients=waiting)
 
 
 def due_filter(now: dt.datetime) -> Q:

@@ -21,7 +21,11 @@ from tinhso.documents.services.assignments import (
     forward_assignment,
 )
 from tinhso.documents.services.common import local_today, mark_read, read_file_bytes
-from tinhso.documents.services.exchange import mark_exchange_sent, receive_external
+from tinhso.documents.services.exchange import (
+    mark_exchange_sent,
+    mark_exchange_sent_many,
+    receive_external,
+)
 from tinhso.documents.services.incoming import (
     Duplicate,
     accept_incoming,
@@ -78,6 +82,7 @@ __all__ = [
     "forward_assignment",
     "local_today",
     "mark_exchange_sent",
+    "mark_exchange_sent_many",
     "mark_read",
     "notation_key",
     "notation_suffix",

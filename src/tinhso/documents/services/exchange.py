@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tinhso.accounts.models import Role
-from tinhso.audit.services import record
+from tinhso.audit.services import record, record_many
 from tinhso.core.errors import (
     InvalidTransition,
 )
@@ -127,3 +127,33 @@ def mark_exchange_sent(*, recipient: Recipient) -> Recipient:
         summary={"recipient": recipient.name, "code": recipient.external_code},
     )
     return recipient
+
+
+def mark_exchange_sent_many(*, recipients: list[Recipient]) -> int:
+    """`mark_exchange_sent` for the recipients of a batch the exchange delivered: those
+    still waiting move to "sent" with one statement, their audit entries with one more
+    (each recipient its own entry); the others are left as they are. How many moved."""
+    waiting = list(
+        Recipient.objects.select_related("document")
+        .select_for_update(of=("self",))
+        .filter(pk__in=[r.pk for r in recipients], status=Recipient.Status.EXCHANGE_PENDING)
+        .order_by("pk")
+    )
+    if not waiting:
+        return 0
+    Recipient.objects.filter(pk__in=[r.pk for r in waiting]).update(
+        status=Recipient.Status.EXCHANGE_SENT
+    )
+    record_many(
+        [
+            dict(
+                actor=None,
+                action="documents.exchange_sent",
+                obj=recipient.document,
+                agency=recipient.document.agency_id,
+                summary={"recipient": recipient.name, "code": recipient.external_code},
+            )
+            for recipient in waiting
+        ]
+    )
+    return len(waiting)
