@@ -119,14 +119,19 @@ def mark_exchange_sent(*, recipient: Recipient) -> Recipient:
         )
     recipient.status = Recipient.Status.EXCHANGE_SENT
     recipient.save(update_fields=["status"])
-    record(
+    record(**_exchange_sent_entry(recipient))
+    return recipient
+
+
+def _exchange_sent_entry(recipient: Recipient) -> dict:
+    """The audit entry of a recipient the exchange delivered to (one or a batch)."""
+    return dict(
         actor=None,
         action="documents.exchange_sent",
         obj=recipient.document,
         agency=recipient.document.agency_id,
         summary={"recipient": recipient.name, "code": recipient.external_code},
     )
-    return recipient
 
 
 def mark_exchange_sent_many(*, recipients: list[Recipient]) -> int:
@@ -144,16 +149,5 @@ def mark_exchange_sent_many(*, recipients: list[Recipient]) -> int:
     Recipient.objects.filter(pk__in=[r.pk for r in waiting]).update(
         status=Recipient.Status.EXCHANGE_SENT
     )
-    record_many(
-        [
-            dict(
-                actor=None,
-                action="documents.exchange_sent",
-                obj=recipient.document,
-                agency=recipient.document.agency_id,
-                summary={"recipient": recipient.name, "code": recipient.external_code},
-            )
-            for recipient in waiting
-        ]
-    )
+    record_many([_exchange_sent_entry(recipient) for recipient in waiting])
     return len(waiting)
