@@ -124,6 +124,7 @@ def main() -> None:
     parser.add_argument("--only", help="one kind, by its name")
     parser.add_argument("--profile", type=int, default=0, help="cProfile's top N, for --only")
     parser.add_argument("--sort", default="cumulative", help="cProfile order (tottime...)")
+    parser.add_argument("--sql", action="store_true", help="each query's time and SQL (stderr)")
     args = parser.parse_args()
 
     os.environ.update(server_env())
@@ -177,6 +178,11 @@ def main() -> None:
         with CaptureQueriesContext(connection) as queries:
             client.get(make())
         rows.append((name, best * 1000, len(queries), rate * args.users, sorted(statuses)))
+        if args.sql:
+            for query in queries.captured_queries:
+                print(
+                    f"{float(query['time']) * 1000:7.2f} ms  {query['sql'][:400]}", file=sys.stderr
+                )
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()

@@ -115,6 +115,25 @@ def test_queues_are_scoped_by_agency_and_role(world):
     assert selectors.queue_counts(w.officer)["to_receive"] == 1
 
 
+def test_queue_counts_are_each_queues_size_in_one_statement(world, django_assert_max_num_queries):
+    w = world
+    with frozen(vn(2026, 3, 2, 9, 0)):
+        waiting = submit(w)
+        accepted(w)
+        mine = accepted(w)
+        services.forward_to_next_step(official=w.officer, dossier=mine, to_user=w.specialist)
+    services.request_supplement(official=w.officer, dossier=waiting, items=["Bản sao"])
+    submit(w)
+    for user in (w.officer, w.specialist, w.leader, w.outsider, w.outsider_officer):
+        expected = {name: selectors.queue(user, name).count() for name in selectors.QUEUES}
+        user = type(user).objects.get(pk=user.pk)  # grants not yet read
+        # the user's grants, a leader's agencies below theirs, then every count at once
+        with django_assert_max_num_queries(3):
+            assert selectors.queue_counts(user) == expected
+    assert selectors.queue_counts(w.officer)["to_receive"] == 1
+    assert selectors.queue_counts(w.officer)["waiting"] == 1
+
+
 def test_rollup_gives_the_same_figures_as_the_live_query(world):
     w = world
     _scenario(w)

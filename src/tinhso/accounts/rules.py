@@ -57,9 +57,10 @@ def _grants(user) -> dict[str, list[tuple[int, str]]]:
 
 
 def forget_grants(user) -> None:
-    """Drop the per-object cache after roles change."""
-    if hasattr(user, "_tinhso_grants"):
-        del user._tinhso_grants
+    """Drop the per-object caches after roles change."""
+    for name in ("_tinhso_grants", "_tinhso_agency_ids"):
+        if hasattr(user, name):
+            delattr(user, name)
 
 
 def roles_in(user, agency) -> set[str]:
@@ -113,6 +114,50 @@ def visible_agency_filter(user, roles: Iterable[str] | None = None) -> Q:
     if direct:
         q |= Q(pk__in=direct)
     return q
+
+
+def visible_agency_ids(user, roles: Iterable[str] | None = None) -> frozenset[int] | None:
+    """The ids of the agencies `visible_agency_filter` selects, or None for every agency (a
+    platform administrator). No query unless a subtree role needs the agencies below it,
+    and those are read once per user object: a list page filters by these ids instead of
+    a subquery, which PostgreSQL plans several times faster on wide joins."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if is_platform_admin(user):
+        return None
+    wanted = set(roles) if roles is not None else None
+    ids: set[int] = set()
+    paths: set[str] = set()
+    for role, rows in _grants(user).items():
+        if wanted is not None and role not in wanted:
+            continue
+        for agency_id, path in rows:
+            ids.add(agency_id)
+            if role in SUBTREE_ROLES:
+                paths.add(path)
+    subtrees: dict[str, frozenset[int]] = user.__dict__.setdefault("_tinhso_agency_ids", {})
+    missing = paths - subtrees.keys()
+    if missing:
+        from tinhso.directory.models import Agency
+
+        below = Q()
+        for path in missing:
+            below |= Q(path__startswith=path)
+        found: dict[str, set[int]] = {path: set() for path in missing}
+        for pk, path in Agency.objects.filter(below).order_by().values_list("pk", "path"):
+            for top in missing:
+                if path.startswith(top):
+                    found[top].add(pk)
+        subtrees.update({path: frozenset(pks) for path, pks in found.items()})
+    for path in paths:
+        ids |= subtrees[path]
+    return frozenset(ids)
+
+
+def agency_in(field: str, user, roles: Iterable[str] | None = None) -> Q:
+    """A Q limiting `field` (a foreign key to Agency) to `visible_agency_ids`."""
+    ids = visible_agency_ids(user, roles)
+    return Q() if ids is None else Q(**{f"{field}__in": sorted(ids)})
 
 
 def can(user, action: str, obj: Any = None) -> bool:

@@ -133,11 +133,22 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
         ]
 
 
-def paginate(request, object_list: Sequence | Any, per_page: int, *, param: str = "page") -> Page:
+def paginate(
+    request,
+    object_list: Sequence | Any,
+    per_page: int,
+    *,
+    param: str = "page",
+    count: int | None = None,
+) -> Page:
     """An HTML list's page from `?page=` (or `param`): a number beyond the last page shows
-    the last page, anything that is not a plain number shows the first (never an error)."""
+    the last page, anything that is not a plain number shows the first (never an error).
+    `count`: the list's size when the caller has already counted it (no second COUNT)."""
     raw = str(request.GET.get(param, "") or "").strip()
     number: int | str = 1
     if raw.isascii() and raw.isdigit() and len(raw) <= 100:
         number = min(int(raw), MAX_PAGE_NUMBER) or 1
-    return Paginator(object_list, per_page).get_page(number)
+    paginator = Paginator(object_list, per_page)
+    if count is not None:
+        paginator.__dict__["count"] = count  # Paginator.count is a cached_property
+    return paginator.get_page(number)

@@ -47,7 +47,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             | Q(tracking_code__icontains=search)
             | Q(applicant_name__icontains=search)
         )
-    page = paginate(request, dossiers, 25)
+    page = paginate(request, dossiers, 25, count=None if search else counts[name])
     tabs = [(key, title, counts.get(key, 0)) for key, title in QUEUE_TITLES.items()]
     context = {
         "tabs": tabs,
