@@ -13,7 +13,7 @@ from typing import Any
 
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 
 
 def _text(value: Any) -> str:
@@ -107,7 +107,7 @@ WIDGETS: dict[str, Callable[[Mapping[str, Any]], str]] = {
 class FormRenderer(DjangoTemplates):
     """settings.FORM_RENDERER: the widgets of `WIDGETS` in Python, the rest as Django."""
 
-    def render(self, template_name: str, context: dict, request=None) -> SafeString:
+    def render(self, template_name: str, context: dict, request=None) -> str:
         write = WIDGETS.get(template_name)
         if write is not None:
             return mark_safe(write(context["widget"]).strip())  # noqa: S308 - escaped above
