@@ -180,9 +180,7 @@ def main() -> None:
         rows.append((name, best * 1000, len(queries), rate * args.users, sorted(statuses)))
         if args.sql:
             for query in queries.captured_queries:
-                print(
-                    f"{float(query['time']) * 1000:7.2f} ms  {query['sql'][:400]}", file=sys.stderr
-                )
+                print(f"{float(query['time']) * 1000:7.2f} ms  {query['sql']}", file=sys.stderr)
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()

@@ -170,13 +170,16 @@ def test_concurrent_hits_from_several_workers_are_all_counted():
     assert ratelimit.peek("concurrent", "203.0.113.7", "1000/h").count == 81
 
 
-def test_redis_is_used_when_configured(tmp_path):
+def test_redis_is_used_when_configured_for_limits_and_sessions(tmp_path):
     import subprocess
     import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    code = "from django.conf import settings as s; print(s.CACHES['default']['BACKEND'])"
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.CACHES['default']['BACKEND'], s.SESSION_ENGINE)"
+    )
     env = {
         **os.environ,
         "PYTHONPATH": str(root / "src"),
@@ -192,7 +195,10 @@ def test_redis_is_used_when_configured(tmp_path):
         text=True,
         timeout=120,
     )
-    assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache", result.stderr
+    assert result.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "django.contrib.sessions.backends.cached_db",  # read from Redis, kept in the database
+    ], result.stderr
 
 
 def test_redis_counts_like_the_database(redis_cache):

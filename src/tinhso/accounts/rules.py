@@ -155,9 +155,13 @@ def visible_agency_ids(user, roles: Iterable[str] | None = None) -> frozenset[in
 
 
 def agency_in(field: str, user, roles: Iterable[str] | None = None) -> Q:
-    """A Q limiting `field` (a foreign key to Agency) to `visible_agency_ids`."""
+    """A Q limiting `field` (a foreign key to Agency) to `visible_agency_ids`: what
+    `field__in=Agency.objects.filter(visible_agency_filter(...))` selects (so never a row
+    without an agency, even for a platform administrator), safe to OR with others."""
     ids = visible_agency_ids(user, roles)
-    return Q() if ids is None else Q(**{f"{field}__in": sorted(ids)})
+    if ids is None:
+        return Q(**{f"{field}__isnull": False})
+    return Q(**{f"{field}__in": sorted(ids)})
 
 
 def can(user, action: str, obj: Any = None) -> bool:

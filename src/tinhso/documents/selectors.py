@@ -25,7 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import Role
-from tinhso.accounts.rules import can, holds_role, is_platform_admin, visible_agency_filter
+from tinhso.accounts.rules import (
+    agency_in,
+    can,
+    holds_role,
+    is_platform_admin,
+    visible_agency_filter,
+)
 from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound, ValidationFailed
 from tinhso.core.replica import replica_reads
@@ -157,13 +163,18 @@ def is_office_user(user) -> bool:
 
 
 def _user_units(user) -> list[int]:
+    """The org units of the user's current posts, read once per user object (the desk
+    asks twice)."""
     from tinhso.directory.models import Membership
 
-    return list(
-        Membership.objects.filter(
-            user_id=user.pk, ended_on__isnull=True, org_unit__isnull=False
-        ).values_list("org_unit_id", flat=True)
-    )
+    units = user.__dict__.get("_tinhso_units")
+    if units is None:
+        units = user.__dict__["_tinhso_units"] = list(
+            Membership.objects.filter(
+                user_id=user.pk, ended_on__isnull=True, org_unit__isnull=False
+            ).values_list("org_unit_id", flat=True)
+        )
+    return units
 
 
 def my_assignments(user, *, open_only: bool = True) -> QuerySet[Assignment]:
@@ -238,18 +249,20 @@ class Workspace:
 
 
 def workspace(user, *, limit: int = 50) -> Workspace:
+    """The desk's lists. Agencies are id lists (`agency_in`): a list for a role the user
+    does not hold is empty without a query."""
     today = timezone.localdate()
-    clerk_agencies = office_agencies(user, {Role.CLERK})
-    leader_agencies = office_agencies(user, {Role.LEADER})
+    in_clerk_agencies = agency_in("agency", user, {Role.CLERK})
+    in_leader_agencies = agency_in("agency", user, {Role.LEADER})
     ws = Workspace()
     ws.to_register = list(
         IncomingDocument.objects.filter(
-            agency__in=clerk_agencies, status=IncomingDocument.Status.PENDING
+            in_clerk_agencies, status=IncomingDocument.Status.PENDING
         ).select_related("agency")[:limit]
     )
     ws.to_assign = list(
         IncomingDocument.objects.filter(
-            agency__in=leader_agencies, status=IncomingDocument.Status.REGISTERED
+            in_leader_agencies, status=IncomingDocument.Status.REGISTERED
         ).select_related("agency")[:limit]
     )
     ws.to_handle = list(my_assignments(user).exclude(kind=Assignment.Kind.INFO)[:limit])
@@ -272,7 +285,7 @@ def workspace(user, *, limit: int = 50) -> Workspace:
     )
     ws.to_number = list(
         OutgoingDocument.objects.filter(
-            agency__in=clerk_agencies,
+            in_clerk_agencies,
             status__in=[
                 OutgoingDocument.Status.SIGNED,
                 OutgoingDocument.Status.NUMBERED,
@@ -282,7 +295,7 @@ def workspace(user, *, limit: int = 50) -> Workspace:
     )
     ws.overdue = list(
         IncomingDocument.objects.filter(
-            Q(agency__in=leader_agencies)
+            in_leader_agencies
             | Q(assignments__assignee_id=user.pk)
             | Q(assignments__unit_id__in=_user_units(user)),
             status__in=[IncomingDocument.Status.REGISTERED, IncomingDocument.Status.IN_PROGRESS],
