@@ -184,7 +184,7 @@ def _prefill(schema: dict, user) -> dict:
 @login_required
 @require_GET
 def my_dossiers(request: HttpRequest) -> HttpResponse:
-    dossiers = selectors.my_dossiers(request.user)
+    dossiers = selectors.listed(selectors.my_dossiers(request.user))
     page = paginate(request, dossiers, 20)
     return render(request, "onestop/my_dossiers.html", {"page": page})
 

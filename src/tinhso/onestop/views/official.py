@@ -39,7 +39,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     counts = selectors.queue_counts(request.user)
     if "q" not in request.GET and not counts.get(name) and counts.get("to_receive"):
         name = "to_receive"
-    dossiers = selectors.queue(request.user, name)
+    dossiers = selectors.listed(selectors.queue(request.user, name))
     search = (request.GET.get("s") or "").strip()
     if search:
         dossiers = dossiers.filter(
