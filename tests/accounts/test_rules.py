@@ -7,12 +7,14 @@ import pytest
 from tests.accounts.factories import citizen, official, province_tree
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import (
+    agency_in,
     can,
     has_role,
     holds_role,
     require,
     roles_in,
     visible_agency_filter,
+    visible_agency_ids,
 )
 from tinhso.core.errors import PermissionDenied
 from tinhso.directory.models import Agency
@@ -104,3 +106,47 @@ def test_inactive_user_can_do_nothing(tree):
 def test_audit_trail_is_for_administrators(tree):
     assert can(official(roles=[(tree["stc"], Role.AGENCY_ADMIN)]), "audit.view_trail")
     assert not can(official(roles=[(tree["stc"], Role.LEADER)]), "audit.view_trail")
+
+
+ROLE_SETS = [None, {Role.LEADER}, {Role.CLERK}, {Role.SPECIALIST, Role.LEADER}, set(Role)]
+
+
+def test_visible_agency_ids_are_the_agencies_the_filter_selects(tree):
+    """The id lists list pages filter by select what the subquery selected, for every mix
+    of direct and subtree roles and every set of roles asked for."""
+    users = [
+        official(roles=[(tree["stc"], Role.SPECIALIST)]),
+        official(roles=[(tree["huyen"], Role.LEADER)]),
+        official(roles=[(tree["huyen"], Role.SPECIALIST), (tree["ubnd"], Role.AGENCY_ADMIN)]),
+        official(roles=[(tree["stc"], Role.CLERK), (tree["xa"], Role.LEADER)]),
+        citizen(),
+    ]
+    for user in users:
+        for roles in ROLE_SETS:
+            expected = set(
+                Agency.objects.filter(visible_agency_filter(user, roles)).values_list(
+                    "pk", flat=True
+                )
+            )
+            assert visible_agency_ids(user, roles) == expected, (user, roles)
+            assert (
+                set(
+                    Agency.objects.filter(agency_in("pk", user, roles)).values_list("pk", flat=True)
+                )
+                == expected
+            )
+
+
+def test_a_platform_admin_is_limited_by_no_agency_list(tree):
+    admin = official(roles=[(tree["ubnd"], Role.PLATFORM_ADMIN)])
+    assert visible_agency_ids(admin, {Role.CLERK}) is None
+    assert Agency.objects.filter(agency_in("pk", admin)).count() == Agency.objects.count()
+
+
+def test_the_agencies_below_a_leader_are_read_once_per_user(tree, django_assert_num_queries):
+    leader = official(roles=[(tree["huyen"], Role.LEADER)])
+    leader = type(leader).objects.get(pk=leader.pk)
+    with django_assert_num_queries(2):  # the grants, then the subtree
+        visible_agency_ids(leader, {Role.LEADER})
+        visible_agency_ids(leader, None)
+        visible_agency_ids(leader, {Role.LEADER, Role.CLERK})
