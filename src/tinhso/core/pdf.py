@@ -263,7 +263,7 @@ def may_hold_signatures(reader: Any) -> bool:
             return True
         if "/Fields" not in form:
             return False
-        stack = [form["/Fields"]]
+        stack: list[Any] = [form["/Fields"]]
         budget = MAX_FORM_FIELDS
         while stack:
             kids = stack.pop()
@@ -277,7 +277,7 @@ def may_hold_signatures(reader: Any) -> bool:
                 if "/FT" in field and field["/FT"] == "/Sig":  # [] resolves a reference
                     return True
                 if "/Kids" in field:
-                    stack.append(field["/Kids"].get_object())
+                    stack.append(field["/Kids"])
     except Exception:  # noqa: BLE001 - pypdf raises many kinds: let the verifier decide
         return True
     return False

@@ -251,7 +251,7 @@ class PayloadBuilder:
         ).in_bulk([spec["source"] for spec in todo if spec.get("type") != "status"])
         # The latest file of each document (as `OutgoingDocument.latest_file`): the first
         # by version then id, newest first.
-        self.files: dict[int, Any] = {}
+        self.files: dict[int | None, Any] = {}
         for file in DocumentFile.objects.filter(outgoing_id__in=list(self.sources)).order_by(
             "outgoing_id", "-version", "-id"
         ):
