@@ -85,18 +85,23 @@ def _office(unit: str):
 
 
 def dispatch(receiver_code: str, count: str = "1") -> dict:
-    """`count` documents issued, then dispatched to `receiver_code`."""
-    return dispatch_issued(receiver_code, *issue(count)["documents"])
+    """`count` documents, each issued then dispatched to `receiver_code` at once (one
+    after the other: the latency benchmark times each from its dispatch)."""
+    uids = []
+    for i in range(int(count)):
+        uids += dispatch_issued(receiver_code, *issue("1", str(i + 1))["documents"])["documents"]
+    return {"documents": uids}
 
 
-def issue(count: str = "1") -> dict:
-    """`count` documents drafted, signed, numbered and sealed (not dispatched)."""
+def issue(count: str = "1", first: str = "1") -> dict:
+    """`count` documents drafted, signed, numbered and sealed (not dispatched); their
+    subjects numbered from `first`."""
     from tests.exchange.conftest import issued_document
 
     office = _office("10")
     uids = []
-    for i in range(int(count)):
-        doc = issued_document(office, f"Về việc liên thông giữa hai tỉnh, văn bản {i + 1}")
+    for i in range(int(first), int(first) + int(count)):
+        doc = issued_document(office, f"Về việc liên thông giữa hai tỉnh, văn bản {i}")
         uids.append(str(doc.uid))
     return {"documents": uids}
 
