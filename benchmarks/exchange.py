@@ -4,10 +4,11 @@
 
 Province A (H99) and province B (H98) run as real processes: gunicorn + task workers each,
 databases `<prefix>_a` / `<prefix>_b` (`--db-prefix`, default `bench_exchange`; dropped
-and created). Figures:
+and created, from `--template` when given). Figures:
 
 - throughput: A's outbox is filled with N dispatched documents while its workers are
-  stopped; then the workers start: packages delivered and kept at B per second (signature
+  stopped (the documents are issued, their drafting workflow's e-mails delivered, then
+  they are dispatched); then the workers start: packages delivered and kept at B per second (signature
   and certificate checked, PDF checked, 01 queued back), with lost/duplicated counts.
   `packages_per_s` counts from the start of the worker processes; `first_arrival_s` is
   how long the first package took (the workers' start-up is most of it) and
@@ -23,7 +24,9 @@ Each figure also gives the CPU time spent per package (less noisy than a rate on
 machine): `cpu_ms_per_package` by the two instances' processes (web servers and task
 workers, from /proc), `db_cpu_ms_per_package` by the PostgreSQL backends serving their
 two databases; for the throughput, `drain_cpu_ms_per_package` (and `drain_db_...`) the
-same from the first package kept at B on (without the sender workers' start-up).
+same from the first package kept at B on (without the sender workers' start-up), split
+into the sender's processes (`a_...`, `drain_sender_...`) and the receiver's (`b_...`,
+`drain_receiver_...`); `load_average` is the machine's at the end of the drain.
 
 Both instances use persistent database connections (DB_CONN_MAX_AGE=60), as the
 settings do by default in production.
@@ -97,11 +100,11 @@ class CpuMeter:
     def __init__(self, instances, databases: list[str]) -> None:
         self.instances, self.databases = instances, databases
 
-    def _sessions(self) -> set[int]:
+    def _sessions(self, inst=None) -> set[int]:
         return {
             proc.pid
-            for inst in self.instances
-            for proc in (inst.web, inst.worker, *getattr(inst, "extra_workers", []))
+            for one in ((inst,) if inst is not None else self.instances)
+            for proc in (one.web, one.worker, *getattr(one, "extra_workers", []))
             if proc is not None
         }
 
@@ -114,12 +117,17 @@ class CpuMeter:
             ).fetchall()
         return {r[0] for r in rows}
 
-    def _sample(self) -> tuple[dict[int, float], dict[int, float]]:
+    def _sample(self) -> tuple[dict[int, float], ...]:
+        """CPU by pid: the instances' processes, the database backends, then each
+        instance's processes (sender, receiver)."""
         procs = _proc_cpu()
-        sessions, backends = self._sessions(), self._backends()
-        ours = {pid: cpu for pid, (sid, cpu) in procs.items() if sid in sessions}
+        backends = self._backends()
         db = {pid: procs[pid][1] for pid in backends if pid in procs}
-        return ours, db
+        each = []
+        for inst in (None, *self.instances):
+            sessions = self._sessions(inst)
+            each.append({pid: cpu for pid, (sid, cpu) in procs.items() if sid in sessions})
+        return each[0], db, *each[1:]
 
     def start(self) -> None:
         self.before = self._sample()
@@ -127,10 +135,9 @@ class CpuMeter:
     def stop(self, packages: int) -> dict[str, float]:
         after = self._sample()
         figures = {}
-        for name, old, new in (
-            ("cpu_ms_per_package", self.before[0], after[0]),
-            ("db_cpu_ms_per_package", self.before[1], after[1]),
-        ):
+        names = ["cpu_ms_per_package", "db_cpu_ms_per_package"]
+        names += [f"{side}_cpu_ms_per_package" for side in ("a", "b")[: len(self.instances)]]
+        for name, old, new in zip(names, self.before, after, strict=True):
             used = sum(cpu - old.get(pid, 0.0) for pid, cpu in new.items())
             figures[name] = round(used * 1000 / max(packages, 1), 1)
         return figures
@@ -147,13 +154,21 @@ def main() -> None:
         default=os.environ.get("BENCH_EXCHANGE_DB_PREFIX", "bench_exchange"),
         help="the two databases are <prefix>_a and <prefix>_b (dropped and created)",
     )
+    parser.add_argument(
+        "--template",
+        default=os.environ.get("BENCH_EXCHANGE_TEMPLATE", ""),
+        help="create the two databases from this (migrated, unseeded) database: no minutes "
+        "of migrations on a busy machine",
+    )
     args = parser.parse_args()
     urls, names = [], []
     for side in ("a", "b"):
         name = f"{args.db_prefix}_{side}"
         names.append(name)
         pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        pg_admin(f"CREATE DATABASE {name}")
+        pg_admin(
+            f"CREATE DATABASE {name}" + (f" TEMPLATE {args.template}" if args.template else "")
+        )
         urls.append(f"{PG_BASE}{name}")
     a, b = make_pair(
         Path(tempfile.mkdtemp(prefix="bench-exchange-")),
@@ -165,8 +180,12 @@ def main() -> None:
         for inst in (a, b):
             inst.start_web(workers=3)
         b.start_worker()
-        # Throughput: fill A's outbox, then let the workers drain it.
-        a.run("dispatch", "000.00.20.H98", str(args.packages), timeout=3600)
+        # Throughput: fill A's outbox, then let the workers drain it. The e-mails of
+        # the documents' drafting workflow (to sign, to number) are delivered before
+        # they are dispatched: the drain is the exchange's work only.
+        issued = a.run("issue", str(args.packages), timeout=3600)["documents"]
+        a.manage("worker", "--batch", "--sweep-interval", "0", "--seal-interval", "0")
+        a.run("dispatch_issued", "000.00.20.H98", *issued, timeout=3600)
         meter = CpuMeter((a, b), names)
         start, started_at = time.monotonic(), time.time()
         a.start_worker(args.workers)
@@ -206,6 +225,10 @@ def main() -> None:
             **cpu,  # the sender workers' start-up included
             drain_cpu_ms_per_package=steady_cpu["cpu_ms_per_package"],
             drain_db_cpu_ms_per_package=steady_cpu["db_cpu_ms_per_package"],
+            # the sender's processes (A) and the receiver's (B), web servers and workers
+            drain_sender_cpu_ms_per_package=steady_cpu["a_cpu_ms_per_package"],
+            drain_receiver_cpu_ms_per_package=steady_cpu["b_cpu_ms_per_package"],
+            load_average=[round(x, 2) for x in os.getloadavg()],
         )
         # Latency: dispatch -> 01 at the sender.
         before = a.sql("select max(id) from exchange_transmission")[0][0]

@@ -15,13 +15,16 @@ os.environ.setdefault("SECRET_KEY", "tinhso-test-suite-" + "k" * 40)
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
-    """Give each pytest process its own PostgreSQL test database so runs can overlap."""
+    """Give each pytest process its own PostgreSQL test database so runs can overlap.
+    TINHSO_TEST_DB_PREFIX: put before every database name the run creates (a shared server
+    where each user drops only the databases of their own prefix; see tests.pristine)."""
     from django.conf import settings
 
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("postgresql"):
         suffix = os.environ.get("TINHSO_TEST_DB_SUFFIX", str(os.getpid()))
-        db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_{suffix}"
+        prefix = os.environ.get("TINHSO_TEST_DB_PREFIX", "")
+        db.setdefault("TEST", {})["NAME"] = f"{prefix}test_{db['NAME']}_{suffix}"
 
 
 @pytest.fixture(scope="session")

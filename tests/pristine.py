@@ -10,6 +10,7 @@ that pristine database from `Pristine.database()`, on the leg's own engine.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -24,11 +25,13 @@ class Pristine:
     server: str = ""  # postgres://user@host:port (PostgreSQL only)
 
     def copy(self, name: str, directory: Path) -> str:
-        """A new database `name` (a file in `directory` on SQLite): its DATABASE_URL."""
+        """A new database `name` (a file in `directory` on SQLite): its DATABASE_URL.
+        On PostgreSQL the name is given TINHSO_TEST_DB_PREFIX (see the root conftest)."""
         if self.vendor == "sqlite":
             path = directory / f"{name}.sqlite3"
             shutil.copyfile(self.source, path)
             return f"sqlite:///{path}"
+        name = os.environ.get("TINHSO_TEST_DB_PREFIX", "") + name
         pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', self.server)
         pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.source}"', self.server)
         return f"{self.server}/{name}"

@@ -19,7 +19,7 @@ from pypdf.generic import (
 
 from tinhso.core.errors import ValidationFailed
 from tinhso.core.files import attachment_response, check_content, check_xml, safe_content_type
-from tinhso.core.pdf import check_pdf, may_hold_active_content
+from tinhso.core.pdf import check_pdf, may_hold_active_content, may_hold_signatures
 from tinhso.documents.pdfs import render_document_pdf
 
 
@@ -198,6 +198,47 @@ def test_the_byte_pre_scan_spares_an_ordinary_or_sealed_pdf_the_walk(clean_pdf):
     assert may_hold_active_content(b"%PDF-1.4 << /AA << >> >>")
     assert may_hold_active_content(b"%PDF-1.4 << /Type\n(/ObjStm) >>")
     assert may_hold_active_content(b"%PDF-1.4 << /Type /ObjStm /N 1 /F#69rst 4 >>")
+
+
+def _with_form(pdf: bytes, *fields: DictionaryObject) -> PdfReader:
+    """`pdf` with an interactive form of `fields` (each field's /Kids given as fields)."""
+    writer = _writer(pdf)
+
+    def add(field: DictionaryObject):
+        kids = field.pop(_name("/Kids"), None)
+        if kids is not None:
+            field[_name("/Kids")] = ArrayObject([add(kid) for kid in kids])
+        return writer._add_object(field)
+
+    writer._root_object[_name("/AcroForm")] = DictionaryObject(
+        {_name("/Fields"): ArrayObject([add(field) for field in fields])}
+    )
+    return PdfReader(io.BytesIO(_bytes(writer)))
+
+
+def _field(name: str, kind: str | None = None, *kids: DictionaryObject) -> DictionaryObject:
+    field = DictionaryObject({_name("/T"): TextStringObject(name)})
+    if kind:
+        field[_name("/FT")] = _name(kind)
+    if kids:
+        field[_name("/Kids")] = ArrayObject(kids)
+    return field
+
+
+def test_a_signature_field_anywhere_in_the_form_sends_the_pdf_to_the_signature_check(clean_pdf):
+    """Only a PDF whose form has no /Sig field is spared pyHanko's parse."""
+    assert not may_hold_signatures(PdfReader(io.BytesIO(clean_pdf)))
+    text_only = _with_form(clean_pdf, _field("SoKyHieu", "/Tx"), _field("Ngay", "/Tx"))
+    assert not may_hold_signatures(text_only)
+    assert may_hold_signatures(_with_form(clean_pdf, _field("Ngay", "/Tx"), _field("Ky", "/Sig")))
+    # a kid of a field, its type its own or inherited from its parent
+    nested = _field("Nhom", None, _field("Con", None, _field("Ky", "/Sig")))
+    assert may_hold_signatures(_with_form(clean_pdf, nested))
+    assert may_hold_signatures(_with_form(clean_pdf, _field("Cha", "/Sig", _field("Ky"))))
+    # a form that cannot be walked plainly: the signature check decides
+    writer = _writer(clean_pdf)
+    writer._root_object[_name("/AcroForm")] = DictionaryObject({_name("/Fields"): NumberObject(3)})
+    assert may_hold_signatures(PdfReader(io.BytesIO(_bytes(writer))))
 
 
 @pytest.mark.parametrize(("make", "found"), HOSTILE)

@@ -85,18 +85,40 @@ def _office(unit: str):
 
 
 def dispatch(receiver_code: str, count: str = "1") -> dict:
+    """`count` documents, each issued then dispatched to `receiver_code` at once (one
+    after the other: the latency benchmark times each from its dispatch)."""
+    uids = []
+    for i in range(int(count)):
+        uids += dispatch_issued(receiver_code, *issue("1", str(i + 1))["documents"])["documents"]
+    return {"documents": uids}
+
+
+def issue(count: str = "1", first: str = "1") -> dict:
+    """`count` documents drafted, signed, numbered and sealed (not dispatched); their
+    subjects numbered from `first`."""
     from tests.exchange.conftest import issued_document
-    from tinhso.documents import services as documents
 
     office = _office("10")
     uids = []
-    for i in range(int(count)):
-        doc = issued_document(office, f"Về việc liên thông giữa hai tỉnh, văn bản {i + 1}")
-        documents.dispatch_outgoing(
-            actor=office.clerk, document=doc, external=[("Nơi nhận tỉnh bạn", receiver_code)]
-        )
+    for i in range(int(first), int(first) + int(count)):
+        doc = issued_document(office, f"Về việc liên thông giữa hai tỉnh, văn bản {i}")
         uids.append(str(doc.uid))
     return {"documents": uids}
+
+
+def dispatch_issued(receiver_code: str, *uids: str) -> dict:
+    from tinhso.documents import services as documents
+    from tinhso.documents.models import OutgoingDocument
+
+    office = _office("10")
+    by_uid = {str(d.uid): d for d in OutgoingDocument.objects.filter(uid__in=uids)}
+    for uid in uids:
+        documents.dispatch_outgoing(
+            actor=office.clerk,
+            document=by_uid[uid],
+            external=[("Nơi nhận tỉnh bạn", receiver_code)],
+        )
+    return {"documents": list(uids)}
 
 
 def inbox() -> dict:
@@ -186,6 +208,8 @@ STEPS = {
     "trust": trust,
     "endpoint": endpoint,
     "dispatch": dispatch,
+    "issue": issue,
+    "dispatch_issued": dispatch_issued,
     "inbox": inbox,
     "handle_all": handle_all,
     "accept_business": accept_business,

@@ -95,6 +95,27 @@ def test_the_same_batch_delivered_twice_keeps_each_package_once(province):
 
 
 @pytest.mark.django_db
+def test_the_clerk_gets_one_notice_for_what_arrived_together_and_one_per_lone_arrival(province):
+    from tinhso.notify.models import Message
+
+    clerk = province.receiver.clerk
+    services.receive_batch(_packages(province, 3))
+    [notice] = Message.objects.filter(recipient=clerk, channel="email")
+    assert notice.template == "exchange_arrived_many"
+    assert notice.subject == "3 văn bản liên thông đến"
+    for item in InboxItem.objects.filter(kind="document"):
+        assert item.number_notation in notice.body and str(item.uid) in notice.body
+    # a twice-delivered batch tells nobody again; a lone arrival gets its own notice
+    services.receive_batch(_packages(province, 3))
+    services.receive_batch(_packages(province, 4)[3:])
+    assert list(
+        Message.objects.filter(recipient=clerk, channel="email")
+        .order_by("id")
+        .values_list("template", flat=True)
+    ) == ["exchange_arrived_many", "exchange_arrived"]
+
+
+@pytest.mark.django_db
 def test_statuses_of_a_batch_move_each_transmission_forward_once(province):
     """The receiver's 01s come back together: each applied to its transmission, a
     repeat in the same batch or a later one changes nothing."""

@@ -241,6 +241,48 @@ def _inspect(obj: dict, found: set[str]) -> None:
             found.add("automatic_action")
 
 
+MAX_FORM_FIELDS = 2000
+
+
+def may_hold_signatures(reader: Any) -> bool:
+    """False when the opened pypdf `reader` shows no signature field: a PDF signature
+    is the value of a `/Sig` field of the catalog's interactive form (/AcroForm
+    /Fields, with their /Kids), where a signature verifier (pyHanko) looks for them too;
+    then that second parse of the file has nothing to verify. True when a field (or an
+    ancestor: /FT is inherited) is a /Sig field, and whenever the form cannot be walked
+    plainly (an unreadable object, an unexpected type, too many fields): the verifier
+    then decides, as before."""
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    try:
+        catalog = reader.trailer["/Root"]
+        if "/AcroForm" not in catalog:
+            return False
+        form = catalog["/AcroForm"]
+        if not isinstance(form, DictionaryObject):
+            return True
+        if "/Fields" not in form:
+            return False
+        stack: list[Any] = [form["/Fields"]]
+        budget = MAX_FORM_FIELDS
+        while stack:
+            kids = stack.pop()
+            if not isinstance(kids, ArrayObject):
+                return True
+            for ref in kids:
+                budget -= 1
+                field = ref.get_object()
+                if budget < 0 or not isinstance(field, DictionaryObject):
+                    return True
+                if "/FT" in field and field["/FT"] == "/Sig":  # [] resolves a reference
+                    return True
+                if "/Kids" in field:
+                    stack.append(field["/Kids"])
+    except Exception:  # noqa: BLE001 - pypdf raises many kinds: let the verifier decide
+        return True
+    return False
+
+
 def check_pdf(data: bytes, *, reader: Any = None) -> None:
     """Refuse (ValidationFailed) a PDF that pypdf cannot open, that is locked with a
     password, or that carries active content (`pdf_active_content`, listing what).

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from tinhso.core.errors import ValidationFailed
 from tinhso.core.files import PDF_MAGIC
-from tinhso.core.pdf import check_pdf
+from tinhso.core.pdf import check_pdf, may_hold_signatures
 from tinhso.documents.errors import DocumentErrorCode as E
 
 logger = logging.getLogger(__name__)
@@ -35,6 +35,9 @@ class EncryptedPdf(ValidationFailed):
 class PdfInfo:
     page_count: int
     text: str
+    # whether it may carry signatures (`core.pdf.may_hold_signatures`): if not, there
+    # is nothing for the signature verification to verify
+    may_be_signed: bool = True
 
 
 def read_pdf(data: bytes, *, text: bool = True) -> PdfInfo:
@@ -78,7 +81,11 @@ def read_pdf(data: bytes, *, text: bool = True) -> PdfInfo:
     except Exception:  # pypdf raises many kinds of errors on broken files
         logger.info("unreadable PDF", exc_info=True)
         raise InvalidPdf() from None
-    return PdfInfo(page_count=page_count, text="\n".join(parts)[:MAX_TEXT_CHARS])
+    return PdfInfo(
+        page_count=page_count,
+        text="\n".join(parts)[:MAX_TEXT_CHARS],
+        may_be_signed=may_hold_signatures(reader),
+    )
 
 
 def render_document_pdf(

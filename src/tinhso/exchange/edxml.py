@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -571,7 +572,6 @@ def _signature_element(root: etree._Element) -> etree._Element | None:
 def verify_signature(raw: bytes, root: etree._Element) -> SignatureInfo:
     """Check the XML-DSig of the package over the bytes as received, and that the
     certificate it carries chains to our trust anchors and is not revoked (CRL)."""
-    from cryptography import x509
     from signxml import SignatureConfiguration, XMLVerifier
     from signxml.exceptions import InvalidInput, InvalidSignature
 
@@ -595,8 +595,7 @@ def verify_signature(raw: bytes, root: etree._Element) -> SignatureInfo:
         )
     try:
         der = base64.b64decode("".join((certs[0].text or "").split()), validate=True)
-        cert = x509.load_der_x509_certificate(der)
-        info = _certificate_info(cert)  # parses every field now: a damaged one is refused
+        cert, info = _certificate(der)
     except (ValueError, binascii.Error) as exc:
         raise SignatureRefused(
             "Chứng thư số kèm chữ ký không đọc được.", code=E.SIGNATURE_INVALID
@@ -623,6 +622,32 @@ def verify_signature(raw: bytes, root: etree._Element) -> SignatureInfo:
             "Chữ ký số không bao trùm toàn bộ gói tin.", code=E.SIGNATURE_INVALID
         )
     return info
+
+
+def _certificate(der: bytes) -> tuple[Any, SignatureInfo]:
+    """The certificate a signature carries and what it says (a copy each time: the
+    caller fills in its trust). Parsed once per certificate, not once per package: a
+    sender signs every package with the same one. Raises ValueError for a damaged one."""
+    from cryptography import x509
+
+    found = _CERTIFICATES.get(der)
+    if found is None:
+        cert = x509.load_der_x509_certificate(der)
+        found = (cert, _certificate_info(cert))  # every field parsed: a damaged one fails
+        if len(_CERTIFICATES) >= 1000:
+            _CERTIFICATES.clear()
+        _CERTIFICATES[der] = found
+    return found[0], dataclasses.replace(found[1])
+
+
+_CERTIFICATES: dict[bytes, tuple[Any, SignatureInfo]] = {}
+
+
+@lru_cache(maxsize=256)
+def _certificate_of_pem(pem: str) -> Any:
+    from cryptography import x509
+
+    return x509.load_pem_x509_certificate(pem.encode())
 
 
 def _certificate_info(cert: Any) -> SignatureInfo:
@@ -654,9 +679,7 @@ def check_trust(info: SignatureInfo, *, states: dict[str, tuple] | None = None) 
     CRLs as they are (a new CRL or CA invalidates it at once)."""
     import time
 
-    from cryptography import x509
-
-    cert = x509.load_pem_x509_certificate(info.certificate_pem.encode())
+    cert = _certificate_of_pem(info.certificate_pem)
     now = dt.datetime.now(tz=dt.UTC)
     if cert.not_valid_after_utc <= now or cert.not_valid_before_utc > now:
         raise SignatureRefused(
@@ -985,14 +1008,25 @@ def read_tree(tree: etree._Element) -> Package:
 
 def _doc_type(code: int, name: str) -> str:
     from tinhso.core.text import fold
-    from tinhso.documents.models import DOC_TYPES
 
     if name:
-        folded = fold(name)
-        for key, (_abbr, label) in DOC_TYPES.items():
-            if fold(label) == folded:
-                return key
+        found = _doc_type_of_label().get(fold(name))
+        if found is not None:
+            return found
     return DOC_TYPE_OF_CODE.get(code, "cv")
+
+
+@lru_cache(maxsize=1)
+def _doc_type_of_label() -> dict[str, str]:
+    """{folded label: document type}, the first type of a label winning (folded once,
+    not for every package)."""
+    from tinhso.core.text import fold
+    from tinhso.documents.models import DOC_TYPES
+
+    found: dict[str, str] = {}
+    for key, (_abbr, label) in DOC_TYPES.items():
+        found.setdefault(fold(label), key)
+    return found
 
 
 def read(

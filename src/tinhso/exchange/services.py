@@ -233,12 +233,14 @@ class PayloadBuilder:
     """Builds and signs the packages of outbox messages from their specs (DomainError
     when one cannot be: e.g. the agency has no seal certificate). For a claimed batch,
     the rows they are built from (the inbox items statuses answer, the outgoing
-    documents) are read with one query per kind, each agency's seal key once."""
+    documents, their latest files, the receivers of this instance) are read with one
+    query per kind, each agency's seal key once."""
 
     def __init__(self, messages: list[OutboxMessage]) -> None:
-        from tinhso.documents.models import OutgoingDocument
+        from tinhso.documents.models import DocumentFile, OutgoingDocument
 
-        todo = [m.spec or {} for m in messages if not m.payload]
+        built = [m for m in messages if not m.payload]
+        todo = [m.spec or {} for m in built]
         self.items = (
             InboxItem.objects.select_related("agency__parent")
             .defer("payload", "signature", "pdf_check")  # the package itself is not needed
@@ -247,6 +249,16 @@ class PayloadBuilder:
         self.sources = OutgoingDocument.objects.select_related(
             "agency__parent", "agency__admin_unit", "signer"
         ).in_bulk([spec["source"] for spec in todo if spec.get("type") != "status"])
+        # The latest file of each document (as `OutgoingDocument.latest_file`): the first
+        # by version then id, newest first.
+        self.files: dict[int | None, Any] = {}
+        for file in DocumentFile.objects.filter(outgoing_id__in=list(self.sources)).order_by(
+            "outgoing_id", "-version", "-id"
+        ):
+            self.files.setdefault(file.outgoing_id, file)
+        self.receivers = local_agencies(
+            [m.receiver_code for m in built if (m.spec or {}).get("type") != "status"]
+        )
         self._keys: dict[int, tuple[Any, list[str]]] = {}
 
     def _sign(self, agency: Any, package: edxml.Package) -> bytes:
@@ -269,7 +281,15 @@ class PayloadBuilder:
             source = OutgoingDocument.objects.select_related(
                 "agency__parent", "agency__admin_unit", "signer"
             ).get(pk=spec["source"])
-        return self._sign(source.agency, _business_package(message, source, spec))
+            latest = source.latest_file
+        else:
+            latest = self.files.get(source.pk)
+        code = (message.receiver_code or "").strip().upper()
+        agency = self.receivers[code] if code in self.receivers else local_agency(code)
+        to = organ(agency) if agency is not None else None
+        return self._sign(
+            source.agency, _business_package(message, source, spec, latest=latest, to=to)
+        )
 
 
 def _status_package(item: InboxItem, spec: dict[str, Any]) -> edxml.StatusPackage:
@@ -291,11 +311,18 @@ def _status_package(item: InboxItem, spec: dict[str, Any]) -> edxml.StatusPackag
 
 
 def _business_package(
-    message: OutboxMessage, source: Any, spec: dict[str, Any]
+    message: OutboxMessage,
+    source: Any,
+    spec: dict[str, Any],
+    *,
+    latest: Any,
+    to: edxml.Organ | None,
 ) -> edxml.DocumentPackage:
-    package = _document_package(
-        source, to=[_receiver_organ(message.receiver_code, spec.get("name", ""))]
-    )
+    """`latest`: the document's latest file; `to`: the receiver when it is an agency of
+    this instance (else the code and name the message was addressed with)."""
+    if to is None:
+        to = edxml.Organ(organ_id=message.receiver_code, name=spec.get("name", ""))
+    package = _document_package(source, to=[to], latest=latest)
     package.document_id = message.document_id
     business = spec.get("business")
     if business:
@@ -316,10 +343,11 @@ def _business_package(
     return package
 
 
-def _document_package(document: Any, *, to: list[edxml.Organ]) -> edxml.DocumentPackage:
+def _document_package(
+    document: Any, *, to: list[edxml.Organ], latest: Any
+) -> edxml.DocumentPackage:
     from tinhso.documents.services import read_file_bytes
 
-    latest = document.latest_file
     attachments = []
     if latest is not None:
         attachments.append(
@@ -356,13 +384,6 @@ def document_id_of(document: Any) -> str:
         document.issued_on or timezone.localdate(),
         document.number_notation,
     )
-
-
-def _receiver_organ(code: str, name: str) -> edxml.Organ:
-    agency = local_agency(code)
-    if agency is not None:
-        return organ(agency)
-    return edxml.Organ(organ_id=code, name=name)
 
 
 def _check_code(code: str) -> str:
@@ -786,8 +807,10 @@ def _check_pdf_file(att: edxml.Attachment) -> list[dict]:
     from tinhso.signing.selectors import verify_pdf
 
     try:
-        read_pdf(att.data, text=False)  # the text is read at registration
-        found = verify_pdf(att.data)
+        info = read_pdf(att.data, text=False)  # the text is read at registration
+        # A PDF without any signature field has no signature to verify: not parsed
+        # a second time (by pyHanko) to find none.
+        found = verify_pdf(att.data) if info.may_be_signed else []
     except DomainError as exc:
         raise PackageRefused(
             f"Tệp '{att.name[:80]}' không phải PDF hợp lệ hoặc đã bị hỏng ({exc.message}).",
@@ -1070,21 +1093,40 @@ def _same_content(before: edxml.Package, after: edxml.Package) -> bool:
     )
 
 
+NOTICE_ITEMS = 30  # arrivals listed by name in one notice; the others are counted
+
+
 def _notify_clerks(items: list[InboxItem]) -> None:
+    """Tell the clerks of each receiving agency: one notice per clerk for what arrived
+    together (a batch from another instance is one e-mail listing its documents, not
+    one e-mail and one delivery task per document)."""
     from tinhso.accounts.models import Role
     from tinhso.documents.services.common import users_with_role
     from tinhso.notify.services import notify_user
 
-    clerks: dict[int | None, list] = {}  # per agency, read once per batch
+    arrived: dict[int | None, list[InboxItem]] = {}
     for item in items:
-        if item.agency_id not in clerks:
-            clerks[item.agency_id] = list(users_with_role(item.agency, Role.CLERK)[:20])
-        for clerk in clerks[item.agency_id]:
+        arrived.setdefault(item.agency_id, []).append(item)
+    for group in arrived.values():
+        for clerk in users_with_role(group[0].agency, Role.CLERK)[:20]:
+            if len(group) == 1:
+                notify_user(
+                    user=clerk,
+                    template="exchange_arrived",
+                    context={"user": clerk, "item": group[0]},
+                    related_object=f"exchange.inboxitem:{group[0].uid}",
+                )
+                continue
             notify_user(
                 user=clerk,
-                template="exchange_arrived",
-                context={"user": clerk, "item": item},
-                related_object=f"exchange.inboxitem:{item.uid}",
+                template="exchange_arrived_many",
+                context={
+                    "user": clerk,
+                    "count": len(group),
+                    "items": group[:NOTICE_ITEMS],
+                    "more": max(len(group) - NOTICE_ITEMS, 0),
+                },
+                related_object="exchange.inbox",
             )
 
 
