@@ -81,7 +81,12 @@ def _commune_agencies():
 def _procedure_agencies():
     ids = Procedure.objects.filter(is_active=True).values("agency_id")
     # closed (dissolved, merged) agencies are no filter choice: their procedures moved
-    return Agency.objects.active().filter(pk__in=ids).order_by(vi("name"), "code")
+    return (
+        Agency.objects.active()
+        .filter(pk__in=ids)
+        .only("pk", "code", "name")  # a filter's choices: not every agency's whole row
+        .order_by(vi("name"), "code")
+    )
 
 
 def _pdf_response(data: bytes, filename: str, *, inline: bool = True) -> HttpResponse:
