@@ -456,7 +456,6 @@ def test_the_usual_record_takes_the_quick_row_and_gets_the_same_row():
         usual | {"duration_ms": 1},
         usual | {"provider_ms": True},
         usual | {"started_at": "2026-11-30T01:02:03.4Z"},
-        usual | {"started_at": "2026-11-30T01:02:03.000004+07:00"[:27]},
         {k: v for k, v in usual.items() if k != "endpoint"},
     ]
     for record in others:
