@@ -513,3 +513,24 @@ def test_a_time_is_kept_in_sqlite_as_django_keeps_it():
         else:
             expected = str(moment.replace(tzinfo=None))
         assert _sqlite_time(format_time(moment)) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_in_several_processes_names_the_same_first_broken_record(tmp_path, settings):
+    """`verify_log(workers=2)` cuts the chain in two ranges checked by two processes (on
+    PostgreSQL or a SQLite file; an in-memory test database is checked in one): the same
+    report as one process, for an intact log, a changed record in the second range and a
+    deleted record at the end of the first."""
+    settings.GATEWAY_LOG_KEY_FILE = str(tmp_path / "k.pem")
+    wal = WalWriter(tmp_path)
+    for i in range(2400):
+        wal.add(wal_line(_plain_record(request_id=f"r{i}", path=f"/p/s/{i}")))
+    wal.flush()
+    assert ingest_pending(tmp_path, active=wal.path, batch=500).records == 2400
+    assert verify_log(workers=2) == verify_log() and verify_log(workers=2).checked == 2400
+    MessageLog.objects.filter(seq=2000).update(path="/khac")
+    assert verify_log(workers=2) == verify_log()
+    assert verify_log(workers=2).broken_seq == 2000
+    MessageLog.objects.filter(seq=1200).delete()
+    report = verify_log(workers=2)
+    assert report == verify_log() and (report.broken_seq, report.checked) == (1200, 1199)

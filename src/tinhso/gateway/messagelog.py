@@ -677,10 +677,13 @@ class VerifyReport:
     unsigned: int = 0
 
 
-def verify_log(*, chunk: int = 20000) -> VerifyReport:
+def verify_log(*, chunk: int = 20000, workers: int = 1) -> VerifyReport:
     """Check every record's content digest and link, in order, and every batch signature.
-    A broken log is also reported to the security monitoring centre."""
-    report = _verify_log(chunk=chunk)
+    A broken log is also reported to the security monitoring centre. With `workers` > 1
+    the chain is cut into as many ranges, checked by as many processes (each record keeps
+    its predecessor's hash, so a range needs only the hash before it); the report is the
+    same: the first broken record of the first range that has one."""
+    report = _verify_log(chunk=chunk, workers=workers)
     if not report.ok:
         from tinhso.core.signals import security_event
 
@@ -708,19 +711,20 @@ class _Broken(Exception):
         self.seq, self.reason = seq, reason
 
 
-def _chain_rows(columns: str, table: str, after: int, chunk: int) -> Generator[tuple[Any, ...]]:
+def _chain_rows(
+    columns: str, table: str, after: int, chunk: int, upto: int | None = None
+) -> Generator[tuple[Any, ...]]:
     """The log's rows after `after`, in `seq` order. PostgreSQL streams them with one COPY:
     the server reads and sends while this process hashes (values as text, split by
     psycopg's C parser with no loader per value; floats with every digit, so `float`
     gives back the stored one), in a transaction of its own, so that a COPY cancelled at
     a broken record (the generator closed) leaves the connection usable. SQLite: `chunk`
-    rows a query."""
+    rows a query. Up to `upto` when given."""
     from django.db import connection
 
+    bound = "" if upto is None else f" AND seq <= {int(upto)}"
     if connection.vendor == "postgresql":
-        query = (
-            f"COPY (SELECT {columns} FROM {table} WHERE seq > {int(after)} ORDER BY seq) TO STDOUT"  # noqa: S608
-        )
+        query = f"COPY (SELECT {columns} FROM {table} WHERE seq > {int(after)}{bound} ORDER BY seq) TO STDOUT"  # noqa: S608
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL extra_float_digits = 3")
             with cursor.cursor.copy(query) as copy:
@@ -729,7 +733,7 @@ def _chain_rows(columns: str, table: str, after: int, chunk: int) -> Generator[t
     while True:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {columns} FROM {table} WHERE seq > %s ORDER BY seq LIMIT %s",  # noqa: S608
+                f"SELECT {columns} FROM {table} WHERE seq > %s{bound} ORDER BY seq LIMIT %s",  # noqa: S608
                 [after, chunk],
             )
             rows = cursor.fetchall()
@@ -801,20 +805,93 @@ def _check_chain(
     return prev, expected_seq
 
 
-def _verify_log(*, chunk: int = 20000) -> VerifyReport:
-    from cryptography.exceptions import InvalidSignature
+def _columns() -> str:
     from django.db import connection
+
+    time_text = _TIME_AS_TEXT.get(connection.vendor)
+    return ", ".join(
+        time_text if name == "started_at" and time_text else connection.ops.quote_name(name)
+        for name in ("seq", *FIELDS, "content_hash", "prev_hash", "hash")
+    )
+
+
+@dataclass
+class _RangeResult:
+    next_seq: int  # the seq after the last one checked
+    last_hash: str
+    hashes: dict[int, str]
+    broken: tuple[int, str] | None = None
+
+
+def _check_range(job: tuple[int, int, frozenset[int], int]) -> _RangeResult:
+    """A worker's part of `verify_log`: records `lo`..`hi`, from the hash before `lo`."""
+    from django.db import connections
+
+    lo, hi, ends, chunk = job
+    try:
+        before = GENESIS
+        if lo > 1:  # (a missing one is named by the range before)
+            found = MessageLog.objects.filter(seq=lo - 1).values_list("hash", flat=True)
+            before = found.first() or ""
+        hashes: dict[int, str] = {}
+        rows = _chain_rows(_columns(), MessageLog._meta.db_table, lo - 1, chunk, upto=hi)
+        try:
+            prev, next_seq = _check_chain(rows, before, lo, set(ends), hashes)
+        except _Broken as broken:
+            return _RangeResult(broken.seq, "", hashes, (broken.seq, broken.reason))
+        finally:
+            rows.close()
+        if next_seq != hi + 1:  # the range's last records are missing
+            return _RangeResult(next_seq, "", hashes, (next_seq, "thiếu bản ghi (bị xóa)"))
+        return _RangeResult(next_seq, prev, hashes)
+    finally:
+        connections.close_all()
+
+
+def _check_ranges(last_seq: int, workers: int, ends: set[int], chunk: int) -> _RangeResult | None:
+    """Records 1..`last_seq` checked by `workers` processes (fork); None when they cannot
+    see the same data as this process (in a transaction, an in-memory SQLite database)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from django.db import connection, connections
+
+    in_memory = getattr(connection, "is_in_memory_db", lambda: False)()
+    if workers < 2 or last_seq < workers * 1000 or connection.in_atomic_block or in_memory:
+        return None
+    step = -(-last_seq // workers)
+    jobs = [
+        (lo, min(lo + step - 1, last_seq), frozenset(ends), chunk)
+        for lo in range(1, last_seq + 1, step)
+    ]
+    connections.close_all()  # children must not share the parent's connection
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=len(jobs), mp_context=context) as pool:
+        results = list(pool.map(_check_range, jobs))
+    hashes: dict[int, str] = {}
+    for result in results:
+        hashes.update(result.hashes)
+        if result.broken:  # every range before was intact: this is the first break
+            return _RangeResult(result.next_seq, "", hashes, result.broken)
+    return _RangeResult(last_seq + 1, results[-1].last_hash, hashes)
+
+
+def _verify_log(*, chunk: int = 20000, workers: int = 1) -> VerifyReport:
+    from cryptography.exceptions import InvalidSignature
 
     batches = list(LogBatch.objects.order_by("last_seq"))
     ends = {batch.last_seq for batch in batches}
     hashes: dict[int, str] = {}  # the chain's hash at each batch's last record
-    time_text = _TIME_AS_TEXT.get(connection.vendor)
-    columns = ", ".join(
-        time_text if name == "started_at" and time_text else connection.ops.quote_name(name)
-        for name in ("seq", *FIELDS, "content_hash", "prev_hash", "hash")
-    )
+    columns = _columns()
     table = MessageLog._meta.db_table
     prev, expected_seq = GENESIS, 1
+    head = LogHead.objects.filter(pk=1).first()
+    ranges = _check_ranges(head.last_seq if head else 0, workers, ends, chunk)
+    if ranges is not None:
+        if ranges.broken:
+            seq, reason = ranges.broken
+            return VerifyReport(False, seq - 1, seq, reason)
+        prev, expected_seq, hashes = ranges.last_hash, ranges.next_seq, ranges.hashes
     while True:  # again while an ingester added records during the reading
         read_from = expected_seq
         rows = _chain_rows(columns, table, expected_seq - 1, chunk)
