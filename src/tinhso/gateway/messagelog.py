@@ -828,6 +828,8 @@ def _check_range(job: tuple[int, int, frozenset[int], int]) -> _RangeResult:
     from django.db import connections
 
     lo, hi, ends, chunk = job
+    for inherited in connections.all(initialized_only=True):
+        inherited.connection = None  # the parent's, if the fork copied one: never used here
     try:
         before = GENESIS
         if lo > 1:  # (a missing one is named by the range before)
