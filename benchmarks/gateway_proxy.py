@@ -13,7 +13,9 @@ are ingested and counted against the answered calls (0 lost), and the log is ver
 
 Prints JSON lines: one per target and connection count (requests_per_s, p50_ms, p99_ms),
 then a summary: throughput ratio gateway/nginx, added p50 (gateway − nginx, and gateway −
-direct, at 64 connections and at 1 connection), log records vs answered calls.
+direct, at 64 connections and at 1 connection), the data plane's and its ingester's CPU
+per call during the gateway's run (what a busy machine does not change), log records vs
+answered calls.
 """
 
 from __future__ import annotations
@@ -137,6 +139,22 @@ def wrk(wrk_bin: str, url: str, connections: int, seconds: int, headers: list[st
         "non_2xx": int(non2xx.group(1)) if non2xx else 0,
         "socket_errors": errors.group(1).strip() if errors else "",
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (user + system), from /proc; 0 when unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def prepare(db_url: str, upstream: str, key_file: str) -> None:
@@ -286,7 +304,21 @@ def main() -> None:
             for name, (url, headers) in targets.items():
                 if name not in args.targets.split(","):
                     continue
+                gateway_pid = procs[-1].pid
+                watched = [gateway_pid, *children(gateway_pid)]  # the data plane, its ingester
+                cpu_before = [cpu_seconds(pid) for pid in watched]
                 figures = wrk(wrk_bin, url, connections, seconds, headers)
+                if name == "gateway":  # CPU per call: what the machine's load does not change
+                    used = [
+                        cpu_seconds(pid) - b for pid, b in zip(watched, cpu_before, strict=True)
+                    ]
+                    figures["data_plane_cpu_us_per_call"] = round(
+                        used[0] / max(1, figures["requests"]) * 1e6, 1
+                    )
+                    figures["ingester_cpu_us_per_call"] = round(
+                        sum(used[1:]) / max(1, figures["requests"]) * 1e6, 1
+                    )
+                figures["load_average_1m"] = round(os.getloadavg()[0], 2)
                 results[(name, connections)] = figures
                 if name == "gateway":
                     answered_2xx += figures["requests"] - figures["non_2xx"]
@@ -311,6 +343,8 @@ def main() -> None:
             summary="gateway_vs_nginx",
             connections=args.connections,
             gateway_requests_per_s=g["requests_per_s"],
+            data_plane_cpu_us_per_call=g["data_plane_cpu_us_per_call"],
+            ingester_cpu_us_per_call=g["ingester_cpu_us_per_call"],
             nginx_requests_per_s=n["requests_per_s"],
             throughput_ratio=round(g["requests_per_s"] / n["requests_per_s"], 3),
             goal_ratio=0.25,

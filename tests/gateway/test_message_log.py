@@ -187,7 +187,7 @@ def test_killing_the_gateway_loses_no_answered_call_and_leaves_no_ingester(
             answered.append(r.headers["X-Request-Id"])
 
     try:
-        deadline = time.time() + 15
+        deadline = time.time() + 60  # a busy machine starts Django slowly
         while time.time() < deadline:
             try:
                 requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
@@ -413,3 +413,124 @@ def test_the_part_of_a_line_a_failed_write_left_is_skipped_not_glued(tmp_path, d
         "after",
     ]
     assert verify_log().ok
+
+
+def _plain_record(**changes):
+    return (
+        {name: "" for name in FIELDS}
+        | {
+            "request_id": "r",
+            "started_at": "2026-11-30T01:02:03.000004Z",
+            "consumer_code": "ketoan-stc",
+            "method": "GET",
+            "path": "/tinhso/onestop/lookup/?code=H57",
+            "status_code": 200,
+            "result": "ok",
+            "request_size": 0,
+            "response_size": 12,
+            "request_hash": EMPTY_SHA256,
+            "response_hash": EMPTY_SHA256,
+            "duration_ms": 1.25,
+            "provider_ms": 0.5,
+            "client_ip": "127.0.0.1",
+        }
+        | changes
+    )
+
+
+def test_the_usual_record_takes_the_quick_row_and_gets_the_same_row():
+    """The ingester's quick row (`_usual_row`: the data plane's plain records) is the row
+    the field-by-field reading gives; every other record is read field by field."""
+    from tinhso.gateway.messagelog import GENESIS, _any_row, _usual_row
+
+    usual = _plain_record()
+    assert _usual_row(usual, 7, GENESIS) == _any_row(usual, 7, GENESIS)
+    assert _usual_row(usual | {"provider_ms": None}, 1, GENESIS) == _any_row(
+        usual | {"provider_ms": None}, 1, GENESIS
+    )
+    others = [
+        usual | {"issue": "Hồ sơ đất đai"},
+        usual | {"path": "/a\tb"},
+        usual | {"consumer_code": "x" * 300},
+        usual | {"status_code": "200"},
+        usual | {"duration_ms": 1},
+        usual | {"provider_ms": True},
+        usual | {"started_at": "2026-11-30T01:02:03.4Z"},
+        {k: v for k, v in usual.items() if k != "endpoint"},
+    ]
+    for record in others:
+        assert _usual_row(record, 7, GENESIS) is None
+        assert len(_any_row(record, 7, GENESIS)) == len(FIELDS) + 4
+
+
+def test_awkward_numbers_times_and_texts_are_taken_and_verify(tmp_path, db, settings):
+    """What the database's text (PostgreSQL reads the chain with COPY) might give back
+    differently: floats with many digits or none after the point, a backslash, a time
+    with no microseconds, text the ingester cleans."""
+    settings.GATEWAY_LOG_KEY_FILE = str(tmp_path / "k.pem")
+    wal = WalWriter(tmp_path)
+    awkward = [
+        {"duration_ms": 0.30000000000000004, "provider_ms": None},
+        {"duration_ms": 2.0, "provider_ms": 1e-07},
+        {"duration_ms": 1e16, "provider_ms": 123456789.123},
+        {"path": "/p/s/a\\b?c=\\N", "started_at": "2026-11-30T01:02:03.000000Z"},
+        {"issue": "Hồ sơ\u2028đất\x00đai", "path": "/p/s/\ttab"},
+    ]
+    for i, changes in enumerate(awkward):
+        wal.add(wal_line(_plain_record(request_id=f"r{i}", **changes)))
+    wal.flush()
+    assert ingest_pending(tmp_path, active=wal.path).records == len(awkward)
+    report = verify_log()
+    assert report.ok and report.checked == len(awkward), report
+    stored = MessageLog.objects.get(seq=3)
+    assert (stored.duration_ms, stored.provider_ms) == (1e16, 123456789.123)
+
+
+def test_a_broken_record_leaves_the_database_usable(logged):
+    """Verify stops reading at the first broken record (PostgreSQL: the COPY is
+    cancelled) and the connection answers the next query."""
+    MessageLog.objects.filter(seq=2).update(consumer_code="khac")
+    report = verify_log()
+    assert not report.ok and report.broken_seq == 2 and report.checked == 1
+    assert MessageLog.objects.count() == 6
+    assert verify_log().broken_seq == 2
+
+
+def test_a_time_is_kept_in_sqlite_as_django_keeps_it():
+    import datetime as dt
+
+    from django.db import connection
+
+    from tinhso.gateway.messagelog import _sqlite_time, format_time
+
+    for moment in (
+        dt.datetime(2026, 11, 30, 1, 2, 3, 4, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 30, 1, 2, 3, tzinfo=dt.UTC),
+        dt.datetime(2026, 1, 2, 23, 59, 59, 999999, tzinfo=dt.UTC),
+    ):
+        if connection.vendor == "sqlite":
+            expected = connection.ops.adapt_datetimefield_value(moment)
+        else:
+            expected = str(moment.replace(tzinfo=None))
+        assert _sqlite_time(format_time(moment)) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_in_several_processes_names_the_same_first_broken_record(tmp_path, settings):
+    """`verify_log(workers=2)` cuts the chain in two ranges checked by two processes (on
+    PostgreSQL or a SQLite file; an in-memory test database is checked in one): the same
+    report as one process, for an intact log, a changed record in the second range and a
+    deleted record at the end of the first."""
+    settings.GATEWAY_LOG_KEY_FILE = str(tmp_path / "k.pem")
+    wal = WalWriter(tmp_path)
+    for i in range(2400):
+        wal.add(wal_line(_plain_record(request_id=f"r{i}", path=f"/p/s/{i}")))
+    wal.flush()
+    assert ingest_pending(tmp_path, active=wal.path, batch=500).records == 2400
+    assert verify_log(workers=2) == verify_log() and verify_log(workers=2).checked == 2400
+    MessageLog.objects.filter(seq=2000).update(path="/khac")
+    assert verify_log(workers=2) == verify_log()
+    assert verify_log(workers=2).broken_seq == 2000
+    MessageLog.objects.filter(seq=1200).delete()
+    report = verify_log(workers=2)
+    assert report == verify_log() and (report.broken_seq, report.checked) == (1200, 1199)

@@ -32,6 +32,12 @@ class Command(BaseCommand):
             "--follow", action="store_true", help="ingest: nhận bản ghi liên tục đến khi dừng"
         )
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="verify: số tiến trình kiểm tra chuỗi song song (mỗi tiến trình một đoạn)",
+        )
+        parser.add_argument(
             "--stop-with",
             type=int,
             default=None,
@@ -40,7 +46,16 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, action, host, port, no_ingest=False, follow=False, stop_with=None, **options
+        self,
+        *args,
+        action,
+        host,
+        port,
+        no_ingest=False,
+        follow=False,
+        stop_with=None,
+        workers=1,
+        **options,
     ):
         from tinhso.gateway.messagelog import ingest_pending, verify_log
 
@@ -71,7 +86,7 @@ class Command(BaseCommand):
         if action == "ingest":
             self.stdout.write(self.style.SUCCESS(f"Đã ghi {taken} bản ghi vào nhật ký."))
             return
-        report = verify_log()
+        report = verify_log(workers=workers)
         elapsed = time.perf_counter() - started
         if report.ok:
             self.stdout.write(
