@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 import pytest
 
@@ -139,3 +141,22 @@ def page(chromium, live_server):
     page.base_url = live_server.url  # type: ignore[attr-defined]
     yield page
     context.close()
+
+
+LIVE_REQUESTS_WAIT_S = 15
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item) -> None:
+    """A live-server test ends when the server's request threads have, before any fixture
+    is torn down. A request's last work runs after its answer has gone (security events
+    are written when the request finishes), and on SQLite the server shares the test's
+    in-memory connection: that work raced the teardown's flush ("cannot open savepoint -
+    SQL statements in progress") and broke every live-server test after it."""
+    if "live_server" not in getattr(item, "fixturenames", ()):
+        return
+    deadline = time.monotonic() + LIVE_REQUESTS_WAIT_S
+    for thread in threading.enumerate():
+        target = getattr(thread, "_target", None)
+        if getattr(target, "__name__", "") == "process_request_thread":
+            thread.join(max(0.0, deadline - time.monotonic()))
