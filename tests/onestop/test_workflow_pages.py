@@ -245,3 +245,49 @@ def test_acceptance_says_where_the_dossier_is(world, client):
     )
     [said] = [m for m in _messages(response) if "Đã tiếp nhận" in m]
     assert "Hồ sơ đang ở: motcua.stp" in said
+
+
+def test_an_action_on_a_page_someone_has_since_acted_on_is_told_so_and_changes_nothing(
+    world, client
+):
+    """Two tabs (or two colleagues) on one dossier: the second post carries the version its
+    page was drawn at, and is told the dossier has just been handled, not "forbidden"
+    about a state it never saw."""
+    w = world
+    dossier = accepted(w)
+    drawn_at = dossier.version
+    login(client, w.officer)
+    page = client.get(reverse("onestop:dossier", args=[dossier.uid])).content.decode()
+    assert f'name="version" value="{drawn_at}"' in page
+    services.forward_to_next_step(official=w.officer, dossier=dossier, to_user=w.specialist)
+    dossier.refresh_from_db()
+    events = dossier.events.count()
+
+    response = client.post(
+        reverse("onestop:official_action", args=[dossier.uid, "forward"]),
+        {"version": drawn_at, "to_user": str(w.specialist2.uid)},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("onestop:dossier", args=[dossier.uid])
+    said = _messages(client.get(response["Location"]))
+    assert any("Hồ sơ vừa được người khác xử lý" in m for m in said), said
+    before = (dossier.assignee_id, dossier.version, events)
+    dossier.refresh_from_db()
+    assert (dossier.assignee_id, dossier.version, dossier.events.count()) == before
+
+
+def test_the_api_answers_a_stale_version_with_409_dossier_changed(world):
+    w = world
+    dossier = accepted(w)
+    drawn_at = dossier.version
+    services.forward_to_next_step(official=w.officer, dossier=dossier, to_user=w.specialist)
+    api = APIClient()
+    api.force_authenticate(w.officer)
+    response = api.post(
+        f"/api/v1/onestop/dossiers/{dossier.uid}/forward/",
+        {"version": drawn_at, "to_user": str(w.specialist2.uid)},
+        format="json",
+    )
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "dossier_changed"

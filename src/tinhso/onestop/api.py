@@ -372,6 +372,7 @@ def _action_view(name: str) -> type[APIView]:
         def post(self, request: Request, uid: str) -> Response:
             dossier = _dossier(request.user, uid)
             values = _parse(json_body or upload_body, request, upload_body)
+            workflow.ensure_current(dossier, values.get("version"))
             action = workflow.for_api(name, dossier)
             action.execute(
                 user=request.user,

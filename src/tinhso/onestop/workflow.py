@@ -600,13 +600,35 @@ class Action:
         self, *, user: Any, dossier: Dossier, values: dict[str, Any], version: int | None = None
     ) -> Any:
         """Check this very action (two actions may share a service), then run its service
-        (which checks again inside its transaction)."""
+        (which checks again inside its transaction).
+
+        A `version` older than the dossier's means someone acted since the page was drawn:
+        that is a conflict to report as such, before the checks, which would otherwise
+        answer "not allowed" about a state the person never saw."""
+        ensure_current(dossier, version)
         self.check(user, dossier)
         return self.run(user, dossier, values, version)
 
     def make_form(self, dossier: Dossier, user: Any, data: Any = None, files: Any = None):
         # plain field names (the same as the API's); ids unique on a page of many forms
         return self.form(data, files, dossier=dossier, user=user, auto_id=f"id_{self.name}_%s")
+
+
+def dossier_changed() -> Conflict:
+    """What an action on a dossier someone else has just moved is told."""
+    return Conflict(
+        "Hồ sơ vừa được người khác xử lý. Vui lòng tải lại trang để xem trạng thái mới "
+        "rồi thao tác lại.",
+        code=E.DOSSIER_CHANGED,
+    )
+
+
+def ensure_current(dossier: Dossier, version: int | None) -> None:
+    """Refuse an action asked from a page (or a read) older than the dossier: checked
+    before the action's form, its permission and its state, which would each otherwise
+    answer about a dossier the person never saw. No version: nothing to compare."""
+    if version is not None and version != dossier.version:
+        raise dossier_changed()
 
 
 def _action(**kwargs: Any) -> Action:

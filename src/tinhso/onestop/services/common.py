@@ -33,7 +33,7 @@ from django.db.models import Sum
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import has_role
 from tinhso.audit.services import record
-from tinhso.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from tinhso.core.errors import InvalidTransition, NotFound, ValidationFailed
 from tinhso.core.textguard import guard_changes
 from tinhso.notify.services import enqueue, notify_user
 from tinhso.onestop import workflow
@@ -115,11 +115,7 @@ def _transition(
         current = Dossier.objects.filter(pk=dossier.pk).values_list("state", "version").first()
         if current is None:
             raise NotFound("Không tìm thấy hồ sơ.", code=E.DOSSIER_NOT_FOUND)
-        raise Conflict(
-            "Hồ sơ vừa được người khác xử lý. Vui lòng tải lại trang để xem trạng thái mới "
-            "rồi thao tác lại.",
-            code=E.DOSSIER_CHANGED,
-        )
+        raise workflow.dossier_changed()
     for key, value in changes.items():
         setattr(dossier, key, value)
     dossier.version = expected + 1

@@ -74,6 +74,11 @@ def official_action(request: HttpRequest, uid, action: str) -> HttpResponse:
         raise Http404()
     if not can(user, "onestop.view_dossier", dossier):
         return _forbidden(request, _("Hồ sơ thuộc cơ quan khác; bạn không thể thao tác."))
+    try:
+        workflow.ensure_current(dossier, _version(request))
+    except DomainError as exc:
+        _error(request, exc)
+        return redirect("onestop:dossier", uid=dossier.uid)
     form = entry.make_form(dossier, user, request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _form_error(form))
