@@ -211,3 +211,30 @@ def test_every_configuration_change_is_in_the_audit_trail(published):
         "gateway.issue_key",
         "gateway.grant_right",
     } <= actions
+
+
+def test_a_consumer_that_may_already_call_the_service_cannot_ask_for_it_again(
+    org, published
+):
+    """Directly granted, or through a group: asking again would only add a request the
+    provider has nothing to decide about."""
+    with pytest.raises(Exception) as exc:
+        services.request_access(
+            actor=org.consumer_admin,
+            consumer=published.consumer,
+            service=published.service,
+            reason="Đã có quyền",
+        )
+    assert exc.value.code == GatewayErrorCode.ALREADY_GRANTED
+    group = services.create_group(actor=org.platform, code="tai-chinh", name="Ngành tài chính")
+    services.add_to_group(actor=org.platform, group=group, consumer=published.other)
+    services.grant_right(actor=org.provider_admin, service=published.service, group=group)
+    with pytest.raises(Exception) as exc:
+        services.request_access(
+            actor=org.consumer_admin,
+            consumer=published.other,
+            service=published.service,
+            reason="Nhóm đã có quyền",
+        )
+    assert exc.value.code == GatewayErrorCode.ALREADY_GRANTED
+    assert not AccessRequest.objects.exists()

@@ -114,3 +114,26 @@ def test_refresh_page_shows_the_diff_and_asks(client, org, published, provider_s
     digest = re.search(r'name="confirm" value="([0-9a-f]{64})"', page).group(1)
     client.post("/gateway/services/datdai/parcels/refresh/", {"confirm": digest})
     assert published.service.endpoints.filter(path="/new").exists()
+
+
+def test_the_request_form_offers_only_the_consumers_that_may_still_ask(client, org, published):
+    login(client, org.consumer_admin)
+    page = client.get("/gateway/services/datdai/parcels/").content.decode()
+    form = page[page.index('data-testid="request-form"') :]
+    form = form[: form.index("</form>")]
+    # "ketoan" holds the right already; "khac" may ask
+    assert 'value="khac"' in form and 'value="ketoan"' not in form
+    assert 'class="form-select' in form and 'class="form-control' in form
+    client.post(
+        "/gateway/services/datdai/parcels/",
+        {"action": "request", "consumer": "khac", "reason": "Đối chiếu dữ liệu"},
+    )
+    page = client.get("/gateway/services/datdai/parcels/").content.decode()
+    assert 'data-testid="request-form"' not in page
+    assert 'data-testid="nothing-to-ask"' in page
+    # a request for a consumer the form no longer offers changes nothing
+    client.post(
+        "/gateway/services/datdai/parcels/",
+        {"action": "request", "consumer": "ketoan", "reason": "Lần nữa"},
+    )
+    assert AccessRequest.objects.count() == 1

@@ -24,6 +24,7 @@ class GatewayErrorCode(StrEnum):
     RIGHT_EXISTS = "gateway_right_exists"
     REQUEST_DECIDED = "gateway_request_decided"
     REQUEST_PENDING = "gateway_request_pending"
+    ALREADY_GRANTED = "gateway_already_granted"
     INVALID_CERTIFICATE = "gateway_invalid_certificate"
     CONSENT_REQUIRED = "gateway_consent_required"
     CONNECTOR_FAILED = "gateway_connector_failed"
@@ -126,6 +127,11 @@ class RequestDecided(Conflict):
 class RequestPending(Conflict):
     code: str = GatewayErrorCode.REQUEST_PENDING
     message = "Đã có một yêu cầu đang chờ duyệt cho dịch vụ này."
+
+
+class AlreadyGranted(Conflict):
+    code: str = GatewayErrorCode.ALREADY_GRANTED
+    message = "Hệ thống khai thác này đã được cấp quyền gọi dịch vụ (hoặc điểm cuối) này."
 
 
 class InvalidCertificate(ValidationFailed):

@@ -37,7 +37,9 @@ class PublishForm(forms.Form):
         label=_("Địa chỉ mô tả OpenAPI 3"), required=False, assume_scheme="https"
     )
     openapi_text = forms.CharField(
-        label=_("hoặc dán mô tả OpenAPI 3 (JSON/YAML)"), widget=forms.Textarea, required=False
+        label=_("hoặc dán mô tả OpenAPI 3 (JSON/YAML)"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
     )
     base_url = forms.URLField(
         assume_scheme="https",
@@ -73,7 +75,9 @@ class GrantForm(forms.Form):
 
 class RequestAccessForm(forms.Form):
     consumer = forms.ChoiceField(label=_("Hệ thống khai thác"))
-    reason = forms.CharField(label=_("Mục đích sử dụng"), widget=forms.Textarea, max_length=2000)
+    reason = forms.CharField(
+        label=_("Mục đích sử dụng"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
 
     def __init__(self, *args, consumers=(), **kwargs):
         super().__init__(*args, **kwargs)

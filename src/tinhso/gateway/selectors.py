@@ -14,7 +14,9 @@ from tinhso.directory.models import Agency
 from tinhso.gateway.errors import ConsumerNotFound, ProviderNotFound, ServiceNotFound
 from tinhso.gateway.models import (
     AccessRequest,
+    AccessRight,
     Consumer,
+    Endpoint,
     MessageLog,
     Provider,
     Service,
@@ -72,6 +74,43 @@ def consumers_for(user) -> QuerySet[Consumer]:
     if is_platform_admin(user):
         return qs
     return qs.filter(agency__in=admin_agencies(user))
+
+
+def covering_rights(service: Service, endpoint: Endpoint | None = None) -> Q:
+    """The rights of a service that already cover `endpoint` (or the whole service): the
+    whole service's, and the endpoint's own when one is named. Filter AccessRight by it."""
+    covering = Q(service=service, endpoint__isnull=True)
+    if endpoint is not None:
+        covering |= Q(service=service, endpoint=endpoint)
+    return covering
+
+
+def holds_right(consumer: Consumer, service: Service, endpoint: Endpoint | None = None) -> bool:
+    """Whether the consumer, directly or through one of its groups, may already call it."""
+    return (
+        AccessRight.objects.filter(covering_rights(service, endpoint))
+        .filter(Q(consumer=consumer) | Q(group__members=consumer))
+        .exists()
+    )
+
+
+def consumers_that_may_ask(user, service: Service) -> list[Consumer]:
+    """The user's consumers that can still ask for the whole service: not those that may
+    already call it, nor those with a request waiting for the provider."""
+    waiting = AccessRequest.objects.filter(
+        service=service, status=AccessRequest.Status.ASKED
+    ).values("consumer_id")
+    granted = AccessRight.objects.filter(covering_rights(service))
+    direct = granted.filter(consumer__isnull=False).values("consumer_id")
+    # (never a NULL in NOT IN: it would exclude every consumer)
+    via_group = granted.filter(group__members__isnull=False).values("group__members")
+    return list(
+        consumers_for(user)
+        .exclude(pk__in=waiting)
+        .exclude(pk__in=direct)
+        .exclude(pk__in=via_group)
+        .order_by("code")
+    )
 
 
 def requests_for(user) -> QuerySet[AccessRequest]:

@@ -21,6 +21,7 @@ from tinhso.core.errors import ValidationFailed
 from tinhso.core.text import clean_text
 from tinhso.gateway import openapi
 from tinhso.gateway.errors import (
+    AlreadyGranted,
     CodeTaken,
     EndpointNotOfService,
     InvalidCertificate,
@@ -32,6 +33,7 @@ from tinhso.gateway.errors import (
     RequestPending,
     RightExists,
 )
+from tinhso.gateway.selectors import holds_right
 from tinhso.gateway.models import (
     AccessRequest,
     AccessRight,
@@ -699,6 +701,8 @@ def request_access(
         consumer=consumer, service=service, status=AccessRequest.Status.ASKED
     ).exists():
         raise RequestPending()
+    if holds_right(consumer, service, endpoint):
+        raise AlreadyGranted()
     now = timezone.now()
     request = AccessRequest.objects.create(
         consumer=consumer,

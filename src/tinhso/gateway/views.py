@@ -100,9 +100,10 @@ def service_detail(request: HttpRequest, provider: str, service: str) -> HttpRes
     if svc.status == Service.Status.DRAFT and not manage:
         raise selectors.ServiceNotFound()
     my_consumers = list(selectors.consumers_for(request.user)) if request.user else []
+    may_ask = selectors.consumers_that_may_ask(request.user, svc) if my_consumers else []
     endpoints = list(svc.endpoints.all())
     grant_form = forms.GrantForm(endpoints=endpoints)
-    request_form = forms.RequestAccessForm(consumers=my_consumers)
+    request_form = forms.RequestAccessForm(consumers=may_ask)
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "enable":
@@ -155,7 +156,7 @@ def service_detail(request: HttpRequest, provider: str, service: str) -> HttpRes
                     _("Đã thu hồi quyền."),
                 )
         elif action == "request":
-            request_form = forms.RequestAccessForm(request.POST, consumers=my_consumers)
+            request_form = forms.RequestAccessForm(request.POST, consumers=may_ask)
             if request_form.is_valid():
                 data = request_form.cleaned_data
                 _run(
@@ -184,6 +185,12 @@ def service_detail(request: HttpRequest, provider: str, service: str) -> HttpRes
             "grant_form": grant_form,
             "request_form": request_form,
             "my_consumers": my_consumers,
+            "may_ask": may_ask,
+            # the call shown: one a plain curl can make as it is (a GET without parameters)
+            "example": next(
+                (e for e in endpoints if e.method == "GET" and "{" not in e.path),
+                endpoints[0] if endpoints else None,
+            ),
             "settings_form": forms.ServiceSettingsForm(
                 initial={"timeout_ms": svc.timeout_ms, "log_bodies": svc.log_bodies}
             ),

@@ -1,4 +1,5 @@
-"""Accessible Bootstrap rendering of form fields: `{% load tinhso_forms %}{% form_field f %}`.
+"""Accessible Bootstrap rendering of form fields: `{% load tinhso_forms %}{% form_field f %}`
+(or `{% form_fields form %}` for all of a form's).
 
 Each field gets a visible <label>, its help text and errors tied to the input with
 aria-describedby, and aria-invalid when it has errors.
@@ -35,6 +36,12 @@ def form_field(field):
         "widget": field.as_widget(attrs=attrs),
         "is_checkbox": css == "form-check-input",
     }
+
+
+@register.inclusion_tag("web/_form_fields.html")
+def form_fields(form):
+    """A whole form's fields the way `form_field` draws one, with its own errors first."""
+    return {"form": form}
 
 
 @register.inclusion_tag("web/_form_errors.html")
