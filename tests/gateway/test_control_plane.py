@@ -213,9 +213,7 @@ def test_every_configuration_change_is_in_the_audit_trail(published):
     } <= actions
 
 
-def test_a_consumer_that_may_already_call_the_service_cannot_ask_for_it_again(
-    org, published
-):
+def test_a_consumer_that_may_already_call_the_service_cannot_ask_for_it_again(org, published):
     """Directly granted, or through a group: asking again would only add a request the
     provider has nothing to decide about."""
     with pytest.raises(Exception) as exc:

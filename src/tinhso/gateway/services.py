@@ -33,7 +33,6 @@ from tinhso.gateway.errors import (
     RequestPending,
     RightExists,
 )
-from tinhso.gateway.selectors import holds_right
 from tinhso.gateway.models import (
     AccessRequest,
     AccessRight,
@@ -46,6 +45,7 @@ from tinhso.gateway.models import (
     Provider,
     Service,
 )
+from tinhso.gateway.selectors import holds_right
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 RESERVED_CODES = {"health", "metrics", "listservices", "allowedservices", "getopenapi"}
