@@ -291,3 +291,25 @@ def test_the_api_answers_a_stale_version_with_409_dossier_changed(world):
     )
     assert response.status_code == 409, response.content
     assert response.json()["code"] == "dossier_changed"
+
+
+def test_the_wallet_is_offered_only_in_the_answer_to_an_open_supplement_request(world, client):
+    """The page reads the citizen's wallet only for the one form that offers it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tinhso.onestop.services.wallet import add_to_wallet
+
+    w = world
+    add_to_wallet(user=w.citizen, file=pdf_file("cccd.pdf"), name="Căn cước của tôi")
+    dossier = submit(w)
+    login(client, w.citizen)
+    url = reverse("onestop:dossier", args=[dossier.uid])
+    with CaptureQueriesContext(connection) as plain:
+        page = client.get(url).content.decode()
+    assert "Căn cước của tôi" not in page
+    assert not any("onestop_walletitem" in q["sql"] for q in plain.captured_queries)
+
+    services.request_supplement(official=w.officer, dossier=dossier, items=["Bản sao CCCD"])
+    page = client.get(url).content.decode()
+    assert "Bản sao CCCD" in page and "Căn cước của tôi" in page

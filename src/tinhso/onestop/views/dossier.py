@@ -74,10 +74,10 @@ def dossier_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
     citizen_actions = (
         [a.name for a in offered if a.actor == workflow.Actor.APPLICANT] if is_applicant else []
     )
-    steps = (
-        list(dossier.process_template.steps.order_by("order"))
-        if dossier.process_template is not None
-        else []
+    open_supplement = next((s for s in reversed(supplements) if s.answered_at is None), None)
+    # the wallet is offered only in the answer to an open supplement request
+    answers_supplement = bool(
+        is_applicant and open_supplement and "answer_supplement" in citizen_actions
     )
     return {
         "dossier": dossier,
@@ -96,7 +96,7 @@ def dossier_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
         "token_session": results.token_session(dossier, user) if is_official else None,
         "site_url": getattr(settings, "TINHSO_SITE_URL", "") or request.build_absolute_uri("/"),
         "supplements": supplements,
-        "open_supplement": next((s for s in reversed(supplements) if s.answered_at is None), None),
+        "open_supplement": open_supplement,
         "payments": payments,
         "pending_payments": [p for p in payments if p.status == Payment.Status.PENDING],
         "events": list(selectors.process_slip(dossier)) if is_official or is_applicant else [],
@@ -104,14 +104,13 @@ def dossier_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
         "primary_action": _card(primary, dossier, user) if primary else None,
         "other_actions": [_card(a, dossier, user) for a in others],
         "whereabouts": selectors.whereabouts(dossier) if is_official else "",
-        "steps": steps,
         "extension": getattr(dossier, "extension", None) if dossier.extended_once else None,
         "is_final": dossier.state in FINAL_STATES,
         "rating": getattr(dossier, "rating", None) if dossier.state == S.RETURNED else None,
         "rate_form": forms.RateForm(),
         "withdraw_form": forms.WithdrawForm(),
         "supplement_form": forms.SupplementAnswerForm(),
-        "wallet_items": list(selectors.wallet(user)) if is_applicant else [],
+        "wallet_items": list(selectors.wallet(user)) if answers_supplement else [],
         "issued_forms": list(dossier.issued_forms.order_by("issued_at", "pk")),
         "received_papers": list(dossier.received_papers.all()),
     }
