@@ -159,3 +159,56 @@ def test_only_the_platform_admin_may_edit_the_synonyms(client, catalogue):
     assert SearchSynonym.objects.count() == before
     with pytest.raises(PermissionDenied):
         services.save_search_synonyms(actor=agency_admin, text="x = y")
+
+
+# --- the ranked catalogue is kept per process
+
+
+def test_a_search_reads_the_catalogue_once_and_a_change_at_once(catalogue):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tinhso.onestop.models import Procedure
+
+    assert codes("khai sinh")
+    with CaptureQueriesContext(connection) as again:
+        assert codes("khai tu")
+    assert len(again) == 1  # the ranked procedures themselves: no catalogue, no synonyms
+    procedure = Procedure.objects.get(code="1.001193")
+    procedure.name = "Thủ tục đăng ký khai sinh lưu động tại nhà"
+    procedure.save()
+    assert "1.001193" in codes("luu dong tai nha")
+
+
+def test_the_kept_catalogue_filters_as_the_database_does(catalogue):
+    from tinhso.onestop.models import Procedure
+
+    assert not Procedure.objects.filter(is_active=False).exists()
+    some = Procedure.objects.select_related("agency").exclude(agency=None).first()
+    combos = [
+        {},
+        {"field": "XD"},
+        {"field": some.field},
+        {"agency": some.agency},
+        {"level": "province"},
+        {"level": "commune"},
+        {"online_type": "full"},
+        {"online_type": "partial", "level": "district"},
+    ]
+    index = selectors._kept_search_index.get()
+    for filters in combos:
+        kept = {entry.key for entry, where in index.entries if where.keeps(**_all(filters))}
+        assert kept == set(selectors.search_procedures(**filters).values_list("pk", flat=True))
+    for q in ("giay phep", "dang ky", "cap", "so do", "khai sinh"):
+        for filters in combos:
+            kept = codes(q, **filters)
+            queried = list(
+                selectors.search_procedures(q=q, active_only=False, **filters).values_list(
+                    "code", flat=True
+                )
+            )
+            assert kept == queried, (q, filters)
+
+
+def _all(filters: dict) -> dict:
+    return {"field": None, "agency": None, "level": "", "online_type": "", **filters}

@@ -25,9 +25,11 @@ from django.utils.translation import gettext_lazy
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import _grants, agency_in, is_platform_admin, visible_agency_filter
+from tinhso.core import pagecache
 from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound
 from tinhso.core.replica import replica_reads
+from tinhso.core.stamps import Kept
 from tinhso.directory.models import Agency
 from tinhso.onestop import search
 from tinhso.onestop.errors import OnestopError as E
@@ -61,6 +63,81 @@ def _base() -> QuerySet[Dossier]:
 # Catalog
 
 
+@dataclass(frozen=True)
+class _Where:
+    """What the catalogue's filters read of an active procedure, as its SQL filters do."""
+
+    field_id: int
+    field_code: str
+    agency_id: int | None
+    receiving_agency_id: int | None
+    levels: str
+    online_type: str
+
+    def keeps(self, *, field, agency, level: str, online_type: str) -> bool:
+        if field and (
+            self.field_code != field if isinstance(field, str) else self.field_id != field.pk
+        ):
+            return False
+        if agency is not None and agency.pk not in (self.agency_id, self.receiving_agency_id):
+            return False
+        if level and level not in self.levels:  # levels__contains: a substring, as in SQL
+            return False
+        return not online_type or self.online_type == online_type
+
+
+@dataclass(frozen=True)
+class _SearchIndex:
+    entries: list[tuple[search.Entry, _Where]]
+    synonyms: list[search.Synonym]
+
+
+def _synonyms() -> list[search.Synonym]:
+    return [search.Synonym.of(s.term_list, s.meaning) for s in SearchSynonym.objects.all()]
+
+
+def _load_search_index() -> _SearchIndex:
+    rows = Procedure.objects.filter(is_active=True).values_list(
+        "pk",
+        "code",
+        "name",
+        "result_description",
+        "field__name",
+        "field_id",
+        "field__code",
+        "agency_id",
+        "receiving_agency_id",
+        "levels",
+        "online_type",
+    )
+    entries = [
+        (
+            search.Entry(key=pk, code=code, name=name, description=f"{result} {field_name}"),
+            _Where(field_id, field_code, agency_id, receiving_id, levels or "", online or ""),
+        )
+        for (
+            pk,
+            code,
+            name,
+            result,
+            field_name,
+            field_id,
+            field_code,
+            agency_id,
+            receiving_id,
+            levels,
+            online,
+        ) in rows
+    ]
+    return _SearchIndex(entries, _synonyms())
+
+
+# Every search with words ranks the whole active catalogue: read once per process, and
+# again when the catalogue changes (the public pages' stamp: a change in this process at
+# once, in the others on this machine at its commit, on other machines within a minute).
+_kept_search_index = Kept(pagecache.STAMP, _load_search_index, seconds=60)
+
+
 def search_procedures(
     *,
     q: str = "",
@@ -89,13 +166,22 @@ def search_procedures(
         return qs.order_by("code")
     if search.CODE_QUERY.match(q):  # a procedure code, or its beginning
         return qs.filter(code__startswith=q).order_by("code")
-    entries = [
-        search.Entry(key=pk, code=code, name=name, description=f"{result} {field_name}")
-        for pk, code, name, result, field_name in qs.values_list(
-            "pk", "code", "name", "result_description", "field__name"
-        )
-    ]
-    synonyms = [search.Synonym.of(s.term_list, s.meaning) for s in SearchSynonym.objects.all()]
+    if active_only:
+        index = _kept_search_index.get()
+        entries = [
+            entry
+            for entry, where in index.entries
+            if where.keeps(field=field, agency=agency, level=level, online_type=online_type)
+        ]
+        synonyms = index.synonyms
+    else:
+        entries = [
+            search.Entry(key=pk, code=code, name=name, description=f"{result} {field_name}")
+            for pk, code, name, result, field_name in qs.values_list(
+                "pk", "code", "name", "result_description", "field__name"
+            )
+        ]
+        synonyms = _synonyms()
     ranked = search.rank(q, entries, synonyms)
     if not ranked:
         return qs.none()
