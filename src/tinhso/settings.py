@@ -152,6 +152,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tinhso.web.context_processors.navigation",
             ],
+            # `date` for numeric formats at a third of the cost (tinhso.web.fast_date)
+            "builtins": ["tinhso.web.fast_date"],
         },
     }
 ]
