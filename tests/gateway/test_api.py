@@ -97,3 +97,33 @@ def test_a_citizen_gets_403_and_unknown_things_404(org, published):
     admin = _client(org.platform)
     missing = admin.get("/api/v1/gateway/services/datdai/none/")
     assert missing.status_code == 404 and missing.json()["code"] == "gateway_service_not_found"
+
+
+def test_the_provider_credentials_are_set_over_the_api_forwarded_and_never_shown(
+    org, published, gateway
+):
+    from .conftest import ProviderHandler
+    from .test_proxy import call
+
+    provider = _client(org.provider_admin)
+    url = "/api/v1/gateway/services/datdai/parcels/"
+    changed = provider.patch(
+        url,
+        {"timeout_ms": 2500, "upstream_headers": {"Authorization": "Token bi-mat-cua-lgsp"}},
+        format="json",
+    )
+    assert changed.status_code == 200, changed.json()
+    body = changed.json()
+    assert body["timeout_ms"] == 2500 and body["upstream_headers"] == ["Authorization"]
+    assert "bi-mat" not in changed.content.decode()
+    assert "bi-mat" not in provider.get(url).content.decode()
+    gateway.reload()
+    assert call(gateway, "/datdai/parcels/parcels/7", published.key).status_code == 200
+    assert ProviderHandler.seen[-1]["headers"]["Authorization"] == "Token bi-mat-cua-lgsp"
+
+    bad = provider.patch(url, {"upstream_headers": {"X-Bad": "a\r\nX-Injected: 1"}}, format="json")
+    assert bad.status_code == 400 and bad.json()["code"] == "validation_failed"
+    consumer = _client(org.consumer_admin)
+    assert consumer.patch(url, {"upstream_headers": {}}, format="json").status_code == 403
+    cleared = provider.patch(url, {"upstream_headers": {}}, format="json")
+    assert cleared.json()["upstream_headers"] == []

@@ -137,3 +137,30 @@ def test_the_request_form_offers_only_the_consumers_that_may_still_ask(client, o
         {"action": "request", "consumer": "ketoan", "reason": "Lần nữa"},
     )
     assert AccessRequest.objects.count() == 1
+
+
+def test_the_provider_credentials_are_set_on_the_page_and_only_their_names_shown(
+    client, org, published
+):
+    login(client, org.provider_admin)
+    url = "/gateway/services/datdai/parcels/"
+    client.post(
+        url,
+        {
+            "action": "settings",
+            "timeout_ms": "3000",
+            "upstream_headers": "Authorization: Token bi-mat\nX-Ma-Don-Vi: H57.20",
+        },
+    )
+    page = client.get(url).content.decode()
+    names = page[page.index('data-testid="upstream-headers"') :]
+    names = names[: names.index("</p>")]
+    assert "<code>Authorization</code>" in names and "<code>X-Ma-Don-Vi</code>" in names
+    assert "bi-mat" not in page
+    # saved again without credentials: kept; asked to clear: gone
+    client.post(url, {"action": "settings", "timeout_ms": "3000", "upstream_headers": ""})
+    assert 'data-testid="upstream-headers"' in client.get(url).content.decode()
+    client.post(url, {"action": "settings", "timeout_ms": "3000", "clear_upstream_headers": "on"})
+    assert 'data-testid="upstream-headers"' not in client.get(url).content.decode()
+    published.service.refresh_from_db()
+    assert published.service.upstream_headers_encrypted == ""

@@ -38,10 +38,32 @@ class ServiceOut(serializers.Serializer):
     kind = serializers.CharField()
     base_url = serializers.CharField()
     agency = serializers.CharField(source="provider.agency.code")
+    timeout_ms = serializers.IntegerField()
+    log_bodies = serializers.BooleanField()
+    upstream_headers = serializers.SerializerMethodField(
+        help_text="Tên các tiêu đề xác thực cổng gửi kèm tới hệ thống cung cấp (không có giá trị)."
+    )
     endpoints = serializers.SerializerMethodField()
 
     def get_endpoints(self, obj) -> list[str]:
         return [f"{e.method} {e.path}" for e in obj.endpoints.all()]
+
+    def get_upstream_headers(self, obj) -> list[str]:
+        return selectors.upstream_header_names(obj)
+
+
+class ServiceSettingsIn(serializers.Serializer):
+    timeout_ms = serializers.IntegerField(required=False, min_value=100, max_value=300_000)
+    log_bodies = serializers.BooleanField(required=False)
+    base_url = serializers.URLField(required=False)
+    upstream_headers = serializers.DictField(
+        child=serializers.CharField(max_length=4096, allow_blank=True, trim_whitespace=False),
+        required=False,
+        help_text=(
+            "Tiêu đề HTTP cổng gửi kèm tới hệ thống cung cấp (thông tin xác thực), thay cho "
+            "bộ đã lưu; {} để xóa. Lưu mã hóa, không bao giờ trả lại."
+        ),
+    )
 
 
 class ProviderOut(serializers.Serializer):
@@ -190,6 +212,21 @@ class ServiceDetail(Base):
         svc = selectors.get_service(provider, service)
         if svc.status == Service.Status.DRAFT and not _can(request, "gateway.manage_service", svc):
             raise selectors.ServiceNotFound()
+        return Response(ServiceOut(svc).data)
+
+    @extend_schema(
+        operation_id="gateway_service_settings",
+        summary="Thiết lập của dịch vụ: thời gian chờ, lưu nội dung, địa chỉ gốc, xác thực",
+        tags=TAGS,
+        request=ServiceSettingsIn,
+        responses={200: ServiceOut},
+    )
+    def patch(self, request: Request, provider: str, service: str) -> Response:
+        svc = selectors.get_service(provider, service)
+        data = ServiceSettingsIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.update_service(actor=request.user, service=svc, **data.validated_data)
+        svc.refresh_from_db()
         return Response(ServiceOut(svc).data)
 
 

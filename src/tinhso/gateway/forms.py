@@ -58,6 +58,32 @@ class ServiceSettingsForm(forms.Form):
     log_bodies = forms.BooleanField(
         label=_("Lưu nội dung yêu cầu/trả lời (mã hóa)"), required=False
     )
+    upstream_headers = forms.CharField(
+        label=_("Thông tin xác thực gửi tới hệ thống cung cấp"),
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off", "spellcheck": "false"}),
+        required=False,
+        max_length=20_000,
+        help_text=_(
+            "Mỗi dòng một tiêu đề HTTP “Tên: giá trị” (ví dụ Authorization: Token …), cổng "
+            "gửi kèm mọi lượt gọi tới hệ thống cung cấp. Lưu mã hóa, không hiển thị lại; "
+            "để trống thì giữ như cũ."
+        ),
+    )
+    clear_upstream_headers = forms.BooleanField(
+        label=_("Xóa thông tin xác thực đã lưu"), required=False
+    )
+
+    def clean_upstream_headers(self) -> dict[str, str] | None:
+        text = self.cleaned_data.get("upstream_headers") or ""
+        headers: dict[str, str] = {}
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            name, sep, value = line.partition(":")
+            if not sep:
+                raise forms.ValidationError(_("Mỗi dòng cần có dạng “Tên: giá trị”."))
+            headers[name.strip()] = value.strip()
+        return headers or None
 
 
 class GrantForm(forms.Form):

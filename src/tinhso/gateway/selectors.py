@@ -76,6 +76,20 @@ def consumers_for(user) -> QuerySet[Consumer]:
     return qs.filter(agency__in=admin_agencies(user))
 
 
+def upstream_header_names(service: Service) -> list[str]:
+    """The names of the credentials the gateway adds for the provider (never the values)."""
+    import json
+
+    from tinhso.gateway.crypto import decrypt
+
+    if not service.upstream_headers_encrypted:
+        return []
+    try:
+        return sorted(json.loads(decrypt(service.upstream_headers_encrypted)))
+    except ValueError:
+        return []
+
+
 def covering_rights(service: Service, endpoint: Endpoint | None = None) -> Q:
     """The rights of a service that already cover `endpoint` (or the whole service): the
     whole service's, and the endpoint's own when one is named. Filter AccessRight by it."""

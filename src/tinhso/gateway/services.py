@@ -351,6 +351,10 @@ def update_service(
         clean = {str(k).strip(): str(v).strip() for k, v in upstream_headers.items() if k}
         if any(not re.match(r"^[A-Za-z0-9-]{1,64}$", k) for k in clean):
             raise ValidationFailed("Tên tiêu đề HTTP không hợp lệ.")
+        if any(not v or len(v) > 4096 or not v.isprintable() for v in clean.values()):
+            raise ValidationFailed(
+                "Giá trị tiêu đề HTTP không hợp lệ (cần có, tối đa 4096 ký tự, một dòng)."
+            )
         service.upstream_headers_encrypted = encrypt(json.dumps(clean)) if clean else ""
         changed["upstream_headers"] = sorted(clean)
     service.save()

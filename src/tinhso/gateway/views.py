@@ -122,18 +122,29 @@ def service_detail(request: HttpRequest, provider: str, service: str) -> HttpRes
         elif action == "settings":
             settings_form = forms.ServiceSettingsForm(request.POST)
             if settings_form.is_valid():
+                data = settings_form.cleaned_data
+                headers = {} if data["clear_upstream_headers"] else data["upstream_headers"]
                 _run(
                     request,
                     lambda: services.update_service(
                         actor=request.user,
                         service=svc,
-                        timeout_ms=settings_form.cleaned_data["timeout_ms"],
-                        log_bodies=settings_form.cleaned_data["log_bodies"],
+                        timeout_ms=data["timeout_ms"],
+                        log_bodies=data["log_bodies"],
+                        upstream_headers=headers,
                     ),
                     _("Đã lưu thiết lập."),
                 )
             else:
-                messages.error(request, _("Thiết lập không hợp lệ."))
+                messages.error(
+                    request,
+                    _("Thiết lập không hợp lệ: %(errors)s")
+                    % {
+                        "errors": " ".join(
+                            str(e) for es in settings_form.errors.values() for e in es
+                        )
+                    },
+                )
         elif action == "grant":
             grant_form = forms.GrantForm(request.POST, endpoints=endpoints)
             if grant_form.is_valid():
@@ -194,6 +205,7 @@ def service_detail(request: HttpRequest, provider: str, service: str) -> HttpRes
             "settings_form": forms.ServiceSettingsForm(
                 initial={"timeout_ms": svc.timeout_ms, "log_bodies": svc.log_bodies}
             ),
+            "upstream_header_names": selectors.upstream_header_names(svc) if manage else [],
             "stats": stats,
             "alerts": svc.alerts.filter(closed_at__isnull=True),
             "gateway_url": gateway_url(),
