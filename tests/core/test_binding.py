@@ -95,3 +95,47 @@ def test_the_connection_binds_on_the_client_again_after():
             cursor.execute("SELECT %s::bytea", [b"\x00\xff"])
             assert bytes(cursor.fetchone()[0]) == b"\x00\xff"
     assert connection.connection.cursor_factory is before
+
+
+def test_rows_updated_over_arrays_get_their_own_values_and_the_others_are_untouched():
+    """`update_rows`: one UPDATE over arrays on PostgreSQL (bulk_update elsewhere) —
+    text with quotes and braces, nulls, times, integers, each row its own."""
+    import datetime as dt
+
+    from tinhso.core.binding import update_rows
+    from tinhso.exchange.models import OutboxMessage
+
+    agency = _agency()
+    rows = OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                kind=OutboxMessage.Kind.STATUS,
+                sender_agency=agency,
+                sender_code="000.00.10.H99",
+                receiver_code="000.00.20.H98",
+                document_id=f"000.00.10.H99,2026/01/02,{i}/UBND-VP",
+                spec={"type": "status"},
+                payload=b"",
+                sha256="",
+                last_error="trước",
+            )
+            for i in range(4)
+        ]
+    )
+    when = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    changed = rows[:3]
+    for i, row in enumerate(changed):
+        row.last_error = ['lỗi "một", {hai}', "", "a\\b,c"][i]
+        row.next_attempt_at = None if i == 1 else when + dt.timedelta(minutes=i)
+        row.attempts = i + 7
+    update_rows(changed, ["last_error", "next_attempt_at", "attempts"])
+    stored = {
+        r.pk: (r.last_error, r.next_attempt_at, r.attempts)
+        for r in OutboxMessage.objects.filter(pk__in=[r.pk for r in rows])
+    }
+    assert [stored[r.pk] for r in changed] == [
+        ('lỗi "một", {hai}', when, 7),
+        ("", None, 8),
+        ("a\\b,c", when + dt.timedelta(minutes=2), 9),
+    ]
+    assert stored[rows[3].pk] == ("trước", None, 0)

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from tinhso.accounts.rules import require
 from tinhso.audit.services import record, record_many
-from tinhso.core.binding import server_side_binding
+from tinhso.core.binding import server_side_binding, update_rows
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from tinhso.exchange import conf, edxml
 from tinhso.exchange.errors import (
@@ -1250,7 +1250,7 @@ def _keep_statuses(statuses: list[tuple[int, edxml.Parsed]]) -> dict[int, Outcom
         with server_side_binding():  # the packages' bytes as they are, not as literals
             InboxItem.objects.bulk_create(items)
         if changed:
-            Transmission.objects.bulk_update(
+            update_rows(
                 list(changed.values()),
                 [
                     "status",
