@@ -10,3 +10,9 @@ application = get_wsgi_application()
 # request of each gunicorn worker take seconds of CPU (a package or a page that
 # arrived just after a restart waited for it).
 get_resolver().url_patterns  # noqa: B018 - evaluated for its import side effect
+
+# Likewise what the hot paths import inside functions (pypdf, signxml...: a package
+# arriving at a freshly started worker took a second of CPU more).
+from tinhso.core.warmup import WEB, warm_up  # noqa: E402
+
+warm_up(WEB)

@@ -14,6 +14,8 @@ PROBE = """
 import sys
 import tinhso.wsgi  # what gunicorn imports in each worker before it accepts a request
 print(all(m in sys.modules for m in ("tinhso.urls", "tinhso.exchange.api", "tinhso.documents.api")))
+# what receiving a package imports inside functions (core.warmup)
+print(all(m in sys.modules for m in ("pypdf", "signxml", "tinhso.signing.selectors")))
 """
 
 
@@ -41,7 +43,17 @@ def test_a_web_worker_has_every_urlconf_loaded_before_its_first_request(tmp_path
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == "True"
+    assert done.stdout.strip().splitlines()[-2:] == ["True", "True"]
+
+
+def test_the_task_worker_imports_what_its_tasks_import_lazily_before_its_first_task():
+    """`tinhso worker` warms up (core.warmup.WORKER) before it takes any task: the
+    first batch of packages is not the one that imports pyHanko, signxml and pypdf."""
+    from tinhso.core.warmup import WORKER
+
+    assert {"pypdf", "signxml", "tinhso.signing.services", "tinhso.exchange.tasks"} <= set(WORKER)
+    source = (ROOT / "src/tinhso/core/management/commands/worker.py").read_text()
+    assert source.index("warm_up(WORKER)") < source.index("_run_tasks(extra, verbosity")
 
 
 def test_the_task_worker_skips_the_system_checks_that_import_every_view():

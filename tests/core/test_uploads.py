@@ -241,6 +241,39 @@ def test_a_signature_field_anywhere_in_the_form_sends_the_pdf_to_the_signature_c
     assert may_hold_signatures(PdfReader(io.BytesIO(_bytes(writer))))
 
 
+def test_the_bytes_of_a_pdf_spare_the_walk_of_its_form_only_when_they_name_no_signature(
+    clean_pdf,
+):
+    """`may_hold_signatures(reader, data)`: the same answer as the walk of the form for
+    every form above, and True for any spelling of /Sig pypdf or pyHanko would read as
+    a signature field (escaped name, string, hex string, a type given by reference) or
+    objects the bytes do not show (an object stream)."""
+    text_only = _with_form(clean_pdf, _field("SoKyHieu", "/Tx"), _field("Ngay", "/Tx"))
+    signed = _with_form(clean_pdf, _field("Ngay", "/Tx"), _field("Ky", "/Sig"))
+    nested = _with_form(clean_pdf, _field("Nhom", None, _field("Con", None, _field("Ky", "/Sig"))))
+    for reader, expected in ((text_only, False), (signed, True), (nested, True)):
+        data = reader.stream.getvalue()
+        assert may_hold_signatures(reader, data) is expected
+        assert may_hold_signatures(reader) is expected
+    assert not may_hold_signatures(PdfReader(io.BytesIO(clean_pdf)), clean_pdf)
+    from tinhso.core.pdf import _bytes_may_name_a_signature as may_name
+
+    assert not may_name(b"%PDF-1.4 << /FT /Tx /T (Ngay) /SigFlags 0 /Type /Annot >>")
+    for spelled in (
+        b"<< /FT /Sig >>",
+        b"<< /FT/Sig>>",
+        b"<< /FT /S#69g >>",
+        b"<< /FT (/Sig) >>",
+        b"<< /FT <2F536967> >>",
+        b"<< /FT 12 0 R >>",
+        b"<< /F#54 /Tx >>",
+        b"<< /Type /ObjStm /N 3 >>",
+        b"<< /Type /Obj#53tm >>",
+        b"<< /Type (/ObjStm) >>",
+    ):
+        assert may_name(b"%PDF-1.4 " + spelled), spelled
+
+
 @pytest.mark.parametrize(("make", "found"), HOSTILE)
 def test_a_pdf_with_active_content_is_refused(clean_pdf, make, found):
     data = make(clean_pdf)

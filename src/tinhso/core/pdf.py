@@ -244,16 +244,43 @@ def _inspect(obj: dict, found: set[str]) -> None:
 MAX_FORM_FIELDS = 2000
 
 
-def may_hold_signatures(reader: Any) -> bool:
+# A signature field's type is the name /Sig: in a file whose objects all lie in its bytes
+# as written (no object stream, /ObjStm, where they may be compressed), no /Sig token,
+# even spelled with #-escapes, means no signature field (the form is not walked). A
+# field type or an object type given by anything but a name (a string, a hex string, a
+# reference: pypdf compares them as text) makes the walk decide, like `/FT` or `/Type`
+# spelled with escapes.
+_SIGNATURE_NAMES = {b"/Sig", b"/ObjStm", b"/FT", b"/Type"}
+_SIGNATURE_RE = re.compile(rb"/(?:Sig|ObjStm)(?=[" + _DELIMITERS + rb"]|\Z)")
+_TYPE_NOT_BY_NAME_RE = re.compile(
+    rb"/(?:FT|Type)(?=[" + _DELIMITERS + rb"]|\Z)[ \t\n\r\f\v]*+(?!/)"
+)
+
+
+def _bytes_may_name_a_signature(data: bytes) -> bool:
+    from pypdf.generic import NameObject
+
+    if _SIGNATURE_RE.search(data) or _TYPE_NOT_BY_NAME_RE.search(data):
+        return True
+    for match in _ESCAPED_NAME_RE.finditer(data):
+        if NameObject.unnumber(match.group()) in _SIGNATURE_NAMES:
+            return True
+    return False
+
+
+def may_hold_signatures(reader: Any, data: bytes | None = None) -> bool:
     """False when the opened pypdf `reader` shows no signature field: a PDF signature
     is the value of a `/Sig` field of the catalog's interactive form (/AcroForm
     /Fields, with their /Kids), where a signature verifier (pyHanko) looks for them too;
     then that second parse of the file has nothing to verify. True when a field (or an
     ancestor: /FT is inherited) is a /Sig field, and whenever the form cannot be walked
     plainly (an unreadable object, an unexpected type, too many fields): the verifier
-    then decides, as before."""
+    then decides, as before. `data` (the file's bytes), when given, spares the walk of
+    the form when they cannot name a /Sig field (see `_SIGNATURE_NAMES`)."""
     from pypdf.generic import ArrayObject, DictionaryObject
 
+    if data is not None and not _bytes_may_name_a_signature(data):
+        return False
     try:
         catalog = reader.trailer["/Root"]
         if "/AcroForm" not in catalog:

@@ -84,7 +84,7 @@ def read_pdf(data: bytes, *, text: bool = True) -> PdfInfo:
     return PdfInfo(
         page_count=page_count,
         text="\n".join(parts)[:MAX_TEXT_CHARS],
-        may_be_signed=may_hold_signatures(reader),
+        may_be_signed=may_hold_signatures(reader, data),
     )
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from tinhso.accounts.rules import require
 from tinhso.audit.services import record, record_many
+from tinhso.core.binding import server_side_binding, update_rows
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from tinhso.exchange import conf, edxml
 from tinhso.exchange.errors import (
@@ -1033,7 +1034,8 @@ def _insert_items(items: list[InboxItem]) -> None:
     remaining = items
     while remaining:
         ready = [i for i in remaining if i.original is None or i.original.pk is not None]
-        InboxItem.objects.bulk_create(ready)
+        with server_side_binding():  # the packages' bytes as they are, not as literals
+            InboxItem.objects.bulk_create(ready)
         remaining = [i for i in remaining if i.pk is None]
 
 
@@ -1245,9 +1247,10 @@ def _keep_statuses(statuses: list[tuple[int, edxml.Parsed]]) -> dict[int, Outcom
         )
         outcomes[index] = Outcome(received=Received(result="accepted", kind="status", items=[item]))
     if items:
-        InboxItem.objects.bulk_create(items)
+        with server_side_binding():  # the packages' bytes as they are, not as literals
+            InboxItem.objects.bulk_create(items)
         if changed:
-            Transmission.objects.bulk_update(
+            update_rows(
                 list(changed.values()),
                 [
                     "status",

@@ -73,6 +73,7 @@ def _sweep_once() -> None:
     from tinhso.notify.tasks import sweep
 
     try:
+        connection.close_if_unusable_or_obsolete()  # e.g. after a database restart
         result = sweep()
         if any(result.values()):
             logger.info("outbox sweep: %s", result)
@@ -96,13 +97,18 @@ def _sweep_once() -> None:
         _failed("feedback escalation", exc)
         _drop_connection()
     finally:
+        # Kept for the next sweep as long as CONN_MAX_AGE allows (a new connection every
+        # second cost the worker and PostgreSQL more than the sweep's queries).
         if not connection.in_atomic_block:
-            connection.close()
+            connection.close_if_unusable_or_obsolete()
 
 
 def _sweeper(stop: threading.Event, interval: float) -> None:
-    while not stop.wait(interval):
-        _sweep_once()
+    try:
+        while not stop.wait(interval):
+            _sweep_once()
+    finally:
+        connection.close()  # this thread's own connection
 
 
 def _seal_once() -> int:
@@ -240,6 +246,9 @@ class Command(BaseCommand):
             from tinhso.notify.conf import sweep_seconds
 
             sweep_interval = sweep_seconds()
+        from tinhso.core.warmup import WORKER, warm_up
+
+        warm_up(WORKER)  # before any task: the first batch is not slower than the next
         _ensure_partitions_once()  # then daily: partitions exist before their period
         if seal_interval:
             _seal_once()
