@@ -82,8 +82,16 @@ class Command(BaseCommand):
             follow_log(stop_with=stop_with)
             return
         started = time.perf_counter()
-        taken = 0 if (action == "verify" and no_ingest) else ingest_pending().records
+        ingested = None if (action == "verify" and no_ingest) else ingest_pending()
+        if ingested is not None and ingested.unreadable:
+            self.stderr.write(
+                self.style.WARNING(
+                    f"{ingested.unreadable} bản ghi có giá trị không đọc được (thời điểm, con "
+                    "số...): đã lưu và nối chuỗi, đánh dấu kèm giá trị gốc (trường unreadable)."
+                )
+            )
         if action == "ingest":
+            taken = ingested.records if ingested is not None else 0
             self.stdout.write(self.style.SUCCESS(f"Đã ghi {taken} bản ghi vào nhật ký."))
             return
         report = verify_log(workers=workers)
