@@ -608,9 +608,80 @@ def test_verify_in_several_processes_names_the_same_first_broken_record(tmp_path
     wal.flush()
     assert ingest_pending(tmp_path, active=wal.path, batch=500).records == 2400
     assert verify_log(workers=2) == verify_log() and verify_log(workers=2).checked == 2400
+    assert verify_log(workers=2).processes == (2 if _several_processes_possible() else 1)
     MessageLog.objects.filter(seq=2000).update(path="/khac")
     assert verify_log(workers=2) == verify_log()
     assert verify_log(workers=2).broken_seq == 2000
     MessageLog.objects.filter(seq=1200).delete()
     report = verify_log(workers=2)
     assert report == verify_log() and (report.broken_seq, report.checked) == (1200, 1199)
+
+
+def _log_of(tmp_path, records):
+    wal = WalWriter(tmp_path)
+    for i in range(records):
+        wal.add(wal_line(_plain_record(request_id=f"r{i}", path=f"/p/s/{i}")))
+    wal.flush()
+    assert ingest_pending(tmp_path, active=wal.path, batch=1000).records == records
+
+
+def _several_processes_possible() -> bool:
+    from django.db import connection
+
+    return not getattr(connection, "is_in_memory_db", lambda: False)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_workers_are_new_processes_beside_a_thread_using_the_database(tmp_path, settings):
+    """The workers are new interpreters (spawn), not copies of this process: a thread
+    of it that uses the database the whole time (as the data plane's refresh thread, a
+    test's live server do) neither hangs them nor loses its connection to them."""
+    from django.db import connection, connections
+
+    settings.GATEWAY_LOG_KEY_FILE = str(tmp_path / "k.pem")
+    _log_of(tmp_path, 3000)
+    stop, failures, queries = threading.Event(), [], [0]
+
+    def busy() -> None:
+        try:
+            while not stop.is_set():
+                with connection.cursor() as cursor:  # this thread's own connection
+                    cursor.execute("SELECT COUNT(*) FROM gateway_messagelog WHERE seq > %s", [5])
+                    assert cursor.fetchone()[0] == 2995
+                queries[0] += 1
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=busy)
+    thread.start()
+    try:
+        for _ in range(3):
+            report = verify_log(workers=2)
+            assert report.ok and report.checked == 3000, report
+            assert report.processes == (2 if _several_processes_possible() else 1)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive() and not failures and queries[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_verify_command_checks_with_two_processes_by_default(tmp_path, settings, capsys):
+    """`tinhso gateway verify` uses one process per core, up to two, unless told."""
+    from tinhso.gateway.management.commands.gateway import Command
+    from tinhso.gateway.messagelog import DEFAULT_VERIFY_WORKERS
+
+    assert min(2, os.cpu_count() or 1) == DEFAULT_VERIFY_WORKERS
+    parser = Command().create_parser("tinhso", "gateway")
+    assert parser.parse_args(["verify"]).workers == DEFAULT_VERIFY_WORKERS
+    settings.GATEWAY_LOG_KEY_FILE = str(tmp_path / "k.pem")
+    settings.GATEWAY_WAL_DIR = str(tmp_path / "empty")
+    _log_of(tmp_path, 2400)
+    call_command("gateway", "verify")
+    expected = DEFAULT_VERIFY_WORKERS if _several_processes_possible() else 1
+    assert "2400 bản ghi" in (out := capsys.readouterr().out)
+    assert f"{expected} tiến trình kiểm tra" in out
+    call_command("gateway", "verify", "--workers", "1")
+    assert "1 tiến trình kiểm tra" in capsys.readouterr().out

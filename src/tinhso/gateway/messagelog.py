@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -153,8 +154,9 @@ def _content_digest(record: dict[str, Any]) -> str:
             parts.append(value)
         else:
             parts.append(_text(value))
-    if get("unreadable"):
-        parts.append(get("unreadable"))
+    unreadable = get("unreadable")
+    if unreadable:
+        parts.append(str(unreadable))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -761,6 +763,13 @@ class VerifyReport:
     broken_seq: int | None = None
     reason: str = ""
     unsigned: int = 0
+    # how many processes checked the chain (1 when `workers` could not be used)
+    processes: int = dataclasses.field(default=1, compare=False)
+
+
+# `tinhso gateway verify`'s processes: one per core, up to two (the ranges are read from
+# one database server, which needs a core of its own beside them)
+DEFAULT_VERIFY_WORKERS = min(2, os.cpu_count() or 1)
 
 
 def verify_log(*, chunk: int = 20000, workers: int = 1) -> VerifyReport:
@@ -909,25 +918,23 @@ class _RangeResult:
     last_hash: str
     hashes: dict[int, str]
     broken: tuple[int, str] | None = None
+    processes: int = 1
 
 
-def _check_range(job: tuple[int, int, frozenset[int], int]) -> _RangeResult:
-    """A worker's part of `verify_log`: records `lo`..`hi`, from the hash before `lo`."""
+def _check_range(job: tuple[int, int, frozenset[int], int, bool]) -> _RangeResult:
+    """A worker's part of `verify_log` (`verify_worker.check_range`): records `lo`..`hi`,
+    from the hash before `lo`."""
     from django.db import connections
 
-    lo, hi, ends, chunk = job
-    for inherited in connections.all(initialized_only=True):
-        inherited.connection = None  # the parent's, if the fork copied one: never used here
+    lo, hi, ends, chunk, stream = job
     try:
         before = GENESIS
         if lo > 1:  # (a missing one is named by the range before)
             found = MessageLog.objects.filter(seq=lo - 1).values_list("hash", flat=True)
             before = found.first() or ""
         hashes: dict[int, str] = {}
-        # with queries, not a COPY: in the whole test suite a worker's COPY once waited
-        # forever for rows its server had sent (not understood yet)
         table = MessageLog._meta.db_table
-        rows = _chain_rows(_columns(), table, lo - 1, chunk, upto=hi, stream=False)
+        rows = _chain_rows(_columns(), table, lo - 1, chunk, upto=hi, stream=stream)
         try:
             prev, next_seq = _check_chain(rows, before, lo, set(ends), hashes)
         except _Broken as broken:
@@ -942,31 +949,53 @@ def _check_range(job: tuple[int, int, frozenset[int], int]) -> _RangeResult:
 
 
 def _check_ranges(last_seq: int, workers: int, ends: set[int], chunk: int) -> _RangeResult | None:
-    """Records 1..`last_seq` checked by `workers` processes (fork); None when they cannot
-    see the same data as this process (in a transaction, an in-memory SQLite database)."""
+    """Records 1..`last_seq` checked by `workers` processes; None when they cannot see
+    the same data as this process (in a transaction, an in-memory SQLite database).
+
+    The workers are new interpreters (`spawn`), not forks: a fork copies the whole
+    process, its other threads' state included (their database connections, and any lock
+    one of them held at that instant, held for ever in the copy), and the only calls
+    POSIX promises to work in the copy of a process that runs threads are the
+    async-signal-safe ones, which libpq's are not. The processes that verify run threads
+    (the test suite: live servers, data planes, fake peers; a data plane: its refresh
+    thread), and forked workers hung in a COPY and had a connection closed under them
+    there. A new interpreter shares nothing with this one but the database settings it
+    is given (~2 s to start Django, in parallel; the ranges are long)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from django.db import connection, connections
+
+    from tinhso.gateway import verify_worker
 
     in_memory = getattr(connection, "is_in_memory_db", lambda: False)()
     if workers < 2 or last_seq < workers * 1000 or connection.in_atomic_block or in_memory:
         return None
     step = -(-last_seq // workers)
     jobs = [
-        (lo, min(lo + step - 1, last_seq), frozenset(ends), chunk)
+        (lo, min(lo + step - 1, last_seq), frozenset(ends), chunk, True)
         for lo in range(1, last_seq + 1, step)
     ]
-    connections.close_all()  # children must not share the parent's connection
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=len(jobs), mp_context=context) as pool:
-        results = list(pool.map(_check_range, jobs))
+    databases = {alias: dict(connections[alias].settings_dict) for alias in connections}
+    # (the settings' module as the environment names it: `override_settings` hides it)
+    settings_module = (
+        os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE or "tinhso.settings"
+    )
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=len(jobs),
+        mp_context=context,
+        initializer=verify_worker.start,
+        initargs=(settings_module, databases),
+    ) as pool:
+        results = list(pool.map(verify_worker.check_range, jobs))
     hashes: dict[int, str] = {}
     for result in results:
         hashes.update(result.hashes)
         if result.broken:  # every range before was intact: this is the first break
-            return _RangeResult(result.next_seq, "", hashes, result.broken)
-    return _RangeResult(last_seq + 1, results[-1].last_hash, hashes)
+            return _RangeResult(result.next_seq, "", hashes, result.broken, len(jobs))
+    return _RangeResult(last_seq + 1, results[-1].last_hash, hashes, processes=len(jobs))
 
 
 def _verify_log(*, chunk: int = 20000, workers: int = 1) -> VerifyReport:
@@ -980,10 +1009,12 @@ def _verify_log(*, chunk: int = 20000, workers: int = 1) -> VerifyReport:
     prev, expected_seq = GENESIS, 1
     head = LogHead.objects.filter(pk=1).first()
     ranges = _check_ranges(head.last_seq if head else 0, workers, ends, chunk)
+    processes = 1
     if ranges is not None:
+        processes = ranges.processes
         if ranges.broken:
             seq, reason = ranges.broken
-            return VerifyReport(False, seq - 1, seq, reason)
+            return VerifyReport(False, seq - 1, seq, reason, processes=processes)
         prev, expected_seq, hashes = ranges.last_hash, ranges.next_seq, ranges.hashes
     while True:  # again while an ingester added records during the reading
         read_from = expected_seq
@@ -991,7 +1022,9 @@ def _verify_log(*, chunk: int = 20000, workers: int = 1) -> VerifyReport:
         try:
             prev, expected_seq = _check_chain(rows, prev, expected_seq, ends, hashes)
         except _Broken as broken:
-            return VerifyReport(False, broken.seq - 1, broken.seq, broken.reason)
+            return VerifyReport(
+                False, broken.seq - 1, broken.seq, broken.reason, processes=processes
+            )
         finally:
             rows.close()
         checked = expected_seq - 1
@@ -999,19 +1032,26 @@ def _verify_log(*, chunk: int = 20000, workers: int = 1) -> VerifyReport:
         if head is None or head.last_seq <= checked or expected_seq == read_from:
             break
     if head is not None and head.last_seq != checked:
-        return VerifyReport(False, checked, checked + 1, "thiếu các bản ghi cuối chuỗi")
+        return VerifyReport(
+            False, checked, checked + 1, "thiếu các bản ghi cuối chuỗi", processes=processes
+        )
     # signatures: every batch must match the chain at its last record, checked once each
     public = signing_key().public_key()
     signed_up_to = 0
     for batch in batches:
         if hashes.get(batch.last_seq) != batch.last_hash:
-            return VerifyReport(False, checked, batch.last_seq, "lô ký không khớp chuỗi")
+            return VerifyReport(
+                False, checked, batch.last_seq, "lô ký không khớp chuỗi", processes=processes
+            )
         try:
             public.verify(
                 base64.b64decode(batch.signature),
                 batch_message(batch.first_seq, batch.last_seq, batch.last_hash),
             )
         except (InvalidSignature, ValueError):
-            return VerifyReport(False, checked, batch.last_seq, "chữ ký của lô không hợp lệ")
+            return VerifyReport(
+                False, checked, batch.last_seq, "chữ ký của lô không hợp lệ", processes=processes
+            )
         signed_up_to = max(signed_up_to, batch.last_seq)
-    return VerifyReport(True, checked, unsigned=max(0, checked - signed_up_to))
+    unsigned = max(0, checked - signed_up_to)
+    return VerifyReport(True, checked, unsigned=unsigned, processes=processes)
