@@ -973,7 +973,9 @@ def _check_ranges(last_seq: int, workers: int, ends: set[int], chunk: int) -> _R
         return None
     step = -(-last_seq // workers)
     jobs = [
-        (lo, min(lo + step - 1, last_seq), frozenset(ends), chunk, True)
+        # (a worker reads its range with queries: with a COPY each, two workers took
+        # twice as long on PostgreSQL, 200,000 records: 16.5 s against 8.6 s)
+        (lo, min(lo + step - 1, last_seq), frozenset(ends), chunk, False)
         for lo in range(1, last_seq + 1, step)
     ]
     databases = {alias: dict(connections[alias].settings_dict) for alias in connections}
