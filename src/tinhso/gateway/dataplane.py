@@ -283,13 +283,6 @@ class Gateway:
         self.ingest_seconds = ingest_seconds
         self.trusted_cert_header = trusted_cert_header
         self.snapshot = Snapshot()
-        # the keys found in `snapshot.keys` by their sha256, kept for that snapshot: a
-        # consumer sends the same key call after call (a new snapshot forgets them all,
-        # so a revoked or rotated key is looked up afresh)
-        self._keys_of: tuple[Snapshot, dict[bytes, tuple[str, float | None]]] = (
-            self.snapshot,
-            {},
-        )
         self.config_error = ""
         self.config_checked_at = 0.0
         self.limiter = RateLimiter()
@@ -517,17 +510,9 @@ class Gateway:
             if auth[:7].lower() == b"bearer ":
                 key = auth[7:].strip()
         if key:
-            kept_for, kept = self._keys_of
-            if kept_for is not snap:
-                kept = {}
-                self._keys_of = (snap, kept)
-            found = kept.get(key)
+            found = snap.keys.get(hashlib.sha256(key).hexdigest())
             if found is None:
-                found = snap.keys.get(hashlib.sha256(key).hexdigest())
-                if found is None:
-                    raise Refusal(GatewayErrorCode.INVALID_KEY)
-                if len(kept) < 4096:  # (only keys of the snapshot: a bounded few)
-                    kept[key] = found
+                raise Refusal(GatewayErrorCode.INVALID_KEY)
             code, expires = found
             if expires is not None and expires <= time.time():
                 raise Refusal(GatewayErrorCode.EXPIRED_KEY)

@@ -53,7 +53,7 @@ def build_app(
 
 
 KEEP_ALIVE_SECONDS = 30.0
-INGESTER_NICENESS = 19  # added to the data plane's own (the lowest priority there is)
+INGESTER_NICENESS = 10  # added to the data plane's own
 
 
 async def run_server(
@@ -160,7 +160,6 @@ def follow(*, stop_after: float | None = None, stop_with: int | None = None) -> 
         # the ingester of a data plane gives way to it for the CPU: a call waits on the
         # data plane, a record waits in the write-ahead files (already safe there)
         os.nice(INGESTER_NICENESS)
-        _batch_scheduling()
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     interval = float(setting("GATEWAY_INGEST_SECONDS", 1.0))
@@ -188,17 +187,6 @@ def follow(*, stop_after: float | None = None, stop_with: int | None = None) -> 
         if stop_with is not None and os.getppid() != stop_with:
             return
         stopping.wait(interval)
-
-
-def _batch_scheduling() -> None:
-    """Linux's SCHED_BATCH for the ingester: the scheduler takes it for batch work and its
-    wake-ups do not preempt the data plane mid-turn (it still runs, at its niceness, so a
-    busy machine delays the chain but never stops it)."""
-    import contextlib
-    import os
-
-    with contextlib.suppress(AttributeError, OSError):  # (not Linux)
-        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
 
 
 def _ingest_quietly() -> None:
