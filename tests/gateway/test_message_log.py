@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 import requests
 from django.core.management import call_command
+from django.utils import timezone
 
 from tinhso.gateway.messagelog import (
     EMPTY_SHA256,
     FIELDS,
     WalWriter,
+    format_time,
     ingest_pending,
     verify_log,
     wal_line,
@@ -460,7 +462,7 @@ def test_the_usual_record_takes_the_quick_row_and_gets_the_same_row():
     ]
     for record in others:
         assert _usual_row(record, 7, GENESIS) is None
-        assert len(_any_row(record, 7, GENESIS)) == len(FIELDS) + 4
+        assert len(_any_row(record, 7, GENESIS)) == len(FIELDS) + 5
 
 
 def test_awkward_numbers_times_and_texts_are_taken_and_verify(tmp_path, db, settings):
@@ -484,6 +486,84 @@ def test_awkward_numbers_times_and_texts_are_taken_and_verify(tmp_path, db, sett
     assert report.ok and report.checked == len(awkward), report
     stored = MessageLog.objects.get(seq=3)
     assert (stored.duration_ms, stored.provider_ms) == (1e16, 123456789.123)
+
+
+def test_a_record_with_an_unreadable_time_is_kept_flagged_and_the_batch_goes_on(
+    tmp_path, db, settings, caplog
+):
+    """One record whose time (or number) the ingester cannot read does not stop the log:
+    it is kept and chained in its place, flagged with the raw values in `unreadable`
+    (covered by its digest), counted and warned about; the records around it in the
+    same batch are taken as usual, and the log verifies."""
+    import logging
+
+    settings.GATEWAY_LOG_KEY_FILE = str(tmp_path / "k.pem")
+    wal = WalWriter(tmp_path)
+    bad = [
+        {"started_at": "hôm qua lúc 9 giờ"},
+        {"started_at": "2026-13-45T99:00:00.000000Z", "status_code": "OK"},
+        {"started_at": 1764464523},
+        {"status_code": 70000, "request_size": 1.5, "duration_ms": "nhanh"},
+        {"provider_ms": [1, 2], "request_hash": "x" * 65, "path": {"a": 1}},
+    ]
+    wal.add(wal_line(_plain_record(request_id="first")))
+    for i, changes in enumerate(bad):
+        line = json.dumps(_plain_record(request_id=f"bad{i}") | changes) + "\n"
+        wal.add(line.encode())
+        wal.add(wal_line(_plain_record(request_id=f"good{i}")))
+    wal.flush()
+    with caplog.at_level(logging.WARNING, logger="tinhso.gateway.messagelog"):
+        result = ingest_pending(tmp_path, active=wal.path)
+    assert (result.records, result.unreadable) == (11, 5)
+    assert sum("unreadable values" in r.getMessage() for r in caplog.records) == 5
+    rows = list(MessageLog.objects.order_by("seq"))
+    assert [r.request_id for r in rows] == ["first"] + [
+        f"{kind}{i}" for i in range(5) for kind in ("bad", "good")
+    ]
+    assert [r.flagged for r in rows] == [False] + [True, False] * 5
+    assert json.loads(rows[1].unreadable) == {"started_at": "hôm qua lúc 9 giờ"}
+    assert rows[1].unreadable.isascii()
+    assert json.loads(rows[3].unreadable) == {
+        "started_at": "2026-13-45T99:00:00.000000Z",
+        "status_code": "OK",
+    }
+    assert json.loads(rows[5].unreadable) == {"started_at": 1764464523}
+    assert json.loads(rows[7].unreadable) == {
+        "status_code": 70000,
+        "request_size": 1.5,
+        "duration_ms": "nhanh",
+    }
+    assert (rows[7].status_code, rows[7].request_size, rows[7].duration_ms) == (0, 0, 0.0)
+    assert json.loads(rows[9].unreadable) == {
+        "provider_ms": [1, 2],
+        "request_hash": "x" * 65,
+        "path": {"a": 1},
+    }
+    assert (rows[9].provider_ms, rows[9].request_hash, rows[9].path) == (None, "", "")
+    # the stand-in time is the time of ingestion; the good records keep their own
+    assert abs((rows[1].started_at - timezone.now()).total_seconds()) < 60
+    assert format_time(rows[2].started_at) == "2026-11-30T01:02:03.000004Z"
+    report = verify_log()
+    assert report.ok and report.checked == 11, report
+    # the raw value is evidence too: changing it breaks the record's digest
+    MessageLog.objects.filter(seq=2).update(unreadable='{"started_at":"hom nay"}')
+    assert verify_log().broken_seq == 2
+    MessageLog.objects.filter(seq=2).update(unreadable="")
+    assert verify_log().broken_seq == 2
+
+
+def test_the_ingest_command_says_how_many_records_were_unreadable(tmp_path, db, settings, capsys):
+    settings.GATEWAY_LOG_KEY_FILE = str(tmp_path / "k.pem")
+    settings.GATEWAY_WAL_DIR = str(tmp_path)
+    wal = WalWriter(tmp_path)
+    wal.add((json.dumps(_plain_record(started_at="?")) + "\n").encode())
+    wal.add(wal_line(_plain_record()))
+    wal.flush()
+    call_command("gateway", "ingest")
+    out, err = capsys.readouterr()
+    assert "Đã ghi 2 bản ghi" in out
+    assert "1 bản ghi có giá trị không đọc được" in err
+    assert MessageLog.objects.get(seq=1).unreadable == '{"started_at":"?"}'
 
 
 def test_a_broken_record_leaves_the_database_usable(logged):
@@ -528,9 +608,80 @@ def test_verify_in_several_processes_names_the_same_first_broken_record(tmp_path
     wal.flush()
     assert ingest_pending(tmp_path, active=wal.path, batch=500).records == 2400
     assert verify_log(workers=2) == verify_log() and verify_log(workers=2).checked == 2400
+    assert verify_log(workers=2).processes == (2 if _several_processes_possible() else 1)
     MessageLog.objects.filter(seq=2000).update(path="/khac")
     assert verify_log(workers=2) == verify_log()
     assert verify_log(workers=2).broken_seq == 2000
     MessageLog.objects.filter(seq=1200).delete()
     report = verify_log(workers=2)
     assert report == verify_log() and (report.broken_seq, report.checked) == (1200, 1199)
+
+
+def _log_of(tmp_path, records):
+    wal = WalWriter(tmp_path)
+    for i in range(records):
+        wal.add(wal_line(_plain_record(request_id=f"r{i}", path=f"/p/s/{i}")))
+    wal.flush()
+    assert ingest_pending(tmp_path, active=wal.path, batch=1000).records == records
+
+
+def _several_processes_possible() -> bool:
+    from django.db import connection
+
+    return not getattr(connection, "is_in_memory_db", lambda: False)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_workers_are_new_processes_beside_a_thread_using_the_database(tmp_path, settings):
+    """The workers are new interpreters (spawn), not copies of this process: a thread
+    of it that uses the database the whole time (as the data plane's refresh thread, a
+    test's live server do) neither hangs them nor loses its connection to them."""
+    from django.db import connection, connections
+
+    settings.GATEWAY_LOG_KEY_FILE = str(tmp_path / "k.pem")
+    _log_of(tmp_path, 3000)
+    stop, failures, queries = threading.Event(), [], [0]
+
+    def busy() -> None:
+        try:
+            while not stop.is_set():
+                with connection.cursor() as cursor:  # this thread's own connection
+                    cursor.execute("SELECT COUNT(*) FROM gateway_messagelog WHERE seq > %s", [5])
+                    assert cursor.fetchone()[0] == 2995
+                queries[0] += 1
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=busy)
+    thread.start()
+    try:
+        for _ in range(3):
+            report = verify_log(workers=2)
+            assert report.ok and report.checked == 3000, report
+            assert report.processes == (2 if _several_processes_possible() else 1)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive() and not failures and queries[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_verify_command_checks_with_two_processes_by_default(tmp_path, settings, capsys):
+    """`tinhso gateway verify` uses one process per core, up to two, unless told."""
+    from tinhso.gateway.management.commands.gateway import Command
+    from tinhso.gateway.messagelog import DEFAULT_VERIFY_WORKERS
+
+    assert min(2, os.cpu_count() or 1) == DEFAULT_VERIFY_WORKERS
+    parser = Command().create_parser("tinhso", "gateway")
+    assert parser.parse_args(["verify"]).workers == DEFAULT_VERIFY_WORKERS
+    settings.GATEWAY_LOG_KEY_FILE = str(tmp_path / "k.pem")
+    settings.GATEWAY_WAL_DIR = str(tmp_path / "empty")
+    _log_of(tmp_path, 2400)
+    call_command("gateway", "verify")
+    expected = DEFAULT_VERIFY_WORKERS if _several_processes_possible() else 1
+    assert "2400 bản ghi" in (out := capsys.readouterr().out)
+    assert f"{expected} tiến trình kiểm tra" in out
+    call_command("gateway", "verify", "--workers", "1")
+    assert "1 tiến trình kiểm tra" in capsys.readouterr().out

@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -100,7 +101,8 @@ _FIELDS_BY_NAME = {f.name: f for f in MessageLog._meta.concrete_fields}
 
 
 def content_digest(record: dict[str, Any]) -> str:
-    """sha256 of the record's fields (FIELDS order, `_text` of each) joined by \\x1f."""
+    """sha256 of the record's fields (FIELDS order, `_text` of each) joined by \\x1f, and
+    its `unreadable` text after them when it has one."""
     r = record
     try:  # the usual record (text as str, numbers present), without a loop over FIELDS
         started, provider_ms = r["started_at"], r["provider_ms"]
@@ -133,6 +135,9 @@ def content_digest(record: dict[str, Any]) -> str:
         return _content_digest(record)
     if r["status_code"] is None or r["request_size"] is None or r["response_size"] is None:
         return _content_digest(record)
+    unreadable = r.get("unreadable")
+    if unreadable:  # (a sound record's digest does not name the field at all)
+        text += "\x1f" + unreadable
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -149,6 +154,9 @@ def _content_digest(record: dict[str, Any]) -> str:
             parts.append(value)
         else:
             parts.append(_text(value))
+    unreadable = get("unreadable")
+    if unreadable:
+        parts.append(str(unreadable))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -380,13 +388,74 @@ def _row(record: dict[str, Any], seq: int, prev: str) -> tuple[Any, ...]:
     return _any_row(record, seq, prev) if row is None else row
 
 
+# what a number field's column takes (PostgreSQL's smallint and bigint)
+_INT_RANGES = {
+    "status_code": (0, 32767),
+    "request_size": (0, 2**63 - 1),
+    "response_size": (0, 2**63 - 1),
+}
+_HASHES = ("request_hash", "response_hash")  # varchar(64), not cleaned (`_OPAQUE`)
+_RAW_MAX = 200  # characters of an unreadable value kept (JSON text of it)
+
+
+def _raw(value: Any) -> str:
+    """An unreadable value as ASCII JSON text; over `_RAW_MAX` characters, as a JSON
+    string of its first ones and "..."."""
+    text = json.dumps(value, ensure_ascii=True)  # (a value read from JSON: always works)
+    if len(text) > _RAW_MAX:
+        start = value if isinstance(value, str) else text
+        text = json.dumps(start[:_RAW_MAX] + "...", ensure_ascii=True)
+    return text
+
+
+def _readable_number(name: str, value: Any) -> int | float | None:
+    """A number field's value as its column takes it; None when it cannot be."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        if name in _FLOATS:
+            number: int | float = float(value)
+            return number if number == number and abs(number) != float("inf") else None
+        number = int(value)
+    except (ValueError, OverflowError):
+        return None
+    if isinstance(value, float) and number != value:
+        return None  # 200.5 is no status code
+    low, high = _INT_RANGES[name]
+    return number if low <= number <= high else None
+
+
 def _any_row(record: dict[str, Any], seq: int, prev: str) -> tuple[Any, ...]:
-    """`_row` of any record, field by field (missing values, text to clean, times)."""
-    started = format_time(_started(record["started_at"]))
+    """`_row` of any record, field by field (missing values, text to clean, times).
+
+    A value the ingester cannot read as its column (a time it cannot parse, a status code
+    that is not a number...) does not stop the log: the record is kept and chained with a
+    stand-in (the time of ingestion, a number 0, an empty text) and the raw value in its
+    `unreadable` field (JSON, in the digest), which flags it."""
+    faults: dict[str, str] = {}
+    raw_started = record.get("started_at")
+    try:
+        started = format_time(_started(raw_started))  # type: ignore[arg-type]
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        faults["started_at"] = _raw(raw_started)
+        started = format_time(timezone.now())
     record = {name: record.get(name) for name in FIELDS}
     for name in FIELDS:
-        if record[name] is None and name not in _NULLABLE:
-            record[name] = 0 if name in _NUMBERS else ""
+        value = record[name]
+        if value is None:
+            if name not in _NULLABLE:
+                record[name] = 0 if name in _NUMBERS else ""
+        elif name in _FLOATS or name in _INT_RANGES:
+            number = _readable_number(name, value)
+            if number is None:
+                faults[name] = _raw(value)
+                number = None if name in _NULLABLE else 0
+            record[name] = number
+        elif type(value) in (int, float):  # text that came as a number: its text
+            record[name] = str(value)
+        elif not isinstance(value, str) or (name in _HASHES and len(value) > 64):
+            faults[name] = _raw(value)  # (true, a list, an object; a hash too long)
+            record[name] = ""
     for name, field, plain in _GUARDED:
         value = record[name]
         if not isinstance(value, str) or not value:
@@ -396,6 +465,10 @@ def _any_row(record: dict[str, Any], seq: int, prev: str) -> tuple[Any, ...]:
         # hash what the column will hold (tinhso.core.textguard cleans every text)
         record[name] = guard_value(field, value[: field.max_length])
     record["started_at"] = started  # digested as the column gives it back (`verify_log`)
+    unreadable = ""
+    if faults:
+        unreadable = "{" + ",".join(f"{_q(k)}:{v}" for k, v in sorted(faults.items())) + "}"
+    record["unreadable"] = unreadable
     content = content_digest(record)
     return (seq, *record.values(), content, prev, link_hash(prev, seq, content))
 
@@ -492,13 +565,14 @@ def _usual_row(record: dict[str, Any], seq: int, prev: str) -> tuple[Any, ...] |
             )
         ).encode()
     ).hexdigest()
-    return (seq, *values, content, prev, link_hash(prev, seq, content))
+    return (seq, *values, "", content, prev, link_hash(prev, seq, content))
 
 
 @dataclass
 class IngestResult:
     records: int = 0
     files_done: int = 0
+    unreadable: int = 0  # records kept with a value the ingester could not read (flagged)
 
 
 _ingest_lock = threading.Lock()
@@ -515,8 +589,9 @@ def ingest_pending(
     with _ingest_lock:
         for path in sorted(directory.glob("*.wal")):
             while True:
-                taken, finished = _ingest_file(path, batch=batch)
+                taken, finished, flagged = _ingest_file(path, batch=batch)
                 result.records += taken
+                result.unreadable += flagged
                 if finished or taken == 0:
                     break
             closed = path != active and (not _pid_alive(path.name) or _rotated(path, directory))
@@ -545,7 +620,8 @@ def _fully_taken(path: Path) -> bool:
         return True
 
 
-_COLUMNS = ["seq", *FIELDS, "content_hash", "prev_hash", "hash"]
+_COLUMNS = ["seq", *FIELDS, "unreadable", "content_hash", "prev_hash", "hash"]
+_UNREADABLE = _COLUMNS.index("unreadable")
 _STARTED = _COLUMNS.index("started_at")
 
 
@@ -600,7 +676,9 @@ def _record(line: bytes) -> dict[str, Any] | None:
     return record
 
 
-def _ingest_file(path: Path, *, batch: int) -> tuple[int, bool]:
+def _ingest_file(path: Path, *, batch: int) -> tuple[int, bool, int]:
+    """Take up to `batch` lines of `path` from its cursor: (records taken, whether the
+    file's end was reached, how many of them were flagged `unreadable`)."""
     with transaction.atomic():
         LogHead.objects.bulk_create([LogHead(pk=1)], ignore_conflicts=True)
         head = LogHead.objects.select_for_update().get(pk=1)
@@ -610,13 +688,14 @@ def _ingest_file(path: Path, *, batch: int) -> tuple[int, bool]:
                 fh.seek(cursor.offset)
                 data = fh.read(batch * 4096)
         except FileNotFoundError:
-            return 0, True
+            return 0, True, 0
         end = data.rfind(b"\n")
         if end < 0:
-            return 0, True
+            return 0, True, 0
         lines = data[: end + 1].splitlines()[:batch]
         consumed = sum(len(line) + 1 for line in lines)
         rows = []
+        flagged = 0
         seq, prev = head.last_seq, head.last_hash
         for line in lines:
             if not line.strip():
@@ -629,6 +708,15 @@ def _ingest_file(path: Path, *, batch: int) -> tuple[int, bool]:
             row = _row(record, seq, prev)
             prev = row[-1]
             rows.append(row)
+            if row[_UNREADABLE]:
+                flagged += 1
+                log.warning(
+                    "message-log record #%s (%s in %s) kept with unreadable values: %s",
+                    seq,
+                    str(record.get("request_id"))[:64],
+                    path.name,
+                    row[_UNREADABLE],
+                )
         if rows:
             _insert(rows)
             key = signing_key()
@@ -647,7 +735,7 @@ def _ingest_file(path: Path, *, batch: int) -> tuple[int, bool]:
             head.save(update_fields=["last_seq", "last_hash"])
         cursor.offset += consumed
         cursor.save(update_fields=["offset"])
-        return len(rows), consumed >= len(data)
+        return len(rows), consumed >= len(data), flagged
 
 
 # ---------------------------------------------------------------------------------------
@@ -675,6 +763,13 @@ class VerifyReport:
     broken_seq: int | None = None
     reason: str = ""
     unsigned: int = 0
+    # how many processes checked the chain (1 when `workers` could not be used)
+    processes: int = dataclasses.field(default=1, compare=False)
+
+
+# `tinhso gateway verify`'s processes: one per core, up to two (the ranges are read from
+# one database server, which needs a core of its own beside them)
+DEFAULT_VERIFY_WORKERS = min(2, os.cpu_count() or 1)
 
 
 def verify_log(*, chunk: int = 20000, workers: int = 1) -> VerifyReport:
@@ -753,7 +848,7 @@ def _check_chain(
         (seq, rid, started, consumer, provider, service, endpoint, method, path) = row[:9]
         (issue, status, result, source, req_size, resp_size, req_hash) = row[9:16]
         (resp_hash, duration, provider_ms, client, req_body, resp_body) = row[16:22]
-        (content_hash, prev_hash, link) = row[22:]
+        (unreadable, content_hash, prev_hash, link) = row[22:]
         seq = int(seq)  # (text from a COPY)
         if seq != expected_seq:
             raise _Broken(expected_seq, "thiếu bản ghi (bị xóa)")
@@ -787,10 +882,12 @@ def _check_chain(
                 )
             )
         except TypeError:  # a NULL where text belongs: as `content_digest` reads it
-            record = dict(zip(("seq", *FIELDS), row, strict=False))
+            record = dict(zip(("seq", *FIELDS, "unreadable"), row, strict=False))
             record["started_at"] = started
             content = content_digest(record)
         else:
+            if unreadable:  # a flagged record (`_any_row`)
+                text += "\x1f" + unreadable
             content = sha256(text.encode()).hexdigest()
         if content != content_hash:
             raise _Broken(seq, "nội dung bản ghi đã bị sửa")
@@ -811,7 +908,7 @@ def _columns() -> str:
     time_text = _TIME_AS_TEXT.get(connection.vendor)
     return ", ".join(
         time_text if name == "started_at" and time_text else connection.ops.quote_name(name)
-        for name in ("seq", *FIELDS, "content_hash", "prev_hash", "hash")
+        for name in _COLUMNS
     )
 
 
@@ -821,25 +918,23 @@ class _RangeResult:
     last_hash: str
     hashes: dict[int, str]
     broken: tuple[int, str] | None = None
+    processes: int = 1
 
 
-def _check_range(job: tuple[int, int, frozenset[int], int]) -> _RangeResult:
-    """A worker's part of `verify_log`: records `lo`..`hi`, from the hash before `lo`."""
+def _check_range(job: tuple[int, int, frozenset[int], int, bool]) -> _RangeResult:
+    """A worker's part of `verify_log` (`verify_worker.check_range`): records `lo`..`hi`,
+    from the hash before `lo`."""
     from django.db import connections
 
-    lo, hi, ends, chunk = job
-    for inherited in connections.all(initialized_only=True):
-        inherited.connection = None  # the parent's, if the fork copied one: never used here
+    lo, hi, ends, chunk, stream = job
     try:
         before = GENESIS
         if lo > 1:  # (a missing one is named by the range before)
             found = MessageLog.objects.filter(seq=lo - 1).values_list("hash", flat=True)
             before = found.first() or ""
         hashes: dict[int, str] = {}
-        # with queries, not a COPY: in the whole test suite a worker's COPY once waited
-        # forever for rows its server had sent (not understood yet)
         table = MessageLog._meta.db_table
-        rows = _chain_rows(_columns(), table, lo - 1, chunk, upto=hi, stream=False)
+        rows = _chain_rows(_columns(), table, lo - 1, chunk, upto=hi, stream=stream)
         try:
             prev, next_seq = _check_chain(rows, before, lo, set(ends), hashes)
         except _Broken as broken:
@@ -854,31 +949,55 @@ def _check_range(job: tuple[int, int, frozenset[int], int]) -> _RangeResult:
 
 
 def _check_ranges(last_seq: int, workers: int, ends: set[int], chunk: int) -> _RangeResult | None:
-    """Records 1..`last_seq` checked by `workers` processes (fork); None when they cannot
-    see the same data as this process (in a transaction, an in-memory SQLite database)."""
+    """Records 1..`last_seq` checked by `workers` processes; None when they cannot see
+    the same data as this process (in a transaction, an in-memory SQLite database).
+
+    The workers are new interpreters (`spawn`), not forks: a fork copies the whole
+    process, its other threads' state included (their database connections, and any lock
+    one of them held at that instant, held for ever in the copy), and the only calls
+    POSIX promises to work in the copy of a process that runs threads are the
+    async-signal-safe ones, which libpq's are not. The processes that verify run threads
+    (the test suite: live servers, data planes, fake peers; a data plane: its refresh
+    thread), and forked workers hung in a COPY and had a connection closed under them
+    there. A new interpreter shares nothing with this one but the database settings it
+    is given (~2 s to start Django, in parallel; the ranges are long)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from django.db import connection, connections
+
+    from tinhso.gateway import verify_worker
 
     in_memory = getattr(connection, "is_in_memory_db", lambda: False)()
     if workers < 2 or last_seq < workers * 1000 or connection.in_atomic_block or in_memory:
         return None
     step = -(-last_seq // workers)
     jobs = [
-        (lo, min(lo + step - 1, last_seq), frozenset(ends), chunk)
+        # (a worker reads its range with queries: with a COPY each, two workers took
+        # twice as long on PostgreSQL, 200,000 records: 16.5 s against 8.6 s)
+        (lo, min(lo + step - 1, last_seq), frozenset(ends), chunk, False)
         for lo in range(1, last_seq + 1, step)
     ]
-    connections.close_all()  # children must not share the parent's connection
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=len(jobs), mp_context=context) as pool:
-        results = list(pool.map(_check_range, jobs))
+    databases = {alias: dict(connections[alias].settings_dict) for alias in connections}
+    # (the settings' module as the environment names it: `override_settings` hides it)
+    settings_module = (
+        os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE or "tinhso.settings"
+    )
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=len(jobs),
+        mp_context=context,
+        initializer=verify_worker.start,
+        initargs=(settings_module, databases),
+    ) as pool:
+        results = list(pool.map(verify_worker.check_range, jobs))
     hashes: dict[int, str] = {}
     for result in results:
         hashes.update(result.hashes)
         if result.broken:  # every range before was intact: this is the first break
-            return _RangeResult(result.next_seq, "", hashes, result.broken)
-    return _RangeResult(last_seq + 1, results[-1].last_hash, hashes)
+            return _RangeResult(result.next_seq, "", hashes, result.broken, len(jobs))
+    return _RangeResult(last_seq + 1, results[-1].last_hash, hashes, processes=len(jobs))
 
 
 def _verify_log(*, chunk: int = 20000, workers: int = 1) -> VerifyReport:
@@ -892,10 +1011,12 @@ def _verify_log(*, chunk: int = 20000, workers: int = 1) -> VerifyReport:
     prev, expected_seq = GENESIS, 1
     head = LogHead.objects.filter(pk=1).first()
     ranges = _check_ranges(head.last_seq if head else 0, workers, ends, chunk)
+    processes = 1
     if ranges is not None:
+        processes = ranges.processes
         if ranges.broken:
             seq, reason = ranges.broken
-            return VerifyReport(False, seq - 1, seq, reason)
+            return VerifyReport(False, seq - 1, seq, reason, processes=processes)
         prev, expected_seq, hashes = ranges.last_hash, ranges.next_seq, ranges.hashes
     while True:  # again while an ingester added records during the reading
         read_from = expected_seq
@@ -903,7 +1024,9 @@ def _verify_log(*, chunk: int = 20000, workers: int = 1) -> VerifyReport:
         try:
             prev, expected_seq = _check_chain(rows, prev, expected_seq, ends, hashes)
         except _Broken as broken:
-            return VerifyReport(False, broken.seq - 1, broken.seq, broken.reason)
+            return VerifyReport(
+                False, broken.seq - 1, broken.seq, broken.reason, processes=processes
+            )
         finally:
             rows.close()
         checked = expected_seq - 1
@@ -911,19 +1034,26 @@ def _verify_log(*, chunk: int = 20000, workers: int = 1) -> VerifyReport:
         if head is None or head.last_seq <= checked or expected_seq == read_from:
             break
     if head is not None and head.last_seq != checked:
-        return VerifyReport(False, checked, checked + 1, "thiếu các bản ghi cuối chuỗi")
+        return VerifyReport(
+            False, checked, checked + 1, "thiếu các bản ghi cuối chuỗi", processes=processes
+        )
     # signatures: every batch must match the chain at its last record, checked once each
     public = signing_key().public_key()
     signed_up_to = 0
     for batch in batches:
         if hashes.get(batch.last_seq) != batch.last_hash:
-            return VerifyReport(False, checked, batch.last_seq, "lô ký không khớp chuỗi")
+            return VerifyReport(
+                False, checked, batch.last_seq, "lô ký không khớp chuỗi", processes=processes
+            )
         try:
             public.verify(
                 base64.b64decode(batch.signature),
                 batch_message(batch.first_seq, batch.last_seq, batch.last_hash),
             )
         except (InvalidSignature, ValueError):
-            return VerifyReport(False, checked, batch.last_seq, "chữ ký của lô không hợp lệ")
+            return VerifyReport(
+                False, checked, batch.last_seq, "chữ ký của lô không hợp lệ", processes=processes
+            )
         signed_up_to = max(signed_up_to, batch.last_seq)
-    return VerifyReport(True, checked, unsigned=max(0, checked - signed_up_to))
+    unsigned = max(0, checked - signed_up_to)
+    return VerifyReport(True, checked, unsigned=unsigned, processes=processes)

@@ -286,6 +286,10 @@ class MessageLog(models.Model):
     # encrypted (Fernet, base64) or empty
     request_body = models.TextField(blank=True, default="", max_length=30_000_000)
     response_body = models.TextField(blank=True, default="", max_length=30_000_000)
+    # what the ingester could not read in the data plane's record, as JSON {field: raw
+    # value} (ASCII), e.g. a time it cannot parse; "" for a sound record. Such a record is
+    # kept and chained all the same, with the field's stand-in value (`messagelog._any_row`)
+    unreadable = models.TextField(blank=True, default="", max_length=10_000)
     content_hash = models.CharField(max_length=64)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
@@ -305,6 +309,11 @@ class MessageLog(models.Model):
     @property
     def ok(self) -> bool:
         return self.result == "ok"
+
+    @property
+    def flagged(self) -> bool:
+        """Some field of the data plane's record was unreadable (see `unreadable`)."""
+        return bool(self.unreadable)
 
 
 class LogBatch(models.Model):

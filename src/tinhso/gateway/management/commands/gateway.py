@@ -12,6 +12,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from tinhso.gateway.messagelog import DEFAULT_VERIFY_WORKERS
+
 
 class Command(BaseCommand):
     requires_system_checks: list[str] = []  # the data plane starts fast; `check` runs elsewhere
@@ -34,8 +36,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=1,
-            help="verify: số tiến trình kiểm tra chuỗi song song (mỗi tiến trình một đoạn)",
+            default=DEFAULT_VERIFY_WORKERS,
+            help="verify: số tiến trình kiểm tra chuỗi song song (mỗi tiến trình một đoạn; "
+            f"mặc định {DEFAULT_VERIFY_WORKERS})",
         )
         parser.add_argument(
             "--stop-with",
@@ -54,7 +57,7 @@ class Command(BaseCommand):
         no_ingest=False,
         follow=False,
         stop_with=None,
-        workers=1,
+        workers=DEFAULT_VERIFY_WORKERS,
         **options,
     ):
         from tinhso.gateway.messagelog import ingest_pending, verify_log
@@ -82,8 +85,16 @@ class Command(BaseCommand):
             follow_log(stop_with=stop_with)
             return
         started = time.perf_counter()
-        taken = 0 if (action == "verify" and no_ingest) else ingest_pending().records
+        ingested = None if (action == "verify" and no_ingest) else ingest_pending()
+        if ingested is not None and ingested.unreadable:
+            self.stderr.write(
+                self.style.WARNING(
+                    f"{ingested.unreadable} bản ghi có giá trị không đọc được (thời điểm, con "
+                    "số...): đã lưu và nối chuỗi, đánh dấu kèm giá trị gốc (trường unreadable)."
+                )
+            )
         if action == "ingest":
+            taken = ingested.records if ingested is not None else 0
             self.stdout.write(self.style.SUCCESS(f"Đã ghi {taken} bản ghi vào nhật ký."))
             return
         report = verify_log(workers=workers)
@@ -91,7 +102,8 @@ class Command(BaseCommand):
         if report.ok:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Nhật ký giao dịch toàn vẹn: {report.checked} bản ghi ({elapsed:.1f} s)."
+                    f"Nhật ký giao dịch toàn vẹn: {report.checked} bản ghi ({elapsed:.1f} s, "
+                    f"{report.processes} tiến trình kiểm tra)."
                 )
             )
             if report.unsigned:
