@@ -137,3 +137,20 @@ def test_receiving_clerk_sees_on_the_incoming_document_that_the_sender_revoked_i
     page = client.get(url).content.decode()
     assert "exchange-notice" in page
     assert "Cơ quan gửi đã thu hồi văn bản này." in page and "Ban hành sai" in page
+
+
+def test_each_receivers_state_is_a_coloured_badge_on_the_outgoing_documents_own_page(
+    client, province
+):
+    """The documents app's page loads no stylesheet of this app: the badge's colour is
+    Bootstrap's own (a badge coloured by a missing stylesheet was white on white)."""
+    import re
+
+    doc = _sent(province)
+    _login(client, province.sender.clerk)
+    page = client.get(reverse("documents:outgoing", args=[doc.uid])).content.decode()
+    cell = page[page.index('data-testid="status-000.00.20.H99-0"') :]
+    cell = cell[: cell.index("</td>")]
+    badge = re.search(r'<span class="badge ([^"]+)">([^<]+)</span>', cell)
+    assert badge is not None, cell
+    assert badge.group(1) == "text-bg-primary" and badge.group(2).strip()
