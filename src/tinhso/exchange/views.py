@@ -271,6 +271,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     kind = kind if kind in OutboxMessage.Kind.values else ""
     q = request.GET.get("q", "").strip()[:100]
     page = paginate(request, selectors.outbox(state=state, kind=kind, q=q), PER_PAGE)
+    counts = selectors.outbox_counts()
     return render(
         request,
         "exchange/outbox.html",
@@ -281,7 +282,9 @@ def outbox(request: HttpRequest) -> HttpResponse:
             "q": q,
             "states": OutboxMessage.State.choices,
             "kinds": OutboxMessage.Kind.choices,
-            "counts": selectors.outbox_counts(),
+            "state_counts": [
+                (label, counts.get(key, 0)) for key, label in OutboxMessage.State.choices
+            ],
         },
     )
 
