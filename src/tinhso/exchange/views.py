@@ -134,6 +134,14 @@ def item_file(request: HttpRequest, uid: Any, index: int) -> HttpResponse:
     return attachment_response(att.data, filename=att.name)
 
 
+# What the clerk is told once a package is accepted, by its business type.
+ACCEPTED = {
+    0: gettext_lazy("Đã tiếp nhận; đã gửi trạng thái cho cơ quan gửi."),
+    1: gettext_lazy("Đã đồng ý thu hồi (15); văn bản đã nhận được đánh dấu thu hồi."),
+    2: gettext_lazy("Đã đồng ý cập nhật (15); đã gửi trạng thái cho cơ quan gửi."),
+}
+
+
 @require_POST
 @login_required
 @domain_errors
@@ -142,7 +150,7 @@ def accept(request: HttpRequest, uid: Any) -> HttpResponse:
     _run(
         request,
         lambda: services.accept_item(actor=request.user, item=item),
-        _("Đã tiếp nhận; đã gửi trạng thái cho cơ quan gửi."),
+        str(ACCEPTED.get(item.business_type, ACCEPTED[0])),
     )
     return redirect("exchange:item", uid=item.uid)
 
