@@ -19,6 +19,29 @@ def _agency():
     return Agency.objects.create(code="H99.10", name="Sở Thử Nghiệm", kind="department")
 
 
+def _outbox_rows(**fields):
+    """Four status messages waiting in the outbox, with empty packages."""
+    from tinhso.exchange.models import OutboxMessage
+
+    agency = _agency()
+    return OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                kind=OutboxMessage.Kind.STATUS,
+                sender_agency=agency,
+                sender_code="000.00.10.H99",
+                receiver_code="000.00.20.H98",
+                document_id=f"000.00.10.H99,2026/01/02,{i}/UBND-VP",
+                spec={"type": "status"},
+                payload=b"",
+                sha256="",
+                **fields,
+            )
+            for i in range(4)
+        ]
+    )
+
+
 def _payloads() -> list[bytes]:
     # every byte value, and lengths around what escaping treats specially
     return [bytes(range(256)) * 40, b"", b"\\x00'\"{},", random.Random(9).randbytes(200_000)]
@@ -54,22 +77,7 @@ def test_an_array_of_packages_in_binary_format_keeps_every_byte():
     from tinhso.exchange.models import OutboxMessage
     from tinhso.exchange.tasks import _save_built
 
-    agency = _agency()
-    rows = OutboxMessage.objects.bulk_create(
-        [
-            OutboxMessage(
-                kind=OutboxMessage.Kind.STATUS,
-                sender_agency=agency,
-                sender_code="000.00.10.H99",
-                receiver_code="000.00.20.H98",
-                document_id=f"000.00.10.H99,2026/01/02,{i}/UBND-VP",
-                spec={"type": "status"},
-                payload=b"",
-                sha256="",
-            )
-            for i in range(4)
-        ]
-    )
+    rows = _outbox_rows()
     for row, payload in zip(rows, _payloads(), strict=True):
         row.payload, row.sha256, row.size = payload, f"{len(payload)}", len(payload)
     _save_built(rows)
@@ -105,23 +113,7 @@ def test_rows_updated_over_arrays_get_their_own_values_and_the_others_are_untouc
     from tinhso.core.binding import update_rows
     from tinhso.exchange.models import OutboxMessage
 
-    agency = _agency()
-    rows = OutboxMessage.objects.bulk_create(
-        [
-            OutboxMessage(
-                kind=OutboxMessage.Kind.STATUS,
-                sender_agency=agency,
-                sender_code="000.00.10.H99",
-                receiver_code="000.00.20.H98",
-                document_id=f"000.00.10.H99,2026/01/02,{i}/UBND-VP",
-                spec={"type": "status"},
-                payload=b"",
-                sha256="",
-                last_error="trước",
-            )
-            for i in range(4)
-        ]
-    )
+    rows = _outbox_rows(last_error="trước")
     when = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
     changed = rows[:3]
     for i, row in enumerate(changed):
