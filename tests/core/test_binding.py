@@ -19,26 +19,28 @@ def _agency():
     return Agency.objects.create(code="H99.10", name="Sở Thử Nghiệm", kind="department")
 
 
+def _status_message(agency, i: int, **fields):
+    from tinhso.exchange.models import OutboxMessage
+
+    return OutboxMessage(
+        kind=OutboxMessage.Kind.STATUS,
+        sender_agency=agency,
+        sender_code="000.00.10.H99",
+        receiver_code="000.00.20.H98",
+        document_id=f"000.00.10.H99,2026/01/02,{i}/UBND-VP",
+        spec={"type": "status"},
+        sha256="",
+        **{"payload": b"", **fields},
+    )
+
+
 def _outbox_rows(**fields):
     """Four status messages waiting in the outbox, with empty packages."""
     from tinhso.exchange.models import OutboxMessage
 
     agency = _agency()
     return OutboxMessage.objects.bulk_create(
-        [
-            OutboxMessage(
-                kind=OutboxMessage.Kind.STATUS,
-                sender_agency=agency,
-                sender_code="000.00.10.H99",
-                receiver_code="000.00.20.H98",
-                document_id=f"000.00.10.H99,2026/01/02,{i}/UBND-VP",
-                spec={"type": "status"},
-                payload=b"",
-                sha256="",
-                **fields,
-            )
-            for i in range(4)
-        ]
+        [_status_message(agency, i, **fields) for i in range(4)]
     )
 
 
@@ -51,19 +53,7 @@ def test_a_bulk_insert_inside_keeps_every_byte():
     from tinhso.exchange.models import OutboxMessage
 
     agency = _agency()
-    rows = [
-        OutboxMessage(
-            kind=OutboxMessage.Kind.STATUS,
-            sender_agency=agency,
-            sender_code="000.00.10.H99",
-            receiver_code="000.00.20.H98",
-            document_id=f"000.00.10.H99,2026/01/02,{i}/UBND-VP",
-            spec={"type": "status"},
-            payload=payload,
-            sha256="",
-        )
-        for i, payload in enumerate(_payloads())
-    ]
+    rows = [_status_message(agency, i, payload=p) for i, p in enumerate(_payloads())]
     with server_side_binding():
         OutboxMessage.objects.bulk_create(rows)
     stored = dict(
