@@ -7,8 +7,9 @@ The upstream is a small nginx server answering a fixed JSON body. Three targets 
 driven with wrk (installed from Debian when missing, like nginx): the upstream directly,
 nginx `proxy_pass` to it (the limit), and `tinhso gateway serve` with authentication
 (API key), the access check, the rate limit and the message log on (write-ahead, then
-ingested, chained and signed by its background thread during the run). Both proxies get
-one worker process (the data plane is one process). After the run the remaining records
+ingested, chained and signed by its ingester process during the run). Both proxies get the
+same number of worker processes (--processes, by default the gateway's own default: one
+per core, at most 4); nginx's serve the upstream too. After the run the remaining records
 are ingested and counted against the answered calls (0 lost), and the log is verified.
 
 Prints JSON lines: one per target and connection count (requests_per_s, p50_ms, p99_ms),
@@ -68,11 +69,11 @@ def ensure(binary: str, package: str) -> str | None:
     )
 
 
-def nginx_conf(work: Path, upstream_port: int, proxy_port: int) -> Path:
+def nginx_conf(work: Path, upstream_port: int, proxy_port: int, processes: int) -> Path:
     conf = work / "nginx.conf"
     conf.write_text(
         f"""
-worker_processes 1;
+worker_processes {processes};
 error_log {work}/error.log warn;
 pid {work}/nginx.pid;
 events {{ worker_connections 4096; }}
@@ -157,6 +158,13 @@ def children(pid: int) -> list[int]:
         return []
 
 
+def is_ingester(pid: int) -> bool:
+    try:
+        return b"ingest" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def prepare(db_url: str, upstream: str, key_file: str) -> None:
     """Child process: a database with one enabled service, a consumer, a key, a right."""
     sys.path.insert(0, str(SRC))
@@ -233,6 +241,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--processes", type=int, default=0, help="worker processes of each proxy (0: default)"
+    )
     parser.add_argument("--targets", default="direct,nginx,gateway", help=argparse.SUPPRESS)
     parser.add_argument("--prepare", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--count", nargs=2, help=argparse.SUPPRESS)
@@ -250,7 +261,8 @@ def main() -> None:
         return
     work = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     upstream_port, proxy_port, gateway_port = free_port(), free_port(), free_port()
-    conf = nginx_conf(work, upstream_port, proxy_port)
+    processes = args.processes or min(4, os.cpu_count() or 1)  # the gateway's default
+    conf = nginx_conf(work, upstream_port, proxy_port, processes)
     db_url = f"sqlite:///{work / 'gateway.sqlite3'}"
     wal_dir = work / "wal"
     key_file = work / "key"
@@ -264,6 +276,7 @@ def main() -> None:
         "GATEWAY_LOG_KEY_FILE": str(work / "log-key.pem"),
         "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-" + "x" * 50,
         "DEBUG": "0",
+        "GATEWAY_PROCESSES": str(processes),
     }
     upstream = f"http://127.0.0.1:{upstream_port}"
     procs = []
@@ -304,19 +317,21 @@ def main() -> None:
             for name, (url, headers) in targets.items():
                 if name not in args.targets.split(","):
                     continue
-                gateway_pid = procs[-1].pid
-                watched = [gateway_pid, *children(gateway_pid)]  # the data plane, its ingester
+                # the supervisor's children: the data-plane processes and the ingester
+                watched = children(procs[-1].pid)
                 cpu_before = [cpu_seconds(pid) for pid in watched]
                 figures = wrk(wrk_bin, url, connections, seconds, headers)
                 if name == "gateway":  # CPU per call: what the machine's load does not change
-                    used = [
-                        cpu_seconds(pid) - b for pid, b in zip(watched, cpu_before, strict=True)
-                    ]
-                    figures["data_plane_cpu_us_per_call"] = round(
-                        used[0] / max(1, figures["requests"]) * 1e6, 1
-                    )
+                    used = {
+                        pid: cpu_seconds(pid) - b
+                        for pid, b in zip(watched, cpu_before, strict=True)
+                    }
+                    calls = max(1, figures["requests"])
+                    plane = [u for pid, u in used.items() if not is_ingester(pid)]
+                    figures["data_plane_cpu_us_per_call"] = round(sum(plane) / calls * 1e6, 1)
+                    figures["data_plane_processes"] = len(plane)
                     figures["ingester_cpu_us_per_call"] = round(
-                        sum(used[1:]) / max(1, figures["requests"]) * 1e6, 1
+                        sum(u for pid, u in used.items() if is_ingester(pid)) / calls * 1e6, 1
                     )
                 figures["load_average_1m"] = round(os.getloadavg()[0], 2)
                 results[(name, connections)] = figures
@@ -342,6 +357,7 @@ def main() -> None:
         emit(
             summary="gateway_vs_nginx",
             connections=args.connections,
+            processes_per_proxy=processes,
             gateway_requests_per_s=g["requests_per_s"],
             data_plane_cpu_us_per_call=g["data_plane_cpu_us_per_call"],
             ingester_cpu_us_per_call=g["ingester_cpu_us_per_call"],

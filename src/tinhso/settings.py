@@ -354,6 +354,8 @@ GATEWAY_LOG_KEY_FILE = os.environ.get("GATEWAY_LOG_KEY_FILE", "")  # Ed25519 bat
 GATEWAY_TSA_URL = os.environ.get("GATEWAY_TSA_URL", "")  # RFC 3161 time-stamping authority
 GATEWAY_MAX_BODY_BYTES = int(os.environ.get("GATEWAY_MAX_BODY_BYTES", str(10 * 1024 * 1024)))
 GATEWAY_CONFIG_REFRESH_SECONDS = float(os.environ.get("GATEWAY_CONFIG_REFRESH_SECONDS", "2"))
+# data-plane processes on the one port (SO_REUSEPORT); 0: one per core, at most 4
+GATEWAY_PROCESSES = int(os.environ.get("GATEWAY_PROCESSES", "0"))
 GATEWAY_TRUST_CERT_HEADER = env_bool("GATEWAY_TRUST_CERT_HEADER", False)
 GATEWAY_ALERT_FAILURES = int(os.environ.get("GATEWAY_ALERT_FAILURES", "5"))
 GATEWAY_INGEST_SECONDS = float(os.environ.get("GATEWAY_INGEST_SECONDS", "1"))

@@ -4,13 +4,18 @@ provider HTTP server and the real data plane (its own HTTP server) in threads.""
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import requests
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.services import create_official, grant_role
@@ -97,6 +102,56 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def start_data_plane(tmp_path, *, processes: int, port: int = 0, wait: bool = True, **env: str):
+    """`tinhso gateway serve` as a program of its own on `port` (a free one by default),
+    without a database configuration (every call is refused, and logged), once it answers
+    `/health` unless not `wait`: (the process, its port, its write-ahead directory)."""
+    wal_dir = tmp_path / "wal"
+    wal_dir.mkdir(exist_ok=True)
+    port = port or free_port()
+    environment = {
+        **os.environ,
+        "GATEWAY_WAL_DIR": str(wal_dir),
+        "GATEWAY_LOG_KEY_FILE": str(tmp_path / "k.pem"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'absent.sqlite3'}",
+        "GATEWAY_INGEST_SECONDS": "0.2",
+        "GATEWAY_PROCESSES": str(processes),
+        **env,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tinhso", "gateway", "serve", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60  # a busy machine starts Django slowly
+    while wait and time.time() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    return proc, port, wal_dir
+
+
+def children_of(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def gone(pid: int, timeout: float = 10) -> bool:
+    """The process ended (or is a zombie waiting for its parent) within `timeout`."""
+    status = Path(f"/proc/{pid}/status")
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not status.exists() or "State:\tZ" in status.read_text():
+            return True
+        time.sleep(0.1)
+    return False
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ import os
 import re
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -37,9 +37,11 @@ from django.dispatch import receiver
 
 from tinhso.core.middleware import caller_address
 from tinhso.gateway import upstream
+from tinhso.gateway.board import MetricsBoard
 from tinhso.gateway.config import ServiceConf, Snapshot
 from tinhso.gateway.errors import DATA_PLANE_ERRORS, GatewayErrorCode
 from tinhso.gateway.httpserver import Answer, Request
+from tinhso.gateway.limits import RateLimiter
 from tinhso.gateway.messagelog import EMPTY_SHA256, WalWriter, wal_line
 
 log = logging.getLogger("tinhso.gateway")
@@ -155,55 +157,11 @@ class Refusal(Exception):
         self.notice = notice
 
 
-class RateLimiter:
-    """A token bucket per consumer (capacity = per-minute limit) and a daily counter
-    (the day is the local calendar day)."""
-
-    def __init__(self) -> None:
-        self.buckets: dict[str, tuple[float, float]] = {}
-        self.day = ""
-        self.used: dict[str, int] = defaultdict(int)
-        self._day_span = (0.0, 0.0)  # [start, end) of the day `_today` last named
-        self._day_text = ""
-
-    def _today(self) -> str:
-        now = time.time()
-        start, end = self._day_span
-        if start <= now < end:
-            return self._day_text
-        local = time.localtime(now)
-        self._day_text = time.strftime("%Y-%m-%d", local)
-        y, m, d = local.tm_year, local.tm_mon, local.tm_mday
-        self._day_span = (
-            time.mktime((y, m, d, 0, 0, 0, 0, 0, -1)),
-            time.mktime((y, m, d + 1, 0, 0, 0, 0, 0, -1)),
-        )
-        return self._day_text
-
-    def seed(self, counts: dict[str, int]) -> None:
-        today = self._today()
-        if self.day != today:
-            self.day = today
-            self.used = defaultdict(int, counts)
-
-    def take(self, consumer: str, per_minute: int, per_day: int) -> str | None:
-        today = self._today()
-        if today != self.day:
-            self.day, self.used = today, defaultdict(int)
-        if self.used[consumer] >= per_day:
-            return GatewayErrorCode.QUOTA_EXCEEDED
-        now = time.monotonic()
-        tokens, last = self.buckets.get(consumer, (float(per_minute), now))
-        tokens = min(float(per_minute), tokens + (now - last) * per_minute / 60.0)
-        if tokens < 1.0:
-            self.buckets[consumer] = (tokens, now)
-            return GatewayErrorCode.RATE_LIMITED
-        self.buckets[consumer] = (tokens - 1.0, now)
-        self.used[consumer] += 1
-        return None
-
-
 class Metrics:
+    """Prometheus counters of this process's calls. Each process of the data plane
+    publishes its own (`state`, through the `MetricsBoard`), and `/metrics`, whichever
+    process answers it, adds up every process's."""
+
     def __init__(self) -> None:
         self.calls: dict[tuple[str, str, str, str], int] = defaultdict(int)
         # per service: how many calls fell in each bucket (not cumulative: `render` adds up)
@@ -219,12 +177,34 @@ class Metrics:
         counts[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1  # first bound >= seconds
         self.latency_sum[service] += seconds
 
-    def render(self, health: dict[str, Any]) -> bytes:
+    def state(self, written: int) -> dict[str, Any]:
+        """This process's counts as JSON data (`written`: its log records)."""
+        return {
+            "calls": [[*key, n] for key, n in self.calls.items()],
+            "latency": self.latency,
+            "latency_sum": self.latency_sum,
+            "written": written,
+        }
+
+    @staticmethod
+    def render(health: dict[str, Any], states: list[dict[str, Any]]) -> bytes:
+        """The exposition of the processes' `states` added up."""
+        calls: Counter[tuple[str, ...]] = Counter()
+        latency: dict[str, list[int]] = {}
+        latency_sum: Counter[str] = Counter()
+        for state in states:
+            for *key, n in state["calls"]:
+                calls[tuple(key)] += n
+            for service, counts in state["latency"].items():
+                total = latency.setdefault(service, [0] * len(counts))
+                for i, n in enumerate(counts):
+                    total[i] += n
+            latency_sum.update(state["latency_sum"])
         out = [
             "# HELP tinhso_gateway_calls_total Calls through the gateway.",
             "# TYPE tinhso_gateway_calls_total counter",
         ]
-        for (service, consumer, result, source), n in sorted(self.calls.items()):
+        for (service, consumer, result, source), n in sorted(calls.items()):
             out.append(
                 f'tinhso_gateway_calls_total{{service="{service}",consumer="{consumer}",'
                 f'result="{result}",source="{source}"}} {n}'
@@ -233,7 +213,7 @@ class Metrics:
             "# HELP tinhso_gateway_call_seconds Time from request to answer.",
             "# TYPE tinhso_gateway_call_seconds histogram",
         ]
-        for service, counts in sorted(self.latency.items()):
+        for service, counts in sorted(latency.items()):
             buckets = list(itertools.accumulate(counts))
             for bound, count in zip(LATENCY_BUCKETS, buckets, strict=False):
                 out.append(
@@ -243,7 +223,7 @@ class Metrics:
                 f'tinhso_gateway_call_seconds_bucket{{service="{service}",le="+Inf"}} {int(buckets[-1])}'
             )
             out.append(
-                f'tinhso_gateway_call_seconds_sum{{service="{service}"}} {self.latency_sum[service]:.6f}'
+                f'tinhso_gateway_call_seconds_sum{{service="{service}"}} {latency_sum[service]:.6f}'
             )
             out.append(
                 f'tinhso_gateway_call_seconds_count{{service="{service}"}} {int(buckets[-1])}'
@@ -251,8 +231,10 @@ class Metrics:
         out += [
             "# TYPE tinhso_gateway_config_stale gauge",
             f"tinhso_gateway_config_stale {1 if health['config']['stale'] else 0}",
+            "# TYPE tinhso_gateway_processes gauge",
+            f"tinhso_gateway_processes {len(states)}",
             "# TYPE tinhso_gateway_log_records_written counter",
-            f"tinhso_gateway_log_records_written {health['log']['written']}",
+            f"tinhso_gateway_log_records_written {sum(s['written'] for s in states)}",
         ]
         return ("\n".join(out) + "\n").encode()
 
@@ -273,6 +255,8 @@ class Gateway:
         ingest: Callable[[], Any] | None = None,
         ingest_seconds: float = 1.0,
         trusted_cert_header: bool = False,
+        limiter: RateLimiter | None = None,
+        board: MetricsBoard | None = None,
     ) -> None:
         self.loader = loader
         self.wal = wal
@@ -285,19 +269,27 @@ class Gateway:
         self.snapshot = Snapshot()
         self.config_error = ""
         self.config_checked_at = 0.0
-        self.limiter = RateLimiter()
+        self.limiter = limiter or RateLimiter.create()
+        self.board = board
         self.metrics = Metrics()
         self.upstream: upstream.UpstreamPool | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.log_error = ""
+        self._publishing: asyncio.TimerHandle | None = None
 
     # -- configuration ------------------------------------------------------------------
 
     def reload(self) -> None:
         """Read a fresh snapshot now (in the calling thread)."""
         snapshot = self.loader()
-        self.limiter.seed(snapshot.calls_today)
+        self.limiter.seed(
+            {
+                snapshot.consumers[code].id: n
+                for code, n in snapshot.calls_today.items()
+                if code in snapshot.consumers
+            }
+        )
         self.snapshot = snapshot
         self.config_error = ""
         self.config_checked_at = time.time()
@@ -357,6 +349,8 @@ class Gateway:
                 "consumers": len(snap.consumers),
             },
             "log": {"written": self.wal.written, "ingest_error": self.log_error},
+            "process": self.board.process if self.board else 0,
+            "processes": self.board.processes if self.board else 1,
             "uptime_s": round(time.time() - self.metrics.started, 1),
         }
 
@@ -364,9 +358,20 @@ class Gateway:
 
     def start(self) -> None:
         """In the serving event loop, before the first call."""
-        self.upstream = upstream.UpstreamPool(loop=asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        self.upstream = upstream.UpstreamPool(loop=loop)
+        if self.board is not None:
+            self._publish_metrics(loop)
+
+    def _publish_metrics(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Once a second, in the loop's thread (the one that counts)."""
+        assert self.board is not None
+        self.board.publish(self.metrics.state(self.wal.written))
+        self._publishing = loop.call_later(1.0, self._publish_metrics, loop)
 
     def close(self) -> None:
+        if self._publishing is not None:
+            self._publishing.cancel()
         if self.upstream is not None:
             self.upstream.close()
 
@@ -447,7 +452,7 @@ class Gateway:
                 raise Refusal(GatewayErrorCode.ACCESS_DENIED)
             consumer = snap.consumers[consumer_code]
             limited = self.limiter.take(
-                consumer_code, consumer.rate_per_minute, consumer.quota_per_day
+                consumer.id, consumer.rate_per_minute, consumer.quota_per_day
             )
             if limited:
                 raise Refusal(limited)
@@ -601,7 +606,10 @@ class Gateway:
             health = self.health()
             return _json(200 if health["status"] == "ok" else 503, health)
         if path == "/metrics":
-            body = self.metrics.render(self.health())
+            states = [self.metrics.state(self.wal.written)]
+            if self.board is not None:
+                states += self.board.others()
+            body = Metrics.render(self.health(), states)
             return 200, [(b"content-type", b"text/plain; version=0.0.4")], body
         try:
             consumer = self._consumer(headers)

@@ -402,8 +402,10 @@ class HttpServer:
         port: int,
         keep_alive: float = 30.0,
         backlog: int = 2048,
+        reuse_port: bool = False,
     ) -> None:
         self.handler = handler
+        self.reuse_port = reuse_port  # several processes listen on the port
         self.host, self.port = host, port
         self.keep_alive = keep_alive
         self.backlog = backlog
@@ -420,7 +422,12 @@ class HttpServer:
         self._on_tick()
         factory: Callable[[], HttpProtocol] = lambda: HttpProtocol(self)  # noqa: E731
         self._server = await self.loop.create_server(
-            factory, self.host, self.port, backlog=self.backlog, reuse_address=True
+            factory,
+            self.host,
+            self.port,
+            backlog=self.backlog,
+            reuse_address=True,
+            reuse_port=self.reuse_port,
         )
         if self.port == 0:
             self.port = self._server.sockets[0].getsockname()[1]

@@ -1,10 +1,10 @@
-"""Building and running the data plane (`tinhso gateway serve`): the gateway's logic
-(`dataplane.Gateway`) behind its HTTP/1.1 server (`httpserver.HttpServer`), on uvloop."""
+"""Building and running one data-plane process: the gateway's logic (`dataplane.Gateway`)
+behind its HTTP/1.1 server (`httpserver.HttpServer`), on uvloop. `supervisor` runs
+several of them for `tinhso gateway serve`; `follow` is the ingester they start."""
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import threading
 import time
 from collections.abc import Callable
@@ -12,9 +12,11 @@ from pathlib import Path
 
 from django.conf import settings
 
+from tinhso.gateway.board import MetricsBoard
 from tinhso.gateway.config import current_version, load_snapshot
 from tinhso.gateway.dataplane import Gateway
 from tinhso.gateway.httpserver import HttpServer
+from tinhso.gateway.limits import RateLimiter
 from tinhso.gateway.messagelog import WalWriter, ingest_pending, wal_dir
 
 
@@ -28,6 +30,8 @@ def build_app(
     refresh_seconds: float | None = None,
     ingest_seconds: float | None = None,
     with_ingester: bool = True,
+    limiter: RateLimiter | None = None,
+    board: MetricsBoard | None = None,
 ) -> Gateway:
     directory = Path(directory or wal_dir())
     wal = WalWriter(directory)
@@ -48,6 +52,8 @@ def build_app(
             else ingest_seconds
         ),
         trusted_cert_header=bool(setting("GATEWAY_TRUST_CERT_HEADER", False)),
+        limiter=limiter,
+        board=board,
     )
     return app
 
@@ -63,11 +69,14 @@ async def run_server(
     port: int,
     stop: asyncio.Event,
     started: Callable[[HttpServer], None] | None = None,
+    reuse_port: bool = False,
 ) -> None:
     """Serve `app` on host:port until `stop` is set, then let the calls in progress be
     answered and close."""
     app.start()
-    server = HttpServer(app, host=host, port=port, keep_alive=KEEP_ALIVE_SECONDS)
+    server = HttpServer(
+        app, host=host, port=port, keep_alive=KEEP_ALIVE_SECONDS, reuse_port=reuse_port
+    )
     await server.start()
     if started is not None:
         started(server)
@@ -82,67 +91,6 @@ def new_loop() -> asyncio.AbstractEventLoop:
     import uvloop
 
     return uvloop.new_event_loop()
-
-
-def serve(*, host: str, port: int) -> None:
-    """Run until interrupted: first ingest what a previous run left, then serve."""
-    import os
-    import signal
-    import subprocess
-    import sys
-
-    _ingest_quietly()
-    # The ingester runs in a process of its own: hashing, signing and database writes
-    # never hold the data plane's interpreter lock.
-    ingester = subprocess.Popen(  # noqa: S603 (our own executable, no shell)
-        [sys.executable, "-m", "tinhso", "gateway", "ingest", "--follow"]
-        + ["--stop-with", str(os.getpid())],
-        preexec_fn=_terminated_with(os.getpid()),  # noqa: PLW1509 (no thread runs yet)
-    )
-    app = build_app(with_ingester=False)
-    try:
-        app.reload()
-    except Exception as exc:  # start anyway; /health says the configuration is missing
-        app.config_error = f"{type(exc).__name__}: {exc}"[:300]
-    app.start_background()
-    # what is loaded by now (Django, the configuration) lives as long as the process:
-    # the collector no longer walks it on every full collection (pauses of ~0.1 s)
-    gc.collect()
-    gc.freeze()
-    loop = new_loop()
-    stop = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        loop.run_until_complete(run_server(app, host=host, port=port, stop=stop))
-    finally:
-        loop.close()
-        app.stop_background()
-        app.wal.close()
-        ingester.terminate()
-        ingester.wait(timeout=30)
-        _ingest_quietly()
-
-
-def _terminated_with(parent: int) -> Callable[[], None]:
-    """For the ingester's fork, before it runs Python: SIGTERM when the data plane dies
-    (Linux's parent-death signal). `--stop-with` alone is read only once Django has
-    started and after each pass, which on a busy machine is long after a kill -9."""
-
-    def arrange() -> None:
-        import ctypes
-        import os
-        import signal
-
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):  # not Linux: `--stop-with` still stops it
-            return
-        if os.getppid() != parent:  # the data plane died before the arrangement
-            os._exit(0)
-
-    return arrange
 
 
 def follow(*, stop_after: float | None = None, stop_with: int | None = None) -> None:
@@ -187,16 +135,6 @@ def follow(*, stop_after: float | None = None, stop_with: int | None = None) -> 
         if stop_with is not None and os.getppid() != stop_with:
             return
         stopping.wait(interval)
-
-
-def _ingest_quietly() -> None:
-    """Take what the write-ahead files hold; if the database is down they keep it."""
-    import logging
-
-    try:
-        ingest_pending()
-    except Exception:
-        logging.getLogger("tinhso.gateway").exception("message-log ingestion failed")
 
 
 class ThreadedGateway:

@@ -41,6 +41,13 @@ class Command(BaseCommand):
             f"mặc định {DEFAULT_VERIFY_WORKERS})",
         )
         parser.add_argument(
+            "--processes",
+            type=int,
+            default=0,
+            help="serve: số tiến trình cổng dữ liệu trên cùng cổng (mặc định GATEWAY_PROCESSES, "
+            "hoặc một tiến trình mỗi lõi, tối đa 4)",
+        )
+        parser.add_argument(
             "--stop-with",
             type=int,
             default=None,
@@ -58,16 +65,20 @@ class Command(BaseCommand):
         follow=False,
         stop_with=None,
         workers=DEFAULT_VERIFY_WORKERS,
+        processes=0,
         **options,
     ):
         from tinhso.gateway.messagelog import ingest_pending, verify_log
 
         if action == "serve":
-            from tinhso.gateway.server import serve
+            from tinhso.gateway.supervisor import default_processes, serve
 
             port = port or int(os.environ.get("PORT", "8000")) + 1
-            self.stdout.write(f"Cổng dữ liệu LGSP: http://{host}:{port}")
-            serve(host=host, port=port)
+            processes = processes or default_processes()
+            self.stdout.write(f"Cổng dữ liệu LGSP: http://{host}:{port} ({processes} tiến trình)")
+            self.stdout.flush()
+            if serve(host=host, port=port, processes=processes):
+                sys.exit(1)
             return
         if action == "sync-portal":
             from tinhso.gateway.connectors import portal
