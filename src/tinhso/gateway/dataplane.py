@@ -252,8 +252,6 @@ class Gateway:
         max_body_bytes: int = 10 * 1024 * 1024,
         refresh_seconds: float = 2.0,
         version_reader: Callable[[], int] | None = None,
-        ingest: Callable[[], Any] | None = None,
-        ingest_seconds: float = 1.0,
         trusted_cert_header: bool = False,
         limiter: RateLimiter | None = None,
         board: MetricsBoard | None = None,
@@ -263,8 +261,6 @@ class Gateway:
         self.max_body = max_body_bytes
         self.refresh_seconds = refresh_seconds
         self.version_reader = version_reader
-        self.ingest = ingest
-        self.ingest_seconds = ingest_seconds
         self.trusted_cert_header = trusted_cert_header
         self.snapshot = Snapshot()
         self.config_error = ""
@@ -275,7 +271,6 @@ class Gateway:
         self.upstream: upstream.UpstreamPool | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.log_error = ""
         self._publishing: asyncio.TimerHandle | None = None
 
     # -- configuration ------------------------------------------------------------------
@@ -309,24 +304,9 @@ class Gateway:
                 self.config_error = f"{type(exc).__name__}: {exc}"[:300]
                 log.warning("configuration refresh failed: %s", self.config_error)
 
-    def _ingest_loop(self) -> None:
-        from django.db import close_old_connections
-
-        while not self._stop.wait(self.ingest_seconds):
-            try:
-                close_old_connections()
-                assert self.ingest is not None
-                self.ingest()
-                self.log_error = ""
-            except Exception as exc:  # the write-ahead files keep the records
-                self.log_error = f"{type(exc).__name__}: {exc}"[:300]
-                log.warning("message-log ingestion failed: %s", self.log_error)
-
     def start_background(self) -> None:
         if self.refresh_seconds > 0:
             self._threads.append(threading.Thread(target=self._refresh_loop, daemon=True))
-        if self.ingest is not None and self.ingest_seconds > 0:
-            self._threads.append(threading.Thread(target=self._ingest_loop, daemon=True))
         for thread in self._threads:
             thread.start()
 
@@ -339,7 +319,7 @@ class Gateway:
         snap = self.snapshot
         stale = bool(self.config_error) or snap.version < 0
         return {
-            "status": "degraded" if stale or self.log_error else "ok",
+            "status": "degraded" if stale else "ok",
             "config": {
                 "version": snap.version,
                 "loaded_at": snap.loaded_at.isoformat() if snap.loaded_at else None,
@@ -348,7 +328,7 @@ class Gateway:
                 "services": len(snap.services),
                 "consumers": len(snap.consumers),
             },
-            "log": {"written": self.wal.written, "ingest_error": self.log_error},
+            "log": {"written": self.wal.written},
             "process": self.board.process if self.board else 0,
             "processes": self.board.processes if self.board else 1,
             "uptime_s": round(time.time() - self.metrics.started, 1),

@@ -28,8 +28,6 @@ def build_app(
     *,
     directory: Path | None = None,
     refresh_seconds: float | None = None,
-    ingest_seconds: float | None = None,
-    with_ingester: bool = True,
     limiter: RateLimiter | None = None,
     board: MetricsBoard | None = None,
 ) -> Gateway:
@@ -45,12 +43,6 @@ def build_app(
             else refresh_seconds
         ),
         version_reader=current_version,
-        ingest=(lambda: ingest_pending(directory, active=wal.path)) if with_ingester else None,
-        ingest_seconds=(
-            float(setting("GATEWAY_INGEST_SECONDS", 1.0))
-            if ingest_seconds is None
-            else ingest_seconds
-        ),
         trusted_cert_header=bool(setting("GATEWAY_TRUST_CERT_HEADER", False)),
         limiter=limiter,
         board=board,
@@ -148,7 +140,7 @@ class ThreadedGateway:
     def __init__(self, *, directory: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host, self.port = host, port
         self.directory = directory
-        self.app = build_app(directory=directory, refresh_seconds=0, with_ingester=False)
+        self.app = build_app(directory=directory, refresh_seconds=0)
         self.loop = new_loop()
         self._stop = asyncio.Event()
         self._started = threading.Event()

@@ -195,7 +195,7 @@ def _run_process(*, host: str, port: int, limiter: RateLimiter, board: MetricsBo
     """One data-plane process, until SIGTERM or SIGINT."""
     from tinhso.gateway.server import build_app, new_loop, run_server
 
-    app = build_app(with_ingester=False, limiter=limiter, board=board)
+    app = build_app(limiter=limiter, board=board)
     try:
         app.reload()
     except Exception as exc:  # start anyway; /health says the configuration is missing
