@@ -19,7 +19,9 @@ from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.timezone import (  # type: ignore[attr-defined]  # not in the stubs
+    template_localtime,
+)
 from django.utils.translation import gettext
 
 from tinhso.web.fast_date import date
