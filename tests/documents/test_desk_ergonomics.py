@@ -146,3 +146,62 @@ def test_sign_and_approve_asks_for_confirmation_and_names_the_signing_method(off
     leader.post(f"/documents/outgoing/{doc.uid}/sign/", {"digital": "1", "confirm": "1"})
     doc.refresh_from_db()
     assert doc.status == "signed" and doc.digitally_signed
+
+
+def test_my_parts_picked_from_the_follow_up_are_the_parts_read_for_the_user(office):
+    """The incoming document's page picks the user's open parts from the assignments its
+    follow-up table read (`my_parts(among=...)`): the same boxes as reading them again,
+    for the lead in person, a unit member, a finished part, a part for information."""
+    doc = register(office)
+    services.assign_incoming(
+        actor=office.leader,
+        document=doc,
+        lead=office.specialist,
+        cooperate=[office.unit],
+        info=[office.specialist2],
+    )
+    other = register(office, number_notation="77/UBND-VX")
+    services.assign_incoming(actor=office.leader, document=other, lead=office.specialist2)
+    (finished,) = other.assignments.filter(kind="lead")
+    services.finish_assignment(actor=office.specialist2, assignment=finished, result="Xong")
+
+    def shape(parts):
+        return [(main.pk, [a.pk for a in also]) for main, also in parts]
+
+    for document in (doc, other):
+        among = [row["assignment"] for row in selectors.follow_up(document)]
+        for user in (office.specialist, office.specialist2, office.leader, office.clerk):
+            fresh = type(user).objects.get(pk=user.pk)  # the units read anew
+            assert shape(selectors.my_parts(fresh, document, among=among)) == shape(
+                selectors.my_parts(user, document)
+            )
+    assert shape(selectors.my_parts(office.specialist2, doc)) != []  # the unit's part
+
+
+def test_the_incoming_page_reads_the_assignments_once_and_a_read_is_one_statement(office):
+    """A view of an incoming document reads its assignments once (the follow-up and the
+    user's own parts from the same rows) and counts the read with one UPDATE, without a
+    transaction (or savepoint) around it; what the page shows is unchanged."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tinhso.documents.models import ReadReceipt
+
+    doc = register(office)
+    services.assign_incoming(
+        actor=office.leader, document=doc, lead=office.specialist, cooperate=[office.unit]
+    )
+    client = login(office.specialist)
+    url = f"/documents/incoming/{doc.uid}/"
+    client.get(url)  # the first read inserts the receipt
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(url).content.decode()
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert sum('FROM "documents_assignment"' in sql for sql in statements) == 1
+    assert not [sql for sql in statements if sql.split()[0] in ("SAVEPOINT", "BEGIN")]
+    assert sum(sql.startswith('UPDATE "documents_readreceipt"') for sql in statements) == 1
+    assert html.count("Phần việc của tôi") == 1
+    assert "Bạn cũng được giao" in html
+    receipt = ReadReceipt.objects.get(incoming=doc, user=office.specialist)
+    assert receipt.times == 2 and receipt.last_read_at > receipt.first_read_at
+    assert "(2)</li>" in html

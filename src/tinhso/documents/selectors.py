@@ -186,13 +186,29 @@ def my_assignments(user, *, open_only: bool = True) -> QuerySet[Assignment]:
     )
 
 
-def my_parts(user, document: IncomingDocument) -> list[tuple[Assignment, list[Assignment]]]:
+def my_parts(
+    user, document: IncomingDocument, *, among: list[Assignment] | None = None
+) -> list[tuple[Assignment, list[Assignment]]]:
     """The user's open parts of one document as one box: the main part (lead before
     cooperate) with the other parts the same person also holds (e.g. lead in person and
-    cooperating through their unit), instead of two identical boxes."""
-    open_parts = [
-        a for a in my_assignments(user).filter(document=document) if a.kind != Assignment.Kind.INFO
-    ]
+    cooperating through their unit), instead of two identical boxes.
+
+    `among`: every assignment of the document, already read (the page's follow-up): the
+    user's open parts are picked from them as `my_assignments` picks them, not read again."""
+    if among is None:
+        candidates = list(my_assignments(user).filter(document=document))
+    else:
+        units = set(_user_units(user))
+        candidates = [
+            a
+            for a in among
+            if a.document_id == document.pk
+            and (a.assignee_id == user.pk or (a.unit_id is not None and a.unit_id in units))
+            and a.status in (Assignment.Status.PENDING, Assignment.Status.IN_PROGRESS)
+        ]
+        for a in candidates:
+            a.document = document
+    open_parts = [a for a in candidates if a.kind != Assignment.Kind.INFO]
     if not open_parts:
         return []
     weight: dict[str, int] = {Assignment.Kind.LEAD: 0, Assignment.Kind.COOPERATE: 1}

@@ -152,7 +152,8 @@ def incoming_detail(request: HttpRequest, uid) -> HttpResponse:
     document = selectors.incoming_for(request.user, uid)
     services.mark_read(user=request.user, incoming=document)
     user = request.user
-    mine = selectors.my_parts(user, document)
+    follow_up = selectors.follow_up(document)
+    mine = selectors.my_parts(user, document, among=[row["assignment"] for row in follow_up])
     can_assign = can(user, "documents.assign", document) and document.status in (
         "registered",
         "in_progress",
@@ -163,7 +164,7 @@ def incoming_detail(request: HttpRequest, uid) -> HttpResponse:
         {
             "document": document,
             "files": document.files.all(),
-            "follow_up": selectors.follow_up(document),
+            "follow_up": follow_up,
             "reads": document.reads.select_related("user"),
             "mine": [
                 {

@@ -66,6 +66,7 @@ def sender_changes_of(document: Any) -> InboxItem | None:
             incoming=document, state__in=[InboxItem.State.REVOKED, InboxItem.State.REPLACED]
         )
         .select_related("replaced_by__incoming")
+        .defer("payload", "replaced_by__payload")  # the packages' bytes: the notice shows none
         .first()
     )
 

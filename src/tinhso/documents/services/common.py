@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -112,18 +111,20 @@ def users_with_role(agency: Any, role: str):
 
 
 def mark_read(*, user: Any, incoming: IncomingDocument | None = None, outgoing=None) -> None:
-    """Keep a read receipt (first and last time the user opened the document)."""
+    """Keep a read receipt (first and last time the user opened the document, and how many
+    times). Each statement stands alone (no transaction around them: a page view paid a
+    BEGIN and a COMMIT for them): the UPDATE counts a later read; the first read inserts,
+    and a receipt a concurrent first read inserted meanwhile is kept as it is."""
     now = timezone.now()
     lookup = {"incoming": incoming} if incoming is not None else {"outgoing": outgoing}
-    with transaction.atomic():
-        updated = ReadReceipt.objects.filter(user=user, **lookup).update(
-            last_read_at=now, times=F("times") + 1
+    updated = ReadReceipt.objects.filter(user=user, **lookup).update(
+        last_read_at=now, times=F("times") + 1
+    )
+    if not updated:
+        ReadReceipt.objects.bulk_create(
+            [ReadReceipt(user=user, first_read_at=now, last_read_at=now, **lookup)],
+            ignore_conflicts=True,
         )
-        if not updated:
-            ReadReceipt.objects.bulk_create(
-                [ReadReceipt(user=user, first_read_at=now, last_read_at=now, **lookup)],
-                ignore_conflicts=True,
-            )
 
 
 def require_visible(actor: Any, document: Any) -> None:
