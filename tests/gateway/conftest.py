@@ -76,6 +76,8 @@ class ProviderHandler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif self.path.startswith("/broken"):
             self._send(500, {"error": "provider bug"})
+        elif self.path.endswith("/refused"):
+            self._send(403, {"error": "not for you"})
         else:
             self._send(200, {"path": self.path, "client": self.headers.get("X-Tinhso-Client")})
 

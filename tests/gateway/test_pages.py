@@ -38,6 +38,23 @@ def test_every_page_answers_for_the_platform_admin(client, org, published, gatew
     assert "datdai/parcels" in client.get("/gateway/monitoring/").content.decode()
 
 
+def test_the_log_tells_a_providers_refusal_from_a_success(client, org, published, gateway):
+    """A provider's own 4xx is a successful exchange (`ok` in the log, as X-Road counts it)
+    but not a success for the caller: the log page says the provider refused."""
+    gateway.reload()
+    assert call(gateway, "/datdai/parcels/parcels/refused", published.key).status_code == 403
+    assert call(gateway, "/datdai/parcels/parcels/7", published.key).status_code == 200
+    gateway.ingest()
+    login(client, org.platform)
+    rows = client.get("/gateway/log/").content.decode().split("<tr")
+    refused = next(row for row in rows if "/parcels/refused" in row)
+    success = next(row for row in rows if "/parcels/7" in row)
+    assert "403 ok" in refused and "nhà cung cấp từ chối" in refused
+    assert "text-success" not in refused and "text-warning-emphasis" in refused
+    assert "200 ok" in success and "text-success" in success
+    assert "nhà cung cấp từ chối" not in success
+
+
 def test_a_citizen_and_an_outsider_are_refused(client, org, published):
     from tinhso.accounts.services import create_citizen
 

@@ -311,6 +311,12 @@ class MessageLog(models.Model):
         return self.result == "ok"
 
     @property
+    def provider_refused(self) -> bool:
+        """The exchange succeeded and the provider said no (its own 4xx): not the gateway's
+        failure, nor a success for the caller."""
+        return self.result == "ok" and 400 <= self.status_code < 500
+
+    @property
     def flagged(self) -> bool:
         """Some field of the data plane's record was unreadable (see `unreadable`)."""
         return bool(self.unreadable)
