@@ -374,7 +374,30 @@ def start_locust(
     return locust, ramp
 
 
+QUEUE_DUE = (
+    "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')"
+    " AND (run_after IS NULL OR run_after <= now())"
+)
+
+
+def drain_queue(timeout: float = 600) -> dict:
+    """Wait until the task worker has done every task that is due: a step after an
+    overloaded one would otherwise pay for its backlog (the worker, starved by the web
+    tier, catches up while the next step runs). (seconds waited, tasks still due)."""
+    import psycopg
+
+    started = time.monotonic()
+    with psycopg.connect(DB_URL.replace("postgres://", "postgresql://"), autocommit=True) as db:
+        while True:
+            due = db.execute(QUEUE_DUE).fetchone()[0]
+            if due == 0 or time.monotonic() - started > timeout:
+                break
+            time.sleep(1)
+    return {"queue_wait_s": round(time.monotonic() - started, 1), "queue_due_at_start": due}
+
+
 def run_step(base: str, world_file: Path, users: int, seconds: int, serve_pid: int) -> dict:
+    queue = drain_queue()
     prefix = VAR / f"locust-{users}"
     locust, ramp = start_locust(base, world_file, users, seconds, prefix)
     time.sleep(ramp)
@@ -404,6 +427,7 @@ def run_step(base: str, world_file: Path, users: int, seconds: int, serve_pid: i
     return {
         "users": users,
         "seconds": seconds,
+        **queue,
         **total,
         "cpu_percent": {k: round(100 * v / elapsed, 1) for k, v in cpu_used(before, after).items()},
         "kinds": kinds,
