@@ -177,10 +177,13 @@ def _user_units(user) -> list[int]:
     return units
 
 
+OPEN_ASSIGNMENT = (Assignment.Status.PENDING, Assignment.Status.IN_PROGRESS)
+
+
 def my_assignments(user, *, open_only: bool = True) -> QuerySet[Assignment]:
     qs = Assignment.objects.filter(Q(assignee_id=user.pk) | Q(unit_id__in=_user_units(user)))
     if open_only:
-        qs = qs.filter(status__in=[Assignment.Status.PENDING, Assignment.Status.IN_PROGRESS])
+        qs = qs.filter(status__in=OPEN_ASSIGNMENT)
     return qs.select_related("document", "document__agency", "unit", "assignee").order_by(
         "deadline", "-id"
     )
@@ -204,7 +207,7 @@ def my_parts(
             for a in among
             if a.document_id == document.pk
             and (a.assignee_id == user.pk or (a.unit_id is not None and a.unit_id in units))
-            and a.status in (Assignment.Status.PENDING, Assignment.Status.IN_PROGRESS)
+            and a.status in OPEN_ASSIGNMENT
         ]
         for a in candidates:
             a.document = document

@@ -54,11 +54,11 @@ def _raise_stop(*_: object) -> None:
     raise _Stop
 
 
-def serve(*, host: str, port: int, processes: int | None = None) -> int:
+def serve(*, host: str, port: int, processes: int) -> int:
     """Run until SIGTERM or SIGINT; the exit status (1: the processes could not start)."""
     from django.db import connections
 
-    count = processes or default_processes()
+    count = processes
     _ingest_quietly()
     limiter = RateLimiter.create(count)
     board_dir = Path(tempfile.mkdtemp(prefix="tinhso-gateway-"))
