@@ -108,3 +108,22 @@ def test_the_gateway_stops_with_an_error_when_its_port_is_taken(tmp_path):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def test_a_stop_signalled_twice_still_stops_the_gateway_in_order(tmp_path):
+    """Ctrl+C reaches the whole process group and `tinhso serve` then sends SIGTERM: the
+    supervisor still stops its processes, reads the last write-ahead files and exits 0
+    (before, the second signal killed it halfway and the files stayed behind)."""
+    proc, _, _ = start_data_plane(tmp_path, processes=2)
+    children = children_of(proc.pid)
+    assert len(children) == 3
+    os.kill(proc.pid, signal.SIGINT)
+    time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert all(gone(pid) for pid in children)

@@ -51,6 +51,8 @@ class _Stop(Exception):
 
 
 def _raise_stop(*_: object) -> None:
+    for s in (signal.SIGTERM, signal.SIGINT):  # a second stop is the same stop
+        signal.signal(s, signal.SIG_IGN)
     raise _Stop
 
 
@@ -108,11 +110,17 @@ def serve(*, host: str, port: int, processes: int) -> int:
     except _Stop:
         pass
     finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+        # a stop often comes twice (the terminal's SIGINT to the whole group, then
+        # `tinhso serve`'s SIGTERM): the second must not cut the shutdown short, or the
+        # last write-ahead files stay behind, to be read into whatever database the next
+        # start has
+        for s in previous:
+            signal.signal(s, signal.SIG_IGN)
         _stop_all(roles)
         shutil.rmtree(board_dir, ignore_errors=True)
         _ingest_quietly()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
     return status
 
 
