@@ -93,12 +93,14 @@ def test_publish_from_a_pasted_description_then_enable_and_grant_on_the_pages(
     assert Service.objects.get(code="pasted").status == "enabled"
 
 
-def test_a_key_is_shown_once(client, org, published):
+def test_a_key_is_shown_once_with_when_the_gateway_takes_it(client, org, published, settings):
+    settings.GATEWAY_CONFIG_REFRESH_SECONDS = 5
     login(client, org.consumer_admin)
     page = client.post(
         "/gateway/consumers/ketoan/", {"action": "issue", "name": "mới"}
     ).content.decode()
     assert "tsk_" in page and "chỉ hiện một lần" in page
+    assert "Cổng LGSP nhận khóa sau tối đa 5 giây." in page
     again = client.get("/gateway/consumers/ketoan/").content.decode()
     assert 'data-testid="new-key"' not in again
 

@@ -431,6 +431,8 @@ def consumer_detail(request: HttpRequest, code: str) -> HttpResponse:
             ),
             "new_key": new_key,
             "gateway_url": gateway_url(),
+            # the data plane reads keys with the rest of its configuration, this often
+            "refresh_seconds": max(1, round(settings.GATEWAY_CONFIG_REFRESH_SECONDS)),
         },
     )
 
