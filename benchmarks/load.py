@@ -388,12 +388,15 @@ def drain_queue(timeout: float = 600) -> dict:
 
     started = time.monotonic()
     with psycopg.connect(DB_URL.replace("postgres://", "postgresql://"), autocommit=True) as db:
-        while True:
-            due = db.execute(QUEUE_DUE).fetchone()[0]
-            if due == 0 or time.monotonic() - started > timeout:
-                break
+        due = at_start = db.execute(QUEUE_DUE).fetchone()[0]
+        while due and time.monotonic() - started < timeout:
             time.sleep(1)
-    return {"queue_wait_s": round(time.monotonic() - started, 1), "queue_due_at_start": due}
+            due = db.execute(QUEUE_DUE).fetchone()[0]
+    return {
+        "queue_wait_s": round(time.monotonic() - started, 1),
+        "queue_due_at_start": at_start,
+        "queue_due_after_wait": due,
+    }
 
 
 def run_step(base: str, world_file: Path, users: int, seconds: int, serve_pid: int) -> dict:

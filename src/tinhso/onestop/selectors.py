@@ -378,7 +378,8 @@ def agency_dossiers(user) -> QuerySet[Dossier]:
 
 def officials(agency, roles) -> QuerySet:
     """Active officials holding one of `roles` in `agency`, with their post there
-    (`position_name`), sorted by name."""
+    (`position_name`), sorted by name: only what a choice of people shows and submits
+    (a dossier page offers two such lists; their password hashes stay in the database)."""
     from django.contrib.auth import get_user_model
     from django.db.models import OuterRef, Subquery
 
@@ -401,6 +402,7 @@ def officials(agency, roles) -> QuerySet:
         user_model.objects.filter(
             role_grants__agency=agency, role_grants__role__in=list(roles), is_active=True
         )
+        .only("id", "uid", "username", "full_name")
         .distinct()
         .annotate(position_name=Subquery(post), unit_name=Subquery(unit))
         .order_by(vi("full_name"), "username")
