@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -50,6 +51,27 @@ def axis_url() -> str:
 
 def axis_token() -> str:
     return _get("EXCHANGE_AXIS_TOKEN", "")
+
+
+@dataclass(frozen=True)
+class AxisRoute:
+    url: str
+    credential: str
+    through_gateway: bool
+
+
+def axis_route() -> AxisRoute | None:
+    """How packages reach the national axis: through the LGSP gateway once the axis is
+    published there (`gateway.connectors.docaxis`: every package in the message log),
+    else EXCHANGE_AXIS_URL directly; None when neither is configured."""
+    from tinhso.gateway.connectors import docaxis
+
+    via = docaxis.gateway_route()
+    if via is not None:
+        return AxisRoute(url=via[0], credential=via[1], through_gateway=True)
+    if axis_url():
+        return AxisRoute(url=axis_url(), credential=axis_token(), through_gateway=False)
+    return None
 
 
 def tls_client_cert() -> tuple[str, str] | None:

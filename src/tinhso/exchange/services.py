@@ -114,8 +114,9 @@ def resolve(organ_id: str) -> Route:
     agency = local_agency(code)
     if agency is not None:
         return Route(kind=Endpoint.Kind.LOCAL, endpoint=entry, agency=agency)
-    if conf.axis_url():
-        return Route(kind=Endpoint.Kind.AXIS, url=conf.axis_url(), token=conf.axis_token())
+    axis = conf.axis_route()
+    if axis is not None:
+        return Route(kind=Endpoint.Kind.AXIS, url=axis.url)
     raise UnknownAgency(
         f"Không có mã định danh '{code[:35]}' trong danh bạ liên thông (cơ quan trong hệ "
         "thống, hệ thống tỉnh khác hay trục quốc gia)."

@@ -14,10 +14,11 @@
   packages byte for byte, each with its own XML signature as QCVN 102 requires; the
   answer gives each package's outcome, in order. An instance that does not take such
   a request (an older version: 415) gets them one by one.
-- `AxisTransport`: the national document axis (Government Office), configured by URL
-  and credentials (EXCHANGE_AXIS_URL / EXCHANGE_AXIS_TOKEN or an address-book entry):
-  the same contract — the axis's own API is adapted here, the rest of the app does not
-  change.
+- `AxisTransport`: the national document axis (Government Office): through the LGSP
+  gateway once the axis is published there (`gateway.connectors.docaxis`; every package
+  in the message log), else by URL and credentials (EXCHANGE_AXIS_URL /
+  EXCHANGE_AXIS_TOKEN or an address-book entry): the same contract — the axis's own API
+  is adapted here, the rest of the app does not change.
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ class InstanceTransport(Transport):
         self.url = url
         self.token = token
 
-    def headers(self) -> dict[str, str]:
+    def headers(self, message: OutboxMessage | None = None) -> dict[str, str]:
+        """For one package (`message`) or a batch (None)."""
         headers = {"Content-Type": "application/xml", "Accept": "application/json"}
         if self.token:
             headers["Authorization"] = f"Token {self.token}"
@@ -105,7 +107,7 @@ class InstanceTransport(Transport):
             response = (session or requests).post(
                 self.url,
                 data=bytes(message.payload),
-                headers=self.headers(),
+                headers=self.headers(message),
                 timeout=(5, conf.http_timeout()),
                 cert=conf.tls_client_cert(),
                 verify=conf.tls_ca_bundle(),
@@ -258,10 +260,34 @@ def _boundary(content_type: str) -> bytes:
 
 
 class AxisTransport(InstanceTransport):
-    """The national axis: same semantics; credentials as a token header; one package
-    per request (its API takes no batch)."""
+    """The national axis: same semantics; one package per request (its API takes no
+    batch). Through the gateway (`conf.axis_route`), the credential is tinhso's consumer
+    key and the DocumentId goes with the call into the message log; the gateway's own
+    refusals (a key, a right, a limit: our side's configuration) are tried again later,
+    never taken as the axis refusing the package."""
 
     batches = False
+
+    def __init__(self, url: str, token: str = "", *, through_gateway: bool = False) -> None:
+        super().__init__(url, token)
+        self.through_gateway = through_gateway
+
+    def headers(self, message: OutboxMessage | None = None) -> dict[str, str]:
+        if not self.through_gateway:
+            return super().headers(message)
+        headers = {"Content-Type": "application/xml", "Accept": "application/json"}
+        headers["X-Api-Key"] = self.token
+        if message is not None and message.document_id:
+            headers["X-Tinhso-Issue"] = message.document_id[:100]
+        return headers
+
+    def deliver(self, message: OutboxMessage, *, session: Any = None) -> dict[str, Any]:
+        try:
+            return super().deliver(message, session=session)
+        except DeliveryFailed as exc:
+            if self.through_gateway and exc.code.startswith("gateway_"):
+                raise DeliveryFailed(str(exc), transient=True, code=exc.code) from exc
+            raise
 
 
 def transport_for(message: OutboxMessage) -> Transport:
@@ -271,7 +297,14 @@ def transport_for(message: OutboxMessage) -> Transport:
     if message.channel == Endpoint.Kind.AXIS:
         if endpoint is not None:
             return AxisTransport(endpoint.url, endpoint.token)
-        return AxisTransport(conf.axis_url(), conf.axis_token())
+        axis = conf.axis_route()
+        if axis is None:
+            raise DeliveryFailed(
+                "Trục liên thông văn bản quốc gia chưa được cấu hình.",
+                transient=True,
+                code="axis_not_configured",
+            )
+        return AxisTransport(axis.url, axis.credential, through_gateway=axis.through_gateway)
     if endpoint is None or not endpoint.url:
         raise_missing(message)
     assert endpoint is not None

@@ -1,23 +1,40 @@
-"""The national document axis (trục liên thông văn bản quốc gia) — seam only.
+"""The national document axis (trục liên thông văn bản quốc gia), reached through the
+gateway so that every package sent to it is in the message log with its DocumentId.
 
-The `exchange` app (edXML packages, routing between agencies and instances) has not
-landed yet; when it does, its delivery to another instance calls `send_package` here so
-the package goes through the gateway and lands in the message log:
+The axis's own API is not public; this is the contract the `exchange` app's axis channel
+speaks (`exchange.transport.AxisTransport`), and `fakes.py` implements it:
 
-    POST /packages        (provider `truc-vbqg`, service `goi-tin-edxml`)
-    body: the edXML package; header X-Tinhso-Issue: the DocumentId
-    → 202 {"ack": true, "id": "..."}
+    POST /packages   (provider `truc-vbqg`, service `goi-tin-edxml`)
+        Content-Type: application/xml — the signed edXML package, byte for byte
+        X-Tinhso-Issue: the package's DocumentId (the gateway logs it with the call)
+    → 2xx {"result": "accepted" | "duplicate", "id": "..."}   the axis keeps it
+    → 4xx {"code", "message"}    the axis refused the package itself (not sent again)
+    → 5xx, 429                   try again later
+
+`connectors.setup.connect_national(axis_url=...)` publishes the service; once it is
+enabled and GATEWAY_CONNECTOR_KEY is set, the exchange sends its axis packages here
+instead of to EXCHANGE_AXIS_URL directly (`exchange.conf.axis_route`).
 """
 
 from __future__ import annotations
 
-from tinhso.gateway.connectors.base import call
+from django.conf import settings
 
 PROVIDER, SERVICE = "truc-vbqg", "goi-tin-edxml"
 
 
-def send_package(*, package: bytes, document_id: str) -> bool:
-    response = call(
-        "POST", PROVIDER, SERVICE, "/packages", json={"edxml": package.decode()}, issue=document_id
-    )
-    return response.status_code in (200, 201, 202)
+def gateway_route() -> tuple[str, str] | None:
+    """(the packages' URL on the gateway, tinhso's consumer key), or None when the axis
+    is not connected through the gateway."""
+    from tinhso.gateway.connectors.base import gateway_base
+    from tinhso.gateway.models import Service
+
+    key = getattr(settings, "GATEWAY_CONNECTOR_KEY", "")
+    if not key:
+        return None
+    connected = Service.objects.filter(
+        provider__code=PROVIDER, code=SERVICE, status=Service.Status.ENABLED
+    ).exists()
+    if not connected:
+        return None
+    return f"{gateway_base()}/{PROVIDER}/{SERVICE}/packages", key

@@ -3,18 +3,23 @@ contract (for tests and the demo; never part of a deployment):
 
     python -m tinhso.gateway.connectors.fakes portal --port 9101 --token secret
     python -m tinhso.gateway.connectors.fakes population --port 9102 --token secret
+    python -m tinhso.gateway.connectors.fakes axis --port 9103 --token secret
 
 `portal` acknowledges `POST /dossiers/{code}/events` (idempotent on event_key) and lists
 what it received at `GET /received`; `population` answers `GET /citizens/{id}` for ids
-ending in an even digit (others are unknown: 404). Both refuse a wrong bearer token (401).
+ending in an even digit (others are unknown: 404); `axis` keeps `POST /packages` (an XML
+document, `docaxis`'s contract: 202 accepted, 200 duplicate for the same bytes, 400 for
+what is not XML) and lists them at `GET /received`. All refuse a wrong bearer token (401).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import threading
+import xml.etree.ElementTree as ET  # noqa: S405 (our own test peer)
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -45,7 +50,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if not self._authorised():
             return
-        if self.kind == "portal" and self.path == "/received":
+        if self.kind in ("portal", "axis") and self.path == "/received":
             with self.lock:
                 self._send(200, list(self.received.values()))
             return
@@ -75,6 +80,9 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(size) if size else b""
         if not self._authorised():
             return
+        if self.kind == "axis":
+            self._keep_package(raw)
+            return
         match = re.fullmatch(r"/dossiers/([^/]+)/events", self.path)
         if self.kind != "portal" or not match:
             self._send(404, {"error": "not found"})
@@ -93,10 +101,29 @@ class Handler(BaseHTTPRequestHandler):
             self.received[key] = event
         self._send(200, {"ack": True, "id": key})
 
+    def _keep_package(self, raw: bytes) -> None:
+        if self.path != "/packages":
+            self._send(404, {"error": "not found"})
+            return
+        try:
+            ET.fromstring(raw)  # noqa: S314 (our own test peer)
+        except ET.ParseError:
+            self._send(400, {"code": "malformed_package", "message": "not XML"})
+            return
+        key = hashlib.sha256(raw).hexdigest()
+        with self.lock:
+            seen = key in self.received
+            self.received[key] = {
+                "id": key,
+                "document_id": self.headers.get("X-Tinhso-Issue", ""),
+                "size": len(raw),
+            }
+        self._send(200 if seen else 202, {"result": "duplicate" if seen else "accepted", "id": key})
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=["portal", "population"])
+    parser.add_argument("kind", choices=["portal", "population", "axis"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--token", default="")
     args = parser.parse_args()

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from tinhso.gateway import services
-from tinhso.gateway.connectors import population, portal
+from tinhso.gateway.connectors import docaxis, population, portal
 from tinhso.gateway.models import AccessRight, Consumer, Provider, Service
 
 CONSUMER = "tinhso-connectors"
@@ -39,26 +39,30 @@ def connect_national(
     *,
     actor: Any,
     agency: Any,
-    portal_url: str,
+    portal_url: str = "",
     portal_token: str = "",
     population_url: str = "",
     population_token: str = "",
+    axis_url: str = "",
+    axis_token: str = "",
 ) -> str:
-    """Publish the national systems as services (a stub contract each, see their
-    modules) and give tinhso's consumer a right and a new key, returned once: set it as
-    GATEWAY_CONNECTOR_KEY."""
-    made = [
-        _service(
-            actor=actor,
-            agency=agency,
-            provider_code=portal.PROVIDER,
-            provider_name="Cổng Dịch vụ công quốc gia",
-            code=portal.SERVICE,
-            title="Đồng bộ hồ sơ thủ tục hành chính",
-            url=portal_url,
-            token=portal_token,
+    """Publish the national systems given a URL as services (a stub contract each, see
+    their modules) and give tinhso's consumer a right and a new key, returned once: set
+    it as GATEWAY_CONNECTOR_KEY."""
+    made = []
+    if portal_url:
+        made.append(
+            _service(
+                actor=actor,
+                agency=agency,
+                provider_code=portal.PROVIDER,
+                provider_name="Cổng Dịch vụ công quốc gia",
+                code=portal.SERVICE,
+                title="Đồng bộ hồ sơ thủ tục hành chính",
+                url=portal_url,
+                token=portal_token,
+            )
         )
-    ]
     if population_url:
         made.append(
             _service(
@@ -70,6 +74,19 @@ def connect_national(
                 title="Tra cứu thông tin công dân",
                 url=population_url,
                 token=population_token,
+            )
+        )
+    if axis_url:
+        made.append(
+            _service(
+                actor=actor,
+                agency=agency,
+                provider_code=docaxis.PROVIDER,
+                provider_name="Trục liên thông văn bản quốc gia",
+                code=docaxis.SERVICE,
+                title="Gửi gói tin văn bản điện tử (edXML)",
+                url=axis_url,
+                token=axis_token,
             )
         )
     consumer = Consumer.objects.filter(code=CONSUMER).first() or services.create_consumer(
