@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -29,6 +30,16 @@ def _stop(proc) -> None:
     except Exception:
         proc.kill()
         proc.wait()
+
+
+def _exit_status(proc, *, timeout: float) -> int | None:
+    """The supervisor's exit status once it ends by itself; killed (None) if it hangs."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return None
 
 
 def _call(port: int, n: int) -> requests.Response:
@@ -102,12 +113,7 @@ def test_the_gateway_stops_with_an_error_when_its_port_is_taken(tmp_path):
         taken.bind(("127.0.0.1", port))
         taken.listen()
         proc, _, _ = start_data_plane(tmp_path, processes=2, wait=False, port=port)
-        try:
-            assert proc.wait(timeout=90) == 1
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        assert _exit_status(proc, timeout=90) == 1
 
 
 def test_a_stop_signalled_twice_still_stops_the_gateway_in_order(tmp_path):
@@ -120,10 +126,5 @@ def test_a_stop_signalled_twice_still_stops_the_gateway_in_order(tmp_path):
     os.kill(proc.pid, signal.SIGINT)
     time.sleep(0.05)
     os.kill(proc.pid, signal.SIGTERM)
-    try:
-        assert proc.wait(timeout=60) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    assert _exit_status(proc, timeout=60) == 0
     assert all(gone(pid) for pid in children)

@@ -93,10 +93,14 @@ class InstanceTransport(Transport):
 
     def headers(self, message: OutboxMessage | None = None) -> dict[str, str]:
         """For one package (`message`) or a batch (None)."""
-        headers = {"Content-Type": "application/xml", "Accept": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Token {self.token}"
-        return headers
+        return {
+            "Content-Type": "application/xml",
+            "Accept": "application/json",
+            **self.credentials(message),
+        }
+
+    def credentials(self, message: OutboxMessage | None) -> dict[str, str]:
+        return {"Authorization": f"Token {self.token}"} if self.token else {}
 
     def deliver(self, message: OutboxMessage, *, session: Any = None) -> dict[str, Any]:
         """POST the package; `session`: a keep-alive `requests.Session` (one
@@ -272,14 +276,13 @@ class AxisTransport(InstanceTransport):
         super().__init__(url, token)
         self.through_gateway = through_gateway
 
-    def headers(self, message: OutboxMessage | None = None) -> dict[str, str]:
+    def credentials(self, message: OutboxMessage | None) -> dict[str, str]:
         if not self.through_gateway:
-            return super().headers(message)
-        headers = {"Content-Type": "application/xml", "Accept": "application/json"}
-        headers["X-Api-Key"] = self.token
+            return super().credentials(message)
+        found = {"X-Api-Key": self.token}
         if message is not None and message.document_id:
-            headers["X-Tinhso-Issue"] = message.document_id[:100]
-        return headers
+            found["X-Tinhso-Issue"] = message.document_id[:100]
+        return found
 
     def deliver(self, message: OutboxMessage, *, session: Any = None) -> dict[str, Any]:
         try:

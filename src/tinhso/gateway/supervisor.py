@@ -50,9 +50,19 @@ class _Stop(Exception):
     pass
 
 
-def _raise_stop(*_: object) -> None:
-    for s in (signal.SIGTERM, signal.SIGINT):  # a second stop is the same stop
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _ignore_stops() -> None:
+    """A stop often comes twice (the terminal's SIGINT to the whole group, then
+    `tinhso serve`'s SIGTERM): the second must not cut the shutdown short, or the last
+    write-ahead files stay behind, to be read into whatever database the next start has."""
+    for s in STOP_SIGNALS:
         signal.signal(s, signal.SIG_IGN)
+
+
+def _raise_stop(*_: object) -> None:
+    _ignore_stops()
     raise _Stop
 
 
@@ -84,7 +94,7 @@ def serve(*, host: str, port: int, processes: int) -> int:
         )
         roles[pid], started[pid] = index, time.monotonic()
 
-    previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    previous = {s: signal.signal(s, _raise_stop) for s in STOP_SIGNALS}
     try:
         start(-1)
         for index in range(count):
@@ -110,12 +120,7 @@ def serve(*, host: str, port: int, processes: int) -> int:
     except _Stop:
         pass
     finally:
-        # a stop often comes twice (the terminal's SIGINT to the whole group, then
-        # `tinhso serve`'s SIGTERM): the second must not cut the shutdown short, or the
-        # last write-ahead files stay behind, to be read into whatever database the next
-        # start has
-        for s in previous:
-            signal.signal(s, signal.SIG_IGN)
+        _ignore_stops()  # (also when the processes could not start)
         _stop_all(roles)
         shutil.rmtree(board_dir, ignore_errors=True)
         _ingest_quietly()

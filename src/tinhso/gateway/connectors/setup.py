@@ -49,46 +49,28 @@ def connect_national(
     """Publish the national systems given a URL as services (a stub contract each, see
     their modules) and give tinhso's consumer a right and a new key, returned once: set
     it as GATEWAY_CONNECTOR_KEY."""
-    made = []
-    if portal_url:
-        made.append(
-            _service(
-                actor=actor,
-                agency=agency,
-                provider_code=portal.PROVIDER,
-                provider_name="Cổng Dịch vụ công quốc gia",
-                code=portal.SERVICE,
-                title="Đồng bộ hồ sơ thủ tục hành chính",
-                url=portal_url,
-                token=portal_token,
-            )
+    national = [  # (its connector module, provider, service title, URL, credential)
+        (portal, "Cổng Dịch vụ công quốc gia", "Đồng bộ hồ sơ thủ tục hành chính",
+         portal_url, portal_token),
+        (population, "Cơ sở dữ liệu quốc gia về dân cư", "Tra cứu thông tin công dân",
+         population_url, population_token),
+        (docaxis, "Trục liên thông văn bản quốc gia", "Gửi gói tin văn bản điện tử (edXML)",
+         axis_url, axis_token),
+    ]  # fmt: skip
+    made = [
+        _service(
+            actor=actor,
+            agency=agency,
+            provider_code=module.PROVIDER,
+            provider_name=provider_name,
+            code=module.SERVICE,
+            title=title,
+            url=url,
+            token=token,
         )
-    if population_url:
-        made.append(
-            _service(
-                actor=actor,
-                agency=agency,
-                provider_code=population.PROVIDER,
-                provider_name="Cơ sở dữ liệu quốc gia về dân cư",
-                code=population.SERVICE,
-                title="Tra cứu thông tin công dân",
-                url=population_url,
-                token=population_token,
-            )
-        )
-    if axis_url:
-        made.append(
-            _service(
-                actor=actor,
-                agency=agency,
-                provider_code=docaxis.PROVIDER,
-                provider_name="Trục liên thông văn bản quốc gia",
-                code=docaxis.SERVICE,
-                title="Gửi gói tin văn bản điện tử (edXML)",
-                url=axis_url,
-                token=axis_token,
-            )
-        )
+        for module, provider_name, title, url, token in national
+        if url
+    ]
     consumer = Consumer.objects.filter(code=CONSUMER).first() or services.create_consumer(
         actor=actor,
         code=CONSUMER,
