@@ -92,7 +92,9 @@ def provider_server():
     ProviderHandler.seen = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), ProviderHandler)
     server.openapi = OPENAPI  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_address[1]}"  # type: ignore[attr-defined]
     yield server

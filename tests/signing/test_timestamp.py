@@ -55,7 +55,9 @@ def tsa_url(demo_ca, settings):
             pass
 
     server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     settings.SIGNING_TSA_URL = f"http://127.0.0.1:{server.server_port}/tsa"
     yield settings.SIGNING_TSA_URL
