@@ -158,7 +158,7 @@ LEG_ONLY = {  # marker -> (the engine it needs, why the other leg cannot show it
 }
 
 
-DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "migrated"}
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup"}
 
 
 def pytest_addoption(parser):
@@ -171,8 +171,12 @@ def pytest_addoption(parser):
 
 
 def uses_database(item) -> bool:
-    return bool(item.get_closest_marker("django_db")) or bool(
-        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    """Marked for PostgreSQL, marked django_db, or asking (through any fixture) for a
+    test database."""
+    return (
+        "postgres" in item.keywords
+        or bool(item.get_closest_marker("django_db"))
+        or bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
     )
 
 
