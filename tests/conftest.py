@@ -17,16 +17,18 @@ os.environ.setdefault("SECRET_KEY", "tinhso-test-suite-" + "k" * 40)
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
-    """Give each pytest process its own PostgreSQL test database so runs can overlap, made
-    from the kept migrated database when there is one (tests.pristine).
+    """The test database made from the kept migrated database when there is one
+    (tests.pristine); on PostgreSQL, each pytest process's own so runs can overlap.
     TINHSO_TEST_DB_PREFIX: put before every database name the run creates (a shared server
     where each user drops only the databases of their own prefix; see tests.pristine)."""
     from django.conf import settings
 
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("postgresql"):
-        from tests import pristine
+    from tests import pristine
 
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        pristine.migrate_from_kept_sqlite()
+    if db["ENGINE"].endswith("postgresql"):
         suffix = os.environ.get("TINHSO_TEST_DB_SUFFIX", str(os.getpid()))
         prefix = os.environ.get("TINHSO_TEST_DB_PREFIX", "")
         db.setdefault("TEST", {})["NAME"] = f"{prefix}test_{db['NAME']}_{suffix}"

@@ -6,10 +6,10 @@ conftest keeps a copy of it (a transactional test later flushes the test databas
 with it the rows the data migrations seeded). Each process test gets its own copy of
 that pristine database from `Pristine.database()`, on the leg's own engine.
 
-On PostgreSQL the pristine copy outlives the run, named after what a migrated database
-depends on (`fingerprint()`): the next run's test database is created from it as a
-template, and its migrate has nothing to apply (three minutes of a loaded machine saved
-each run). A changed migration, module a migration imports, pinned package or month
+The pristine copy outlives the run, named after what a migrated database depends on
+(`fingerprint()`): on PostgreSQL a database on the server, on SQLite a file in the user's
+cache. The next run's test database is created from it, and its migrate has nothing to
+apply (two to three minutes of a loaded machine saved each run, on each leg). A changed migration, module a migration imports, pinned package or month
 gives another name, and that run migrates from nothing.
 """
 
@@ -83,6 +83,51 @@ def fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def kept_sqlite() -> Path:
+    """The migrated SQLite database kept for this fingerprint, in the user's cache (a
+    clean clone of the repository finds it too)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "tinhso-tests" / f"migrated-{fingerprint()}.sqlite3"
+
+
+def migrate_from_kept_sqlite() -> None:
+    """Make the test database's creation on SQLite start from the kept migrated database
+    (its `migrate` then has nothing to apply). Only the next `migrate` is changed: a test
+    that migrates a database of its own does it from nothing."""
+    from django.core import management
+
+    kept = kept_sqlite()
+    if not kept.exists():
+        return
+    original = management.call_command
+
+    def call_command(name, *args, **kwargs):
+        management.call_command = original
+        if name == "migrate":
+            from django.db import connections
+
+            target = connections[kwargs.get("database", "default")]
+            if target.is_in_memory_db():  # the test database pytest-django creates
+                target.ensure_connection()
+                with contextlib.closing(sqlite3.connect(kept)) as source:
+                    source.backup(target.connection)
+        return original(name, *args, **kwargs)
+
+    management.call_command = call_command
+
+
+def keep_sqlite(pristine: Path) -> None:
+    kept = kept_sqlite()
+    if kept.exists():
+        return
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    for other in kept.parent.glob("migrated-*.sqlite3"):
+        other.unlink(missing_ok=True)
+    partial = kept.with_suffix(f".{os.getpid()}.partial")
+    shutil.copyfile(pristine, partial)
+    partial.replace(kept)  # whole or not at all
+
+
 def migrated_template() -> str:
     """The name of the kept migrated database for this fingerprint (PostgreSQL)."""
     return os.environ.get("TINHSO_TEST_DB_PREFIX", "") + MIGRATED_PREFIX + fingerprint()
@@ -114,6 +159,7 @@ def keep(directory: Path) -> Pristine:
     connection.ensure_connection()
     with contextlib.closing(sqlite3.connect(path)) as copy:
         connection.connection.backup(copy)  # the test database (in memory), migrated
+    keep_sqlite(path)
     return Pristine("sqlite", str(path))
 
 
