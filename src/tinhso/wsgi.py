@@ -13,6 +13,7 @@ get_resolver().url_patterns  # noqa: B018 - evaluated for its import side effect
 
 # Likewise what the hot paths import inside functions (pypdf, signxml...: a package
 # arriving at a freshly started worker took a second of CPU more).
-from tinhso.core.warmup import WEB, warm_up  # noqa: E402
+from tinhso.core.warmup import WEB, settle_heap, warm_up  # noqa: E402
 
 warm_up(WEB)
+settle_heap()  # last: what was loaded above is the long-lived heap

@@ -64,6 +64,12 @@ class Command(BaseCommand):
             "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
         )
         parser.add_argument(
+            "--threads",
+            type=int,
+            default=int(os.environ.get("WEB_THREADS", "4")),
+            help="luồng xử lý yêu cầu của mỗi tiến trình web",
+        )
+        parser.add_argument(
             "--logins", action="store_true", help="in bảng tài khoản mẫu khi máy chủ đã chạy"
         )
         parser.add_argument(
@@ -83,6 +89,7 @@ class Command(BaseCommand):
         port,
         host,
         workers,
+        threads=4,
         logins=False,
         console_logs=False,
         web_only=False,
@@ -113,7 +120,7 @@ class Command(BaseCommand):
                 "--workers",
                 str(workers),
                 "--threads",
-                "4",
+                str(threads),
                 # Longer than a client's pause between requests (nginx keeps its upstream
                 # connections 60 s): at gunicorn's 2 s, a client reusing a connection the
                 # server had just closed got a reset (the soak's API users, who pause 1-5 s).

@@ -246,9 +246,10 @@ class Command(BaseCommand):
             from tinhso.notify.conf import sweep_seconds
 
             sweep_interval = sweep_seconds()
-        from tinhso.core.warmup import WORKER, warm_up
+        from tinhso.core.warmup import WORKER, settle_heap, warm_up
 
         warm_up(WORKER)  # before any task: the first batch is not slower than the next
+        settle_heap()
         _ensure_partitions_once()  # then daily: partitions exist before their period
         if seal_interval:
             _seal_once()
