@@ -174,6 +174,11 @@ DATABASES = {
 # A persistent connection is checked before each request reuses it, so that after the
 # database restarts the first request reconnects instead of failing (README: Faults).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", True)
+# What reads a queryset with .iterator() (every select of agencies or people on a form)
+# runs one query instead of a server-side cursor's DECLARE, FETCH and CLOSE (three round
+# trips and a cursor the server materialises); nothing streams a large table that way,
+# and a pooler in transaction mode (PgBouncer) needs it so.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -195,6 +200,7 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         os.environ["DATABASE_REPLICA_URL"],
         conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
         conn_health_checks=True,
+        disable_server_side_cursors=True,
     )
     DATABASES["replica"]["OPTIONS"] = {
         **DATABASES["default"].get("OPTIONS", {}),
