@@ -488,7 +488,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, nargs="+", default=[250, 500, 1000, 2000])
     parser.add_argument("--seconds", type=int, default=120, help="measured time per step")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn web processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="gunicorn web processes (serve's default: one per core)",
+    )
     parser.add_argument("--reuse", action="store_true", help="keep the loaded province")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

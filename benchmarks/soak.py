@@ -187,7 +187,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, help="users (default: 60 %% of --max-users)")
     parser.add_argument("--minutes", type=float, default=30, help="measured time after the ramp")
     parser.add_argument("--window", type=window_seconds, default=300.0, help="e.g. 5m, 30s")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn web processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="gunicorn web processes (serve's default: one per core)",
+    )
     parser.add_argument("--reuse", action="store_true", help="keep the loaded province")
     args = parser.parse_args()
     users = args.users or round(0.6 * args.max_users)

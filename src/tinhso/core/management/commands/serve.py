@@ -63,10 +63,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
         )
+        # One web process per core with 8 threads each: on 2 cores, 2 x 8 served the peak
+        # mix at 10.8-11.6 ms of web CPU a request where 4 x 4 took 12.6-13.8 (4 runs
+        # interleaved, benchmarks/load.py); more processes only share the same cores.
         parser.add_argument(
             "--threads",
             type=int,
-            default=int(os.environ.get("WEB_THREADS", "4")),
+            default=int(os.environ.get("WEB_THREADS", "8")),
             help="luồng xử lý yêu cầu của mỗi tiến trình web",
         )
         parser.add_argument(
@@ -89,7 +92,7 @@ class Command(BaseCommand):
         port,
         host,
         workers,
-        threads=4,
+        threads=8,
         logins=False,
         console_logs=False,
         web_only=False,
