@@ -256,7 +256,7 @@ class Clerk(SignedIn):
         form = main_form(page.text if page.status_code == 200 else "")
         if form is None:
             return
-        number = random.randint(1, 99999)
+        number = random.randint(1, 10**7)  # a repeated number and sender is a duplicate
         self.post_form(
             url,
             form,
