@@ -5,11 +5,25 @@ and clerks, and `load.py` when it checks which procedures can be submitted)."""
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 from lxml import html as lxml_html
 
 PAPER = Path(os.environ.get("LOAD_PAPER", "var/load/paper.pdf"))
+# paper documents from outside the platform, as a clerk types the sender in
+SENDERS = ["Bộ Nội vụ", "Bộ Tài chính", "Văn phòng Chính phủ", "Công ty Điện lực tỉnh"]
+
+
+def incoming_values(number: int) -> dict[str, str]:
+    """What a clerk types to register a paper document from outside the platform, by the
+    register form's own field names (tests/documents/test_load_test_forms.py: when the
+    form's fields changed, the load test's registrations came back with their errors)."""
+    return {
+        "number_notation": f"{number}/UBND-VP",
+        "sender_name": random.choice(SENDERS),
+        "subject": f"V/v báo cáo tình hình thực hiện nhiệm vụ số {number}",
+    }
 
 
 def form_values(form, overrides: dict | None = None) -> tuple[dict, dict]:

@@ -36,7 +36,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import windows  # noqa: F401 (per-window figures for benchmarks/soak.py, when it asks)
-from forms import form_values, main_form
+from forms import form_values, incoming_values, main_form
 from locust import FastHttpUser, between, task
 from lxml import html as lxml_html
 
@@ -44,8 +44,6 @@ WORLD = json.loads(Path(os.environ.get("LOAD_WORLD", "var/load/world.json")).rea
 DOSSIER_LINK = re.compile(r'href="(/onestop/ho-so/[0-9a-f-]{36}/)"')
 INCOMING_LINK = re.compile(r'href="(/documents/incoming/[0-9a-f-]{36}/)"')
 OUTGOING_LINK = re.compile(r'href="(/documents/outgoing/[0-9a-f-]{36}/)"')
-# paper documents from outside the platform, as a clerk types the sender in
-SENDERS = ["Bộ Nội vụ", "Bộ Tài chính", "Văn phòng Chính phủ", "Công ty Điện lực tỉnh"]
 _lock = threading.Lock()
 _accounts: dict[str, itertools.cycle] = {}
 
@@ -260,11 +258,7 @@ class Clerk(SignedIn):
         self.post_form(
             url,
             form,
-            {
-                "number_notation": f"{number}/UBND-VP",
-                "sender_name": random.choice(SENDERS),
-                "subject": f"V/v báo cáo tình hình thực hiện nhiệm vụ số {number}",
-            },
+            incoming_values(number),
             name="[clerk] register incoming",
             redirect_to="/documents/incoming/",
         )
