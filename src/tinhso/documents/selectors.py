@@ -268,52 +268,55 @@ class Workspace:
 
 
 def workspace(user, *, limit: int = 50) -> Workspace:
-    """The desk's lists. Agencies are id lists (`agency_in`): a list for a role the user
-    does not hold is empty without a query."""
+    """The desk's lists, the first `limit` rows of each.
+
+    Which lists have rows is asked first, in one statement (an EXISTS per list), and only
+    those are read: most desks are mostly empty, and each list's statement (a wide select
+    over two or three tables) cost more CPU to build than PostgreSQL took to run it (a
+    clerk's empty desk: seven statements, 13.5 ms of CPU)."""
+    lists = _desk_lists(user)
+    present = _with_rows(user, lists)
+    return Workspace(
+        **{name: list(rows[:limit]) if present[name] else [] for name, rows in lists.items()}
+    )
+
+
+def _desk_lists(user) -> dict[str, QuerySet]:
+    """Agencies are id lists (`agency_in`): a list for a role the user does not hold
+    matches nothing without a query."""
     today = timezone.localdate()
     in_clerk_agencies = agency_in("agency", user, {Role.CLERK})
     in_leader_agencies = agency_in("agency", user, {Role.LEADER})
-    ws = Workspace()
-    ws.to_register = list(
-        IncomingDocument.objects.filter(
+    return {
+        "to_register": IncomingDocument.objects.filter(
             in_clerk_agencies, status=IncomingDocument.Status.PENDING
-        ).select_related("agency")[:limit]
-    )
-    ws.to_assign = list(
-        IncomingDocument.objects.filter(
+        ).select_related("agency"),
+        "to_assign": IncomingDocument.objects.filter(
             in_leader_agencies, status=IncomingDocument.Status.REGISTERED
-        ).select_related("agency")[:limit]
-    )
-    ws.to_handle = list(my_assignments(user).exclude(kind=Assignment.Kind.INFO)[:limit])
-    ws.drafts = list(
-        OutgoingDocument.objects.filter(
+        ).select_related("agency"),
+        "to_handle": my_assignments(user).exclude(kind=Assignment.Kind.INFO),
+        "drafts": OutgoingDocument.objects.filter(
             drafter_id=user.pk,
             status__in=[OutgoingDocument.Status.DRAFT, OutgoingDocument.Status.IN_REVIEW],
-        ).select_related("agency")[:limit]
-    )
-    ws.to_review = list(
-        ReviewStep.objects.filter(reviewer_id=user.pk, status=ReviewStep.Status.PENDING)
+        ).select_related("agency"),
+        "to_review": ReviewStep.objects.filter(
+            reviewer_id=user.pk, status=ReviewStep.Status.PENDING
+        )
         .select_related("document", "document__agency")
-        .order_by("id")[:limit]
-    )
-    ws.to_sign = list(
-        OutgoingDocument.objects.filter(
+        .order_by("id"),
+        "to_sign": OutgoingDocument.objects.filter(
             signer_id=user.pk,
             status__in=[OutgoingDocument.Status.REVIEWED, OutgoingDocument.Status.APPROVED],
-        ).select_related("agency")[:limit]
-    )
-    ws.to_number = list(
-        OutgoingDocument.objects.filter(
+        ).select_related("agency"),
+        "to_number": OutgoingDocument.objects.filter(
             in_clerk_agencies,
             status__in=[
                 OutgoingDocument.Status.SIGNED,
                 OutgoingDocument.Status.NUMBERED,
                 OutgoingDocument.Status.ISSUED,
             ],
-        ).select_related("agency")[:limit]
-    )
-    ws.overdue = list(
-        IncomingDocument.objects.filter(
+        ).select_related("agency"),
+        "overdue": IncomingDocument.objects.filter(
             in_leader_agencies
             | Q(assignments__assignee_id=user.pk)
             | Q(assignments__unit_id__in=_user_units(user)),
@@ -322,9 +325,22 @@ def workspace(user, *, limit: int = 50) -> Workspace:
         )
         .distinct()
         .select_related("agency")
-        .order_by("deadline")[:limit]
+        .order_by("deadline"),
+    }
+
+
+def _with_rows(user, lists: dict[str, QuerySet]) -> dict[str, bool]:
+    """Whether each list has a row, in one statement (a list matching no agency at all
+    is False without being sent)."""
+    from django.contrib.auth import get_user_model
+
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values(**{name: Exists(rows) for name, rows in lists.items()})
+        .first()
     )
-    return ws
+    return row or dict.fromkeys(lists, False)
 
 
 def follow_up(document: IncomingDocument) -> list[dict[str, Any]]:
