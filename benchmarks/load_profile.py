@@ -172,6 +172,12 @@ def main() -> None:
         "officer-dossier": followed_links("officer", "/onestop/xu-ly/", DOSSIER_LINK),
         "incoming": followed_links("clerk", "/documents/", INCOMING_LINK),
     }
+    # as a web worker does after its warm-up (tinhso/wsgi.py): without it, the
+    # collector's pauses land on whichever page allocates when they fall
+    from tinhso.core.warmup import WEB, settle_heap, warm_up
+
+    warm_up(WEB)
+    settle_heap()
     rows = []
     for name, kind, rate, path in kinds(world):
         if args.only and name != args.only:

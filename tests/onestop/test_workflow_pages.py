@@ -211,6 +211,23 @@ def test_the_desk_that_receives_keeps_the_dossier_until_it_hands_it_over(centre,
     assert re.search(r'data-testid="whereabouts"><strong>chuyenvien.stp', body)
 
 
+def test_the_dossier_page_reads_no_account_but_the_viewers(world, client):
+    """The slip names its people in its own columns and the applicant's account is not
+    joined: a page an officer reads many times an hour loads no one else's account (nor
+    their password hash), only the viewer's own, for the session."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = world
+    dossier = services.accept_dossier(officer=w.officer, dossier=submit(w))
+    login(client, w.officer)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("onestop:dossier", args=[dossier.uid])).content.decode()
+    assert dossier.code in page and w.officer.username in page  # the slip's lines are there
+    reads_hash = [q["sql"] for q in queries.captured_queries if '"password"' in q["sql"]]
+    assert len(reads_hash) == 1 and str(w.officer.pk) in reads_hash[0]
+
+
 def test_the_next_expected_action_comes_first_and_the_rest_behind_a_disclosure(world, client):
     w = world
     dossier = at_last_step(w)

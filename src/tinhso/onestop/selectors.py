@@ -464,8 +464,11 @@ def whereabouts(dossier: Dossier) -> str:
     if state not in OPEN:
         return ""
     agency = dossier.handling_agency or dossier.agency
-    if dossier.assignee is not None:
-        person = dossier.assignee
+    if dossier.assignee_id is not None:
+        from django.contrib.auth import get_user_model
+
+        # the name only: not their whole account (nor its password hash) for a line of text
+        person = get_user_model().objects.only("full_name", "username").get(pk=dossier.assignee_id)
         position, unit = _post_of(person, agency)
         name = person.full_name or person.username
         parts = [f"{name} ({position})" if position else name, unit, agency.name]
@@ -604,10 +607,16 @@ def _signer_text(report) -> str:
 
 
 def process_slip(dossier: Dossier) -> QuerySet[DossierEvent]:
-    """The form-05 lines: every action and hand-over in order."""
-    return dossier.events.select_related(
-        "from_user", "to_user", "from_agency", "to_agency", "step"
-    ).order_by("at", "pk")
+    """The form-05 lines: every action and hand-over in order. A line names its people and
+    step in its own columns (as they were then); only the agencies' names are joined."""
+    return (
+        dossier.events.select_related("from_agency", "to_agency")
+        .only(
+            *("dossier", "action", "at", "step_name", "from_name", "to_name", "state_after"),
+            *("step_due_at", "on_time", "note", "from_agency__name", "to_agency__name"),
+        )
+        .order_by("at", "pk")
+    )
 
 
 # ---------------------------------------------------------------------------------------

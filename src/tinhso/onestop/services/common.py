@@ -310,8 +310,9 @@ def get_dossier(*, code: str | None = None, uid: Any = None) -> Dossier:
     """By uid, or by code: the dossier code or the tracking code given at submission."""
     from tinhso.onestop.codes import looks_like_tracking_code
 
+    # the applicant's account is read only when a notice is sent (services.common.notify)
     queryset = Dossier.objects.select_related(
-        "procedure", "receiving_agency", "agency", "handling_agency", "current_step", "applicant"
+        "procedure", "receiving_agency", "agency", "handling_agency", "current_step"
     )
     try:
         if code:
