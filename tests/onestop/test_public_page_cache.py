@@ -132,3 +132,58 @@ def test_a_committed_change_is_stamped_and_another_processs_stamp_drops_the_kept
     later = time.time_ns()
     os.utime(stamp, ns=(later, later))
     assert "Đổi tên ở tiến trình khác" in Client().get(url).content.decode()
+
+
+# The API's public catalogue (`@public_json`): kept rendered the same way, callers still
+# authenticated
+
+
+API = "/api/v1/onestop/procedures/"
+
+
+@pytest.mark.django_db
+def test_the_api_catalogue_asked_again_runs_only_the_callers_token_check(
+    world, django_assert_num_queries, own_page_stamp
+):
+    from rest_framework.test import APIClient
+
+    from tinhso.accounts.services import issue_token
+
+    caller = APIClient()
+    caller.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=world.officer)}")
+    first = caller.get(API, {"q": "trich luc"})
+    assert first.status_code == 200
+    with django_assert_num_queries(1):  # the token, looked up for every call
+        again = caller.get(API, {"q": "trich luc"})
+    assert again.json() == first.json() and again["Content-Type"] == "application/json"
+    with django_assert_num_queries(0):
+        anonymous = APIClient().get(API, {"q": "trich luc"})
+    assert anonymous.json()["results"][0]["code"] == world.procedure.code
+    # another query is another answer
+    assert APIClient().get(API, {"q": "xay dung"}).json()["results"] == []
+
+
+@pytest.mark.django_db
+def test_a_wrong_token_is_refused_even_when_the_answer_is_kept(world, own_page_stamp):
+    from rest_framework.test import APIClient
+
+    assert APIClient().get(API).status_code == 200
+    forger = APIClient()
+    forger.credentials(HTTP_AUTHORIZATION="Token not-a-token-of-ours")
+    refused = forger.get(API)
+    assert refused.status_code == 401 and "results" not in refused.json()
+
+
+@pytest.mark.django_db
+def test_a_change_to_the_catalogue_is_in_the_api_at_once(world):
+    from rest_framework.test import APIClient
+
+    detail = f"{API}{world.procedure.code}/"
+    assert "(sửa đổi)" not in APIClient().get(detail).json()["name"]
+    assert APIClient().get(API).status_code == 200
+    procedure = Procedure.objects.get(pk=world.procedure.pk)
+    procedure.name = "Cấp bản sao trích lục hộ tịch (sửa đổi)"
+    procedure.save()
+    assert APIClient().get(detail).json()["name"].endswith("(sửa đổi)")
+    names = [p["name"] for p in APIClient().get(API).json()["results"]]
+    assert "Cấp bản sao trích lục hộ tịch (sửa đổi)" in names

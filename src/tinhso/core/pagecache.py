@@ -14,6 +14,10 @@ What stays per visitor:
 - the middleware runs as before for every request: security headers, rate limits,
   language, audit.
 
+`@public_json` does the same for the API's public catalogue (a DRF view's GET): the
+caller is still authenticated, checked and throttled as before; only the body, the same
+for every caller, is kept.
+
 What changes the pages (`changed()`, called by the catalogue's own signal handlers and
 services) is seen at once by the process that made the change, and by the other
 processes on the machine when it commits (`tinhso.core.stamps`). Processes on other
@@ -28,6 +32,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -95,32 +100,77 @@ def public_page(view: View | None = None, *, version: Callable[[], str] | None =
             STAMP.current(),
             version() if version is not None else "",
         )
-        now = time.monotonic()
-        with _lock:
-            kept = _pages.get(key)
-            if kept is not None and kept[0] > now:
-                _pages.move_to_end(key)
-            else:
-                kept = None
+        kept = _kept(key)
         if kept is not None:
-            _, content_type, body = kept
+            content_type, body = kept
             return HttpResponse(
                 body.replace(PLACEHOLDER, get_token(request)), content_type=content_type
             )
         response = view(request, *args, **kwargs)
-        if (
-            response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-            and not STAMP.unsettled()
-        ):
+        if _keepable(response):
             body = response.content.decode(response.charset)
             for token in set(_TOKEN.findall(body)):
                 body = body.replace(token, PLACEHOLDER)
-            with _lock:
-                _pages[key] = (now + _seconds(), response["Content-Type"], body)
-                while len(_pages) > MAX_PAGES:
-                    _pages.popitem(last=False)
+            _keep(key, response["Content-Type"], body)
         return response
 
     return wrapper
+
+
+def public_json(get: Callable[..., Any]) -> Callable[..., Any]:
+    """Keep a public API answer (a DRF view's `get`) rendered, under the same stamp and
+    lifetime as the public pages. It runs after DRF has authenticated the caller and
+    checked permissions and throttles, which therefore still apply to every call."""
+
+    @functools.wraps(get)
+    def wrapper(self, request, *args, **kwargs):
+        if _seconds() <= 0:
+            return get(self, request, *args, **kwargs)
+        key = (
+            type(self).__module__,
+            type(self).__name__,
+            request.get_host(),  # the pagination links name the host
+            request.get_full_path(),
+            getattr(request, "LANGUAGE_CODE", ""),
+            STAMP.current(),
+        )
+        kept = _kept(key)
+        if kept is not None:
+            content_type, body = kept
+            return HttpResponse(body, content_type=content_type)
+        response = get(self, request, *args, **kwargs)
+
+        def keep(rendered: HttpResponse) -> None:
+            if _keepable(rendered):
+                _keep(key, rendered["Content-Type"], rendered.content.decode(rendered.charset))
+
+        response.add_post_render_callback(keep)  # DRF renders it after this returns
+        return response
+
+    return wrapper
+
+
+def _kept(key: tuple) -> tuple[str, str] | None:
+    """(content type, body) kept under `key` and still fresh."""
+    with _lock:
+        kept = _pages.get(key)
+        if kept is None or kept[0] <= time.monotonic():
+            return None
+        _pages.move_to_end(key)
+        return kept[1], kept[2]
+
+
+def _keepable(response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not STAMP.unsettled()
+    )
+
+
+def _keep(key: tuple, content_type: str, body: str) -> None:
+    with _lock:
+        _pages[key] = (time.monotonic() + _seconds(), content_type, body)
+        while len(_pages) > MAX_PAGES:
+            _pages.popitem(last=False)

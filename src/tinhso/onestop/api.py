@@ -30,6 +30,7 @@ from tinhso.core.api import (
 )
 from tinhso.core.collation import vi
 from tinhso.core.errors import DomainError, NotFound, ValidationFailed
+from tinhso.core.pagecache import public_json
 from tinhso.directory.models import Agency
 from tinhso.onestop import selectors, services, workflow
 from tinhso.onestop import serializers as s
@@ -147,6 +148,10 @@ class ProcedureList(ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = s.ProcedureListSerializer
 
+    @public_json
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         p = query(s.ProcedureQuerySerializer, self.request)
         return selectors.search_procedures(
@@ -162,6 +167,7 @@ class ProcedureDetail(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(tags=["onestop"], responses=s.ProcedureDetailSerializer)
+    @public_json
     def get(self, request: Request, code: str) -> Response:
         procedure = selectors.get_procedure(code=code)
         return Response(s.ProcedureDetailSerializer(procedure).data)
