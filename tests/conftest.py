@@ -128,7 +128,7 @@ def redis_cache(settings):
         pytest.skip("no Redis server at 127.0.0.1:6379 right now (.ci/run starts one)")
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "tinhso.core.cache.RedisCache",
             "LOCATION": TEST_REDIS,
             "KEY_PREFIX": "tinhso-test",
         }

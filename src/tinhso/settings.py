@@ -324,7 +324,7 @@ CACHES: dict[str, dict[str, Any]]
 if _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "tinhso.core.cache.RedisCache",
             "LOCATION": _CACHE_URL,
             "KEY_PREFIX": "tinhso",
         }

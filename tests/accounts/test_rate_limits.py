@@ -196,7 +196,7 @@ def test_redis_is_used_when_configured_for_limits_and_sessions(tmp_path):
         timeout=120,
     )
     assert result.stdout.split() == [
-        "django.core.cache.backends.redis.RedisCache",
+        "tinhso.core.cache.RedisCache",
         "django.contrib.sessions.backends.cached_db",  # read from Redis, kept in the database
     ], result.stderr
 
@@ -263,3 +263,13 @@ def test_the_applicant_looking_up_their_dossier_again_and_again_is_not_limited_b
         api.get(LOOKUP, {"code": dossier.code, "secret": "5678"}).status_code for _ in range(8)
     ]
     assert statuses == [200] * 8
+
+
+def test_the_redis_cache_keeps_one_client_per_pool(redis_cache):
+    """Django's backend built a `redis.Redis` for every call: a signed-in page's session
+    read paid for a new client and its table of reply parsers each time."""
+    inner = redis_cache._cache
+    first = inner.get_client(write=True)
+    redis_cache.set("tinhso-one-client", "giá trị", 30)
+    assert redis_cache.get("tinhso-one-client") == "giá trị"
+    assert inner.get_client() is first and inner.get_client(write=True) is first
