@@ -340,6 +340,13 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }
     }
+# Template fragments that are a function of their `{% cache %}` key (menus drawn per
+# language and access): in each process's memory, not worth a round trip to Redis.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "tinhso-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 # Client IP: X-Forwarded-For is believed only when the connecting peer is one of these
 # proxies (addresses or networks, e.g. "127.0.0.1,10.0.0.0/8"); default none: REMOTE_ADDR.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")

@@ -187,3 +187,28 @@ def test_a_change_to_the_catalogue_is_in_the_api_at_once(world):
     assert APIClient().get(detail).json()["name"].endswith("(sửa đổi)")
     names = [p["name"] for p in APIClient().get(API).json()["results"]]
     assert "Cấp bản sao trích lục hộ tịch (sửa đổi)" in names
+
+
+# The one-stop menu is kept per language and access (`{% cache … using="fragments" %}`)
+
+
+def _menu(page: str) -> str:
+    start = page.index('class="nav nav-pills')
+    return page[start : page.index("</nav>", start)]
+
+
+@pytest.mark.django_db
+def test_the_one_stop_menu_is_each_visitors_own(world, settings):
+    from tests.onestop.test_web_pages import login
+
+    menus = {}
+    for name, user in (("citizen", world.citizen), ("officer", world.officer)):
+        visitor = Client()
+        login(visitor, user)
+        menus[name] = _menu(visitor.get(reverse("onestop:lookup")).content.decode())
+        assert _menu(visitor.get(reverse("onestop:lookup")).content.decode()) == menus[name]
+    assert "Hồ sơ của tôi" in menus["citizen"] and "Xử lý hồ sơ" not in menus["citizen"]
+    assert "Xử lý hồ sơ" in menus["officer"] and "Hồ sơ của tôi" not in menus["officer"]
+    english = Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Tra cứu hồ sơ" not in _menu(english.get(reverse("onestop:lookup")).content.decode())
