@@ -139,3 +139,17 @@ def test_search_registers_statistics_and_work_record_pages(office, other_office)
     r = outsider.get(f"/documents/incoming/{doc.uid}/")
     assert r.status_code == 404
     assert outsider.get(f"/documents/registers/{doc.register_id}.pdf").status_code == 404
+
+
+def test_the_menu_marks_each_pages_own_entry(office):
+    """The menu is kept drawn per language and entry (`{% cache %}` in documents/_nav.html)."""
+    clerk = login(office.clerk)
+    for path, entry in (
+        ("/documents/", "/documents/"),
+        ("/documents/search/", "/documents/search/"),
+    ):
+        for _ in range(2):  # drawn, then from memory
+            page = clerk.get(path).content.decode()
+            menu = page[page.index('class="nav nav-pills flex-wrap"') :].split("</nav>")[0]
+            assert menu.count("nav-link active") == 1
+            assert f'active" href="{entry}"' in menu
