@@ -153,3 +153,17 @@ def test_the_menu_marks_each_pages_own_entry(office):
             menu = page[page.index('class="nav nav-pills flex-wrap"') :].split("</nav>")[0]
             assert menu.count("nav-link active") == 1
             assert f'active" href="{entry}"' in menu
+
+
+def test_a_document_registered_from_a_file_asks_the_exchange_nothing(office):
+    """Only a document registered from the exchange can have been revoked or replaced by
+    its sender there: the page of any other asks the exchange's inbox nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    document = register(office)
+    clerk = login(office.clerk)
+    with CaptureQueriesContext(connection) as captured:
+        page = clerk.get(f"/documents/incoming/{document.uid}/")
+    assert page.status_code == 200 and document.number_notation in page.content.decode()
+    assert not [q for q in captured.captured_queries if "exchange_inboxitem" in q["sql"]]

@@ -60,7 +60,12 @@ def transmissions_of(document: Any) -> list[Transmission]:
 
 def sender_changes_of(document: Any) -> InboxItem | None:
     """The exchange package an incoming document came in, when its sender has since
-    revoked or replaced it."""
+    revoked or replaced it. Only a document registered from the exchange has a package:
+    the others (most of a clerk's, registered from paper or a file) ask nothing."""
+    from tinhso.documents.models import IncomingDocument
+
+    if document.source != IncomingDocument.Source.EXCHANGE:
+        return None
     return (
         InboxItem.objects.filter(
             incoming=document, state__in=[InboxItem.State.REVOKED, InboxItem.State.REPLACED]
