@@ -212,3 +212,72 @@ def test_the_one_stop_menu_is_each_visitors_own(world, settings):
     english = Client()
     english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert "Tra cứu hồ sơ" not in _menu(english.get(reverse("onestop:lookup")).content.decode())
+
+
+# Signed-in citizens: one kept copy of the catalogue and of a procedure's page, each
+# served with the citizen's own header (`@public_page(citizens=True)`)
+
+
+def _citizen(world, username: str):
+    from tinhso.accounts.services import create_citizen
+
+    return create_citizen(
+        username=username,
+        full_name=f"Công dân {username}",
+        email=f"{username}@example.com",
+        password="Mat-khau-rat-dai-2026",
+    )
+
+
+def _signed_in(user) -> Client:
+    from tests.onestop.test_web_pages import login
+
+    visitor = Client()
+    login(visitor, user)
+    return visitor
+
+
+@pytest.mark.django_db
+def test_a_citizen_is_served_the_kept_page_with_their_own_header(world, own_page_stamp):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = _procedure_url(world)
+    first, second = _citizen(world, "congdan.an"), _citizen(world, "congdan.binh")
+    drawn = _signed_in(first).get(url).content.decode()
+    visitor = _signed_in(second)
+    with CaptureQueriesContext(connection) as queries:
+        page = visitor.get(url).content.decode()
+    assert not [q for q in queries.captured_queries if "onestop_procedure" in q["sql"]]
+    assert "Công dân congdan.binh" in page and "congdan.an" not in page
+    assert "Công dân congdan.an" in drawn and "congdan.binh" not in drawn
+    assert "Cấp bản sao trích lục hộ tịch" in page and "Hồ sơ của tôi" in page
+    assert "tinhso:header-placeholder" not in page and "tinhso-csrf" not in page
+    assert page.count("<header>") == 1
+    # the language form returns to this page, with this browser's own token
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = visitor.cookies
+    page = strict.get(url).content.decode()
+    assert f'name="next" type="hidden" value="{url}"' in page
+    (token, *_) = TOKEN.findall(page)
+    switched = strict.post(reverse("set_language"), {"csrfmiddlewaretoken": token, "next": url})
+    assert switched.status_code == 302
+
+
+@pytest.mark.django_db
+def test_officials_get_the_page_drawn_for_them(world, own_page_stamp):
+    url = _procedure_url(world)
+    _signed_in(_citizen(world, "congdan.an")).get(url)
+    officer = _signed_in(world.officer).get(url).content.decode()
+    assert "Tiếp nhận hồ sơ tại quầy" in officer and "Nộp hồ sơ trực tuyến" not in officer
+
+
+@pytest.mark.django_db
+def test_a_change_to_the_catalogue_reaches_citizens_at_once(world):
+    url = reverse("onestop:catalog")
+    visitor = _signed_in(_citizen(world, "congdan.an"))
+    assert "(sửa đổi)" not in visitor.get(url).content.decode()
+    procedure = Procedure.objects.get(pk=world.procedure.pk)
+    procedure.name = "Cấp bản sao trích lục hộ tịch (sửa đổi)"
+    procedure.save()
+    assert "(sửa đổi)" in visitor.get(url).content.decode()

@@ -9,6 +9,8 @@ with its query and the language, for PUBLIC_PAGE_SECONDS (default 60; 0 turns it
 What stays per visitor:
 - only visitors without a session cookie and without pending messages are served from
   memory (anyone logged in, or with a message waiting, gets the page rendered for them);
+  pages marked `citizens=True` (the same for every citizen but for the header) are also
+  served to signed-in citizens from a copy kept for them, with their own header put in;
 - each visitor gets their own CSRF token: the page is kept with a placeholder where the
   token was, and the placeholder is replaced on the way out;
 - the middleware runs as before for every request: security headers, rate limits,
@@ -35,12 +37,20 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 
 from tinhso.core.stamps import Stamp
 
 PLACEHOLDER = "tinhso-csrf-placeholder"
+# A page's header (the viewer's name and menu) is written between these markers
+# (`{% chrome %}`, web/_chrome.html): a page kept for every citizen is kept without it.
+HEADER_START = "<!--tinhso:header-->"
+HEADER_END = "<!--/tinhso:header-->"
+HEADER_TEMPLATE = "web/_chrome.html"
+HEADER_PLACEHOLDER = "<!--tinhso:header-placeholder-->"
 _TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
 MAX_PAGES = 500  # per process; a page is 10-40 KB
 
@@ -66,31 +76,50 @@ def changed() -> None:
     STAMP.changed()
 
 
-def _servable(request: HttpRequest) -> bool:
-    return (
-        request.method == "GET"
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and "messages" not in request.COOKIES
-        and _seconds() > 0
-    )
+def _viewer(request: HttpRequest, citizens: bool) -> str | None:
+    """Who the page may be served to from memory: "anonymous", "citizen" (signed in, not
+    an official), or None: rendered for them (an official, a message waiting...)."""
+    if request.method != "GET" or _seconds() <= 0 or "messages" in request.COOKIES:
+        return None
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return "anonymous"
+    if not citizens:
+        return None
+    user: Any = getattr(request, "user", None)
+    if not getattr(user, "is_authenticated", False) or user.is_official or user.is_superuser:
+        return None
+    if len(messages.get_messages(request)):  # waiting in the session: the page shows them
+        return None
+    return "citizen"
 
 
 View = Callable[..., HttpResponse]
 
 
-def public_page(view: View | None = None, *, version: Callable[[], str] | None = None):
+def public_page(
+    view: View | None = None,
+    *,
+    version: Callable[[], str] | None = None,
+    citizens: bool = False,
+):
     """Serve the view's 200 answers to visitors who are not logged in from memory.
 
     `version` names content this module does not hear of (the portal's, versioned in the
-    shared cache): a page is kept under the version it was rendered with."""
+    shared cache): a page is kept under the version it was rendered with.
+
+    `citizens`: the page is the same for every signed-in citizen but for its header (the
+    catalogue, a procedure): citizens are served one kept copy too, with their own header
+    (`tinhso.web.templatetags.chrome`) put in the place of the one it was kept without."""
     if view is None:
-        return functools.partial(public_page, version=version)
+        return functools.partial(public_page, version=version, citizens=citizens)
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not _servable(request):
+        viewer = _viewer(request, citizens)
+        if viewer is None:
             return view(request, *args, **kwargs)
         key = (
+            viewer,
             view.__module__,
             view.__name__,
             request.get_host(),  # a component portal answers on its own host
@@ -103,18 +132,32 @@ def public_page(view: View | None = None, *, version: Callable[[], str] | None =
         kept = _kept(key)
         if kept is not None:
             content_type, body = kept
+            if viewer == "citizen":
+                header = render_to_string(HEADER_TEMPLATE, request=request)
+                body = body.replace(HEADER_PLACEHOLDER, header, 1)
             return HttpResponse(
                 body.replace(PLACEHOLDER, get_token(request)), content_type=content_type
             )
         response = view(request, *args, **kwargs)
         if _keepable(response):
-            body = response.content.decode(response.charset)
-            for token in set(_TOKEN.findall(body)):
-                body = body.replace(token, PLACEHOLDER)
-            _keep(key, response["Content-Type"], body)
+            page: str | None = response.content.decode(response.charset)
+            if viewer == "citizen" and page is not None:
+                page = _without_header(page)
+            if page is not None:
+                for token in set(_TOKEN.findall(page)):
+                    page = page.replace(token, PLACEHOLDER)
+                _keep(key, response["Content-Type"], page)
         return response
 
     return wrapper
+
+
+def _without_header(body: str) -> str | None:
+    """The page with its viewer's header taken out (None: no header found, not kept)."""
+    start, end = body.find(HEADER_START), body.find(HEADER_END)
+    if start < 0 or end < start or body.count(HEADER_START) != 1:
+        return None
+    return body[:start] + HEADER_PLACEHOLDER + body[end + len(HEADER_END) :]
 
 
 def public_json(get: Callable[..., Any]) -> Callable[..., Any]:

@@ -49,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@public_page
+@public_page(citizens=True)
 def catalog(request: HttpRequest) -> HttpResponse:
     fields = selectors.fields_with_counts(in_use=True)
     agencies = _procedure_agencies()
@@ -83,7 +83,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@public_page
+@public_page(citizens=True)
 def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     try:
         procedure = selectors.get_procedure(code=code)

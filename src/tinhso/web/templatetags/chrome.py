@@ -10,7 +10,9 @@ that changes one of those is a new key. The two things that differ on every page
 back on the way out: the viewer's CSRF token and the address the language form returns
 to (`chrome_next`).
 
-Kept per web process, the least recently used dropped beyond MAX_KEPT.
+Kept per web process, the least recently used dropped beyond MAX_KEPT. The header is
+written between markers, so that a page kept for every citizen (`tinhso.core.pagecache`)
+can be served with the viewer's own header in its place.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from collections import OrderedDict
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from tinhso.core.pagecache import HEADER_END, HEADER_START
 
 register = template.Library()
 
@@ -73,7 +77,7 @@ class ChromeNode(template.Node):
         here = escape(request.get_full_path()) if request is not None else ""
         # the body is the template's own output; the token is [A-Za-z0-9], the address escaped
         body = body.replace(CSRF_PLACEHOLDER, token).replace(NEXT_PLACEHOLDER, here)
-        return mark_safe(body)  # noqa: S308
+        return mark_safe(f"{HEADER_START}{body}{HEADER_END}")  # noqa: S308
 
 
 @register.tag
