@@ -35,7 +35,7 @@ MESSAGE = "Hệ thống tạm thời gián đoạn, vui lòng thử lại sau í
 RECOVERY_SECONDS = 10
 PATHS = {
     "page": "/feedback/",  # read from the database at every visit (the catalogue is kept)
-    "api": "/api/v1/onestop/procedures/",
+    "api": "/api/v1/onestop/fields/",  # read at every call (the procedures are kept)
     "session": "/",  # with a session cookie: read by the session middleware
 }
 
