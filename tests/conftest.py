@@ -127,6 +127,7 @@ def redis_cache(settings):
             raise
         pytest.skip("no Redis server at 127.0.0.1:6379 right now (.ci/run starts one)")
     settings.CACHES = {
+        **settings.CACHES,  # the others (the templates' `fragments`) as they are
         "default": {
             "BACKEND": "tinhso.core.cache.RedisCache",
             "LOCATION": TEST_REDIS,
