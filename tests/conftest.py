@@ -132,7 +132,7 @@ def redis_cache(settings):
             "BACKEND": "tinhso.core.cache.RedisCache",
             "LOCATION": TEST_REDIS,
             "KEY_PREFIX": "tinhso-test",
-        }
+        },
     }
     caches["default"].clear()
     yield caches["default"]
