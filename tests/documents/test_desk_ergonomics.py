@@ -71,6 +71,18 @@ def test_document_types_put_the_official_letter_first_then_follow_use(office):
     assert [k for k, _ in forms.doc_types_by_use(agencies)][:2] == ["tb", "cv"]
 
 
+def test_the_use_of_each_type_is_counted_once_a_while_not_on_every_form(office):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    register(office, doc_type="tb", number_notation="1/TB-UBND")
+    agencies = Agency.objects.filter(pk=office.agency.pk)
+    assert forms.doc_types_by_use(agencies)[0][0] == "tb"
+    with CaptureQueriesContext(connection) as again:
+        assert forms.doc_types_by_use(agencies)[0][0] == "tb"
+    assert not [q for q in again.captured_queries if "documents_" in q["sql"]]
+
+
 def test_a_draft_needs_recipients_and_may_answer_an_incoming_document(office, other_office):
     incoming = register(office)
     with pytest.raises(DomainError) as err:
