@@ -140,9 +140,8 @@ def public_page(
             )
         response = view(request, *args, **kwargs)
         if _keepable(response):
-            page: str | None = response.content.decode(response.charset)
-            if viewer == "citizen" and page is not None:
-                page = _without_header(page)
+            body = response.content.decode(response.charset)
+            page = _without_header(body) if viewer == "citizen" else body
             if page is not None:
                 for token in set(_TOKEN.findall(page)):
                     page = page.replace(token, PLACEHOLDER)
