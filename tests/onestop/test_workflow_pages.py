@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from tinhso.accounts.models import Role
 from tinhso.directory.models import Agency
 from tinhso.onestop import codes, selectors, services
-from tinhso.onestop.models import Procedure, ProcessStep, ProcessTemplate, RequiredPaper
+from tinhso.onestop.models import Dossier, Procedure, ProcessStep, ProcessTemplate, RequiredPaper
 
 from .conftest import _official, accepted, at_last_step, pdf_file, submit
 from .test_web_pages import _messages, login
@@ -226,6 +226,41 @@ def test_the_dossier_page_reads_no_account_but_the_viewers(world, client):
     assert dossier.code in page and w.officer.username in page  # the slip's lines are there
     reads_hash = [q["sql"] for q in queries.captured_queries if '"password"' in q["sql"]]
     assert len(reads_hash) == 1 and str(w.officer.pk) in reads_hash[0]
+
+
+def test_the_queue_and_my_dossiers_read_their_rows_in_one_statement_whatever_their_number(
+    world, client
+):
+    """A list reads only the columns its rows show: no row loads a column afterwards (one
+    statement for one dossier as for three), and no assignee's password hash is read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = world
+
+    def statements(user, path: str, query: dict) -> list[str]:
+        login(client, user)
+        client.get(path, query)  # the session and the grants read once before
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(path, query).content.decode()
+        assert all(d.display_code in page for d in Dossier.objects.all())
+        client.logout()
+        return [q["sql"] for q in queries.captured_queries]
+
+    def both() -> list[int]:
+        queue = statements(w.officer, reverse("onestop:queue"), {"q": "to_process"})
+        mine = statements(w.citizen, reverse("onestop:my_dossiers"), {})
+        hashes = [sql for sql in queue + mine if '"password"' in sql]
+        assert len(hashes) == 2  # the viewer's own account, for the session, each time
+        return [len(queue), len(mine)]
+
+    first = services.accept_dossier(officer=w.officer, dossier=submit(w))
+    services.forward_to_next_step(official=w.officer, dossier=first, to_user=w.officer)
+    one = both()
+    for _ in range(2):
+        more = services.accept_dossier(officer=w.officer, dossier=submit(w))
+        services.forward_to_next_step(official=w.officer, dossier=more, to_user=w.officer)
+    assert both() == one
 
 
 def test_the_next_expected_action_comes_first_and_the_rest_behind_a_disclosure(world, client):

@@ -485,22 +485,23 @@ def whereabouts(dossier: Dossier) -> str:
 # Citizens
 
 
-# Long texts and JSON a list of dossiers never shows: the form's data, the procedure's
-# e-form schema and its sheet. Decoding them for each of 25 rows was most of a list's cost.
-LIST_DEFERRED = (
-    "form_data",
-    "note",
-    "result_summary",
-    "refusal_reasons",
-    "stop_reasons",
-    "withdraw_reason",
-    "procedure__form_schema",
-    "procedure__fee_note",
-    "procedure__sequence_description",
-    "procedure__conditions",
-    "procedure__applicant_description",
-    "procedure__legal_basis",
-    "procedure__result_description",
+# What a list of dossiers shows (`onestop_rows`): a row's link, code, procedure, applicant,
+# dates, status, step and assignee. Reading only these columns matters twice: decoding the
+# form's data and the procedure's texts for 25 rows was most of a list's cost, and the
+# SQL of ~100 columns over four tables took Django longer to write than the query took to
+# run (a queue's list: 4.8 -> 3.4 ms).
+LIST_FIELDS = (
+    "uid",
+    "code",
+    "tracking_code",
+    "state",
+    "applicant_name",
+    "submitted_at",
+    "due_at",
+    "procedure__name",
+    "current_step__name",
+    "assignee__username",
+    "assignee__full_name",
 )
 
 
@@ -510,7 +511,7 @@ def listed(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
     return (
         dossiers.select_related(None)
         .select_related("procedure", "current_step", "assignee")
-        .defer(*LIST_DEFERRED)
+        .only(*LIST_FIELDS)
     )
 
 
