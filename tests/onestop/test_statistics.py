@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.db.models import Q
 
 from tinhso.onestop import selectors, services
 from tinhso.onestop import statistics as stats
@@ -132,6 +133,57 @@ def test_queue_counts_are_each_queues_size_in_one_statement(world, django_assert
             assert selectors.queue_counts(user) == expected
     assert selectors.queue_counts(w.officer)["to_receive"] == 1
     assert selectors.queue_counts(w.officer)["waiting"] == 1
+
+
+def test_queue_counts_written_once_follow_the_moment_and_new_roles(world):
+    """The counts' SQL is kept per person and roles (`tinhso.core.prepared`): asked later,
+    the kept statement counts with the new moment (a dossier falls due, then overdue),
+    and a role granted since is a new statement at once."""
+    from tinhso.accounts.models import Role, RoleGrant
+
+    w = world
+    with frozen(vn(2026, 3, 2, 9, 0)):
+        dossier = accepted(w)
+    due = dossier.due_at
+    moments = [due - timedelta(days=10), due - timedelta(hours=1), due + timedelta(hours=1)]
+    seen = []
+    for moment in moments:
+        with frozen(moment):
+            counts = selectors.queue_counts(type(w.leader).objects.get(pk=w.leader.pk))
+            assert counts == {name: selectors.queue(w.leader, name).count() for name in counts}
+            seen.append((counts["due_soon"], counts["overdue"]))
+    assert seen == [(0, 0), (1, 0), (0, 1)]
+    assert selectors.queue_counts(w.outsider_officer)["overdue"] == 0
+    RoleGrant.objects.create(user=w.outsider_officer, agency=w.dept, role=Role.LEADER)
+    with frozen(moments[-1]):
+        fresh = type(w.outsider_officer).objects.get(pk=w.outsider_officer.pk)
+        assert selectors.queue_counts(fresh)["overdue"] == 1
+
+
+def test_a_prepared_aggregate_without_its_moment_is_run_by_the_orm_every_time(world):
+    """A statement the moment does not reach (or two statements) is not kept: each call
+    is the ORM's own, so nothing stale is ever answered."""
+    from django.db.models import Count
+
+    from tinhso.core.prepared import Prepared
+    from tinhso.onestop.models import Dossier
+
+    counts = Prepared(Dossier)
+
+    def every(moment):
+        return Dossier.objects.aggregate(n=Count("pk"))
+
+    assert counts("every", every, moment=vn(2026, 3, 2, 9, 0)) == {"n": 0}
+    submit(world)
+    assert counts("every", every, moment=vn(2026, 3, 2, 9, 0)) == {"n": 1}
+    assert dict(counts._kept) == {("default", "every"): None}
+
+    def since(moment):
+        return Dossier.objects.aggregate(n=Count("pk", filter=Q(submitted_at__gte=moment)))
+
+    assert counts("since", since, moment=vn(2000, 1, 1, 0, 0)) == {"n": 1}
+    assert counts("since", since, moment=vn(2100, 1, 1, 0, 0)) == {"n": 0}
+    assert counts._kept[("default", "since")] is not None
 
 
 def test_rollup_gives_the_same_figures_as_the_live_query(world):

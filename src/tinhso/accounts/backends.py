@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.contrib.auth.backends import ModelBackend
 
 from tinhso.accounts import throttle
+from tinhso.core.prepared import by_pk
 
 
 class LockoutModelBackend(ModelBackend):
@@ -50,6 +51,14 @@ class LockoutModelBackend(ModelBackend):
         if waits:
             _remember(request, max(waits))
         return None
+
+    def get_user(self, user_id):
+        """The session's account, read on every request: its SELECT written once
+        (`tinhso.core.prepared.by_pk`), otherwise Django's own `get_user`."""
+        from tinhso.accounts.models import User
+
+        user = by_pk(User, user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def _remember(request, until) -> None:

@@ -24,10 +24,17 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy
 
 from tinhso.accounts.models import Role
-from tinhso.accounts.rules import _grants, agency_in, is_platform_admin, visible_agency_filter
+from tinhso.accounts.rules import (
+    _grants,
+    agency_in,
+    is_platform_admin,
+    visible_agency_filter,
+    visible_agency_ids,
+)
 from tinhso.core import pagecache
 from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound
+from tinhso.core.prepared import Prepared
 from tinhso.core.replica import replica_reads
 from tinhso.core.stamps import Kept
 from tinhso.directory.models import Agency
@@ -255,11 +262,11 @@ def _agencies(user, roles) -> QuerySet[Agency]:
     return Agency.objects.filter(visible_agency_filter(user, roles))
 
 
-def _to_receive(user, moment: datetime) -> Q:
+def _to_receive(user, moment: datetime, soon: datetime) -> Q:
     return Q(state=S.SUBMITTED) & agency_in("receiving_agency", user, [Role.ONESTOP_OFFICER])
 
 
-def _to_process(user, moment: datetime) -> Q:
+def _to_process(user, moment: datetime, soon: datetime) -> Q:
     """Mine: assigned to me, or unassigned at a step whose role I hold there."""
     cond = Q(assignee=user)
     if is_platform_admin(user):
@@ -275,28 +282,32 @@ def _to_process(user, moment: datetime) -> Q:
     return cond & Q(state__in=OPEN)
 
 
-def _due_soon(user, moment: datetime, *, days: int = 2) -> Q:
-    from tinhso.workdays.services import Calendar
-
-    limit = Calendar().add_working_days(moment, days)
+def _due_soon(user, moment: datetime, soon: datetime) -> Q:
+    """Due between now and `soon` (two working days from now: `_soon`)."""
     return Q(
-        Q(state__in=OPEN, due_at__gte=moment, due_at__lte=limit),
+        Q(state__in=OPEN, due_at__gte=moment, due_at__lte=soon),
         agency_in("handling_agency", user, OFFICIAL_ROLES),
     )
 
 
-def _overdue(user, moment: datetime) -> Q:
+def _soon(moment: datetime, days: int = 2) -> datetime:
+    from tinhso.workdays.services import Calendar
+
+    return Calendar().add_working_days(moment, days)
+
+
+def _overdue(user, moment: datetime, soon: datetime) -> Q:
     return Q(state__in=OPEN, due_at__lt=moment) & agency_in("handling_agency", user, OFFICIAL_ROLES)
 
 
-def _waiting_for_citizen(user, moment: datetime) -> Q:
+def _waiting_for_citizen(user, moment: datetime, soon: datetime) -> Q:
     return Q(state__in=(S.RECEPTION_SUPPLEMENT, S.SUPPLEMENT, S.FINANCIAL)) & (
         agency_in("handling_agency", user, OFFICIAL_ROLES)
         | agency_in("receiving_agency", user, OFFICIAL_ROLES)
     )
 
 
-def _to_return(user, moment: datetime) -> Q:
+def _to_return(user, moment: datetime, soon: datetime) -> Q:
     return Q(state=S.APPROVED) & agency_in("receiving_agency", user, [Role.ONESTOP_OFFICER])
 
 
@@ -313,7 +324,8 @@ QUEUES = {
 
 def _queue(user, name: str, now: datetime | None = None) -> QuerySet[Dossier]:
     condition, order = QUEUES[name]
-    return _base().filter(condition(user, now or clock_now())).order_by(order)
+    moment = now or clock_now()
+    return _base().filter(condition(user, moment, _soon(moment))).order_by(order)
 
 
 def to_receive(user) -> QuerySet[Dossier]:
@@ -330,7 +342,7 @@ def _working_in(user) -> QuerySet[Agency]:
 
 def due_soon(user, *, days: int = 2, now: datetime | None = None) -> QuerySet[Dossier]:
     moment = now or clock_now()
-    return _base().filter(_due_soon(user, moment, days=days)).order_by("due_at")
+    return _base().filter(_due_soon(user, moment, _soon(moment, days))).order_by("due_at")
 
 
 def overdue(user, *, now: datetime | None = None) -> QuerySet[Dossier]:
@@ -351,15 +363,34 @@ def queue(user, name: str) -> QuerySet[Dossier]:
     return _queue(user, name)
 
 
-def queue_counts(user) -> dict[str, int]:
-    """Every queue's size in one statement (a COUNT FILTER each), not one COUNT per tab."""
-    moment = clock_now()
-    return Dossier.objects.aggregate(
-        **{
-            name: Count("pk", filter=condition(user, moment))
-            for name, (condition, _order) in QUEUES.items()
-        }
+_COUNTS = Prepared(Dossier)
+
+
+def _counts_shape(user) -> tuple:
+    """What the counts' SQL depends on but for the moments: the person (`assignee`), and
+    the agencies each of their roles sees (a new agency below a leader's is a new shape)."""
+    roles = sorted(_grants(user)) if not is_platform_admin(user) else []
+    return (
+        user.pk,
+        is_platform_admin(user),
+        tuple((role, visible_agency_ids(user, [role])) for role in roles),
     )
+
+
+def queue_counts(user) -> dict[str, int]:
+    """Every queue's size in one statement (a COUNT FILTER each), not one COUNT per tab; its
+    SQL written once per person and roles (`tinhso.core.prepared`), the moments put in."""
+    moment = clock_now()
+
+    def count(moment: datetime, soon: datetime) -> dict[str, int]:
+        return Dossier.objects.aggregate(
+            **{
+                name: Count("pk", filter=condition(user, moment, soon))
+                for name, (condition, _order) in QUEUES.items()
+            }
+        )
+
+    return _COUNTS(_counts_shape(user), count, moment=moment, soon=_soon(moment))
 
 
 def agency_dossiers(user) -> QuerySet[Dossier]:
