@@ -275,7 +275,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "tinhso.core.staticfiles.KeptAddressStorage"
     },
 }
 WHITENOISE_USE_FINDERS = True

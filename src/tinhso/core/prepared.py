@@ -1,7 +1,8 @@
 """Hot statements whose SQL Django writes once, then run with new values.
 
 Two kinds: `Prepared`, an aggregate kept per shape and run with the moment of now (the
-officers' queue counts), and `by_pk`, one row by primary key (the signed-in account).
+officers' queue counts), and `one`, one row by a unique field with the rows it joins
+(the signed-in account, a dossier for its page).
 
 Django writes a statement's SQL anew at every call. For most pages that is a small part;
 for the officers' queue counts (six `COUNT … FILTER` over the officer's agencies, asked on
@@ -35,7 +36,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router
-from django.db.models import Model
+from django.db.models import Field, Model
 
 MAX_SHAPES = 2000  # per process: one per officer and role set, a few hundred bytes each
 
@@ -114,61 +115,107 @@ class Prepared:
 
 
 # ---------------------------------------------------------------------------------------
-# One row by primary key
+# One row by a unique field, with the rows it joins
 
 
 @dataclass(frozen=True)
 class _RowPlan:
+    """A statement as Django's `ModelIterable` would run and read it, for one thread (its
+    converters are bound to the thread's connection)."""
+
     sql: str
+    params: tuple[Any, ...]
+    slot: int  # where the looked-up value goes
+    converters: dict[int, tuple[list[Callable], Any]]
+    fields: slice  # the model's own columns
     attnames: tuple[str, ...]
-    converters: tuple[tuple[int, tuple[Callable, ...], Any], ...]
+    populators: tuple[Any, ...]  # Django's RelatedPopulator per joined model
 
 
 _local = threading.local()
 
 
-def by_pk(model: type[Model], pk: Any) -> Model | None:
-    """`model._default_manager.filter(pk=pk).first()`, its SQL written once per thread.
+def one(model: type[Model], field: str, value: Any, related: tuple[str, ...] = ()) -> Any:
+    """`model._default_manager.select_related(*related).filter(**{field: value}).first()`
+    for a unique `field`, its SQL written once per thread.
 
-    The signed-in person's account is read by primary key on every request (Django's
-    authentication middleware): writing that SELECT of 23 columns cost Django more CPU
-    than the database took to answer it. The row is read and converted as the ORM does
-    (the fields' database converters), and the model built by `Model.from_db`."""
+    Some rows are read on every request or every page of a kind: the signed-in account
+    (Django's authentication middleware, by primary key), a dossier with its procedure,
+    agencies and step (its page, by uid). Writing those SELECTs (23 columns; 150 over six
+    tables) cost Django more CPU than the database took to answer them. The row is read,
+    converted and built as the ORM's own iterator does (the fields' converters,
+    `Model.from_db`, the joined rows' populators); None when there is no such row or the
+    value is not one the field can hold."""
+    target = _field(model, field)
     try:
-        pk = model._meta.pk.to_python(pk)
+        value = target.to_python(value)
     except ValidationError:
+        return None
+    if value is None:  # `field IS NULL`: not a lookup by a unique value
         return None
     alias = router.db_for_read(model)
     connection = connections[alias]
-    plans: dict[tuple[type[Model], str], _RowPlan] = _local.__dict__.setdefault("plans", {})
-    plan = plans.get((model, alias))
+    plans: dict[tuple, _RowPlan] = _local.__dict__.setdefault("plans", {})
+    key = (model, field, related, alias)
+    plan = plans.get(key)
     if plan is None:
-        plan = plans[(model, alias)] = _row_plan(model, alias)
+        plan = plans[key] = _row_plan(model, field, value, related, alias)
+    params = list(plan.params)
+    params[plan.slot] = target.get_db_prep_value(value, connection)
     with connection.cursor() as cursor:
-        cursor.execute(plan.sql, [model._meta.pk.get_db_prep_value(pk, connection)])
+        cursor.execute(plan.sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
     values = list(row)
-    for position, converters, column in plan.converters:
+    for position, (converters, expression) in plan.converters.items():
         for convert in converters:
-            values[position] = convert(values[position], column, connection)
-    return model.from_db(alias, plan.attnames, values)
+            values[position] = convert(values[position], expression, connection)
+    found = model.from_db(alias, plan.attnames, values[plan.fields])
+    for populator in plan.populators:
+        populator.populate(values, found)
+    return found
 
 
-def _row_plan(model: type[Model], alias: str) -> _RowPlan:
+def by_pk(model: type[Model], pk: Any) -> Any:
+    """`one()` by primary key, nothing joined."""
+    return one(model, "pk", pk)
+
+
+def _field(model: type[Model], name: str) -> Field:
+    found = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    if not isinstance(found, Field):
+        raise TypeError(f"{model.__name__}.{name} is a relation's other side, not a field")
+    return found
+
+
+def _row_plan(
+    model: type[Model], field: str, value: Any, related: tuple[str, ...], alias: str
+) -> _RowPlan:
+    from django.db.models.query import get_related_populators
+
     connection = connections[alias]
-    query = model._default_manager.filter(pk=0).query
-    sql, params = query.get_compiler(alias).as_sql()
-    if list(params) != [0]:  # a manager that filters: its statement is not ours to keep
-        raise ValueError(f"{model.__name__}'s default manager filters its rows")
-    fields = model._meta.concrete_fields
-    converters = []
-    for position, field in enumerate(fields):
-        column = field.get_col(model._meta.db_table)
-        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if found:
-            converters.append((position, tuple(found), column))
+    queryset = model._default_manager.filter(**{field: value})
+    if related:
+        queryset = queryset.select_related(*related)
+    compiler = queryset.query.get_compiler(alias)
+    sql, params = compiler.as_sql()
+    prepared = _field(model, field).get_db_prep_value(value, connection)
+    slots = [i for i, param in enumerate(params) if param == prepared]
+    if len(slots) != 1 or compiler.annotation_col_map:
+        # a manager that filters or annotates: its statement is not one to keep this way
+        raise ValueError(f"{model.__name__}.{field}: not a plain lookup by a unique field")
+    klass_info = compiler.klass_info
+    select = compiler.select
+    own = klass_info["select_fields"]
+    columns = [column for column, _sql, _alias in select[: compiler.col_count]]
     return _RowPlan(
-        sql=sql, attnames=tuple(f.attname for f in fields), converters=tuple(converters)
+        sql=sql,
+        params=tuple(params),
+        slot=slots[0],
+        converters=compiler.get_converters(columns),
+        fields=slice(own[0], own[-1] + 1),
+        attnames=tuple(c[0].target.attname for c in select[own[0] : own[-1] + 1]),
+        # Django 5.2's signature (the stubs already have 6.0's `fetch_mode`)
+        populators=tuple(get_related_populators(klass_info, select, alias)),  # type: ignore[call-arg]
     )

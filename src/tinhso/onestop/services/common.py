@@ -27,13 +27,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Sum
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.rules import has_role
 from tinhso.audit.services import record
 from tinhso.core.errors import InvalidTransition, NotFound, ValidationFailed
+from tinhso.core.prepared import one
 from tinhso.core.textguard import guard_changes
 from tinhso.notify.services import enqueue, notify_user
 from tinhso.onestop import workflow
@@ -306,23 +306,25 @@ def _check_official_in(user, agency, message: str) -> None:
         raise ValidationFailed(message, code=E.ASSIGNEE_OUTSIDE_AGENCY)
 
 
+# what every read of a dossier joins (the applicant's account is read only when a notice
+# is sent: services.common.notify)
+DOSSIER_JOINS = ("procedure", "receiving_agency", "agency", "handling_agency", "current_step")
+
+
 def get_dossier(*, code: str | None = None, uid: Any = None) -> Dossier:
-    """By uid, or by code: the dossier code or the tracking code given at submission."""
+    """By uid, or by code: the dossier code or the tracking code given at submission. Read
+    on every dossier page and action: its SQL is written once (`core.prepared.one`)."""
     from tinhso.onestop.codes import looks_like_tracking_code
 
-    # the applicant's account is read only when a notice is sent (services.common.notify)
-    queryset = Dossier.objects.select_related(
-        "procedure", "receiving_agency", "agency", "handling_agency", "current_step"
-    )
-    try:
-        if code:
-            code = code.strip().upper()
-            if looks_like_tracking_code(code):
-                return queryset.get(tracking_code=code)
-            return queryset.get(code=code)
-        return queryset.get(uid=uid)
-    except (Dossier.DoesNotExist, ValueError, DjangoValidationError) as exc:
-        raise NotFound("Không tìm thấy hồ sơ.", code=E.DOSSIER_NOT_FOUND) from exc
+    if code:
+        code = code.strip().upper()
+        field = "tracking_code" if looks_like_tracking_code(code) else "code"
+        dossier = one(Dossier, field, code, DOSSIER_JOINS)
+    else:
+        dossier = one(Dossier, "uid", uid, DOSSIER_JOINS) if uid else None
+    if dossier is None:
+        raise NotFound("Không tìm thấy hồ sơ.", code=E.DOSSIER_NOT_FOUND)
+    return dossier
 
 
 def _attach(
