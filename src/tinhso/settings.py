@@ -154,6 +154,8 @@ TEMPLATES = [
             ],
             # `date` for numeric formats at a third of the cost (tinhso.web.fast_date)
             "builtins": ["tinhso.web.fast_date"],
+            # `{% translate "literal" %}` at a tenth of the cost (tinhso.web.templatetags.fast_i18n)
+            "libraries": {"i18n": "tinhso.web.templatetags.fast_i18n"},
         },
     }
 ]
