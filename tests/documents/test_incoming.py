@@ -205,6 +205,25 @@ def test_the_workspace_reads_only_the_lists_that_have_rows(office):
     assert len(two_lists) == len(empty) + 2
 
 
+def test_the_desks_kept_statement_follows_the_date(office, monkeypatch):
+    """Which desk lists have rows is one statement written once per person and agencies
+    (`core.prepared`): asked again on a later day it counts with that day, so a document
+    falls overdue the day after its deadline without a new statement."""
+    today = timezone.localdate()
+    doc = register(
+        office,
+        arrived_at=timezone.now() - timedelta(days=1),
+        deadline=today + timedelta(days=1),
+    )
+    assert selectors.workspace(office.leader).overdue == []
+    assert selectors.workspace(office.leader).to_assign == [doc]
+    monkeypatch.setattr(timezone, "localdate", lambda *args: today + timedelta(days=3))
+    assert selectors.workspace(office.leader).overdue == [doc]
+    monkeypatch.setattr(timezone, "localdate", lambda *args: today)
+    assert selectors.workspace(office.leader).overdue == []
+    assert selectors.workspace(office.clerk).overdue == []  # not the leader's shape
+
+
 def test_validation_messages_are_vietnamese_with_stable_codes(office):
     with pytest.raises(ValidationFailed) as err:
         register(office, subject="  ")

@@ -1,8 +1,9 @@
 """Hot statements whose SQL Django writes once, then run with new values.
 
-Two kinds: `Prepared`, an aggregate kept per shape and run with the moment of now (the
-officers' queue counts), and `one`, one row by a unique field with the rows it joins
-(the signed-in account, a dossier for its page).
+Two kinds: `Prepared`, one row of aggregates kept per shape and run with the moment of
+now (the officers' queue counts, which lists of a documents desk have rows), and `one`,
+one row by a unique field with the rows it joins (the signed-in account, a dossier or a
+document for its page).
 
 Django writes a statement's SQL anew at every call. For most pages that is a small part;
 for the officers' queue counts (six `COUNT … FILTER` over the officer's agencies, asked on
@@ -19,9 +20,10 @@ in:
   moments must differ);
 - later calls send the kept SQL with the new moments in their places.
 
-Only aware datetimes are moments; the answer is the aggregate's dict, values as the
-database returns them (counts and sums need no conversion). A statement that does not
-carry every moment is never kept: it is run by the ORM every time.
+Moments are aware datetimes or dates; the answer is the row as a dict, values as the
+database returns them (counts and sums need no conversion; an `EXISTS` is 0/1 on SQLite).
+A statement that does not carry every moment is never kept: it is run by the ORM every
+time.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -49,8 +51,15 @@ class _Statement:
     names: tuple[str, ...]
 
 
+def _adapt(connection, moment: date) -> Any:
+    """A moment as the driver receives it from the ORM (SQLite: text; PostgreSQL: itself)."""
+    if isinstance(moment, datetime):
+        return connection.ops.adapt_datetimefield_value(moment)
+    return connection.ops.adapt_datefield_value(moment)
+
+
 class Prepared:
-    """One aggregate over `model`, its SQL kept per shape."""
+    """One row of aggregates or of `EXISTS` over `model`, its SQL kept per shape."""
 
     def __init__(self, model: type[Model]) -> None:
         self.model = model
@@ -58,9 +67,10 @@ class Prepared:
         self._lock = threading.Lock()
 
     def __call__(
-        self, key: Hashable, build: Callable[..., dict[str, Any]], **moments: datetime
-    ) -> dict[str, Any]:
-        """`build(**moments)` evaluates the aggregate (`Model.objects.aggregate(...)`)."""
+        self, key: Hashable, build: Callable[..., dict[str, Any] | None], **moments: date
+    ) -> dict[str, Any] | None:
+        """`build(**moments)` evaluates the row: `Model.objects.aggregate(...)`, or
+        `.values(...).first()` (None: no row)."""
         alias = router.db_for_read(self.model)
         with self._lock:
             known = (alias, key) in self._kept
@@ -79,15 +89,15 @@ class Prepared:
         connection = connections[alias]
         params = list(statement.params)
         for index, name in statement.slots.items():
-            params[index] = connection.ops.adapt_datetimefield_value(moments[name])
+            params[index] = _adapt(connection, moments[name])
         with connection.cursor() as cursor:
             cursor.execute(statement.sql, params)
             row = cursor.fetchone()
-        return dict(zip(statement.names, row, strict=True))
+        return None if row is None else dict(zip(statement.names, row, strict=True))
 
     def _capture(
-        self, alias: str, build: Callable[..., dict[str, Any]], moments: dict[str, datetime]
-    ) -> tuple[_Statement | None, dict[str, Any]]:
+        self, alias: str, build: Callable[..., dict[str, Any] | None], moments: dict[str, date]
+    ) -> tuple[_Statement | None, dict[str, Any] | None]:
         """The ORM's answer, and its statement with the moments' places, if it can be kept."""
         connection = connections[alias]
         sent: list[tuple[str, str, Any]] = []
@@ -100,8 +110,13 @@ class Prepared:
             for each in connections.all(initialized_only=True):
                 stack.enter_context(each.execute_wrapper(capture))
             answer = build(**moments)
-        adapted = {name: connection.ops.adapt_datetimefield_value(m) for name, m in moments.items()}
-        if len(sent) != 1 or sent[0][0] != alias or len(set(adapted.values())) != len(adapted):
+        adapted = {name: _adapt(connection, moment) for name, moment in moments.items()}
+        if (
+            answer is None  # no row: no names for the columns
+            or len(sent) != 1
+            or sent[0][0] != alias
+            or len(set(adapted.values())) != len(adapted)
+        ):
             return None, answer
         _alias, sql, params = sent[0]
         params = tuple(params or ())
