@@ -352,11 +352,12 @@ def _with_rows(user, today: date) -> dict[str, bool]:
 
     def rows(today: date) -> dict[str, Any] | None:
         lists = _desk_lists(user, today)
-        return (
+        found = (
             User.objects.filter(pk=user.pk)
             .values(**{name: Exists(rows) for name, rows in lists.items()})
             .first()
         )
+        return dict(found) if found is not None else None
 
     row = _ROWS(shape, rows, today=today)
     return {name: bool(row and row[name]) for name in Workspace.__dataclass_fields__}

@@ -390,7 +390,9 @@ def queue_counts(user) -> dict[str, int]:
             }
         )
 
-    return _COUNTS(_counts_shape(user), count, moment=moment, soon=_soon(moment))
+    counts = _COUNTS(_counts_shape(user), count, moment=moment, soon=_soon(moment))
+    assert counts is not None  # an aggregate is always one row
+    return counts
 
 
 def agency_dossiers(user) -> QuerySet[Dossier]:
