@@ -422,7 +422,7 @@ def main(name: str = "public_pages", pages: tuple[str, ...] = PAGES, doc: str = 
                 workers=args.workers,
                 rounds=args.rounds,
                 slice_seconds=args.seconds,
-                public_page_seconds=float(os.environ.get("PUBLIC_PAGE_SECONDS", "60")),
+                public_page_seconds=float(os.environ.get("PUBLIC_PAGE_SECONDS", "300")),
                 cache="redis" if cache else "database",
                 **summarise(page, slices, sizes),
             )

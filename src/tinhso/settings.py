@@ -356,8 +356,11 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 ONESTOP_LOOKUP_RATE = os.environ.get("ONESTOP_LOOKUP_RATE", "30/min")  # per client IP
 ONESTOP_LOOKUP_CODE_RATE = os.environ.get("ONESTOP_LOOKUP_CODE_RATE", "10/day")  # per dossier
 # The public catalogue pages are kept rendered per web process for visitors who are not
-# logged in (tinhso.core.pagecache); 0 renders them for every visit.
-PUBLIC_PAGE_SECONDS = float(os.environ.get("PUBLIC_PAGE_SECONDS", "60"))
+# logged in (tinhso.core.pagecache); 0 renders them for every visit. A change is seen at
+# once on this machine; the time bounds only other machines' copies. At 60 s each web
+# process drew every page of the catalogue again each minute (a tenth of the peak's
+# procedure pages: 20-30 ms each); at 300 s, a fiftieth.
+PUBLIC_PAGE_SECONDS = float(os.environ.get("PUBLIC_PAGE_SECONDS", "300"))
 # Papers uploaded with a submission that failed are kept this long for the next try.
 ONESTOP_PENDING_UPLOAD_HOURS = int(os.environ.get("ONESTOP_PENDING_UPLOAD_HOURS", "24"))
 

@@ -62,3 +62,25 @@ def test_a_dossier_that_is_not_there_is_not_found(world, lookup):
     with pytest.raises(NotFound) as raised:
         services.get_dossier(**lookup)
     assert raised.value.code == "dossier_not_found" and "Không tìm thấy" in raised.value.message
+
+
+def test_a_procedure_is_read_with_its_joins_and_papers(world, django_assert_num_queries):
+    from tinhso.onestop import selectors
+    from tinhso.onestop.models import Procedure
+
+    procedure = world.procedure
+    expected = Procedure.objects.select_related("field", "agency", "receiving_agency").get(
+        pk=procedure.pk
+    )
+    for lookup in ({"code": procedure.code}, {"uid": str(procedure.uid)}):
+        with django_assert_num_queries(2):  # the procedure with its joins, then its papers
+            found = selectors.get_procedure(**lookup)
+            papers = [p.name for p in found.papers.all()]
+            assert found.field.name == expected.field.name
+            assert found.receiving_agency_id == expected.receiving_agency_id
+        assert papers == [p.name for p in expected.papers.all()]
+        for field in Procedure._meta.concrete_fields:
+            assert getattr(found, field.attname) == getattr(expected, field.attname)
+    for lookup in ({"code": "KHONG-CO"}, {"uid": "x"}, {"uid": None}):
+        with pytest.raises(NotFound):
+            selectors.get_procedure(**lookup)

@@ -4,7 +4,7 @@ The catalogue search and a procedure's page are what citizens open most, and for
 visitor who is not logged in they are the same for everyone: rendering them again (three
 queries, a page of templates) for each visitor is most of what a web process spends on
 them. `@public_page` keeps the rendered page in the process's memory, keyed by the path
-with its query and the language, for PUBLIC_PAGE_SECONDS (default 60; 0 turns it off).
+with its query and the language, for PUBLIC_PAGE_SECONDS (default 300; 0 turns it off).
 
 What stays per visitor:
 - only visitors without a session cookie and without pending messages are served from
@@ -60,7 +60,7 @@ STAMP = Stamp("public-pages")
 
 
 def _seconds() -> float:
-    return float(getattr(settings, "PUBLIC_PAGE_SECONDS", 60))
+    return float(getattr(settings, "PUBLIC_PAGE_SECONDS", 300))
 
 
 def _clear() -> None:

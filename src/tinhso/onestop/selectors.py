@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
@@ -31,7 +30,7 @@ from tinhso.accounts.rules import (
     visible_agency_filter,
     visible_agency_ids,
 )
-from tinhso.core import pagecache
+from tinhso.core import pagecache, prepared
 from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound
 from tinhso.core.prepared import Prepared
@@ -218,15 +217,23 @@ def competent_agencies(procedure: Procedure) -> QuerySet[Agency]:
 
 
 def get_procedure(*, code: str | None = None, uid: Any = None) -> Procedure:
-    # the papers are shown on the submit page and checked again by submit_dossier: one read
-    qs = Procedure.objects.select_related("field", "agency", "receiving_agency").prefetch_related(
-        "papers"
+    """With its field, agencies and papers (the submit page shows the papers and
+    submit_dossier checks them again: one read); its SQL written once (`core.prepared`).
+    Only "no such procedure" is NotFound: the database being down is a 503."""
+    from django.db.models import prefetch_related_objects
+
+    joins = ("field", "agency", "receiving_agency")
+    procedure = (
+        prepared.one(Procedure, "code", code, joins)
+        if code
+        else prepared.one(Procedure, "uid", uid, joins)
+        if uid
+        else None
     )
-    try:
-        return qs.get(code=code) if code else qs.get(uid=uid)
-    except (Procedure.DoesNotExist, ValueError, DjangoValidationError) as exc:  # a wrong UUID
-        # (only these: the database being down is a 503, never "no such procedure")
-        raise NotFound("Không tìm thấy thủ tục hành chính.", code=E.PROCEDURE_NOT_FOUND) from exc
+    if procedure is None:
+        raise NotFound("Không tìm thấy thủ tục hành chính.", code=E.PROCEDURE_NOT_FOUND)
+    prefetch_related_objects([procedure], "papers")
+    return procedure
 
 
 def active_steps(procedure: Procedure) -> list[ProcessStep]:
