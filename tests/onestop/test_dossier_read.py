@@ -84,3 +84,42 @@ def test_a_procedure_is_read_with_its_joins_and_papers(world, django_assert_num_
     for lookup in ({"code": "KHONG-CO"}, {"uid": "x"}, {"uid": None}):
         with pytest.raises(NotFound):
             selectors.get_procedure(**lookup)
+
+
+def test_a_dossiers_page_lists_are_the_orms_rows_with_their_dossier(
+    world, django_assert_num_queries
+):
+    """What the page lists (`selectors.*_list`, each its SQL written once): the rows the
+    related managers give, in their order, each row's dossier the page's own (no query)."""
+    from tinhso.onestop import selectors
+
+    w = world
+    dossier = services.accept_dossier(officer=w.officer, dossier=submit(w))
+    services.request_supplement(official=w.officer, dossier=dossier, items=["Bản sao CCCD"])
+    expected = {
+        "supplement_list": list(dossier.supplements.order_by("requested_at")),
+        "payment_list": list(dossier.payments.order_by("created_at")),
+        "issued_form_list": list(dossier.issued_forms.order_by("issued_at", "pk")),
+        "received_paper_list": list(dossier.received_papers.all()),
+        "process_slip_lines": list(selectors.process_slip(dossier)),
+    }
+    assert expected["supplement_list"] and expected["issued_form_list"]
+    assert len(expected["process_slip_lines"]) >= 2
+    for name, rows in expected.items():
+        for _ in range(2):  # written, then kept
+            with django_assert_num_queries(1):
+                found = getattr(selectors, name)(dossier)
+                assert all(row.dossier is dossier for row in found)
+            assert [r.pk for r in found] == [r.pk for r in rows], name
+
+
+def test_the_files_listed_are_the_ones_each_person_may_open(world):
+    from tinhso.onestop import selectors
+
+    w = world
+    dossier = submit(w)
+    for user in (w.citizen, w.officer, w.outsider):
+        assert [f.pk for f in selectors.visible_file_list(dossier, user)] == [
+            f.pk for f in selectors.visible_files(dossier, user)
+        ]
+    assert selectors.visible_file_list(dossier, w.citizen)

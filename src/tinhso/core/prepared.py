@@ -38,7 +38,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router
-from django.db.models import Field, Model
+from django.db.models import Field, Model, QuerySet
 
 MAX_SHAPES = 2000  # per process: one per officer and role set, a few hundred bytes each
 
@@ -141,6 +141,7 @@ class _RowPlan:
     sql: str
     params: tuple[Any, ...]
     slot: int  # where the looked-up value goes
+    model: type[Model]
     converters: dict[int, tuple[list[Callable], Any]]
     fields: slice  # the model's own columns
     attnames: tuple[str, ...]
@@ -161,34 +162,60 @@ def one(model: type[Model], field: str, value: Any, related: tuple[str, ...] = (
     converted and built as the ORM's own iterator does (the fields' converters,
     `Model.from_db`, the joined rows' populators); None when there is no such row or the
     value is not one the field can hold."""
-    target = _field(model, field)
+
+    def build(value: Any) -> QuerySet:
+        queryset = model._default_manager.filter(**{field: value})
+        return queryset.select_related(*related) if related else queryset
+
+    found = many((model, field, related), build, value, field=_field(model, field), limit=1)
+    return found[0] if found else None
+
+
+def many(
+    key: Hashable,
+    build: Callable[[Any], QuerySet],
+    value: Any,
+    *,
+    field: Field,
+    parent: Model | None = None,
+    limit: int | None = None,
+) -> list[Any]:
+    """`list(build(value))`, its SQL written once per thread and `key`: the rows one value
+    selects (a dossier's files, payments, events), `value` compared with `field`.
+
+    `key` names everything the statement depends on but `value`; `parent`: the row
+    `value` is the key of, set as each row's `field` (a foreign key), as a related
+    manager does, so reading it back is no query."""
     try:
-        value = target.to_python(value)
+        value = field.to_python(value)
     except ValidationError:
-        return None
-    if value is None:  # `field IS NULL`: not a lookup by a unique value
-        return None
+        return []
+    if value is None:  # `field IS NULL`: not a lookup by a value
+        return []
+    model = field.model
     alias = router.db_for_read(model)
     connection = connections[alias]
     plans: dict[tuple, _RowPlan] = _local.__dict__.setdefault("plans", {})
-    key = (model, field, related, alias)
-    plan = plans.get(key)
+    plan = plans.get((key, alias))
     if plan is None:
-        plan = plans[key] = _row_plan(model, field, value, related, alias)
+        plan = plans[(key, alias)] = _row_plan(build(value), field, value, alias)
     params = list(plan.params)
-    params[plan.slot] = target.get_db_prep_value(value, connection)
+    params[plan.slot] = field.get_db_prep_value(value, connection)
     with connection.cursor() as cursor:
         cursor.execute(plan.sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = list(row)
-    for position, (converters, expression) in plan.converters.items():
-        for convert in converters:
-            values[position] = convert(values[position], expression, connection)
-    found = model.from_db(alias, plan.attnames, values[plan.fields])
-    for populator in plan.populators:
-        populator.populate(values, found)
+        fetched = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
+    found = []
+    for row in fetched:
+        values = list(row)
+        for position, (converters, expression) in plan.converters.items():
+            for convert in converters:
+                values[position] = convert(values[position], expression, connection)
+        item = plan.model.from_db(alias, plan.attnames, values[plan.fields])
+        for populator in plan.populators:
+            populator.populate(values, item)
+        if parent is not None:
+            setattr(item, field.name, parent)  # as a related manager's rows have it
+        found.append(item)
     return found
 
 
@@ -204,22 +231,17 @@ def _field(model: type[Model], name: str) -> Field:
     return found
 
 
-def _row_plan(
-    model: type[Model], field: str, value: Any, related: tuple[str, ...], alias: str
-) -> _RowPlan:
+def _row_plan(queryset: QuerySet, field: Field, value: Any, alias: str) -> _RowPlan:
     from django.db.models.query import get_related_populators
 
     connection = connections[alias]
-    queryset = model._default_manager.filter(**{field: value})
-    if related:
-        queryset = queryset.select_related(*related)
     compiler = queryset.query.get_compiler(alias)
     sql, params = compiler.as_sql()
-    prepared = _field(model, field).get_db_prep_value(value, connection)
+    prepared = field.get_db_prep_value(value, connection)
     slots = [i for i, param in enumerate(params) if param == prepared]
     if len(slots) != 1 or compiler.annotation_col_map:
-        # a manager that filters or annotates: its statement is not one to keep this way
-        raise ValueError(f"{model.__name__}.{field}: not a plain lookup by a unique field")
+        # the value twice, or annotations: not a statement to keep this way
+        raise ValueError(f"{queryset.model.__name__}: not a plain lookup by {field.name}")
     klass_info = compiler.klass_info
     select = compiler.select
     own = klass_info["select_fields"]
@@ -228,6 +250,7 @@ def _row_plan(
         sql=sql,
         params=tuple(params),
         slot=slots[0],
+        model=klass_info["model"],
         converters=compiler.get_converters(columns),
         fields=slice(own[0], own[-1] + 1),
         attnames=tuple(c[0].target.attname for c in select[own[0] : own[-1] + 1]),

@@ -566,16 +566,89 @@ def wallet(user) -> QuerySet[WalletItem]:
 def visible_files(dossier: Dossier, user) -> QuerySet[DossierFile]:
     """The dossier's files this person may open. The applicant sees the result only once
     it is returned (the officials work on it until then)."""
-    files = dossier.files.all()
+    return dossier.files.exclude(kind__in=_hidden_file_kinds(dossier, user))
+
+
+def _hidden_file_kinds(dossier: Dossier, user) -> tuple[str, ...]:
     officials_see_all = is_platform_admin(user) or (
         getattr(user, "is_official", False) and dossier.applicant_id != getattr(user, "pk", None)
     )
     if officials_see_all:
-        return files
-    files = files.exclude(kind=DossierFile.Kind.RESULT_DRAFT)  # the officials' working copy
-    if dossier.state != S.RETURNED:
-        files = files.exclude(kind=DossierFile.Kind.RESULT)
-    return files
+        return ()
+    if dossier.state != S.RETURNED:  # the officials' working copy, and the result till then
+        return (DossierFile.Kind.RESULT_DRAFT, DossierFile.Kind.RESULT)
+    return (DossierFile.Kind.RESULT_DRAFT,)
+
+
+# ---------------------------------------------------------------------------------------
+# What a dossier's page lists: each a statement by the dossier's id, written once per
+# thread (`core.prepared.many`): its page reads seven of them
+
+
+def _of(model, dossier: Dossier, build, *variant: Any) -> list:
+    """The rows of `model` that `build(dossier id)` selects, each row's dossier set."""
+    return prepared.many(
+        (model, build.__name__, *variant),
+        build,
+        dossier.pk,
+        field=model._meta.get_field("dossier"),
+        parent=dossier,
+    )
+
+
+def visible_file_list(dossier: Dossier, user) -> list[DossierFile]:
+    """`visible_files` as a list: the kinds this person may not open left out."""
+    hidden = _hidden_file_kinds(dossier, user)
+
+    def files(pk):
+        return DossierFile.objects.filter(dossier=pk).exclude(kind__in=hidden)
+
+    return _of(DossierFile, dossier, files, *hidden)
+
+
+def supplement_list(dossier: Dossier) -> list:
+    from tinhso.onestop.models import SupplementRequest
+
+    def supplements(pk):
+        return SupplementRequest.objects.filter(dossier=pk).order_by("requested_at")
+
+    return _of(SupplementRequest, dossier, supplements)
+
+
+def payment_list(dossier: Dossier) -> list:
+    from tinhso.onestop.models import Payment
+
+    def payments(pk):
+        return Payment.objects.filter(dossier=pk).order_by("created_at")
+
+    return _of(Payment, dossier, payments)
+
+
+def issued_form_list(dossier: Dossier) -> list:
+    from tinhso.onestop.models import IssuedForm
+
+    def issued_forms(pk):
+        return IssuedForm.objects.filter(dossier=pk).order_by("issued_at", "pk")
+
+    return _of(IssuedForm, dossier, issued_forms)
+
+
+def received_paper_list(dossier: Dossier) -> list:
+    from tinhso.onestop.models import ReceivedPaper
+
+    def received_papers(pk):
+        return ReceivedPaper.objects.filter(dossier=pk)
+
+    return _of(ReceivedPaper, dossier, received_papers)
+
+
+def process_slip_lines(dossier: Dossier) -> list[DossierEvent]:
+    """`process_slip` as a list."""
+
+    def slip(pk):
+        return process_slip(Dossier(pk=pk))
+
+    return _of(DossierEvent, dossier, slip)
 
 
 @dataclass(frozen=True)

@@ -59,9 +59,9 @@ def dossier_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
     is_applicant = can(user, "onestop.act_as_applicant", dossier)
     is_official = _is_official(user)
     schema = dossier.procedure.form_schema or {}
-    files = list(selectors.visible_files(dossier, user))
-    supplements = list(dossier.supplements.order_by("requested_at"))
-    payments = list(dossier.payments.order_by("created_at"))
+    files = selectors.visible_file_list(dossier, user)
+    supplements = selectors.supplement_list(dossier)
+    payments = selectors.payment_list(dossier)
     # What the page offers is exactly what the transition table allows this person now.
     offered = workflow.available(user, dossier)
     official_actions = (
@@ -99,7 +99,7 @@ def dossier_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
         "open_supplement": open_supplement,
         "payments": payments,
         "pending_payments": [p for p in payments if p.status == Payment.Status.PENDING],
-        "events": list(selectors.process_slip(dossier)) if is_official or is_applicant else [],
+        "events": selectors.process_slip_lines(dossier) if is_official or is_applicant else [],
         "citizen_actions": citizen_actions,
         "primary_action": _card(primary, dossier, user) if primary else None,
         "other_actions": [_card(a, dossier, user) for a in others],
@@ -111,8 +111,8 @@ def dossier_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
         "withdraw_form": forms.WithdrawForm(),
         "supplement_form": forms.SupplementAnswerForm(),
         "wallet_items": list(selectors.wallet(user)) if answers_supplement else [],
-        "issued_forms": list(dossier.issued_forms.order_by("issued_at", "pk")),
-        "received_papers": list(dossier.received_papers.all()),
+        "issued_forms": selectors.issued_form_list(dossier),
+        "received_papers": selectors.received_paper_list(dossier),
     }
 
 
