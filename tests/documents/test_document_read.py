@@ -61,3 +61,34 @@ def test_a_document_that_is_not_there_is_not_found(office, uid):
     for read in (selectors.get_incoming, selectors.get_outgoing):
         with pytest.raises(NotFound):
             read(uid)
+
+
+def test_an_incoming_documents_page_lists_are_the_orms_rows(office, django_assert_num_queries):
+    """Its files, who read it and its assignments (each list's SQL written once): the
+    related managers' rows in their order, each row's document the page's own."""
+    doc = register(office)
+    services.mark_read(user=office.leader, incoming=doc)
+    services.mark_read(user=office.specialist, incoming=doc)
+    services.assign_incoming(
+        actor=office.leader, document=doc, lead=office.specialist, cooperate=[office.unit]
+    )
+    doc = selectors.get_incoming(doc.uid)
+    expected = {
+        selectors.incoming_files: list(doc.files.all()),
+        selectors.incoming_reads: list(doc.reads.select_related("user")),
+    }
+    assert all(expected.values())
+    for read, rows in expected.items():
+        for _ in range(2):
+            with django_assert_num_queries(1):
+                found = read(doc)
+                assert all(row.incoming is doc for row in found)
+                assert [str(getattr(r, "user", "")) for r in found] == [
+                    str(getattr(r, "user", "")) for r in rows
+                ]
+            assert [r.pk for r in found] == [r.pk for r in rows]
+    lines = selectors.follow_up(doc)
+    assert [line["assignment"].pk for line in lines] == [
+        a.pk for a in doc.assignments.order_by(*doc.assignments.model._meta.ordering or ["pk"])
+    ]
+    assert {line["assignment"].assignee_id for line in lines} == {office.specialist.pk, None}

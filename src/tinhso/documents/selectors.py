@@ -44,6 +44,7 @@ from tinhso.documents.models import (
     DocumentFile,
     IncomingDocument,
     OutgoingDocument,
+    ReadReceipt,
     Recipient,
     Register,
     ReviewStep,
@@ -365,11 +366,13 @@ def _with_rows(user, today: date) -> dict[str, bool]:
 
 def follow_up(document: IncomingDocument) -> list[dict[str, Any]]:
     """For the leader: each assignment with its state, notes and whether it is overdue."""
+    from django.db.models import prefetch_related_objects
+
     today = timezone.localdate()
     rows = []
-    for a in document.assignments.select_related(
-        "assignee", "unit", "assigned_by"
-    ).prefetch_related("notes__author"):
+    assignments = _of_incoming(Assignment, document, _assignments)
+    prefetch_related_objects(assignments, "notes__author")
+    for a in assignments:
         open_ = a.status in (Assignment.Status.PENDING, Assignment.Status.IN_PROGRESS)
         rows.append(
             {
@@ -382,6 +385,39 @@ def follow_up(document: IncomingDocument) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _assignments(pk):
+    return Assignment.objects.filter(document=pk).select_related("assignee", "unit", "assigned_by")
+
+
+def _files(pk):
+    return DocumentFile.objects.filter(incoming=pk)
+
+
+def _reads(pk):
+    return ReadReceipt.objects.filter(incoming=pk).select_related("user")
+
+
+def _of_incoming(model, document: IncomingDocument, build, via: str = "document") -> list:
+    """The rows of `model` that `build(document id)` selects (the document's page reads
+    three such lists: SQL written once per thread, `core.prepared.many`), each row's
+    document the page's own."""
+    return prepared.many(
+        (model, build.__name__),
+        build,
+        document.pk,
+        field=model._meta.get_field(via),
+        parent=document,
+    )
+
+
+def incoming_files(document: IncomingDocument) -> list:
+    return _of_incoming(DocumentFile, document, _files, via="incoming")
+
+
+def incoming_reads(document: IncomingDocument) -> list:
+    return _of_incoming(ReadReceipt, document, _reads, via="incoming")
 
 
 # ---------------------------------------------------------------------------------------

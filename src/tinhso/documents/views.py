@@ -163,9 +163,9 @@ def incoming_detail(request: HttpRequest, uid) -> HttpResponse:
         "documents/incoming_detail.html",
         {
             "document": document,
-            "files": document.files.all(),
+            "files": selectors.incoming_files(document),
             "follow_up": follow_up,
-            "reads": document.reads.select_related("user"),
+            "reads": selectors.incoming_reads(document),
             "mine": [
                 {
                     "assignment": a,
