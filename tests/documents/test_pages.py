@@ -55,6 +55,33 @@ def test_clerk_registers_through_the_form_and_sees_the_duplicate_warning(office)
     assert "12/SNV-TCBC" in page and "Trần Thị Văn Thư" in page  # read receipt
 
 
+def test_a_sender_agency_chosen_on_the_form_is_recorded_with_its_name(office, other_office):
+    """The sender select lists every active agency by name (only what an option shows is
+    read) and registering records the chosen agency and its name."""
+    clerk = login(office.clerk)
+    page = clerk.get("/documents/incoming/new/").content.decode()
+    sender = other_office.agency
+    assert f'<option value="{sender.pk}">{sender.name}</option>' in page
+    r = clerk.post(
+        "/documents/incoming/new/",
+        {
+            "agency": office.agency.pk,
+            "sender_agency": sender.pk,
+            "number_notation": "7/STC-NS",
+            "issued_on": "2026-03-02",
+            "doc_type": "cv",
+            "subject": "Về việc phân bổ ngân sách",
+            "urgency": "normal",
+            "confidentiality": "normal",
+            "source": "upload",
+            "file": upload(make_pdf()),
+        },
+    )
+    assert r.status_code == 302
+    doc = IncomingDocument.objects.get()
+    assert doc.sender_agency_id == sender.pk and doc.sender_name == sender.name
+
+
 def test_leader_assigns_and_specialist_finishes_through_the_pages(office):
     doc = register(office)
     leader = login(office.leader)

@@ -241,7 +241,11 @@ class IncomingForm(BootstrapMixin, forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
-        self.fields["sender_agency"].queryset = Agency.objects.active().order_by(vi("name"))
+        # every active agency of the province is an option: only what an option shows and
+        # what registering reads of the sender (its name), not 22 columns of each
+        self.fields["sender_agency"].queryset = (
+            Agency.objects.active().only("pk", "name").order_by(vi("name"))
+        )
         self.fields["doc_type"].choices = doc_types_by_use(agencies)
         self._style()
 
