@@ -102,3 +102,19 @@ def register(office: Office, **overrides):
     )
     values.update(overrides)
     return services.register_incoming(**values)
+
+
+def draft(office: Office, **overrides):
+    """A draft outgoing decision by the office's specialist, to the Ministry of Home Affairs."""
+    from tinhso.documents import services
+
+    values = dict(
+        external_recipients=[("Bộ Nội vụ", "G09")],
+        actor=office.specialist,
+        agency=office.agency,
+        doc_type="qd",
+        subject="Quyết định ban hành quy chế",
+        pdf=make_pdf(),
+    )
+    values.update(overrides)
+    return services.create_draft(**values)

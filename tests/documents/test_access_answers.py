@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from tinhso.documents import services
 
-from .conftest import make_pdf, register
+from .conftest import draft, register
 
 pytestmark = pytest.mark.django_db
 
@@ -33,14 +33,7 @@ def api_client(user) -> APIClient:
 
 
 def _draft_in_review(office):
-    doc = services.create_draft(
-        external_recipients=[("Bộ Nội vụ", "G09")],
-        actor=office.specialist,
-        agency=office.agency,
-        doc_type="qd",
-        subject="Quyết định ban hành quy chế",
-        pdf=make_pdf(),
-    )
+    doc = draft(office)
     services.submit_for_review(
         actor=office.specialist,
         document=doc,

@@ -10,7 +10,7 @@ from tinhso.core.errors import NotFound
 from tinhso.documents import selectors, services
 from tinhso.documents.models import IncomingDocument, OutgoingDocument
 
-from .conftest import make_pdf, register
+from .conftest import draft, register
 
 pytestmark = pytest.mark.django_db
 
@@ -36,16 +36,9 @@ def _same(found, expected) -> None:
 
 def test_documents_are_read_as_the_orm_reads_them(office, django_assert_num_queries):
     incoming = register(office)
-    draft = services.create_draft(
-        external_recipients=[("Bộ Nội vụ", "G09")],
-        actor=office.specialist,
-        agency=office.agency,
-        doc_type="qd",
-        subject="Quyết định ban hành quy chế",
-        pdf=make_pdf(),
-    )
-    assert draft.signer_id is None and incoming.sender_agency_id is None  # empty joins
-    for document, read in ((incoming, selectors.get_incoming), (draft, selectors.get_outgoing)):
+    outgoing = draft(office)
+    assert outgoing.signer_id is None and incoming.sender_agency_id is None  # empty joins
+    for document, read in ((incoming, selectors.get_incoming), (outgoing, selectors.get_outgoing)):
         model = type(document)
         expected = model.objects.select_related(*JOINS[model]).get(pk=document.pk)
         with django_assert_num_queries(1):
