@@ -141,7 +141,9 @@ WSGI_APPLICATION = "tinhso.wsgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's, quiet about the one library it is told to replace (web.template_backend)
+        "BACKEND": "tinhso.web.template_backend.Templates",
+        "NAME": "django",
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {

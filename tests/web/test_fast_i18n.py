@@ -83,3 +83,18 @@ def test_the_projects_templates_load_tinhsos_library():
     assert engine.template_libraries["i18n"].tags["translate"].__module__ == (
         "tinhso.web.templatetags.fast_i18n"
     )
+
+
+def test_the_system_check_warns_of_a_real_library_clash_but_not_of_the_override(settings):
+    from django.template import engines
+    from django.template.backends.django import DjangoTemplates
+
+    engine = engines["django"]
+    assert isinstance(engine, DjangoTemplates) and engine.check() == []
+    clash = Engine(libraries={"i18n": OURS.libraries["i18n"], "static": "tinhso.web.fast_date"})
+    engine.engine, original = clash, engine.engine
+    try:
+        found = [w.id for w in engine.check()]
+    finally:
+        engine.engine = original
+    assert found == ["templates.W003"]
