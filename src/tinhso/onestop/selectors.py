@@ -33,7 +33,6 @@ from tinhso.accounts.rules import (
 from tinhso.core import pagecache, prepared
 from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound
-from tinhso.core.prepared import Prepared
 from tinhso.core.replica import replica_reads
 from tinhso.core.stamps import Kept
 from tinhso.directory.models import Agency
@@ -223,13 +222,8 @@ def get_procedure(*, code: str | None = None, uid: Any = None) -> Procedure:
     from django.db.models import prefetch_related_objects
 
     joins = ("field", "agency", "receiving_agency")
-    procedure = (
-        prepared.one(Procedure, "code", code, joins)
-        if code
-        else prepared.one(Procedure, "uid", uid, joins)
-        if uid
-        else None
-    )
+    field, value = ("code", code) if code else ("uid", uid)
+    procedure = prepared.one(Procedure, field, value, joins) if value else None
     if procedure is None:
         raise NotFound("Không tìm thấy thủ tục hành chính.", code=E.PROCEDURE_NOT_FOUND)
     prefetch_related_objects([procedure], "papers")
@@ -370,7 +364,7 @@ def queue(user, name: str) -> QuerySet[Dossier]:
     return _queue(user, name)
 
 
-_COUNTS = Prepared(Dossier)
+_COUNTS = prepared.Prepared(Dossier)
 
 
 def _counts_shape(user) -> tuple:
