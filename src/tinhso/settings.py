@@ -286,7 +286,10 @@ WHITENOISE_USE_FINDERS = True
 # A static file missing from the manifest (collectstatic not re-run after an upgrade)
 # gets its plain URL instead of turning every page into a server error.
 WHITENOISE_MANIFEST_STRICT = False
-WHITENOISE_AUTOREFRESH = DEBUG
+# Under the tests too: Django's test client builds the middleware for every client, and
+# WhiteNoise would index every static file each time (a tenth of a second a test); it
+# looks a file up when one is asked for instead.
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # The web portal (Wagtail). Editors sign in through tinhso's own login (second factor
 # included); the CMS lives at /cms/. Uploads are bounded; documents are served by a view

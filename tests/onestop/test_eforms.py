@@ -171,6 +171,29 @@ def test_unchecked_checkbox_is_false_and_an_empty_group_reports_its_fields():
     assert fields["applicant.full_name"] == ["Trường này là bắt buộc."]
 
 
+def test_a_schema_is_checked_against_the_meta_schema_once_and_each_caller_gets_its_own_list(
+    monkeypatch,
+):
+    from jsonschema import Draft202012Validator
+
+    checked = []
+    real = Draft202012Validator.check_schema
+    monkeypatch.setattr(
+        Draft202012Validator, "check_schema", lambda s: (checked.append(s), real(s))[1]
+    )
+    bad = {"type": "object", "properties": {"photo": {"type": "null"}, "ok": {"type": "string"}}}
+    first = schema_problems(bad)
+    first.append("the caller's own note")
+    again = schema_problems(dict(bad))
+    assert again == ["photo: kiểu 'null' không được hỗ trợ."]
+    assert len(checked) <= 1  # none when an earlier test checked the same text
+    # another text is checked afresh, a meta-schema error included
+    assert schema_problems({"type": "object", "properties": {}, "minProperties": -1})[0].startswith(
+        "Lược đồ JSON không hợp lệ"
+    )
+    assert len(checked) <= 2 and checked[-1]["minProperties"] == -1
+
+
 def test_schema_problems_and_order_survives_key_sorting():
     assert schema_problems(SCHEMA) == []
     assert schema_problems({"type": "object", "properties": {"x": {"type": "file"}}})
