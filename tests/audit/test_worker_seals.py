@@ -55,4 +55,3 @@ def _pending_unless_locked() -> int | None:
         if "locked" not in str(error):
             raise
         return None
-
