@@ -25,6 +25,7 @@ def _run(args: list[str], extra_env: dict[str, str], tmp_path: Path) -> subproce
             "SECURE_SSL_REDIRECT",
             "SILENCED_SYSTEM_CHECKS",
             "DATABASE_URL",
+            "PAYMENT_SANDBOX",
             "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by tests/conftest.py for Playwright
         }
     }
@@ -58,6 +59,13 @@ def test_check_deploy_is_clean_with_production_environment(tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues (0 silenced)." in output, output
+
+
+def test_check_deploy_refuses_the_payment_sandbox_and_it_is_off_by_default(tmp_path):
+    on = _run(["check", "--deploy"], {**PRODUCTION, "PAYMENT_SANDBOX": "1"}, tmp_path)
+    assert on.returncode != 0 and "payments.E001" in on.stdout + on.stderr
+    off = _run(["check", "--deploy"], PRODUCTION, tmp_path)  # not set: off outside the tests
+    assert "payments.E001" not in off.stdout + off.stderr, off.stdout + off.stderr
 
 
 def test_production_settings_values(tmp_path):

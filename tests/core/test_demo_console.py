@@ -23,6 +23,10 @@ from tinhso.core.progress import StepLine, report_progress
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
+# `make demo` migrates an SQLite database: the console is the demo's, on the demo's engine
+# (the demo data's services run on both legs in their own tests).
+pytestmark = pytest.mark.sqlite
+
 
 class Out(StringIO):
     def write(self, text):  # like a management command's stdout: one line per write
