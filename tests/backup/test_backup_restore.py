@@ -152,7 +152,9 @@ def _migrated_instance(migrated: Pristine, var: Path, name: str) -> Iterator[Ins
     var.mkdir(parents=True)
     with migrated.database(name, var) as url:
         on_sqlite = migrated.vendor != "postgresql"
-        yield Instance(migrated.vendor, var, url.removeprefix("sqlite:///") if on_sqlite else name)
+        # on PostgreSQL the copy's name carries TINHSO_TEST_DB_PREFIX (Pristine.copy)
+        database = url.removeprefix("sqlite:///") if on_sqlite else url.rsplit("/", 1)[1]
+        yield Instance(migrated.vendor, var, database)
 
 
 @contextlib.contextmanager
@@ -160,6 +162,7 @@ def _empty_instance(vendor: str, var: Path, name: str) -> Iterator[Instance]:
     """What an operator prepares for a restore: an empty database, an empty var/."""
     var.mkdir(parents=True)
     if vendor == "postgresql":
+        name = os.environ.get("TINHSO_TEST_DB_PREFIX", "") + name  # as every test database
         pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         pg_admin(f'CREATE DATABASE "{name}"')
         try:
