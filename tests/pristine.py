@@ -169,6 +169,19 @@ def remove(pristine: Pristine) -> None:
         Path(pristine.source).unlink(missing_ok=True)
 
 
+def end_other_sessions() -> None:
+    """Close what still holds the test database before it is dropped (PostgreSQL): a
+    live server's request thread waiting on a kept-alive connection keeps its own."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
 def drop_other_templates(current: str) -> None:
     import psycopg
 

@@ -576,11 +576,13 @@ def test_verify_in_several_processes_names_the_same_first_broken_record(tmp_path
         wal.add(wal_line(_plain_record(request_id=f"r{i}", path=f"/p/s/{i}")))
     wal.flush()
     assert ingest_pending(tmp_path, active=wal.path, batch=500).records == 2400
-    assert verify_log(workers=2) == verify_log() and verify_log(workers=2).checked == 2400
-    assert verify_log(workers=2).processes == (2 if _several_processes_possible() else 1)
+    # Each verify_log(workers=2) starts two interpreters (seconds each): one call a state.
+    intact = verify_log(workers=2)
+    assert intact == verify_log() and intact.ok and intact.checked == 2400
+    assert intact.processes == (2 if _several_processes_possible() else 1)
     MessageLog.objects.filter(seq=2000).update(path="/khac")
-    assert verify_log(workers=2) == verify_log()
-    assert verify_log(workers=2).broken_seq == 2000
+    changed = verify_log(workers=2)
+    assert changed == verify_log() and changed.broken_seq == 2000
     MessageLog.objects.filter(seq=1200).delete()
     report = verify_log(workers=2)
     assert report == verify_log() and (report.broken_seq, report.checked) == (1200, 1199)
@@ -626,7 +628,7 @@ def test_verify_workers_are_new_processes_beside_a_thread_using_the_database(tmp
     thread = threading.Thread(target=busy)
     thread.start()
     try:
-        for _ in range(3):
+        for _ in range(2):  # the thread outlives a round and the next one works too
             report = verify_log(workers=2)
             assert report.ok and report.checked == 3000, report
             assert report.processes == (2 if _several_processes_possible() else 1)
