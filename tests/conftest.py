@@ -259,6 +259,8 @@ def page(chromium, live_server):
     page.base_url = live_server.url  # type: ignore[attr-defined]
     yield page
     context.close()
+    # what the page asked for as it closed is answered before the database is emptied
+    in_flight_requests(live_server).wait_until_quiet(LIVE_REQUESTS_WAIT_S)
 
 
 LIVE_REQUESTS_WAIT_S = 15
