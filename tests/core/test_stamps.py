@@ -9,7 +9,7 @@ import time
 import pytest
 from django.db import transaction
 
-from tinhso.core.stamps import Kept, Stamp
+from tinhso.core.stamps import Kept, KeptEach, Stamp
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +71,26 @@ def test_a_value_expires_for_changes_made_on_other_machines(loads):
     assert short.get() == 1
     calls.append(1)
     assert short.get() == 2
+
+
+def test_each_key_is_loaded_once_kept_apart_and_all_dropped_on_a_change(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    stamp = Stamp("test-stamps-each")
+    calls: list[str] = []
+
+    def load(key: str) -> str:
+        calls.append(key)
+        return f"{key}{len(calls)}"
+
+    kept = KeptEach(stamp, load, seconds=60, size=2)
+    assert kept.get("a") == kept.get("a") == "a1"
+    assert kept.get("b") == "b2" and kept.get("a") == "a1"
+    stamp.changed()
+    assert kept.get("a") == "a3" and kept.get("b") == "b4"
+    kept.get("c")  # a third key: past `size`, what was kept goes
+    assert kept.get("a") == "a6"
+    with pytest.raises(RuntimeError), transaction.atomic():
+        stamp.changed()
+        assert kept.get("a") == "a7"
+        raise RuntimeError("rolled back")
+    assert kept.get("a") == "a8" == kept.get("a")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -33,6 +33,7 @@ from django.core.signals import setting_changed
 from django.db import connection, transaction
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 _ALL: list[Stamp] = []
 
 
@@ -154,3 +155,34 @@ class Kept(Generic[T]):
 
     def forget(self) -> None:
         self._value = None
+
+
+class KeptEach(Generic[K, T]):
+    """`Kept` for a family of values: `load(key)` for each key, each kept while `stamp`
+    has not moved, at most `seconds`; past `size` keys, everything kept is dropped."""
+
+    def __init__(
+        self, stamp: Stamp, load: Callable[[K], T], seconds: float = 10, size: int = 1000
+    ) -> None:
+        self.stamp = stamp
+        self.load = load
+        self.seconds = seconds
+        self.size = size
+        self._values: dict[K, tuple[tuple[int, int], float, T]] = {}
+        stamp.on_change(self.forget)
+
+    def get(self, key: K) -> T:
+        version = self.stamp.current()
+        kept = self._values.get(key)
+        now = time.monotonic()
+        if kept is not None and kept[0] == version and kept[1] > now:
+            return kept[2]
+        value = self.load(key)
+        if self.stamp.current() == version and not self.stamp.unsettled():
+            if len(self._values) >= self.size:
+                self._values = {}
+            self._values[key] = (version, now + self.seconds, value)
+        return value
+
+    def forget(self) -> None:
+        self._values = {}

@@ -106,10 +106,40 @@ class ReasonsForm(ActionForm):
 
 
 class _PeopleChoice(forms.ModelChoiceField):
+    """One of `selectors.officials(agency, roles)` (`offer`): the options shown are the
+    list each process keeps (`selectors.official_choices`); a submitted one is looked up
+    in the database, the query built only then."""
+
+    _team: tuple[Any, tuple[str, ...]] | None = None
+
+    def offer(self, agency: Any, roles: Any) -> None:
+        from tinhso.onestop.selectors import official_choices
+
+        self._team = (agency, tuple(roles))
+        self._queryset = None
+        empty = [] if self.empty_label is None else [("", self.empty_label)]
+        self.widget.choices = [*empty, *official_choices(agency, roles)]
+
+    def _get_queryset(self) -> Any:
+        if self._queryset is None and self._team is not None:
+            from tinhso.onestop.selectors import officials
+
+            self._queryset = officials(*self._team)  # type: ignore[assignment]
+        return self._queryset
+
+    # Django's setter (not in its type stubs) with this getter
+    queryset = property(_get_queryset, getattr(forms.ModelChoiceField, "_set_queryset"))  # noqa: B009
+
     def label_from_instance(self, obj: Any) -> str:
         from tinhso.onestop.selectors import person_label
 
         return person_label(obj)
+
+
+def _people_field(form: forms.Form, name: str) -> _PeopleChoice:
+    field = form.fields[name]
+    assert isinstance(field, _PeopleChoice)
+    return field
 
 
 class AssignForm(ActionForm):
@@ -120,12 +150,10 @@ class AssignForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from tinhso.onestop.selectors import officials
-
         handling = self.dossier.handling_agency or self.dossier.agency
-        field = self.fields["assignee"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = officials(handling, (Role.SPECIALIST, Role.LEADER, Role.ONESTOP_OFFICER))
+        _people_field(self, "assignee").offer(
+            handling, (Role.SPECIALIST, Role.LEADER, Role.ONESTOP_OFFICER)
+        )
 
 
 class ForwardForm(ActionForm):
@@ -140,11 +168,9 @@ class ForwardForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from tinhso.onestop.selectors import next_step_people
+        from tinhso.onestop.selectors import next_step_team
 
-        field = self.fields["to_user"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = next_step_people(self.dossier)
+        _people_field(self, "to_user").offer(*next_step_team(self.dossier))
 
 
 class _StepChoice(forms.ModelChoiceField):
