@@ -591,9 +591,11 @@ def _search_one(
     date_field = "arrived_at" if kind == "incoming" else "created_at"
     # `scope` narrows by index (agencies, register, dates); `row_filter` is tested per row.
     scope = model.objects.all()
-    if not is_platform_admin(user):
-        # An explicit list (a handful of agencies) plans better than a subquery.
-        scope = scope.filter(agency_id__in=list(office_agencies(user).values_list("pk", flat=True)))
+    office_ids = visible_agency_ids(user, OFFICE_ROLES)  # None: every agency (an admin)
+    if office_ids is not None:
+        # An explicit list (a handful of agencies) plans better than a subquery; the ids
+        # are the user object's, read once for both kinds.
+        scope = scope.filter(agency_id__in=sorted(office_ids))
     if agency is not None:
         scope = scope.filter(agency=agency)
     if register is not None:
