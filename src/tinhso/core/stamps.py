@@ -136,25 +136,13 @@ class Kept(Generic[T]):
     """One value loaded by `load()`, kept while `stamp` has not moved, at most `seconds`."""
 
     def __init__(self, stamp: Stamp, load: Callable[[], T], seconds: float = 10) -> None:
-        self.stamp = stamp
-        self.load = load
-        self.seconds = seconds
-        self._value: tuple[tuple[int, int], float, T] | None = None
-        stamp.on_change(self.forget)
+        self._each: KeptEach[None, T] = KeptEach(stamp, lambda _key: load(), seconds, size=1)
 
     def get(self) -> T:
-        key = self.stamp.current()
-        kept = self._value
-        now = time.monotonic()
-        if kept is not None and kept[0] == key and kept[1] > now:
-            return kept[2]
-        value = self.load()
-        if self.stamp.current() == key and not self.stamp.unsettled():
-            self._value = (key, now + self.seconds, value)
-        return value
+        return self._each.get(None)
 
     def forget(self) -> None:
-        self._value = None
+        self._each.forget()
 
 
 class KeptEach(Generic[K, T]):
