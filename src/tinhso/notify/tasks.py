@@ -25,7 +25,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -74,8 +74,10 @@ def deliver(message_id: int) -> str:
     """Claim, send and record one message. Returns what happened (for logs and tests)."""
     if not _claim(message_id):
         return "skipped"
-    message = Message.objects.get(pk=message_id)
-    if SentMessage.objects.filter(message_id=message_id).exists():
+    message = Message.objects.annotate(
+        already_sent=Exists(SentMessage.objects.filter(message_id=OuterRef("pk")))
+    ).get(pk=message_id)
+    if message.already_sent:  # sent, then the worker died before it could say so
         _mark_sent(message, None)
         return "already_sent"
     try:
@@ -94,15 +96,20 @@ def deliver(message_id: int) -> str:
 def _mark_sent(message: Message, sender_name: str | None) -> None:
     now = timezone.now()
     if sender_name is not None:
-        SentMessage.objects.get_or_create(
-            message=message,
-            defaults={
-                "channel": message.channel,
-                "address": message.address,
-                "subject": message.subject,
-                "body": message.body,
-                "sender": sender_name,
-            },
+        # one INSERT … ON CONFLICT DO NOTHING: a record already there (the same message
+        # delivered twice at once) stays as it is, as get_or_create left it
+        SentMessage.objects.bulk_create(
+            [
+                SentMessage(
+                    message=message,
+                    channel=message.channel,
+                    address=message.address,
+                    subject=message.subject,
+                    body=message.body,
+                    sender=sender_name,
+                )
+            ],
+            ignore_conflicts=True,
         )
     Message.objects.filter(pk=message.pk).update(
         status=Status.SENT, sent_at=now, next_attempt_at=None, last_error=""
