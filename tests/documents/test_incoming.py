@@ -224,6 +224,38 @@ def test_the_desks_kept_statement_follows_the_date(office, monkeypatch):
     assert selectors.workspace(office.clerk).overdue == []  # not the leader's shape
 
 
+def test_the_desk_shows_the_first_rows_of_a_list_and_counts_the_rest(office, monkeypatch):
+    """A list shows its first rows; its heading, the "… and N others" line and the API
+    count every row (they said 50 at most, whatever the list held)."""
+    from .test_desk_ergonomics import login
+
+    monkeypatch.setattr(selectors, "DESK_ROWS", 2)
+    docs = [register(office, number_notation=f"{n}/UBND-VP") for n in range(1, 6)]
+    ws = selectors.workspace(office.leader)
+    assert len(ws.to_assign) == 2 and set(ws.to_assign) <= set(docs)
+    assert ws.as_counts()["to_assign"] == 5 and ws.more["to_assign"] == 3
+    client = login(office.leader)
+    html = client.get("/documents/").content.decode()
+    assert '<span class="badge text-bg-secondary">5</span>' in html
+    assert "… và 3 văn bản khác." in html
+    assert client.get("/api/v1/documents/workspace").json()["to_assign"] == 5
+
+
+def test_a_long_desk_list_is_counted_up_to_a_cap(office, monkeypatch):
+    """Counting stops at DESK_COUNT_CAP rows: the heading says "cap+", the line "more
+    than"."""
+    from .test_desk_ergonomics import login
+
+    monkeypatch.setattr(selectors, "DESK_ROWS", 1)
+    monkeypatch.setattr(selectors, "DESK_COUNT_CAP", 3)
+    for n in range(1, 5):
+        register(office, number_notation=f"{n}/UBND-VP")
+    assert selectors.workspace(office.leader).as_counts()["to_assign"] == 3
+    html = login(office.leader).get("/documents/").content.decode()
+    assert '<span class="badge text-bg-secondary">3+</span>' in html
+    assert "… và hơn 2 văn bản khác." in html
+
+
 def test_validation_messages_are_vietnamese_with_stable_codes(office):
     with pytest.raises(ValidationFailed) as err:
         register(office, subject="  ")
