@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from tinhso.core.collation import vi
 from tinhso.core.errors import NotFound
+from tinhso.core.stamps import Kept, Stamp
 from tinhso.core.text import fold
 from tinhso.directory.codes import normalize_any
 from tinhso.directory.models import AdministrativeUnit, Agency, AgencyEvent, Membership
@@ -318,3 +319,31 @@ def highlight(text: str, q: str) -> SafeString:
 def agencies_by_ids(ids) -> QuerySet[Agency]:
     """The agencies with these primary keys (for apps that hold agency ids: reporting)."""
     return Agency.objects.filter(pk__in=list(ids))
+
+
+# Every active agency is an option of the documents' forms (a sender, the recipients):
+# hundreds in a province, read and made into objects on each form page while they change
+# a few times a year. Each process keeps them; a change to an agency is seen at once here
+# and at the next request in the machine's other processes (`core.stamps`); what a form
+# accepts is still looked up in the database.
+AGENCIES = Stamp("directory-agencies")
+AGENCY_OPTIONS_SECONDS = 300
+
+
+class AgencyOption(NamedTuple):
+    pk: int
+    name: str
+    kind: str
+
+
+def _load_agency_options() -> list[AgencyOption]:
+    rows = Agency.objects.active().order_by(vi("name")).values_list("pk", "name", "kind")
+    return [AgencyOption(*row) for row in rows]
+
+
+_kept_agency_options = Kept(AGENCIES, _load_agency_options, seconds=AGENCY_OPTIONS_SECONDS)
+
+
+def agency_options() -> list[AgencyOption]:
+    """(pk, name, kind) of each active agency, in Vietnamese name order."""
+    return _kept_agency_options.get()

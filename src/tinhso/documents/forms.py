@@ -142,15 +142,14 @@ def agency_groups(exclude=None) -> list[tuple[str, list[tuple[int, str]]]]:
     """Active agencies grouped by level (kind), for a recipient picker of dozens."""
     from tinhso.core.text import fold
     from tinhso.directory.models import Agency
+    from tinhso.directory.selectors import agency_options
 
-    qs = Agency.objects.active()
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
     order = [k for k, _label in Agency.Kind.choices]
     labels = dict(Agency.Kind.choices)
     groups: dict[str, list[tuple[int, str]]] = {}
-    for a in qs.only("pk", "name", "kind"):
-        groups.setdefault(a.kind, []).append((a.pk, a.name))
+    for a in agency_options():
+        if exclude is None or a.pk != exclude.pk:
+            groups.setdefault(a.kind, []).append((a.pk, a.name))
     return [
         (str(labels.get(kind, kind)), sorted(groups[kind], key=lambda o: fold(o[1])))
         for kind in sorted(groups, key=lambda k: order.index(k) if k in order else 99)
@@ -238,14 +237,18 @@ class IncomingForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, agencies=None, **kwargs):
         from tinhso.directory.models import Agency
+        from tinhso.directory.selectors import agency_options
 
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
-        # every active agency of the province is an option: only what an option shows and
-        # what registering reads of the sender (its name), not 22 columns of each
-        self.fields["sender_agency"].queryset = (
-            Agency.objects.active().only("pk", "name").order_by(vi("name"))
-        )
+        # every active agency of the province is an option, from the list each process
+        # keeps; a submitted sender is looked up (what registering reads of it: its name)
+        sender = self.fields["sender_agency"]
+        sender.queryset = Agency.objects.active().only("pk", "name")
+        sender.widget.choices = [
+            ("", sender.empty_label),
+            *((a.pk, a.name) for a in agency_options()),
+        ]
         self.fields["doc_type"].choices = doc_types_by_use(agencies)
         self._style()
 
