@@ -59,6 +59,23 @@ def test_a_rare_word_search_finds_the_newest_matches_past_the_recent_walk(
 
 
 @pytest.mark.postgres
+def test_a_word_search_past_its_page_counts_the_ranked_candidates_without_a_count(
+    office, monkeypatch
+):
+    """The ranked statement selects exactly the candidates the walk found: their number
+    is the total, not asked of the database again (a COUNT per kind searched)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _spread(office, days=16, every=2)  # 8 about dykes
+    monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 6)
+    with CaptureQueriesContext(connection) as sent:
+        page = selectors.search_documents(user=office.clerk, q="de dieu", kind="incoming", limit=3)
+    assert len(page.items) == 3 and (page.total, page.total_exact) == (6, True)
+    assert not [q for q in sent.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+@pytest.mark.postgres
 def test_a_rare_word_search_keeps_the_date_range_past_the_recent_walk(office, monkeypatch):
     dykes = _spread(office, days=36, every=5)
     monkeypatch.setattr(selectors, "RECENT_WALK_ROWS", 3)

@@ -671,6 +671,7 @@ def _search_one(
     folded = fold(q)
     notation = notation_query(q)
     counted = True
+    candidates: int | None = None  # PostgreSQL with words: how many the walk found
     if notation is not None:
         key, prefix = notation
         lookup = "notation_key__startswith" if prefix else "notation_key__contains"
@@ -681,6 +682,7 @@ def _search_one(
             narrow = agency is not None or date_to is not None or not is_platform_admin(user)
             walk_rows = NARROW_WALK_ROWS if narrow else RECENT_WALK_ROWS
             ids = _pg_candidates(scope, row_filter, qs, folded, date_field, date_from, walk_rows)
+            candidates = len(ids)
             rank = "ts_rank(search_tsv, websearch_to_tsquery('simple', %s))"
             qs = (
                 model.objects.filter(pk__in=ids)
@@ -703,6 +705,8 @@ def _search_one(
     found = list(qs[:window])
     if len(found) < window:
         return found, len(found), True
+    if candidates is not None:
+        return found, candidates, True  # the ranked statement selects exactly those ids
     if counted:
         return found, qs.count(), True
     # Every document of a desk: counted only so far ahead (the page says "more than").
