@@ -217,3 +217,19 @@ def test_the_incoming_page_reads_the_assignments_once_and_a_read_is_one_statemen
     receipt = ReadReceipt.objects.get(incoming=doc, user=office.specialist)
     assert receipt.times == 2 and receipt.last_read_at > receipt.first_read_at
     assert "(2)</li>" in html
+
+
+def test_the_only_agency_of_a_clerk_or_drafter_is_chosen_in_advance(office, other_office):
+    """A clerk of one agency finds it chosen on the registration form, a drafter on the
+    draft form; someone who works for two agencies chooses."""
+    from tinhso.accounts import services as accounts
+    from tinhso.accounts.models import Role
+
+    chosen = f'<option value="{office.agency.pk}" selected>'
+    clerk = login(office.clerk)
+    assert chosen in clerk.get("/documents/incoming/new/").content.decode()
+    assert chosen in login(office.specialist).get("/documents/outgoing/new/").content.decode()
+    accounts.grant_role(user=office.clerk, agency=other_office.agency, role=Role.CLERK)
+    page = login(office.clerk).get("/documents/incoming/new/").content.decode()
+    agency_select = page.split('name="agency"')[1].split("</select>")[0]
+    assert '<option value="" selected>' in agency_select  # to be chosen
