@@ -96,3 +96,28 @@ def test_a_queue_table_on_a_phone_does_not_wrap_one_word_per_line(page, request)
     box = page.locator(".table-responsive").first
     assert box.evaluate("b => b.scrollWidth > b.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_procedures_papers_read_on_a_phone_without_scrolling_sideways(page, request):
+    w = request.getfixturevalue("world")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{page.base_url}/onestop/thu-tuc/{w.procedure.code}/")
+    row = page.locator("table.table-stack tbody tr").first
+    name = row.locator("th")
+    assert name.inner_text() in {p.name for p in w.procedure.papers.all()}
+    # every cell of the row, its column's name in front, fits the screen's width
+    for cell in [name, *row.locator("td").all()]:
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    required = row.locator("td").nth(2)
+    label = "c => getComputedStyle(c, '::before').content"
+    assert required.evaluate(label) == '"Bắt buộc: "'
+    tops = [c.bounding_box()["y"] for c in row.locator("td").all()]
+    assert tops == sorted(tops) and len(set(tops)) == len(tops)  # a line each
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # on a wide screen it is a table again, its header shown
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert page.locator("table.table-stack thead").is_visible()
+    assert required.evaluate(label) == "none"
