@@ -138,6 +138,19 @@ def _nothing_kept_from_another_test() -> None:
 
 
 TEST_REDIS = "redis://127.0.0.1:6379/3"
+# Both legs of `make test` run at once against the same Redis database: each process keeps
+# its keys under a prefix of its own and empties only those (a FLUSHDB, what the cache's
+# clear() sends, emptied the other leg's rate-limit counters in the middle of its test).
+TEST_REDIS_PREFIX = f"tinhso-test-{os.getpid()}"
+
+
+def _forget_test_redis_keys() -> None:
+    import redis
+
+    server = redis.Redis.from_url(TEST_REDIS)
+    names = list(server.scan_iter(f"{TEST_REDIS_PREFIX}:*", count=1000))
+    if names:
+        server.delete(*names)
 
 
 @pytest.fixture
@@ -158,12 +171,12 @@ def redis_cache(settings):
         "default": {
             "BACKEND": "tinhso.core.cache.RedisCache",
             "LOCATION": TEST_REDIS,
-            "KEY_PREFIX": "tinhso-test",
+            "KEY_PREFIX": TEST_REDIS_PREFIX,
         },
     }
-    caches["default"].clear()
+    _forget_test_redis_keys()
     yield caches["default"]
-    caches["default"].clear()
+    _forget_test_redis_keys()
 
 
 @pytest.fixture

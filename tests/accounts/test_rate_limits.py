@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from tests.accounts.factories import citizen, login_password
-from tests.conftest import TEST_REDIS
+from tests.conftest import TEST_REDIS, TEST_REDIS_PREFIX
 from tests.onestop.conftest import accepted, world  # noqa: F401 (fixture)
 from tinhso.audit.models import AuditEntry
 from tinhso.core import ratelimit
@@ -210,7 +210,7 @@ def test_redis_counts_like_the_database(redis_cache):
     assert ratelimit.peek("redis", "203.0.113.8", "4/min").allowed
     # every window's counter expires by itself (two periods and a second)
     server = redis.Redis.from_url(TEST_REDIS)
-    names = server.keys("tinhso-test:*:rl:redis:*")
+    names = server.keys(f"{TEST_REDIS_PREFIX}:*:rl:redis:*")
     assert names and all(0 < server.ttl(name) <= 121 for name in names)
 
 
