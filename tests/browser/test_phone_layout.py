@@ -1,5 +1,6 @@
 """On a 390 × 844 phone: the catalogue's results start on the first screen (the filters
-fold away) and tables keep several words per line, scrolling sideways instead."""
+fold away), wide tables keep several words per line, scrolling sideways instead, and a
+procedure's papers stack, a block each, with nothing to scroll."""
 
 from __future__ import annotations
 
